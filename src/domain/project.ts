@@ -1,0 +1,233 @@
+// Project listing (房源项目), stream `project-<id>`: registered → published ⇄ updated → withdrawn.
+import {
+  type Actor,
+  type DecisionContext,
+  type District,
+  type DomainEvent,
+  NotFound,
+  RuleViolation,
+  assertNever,
+  requireManager,
+} from './shared.js';
+
+export const USE_TYPES = ['rnd', 'plant', 'office', 'other'] as const;
+export type UseType = (typeof USE_TYPES)[number];
+export const USE_TYPE_NAMES: Record<UseType, string> = { rnd: '研发用房', plant: '厂房', office: '办公', other: '其他' };
+export const SUPPLY_MODES = ['rent', 'sale'] as const;
+export type SupplyMode = (typeof SUPPLY_MODES)[number];
+export const SUPPLY_MODE_NAMES: Record<SupplyMode, string> = { rent: '出租', sale: '出售' };
+
+export interface Unit {
+  unitId: string;
+  building: string;
+  floor: string;
+  number: string;
+  area: number;
+}
+export type NewUnit = Omit<Unit, 'unitId'>;
+
+/** What the live platform shows beside the core fields (all optional, so an import loses nothing). */
+export interface ProjectExtras {
+  location?: { lng: number; lat: number };
+  managingDepartment?: string;
+  availableArea?: number; // 未租售用房面积
+  ownershipType?: string; // 产权性质
+  owner?: string; // 产权主体
+  constructionStatus?: string; // 建设进度
+  plannedStart?: string;
+  plannedCompletion?: string;
+  landArea?: number; // 用地面积
+  managementFee?: number; // 元/㎡·月
+  parkingSpaces?: number;
+  saleStage?: string; // 租售阶段
+  plannedSaleDate?: string;
+  targetTenants?: string; // 拟租售对象/准入条件
+  summary?: string;
+  photos?: string[];
+}
+
+export interface ProjectFields extends ProjectExtras {
+  name: string;
+  district: District;
+  address: string;
+  useType: UseType;
+  supplyModes: SupplyMode[];
+  totalArea: number;
+}
+export type ProjectChanges = Partial<ProjectFields>;
+
+/** The figures statistics count, carried by the events that change them so projections need no lookups. */
+export interface StatFigures {
+  district: District;
+  useType: UseType;
+  supplyModes: SupplyMode[];
+  totalArea: number;
+}
+
+export type ProjectEvent =
+  | DomainEvent<'ProjectRegistered', ProjectFields & { projectId: string; units: Unit[] }>
+  | DomainEvent<
+      'ProjectUpdated',
+      { projectId: string; changes: ProjectChanges; previous: ProjectChanges; reason: string; published: boolean }
+    >
+  | DomainEvent<'UnitsAdded', { projectId: string; units: Unit[] }>
+  | DomainEvent<'UnitRemoved', { projectId: string; unitId: string; area: number; reason?: string }>
+  | DomainEvent<'ProjectPublished', StatFigures & { projectId: string }>
+  | DomainEvent<'ProjectWithdrawn', StatFigures & { projectId: string; reason: string }>;
+
+export type ProjectCommand =
+  | { type: 'RegisterProject'; projectId: string; fields: ProjectFields; units?: NewUnit[] }
+  | { type: 'UpdateProject'; changes: ProjectChanges; reason: string }
+  | { type: 'AddUnits'; units: NewUnit[] }
+  | { type: 'RemoveUnit'; unitId: string; reason?: string }
+  | { type: 'PublishProject' }
+  | { type: 'WithdrawProject'; reason: string };
+
+export type ProjectStatus = 'registered' | 'published' | 'withdrawn';
+export type ProjectState =
+  | { status: 'none' }
+  | { status: ProjectStatus; projectId: string; fields: ProjectFields; units: Unit[]; publishedAt?: string };
+
+export const initialProjectState: ProjectState = { status: 'none' };
+
+const AREA_FIELDS = ['totalArea', 'availableArea', 'landArea'] as const;
+
+function checkAreas(fields: ProjectChanges): void {
+  for (const key of AREA_FIELDS) {
+    const v = fields[key];
+    if (v !== undefined && !(v > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', `${key} must be positive`);
+  }
+  if (fields.supplyModes !== undefined && fields.supplyModes.length === 0) {
+    throw new RuleViolation('SUPPLY_MODE_REQUIRED', 'at least one supply mode (rent or sale) is required');
+  }
+}
+
+function checkUnitsFit(units: NewUnit[], fields: ProjectFields): void {
+  const keys = new Set<string>();
+  let sum = 0;
+  for (const u of units) {
+    if (!(u.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', `unit ${u.building}-${u.floor}-${u.number}: area must be positive`);
+    const key = `${u.building}\u0000${u.floor}\u0000${u.number}`;
+    if (keys.has(key)) throw new RuleViolation('UNIT_DUPLICATE', `unit ${u.building}-${u.floor}-${u.number} is listed twice`);
+    keys.add(key);
+    sum += u.area;
+  }
+  if (sum > fields.totalArea + 1e-9) {
+    throw new RuleViolation('UNITS_EXCEED_TOTAL_AREA', `units add up to ${sum} ㎡, more than the project's ${fields.totalArea} ㎡`);
+  }
+  if (fields.availableArea !== undefined && fields.availableArea > fields.totalArea) {
+    throw new RuleViolation('AVAILABLE_EXCEEDS_TOTAL_AREA', `available area ${fields.availableArea} ㎡ exceeds the total ${fields.totalArea} ㎡`);
+  }
+}
+
+/** Fields a public listing cannot do without. */
+function missingForPublication(f: ProjectFields): string[] {
+  const missing: string[] = [];
+  if (!f.name.trim()) missing.push('name');
+  if (!f.address.trim()) missing.push('address');
+  if (!f.managingDepartment?.trim()) missing.push('managingDepartment');
+  if (f.supplyModes.length === 0) missing.push('supplyModes');
+  if (!(f.totalArea > 0)) missing.push('totalArea');
+  return missing;
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export function figures(f: ProjectFields): StatFigures {
+  return { district: f.district, useType: f.useType, supplyModes: [...f.supplyModes], totalArea: f.totalArea };
+}
+
+function existing(state: ProjectState, actor: Actor) {
+  if (state.status === 'none') throw new NotFound('no such project');
+  requireManager(actor, state.fields.district);
+  if (state.status === 'withdrawn') throw new RuleViolation('PROJECT_WITHDRAWN', 'the project has been withdrawn; nothing more may be done to it');
+  return state;
+}
+
+export function decideProject(command: ProjectCommand, state: ProjectState, ctx: DecisionContext): ProjectEvent[] {
+  switch (command.type) {
+    case 'RegisterProject': {
+      requireManager(ctx.actor, command.fields.district);
+      if (state.status !== 'none') throw new RuleViolation('PROJECT_EXISTS', 'the project is already registered');
+      checkAreas(command.fields);
+      const units = (command.units ?? []).map((u) => ({ unitId: ctx.newId(), ...u }));
+      checkUnitsFit(units, command.fields);
+      return [{ type: 'ProjectRegistered', data: { projectId: command.projectId, ...command.fields, units } }];
+    }
+    case 'UpdateProject': {
+      const s = existing(state, ctx.actor);
+      if (!command.reason.trim()) throw new RuleViolation('REASON_REQUIRED', 'an update must say why');
+      const changes: ProjectChanges = {};
+      const previous: ProjectChanges = {};
+      for (const [key, value] of Object.entries(command.changes) as [keyof ProjectFields, unknown][]) {
+        if (value === undefined || sameValue(s.fields[key], value)) continue;
+        (changes as Record<string, unknown>)[key] = value;
+        (previous as Record<string, unknown>)[key] = s.fields[key];
+      }
+      if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
+      if (changes.district !== undefined) requireManager(ctx.actor, changes.district);
+      checkAreas(changes);
+      checkUnitsFit(s.units, { ...s.fields, ...changes });
+      return [
+        { type: 'ProjectUpdated', data: { projectId: s.projectId, changes, previous, reason: command.reason, published: s.status === 'published' } },
+      ];
+    }
+    case 'AddUnits': {
+      const s = existing(state, ctx.actor);
+      if (command.units.length === 0) throw new RuleViolation('NO_UNITS', 'no units to add');
+      const units = command.units.map((u) => ({ unitId: ctx.newId(), ...u }));
+      checkUnitsFit([...s.units, ...units], s.fields);
+      return [{ type: 'UnitsAdded', data: { projectId: s.projectId, units } }];
+    }
+    case 'RemoveUnit': {
+      const s = existing(state, ctx.actor);
+      const unit = s.units.find((u) => u.unitId === command.unitId);
+      if (!unit) throw new NotFound(`no unit ${command.unitId} in this project`);
+      return [{ type: 'UnitRemoved', data: { projectId: s.projectId, unitId: unit.unitId, area: unit.area, ...(command.reason ? { reason: command.reason } : {}) } }];
+    }
+    case 'PublishProject': {
+      const s = existing(state, ctx.actor);
+      if (s.status === 'published') throw new RuleViolation('PROJECT_ALREADY_PUBLISHED', 'the project is already published');
+      const missing = missingForPublication(s.fields);
+      if (missing.length > 0) throw new RuleViolation('PROJECT_INCOMPLETE', `cannot publish without: ${missing.join(', ')}`);
+      return [{ type: 'ProjectPublished', data: { projectId: s.projectId, ...figures(s.fields) } }];
+    }
+    case 'WithdrawProject': {
+      const s = existing(state, ctx.actor);
+      if (s.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'only a published project can be withdrawn');
+      if (!command.reason.trim()) throw new RuleViolation('REASON_REQUIRED', 'a withdrawal must say why');
+      return [{ type: 'ProjectWithdrawn', data: { projectId: s.projectId, reason: command.reason, ...figures(s.fields) } }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolveProject(state: ProjectState, event: ProjectEvent): ProjectState {
+  switch (event.type) {
+    case 'ProjectRegistered': {
+      const { projectId, units, ...fields } = event.data;
+      return { status: 'registered', projectId, fields, units };
+    }
+    case 'ProjectUpdated':
+      if (state.status === 'none') return state;
+      return { ...state, fields: { ...state.fields, ...event.data.changes } };
+    case 'UnitsAdded':
+      if (state.status === 'none') return state;
+      return { ...state, units: [...state.units, ...event.data.units] };
+    case 'UnitRemoved':
+      if (state.status === 'none') return state;
+      return { ...state, units: state.units.filter((u) => u.unitId !== event.data.unitId) };
+    case 'ProjectPublished':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'published' };
+    case 'ProjectWithdrawn':
+      if (state.status === 'none') return state;
+      return { ...state, status: 'withdrawn' };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const projectDecider = { initialState: initialProjectState, decide: decideProject, evolve: evolveProject };
+export const projectStream = (id: string) => `project-${id}`;

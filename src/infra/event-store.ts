@@ -1,0 +1,103 @@
+// The event store port: the official record. Adapters: sqlite-event-store.ts (embedded), esdb-event-store.ts.
+import type { Actor } from '../domain/shared.js';
+
+export interface EventMetadata {
+  actor: Actor;
+  correlationId: string;
+  causationId: string | null;
+  requestId: string;
+  schemaVersion: number;
+  /** Set on records imported from the legacy platform (occurredAt is then the original time). */
+  imported?: boolean;
+}
+
+/** An event as the application hands it to the store. */
+export interface NewEvent {
+  id: string; // UUID
+  type: string;
+  data: unknown;
+  occurredAt: string; // ISO-8601 business time
+  metadata: EventMetadata;
+}
+
+/** An event as the store recorded it: the envelope of domain.md. */
+export interface RecordedEvent extends NewEvent {
+  stream: string;
+  revision: number; // 0-based, within the stream
+  position: number; // global, strictly increasing in log order
+  recordedAt: string; // server clock at append (ISO-8601)
+}
+
+/** 'no_stream': must not exist · 'stream_exists': must exist · 'any' · n: current revision must be n. */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last appended event. */
+  revision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export class WrongExpectedRevision extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** -1 when the stream does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'WrongExpectedRevision';
+  }
+}
+
+/** A backing service did not answer: 503. */
+export class Unavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'Unavailable';
+  }
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive upper revision. */
+  toRevision?: number;
+  /** Inclusive upper bound on occurredAt (ISO-8601): the stream as it stood then. */
+  occurredUntil?: string;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  batchSize?: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  firstBadPosition?: number;
+}
+
+export interface EventStore {
+  /** Appends atomically; a refused append leaves the stream exactly as it was. */
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** One stream forward; [] for a stream that does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The whole log in position order, strictly after `afterPosition` (0 = from the start). */
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+  /** Position of the last event in the log (0 when empty). */
+  headPosition(): Promise<number>;
+  /**
+   * Catch up from `afterPosition`, then follow live appends. The handler gets batches in log
+   * order and the next batch waits for it (back-pressure); a throwing handler stops the subscription.
+   */
+  subscribe(
+    afterPosition: number,
+    handler: (batch: RecordedEvent[]) => Promise<void>,
+    options?: SubscribeOptions,
+  ): Subscription;
+  /** Re-checks the tamper evidence of the whole log. */
+  verify(): Promise<VerifyResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+// The read store port: disposable documents built by projections. Adapters: embedded-read-store.ts (mingo), mongo-read-store.ts.
+
+export type Filter = Record<string, unknown>; // MongoDB query language
+export type Doc = Record<string, unknown> & { _id: string; _position?: number };
+
+/**
+ * One change to one document on behalf of one event. It is applied only when the document is missing
+ * or its `_position` is lower than `position` (and then `_position` becomes `position`), so an event
+ * delivered twice changes nothing. A projection emits at most one op per document per event.
+ */
+export interface DocOp {
+  collection: string;
+  id: string;
+  position: number;
+  set?: Record<string, unknown>; // dotted paths allowed
+  unset?: string[];
+  inc?: Record<string, number>;
+  setOnInsert?: Record<string, unknown>;
+}
+
+export interface FindOptions {
+  sort?: Record<string, 1 | -1>;
+  skip?: number;
+  limit?: number;
+  projection?: Record<string, 0 | 1>;
+}
+
+export interface IndexSpec {
+  collection: string;
+  keys: Record<string, 1 | -1 | '2dsphere'>;
+  unique?: boolean;
+}
+
+export interface ReadStore {
+  find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]>;
+  findOne(collection: string, filter: Filter): Promise<Doc | null>;
+  count(collection: string, filter: Filter): Promise<number>;
+  aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  ensureIndexes(indexes: IndexSpec[]): Promise<void>;
+  /** Applies the guarded ops in order and stores the checkpoint (atomically where the store can). */
+  commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void>;
+  /** 0 when never stored. */
+  getCheckpoint(checkpointName: string): Promise<number>;
+  /** Drops the collections and the checkpoint: the projection will be rebuilt from the log. */
+  reset(checkpointName: string, collections: string[]): Promise<void>;
+  close(): Promise<void>;
+}
