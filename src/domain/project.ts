@@ -68,7 +68,15 @@ export type ProjectEvent =
   | DomainEvent<'ProjectRegistered', ProjectFields & { projectId: string; units: Unit[] }>
   | DomainEvent<
       'ProjectUpdated',
-      { projectId: string; changes: ProjectChanges; previous: ProjectChanges; reason: string; published: boolean }
+      {
+        projectId: string;
+        changes: ProjectChanges;
+        previous: ProjectChanges;
+        reason: string;
+        published: boolean;
+        /** Present when a published project's counted figures change, so statistics can move them. */
+        figures?: { before: StatFigures; after: StatFigures };
+      }
     >
   | DomainEvent<'UnitsAdded', { projectId: string; units: Unit[] }>
   | DomainEvent<'UnitRemoved', { projectId: string; unitId: string; area: number; reason?: string }>
@@ -149,10 +157,12 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
     case 'RegisterProject': {
       requireManager(ctx.actor, command.fields.district);
       if (state.status !== 'none') throw new RuleViolation('PROJECT_EXISTS', 'the project is already registered');
-      checkAreas(command.fields);
+      // Until the department says otherwise, nothing is let or sold yet.
+      const fields = { ...command.fields, availableArea: command.fields.availableArea ?? command.fields.totalArea };
+      checkAreas(fields);
       const units = (command.units ?? []).map((u) => ({ unitId: ctx.newId(), ...u }));
-      checkUnitsFit(units, command.fields);
-      return [{ type: 'ProjectRegistered', data: { projectId: command.projectId, ...command.fields, units } }];
+      checkUnitsFit(units, fields);
+      return [{ type: 'ProjectRegistered', data: { projectId: command.projectId, ...fields, units } }];
     }
     case 'UpdateProject': {
       const s = existing(state, ctx.actor);
@@ -167,9 +177,22 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
       if (changes.district !== undefined) requireManager(ctx.actor, changes.district);
       checkAreas(changes);
-      checkUnitsFit(s.units, { ...s.fields, ...changes });
+      const after = { ...s.fields, ...changes };
+      checkUnitsFit(s.units, after);
+      const published = s.status === 'published';
+      const moved = published && !sameValue(figures(s.fields), figures(after));
       return [
-        { type: 'ProjectUpdated', data: { projectId: s.projectId, changes, previous, reason: command.reason, published: s.status === 'published' } },
+        {
+          type: 'ProjectUpdated',
+          data: {
+            projectId: s.projectId,
+            changes,
+            previous,
+            reason: command.reason,
+            published,
+            ...(moved ? { figures: { before: figures(s.fields), after: figures(after) } } : {}),
+          },
+        },
       ];
     }
     case 'AddUnits': {

@@ -1,0 +1,72 @@
+// The HTTP application: schemas through zod, OpenAPI at /docs, JWT auth, problem+json errors.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import client from 'prom-client';
+import { registerAuth } from './auth.js';
+import type { Platform } from './platform.js';
+import { registerProblemHandlers } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
+import { projectRoutes } from './routes/projects.js';
+import { statisticsRoutes } from './routes/statistics.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface AppOptions {
+  jwtSecret: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(platform: Platform, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'projection_position',
+    help: 'global log position every read model has processed',
+    registers: [registry],
+    collect() {
+      this.set(platform.runner.position);
+    },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: '产业用房供需服务平台 API',
+        description: "Shenzhen's industrial property supply–demand platform: listings, notices, applications, results, statistics and the audit trail.",
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerAuth(app, options.jwtSecret);
+
+  await app.register(systemRoutes(platform, registry));
+  await app.register(projectRoutes(platform));
+  await app.register(statisticsRoutes(platform));
+  await app.register(auditRoutes(platform));
+  return app;
+}

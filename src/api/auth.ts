@@ -1,0 +1,66 @@
+// Bearer JWT → the actor. The actor of every event comes from here, never from a request body.
+import jwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type Actor, DISTRICT_CODES, ROLES, type Role } from '../domain/shared.js';
+import { HttpProblem } from './problem.js';
+
+/** 统一社会信用代码: 18 characters from the GB 32100-2015 alphabet (no I, O, S, V, Z). */
+export const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+
+const claims = z
+  .object({
+    sub: z.string().min(1).max(200),
+    role: z.enum(ROLES),
+    district: z.enum(['city', ...DISTRICT_CODES]).optional(),
+    creditCode: z.string().regex(CREDIT_CODE).optional(),
+    name: z.string().max(200).optional(),
+  })
+  .refine((c) => c.role !== 'housing_dept' || c.district !== undefined, 'a housing_dept token needs a district')
+  .refine((c) => c.role !== 'enterprise' || c.creditCode !== undefined, 'an enterprise token needs a creditCode');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export function actorFromClaims(payload: unknown): Actor {
+  const parsed = claims.safeParse(payload);
+  if (!parsed.success) throw new HttpProblem(401, 'Unauthorized', `token claims invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const c = parsed.data;
+  return {
+    id: c.sub,
+    role: c.role,
+    ...(c.role === 'housing_dept' && c.district ? { district: c.district as Actor['district'] } : {}),
+    ...(c.role === 'enterprise' && c.creditCode ? { creditCode: c.creditCode } : {}),
+    ...(c.name ? { name: c.name } : {}),
+  };
+}
+
+export async function registerAuth(app: FastifyInstance, secret: string) {
+  await app.register(jwt, { secret });
+  app.decorateRequest('actor', null);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (!header) return;
+    if (!/^Bearer\s+\S+$/i.test(header)) throw new HttpProblem(401, 'Unauthorized', 'Authorization must be "Bearer <token>"');
+    let payload: unknown;
+    try {
+      payload = await request.jwtVerify();
+    } catch {
+      throw new HttpProblem(401, 'Unauthorized', 'the token is invalid or expired');
+    }
+    request.actor = actorFromClaims(payload);
+  });
+}
+
+/** The authenticated actor, or a 401; with roles, a 403 for any other role. */
+export function requireActor(request: FastifyRequest, ...roles: Role[]): Actor {
+  const actor = request.actor;
+  if (!actor) throw new HttpProblem(401, 'Unauthorized', 'this needs a bearer token', {}, { 'www-authenticate': 'Bearer' });
+  if (roles.length > 0 && !roles.includes(actor.role)) {
+    throw new HttpProblem(403, 'Forbidden', `role ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
+  }
+  return actor;
+}

@@ -1,0 +1,126 @@
+// The one path from a command to the log: load the stream, decide, append with the revision the
+// decision was based on. Used by the HTTP routes and by the importer (seed), so every rule holds once.
+import { randomUUID } from 'node:crypto';
+import type { Actor, DecisionContext, DomainEvent } from '../domain/shared.js';
+import { NotFound } from '../domain/shared.js';
+import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
+
+export interface StreamDecider<C, E extends DomainEvent, S> {
+  initialState: S;
+  decide(command: C, state: S, ctx: DecisionContext): E[];
+  evolve(state: S, event: E): S;
+}
+
+export interface CommandMeta {
+  actor: Actor;
+  requestId?: string;
+  correlationId?: string;
+  causationId?: string | null;
+  /** `If-Match`: the revision the client last saw; a different one is a 409. */
+  expectedRevision?: number;
+  /** Business time of a record imported from the legacy platform (city_admin only; checked by the caller). */
+  importedAt?: string;
+  /** Recorded with the events so a retry finds the first answer, even after a restart. */
+  idempotency?: { idempotencyKey: string; requestHash: string };
+}
+
+export interface CommandResult {
+  id: string;
+  revision: number;
+  position: number;
+}
+
+interface Loaded<S> {
+  state: S;
+  revision: number; // -1: no stream
+}
+
+const SCHEMA_VERSION = 1;
+const MAX_RETRIES = 3;
+
+export class CommandHandler {
+  // Recent stream states: an optimisation only, since every append is checked against the stored revision.
+  private cache = new Map<string, Loaded<unknown>>();
+
+  constructor(
+    readonly events: EventStore,
+    private readonly options: { clock?: () => Date; cacheSize?: number } = {},
+  ) {}
+
+  now(): string {
+    return (this.options.clock?.() ?? new Date()).toISOString();
+  }
+
+  async load<C, E extends DomainEvent, S>(decider: StreamDecider<C, E, S>, stream: string, fresh = false): Promise<Loaded<S>> {
+    const cached = fresh ? undefined : (this.cache.get(stream) as Loaded<S> | undefined);
+    if (cached) return cached;
+    const recorded = await this.events.readStream(stream);
+    let state = decider.initialState;
+    for (const e of recorded) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : -1 };
+  }
+
+  async execute<C, E extends DomainEvent, S>(
+    decider: StreamDecider<C, E, S>,
+    stream: string,
+    id: string,
+    command: C,
+    meta: CommandMeta,
+  ): Promise<CommandResult> {
+    for (let attempt = 0; ; attempt++) {
+      let loaded = await this.load(decider, stream, attempt > 0);
+      if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision && attempt === 0) {
+        loaded = await this.load(decider, stream, true); // the cache may trail another writer
+      }
+      if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision) {
+        if (loaded.revision === -1) throw new NotFound(`no record ${id}`);
+        throw new WrongExpectedRevision(stream, meta.expectedRevision, loaded.revision);
+      }
+      const now = meta.importedAt ?? this.now();
+      const decided = decider.decide(command, loaded.state, { actor: meta.actor, now, newId: randomUUID });
+      const requestId = meta.requestId ?? randomUUID();
+      const correlationId = meta.correlationId ?? requestId;
+      let causationId = meta.causationId ?? null;
+      const batch: NewEvent[] = decided.map((e) => {
+        const eventId = randomUUID();
+        const event: NewEvent = {
+          id: eventId,
+          type: e.type,
+          data: e.data,
+          occurredAt: now,
+          metadata: {
+            actor: meta.actor,
+            correlationId,
+            causationId,
+            requestId,
+            schemaVersion: SCHEMA_VERSION,
+            ...(meta.importedAt ? { imported: true } : {}),
+            ...meta.idempotency,
+          },
+        };
+        causationId = eventId; // events of one decision form a chain
+        return event;
+      });
+      if (batch.length === 0) return { id, revision: loaded.revision, position: await this.events.headPosition() };
+      try {
+        const result = await this.events.append(stream, batch, loaded.revision === -1 ? 'no_stream' : loaded.revision);
+        let state = loaded.state;
+        for (const e of decided) state = decider.evolve(state, e);
+        this.remember(stream, { state, revision: result.revision });
+        return { id, revision: result.revision, position: result.position };
+      } catch (error) {
+        this.cache.delete(stream);
+        // Without If-Match the client asked for "the latest": decide again on the fresh state.
+        if (error instanceof WrongExpectedRevision && meta.expectedRevision === undefined && attempt < MAX_RETRIES) continue;
+        throw error;
+      }
+    }
+  }
+
+  private remember(stream: string, loaded: Loaded<unknown>) {
+    const max = this.options.cacheSize ?? 50_000;
+    this.cache.delete(stream); // re-insert: Map order is our LRU order
+    this.cache.set(stream, loaded);
+    if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value!);
+  }
+}

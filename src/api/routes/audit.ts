@@ -1,0 +1,32 @@
+// The official record, for auditors: raw events of a stream and the log's tamper evidence.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireActor } from '../auth.js';
+import type { Platform } from '../platform.js';
+
+export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['audit'];
+    app.get(
+      '/api/streams/:stream/events',
+      {
+        schema: {
+          tags,
+          summary: 'the raw events of one stream, in order, with envelopes',
+          params: z.object({ stream: z.string().min(1).max(200) }),
+          querystring: z.strictObject({ fromRevision: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+        },
+      },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        const events = await platform.events.readStream(req.params.stream);
+        const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
+        return { stream: req.params.stream, items, total: events.length };
+      },
+    );
+    app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
+      requireActor(req, 'auditor', 'city_admin');
+      return platform.events.verify();
+    });
+  };
+}

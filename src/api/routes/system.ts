@@ -1,0 +1,36 @@
+// Liveness, readiness and Prometheus metrics.
+import type { FastifyPluginAsync } from 'fastify';
+import client from 'prom-client';
+import type { Platform } from '../platform.js';
+
+export function systemRoutes(platform: Platform, registry: client.Registry): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/health', { schema: { tags: ['system'], summary: 'liveness' } }, async () => ({ status: 'ok' }));
+    app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models' } }, async (_req, reply) => {
+      const checks: Record<string, unknown> = {};
+      let ready = true;
+      try {
+        const head = await platform.events.headPosition();
+        checks.eventStore = { ok: true, head };
+        checks.projections = { ok: !platform.runner.error, position: platform.runner.position, lag: head - platform.runner.position };
+        if (platform.runner.error) ready = false;
+      } catch (e) {
+        checks.eventStore = { ok: false, error: (e as Error).message };
+        ready = false;
+      }
+      try {
+        await platform.reads.getCheckpoint('__ready__');
+        checks.readStore = { ok: true };
+      } catch (e) {
+        checks.readStore = { ok: false, error: (e as Error).message };
+        ready = false;
+      }
+      reply.code(ready ? 200 : 503);
+      return { status: ready ? 'ready' : 'unavailable', checks };
+    });
+    app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics', hide: true } }, async (_req, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+  };
+}

@@ -1,0 +1,99 @@
+// Request and response shapes shared by the routes (zod; published in the OpenAPI document).
+import { z } from 'zod';
+import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
+import { DISTRICT_CODES } from '../domain/shared.js';
+
+export const id = z.string().min(1).max(100);
+export const district = z.enum(DISTRICT_CODES);
+export const area = z.number().positive().max(1e9);
+export const text = (max = 500) => z.string().trim().min(1).max(max);
+export const isoTime = z.iso.datetime({ offset: true });
+export const position = z.coerce.number().int().min(0);
+
+export const commandResult = z.object({
+  id: z.string(),
+  revision: z.number().int().describe('stream revision after the append'),
+  position: z.number().int().describe('global log position after the append'),
+});
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const unit = z.object({ building: text(50), floor: text(20), number: text(50), area });
+export const location = z.object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) });
+
+const projectCore = {
+  name: text(200),
+  district,
+  address: text(300),
+  useType: z.enum(USE_TYPES),
+  supplyModes: z.array(z.enum(SUPPLY_MODES)).min(1).max(2).refine((m) => new Set(m).size === m.length, 'supply modes repeat'),
+  totalArea: area,
+};
+const projectExtras = {
+  location: location.optional(),
+  managingDepartment: text(200).optional(),
+  availableArea: area.optional(),
+  ownershipType: text(100).optional(),
+  owner: text(200).optional(),
+  constructionStatus: text(100).optional(),
+  plannedStart: z.iso.date().optional(),
+  plannedCompletion: z.iso.date().optional(),
+  landArea: area.optional(),
+  managementFee: z.number().min(0).max(1e6).optional(),
+  parkingSpaces: z.number().int().min(0).max(1e6).optional(),
+  saleStage: text(100).optional(),
+  plannedSaleDate: z.iso.date().optional(),
+  targetTenants: text(2000).optional(),
+  summary: text(5000).optional(),
+  photos: z.array(z.url().max(1000)).max(50).optional(),
+};
+
+export const registerProjectBody = z.strictObject({ ...projectCore, ...projectExtras, units: z.array(unit).max(5000).optional() });
+export const updateProjectBody = z
+  .strictObject({ ...z.object(projectCore).partial().shape, ...projectExtras, reason: text(1000) })
+  .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'name at least one field to change');
+export const addUnitsBody = z.strictObject({ units: z.array(unit).min(1).max(5000) });
+export const withdrawBody = z.strictObject({ reason: text(1000) });
+export const reasonQuery = z.strictObject({ reason: text(1000).optional() });
+
+const csvNumbers = (n: number) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .refine((a) => a.length === n && a.every(Number.isFinite), `expected ${n} comma-separated numbers`);
+
+export const projectFilters = {
+  q: z.string().trim().max(100).optional(),
+  district: district.optional(),
+  useType: z.enum(USE_TYPES).optional(),
+  supplyMode: z.enum(SUPPLY_MODES).optional(),
+  minArea: z.coerce.number().min(0).optional(),
+  maxArea: z.coerce.number().min(0).optional(),
+  minAvailableArea: z.coerce.number().min(0).optional(),
+  status: z.enum(['registered', 'published', 'withdrawn']).optional(),
+  consistentWith: position.optional(),
+};
+export const projectSearchQuery = z.strictObject({
+  ...projectFilters,
+  sort: z.enum(['publishedAt', '-publishedAt', 'totalArea', '-totalArea', 'availableArea', '-availableArea', 'name', '-name']).default('-publishedAt'),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const mapQuery = z
+  .strictObject({
+    ...projectFilters,
+    bbox: csvNumbers(4).optional(),
+    near: csvNumbers(2).optional(),
+    radius: z.coerce.number().positive().max(200_000).optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  .refine((q) => (q.near === undefined) === (q.radius === undefined), 'near and radius go together')
+  .refine((q) => !(q.near && q.bbox), 'give bbox or near, not both');
+export const asOfQuery = z.strictObject({ asOf: z.string().max(40).optional(), consistentWith: position.optional() });

@@ -1,0 +1,28 @@
+// Configuration from the environment (api.md, "Configuration and commands"). Everything is optional:
+// without any variable the platform runs embedded in one process.
+import { z } from 'zod';
+
+const DEV_SECRET = 'industrial-space-platform-development-secret-change-me';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  JWT_SECRET: z.string().min(16).optional(),
+  EVENTSTORE_URL: z.string().optional(),
+  MONGO_URL: z.string().optional(),
+  MONGO_DB: z.string().default('industrial_space'),
+  NATS_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long `consistentWith` may wait before a 503. */
+  CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Publicity length of a notice unless the notice says otherwise. */
+  PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+});
+
+export type Config = z.infer<typeof schema> & { jwtSecret: string; devSecret: boolean };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  return { ...parsed, jwtSecret: parsed.JWT_SECRET ?? DEV_SECRET, devSecret: parsed.JWT_SECRET === undefined };
+}

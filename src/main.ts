@@ -1,0 +1,31 @@
+// Composition root: configuration → stores → projections → HTTP.
+import { buildApp } from './api/app.js';
+import { loadConfig } from './config.js';
+import { openStores } from './infra/compose.js';
+import { createPlatform } from './platform-factory.js';
+
+const config = loadConfig();
+const stores = await openStores(config);
+const platform = createPlatform(stores.events, stores.reads, {
+  consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
+  publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+});
+const app = await buildApp(platform, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
+if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
+app.log.info({ stores: stores.describe }, 'stores opened');
+platform.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
+await app.listen({ port: config.PORT, host: config.HOST });
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down');
+  await app.close();
+  await platform.runner.stop();
+  await stores.events.close();
+  await stores.reads.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,146 @@
+// Statistics of published projects, now and as of any past moment by occurredAt, without replaying the log.
+// Every change is a signed delta of counters. Deltas add up into: the current totals, a bucket per CST
+// month and per CST day, and one record per event (for the part of a day before a given instant).
+// As of T = months before T's month + days of T's month before T's day + that day's events up to T:
+// at most ~31 + months + a day's events documents, whatever the log's size.
+import { type StatFigures, SUPPLY_MODE_NAMES, USE_TYPE_NAMES, type ProjectEvent } from '../domain/project.js';
+import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
+import { cstDay, cstMonth } from '../domain/time.js';
+import type { RecordedEvent } from '../infra/event-store.js';
+import type { DocOp, ReadStore } from '../infra/read-store.js';
+import { type Projection, op } from './projection.js';
+
+export const STATS_NOW = 'stats_now';
+export const STATS_BUCKETS = 'stats_buckets';
+export const STATS_DELTAS = 'stats_deltas';
+
+/** Flat counter paths → amounts. Areas are counted in hundredths of a ㎡ so sums stay exact. */
+type Delta = Record<string, number>;
+
+function add(delta: Delta, key: string, n: number) {
+  delta[key] = (delta[key] ?? 0) + n;
+}
+
+function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
+  const area = sign * Math.round(f.totalArea * 100);
+  const groups = [`byDistrict.${f.district}`, `byUseType.${f.useType}`, ...f.supplyModes.map((m) => `bySupplyMode.${m}`)];
+  for (const prefix of ['all', ...groups]) {
+    add(delta, `${prefix}.projects`, sign);
+    add(delta, `${prefix}.areaCenti`, area);
+  }
+}
+
+function deltaOf(e: ProjectEvent): Delta | null {
+  const delta: Delta = {};
+  switch (e.type) {
+    case 'ProjectPublished':
+      figureDelta(delta, e.data, 1);
+      break;
+    case 'ProjectWithdrawn':
+      figureDelta(delta, e.data, -1);
+      break;
+    case 'ProjectUpdated':
+      if (!e.data.figures) return null;
+      figureDelta(delta, e.data.figures.before, -1);
+      figureDelta(delta, e.data.figures.after, 1);
+      break;
+    default:
+      return null;
+  }
+  for (const [k, v] of Object.entries(delta)) if (v === 0) delete delta[k];
+  return delta;
+}
+
+/** Nested form of a flat delta, for storing as one field. */
+function nest(delta: Delta): Record<string, unknown> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [path, n] of Object.entries(delta)) {
+    const parts = path.split('.');
+    let node: Record<string, unknown> = out;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1)!] = n;
+  }
+  return out;
+}
+
+export const statistics: Projection = {
+  name: 'statistics-v1',
+  collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
+  indexes: [
+    { collection: STATS_BUCKETS, keys: { kind: 1, key: 1 } },
+    { collection: STATS_DELTAS, keys: { day: 1 } },
+  ],
+  handles: new Set(['ProjectPublished', 'ProjectWithdrawn', 'ProjectUpdated']),
+  apply(event: RecordedEvent): DocOp[] {
+    const delta = deltaOf(event as unknown as ProjectEvent);
+    if (!delta || Object.keys(delta).length === 0) return [];
+    const day = cstDay(event.occurredAt);
+    const month = cstMonth(event.occurredAt);
+    const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
+    return [
+      op(STATS_NOW, 'current', event, { inc }),
+      op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
+      op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
+      op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
+    ];
+  },
+};
+
+type Counters = Record<string, unknown>;
+
+function accumulate(total: Map<string, number>, node: unknown, prefix = '') {
+  if (typeof node === 'number') {
+    total.set(prefix, (total.get(prefix) ?? 0) + node);
+    return;
+  }
+  if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) accumulate(total, v, prefix ? `${prefix}.${k}` : k);
+  }
+}
+
+export interface StatLine {
+  projects: number;
+  totalArea: number;
+}
+
+function line(total: Map<string, number>, prefix: string): StatLine {
+  return { projects: total.get(`${prefix}.projects`) ?? 0, totalArea: (total.get(`${prefix}.areaCenti`) ?? 0) / 100 };
+}
+
+export function shapeStatistics(asOf: string, total: Map<string, number>) {
+  return {
+    asOf,
+    ...line(total, 'all'),
+    byDistrict: DISTRICT_CODES.map((d) => ({ district: d, name: DISTRICTS[d], ...line(total, `byDistrict.${d}`) })),
+    bySupplyMode: (Object.keys(SUPPLY_MODE_NAMES) as (keyof typeof SUPPLY_MODE_NAMES)[]).map((m) => ({
+      supplyMode: m,
+      name: SUPPLY_MODE_NAMES[m],
+      ...line(total, `bySupplyMode.${m}`),
+    })),
+    byUseType: (Object.keys(USE_TYPE_NAMES) as (keyof typeof USE_TYPE_NAMES)[]).map((u) => ({
+      useType: u,
+      name: USE_TYPE_NAMES[u],
+      ...line(total, `byUseType.${u}`),
+    })),
+  };
+}
+
+export async function currentStatistics(store: ReadStore, now: string) {
+  const total = new Map<string, number>();
+  const doc = await store.findOne(STATS_NOW, { _id: 'current' });
+  accumulate(total, (doc as Counters | null)?.c);
+  return shapeStatistics(now, total);
+}
+
+export async function statisticsAsOf(store: ReadStore, asOf: string) {
+  const day = cstDay(asOf);
+  const month = day.slice(0, 7);
+  const [months, days, events] = await Promise.all([
+    store.find(STATS_BUCKETS, { kind: 'month', key: { $lt: month } }),
+    store.find(STATS_BUCKETS, { kind: 'day', key: { $gte: `${month}-01`, $lt: day } }),
+    store.find(STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
+  ]);
+  const total = new Map<string, number>();
+  for (const d of [...months, ...days, ...events]) accumulate(total, d.c);
+  return shapeStatistics(asOf, total);
+}
