@@ -1,0 +1,92 @@
+// A real server on a loopback port, on fresh embedded stores, for API tests over real HTTP.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSigner } from 'fast-jwt';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import type { Platform } from '../../src/api/platform.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { type PlatformOptions, createPlatform } from '../../src/platform-factory.js';
+
+export const SECRET = 'test-secret-of-at-least-sixteen-chars';
+const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
+
+export const tokens = {
+  admin: sign({ sub: 'admin-1', role: 'city_admin', name: '市规划国土委' }),
+  nanshan: sign({ sub: 'officer-ns', role: 'housing_dept', district: 'nanshan', name: '南山区住房和建设局' }),
+  futian: sign({ sub: 'officer-ft', role: 'housing_dept', district: 'futian', name: '福田区住房和建设局' }),
+  cityDept: sign({ sub: 'officer-city', role: 'housing_dept', district: 'city', name: '市工业和信息化局' }),
+  enterprise: sign({ sub: 'ent-1', role: 'enterprise', creditCode: '91440300MA5DC0XX1A', name: '深圳市创新科技有限公司' }),
+  enterprise2: sign({ sub: 'ent-2', role: 'enterprise', creditCode: '91440300MA5DC0YY2B', name: '深圳市智造有限公司' }),
+  auditor: sign({ sub: 'auditor-1', role: 'auditor', name: '市纪委监委派驻组' }),
+  forged: createSigner({ key: 'another-secret-of-sixteen-chars' })({ sub: 'x', role: 'city_admin' }),
+};
+export type TokenName = keyof typeof tokens;
+
+export interface TestServer {
+  url: string;
+  platform: Platform;
+  app: FastifyInstance;
+  dir: string;
+  request(method: string, path: string, options?: { token?: TokenName | null; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{
+    status: number;
+    body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    headers: Headers;
+  }>;
+  /** Number of events in the whole log. */
+  logSize(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: PlatformOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
+  const events = SqliteEventStore.open(join(dir, 'events.db'));
+  const reads = EmbeddedReadStore.open(dir);
+  const platform = createPlatform(events, reads, { consistencyTimeoutMs: 2000, ...options });
+  const app = await buildApp(platform, { jwtSecret: SECRET });
+  await platform.runner.start();
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    platform,
+    app,
+    dir,
+    async request(method, path, { token = null, body, headers = {}, raw } = {}) {
+      const h: Record<string, string> = { ...headers };
+      if (token) h.authorization = `Bearer ${tokens[token]}`;
+      let payload: string | undefined = raw;
+      if (body !== undefined) payload = JSON.stringify(body);
+      if (payload !== undefined) h['content-type'] ??= 'application/json';
+      const res = await fetch(url + path, { method, headers: h, body: payload });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON (metrics, docs)
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    logSize: () => events.headPosition(),
+    async close() {
+      await app.close();
+      await platform.runner.stop();
+      await events.close();
+      await reads.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sampleProject = {
+  name: '南山智园崇文园区',
+  district: 'nanshan',
+  address: '南山区留仙大道3370号',
+  useType: 'rnd',
+  supplyModes: ['rent'],
+  totalArea: 12000,
+  managingDepartment: '南山区住房和建设局',
+  location: { lng: 113.95, lat: 22.58 },
+};
