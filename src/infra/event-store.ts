@@ -26,6 +26,8 @@ export interface RecordedEvent extends NewEvent {
   revision: number; // 0-based, within the stream
   position: number; // global, strictly increasing in log order
   recordedAt: string; // server clock at append (ISO-8601)
+  /** Tamper evidence: this event's link in the adapter's hash chain (see hash-chain.ts). */
+  hash?: string;
 }
 
 /** 'no_stream': must not exist · 'stream_exists': must exist · 'any' · n: current revision must be n. */

@@ -1,0 +1,68 @@
+// Tamper evidence for the event log: canonical JSON and a SHA-256 hash chain over envelopes.
+// Any party with read access can recompute the chain and compare it with the stored hashes.
+import { createHash } from 'node:crypto';
+
+/** The predecessor hash of the first link of a chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * JSON with object keys sorted, so equal values always give equal text. Follows JSON.stringify's
+ * rules (toJSON, undefined/functions dropped from objects and nulled in arrays, non-finite → null),
+ * so canonicalJson(x) === canonicalJson(JSON.parse(canonicalJson(x))): a value read back from
+ * storage hashes exactly like the value that was written.
+ */
+export function canonicalJson(value: unknown): string {
+  const text = encode(value, new Set());
+  if (text === undefined) throw new TypeError('canonicalJson: value has no JSON representation');
+  return text;
+}
+
+function encode(value: unknown, seen: Set<object>): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    value = (value as { toJSON: () => unknown }).toJSON();
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('canonicalJson: BigInt is not JSON');
+    case 'object': {
+      if (value === null) return 'null';
+      if (seen.has(value)) throw new TypeError('canonicalJson: circular structure');
+      seen.add(value);
+      let out: string;
+      if (Array.isArray(value)) {
+        out = '[' + value.map((v: unknown) => encode(v, seen) ?? 'null').join(',') + ']';
+      } else {
+        const obj = value as Record<string, unknown>;
+        const parts: string[] = [];
+        for (const key of Object.keys(obj).sort()) {
+          const v = encode(obj[key], seen);
+          if (v !== undefined) parts.push(JSON.stringify(key) + ':' + v);
+        }
+        out = '{' + parts.join(',') + '}';
+      }
+      seen.delete(value);
+      return out;
+    }
+    default:
+      return undefined; // undefined, function, symbol
+  }
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * One link of the chain: sha256(prevHash + canonicalJson(envelope)). The envelope must not contain
+ * its own hash; pass exactly the fields the chain covers (undefined fields are ignored).
+ */
+export function chainHash(prevHash: string, envelope: object): string {
+  return sha256Hex(prevHash + canonicalJson(envelope));
+}
