@@ -1,0 +1,315 @@
+// The embedded read store: documents in memory (one Map per collection) queried with mingo, mirrored to
+// SQLite so a restarted process resumes from its checkpoints instead of rebuilding every projection.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Aggregator, Query } from 'mingo';
+import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
+
+// Filters may be built from request input: no server-side JavaScript ($where, $function).
+const MINGO_OPTIONS = { scriptEnabled: false };
+
+type Primitive = string | number | boolean;
+type Node = Record<string, unknown>;
+
+const isPrimitive = (v: unknown): v is Primitive => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+const isPlainObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** True when writing one path would touch the other (the same path, or one inside the other). */
+export const pathsOverlap = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/** The dotted leaf paths of `setOnInsert`-style values: nested plain objects are flattened. */
+export function leafPaths(values: Record<string, unknown> | undefined, prefix = ''): [string, unknown][] {
+  return Object.entries(values ?? {}).flatMap(([k, v]): [string, unknown][] =>
+    isPlainObject(v) && Object.keys(v).length > 0 ? leafPaths(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+  );
+}
+
+/**
+ * Rejects ops that MongoDB would reject or that the two adapters would apply differently, so a projection
+ * bug shows up in tests on the embedded store rather than in production.
+ */
+export function checkDocOp(op: DocOp): void {
+  const fail = (why: string) => {
+    throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
+  };
+  if (!Number.isFinite(op.position)) fail('position must be a finite number');
+  const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
+  const inserted = leafPaths(op.setOnInsert).map(([p]) => p);
+  for (const p of [...written, ...inserted]) {
+    if (p.split('.').some((s) => s === '' || s.startsWith('$'))) fail(`bad path '${p}'`);
+    if (pathsOverlap(p, '_id') || pathsOverlap(p, '_position')) fail(`'${p}' is managed by the store`);
+  }
+  for (const [i, p] of written.entries()) {
+    const other = written.slice(i + 1).find((q) => pathsOverlap(p, q));
+    if (other !== undefined) fail(`'${p}' and '${other}' conflict`);
+  }
+  // MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
+  for (const p of Object.keys(op.inc ?? {})) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+}
+
+// Values are stored as JSON, so they are normalised once here: memory then matches what a reload gives
+// (Dates become ISO strings, undefined becomes null as the MongoDB driver does) and callers keep no alias.
+const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+
+/** Walks to the parent of `dotted`, creating missing objects like MongoDB does; throws on scalars. */
+function parentOf(doc: Doc, dotted: string, create: boolean): [Node, string] | undefined {
+  const segments = dotted.split('.');
+  let node: Node = doc;
+  for (const [i, s] of segments.entries()) {
+    if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
+    if (i === segments.length - 1) return [node, s];
+    let next = node[s];
+    if (next === undefined && create) next = node[s] = {};
+    if (next === undefined) return undefined;
+    if (typeof next !== 'object' || next === null) throw new Error(`cannot create field '${dotted}' inside a scalar`);
+    node = next as Node;
+  }
+  return undefined; // unreachable: split always yields at least one segment
+}
+
+function setPath(doc: Doc, dotted: string, value: unknown): void {
+  const [node, key] = parentOf(doc, dotted, true) as [Node, string];
+  node[key] = value;
+}
+
+/**
+ * Applies one guarded op: returns the new document, or undefined when the document already reflects a
+ * position ≥ op.position. `doc` is never modified.
+ */
+export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
+  if (doc && typeof doc._position === 'number' && doc._position >= op.position) return undefined;
+  checkDocOp(op);
+  const next: Doc = doc ? structuredClone(doc) : { _id: op.id };
+  if (!doc) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) setPath(next, p, plain(v));
+  for (const [p, v] of Object.entries(op.set ?? {})) setPath(next, p, plain(v));
+  for (const p of op.unset ?? []) {
+    const found = parentOf(next, p, false);
+    if (found && Array.isArray(found[0])) found[0][Number(found[1])] = null; // MongoDB nulls array slots
+    else if (found) delete found[0][found[1]];
+  }
+  for (const [p, by] of Object.entries(op.inc ?? {})) {
+    const [node, key] = parentOf(next, p, true) as [Node, string];
+    const current = node[key] ?? 0;
+    if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
+    node[key] = current + by;
+  }
+  next._position = op.position;
+  return next;
+}
+
+/**
+ * Equality index on one field: value → ids. Only ever used to narrow the candidates that mingo then tests,
+ * so it must return a superset of the matches: documents whose path crosses an array are always candidates.
+ */
+class EqualityIndex {
+  private readonly ids = new Map<string, Set<string>>();
+  private readonly alwaysCandidates = new Set<string>();
+
+  constructor(readonly field: string) {}
+
+  private static key = (v: Primitive) => `${typeof v}:${String(v)}`;
+
+  /** The index keys of a document, or null when the path crosses an array (then it is always a candidate). */
+  private keysOf(doc: Doc): string[] | null {
+    let value: unknown = doc;
+    for (const s of this.field.split('.')) {
+      if (Array.isArray(value)) return null;
+      value = isPlainObject(value) ? value[s] : undefined;
+    }
+    const values = Array.isArray(value) ? value : [value]; // {tags: 'x'} matches tags: ['x', 'y']
+    return values.filter(isPrimitive).map(EqualityIndex.key);
+  }
+
+  add(doc: Doc): void {
+    const keys = this.keysOf(doc);
+    if (keys === null) this.alwaysCandidates.add(doc._id);
+    for (const k of keys ?? []) {
+      const ids = this.ids.get(k);
+      if (ids) ids.add(doc._id);
+      else this.ids.set(k, new Set([doc._id]));
+    }
+  }
+
+  remove(doc: Doc): void {
+    this.alwaysCandidates.delete(doc._id);
+    for (const k of this.keysOf(doc) ?? []) this.ids.get(k)?.delete(doc._id);
+  }
+
+  candidates(values: Primitive[]): Set<string> {
+    const out = new Set(this.alwaysCandidates);
+    for (const v of values) for (const id of this.ids.get(EqualityIndex.key(v)) ?? []) out.add(id);
+    return out;
+  }
+}
+
+/** The primitive values a top-level filter condition requires by equality, or null when it is not that. */
+function equalityValues(condition: unknown): Primitive[] | null {
+  if (isPrimitive(condition)) return [condition];
+  if (!isPlainObject(condition)) return null;
+  if (isPrimitive(condition.$eq)) return [condition.$eq];
+  const list = condition.$in;
+  return Array.isArray(list) && list.every(isPrimitive) ? list : null;
+}
+
+export class EmbeddedReadStore implements ReadStore {
+  private readonly collections = new Map<string, Map<string, Doc>>();
+  private readonly checkpoints = new Map<string, number>();
+  private readonly indexSpecs: IndexSpec[] = [];
+  private readonly indexes = new Map<string, Map<string, EqualityIndex>>(); // collection → field → index
+  private closed = false;
+
+  private constructor(private readonly db: Database.Database | null) {}
+
+  /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
+  static open(dir: string | null): EmbeddedReadStore {
+    if (dir === null) return new EmbeddedReadStore(null);
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new Database(path.join(dir, 'read-models.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
+    db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
+               PRIMARY KEY (collection, id)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);`);
+    const store = new EmbeddedReadStore(db);
+    const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
+    for (const row of rows) {
+      store.docs(row.collection).set(row.id, JSON.parse(row.json) as Doc);
+    }
+    for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
+      store.checkpoints.set(row.name, row.position);
+    }
+    return store;
+  }
+
+  private docs(collection: string): Map<string, Doc> {
+    let docs = this.collections.get(collection);
+    if (!docs) this.collections.set(collection, (docs = new Map()));
+    return docs;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('EmbeddedReadStore is closed');
+  }
+
+  /** The documents worth testing against `filter`: narrowed by the most selective usable index. */
+  private candidates(collection: string, filter: Filter): Iterable<Doc> {
+    const docs = this.docs(collection);
+    let best: Set<string> | null = null;
+    for (const [field, index] of this.indexes.get(collection) ?? []) {
+      const values = field in filter ? equalityValues(filter[field]) : null;
+      if (values === null) continue;
+      const ids = index.candidates(values);
+      if (best === null || ids.size < best.size) best = ids;
+    }
+    if (best === null) return docs.values();
+    return [...best].map((id) => docs.get(id)).filter((d): d is Doc => d !== undefined);
+  }
+
+  async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
+    this.assertOpen();
+    const cursor = new Query(filter, MINGO_OPTIONS).find<Doc>(this.candidates(collection, filter), options.projection);
+    if (options.sort) cursor.sort(options.sort);
+    if (options.skip) cursor.skip(options.skip);
+    if (options.limit) cursor.limit(options.limit); // 0 means no limit, as in MongoDB
+    // Only the page is copied: the store's documents never leave it.
+    return cursor.all().map((d) => structuredClone(d));
+  }
+
+  async findOne(collection: string, filter: Filter): Promise<Doc | null> {
+    return (await this.find(collection, filter, { limit: 1 }))[0] ?? null;
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    this.assertOpen();
+    const query = new Query(filter, MINGO_OPTIONS);
+    let n = 0;
+    for (const doc of this.candidates(collection, filter)) if (query.test(doc)) n++;
+    return n;
+  }
+
+  async aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    this.assertOpen();
+    // mingo does not modify its inputs but its outputs may share parts of them: copy the (usually small) result.
+    return new Aggregator(pipeline, MINGO_OPTIONS).run(this.docs(collection).values()).map((d) => structuredClone(d));
+  }
+
+  /** Remembers the specs; ascending/descending ones also get an in-memory equality index on their first field. */
+  async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
+    this.assertOpen();
+    for (const spec of indexes) {
+      if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
+      const [field, kind] = Object.entries(spec.keys)[0] ?? [];
+      if (field === undefined || kind === '2dsphere') continue;
+      const byField = this.indexes.get(spec.collection) ?? this.indexes.set(spec.collection, new Map()).get(spec.collection);
+      if (!byField || byField.has(field)) continue;
+      const index = new EqualityIndex(field);
+      for (const doc of this.docs(spec.collection).values()) index.add(doc);
+      byField.set(field, index);
+    }
+  }
+
+  /** The index specifications received so far (the embedded store does not enforce `unique`). */
+  get indexSpecifications(): readonly IndexSpec[] {
+    return this.indexSpecs;
+  }
+
+  async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
+    this.assertOpen();
+    ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
+    // Compute every new document first; memory changes only once SQLite has committed.
+    const changed = new Map<string, { collection: string; doc: Doc }>();
+    for (const op of ops) {
+      const key = `${op.collection}\u0000${op.id}`;
+      const next = applyDocOp(changed.get(key)?.doc ?? this.docs(op.collection).get(op.id), op);
+      if (next) changed.set(key, { collection: op.collection, doc: next });
+    }
+    if (this.db) {
+      const upsert = this.db.prepare('INSERT OR REPLACE INTO docs (collection, id, json) VALUES (?, ?, ?)');
+      const saveCheckpoint = this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
+      this.db.transaction(() => {
+        for (const { collection, doc } of changed.values()) upsert.run(collection, doc._id, JSON.stringify(doc));
+        saveCheckpoint.run(checkpointName, checkpoint);
+      })();
+    }
+    for (const { collection, doc } of changed.values()) {
+      const docs = this.docs(collection);
+      const previous = docs.get(doc._id);
+      for (const index of this.indexes.get(collection)?.values() ?? []) {
+        if (previous) index.remove(previous);
+        index.add(doc);
+      }
+      docs.set(doc._id, doc);
+    }
+    this.checkpoints.set(checkpointName, checkpoint);
+  }
+
+  async getCheckpoint(checkpointName: string): Promise<number> {
+    this.assertOpen();
+    return this.checkpoints.get(checkpointName) ?? 0;
+  }
+
+  async reset(checkpointName: string, collections: string[]): Promise<void> {
+    this.assertOpen();
+    if (this.db) {
+      const dropDocs = this.db.prepare('DELETE FROM docs WHERE collection = ?');
+      const dropCheckpoint = this.db.prepare('DELETE FROM checkpoints WHERE name = ?');
+      this.db.transaction(() => {
+        for (const c of collections) dropDocs.run(c);
+        dropCheckpoint.run(checkpointName);
+      })();
+    }
+    for (const c of collections) {
+      this.collections.delete(c);
+      // Index definitions survive a reset (as they would be re-ensured anyway); their contents do not.
+      const byField = this.indexes.get(c);
+      for (const field of byField?.keys() ?? []) byField?.set(field, new EqualityIndex(field));
+    }
+    this.checkpoints.delete(checkpointName);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db?.close();
+  }
+}

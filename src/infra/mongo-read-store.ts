@@ -1,0 +1,189 @@
+// The MongoDB read store. A commit is not one transaction (that would need a replica set); it does not
+// have to be: every write carries the position guard, so a batch replayed after a crash changes nothing.
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import type { AnyBulkWriteOperation, Db, Document, Filter as MongoFilter, IndexSpecification, WriteError } from 'mongodb';
+import { checkDocOp, leafPaths, pathsOverlap } from './embedded-read-store.js';
+import { Unavailable } from './event-store.js';
+import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
+
+const CHECKPOINTS = '_checkpoints';
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+
+const isConnectionError = (err: unknown) =>
+  err instanceof MongoNetworkError ||
+  err instanceof MongoServerSelectionError ||
+  err instanceof MongoNotConnectedError ||
+  err instanceof MongoTopologyClosedError;
+
+/**
+ * The update for one op. `_position` is only in $set; `setOnInsert` is flattened to leaf paths and loses
+ * those that $set/$unset/$inc also write (MongoDB rejects two operators on one path; the embedded store
+ * applies setOnInsert first, so the other operator wins there too).
+ */
+export function mongoUpdate(op: DocOp): Document {
+  const update: Document = { $set: { ...op.set, _position: op.position } };
+  if (op.unset?.length) update.$unset = Object.fromEntries(op.unset.map((p) => [p, '']));
+  if (op.inc && Object.keys(op.inc).length > 0) update.$inc = { ...op.inc };
+  const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
+  const onInsert = leafPaths(op.setOnInsert).filter(([p]) => !written.some((w) => pathsOverlap(p, w)));
+  if (onInsert.length > 0) update.$setOnInsert = Object.fromEntries(onInsert);
+  return update;
+}
+
+/** Applies only when the document is missing or older than the op (see DocOp). */
+export const mongoGuard = (op: DocOp): Document => ({
+  _id: op.id,
+  $or: [{ _position: { $lt: op.position } }, { _position: { $exists: false } }],
+});
+
+/**
+ * A duplicate _id means the guard did not match an existing document, so the upsert tried to insert it
+ * again: the op is already applied. Duplicates on any other (unique) index are real errors.
+ */
+function isGuardSkip(error: WriteError): boolean {
+  if (error.code !== DUPLICATE_KEY) return false;
+  const keyPattern = (error.err as { keyPattern?: Document }).keyPattern;
+  if (keyPattern) return Object.keys(keyPattern).join() === '_id';
+  return / index: _id_ /.test(error.errmsg ?? '');
+}
+
+export class MongoReadStore implements ReadStore {
+  private readonly indexSpecs: IndexSpec[] = [];
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  /** `dbName` defaults to the database of the URL. Throws Unavailable when no server answers. */
+  static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
+    // Fail fast (the driver waits 30 s by default) unless the URL says otherwise.
+    const client = new MongoClient(url, /serverSelectionTimeoutMS/i.test(url) ? {} : { serverSelectionTimeoutMS: 5_000 });
+    try {
+      await client.connect();
+      await client.db(dbName).command({ ping: 1 });
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw new Unavailable(`MongoDB is unavailable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return new MongoReadStore(client, client.db(dbName));
+  }
+
+  private docs(collection: string) {
+    return this.db.collection<Doc>(collection);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      throw new Unavailable(`MongoDB unavailable during ${what}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
+    const { sort, skip, limit, projection } = options;
+    // Only the options given: MongoDB rejects some explicit undefined values.
+    const given = { ...(sort && { sort }), ...(skip && { skip }), ...(limit && { limit }), ...(projection && { projection }) };
+    return this.call('find', () => this.docs(collection).find(filter as MongoFilter<Doc>, given).toArray());
+  }
+
+  async findOne(collection: string, filter: Filter): Promise<Doc | null> {
+    return this.call('findOne', () => this.docs(collection).findOne(filter as MongoFilter<Doc>));
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    return this.call('count', () => this.docs(collection).countDocuments(filter as MongoFilter<Doc>));
+  }
+
+  async aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    return this.call('aggregate', () => this.db.collection(collection).aggregate(pipeline).toArray());
+  }
+
+  async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
+    for (const spec of indexes) {
+      if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
+      await this.createIndex(spec);
+    }
+  }
+
+  private createIndex(spec: IndexSpec): Promise<string> {
+    return this.call('createIndex', () =>
+      this.db.collection(spec.collection).createIndex(spec.keys as IndexSpecification, { unique: spec.unique ?? false }),
+    );
+  }
+
+  async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
+    ops.forEach(checkDocOp); // before any write: a bad op must not leave the batch half applied
+    const byCollection = new Map<string, AnyBulkWriteOperation<Document>[]>();
+    for (const op of ops) {
+      const writes = byCollection.get(op.collection) ?? [];
+      writes.push({ updateOne: { filter: mongoGuard(op), update: mongoUpdate(op), upsert: true } });
+      byCollection.set(op.collection, writes);
+    }
+    for (const [collection, writes] of byCollection) await this.writeInOrder(collection, writes);
+    await this.call('commit', () =>
+      this.db.collection<{ _id: string; position: number }>(CHECKPOINTS).updateOne(
+        { _id: checkpointName },
+        { $set: { position: checkpoint } },
+        { upsert: true },
+      ),
+    );
+  }
+
+  /**
+   * Ordered on purpose: two ops on one document in a batch must apply in position order, and an unordered
+   * bulk write may be reordered by the server (then the later op would make the guard skip the earlier).
+   * An ordered bulk write stops at its first error, so after a guard skip it resumes with the next write;
+   * skips only occur when a batch is replayed, so the normal path stays one round trip per collection.
+   */
+  private async writeInOrder(collection: string, writes: AnyBulkWriteOperation<Document>[]): Promise<void> {
+    let from = 0;
+    while (from < writes.length) {
+      try {
+        await this.call('commit', () => this.db.collection(collection).bulkWrite(writes.slice(from), { ordered: true }));
+        return;
+      } catch (err) {
+        const first = err instanceof MongoBulkWriteError ? [err.writeErrors].flat()[0] : undefined;
+        if (!first || !isGuardSkip(first)) throw err;
+        from += first.index + 1;
+      }
+    }
+  }
+
+  async getCheckpoint(checkpointName: string): Promise<number> {
+    const found = await this.call('getCheckpoint', () =>
+      this.db.collection<{ _id: string; position: number }>(CHECKPOINTS).findOne({ _id: checkpointName }),
+    );
+    return found?.position ?? 0;
+  }
+
+  async reset(checkpointName: string, collections: string[]): Promise<void> {
+    for (const collection of collections) {
+      await this.call('reset', async () => {
+        try {
+          await this.db.collection(collection).drop();
+        } catch (err) {
+          if (!(err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND)) throw err;
+        }
+      });
+      // Dropping a collection drops its indexes: put back those this store was asked for.
+      for (const spec of this.indexSpecs.filter((s) => s.collection === collection)) await this.createIndex(spec);
+    }
+    await this.call('reset', () => this.db.collection<{ _id: string }>(CHECKPOINTS).deleteOne({ _id: checkpointName }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

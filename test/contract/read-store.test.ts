@@ -1,0 +1,310 @@
+// One contract for every ReadStore adapter: the embedded store (in memory and on disk) always, MongoDB
+// when MONGO_URL is set. Projections are written against this behaviour, whichever store runs them.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
+import { Unavailable } from '../../src/infra/event-store.js';
+import { MongoReadStore, mongoGuard, mongoUpdate } from '../../src/infra/mongo-read-store.js';
+import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
+
+interface Adapter {
+  /** Whether reopen() is possible (the storage outlives the store). */
+  persistent: boolean;
+  /** A store over fresh, empty storage. */
+  fresh(): Promise<ReadStore>;
+  /** Another store over the storage of the last fresh() one. */
+  reopen(): Promise<ReadStore>;
+  cleanup?(): Promise<void>;
+}
+
+const P = 'projects';
+const S = 'stats';
+const fixtures = [
+  { id: 'p1', name: '南山科技园创新大厦', district: 'nanshan', area: 1200, rent: 180, tags: ['研发', '办公'], street: '粤海街道' },
+  { id: 'p2', name: '宝安智造产业园', district: 'baoan', area: 5000, rent: 45, tags: ['厂房', '仓储'], street: '福永街道' },
+  { id: 'p3', name: '龙岗天安数码城', district: 'longgang', area: 800, rent: 60, tags: ['研发', '厂房'], street: '坂田街道' },
+  { id: 'p4', name: '南山科技园南区', district: 'nanshan', area: 300, rent: 220, tags: ['办公'], street: '粤海街道' },
+  { id: 'p5', name: '光明科学城', district: 'guangming', area: 2500, rent: 70, tags: ['研发', '厂房', '仓储'], street: '凤凰街道' },
+];
+// Event i creates project i and bumps the shared statistics document: two documents, one op each.
+const batch: DocOp[] = fixtures.flatMap(({ id, street, ...data }, i) => [
+  { collection: P, id, position: i + 1, set: { ...data, address: { street, city: '深圳' } } },
+  { collection: S, id: 'all', position: i + 1, inc: { listings: 1, 'area.total': data.area }, setOnInsert: { since: i + 1 } },
+]);
+
+const ids = (docs: Doc[]) => docs.map((d) => d._id).sort();
+const everything = async (store: ReadStore) => [...(await store.find(P, {}, { sort: { _id: 1 } })), ...(await store.find(S, {}))];
+// A deep copy, so the comparison cannot pass merely because both sides are the same objects.
+const snapshot = async (store: ReadStore) => structuredClone(await everything(store));
+
+function readStoreContract(name: string, adapter: Adapter, skip = false) {
+  (skip ? describe.skip : describe)(name, () => {
+    let store: ReadStore;
+    beforeEach(async () => {
+      store = await adapter.fresh();
+    });
+    afterEach(() => store.close());
+    afterAll(async () => adapter.cleanup?.());
+
+    it('finds and counts with $eq, $in, ranges and dotted paths', async () => {
+      await store.commit('search', batch, 10);
+      const cases: [Record<string, unknown>, string[]][] = [
+        [{ district: 'nanshan' }, ['p1', 'p4']],
+        [{ district: { $in: ['baoan', 'guangming'] } }, ['p2', 'p5']],
+        [{ area: { $gte: 800, $lte: 2500 } }, ['p1', 'p3', 'p5']],
+        [{ 'address.street': '粤海街道', rent: { $gt: 200 } }, ['p4']],
+        [{ district: 'futian' }, []],
+      ];
+      for (const [filter, expected] of cases) {
+        expect(ids(await store.find(P, filter))).toEqual(expected);
+        expect(await store.count(P, filter)).toBe(expected.length);
+      }
+      expect((await store.findOne(P, { _id: 'p3' }))?.name).toBe('龙岗天安数码城');
+      expect(await store.findOne(P, { district: 'futian' })).toBeNull();
+    });
+
+    it('matches Chinese text with $regex and arrays with $all or a single element', async () => {
+      await store.commit('search', batch, 10);
+      expect(ids(await store.find(P, { name: { $regex: '科技园' } }))).toEqual(['p1', 'p4']);
+      expect(ids(await store.find(P, { name: { $regex: '^光明' } }))).toEqual(['p5']);
+      expect(ids(await store.find(P, { tags: { $all: ['研发', '厂房'] } }))).toEqual(['p3', 'p5']);
+      expect(ids(await store.find(P, { tags: '仓储' }))).toEqual(['p2', 'p5']);
+    });
+
+    it('sorts, skips, limits and projects', async () => {
+      await store.commit('search', batch, 10);
+      const byRent = await store.find(P, {}, { sort: { rent: -1 } });
+      expect(byRent.map((d) => d._id)).toEqual(['p4', 'p1', 'p5', 'p3', 'p2']);
+      const page = await store.find(P, {}, { sort: { rent: -1 }, skip: 1, limit: 2 });
+      expect(page.map((d) => d._id)).toEqual(['p1', 'p5']);
+      const twoKeys = await store.find(P, {}, { sort: { district: 1, area: -1 } });
+      expect(twoKeys.map((d) => d._id)).toEqual(['p2', 'p5', 'p3', 'p1', 'p4']);
+      const projected = await store.find(P, { _id: 'p2' }, { projection: { name: 1 } });
+      expect(projected).toEqual([{ _id: 'p2', name: '宝安智造产业园' }]);
+    });
+
+    it('aggregates with $match, $group/$sum and $unwind', async () => {
+      await store.commit('search', batch, 10);
+      const byDistrict = await store.aggregate(P, [
+        { $match: { 'address.city': '深圳', area: { $gte: 300 } } },
+        { $group: { _id: '$district', area: { $sum: '$area' }, n: { $sum: 1 } } },
+      ]);
+      expect(Object.fromEntries(byDistrict.map((g) => [g._id, [g.area, g.n]]))).toEqual({
+        nanshan: [1500, 2], baoan: [5000, 1], longgang: [800, 1], guangming: [2500, 1],
+      });
+      const byTag = await store.aggregate(P, [{ $unwind: '$tags' }, { $group: { _id: '$tags', n: { $sum: 1 } } }]);
+      expect(Object.fromEntries(byTag.map((g) => [g._id, g.n]))).toEqual({ 研发: 3, 办公: 2, 厂房: 3, 仓储: 2 });
+    });
+
+    it('replaying a batch, whole or in part, changes nothing (counters included)', async () => {
+      await store.commit('search', batch, 10);
+      const once = await snapshot(store);
+      expect(once.find((d) => d._id === 'all')).toMatchObject({ listings: 5, area: { total: 9800 }, since: 1, _position: 5 });
+      await store.commit('search', batch, 10);
+      await store.commit('search', batch.slice(3), 10);
+      expect(await everything(store)).toEqual(once);
+    });
+
+    it('ignores an op at or below the document position and applies a later one', async () => {
+      const rent = (position: number, value: number): DocOp => ({ collection: P, id: 'p1', position, set: { rent: value } });
+      await store.commit('search', [rent(10, 100)], 10);
+      await store.commit('search', [rent(10, 1), rent(9, 2)], 10);
+      expect(await store.findOne(P, { _id: 'p1' })).toEqual({ _id: 'p1', rent: 100, _position: 10 });
+      await store.commit('search', [rent(11, 3)], 11);
+      expect(await store.findOne(P, { _id: 'p1' })).toEqual({ _id: 'p1', rent: 3, _position: 11 });
+    });
+
+    it('applies several ops on one document in one batch in order', async () => {
+      const ops: DocOp[] = [1, 2, 3].map((position) => ({ collection: S, id: 'm', position, inc: { n: 1 }, set: { last: position } }));
+      await store.commit('stats', ops, 3);
+      expect(await store.findOne(S, { _id: 'm' })).toEqual({ _id: 'm', n: 3, last: 3, _position: 3 });
+    });
+
+    it('uses setOnInsert only when creating the document, and lets set win on a shared path', async () => {
+      await store.commit('stats', [
+        { collection: S, id: 'm:2024-05', position: 1, inc: { n: 1 }, setOnInsert: { kind: 'month', createdBy: 1 } },
+        { collection: S, id: 'm:2024-05', position: 2, inc: { n: 1 }, setOnInsert: { kind: 'day', createdBy: 2 } },
+        {
+          collection: S, id: 'x', position: 3,
+          set: { status: 'draft', 'meta.note': 'y' }, setOnInsert: { status: 'new', meta: { origin: 'import', note: 'x' } },
+        },
+      ], 3);
+      expect(await store.findOne(S, { _id: 'm:2024-05' })).toEqual({ _id: 'm:2024-05', kind: 'month', createdBy: 1, n: 2, _position: 2 });
+      expect(await store.findOne(S, { _id: 'x' })).toEqual({
+        _id: 'x', status: 'draft', meta: { origin: 'import', note: 'y' }, _position: 3,
+      });
+    });
+
+    it('unsets top-level and nested fields, ignoring missing ones', async () => {
+      const units = { u1: { area: 10 }, u2: { area: 20 } };
+      await store.commit('search', [{ collection: P, id: 'p', position: 1, set: { a: 1, b: 2, units } }], 1);
+      await store.commit('search', [{ collection: P, id: 'p', position: 2, unset: ['a', 'units.u1', 'no.such.path'] }], 2);
+      expect(await store.findOne(P, { _id: 'p' })).toEqual({ _id: 'p', b: 2, units: { u2: { area: 20 } }, _position: 2 });
+      expect(await store.count(P, { 'units.u1': { $exists: true } })).toBe(0);
+    });
+
+    it('creates nested objects for dotted set and inc, inc starting from 0', async () => {
+      const op = (position: number, by: number): DocOp => ({
+        collection: S, id: 'd', position, set: { 'by.nanshan.label': '南山区' }, inc: { 'by.nanshan.count': by, total: by },
+      });
+      await store.commit('stats', [op(1, 2), op(2, 3)], 2);
+      expect(await store.findOne(S, { _id: 'd' })).toEqual({
+        _id: 'd', by: { nanshan: { label: '南山区', count: 5 } }, total: 5, _position: 2,
+      });
+      expect(await store.count(S, { 'by.nanshan.count': 5 })).toBe(1);
+    });
+
+    it('rejects a batch with an op writing one path twice or a store field, applying none of it', async () => {
+      const good: DocOp = { collection: P, id: 'ok', position: 1, set: { a: 1 } };
+      const bad = (change: Partial<DocOp>): DocOp[] => [good, { collection: P, id: 'bad', position: 2, ...change }];
+      await expect(store.commit('search', bad({ set: { a: 1 }, inc: { a: 1 } }), 2)).rejects.toThrow(/conflict/);
+      await expect(store.commit('search', bad({ set: { _position: 9 } }), 2)).rejects.toThrow(/managed/);
+      expect(await store.count(P, {})).toBe(0);
+      expect(await store.getCheckpoint('search')).toBe(0);
+    });
+
+    it('stores checkpoints per name, 0 when never stored', async () => {
+      expect(await store.getCheckpoint('search')).toBe(0);
+      await store.commit('search', [], 42);
+      await store.commit('stats', [], 7);
+      expect(await store.getCheckpoint('search')).toBe(42);
+      expect(await store.getCheckpoint('stats')).toBe(7);
+    });
+
+    it('reset drops the given collections and that checkpoint only', async () => {
+      await store.commit('search', batch.filter((op) => op.collection === P), 5);
+      await store.commit('stats', batch.filter((op) => op.collection === S), 5);
+      await store.reset('search', [P]);
+      expect(await store.count(P, {})).toBe(0);
+      expect(await store.getCheckpoint('search')).toBe(0);
+      expect(await store.count(S, {})).toBe(1);
+      expect(await store.getCheckpoint('stats')).toBe(5);
+      // The rebuild starts from nothing, so the guard lets every op in again.
+      await store.commit('search', batch.filter((op) => op.collection === P), 5);
+      expect(await store.count(P, {})).toBe(5);
+    });
+
+    it('hands out documents the caller can mutate without touching the store', async () => {
+      await store.commit('search', batch, 10);
+      const before = await snapshot(store);
+      const [found] = await store.find(P, { _id: 'p1' });
+      const one = await store.findOne(P, { _id: 'p2' });
+      const [group] = await store.aggregate(P, [{ $match: { _id: 'p3' } }]);
+      for (const doc of [found, one, group] as Record<string, unknown>[]) {
+        doc.name = 'x';
+        (doc.tags as string[]).push('x');
+        (doc.address as Record<string, unknown>).street = 'x';
+      }
+      expect(await everything(store)).toEqual(before);
+    });
+
+    it('accepts index specs and keeps indexed queries right as documents change', async () => {
+      await store.commit('search', batch, 10);
+      await store.ensureIndexes([
+        { collection: P, keys: { district: 1 } },
+        { collection: P, keys: { tags: 1 } },
+        { collection: P, keys: { 'units.area': 1 } },
+        { collection: P, keys: { 'address.street': 1, rent: -1 } },
+        { collection: P, keys: { location: '2dsphere' } },
+        { collection: 'users', keys: { email: 1 }, unique: true },
+      ]);
+      await store.ensureIndexes([{ collection: P, keys: { district: 1 } }]); // idempotent
+      expect(ids(await store.find(P, { tags: '厂房' }))).toEqual(['p2', 'p3', 'p5']);
+      expect(ids(await store.find(P, { district: { $in: ['nanshan', 'baoan'] }, rent: { $lt: 200 } }))).toEqual(['p1', 'p2']);
+      await store.commit('search', [
+        { collection: P, id: 'p1', position: 11, set: { district: 'futian', units: [{ area: 10 }, { area: 20 }] } },
+      ], 11);
+      expect(ids(await store.find(P, { district: 'nanshan' }))).toEqual(['p4']);
+      expect(ids(await store.find(P, { district: { $eq: 'futian' } }))).toEqual(['p1']);
+      expect(await store.count(P, { 'units.area': 20 })).toBe(1);
+      expect(ids(await store.find(P, { 'address.street': '粤海街道' }))).toEqual(['p1', 'p4']);
+    });
+
+    if (adapter.persistent) {
+      it('gives the same documents and checkpoints after close and reopen, and keeps guarding', async () => {
+        await store.commit('search', batch, 10);
+        const before = await snapshot(store);
+        await store.close();
+        store = await adapter.reopen();
+        expect(await everything(store)).toEqual(before);
+        expect(await store.getCheckpoint('search')).toBe(10);
+        await store.commit('search', batch, 10);
+        expect(await everything(store)).toEqual(before);
+        await store.reset('search', [P, S]);
+        await store.close();
+        store = await adapter.reopen();
+        expect(await store.count(P, {})).toBe(0);
+        expect(await store.getCheckpoint('search')).toBe(0);
+      });
+    }
+  });
+}
+
+const dirs: string[] = [];
+readStoreContract('EmbeddedReadStore (in memory)', {
+  persistent: false,
+  fresh: async () => EmbeddedReadStore.open(null),
+  reopen: () => Promise.reject(new Error('an in-memory store cannot be reopened')),
+});
+readStoreContract('EmbeddedReadStore (SQLite file)', {
+  persistent: true,
+  fresh: async () => EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'read-store-'))) - 1] as string),
+  reopen: async () => EmbeddedReadStore.open(dirs.at(-1) as string),
+  cleanup: async () => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })),
+});
+
+const mongoUrl = process.env.MONGO_URL;
+const mongoDb = `read_store_contract_${randomUUID().slice(0, 8)}`;
+let admin: MongoClient | null = null;
+if (!mongoUrl) console.warn('MongoDB leg skipped: MONGO_URL not set');
+readStoreContract(
+  'MongoReadStore',
+  {
+    persistent: true,
+    fresh: async () => {
+      admin ??= await new MongoClient(mongoUrl as string).connect();
+      await admin.db(mongoDb).dropDatabase();
+      return MongoReadStore.connect(mongoUrl as string, mongoDb);
+    },
+    reopen: () => MongoReadStore.connect(mongoUrl as string, mongoDb),
+    cleanup: async () => {
+      await admin?.db(mongoDb).dropDatabase();
+      await admin?.close();
+    },
+  },
+  !mongoUrl,
+);
+
+// The parts of the MongoDB adapter that need no server.
+describe('MongoReadStore without a server', () => {
+  it('builds updates with _position in $set only and no path in two operators', () => {
+    const op: DocOp = {
+      collection: S, id: 'x', position: 7, set: { status: 'draft', 'meta.note': 'y' }, unset: ['old'], inc: { n: 1 },
+      setOnInsert: { status: 'new', meta: { origin: 'import', note: 'x' }, kind: 'month' },
+    };
+    expect(mongoGuard(op)).toEqual({ _id: 'x', $or: [{ _position: { $lt: 7 } }, { _position: { $exists: false } }] });
+    expect(mongoUpdate(op)).toEqual({
+      $set: { status: 'draft', 'meta.note': 'y', _position: 7 }, $unset: { old: '' }, $inc: { n: 1 },
+      $setOnInsert: { 'meta.origin': 'import', kind: 'month' },
+    });
+  });
+
+  it('reports an unreachable server as Unavailable', async () => {
+    await expect(MongoReadStore.connect('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300')).rejects.toBeInstanceOf(Unavailable);
+  });
+});
+
+describe('applyDocOp', () => {
+  it('returns a new document, never modifies its input, and returns undefined when guarded', () => {
+    const doc: Doc = { _id: 'a', n: 1, nested: { k: 1 }, _position: 3 };
+    const copy = structuredClone(doc);
+    const next = applyDocOp(doc, { collection: S, id: 'a', position: 4, inc: { n: 1, 'nested.k': 1 } });
+    expect(next).toEqual({ _id: 'a', n: 2, nested: { k: 2 }, _position: 4 });
+    expect(applyDocOp(doc, { collection: S, id: 'a', position: 3, set: { n: 9 } })).toBeUndefined();
+    expect(doc).toEqual(copy);
+  });
+});
