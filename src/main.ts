@@ -1,12 +1,20 @@
 // Composition root: configuration → stores → projections → HTTP.
 import { buildApp } from './api/app.js';
 import { loadConfig } from './config.js';
+import type { Bus } from './infra/bus.js';
 import { openStores } from './infra/compose.js';
+import { EventPublisher } from './projections/event-publisher.js';
 import { createPlatform } from './platform-factory.js';
 
 const config = loadConfig();
 const stores = await openStores(config);
+let bus: Bus | undefined;
+if (config.NATS_URL) {
+  const { NatsBus } = await import('./infra/nats-bus.js');
+  bus = await NatsBus.connect(config.NATS_URL);
+}
 const platform = createPlatform(stores.events, stores.reads, {
+  bus,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
 });
@@ -14,6 +22,8 @@ const app = await buildApp(platform, { jwtSecret: config.jwtSecret, logger: { le
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
 app.log.info({ stores: stores.describe }, 'stores opened');
 platform.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
+const publisher = bus ? new EventPublisher(stores.events, stores.reads, bus) : null;
+await publisher?.start();
 await app.listen({ port: config.PORT, host: config.HOST });
 
 let closing = false;
@@ -23,6 +33,8 @@ async function shutdown(signal: string) {
   app.log.info({ signal }, 'shutting down');
   await app.close();
   await platform.runner.stop();
+  await publisher?.stop();
+  await platform.bus.close();
   await stores.events.close();
   await stores.reads.close();
   process.exit(0);

@@ -2,6 +2,7 @@
 import { CommandHandler } from './api/command-handler.js';
 import { Idempotency } from './api/idempotency.js';
 import type { Platform } from './api/platform.js';
+import { type Bus, LocalBus } from './infra/bus.js';
 import type { EventStore } from './infra/event-store.js';
 import type { ReadStore } from './infra/read-store.js';
 import { allProjections } from './projections/index.js';
@@ -11,6 +12,7 @@ export interface PlatformOptions extends RunnerOptions {
   consistencyTimeoutMs?: number;
   publicityWorkingDays?: number;
   clock?: () => Date;
+  bus?: Bus;
 }
 
 export function createPlatform(events: EventStore, reads: ReadStore, options: PlatformOptions = {}): Platform {
@@ -19,6 +21,7 @@ export function createPlatform(events: EventStore, reads: ReadStore, options: Pl
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
     commands: new CommandHandler(events, { clock: options.clock }),
+    bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
     publicityWorkingDays: options.publicityWorkingDays ?? 5,

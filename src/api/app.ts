@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
 import { registerAuth } from './auth.js';
+import { projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Platform } from './platform.js';
 import { registerProblemHandlers } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
@@ -63,6 +64,9 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
+  await registerLive(app, platform.bus);
+  const stopFeed = startLiveFeed(platform, platform.bus, projectTopics(platform));
+  app.addHook('onClose', async () => stopFeed());
 
   await app.register(systemRoutes(platform, registry));
   await app.register(projectRoutes(platform));

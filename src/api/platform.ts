@@ -1,6 +1,7 @@
 // What the routes need, wired once by the composition root (src/main.ts) or a test.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/shared.js';
+import type { Bus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
 import type { ProjectionRunner } from '../projections/runner.js';
@@ -13,6 +14,7 @@ export interface Platform {
   reads: ReadStore;
   runner: ProjectionRunner;
   commands: CommandHandler;
+  bus: Bus;
   idempotency: Idempotency;
   consistencyTimeoutMs: number;
   publicityWorkingDays: number;

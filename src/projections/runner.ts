@@ -18,6 +18,7 @@ export class ProjectionRunner {
   private subscription: Subscription | null = null;
   private waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
   private failure: unknown = null;
+  private batchListeners = new Set<(events: RecordedEvent[], position: number) => void>();
 
   constructor(
     private readonly events: EventStore,
@@ -25,6 +26,12 @@ export class ProjectionRunner {
     readonly projections: Projection[],
     private readonly options: RunnerOptions = {},
   ) {}
+
+  /** Called after every committed batch, once the read models reflect it (live updates). */
+  onBatch(listener: (events: RecordedEvent[], position: number) => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
+  }
 
   /** The position every read model has reached. */
   get position(): number {
@@ -93,5 +100,6 @@ export class ProjectionRunner {
     this.processed = last;
     for (const w of this.waiters) if (w.position <= last) w.resolve(true);
     this.options.onBatch?.(batch, last);
+    for (const l of this.batchListeners) l(batch, last);
   }
 }

@@ -1,6 +1,6 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify';
-import client from 'prom-client';
+import type client from 'prom-client';
 import type { Platform } from '../platform.js';
 
 export function systemRoutes(platform: Platform, registry: client.Registry): FastifyPluginAsync {

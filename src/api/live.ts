@@ -1,0 +1,122 @@
+// Live updates (api.md, "Live updates"): after the read models reflect a batch, each touched topic
+// gets one update through the bus; every instance forwards updates to its subscribed sockets,
+// obeying the same scoping as reads.
+import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Actor } from '../domain/shared.js';
+import type { Audience, Bus, LiveUpdate } from '../infra/bus.js';
+import type { RecordedEvent } from '../infra/event-store.js';
+import { PROJECTS } from '../projections/project-search.js';
+import { currentStatistics, statistics } from '../projections/statistics.js';
+import { actorFromClaims } from './auth.js';
+import type { Platform } from './platform.js';
+import { presentProject } from './routes/projects.js';
+
+/** A topic and how to fetch what its subscribers see, resolved once per batch. */
+export type TopicSource = (event: RecordedEvent) => { topic: string; load: () => Promise<{ data: unknown; audience: Audience } | null> } | null;
+
+export function projectTopics(platform: Platform): TopicSource[] {
+  return [
+    (e) => {
+      if (!e.stream.startsWith('project-')) return null;
+      const id = (e.data as { projectId: string }).projectId;
+      return {
+        topic: `project:${id}`,
+        load: async () => {
+          const doc = await platform.reads.findOne(PROJECTS, { _id: id });
+          if (!doc) return null;
+          const audience: Audience = doc.status === 'published' ? { public: true } : { public: false, district: String(doc.district) };
+          return { data: presentProject(doc), audience };
+        },
+      };
+    },
+    (e) =>
+      statistics.handles.has(e.type)
+        ? { topic: 'statistics', load: async () => ({ data: await currentStatistics(platform.reads, platform.commands.now()), audience: { public: true } }) }
+        : null,
+  ];
+}
+
+/** Publishes one update per topic touched by each committed batch. */
+export function startLiveFeed(platform: Platform, bus: Bus, sources: TopicSource[]): () => void {
+  return platform.runner.onBatch((batch, position) => {
+    const touched = new Map<string, () => Promise<{ data: unknown; audience: Audience } | null>>();
+    for (const e of batch) for (const source of sources) {
+      const t = source(e);
+      if (t) touched.set(t.topic, t.load);
+    }
+    void (async () => {
+      for (const [topic, load] of touched) {
+        try {
+          const loaded = await load();
+          if (loaded) await bus.publishLive({ topic, position, ...loaded });
+        } catch {
+          // A lost live update is recovered by the client's next read; the log is untouched.
+        }
+      }
+    })();
+  });
+}
+
+export function mayReceive(actor: Actor | null, audience: Audience): boolean {
+  if (audience.public) return true;
+  if (!actor) return false;
+  if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
+  if (actor.role === 'housing_dept') return audience.district !== undefined && (actor.district === 'city' || actor.district === audience.district);
+  return audience.creditCode !== undefined && actor.creditCode === audience.creditCode;
+}
+
+const TOPIC = /^(notices|statistics|(project|application|notice|exchange|demand):[A-Za-z0-9_.~-]{1,100})$/;
+const clientMessage = z.union([
+  z.strictObject({ subscribe: z.array(z.string().regex(TOPIC)).max(100), token: z.string().optional() }),
+  z.strictObject({ unsubscribe: z.array(z.string()).max(100) }),
+  z.strictObject({ token: z.string() }),
+]);
+
+export async function registerLive(app: FastifyInstance, bus: Bus) {
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const sockets = new Map<WebSocket, { actor: Actor | null; topics: Set<string> }>();
+  const off = bus.onLive((update: LiveUpdate) => {
+    const message = JSON.stringify({ topic: update.topic, position: update.position, data: update.data });
+    for (const [socket, s] of sockets) if (s.topics.has(update.topic) && mayReceive(s.actor, update.audience)) socket.send(message);
+  });
+  app.addHook('onClose', async () => off());
+
+  const authenticate = (token: string): Actor => actorFromClaims(app.jwt.verify(token));
+
+  app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    const state = { actor: req.actor, topics: new Set<string>() };
+    const query = req.query as { token?: string };
+    const fail = (message: string) => socket.send(JSON.stringify({ error: message }));
+    try {
+      if (query.token) state.actor = authenticate(query.token);
+    } catch {
+      socket.close(4401, 'invalid token');
+      return;
+    }
+    sockets.set(socket, state);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('message', (raw: Buffer) => {
+      let parsed;
+      try {
+        parsed = clientMessage.safeParse(JSON.parse(raw.toString()));
+      } catch {
+        return fail('messages are JSON');
+      }
+      if (!parsed.success) return fail(`invalid message: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      const msg = parsed.data;
+      if ('token' in msg && msg.token) {
+        try {
+          state.actor = authenticate(msg.token);
+        } catch {
+          return fail('invalid token');
+        }
+      }
+      if ('subscribe' in msg) for (const t of msg.subscribe) state.topics.add(t);
+      if ('unsubscribe' in msg) for (const t of msg.unsubscribe) state.topics.delete(t);
+      socket.send(JSON.stringify({ subscribed: [...state.topics] }));
+    });
+  });
+}

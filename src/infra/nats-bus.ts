@@ -1,0 +1,79 @@
+// NATS adapter of the bus: live updates on a core subject every instance subscribes to; integration
+// events into a JetStream stream, with the event id as the message id so duplicates are dropped.
+import { type JetStreamClient, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect } from 'nats';
+import type { Bus, LiveUpdate } from './bus.js';
+import { type RecordedEvent, Unavailable } from './event-store.js';
+
+export interface NatsBusOptions {
+  /** Prefix of every subject and the JetStream stream's name, so tests can stay apart. */
+  prefix?: string;
+}
+
+const codec = JSONCodec<unknown>();
+
+export class NatsBus implements Bus {
+  private listeners = new Set<(u: LiveUpdate) => void>();
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly sub: Subscription,
+    readonly prefix: string,
+  ) {
+    void (async () => {
+      for await (const m of sub) {
+        const update = codec.decode(m.data) as LiveUpdate;
+        for (const l of this.listeners) l(update);
+      }
+    })();
+  }
+
+  static async connect(url: string, options: NatsBusOptions = {}): Promise<NatsBus> {
+    const prefix = options.prefix ?? 'isp';
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000 });
+    } catch (cause) {
+      throw new Unavailable(`NATS at ${url} did not answer`, { cause });
+    }
+    const jsm = await nc.jetstreamManager();
+    const stream = NatsBus.streamName(prefix);
+    const subjects = [`${prefix}.events.>`];
+    try {
+      await jsm.streams.info(stream);
+    } catch {
+      await jsm.streams.add({ name: stream, subjects, retention: RetentionPolicy.Limits, duplicate_window: 10 * 60 * 1e9 });
+    }
+    const sub = nc.subscribe(`${prefix}.live`);
+    return new NatsBus(nc, nc.jetstream(), sub, prefix);
+  }
+
+  static streamName(prefix: string): string {
+    return `${prefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_EVENTS`;
+  }
+
+  /** Subject of an integration event: `<prefix>.events.<stream kind>.<event type>`. */
+  subjectOf(event: RecordedEvent): string {
+    const kind = event.stream.split('-')[0]!.replace(/[^A-Za-z0-9_]/g, '_');
+    return `${this.prefix}.events.${kind}.${event.type}`;
+  }
+
+  async publishLive(update: LiveUpdate): Promise<void> {
+    this.nc.publish(`${this.prefix}.live`, codec.encode(update));
+  }
+
+  onLive(listener: (update: LiveUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async publishEvents(events: RecordedEvent[]): Promise<void> {
+    // Sequential awaits keep the stream in log order; msgID makes a repeat after a crash a no-op.
+    for (const e of events) await this.js.publish(this.subjectOf(e), codec.encode(e), { msgID: e.id });
+  }
+
+  async close(): Promise<void> {
+    this.sub.unsubscribe();
+    this.listeners.clear();
+    await this.nc.drain();
+  }
+}
