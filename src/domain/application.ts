@@ -1,0 +1,400 @@
+// Application (在线申请及审核), stream `application-<id>`: one stream per (notice, enterprise), holding
+// that enterprise's whole history for the notice, so "one live application per enterprise per notice"
+// is enforced by the stream's optimistic concurrency. What the decider needs from the notice arrives as
+// a NoticeSnapshot (see noticeSnapshot() in notice.ts); the enterprise's active sanctions arrive as data.
+//
+// submitted ⇄ returned → resubmitted → reviewed (→ objection upheld → reviewed again) → contract;
+// withdrawn (before review) → submitted again on the same stream while the window is open.
+import { instant } from './calendar.js';
+import type { SupplyMode } from './project.js';
+import {
+  type Actor,
+  type DecisionContext,
+  type District,
+  type DomainEvent,
+  type Role,
+  type Scope,
+  Forbidden,
+  NotFound,
+  RuleViolation,
+  assertNever,
+  requireManager,
+} from './shared.js';
+
+export interface DeclaredFacts {
+  industry: string;
+  employees: number;
+  annualRevenue: number; // yuan
+  /** R&D spending as a fraction of revenue, 0…1. */
+  rndShare: number;
+}
+export interface DocumentRef {
+  name: string;
+  sha256: string;
+}
+export interface ActorRef {
+  id: string;
+  role: Role;
+  district?: Scope;
+  name?: string;
+  creditCode?: string;
+}
+
+/** The notice as the application's commands need it (built by noticeSnapshot() in notice.ts). */
+export interface NoticeSnapshot {
+  noticeId: string;
+  status: 'published' | 'closed' | 'cancelled';
+  district: District;
+  supplyMode: SupplyMode;
+  opensAt: string;
+  closesAt: string;
+  offeredArea: number;
+  publicity?: { startsAt: string; endsAt: string; applicationIds: string[] };
+  allocated: boolean;
+  resultPublished: boolean;
+  allocations: { applicationId: string; area: number }[];
+}
+/** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
+export interface Sanction {
+  until: string;
+  reason: string;
+}
+
+export interface Review {
+  qualified: boolean;
+  reasons: string[];
+  score?: number;
+}
+export interface ContractRecord {
+  applicationId: string;
+  noticeId: string;
+  creditCode: string;
+  area: number;
+  contractRef: string;
+  signedOn: string;
+}
+
+interface Ids {
+  applicationId: string;
+  noticeId: string;
+}
+export type ApplicationEvent =
+  | DomainEvent<
+      'ApplicationSubmitted',
+      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[] }
+    >
+  | DomainEvent<'ApplicationWithdrawn', Ids & { reason?: string }>
+  | DomainEvent<'ApplicationReturned', Ids & { missing: string[] }>
+  | DomainEvent<'ApplicationResubmitted', Ids & { documents: DocumentRef[] }>
+  | DomainEvent<'QualificationReviewed', Ids & Review & { reviewer: ActorRef; answersObjections?: string[]; previous?: Review }>
+  | DomainEvent<'ObjectionFiled', Ids & { objectionId: string; content: string; filedBy: ActorRef }>
+  | DomainEvent<'ObjectionResolved', Ids & { objectionId: string; upheld: boolean; reason: string }>
+  | DomainEvent<'LeaseSigned', ContractRecord>
+  | DomainEvent<'SaleCompleted', ContractRecord>;
+
+interface ContractInput {
+  notice: NoticeSnapshot;
+  area: number;
+  contractRef: string;
+  signedOn: string;
+}
+export type ApplicationCommand =
+  | {
+      type: 'SubmitApplication';
+      /** Deterministic per (notice, enterprise): see applicationIdFor(). */
+      applicationId: string;
+      notice: NoticeSnapshot;
+      sanctions: Sanction[];
+      enterpriseName: string;
+      requestedArea: number;
+      declared: DeclaredFacts;
+      documents: DocumentRef[];
+    }
+  | { type: 'WithdrawApplication'; reason?: string }
+  | { type: 'ReturnApplication'; notice: NoticeSnapshot; missing: string[] }
+  | { type: 'ResubmitApplication'; notice: NoticeSnapshot; documents: DocumentRef[] }
+  | { type: 'ReviewQualification'; notice: NoticeSnapshot; qualified: boolean; reasons: string[]; score?: number }
+  | { type: 'FileObjection'; notice: NoticeSnapshot; content: string }
+  | { type: 'ResolveObjection'; notice: NoticeSnapshot; objectionId: string; upheld: boolean; reason: string }
+  | ({ type: 'RecordLease' } & ContractInput)
+  | ({ type: 'RecordSale' } & ContractInput);
+
+export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'reviewed' | 'withdrawn';
+export interface Objection {
+  objectionId: string;
+  status: 'open' | 'upheld' | 'dismissed';
+  /** An upheld objection is answered by the next review. */
+  answered: boolean;
+}
+export interface ApplicationRecord extends Ids {
+  status: ApplicationStatus;
+  district: District;
+  creditCode: string;
+  enterpriseName: string;
+  requestedArea: number;
+  declared: DeclaredFacts;
+  documents: DocumentRef[];
+  missing?: string[];
+  review?: Review;
+  objections: Objection[];
+  contract?: ContractRecord;
+}
+export type ApplicationState = { status: 'none' } | ApplicationRecord;
+export const initialApplicationState: ApplicationState = { status: 'none' };
+
+/** The stream id the command handler uses: one stream per (notice, enterprise). */
+export const applicationIdFor = (noticeId: string, creditCode: string) => `${noticeId}.${creditCode.toUpperCase()}`;
+
+const awaitingReview = (s: ApplicationRecord) => s.objections.some((o) => o.status === 'upheld' && !o.answered);
+
+/** What StartPublicity and DecideAllocation (notice.ts) need to know about one application. */
+export interface ApplicationFacts {
+  applicationId: string;
+  status: ApplicationStatus;
+  creditCode: string;
+  enterpriseName: string;
+  requestedArea: number;
+  qualified?: boolean;
+  reasons: string[];
+  score?: number;
+  /** Global log position of the latest ApplicationSubmitted: the first-come queue number. */
+  submittedPosition: number;
+  openObjections: number;
+  /** An upheld objection has not yet been answered by a new review. */
+  awaitingReview: boolean;
+}
+export function applicationFacts(s: ApplicationRecord, submittedPosition: number): ApplicationFacts {
+  return {
+    applicationId: s.applicationId,
+    status: s.status,
+    creditCode: s.creditCode,
+    enterpriseName: s.enterpriseName,
+    requestedArea: s.requestedArea,
+    ...(s.review ? { qualified: s.review.qualified, reasons: s.review.reasons } : { reasons: [] }),
+    ...(s.review?.score !== undefined ? { score: s.review.score } : {}),
+    submittedPosition,
+    openObjections: s.objections.filter((o) => o.status === 'open').length,
+    awaitingReview: awaitingReview(s),
+  };
+}
+
+const actorRef = (a: Actor): ActorRef => ({
+  id: a.id,
+  role: a.role,
+  ...(a.district ? { district: a.district } : {}),
+  ...(a.name ? { name: a.name } : {}),
+  ...(a.creditCode ? { creditCode: a.creditCode } : {}),
+});
+const blank = (s: string | undefined) => !s || !s.trim();
+
+function checkDocuments(documents: DocumentRef[]): DocumentRef[] {
+  if (documents.length === 0) throw new RuleViolation('DOCUMENTS_REQUIRED', 'at least one document is required');
+  return documents.map((d) => {
+    if (blank(d.name) || !/^[0-9a-f]{64}$/i.test(d.sha256)) throw new RuleViolation('DOCUMENT_INVALID', `document ${d.name || '(unnamed)'} needs a name and a SHA-256 hex digest`);
+    return { name: d.name, sha256: d.sha256.toLowerCase() };
+  });
+}
+
+function checkDeclared(d: DeclaredFacts): void {
+  const ok =
+    !blank(d.industry) &&
+    Number.isInteger(d.employees) && d.employees >= 0 &&
+    Number.isFinite(d.annualRevenue) && d.annualRevenue >= 0 &&
+    Number.isFinite(d.rndShare) && d.rndShare >= 0 && d.rndShare <= 1;
+  if (!ok) throw new RuleViolation('DECLARED_FACTS_INVALID', 'declared facts need an industry, whole employees ≥ 0, revenue ≥ 0 and an R&D share between 0 and 1');
+}
+
+function requireOwner(actor: Actor, s: ApplicationRecord): void {
+  if (actor.role !== 'enterprise' || actor.creditCode !== s.creditCode) throw new Forbidden('only the applicant enterprise may do this');
+}
+
+function existing(state: ApplicationState): ApplicationRecord {
+  if (state.status === 'none') throw new NotFound('no such application');
+  return state;
+}
+
+/** An officer's command on a live application of a notice that is still going. */
+function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor): ApplicationRecord {
+  const s = existing(state);
+  requireManager(actor, s.district);
+  if (notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
+  if (notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+  if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application has been withdrawn');
+  return s;
+}
+
+function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLease' | 'RecordSale' }>, state: ApplicationState, ctx: DecisionContext): ApplicationEvent[] {
+  const s = managed(state, command.notice, ctx.actor);
+  const mode: SupplyMode = command.type === 'RecordLease' ? 'rent' : 'sale';
+  if (command.notice.supplyMode !== mode) throw new RuleViolation('SUPPLY_MODE_MISMATCH', `the notice offers ${command.notice.supplyMode}, not ${mode}`);
+  if (!command.notice.resultPublished) throw new RuleViolation('RESULT_NOT_PUBLISHED', 'the notice’s result is not yet published');
+  const allocation = command.notice.allocations.find((a) => a.applicationId === s.applicationId);
+  if (!allocation) throw new RuleViolation('NOT_ALLOCATED', 'this application was allocated no area');
+  if (s.contract) throw new RuleViolation('CONTRACT_ALREADY_RECORDED', 'a contract is already recorded for this application');
+  if (!(command.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the contract area must be positive');
+  if (command.area > allocation.area) throw new RuleViolation('CONTRACT_AREA_EXCEEDS_ALLOCATION', `the contract covers ${command.area} ㎡, more than the ${allocation.area} ㎡ allocated`);
+  if (blank(command.contractRef)) throw new RuleViolation('CONTRACT_REF_REQUIRED', 'the contract reference is required');
+  instant(command.signedOn, 'signedOn');
+  const data: ContractRecord = { applicationId: s.applicationId, noticeId: s.noticeId, creditCode: s.creditCode, area: command.area, contractRef: command.contractRef, signedOn: command.signedOn };
+  return [command.type === 'RecordLease' ? { type: 'LeaseSigned', data } : { type: 'SaleCompleted', data }];
+}
+
+export function decideApplication(command: ApplicationCommand, state: ApplicationState, ctx: DecisionContext): ApplicationEvent[] {
+  const now = instant(ctx.now, 'now');
+  switch (command.type) {
+    case 'SubmitApplication': {
+      const { actor } = ctx;
+      const { notice } = command;
+      if (actor.role !== 'enterprise' || blank(actor.creditCode)) throw new Forbidden('only an enterprise may apply, for itself');
+      const creditCode = actor.creditCode!;
+      if (state.status !== 'none') {
+        if (state.creditCode !== creditCode) throw new Forbidden('this application belongs to another enterprise');
+        if (state.noticeId !== notice.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
+        if (state.status !== 'withdrawn') throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
+      }
+      const bar = command.sanctions.find((b) => instant(b.until, 'sanction until') > now);
+      if (bar) throw new RuleViolation('ENTERPRISE_BARRED', `the enterprise is barred from applying until ${bar.until}: ${bar.reason}`);
+      if (notice.status !== 'published') throw new RuleViolation('NOTICE_NOT_OPEN', `the notice is ${notice.status}`);
+      if (now < instant(notice.opensAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_YET_OPEN', `applications open at ${notice.opensAt}`);
+      if (now >= instant(notice.closesAt)) throw new RuleViolation('NOTICE_WINDOW_CLOSED', `applications closed at ${notice.closesAt}`);
+      if (blank(command.enterpriseName)) throw new RuleViolation('ENTERPRISE_NAME_REQUIRED', 'the enterprise name is required');
+      if (!(command.requestedArea > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the requested area must be positive');
+      if (command.requestedArea > notice.offeredArea) throw new RuleViolation('AREA_EXCEEDS_OFFERED', `the notice offers ${notice.offeredArea} ㎡ in all`);
+      checkDeclared(command.declared);
+      const documents = checkDocuments(command.documents);
+      return [
+        {
+          type: 'ApplicationSubmitted',
+          data: {
+            applicationId: state.status === 'none' ? command.applicationId : state.applicationId,
+            noticeId: notice.noticeId,
+            district: notice.district,
+            creditCode,
+            enterpriseName: command.enterpriseName.trim(),
+            requestedArea: command.requestedArea,
+            declared: command.declared,
+            documents,
+          },
+        },
+      ];
+    }
+    case 'WithdrawApplication': {
+      const s = existing(state);
+      requireOwner(ctx.actor, s);
+      if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application is already withdrawn');
+      if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application can no longer be withdrawn');
+      return [{ type: 'ApplicationWithdrawn', data: { applicationId: s.applicationId, noticeId: s.noticeId, ...(blank(command.reason) ? {} : { reason: command.reason }) } }];
+    }
+    case 'ReturnApplication': {
+      const s = managed(state, command.notice, ctx.actor);
+      if (s.status === 'returned') throw new RuleViolation('APPLICATION_ALREADY_RETURNED', 'the application is already awaiting material');
+      if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application cannot be returned');
+      const missing = command.missing.map((m) => m.trim()).filter((m) => m);
+      if (missing.length === 0) throw new RuleViolation('MISSING_ITEMS_REQUIRED', 'say what material is missing');
+      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing } }];
+    }
+    case 'ResubmitApplication': {
+      const s = existing(state);
+      requireOwner(ctx.actor, s);
+      if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
+      if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+      if (s.status !== 'returned') throw new RuleViolation('APPLICATION_NOT_RETURNED', 'only an application returned for material can be resubmitted');
+      return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents: checkDocuments(command.documents) } }];
+    }
+    case 'ReviewQualification': {
+      const s = managed(state, command.notice, ctx.actor);
+      if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'no reviews after the allocation');
+      // 补正 deadline: while the window is open the enterprise may still supply the material;
+      // after it closes a returned application may be reviewed as it stands, so it cannot block publicity.
+      if (s.status === 'returned' && now < instant(command.notice.closesAt)) {
+        throw new RuleViolation('APPLICATION_AWAITING_MATERIAL', 'the application awaits the material it was returned for');
+      }
+      const answers = s.objections.filter((o) => o.status === 'upheld' && !o.answered).map((o) => o.objectionId);
+      if (s.status === 'reviewed' && answers.length === 0) {
+        throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a second review only answers an upheld objection');
+      }
+      const reasons = command.reasons.map((r) => r.trim()).filter((r) => r);
+      if (!command.qualified && reasons.length === 0) throw new RuleViolation('REASONS_REQUIRED', 'a negative review must give reasons');
+      if (command.score !== undefined && !Number.isFinite(command.score)) throw new RuleViolation('SCORE_INVALID', 'the score must be a number');
+      return [
+        {
+          type: 'QualificationReviewed',
+          data: {
+            applicationId: s.applicationId,
+            noticeId: s.noticeId,
+            qualified: command.qualified,
+            reasons,
+            ...(command.score !== undefined ? { score: command.score } : {}),
+            reviewer: actorRef(ctx.actor),
+            ...(s.status === 'reviewed' && s.review ? { answersObjections: answers, previous: s.review } : {}),
+          },
+        },
+      ];
+    }
+    case 'FileObjection': {
+      const s = existing(state);
+      if (blank(ctx.actor?.id)) throw new Forbidden('anonymous objections are refused');
+      if (ctx.actor.role === 'auditor') throw new Forbidden('auditors read; they do not take part in the procedure');
+      if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
+      if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+      const p = command.notice.publicity;
+      if (!p || now < instant(p.startsAt) || now > instant(p.endsAt)) throw new RuleViolation('OUTSIDE_PUBLICITY_PERIOD', 'objections are accepted only during the publicity period');
+      if (!p.applicationIds.includes(s.applicationId)) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', 'the application is not on the publicity list');
+      if (blank(command.content)) throw new RuleViolation('OBJECTION_CONTENT_REQUIRED', 'an objection must say what is wrong');
+      return [
+        { type: 'ObjectionFiled', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: ctx.newId(), content: command.content.trim(), filedBy: actorRef(ctx.actor) } },
+      ];
+    }
+    case 'ResolveObjection': {
+      const s = managed(state, command.notice, ctx.actor);
+      const objection = s.objections.find((o) => o.objectionId === command.objectionId);
+      if (!objection) throw new NotFound(`no objection ${command.objectionId} on this application`);
+      if (objection.status !== 'open') throw new RuleViolation('OBJECTION_ALREADY_RESOLVED', 'the objection is already resolved');
+      if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'the allocation is already decided');
+      if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a resolution must say why');
+      return [
+        { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim() } },
+      ];
+    }
+    case 'RecordLease':
+    case 'RecordSale':
+      return decideContract(command, state, ctx);
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolveApplication(state: ApplicationState, event: ApplicationEvent): ApplicationState {
+  if (event.type === 'ApplicationSubmitted') {
+    const { district, creditCode, enterpriseName, requestedArea, declared, documents, applicationId, noticeId } = event.data;
+    return { status: 'submitted', applicationId, noticeId, district, creditCode, enterpriseName, requestedArea, declared, documents, objections: [] };
+  }
+  if (state.status === 'none') return state;
+  switch (event.type) {
+    case 'ApplicationWithdrawn':
+      return { ...state, status: 'withdrawn' };
+    case 'ApplicationReturned':
+      return { ...state, status: 'returned', missing: event.data.missing };
+    case 'ApplicationResubmitted':
+      return { ...state, status: 'resubmitted', documents: [...state.documents, ...event.data.documents] };
+    case 'QualificationReviewed': {
+      const { qualified, reasons, score, answersObjections = [] } = event.data;
+      const objections = state.objections.map((o) => (answersObjections.includes(o.objectionId) ? { ...o, answered: true } : o));
+      return { ...state, status: 'reviewed', review: { qualified, reasons, ...(score !== undefined ? { score } : {}) }, objections };
+    }
+    case 'ObjectionFiled':
+      return { ...state, objections: [...state.objections, { objectionId: event.data.objectionId, status: 'open', answered: false }] };
+    case 'ObjectionResolved': {
+      const status = event.data.upheld ? 'upheld' : 'dismissed';
+      return { ...state, objections: state.objections.map((o) => (o.objectionId === event.data.objectionId ? { ...o, status } : o)) };
+    }
+    case 'LeaseSigned':
+    case 'SaleCompleted':
+      return { ...state, contract: event.data };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const applicationDecider = { initialState: initialApplicationState, decide: decideApplication, evolve: evolveApplication };
+export const applicationStream = (id: string) => `application-${id}`;

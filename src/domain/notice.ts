@@ -1,0 +1,330 @@
+// Rental/sale notice (租售通告), stream `notice-<id>`: the consistency boundary of the per-notice procedure.
+// published (→ amended, before the window opens) → closed → publicity (公示) → allocation (配租/配售) → result;
+// cancelled at any point before the result. Facts from other streams (the project, the applications)
+// arrive in the commands as plain data: projectSnapshot() and applicationFacts() build them.
+import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate } from './allocation.js';
+import type { ApplicationFacts, NoticeSnapshot } from './application.js';
+import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
+import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
+import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
+
+export const DEFAULT_PUBLICITY_WORKING_DAYS = 5;
+export const MAX_PUBLICITY_WORKING_DAYS = 30;
+
+/** The project as PublishNotice / AmendNotice need it. */
+export interface ProjectSnapshot {
+  projectId: string;
+  status: ProjectStatus;
+  district: District;
+  supplyModes: SupplyMode[];
+  totalArea: number;
+  availableArea?: number;
+  unitIds: string[];
+}
+export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefined {
+  if (state.status === 'none') return undefined;
+  const f = state.fields;
+  return {
+    projectId: state.projectId,
+    status: state.status,
+    district: f.district,
+    supplyModes: [...f.supplyModes],
+    totalArea: f.totalArea,
+    ...(f.availableArea !== undefined ? { availableArea: f.availableArea } : {}),
+    unitIds: state.units.map((u) => u.unitId),
+  };
+}
+
+/** What an amendment may change; project, district and supply mode make another notice. */
+export interface NoticeTerms {
+  /** Offered area, ㎡. */
+  area: number;
+  unitIds?: string[];
+  /** Yuan per ㎡ (per month for rent). */
+  price: number;
+  eligibility: string;
+  opensAt: string;
+  closesAt: string;
+  publicityWorkingDays: number;
+}
+const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays'] as const;
+
+export interface PublicityEntry {
+  applicationId: string;
+  enterpriseName: string;
+  creditCode: string;
+  qualified: boolean;
+  reasons: string[];
+}
+export interface AllocationInput {
+  applicationId: string;
+  requestedArea: number;
+  score?: number;
+  submittedPosition: number;
+}
+
+interface Ref {
+  noticeId: string;
+  district: District;
+}
+export type NoticeEvent =
+  | DomainEvent<'NoticePublished', Ref & NoticeTerms & { projectId: string; supplyMode: SupplyMode }>
+  | DomainEvent<'NoticeAmended', Ref & { changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
+  | DomainEvent<'NoticeCancelled', Ref & { reason: string }>
+  | DomainEvent<'NoticeClosed', Ref>
+  | DomainEvent<'QualificationPublicityStarted', Ref & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
+  | DomainEvent<
+      'AllocationDecided',
+      Ref & {
+        projectId: string;
+        method: AllocationMethod;
+        seed?: string;
+        algorithm: string;
+        offeredArea: number;
+        inputs: AllocationInput[];
+        order: string[];
+        allocations: Allocation[];
+        allocatedArea: number;
+      }
+    >
+  | DomainEvent<'ResultPublished', Ref & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string }>;
+
+export type NoticeCommand =
+  | ({
+      type: 'PublishNotice';
+      noticeId: string;
+      projectId: string;
+      supplyMode: SupplyMode;
+      project: ProjectSnapshot;
+    } & Omit<NoticeTerms, 'publicityWorkingDays'> & { publicityWorkingDays?: number })
+  | { type: 'AmendNotice'; changes: Partial<NoticeTerms>; reason: string; project: ProjectSnapshot }
+  | { type: 'CancelNotice'; reason: string }
+  | { type: 'CloseNotice' }
+  /** applications: every application of the notice (withdrawn ones included or not: they are skipped). */
+  | { type: 'StartPublicity'; applications: ApplicationFacts[]; calendar: WorkingCalendar; endsAt?: string }
+  /** applications: the facts of every application on the publicity list. */
+  | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
+  | { type: 'PublishResult' };
+
+export interface NoticeRecord extends Ref {
+  status: 'published' | 'closed' | 'cancelled';
+  projectId: string;
+  supplyMode: SupplyMode;
+  terms: NoticeTerms;
+  publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
+  allocation?: { method: AllocationMethod; allocations: Allocation[] };
+  resultPublishedAt?: string;
+}
+export type NoticeState = { status: 'none' } | NoticeRecord;
+export const initialNoticeState: NoticeState = { status: 'none' };
+
+/** The notice as the application's commands need it. */
+export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
+  if (state.status === 'none') return undefined;
+  const { publicity, allocation } = state;
+  return {
+    noticeId: state.noticeId,
+    status: state.status,
+    district: state.district,
+    supplyMode: state.supplyMode,
+    opensAt: state.terms.opensAt,
+    closesAt: state.terms.closesAt,
+    offeredArea: state.terms.area,
+    ...(publicity ? { publicity: { startsAt: publicity.startsAt, endsAt: publicity.endsAt, applicationIds: publicity.list.map((e) => e.applicationId) } } : {}),
+    allocated: allocation !== undefined,
+    resultPublished: state.resultPublishedAt !== undefined,
+    allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
+  };
+}
+
+const blank = (s: string | undefined) => !s || !s.trim();
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number): void {
+  if (project.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'notices are only for published projects');
+  if (!(t.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the offered area must be positive');
+  const available = project.availableArea ?? project.totalArea;
+  if (t.area > available) throw new RuleViolation('AREA_EXCEEDS_AVAILABLE', `the project has ${available} ㎡ available`);
+  const units = t.unitIds ?? [];
+  if (new Set(units).size !== units.length) throw new RuleViolation('UNIT_DUPLICATE', 'a unit is offered twice');
+  const stranger = units.find((u) => !project.unitIds.includes(u));
+  if (stranger !== undefined) throw new RuleViolation('UNIT_NOT_IN_PROJECT', `unit ${stranger} is not in the project`);
+  if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
+  if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
+  const opens = instant(t.opensAt, 'opensAt');
+  if (opens < now) throw new RuleViolation('NOTICE_WINDOW_IN_PAST', 'the application window must open in the future');
+  if (!(opens < instant(t.closesAt, 'closesAt'))) throw new RuleViolation('NOTICE_WINDOW_INVALID', 'the window must open before it closes');
+  const days = t.publicityWorkingDays;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_PUBLICITY_WORKING_DAYS) {
+    throw new RuleViolation('PUBLICITY_DAYS_INVALID', `the publicity lasts 1 to ${MAX_PUBLICITY_WORKING_DAYS} working days`);
+  }
+}
+
+function existing(state: NoticeState, ctx: DecisionContext): NoticeRecord {
+  if (state.status === 'none') throw new NotFound('no such notice');
+  requireManager(ctx.actor, state.district);
+  if (state.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+  return state;
+}
+
+function checkFacts(facts: ApplicationFacts[]): void {
+  const seen = new Set<string>();
+  for (const f of facts) {
+    if (seen.has(f.applicationId)) throw new RuleViolation('DUPLICATE_APPLICATION', `application ${f.applicationId} is listed twice`);
+    seen.add(f.applicationId);
+  }
+}
+
+function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
+  const s = existing(state, ctx);
+  if (s.allocation) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'the allocation is already decided');
+  if (!s.publicity) throw new RuleViolation('PUBLICITY_NOT_STARTED', 'the qualification publicity has not started');
+  if (instant(ctx.now) <= instant(s.publicity.endsAt)) throw new RuleViolation('PUBLICITY_NOT_OVER', `the publicity runs until ${s.publicity.endsAt}`);
+  if (!ALLOCATION_METHODS.includes(command.method)) throw new RuleViolation('ALLOCATION_METHOD_INVALID', `unknown method ${String(command.method)}`);
+  checkFacts(command.applications);
+  const listed = new Set(s.publicity.list.map((e) => e.applicationId));
+  const stranger = command.applications.find((f) => !listed.has(f.applicationId));
+  if (stranger) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', `application ${stranger.applicationId} was not on the publicity list`);
+  const given = new Set(command.applications.map((f) => f.applicationId));
+  const absent = [...listed].filter((id) => !given.has(id));
+  if (absent.length > 0) throw new RuleViolation('APPLICATION_FACTS_MISSING', `no facts for ${absent.join(', ')}`);
+  const objected = command.applications.filter((f) => f.openObjections > 0).map((f) => f.applicationId);
+  if (objected.length > 0) throw new RuleViolation('OBJECTIONS_UNRESOLVED', `objections are unresolved on ${objected.join(', ')}`);
+  const pending = command.applications.filter((f) => f.awaitingReview).map((f) => f.applicationId);
+  if (pending.length > 0) throw new RuleViolation('REVIEW_PENDING', `upheld objections await a new review on ${pending.join(', ')}`);
+  const inputs: AllocationInput[] = command.applications
+    .filter((f) => f.status === 'reviewed' && f.qualified === true)
+    .sort((a, b) => a.submittedPosition - b.submittedPosition || (a.applicationId < b.applicationId ? -1 : 1))
+    .map((f) => ({ applicationId: f.applicationId, requestedArea: f.requestedArea, ...(f.score !== undefined ? { score: f.score } : {}), submittedPosition: f.submittedPosition }));
+  if (command.method === 'ranking' && inputs.some((i) => i.score === undefined)) {
+    throw new RuleViolation('SCORE_REQUIRED', 'ranking needs a review score for every qualified applicant');
+  }
+  const seed = command.method === 'lottery' ? command.seed : undefined;
+  const outcome = allocate(command.method, inputs, s.terms.area, seed);
+  return [
+    {
+      type: 'AllocationDecided',
+      data: {
+        noticeId: s.noticeId,
+        district: s.district,
+        projectId: s.projectId,
+        method: command.method,
+        ...(seed !== undefined ? { seed } : {}),
+        algorithm: ALLOCATION_ALGORITHM,
+        offeredArea: s.terms.area,
+        inputs,
+        ...outcome,
+      },
+    },
+  ];
+}
+
+export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
+  const now = instant(ctx.now, 'now');
+  switch (command.type) {
+    case 'PublishNotice': {
+      const { project, noticeId, projectId, supplyMode } = command;
+      requireManager(ctx.actor, project.district);
+      if (state.status !== 'none') throw new RuleViolation('NOTICE_EXISTS', 'the notice is already published');
+      if (project.projectId !== projectId) throw new RuleViolation('PROJECT_MISMATCH', 'the project snapshot is not the notice’s project');
+      if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
+      const { area, unitIds, price, eligibility, opensAt, closesAt } = command;
+      const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
+      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
+      checkTerms(terms, project, now);
+      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, supplyMode, ...terms } }];
+    }
+    case 'AmendNotice': {
+      const s = existing(state, ctx);
+      if (s.status === 'closed') throw new RuleViolation('NOTICE_ALREADY_CLOSED', 'the notice is closed');
+      if (now >= instant(s.terms.opensAt)) throw new RuleViolation('NOTICE_ALREADY_OPEN', 'a notice can only be amended before its window opens; cancel it instead');
+      if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'an amendment must say why');
+      if (command.project.projectId !== s.projectId) throw new RuleViolation('PROJECT_MISMATCH', 'the project snapshot is not the notice’s project');
+      const changes: Partial<NoticeTerms> = {};
+      const previous: Partial<NoticeTerms> = {};
+      for (const key of TERM_KEYS) {
+        const value = command.changes[key];
+        if (value === undefined || same(s.terms[key], value)) continue;
+        (changes as Record<string, unknown>)[key] = value;
+        (previous as Record<string, unknown>)[key] = s.terms[key];
+      }
+      if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the amendment changes nothing');
+      checkTerms({ ...s.terms, ...changes }, command.project, now);
+      return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, changes, previous, reason: command.reason.trim() } }];
+    }
+    case 'CancelNotice': {
+      const s = existing(state, ctx);
+      if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is published; the notice can no longer be cancelled');
+      if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a cancellation must say why');
+      return [{ type: 'NoticeCancelled', data: { noticeId: s.noticeId, district: s.district, reason: command.reason.trim() } }];
+    }
+    case 'CloseNotice': {
+      const s = existing(state, ctx);
+      if (s.status === 'closed') throw new RuleViolation('NOTICE_ALREADY_CLOSED', 'the notice is already closed');
+      if (now < instant(s.terms.closesAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_OVER', `the window closes at ${s.terms.closesAt}`);
+      return [{ type: 'NoticeClosed', data: { noticeId: s.noticeId, district: s.district } }];
+    }
+    case 'StartPublicity': {
+      const s = existing(state, ctx);
+      if (s.publicity) throw new RuleViolation('PUBLICITY_ALREADY_STARTED', 'the publicity has already started');
+      if (s.status !== 'closed' && now < instant(s.terms.closesAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_OVER', `the window closes at ${s.terms.closesAt}`);
+      checkFacts(command.applications);
+      const live = command.applications.filter((f) => f.status !== 'withdrawn');
+      const unreviewed = live.filter((f) => f.status !== 'reviewed' || f.qualified === undefined).map((f) => f.applicationId);
+      if (unreviewed.length > 0) throw new RuleViolation('APPLICATIONS_NOT_REVIEWED', `not yet reviewed: ${unreviewed.join(', ')}`);
+      const minimum = addWorkingDays(ctx.now, s.terms.publicityWorkingDays, command.calendar);
+      const endsAt = command.endsAt ?? minimum;
+      if (instant(endsAt, 'endsAt') < instant(minimum)) {
+        throw new RuleViolation('PUBLICITY_TOO_SHORT', `the publicity lasts at least ${s.terms.publicityWorkingDays} working days, until ${minimum}`);
+      }
+      const list = live.map((f) => ({ applicationId: f.applicationId, enterpriseName: f.enterpriseName, creditCode: f.creditCode, qualified: f.qualified === true, reasons: f.reasons }));
+      const ref = { noticeId: s.noticeId, district: s.district };
+      return [
+        ...(s.status === 'closed' ? [] : [{ type: 'NoticeClosed' as const, data: ref }]),
+        { type: 'QualificationPublicityStarted', data: { ...ref, projectId: s.projectId, startsAt: ctx.now, endsAt: new Date(instant(endsAt)).toISOString(), list } },
+      ];
+    }
+    case 'DecideAllocation':
+      return decideAllocation(command, state, ctx);
+    case 'PublishResult': {
+      const s = existing(state, ctx);
+      if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
+      if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
+      return [
+        {
+          type: 'ResultPublished',
+          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, supplyMode: s.supplyMode, allocations: s.allocation.allocations, publishedAt: ctx.now },
+        },
+      ];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeState {
+  if (event.type === 'NoticePublished') {
+    const { noticeId, district, projectId, supplyMode, ...terms } = event.data;
+    return { status: 'published', noticeId, district, projectId, supplyMode, terms };
+  }
+  if (state.status === 'none') return state;
+  switch (event.type) {
+    case 'NoticeAmended':
+      return { ...state, terms: { ...state.terms, ...event.data.changes } };
+    case 'NoticeCancelled':
+      return { ...state, status: 'cancelled' };
+    case 'NoticeClosed':
+      return { ...state, status: 'closed' };
+    case 'QualificationPublicityStarted':
+      return { ...state, publicity: { startsAt: event.data.startsAt, endsAt: event.data.endsAt, list: event.data.list } };
+    case 'AllocationDecided':
+      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations } };
+    case 'ResultPublished':
+      return { ...state, resultPublishedAt: event.data.publishedAt };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const noticeDecider = { initialState: initialNoticeState, decide: decideNotice, evolve: evolveNotice };
+export const noticeStream = (id: string) => `notice-${id}`;

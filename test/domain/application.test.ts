@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ApplicationCommand,
+  type ApplicationEvent,
+  type ApplicationRecord,
+  type NoticeSnapshot,
+  applicationDecider,
+  applicationFacts,
+  applicationIdFor,
+  applicationStream,
+} from '../../src/domain/application.js';
+import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { actors, spec, testContext } from './decider-spec.js';
+
+const given = spec(applicationDecider);
+const BEFORE = '2026-01-05T02:00:00.000Z';
+const DURING = '2026-01-15T02:00:00.000Z';
+const AFTER_CLOSE = '2026-01-21T02:00:00.000Z';
+const IN_PUBLICITY = '2026-01-23T02:00:00.000Z';
+const PUBLICITY_END = '2026-01-28T15:59:59.999Z';
+const AFTER_PUBLICITY = '2026-01-29T02:00:00.000Z';
+const at = (now: string, actor: Actor = actors.enterprise) => testContext(actor, now);
+
+const APP = applicationIdFor('n-1', actors.enterprise.creditCode);
+const notice: NoticeSnapshot = {
+  noticeId: 'n-1',
+  status: 'published',
+  district: 'nanshan',
+  supplyMode: 'rent',
+  opensAt: '2026-01-10T01:00:00.000Z',
+  closesAt: '2026-01-20T09:00:00.000Z',
+  offeredArea: 3_000,
+  allocated: false,
+  resultPublished: false,
+  allocations: [],
+};
+const inPublicity: NoticeSnapshot = { ...notice, status: 'closed', publicity: { startsAt: AFTER_CLOSE, endsAt: PUBLICITY_END, applicationIds: [APP] } };
+const allocatedNotice: NoticeSnapshot = { ...inPublicity, allocated: true };
+const resultNotice: NoticeSnapshot = { ...allocatedNotice, resultPublished: true, allocations: [{ applicationId: APP, area: 1_000 }] };
+const cancelledNotice: NoticeSnapshot = { ...notice, status: 'cancelled' };
+
+const declared = { industry: '新一代信息技术', employees: 120, annualRevenue: 50_000_000, rndShare: 0.12 };
+const hash = 'ab'.repeat(32);
+const submit: Extract<ApplicationCommand, { type: 'SubmitApplication' }> = {
+  type: 'SubmitApplication',
+  applicationId: APP,
+  notice,
+  sanctions: [],
+  enterpriseName: '深圳市创新科技有限公司',
+  requestedArea: 1_000,
+  declared,
+  documents: [{ name: '营业执照.pdf', sha256: hash.toUpperCase() }],
+};
+const ids = { applicationId: APP, noticeId: 'n-1' };
+const submitted: ApplicationEvent = {
+  type: 'ApplicationSubmitted',
+  data: { ...ids, district: 'nanshan', creditCode: actors.enterprise.creditCode, enterpriseName: '深圳市创新科技有限公司', requestedArea: 1_000, declared, documents: [{ name: '营业执照.pdf', sha256: hash }] },
+};
+const withdrawn: ApplicationEvent = { type: 'ApplicationWithdrawn', data: ids };
+const returned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'] } };
+const resubmitted: ApplicationEvent = { type: 'ApplicationResubmitted', data: { ...ids, documents: [{ name: '审计报告.pdf', sha256: hash }] } };
+const reviewer = { id: 'officer-ns', role: 'housing_dept' as const, district: 'nanshan' as const, name: '南山区住房建设局' };
+const reviewed: ApplicationEvent = { type: 'QualificationReviewed', data: { ...ids, qualified: true, reasons: [], score: 85, reviewer } };
+const objected: ApplicationEvent = {
+  type: 'ObjectionFiled',
+  data: { ...ids, objectionId: 'id-1', content: '该企业实际员工不足', filedBy: { id: 'ent-2', role: 'enterprise', name: actors.enterprise2.name, creditCode: actors.enterprise2.creditCode } },
+};
+const upheld: ApplicationEvent = { type: 'ObjectionResolved', data: { ...ids, objectionId: 'id-1', upheld: true, reason: '核实属实' } };
+const dismissed: ApplicationEvent = { type: 'ObjectionResolved', data: { ...ids, objectionId: 'id-1', upheld: false, reason: '无证据' } };
+const review = (over: Partial<Extract<ApplicationCommand, { type: 'ReviewQualification' }>> = {}): ApplicationCommand => ({
+  type: 'ReviewQualification',
+  notice: { ...notice, status: 'closed' },
+  qualified: true,
+  reasons: [],
+  score: 85,
+  ...over,
+});
+const fold = (events: ApplicationEvent[]) => events.reduce(applicationDecider.evolve, applicationDecider.initialState) as ApplicationRecord;
+
+describe('SubmitApplication', () => {
+  it('an enterprise applies for itself while the window is open', () => {
+    given([]).when(submit, at(DURING)).then([submitted]);
+    expect(applicationStream(APP)).toBe(`application-n-1.${actors.enterprise.creditCode}`);
+    expect(applicationIdFor('n-1', actors.enterprise.creditCode.toLowerCase())).toBe(APP);
+  });
+  it('after a withdrawal it may apply again on the same stream', () => given([submitted, withdrawn]).when(submit, at(DURING)).then([submitted]));
+  it('one live application per enterprise per notice', () => {
+    given([submitted]).when(submit, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_LIVE');
+    given([submitted, reviewed]).when(submit, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_LIVE');
+  });
+  it('only an enterprise, for itself', () => {
+    given([]).when(submit, at(DURING, actors.nanshan)).thenThrows(Forbidden);
+    given([]).when(submit, at(DURING, { id: 'x', role: 'enterprise' })).thenThrows(Forbidden);
+    given([submitted, withdrawn]).when(submit, at(DURING, actors.enterprise2)).thenThrows(Forbidden);
+  });
+  it('the snapshot must be the stream’s notice', () => given([submitted, withdrawn]).when({ ...submit, notice: { ...notice, noticeId: 'n-2' } }, at(DURING)).thenThrows(RuleViolation, 'NOTICE_MISMATCH'));
+  it('a barred enterprise is refused until the ban ends', () => {
+    given([]).when({ ...submit, sanctions: [{ until: '2027-01-01T00:00:00.000Z', reason: '提供虚假材料' }] }, at(DURING)).thenThrows(RuleViolation, 'ENTERPRISE_BARRED');
+    given([]).when({ ...submit, sanctions: [{ until: '2026-01-15T01:59:59.000Z', reason: '提供虚假材料' }] }, at(DURING)).then([submitted]);
+  });
+  it('only on an open notice, inside its window', () => {
+    given([]).when({ ...submit, notice: cancelledNotice }, at(DURING)).thenThrows(RuleViolation, 'NOTICE_NOT_OPEN');
+    given([]).when({ ...submit, notice: { ...notice, status: 'closed' } }, at(DURING)).thenThrows(RuleViolation, 'NOTICE_NOT_OPEN');
+    given([]).when(submit, at(BEFORE)).thenThrows(RuleViolation, 'NOTICE_WINDOW_NOT_YET_OPEN');
+    given([]).when(submit, at(notice.closesAt)).thenThrows(RuleViolation, 'NOTICE_WINDOW_CLOSED');
+    given([]).when(submit, at(notice.opensAt)).then([submitted]);
+  });
+  it('names the enterprise', () => given([]).when({ ...submit, enterpriseName: ' ' }, at(DURING)).thenThrows(RuleViolation, 'ENTERPRISE_NAME_REQUIRED'));
+  it('asks for a positive area no larger than offered', () => {
+    given([]).when({ ...submit, requestedArea: 0 }, at(DURING)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
+    given([]).when({ ...submit, requestedArea: 3_001 }, at(DURING)).thenThrows(RuleViolation, 'AREA_EXCEEDS_OFFERED');
+  });
+  it('declares sensible facts', () => {
+    for (const bad of [{ employees: -1 }, { employees: 1.5 }, { annualRevenue: -1 }, { rndShare: 12 }, { industry: '' }]) {
+      given([]).when({ ...submit, declared: { ...declared, ...bad } }, at(DURING)).thenThrows(RuleViolation, 'DECLARED_FACTS_INVALID');
+    }
+  });
+  it('attaches named documents with SHA-256 digests', () => {
+    given([]).when({ ...submit, documents: [] }, at(DURING)).thenThrows(RuleViolation, 'DOCUMENTS_REQUIRED');
+    given([]).when({ ...submit, documents: [{ name: 'a.pdf', sha256: 'abc' }] }, at(DURING)).thenThrows(RuleViolation, 'DOCUMENT_INVALID');
+    given([]).when({ ...submit, documents: [{ name: '', sha256: hash }] }, at(DURING)).thenThrows(RuleViolation, 'DOCUMENT_INVALID');
+  });
+});
+
+describe('WithdrawApplication', () => {
+  it('the owner withdraws before a decision, with or without a reason', () => {
+    given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING)).then([withdrawn]);
+    given([submitted, returned]).when({ type: 'WithdrawApplication', reason: '另有选址' }, at(DURING)).then([{ type: 'ApplicationWithdrawn', data: { ...ids, reason: '另有选址' } }]);
+  });
+  it('only the owner', () => {
+    given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.enterprise2)).thenThrows(Forbidden);
+    given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.nanshan)).thenThrows(Forbidden);
+  });
+  it('not after the review, not twice, not before submitting', () => {
+    given([submitted, reviewed]).when({ type: 'WithdrawApplication' }, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
+    given([submitted, withdrawn]).when({ type: 'WithdrawApplication' }, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_WITHDRAWN');
+    given([]).when({ type: 'WithdrawApplication' }, at(DURING)).thenThrows(NotFound);
+  });
+});
+
+describe('ReturnApplication (补正)', () => {
+  const ret = (missing = [' 审计报告 ', ''], n: NoticeSnapshot = notice): ApplicationCommand => ({ type: 'ReturnApplication', notice: n, missing });
+  it('the district officer sends it back for missing material', () => {
+    given([submitted]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
+    given([submitted, returned, resubmitted]).when(ret(), at(DURING, actors.admin)).then([returned]);
+  });
+  it('only the district', () => {
+    given([submitted]).when(ret(), at(DURING, actors.futian)).thenThrows(Forbidden);
+    given([submitted]).when(ret(), at(DURING)).thenThrows(Forbidden);
+  });
+  it('only before the review, on a live application', () => {
+    given([submitted, returned]).when(ret(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_RETURNED');
+    given([submitted, reviewed]).when(ret(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
+    given([submitted, withdrawn]).when(ret(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_WITHDRAWN');
+    given([]).when(ret(), at(DURING, actors.nanshan)).thenThrows(NotFound);
+  });
+  it('says what is missing', () => given([submitted]).when(ret([' ']), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'MISSING_ITEMS_REQUIRED'));
+  it('not on a cancelled or another notice', () => {
+    given([submitted]).when(ret(undefined, cancelledNotice), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
+    given([submitted]).when(ret(undefined, { ...notice, noticeId: 'n-2' }), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_MISMATCH');
+  });
+});
+
+describe('ResubmitApplication', () => {
+  const resubmit = (documents = [{ name: '审计报告.pdf', sha256: hash }], n: NoticeSnapshot = notice): ApplicationCommand => ({ type: 'ResubmitApplication', notice: n, documents });
+  it('the owner supplies the material', () => given([submitted, returned]).when(resubmit(), at(DURING)).then([resubmitted]));
+  it('keeps the earlier documents too', () => expect(fold([submitted, returned, resubmitted]).documents).toHaveLength(2));
+  it('only the owner', () => given([submitted, returned]).when(resubmit(), at(DURING, actors.enterprise2)).thenThrows(Forbidden));
+  it('only when returned', () => {
+    given([submitted]).when(resubmit(), at(DURING)).thenThrows(RuleViolation, 'APPLICATION_NOT_RETURNED');
+    given([submitted, returned, resubmitted]).when(resubmit(), at(DURING)).thenThrows(RuleViolation, 'APPLICATION_NOT_RETURNED');
+    given([]).when(resubmit(), at(DURING)).thenThrows(NotFound);
+  });
+  it('with documents', () => given([submitted, returned]).when(resubmit([]), at(DURING)).thenThrows(RuleViolation, 'DOCUMENTS_REQUIRED'));
+  it('not on a cancelled or another notice', () => {
+    given([submitted, returned]).when(resubmit(undefined, cancelledNotice), at(DURING)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
+    given([submitted, returned]).when(resubmit(undefined, { ...notice, noticeId: 'n-2' }), at(DURING)).thenThrows(RuleViolation, 'NOTICE_MISMATCH');
+  });
+});
+
+describe('ReviewQualification (资质审查)', () => {
+  it('the district officer records the decision, the reviewer coming from the token', () => {
+    given([submitted]).when(review(), at(AFTER_CLOSE, actors.nanshan)).then([reviewed]);
+    given([submitted, returned, resubmitted]).when(review(), at(DURING, actors.nanshan)).then([reviewed]);
+  });
+  it('a negative decision gives reasons', () => {
+    given([submitted]).when(review({ qualified: false, reasons: [' '] }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'REASONS_REQUIRED');
+    given([submitted])
+      .when(review({ qualified: false, reasons: ['研发投入不达标'], score: undefined }), at(AFTER_CLOSE, actors.nanshan))
+      .then([{ type: 'QualificationReviewed', data: { ...ids, qualified: false, reasons: ['研发投入不达标'], reviewer } }]);
+  });
+  it('a score must be a number', () => given([submitted]).when(review({ score: Number.NaN }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'SCORE_INVALID'));
+  it('not while returned and the window is open; after it closes the application is reviewed as it stands', () => {
+    given([submitted, returned]).when(review(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_AWAITING_MATERIAL');
+    given([submitted, returned]).when(review({ qualified: false, reasons: ['未按期补正'] }), at(AFTER_CLOSE, actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('QualificationReviewed'));
+  });
+  it('only the district (a city department too)', () => {
+    given([submitted]).when(review(), at(AFTER_CLOSE, actors.futian)).thenThrows(Forbidden);
+    given([submitted]).when(review(), at(AFTER_CLOSE, actors.enterprise)).thenThrows(Forbidden);
+    given([submitted]).when(review(), at(AFTER_CLOSE, actors.cityDept)).thenMatches((es) => expect(es).toHaveLength(1));
+  });
+  it('once, unless an upheld objection asks for a new review', () => {
+    given([submitted, reviewed]).when(review(), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
+    given([submitted, reviewed, objected, dismissed]).when(review(), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
+  });
+  it('a new review answers the upheld objection and keeps the previous decision in the record', () => {
+    const rereview: ApplicationEvent = {
+      type: 'QualificationReviewed',
+      data: { ...ids, qualified: false, reasons: ['员工人数不达标'], reviewer, answersObjections: ['id-1'], previous: { qualified: true, reasons: [], score: 85 } },
+    };
+    given([submitted, reviewed, objected, upheld])
+      .when(review({ notice: inPublicity, qualified: false, reasons: ['员工人数不达标'], score: undefined }), at(AFTER_PUBLICITY, actors.nanshan))
+      .then([rereview]);
+    given([submitted, reviewed, objected, upheld, rereview]).when(review(), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
+    expect(fold([submitted, reviewed, objected, upheld, rereview]).review).toEqual({ qualified: false, reasons: ['员工人数不达标'] });
+  });
+  it('not on a withdrawn application, a cancelled notice, or after the allocation', () => {
+    given([submitted, withdrawn]).when(review(), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_WITHDRAWN');
+    given([submitted]).when(review({ notice: cancelledNotice }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
+    given([submitted, reviewed, objected, upheld]).when(review({ notice: allocatedNotice }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'ALLOCATION_ALREADY_DECIDED');
+    given([]).when(review(), at(AFTER_CLOSE, actors.nanshan)).thenThrows(NotFound);
+  });
+});
+
+describe('FileObjection (异议)', () => {
+  const object = (content = ' 该企业实际员工不足 ', n: NoticeSnapshot = inPublicity): ApplicationCommand => ({ type: 'FileObjection', notice: n, content });
+  it('anyone authenticated objects during the publicity; the filer is recorded', () => {
+    given([submitted, reviewed]).when(object(), at(IN_PUBLICITY, actors.enterprise2)).then([objected]);
+    given([submitted, reviewed]).when(object(), at(PUBLICITY_END, actors.futian)).thenMatches(([e]) => expect(e?.data).toMatchObject({ objectionId: 'id-1', filedBy: { id: 'officer-ft' } }));
+  });
+  it('never anonymously, and not by an auditor', () => {
+    given([submitted, reviewed]).when(object(), at(IN_PUBLICITY, { id: '', role: 'enterprise' })).thenThrows(Forbidden);
+    given([submitted, reviewed]).when(object(), at(IN_PUBLICITY, actors.auditor)).thenThrows(Forbidden);
+  });
+  it('only inside the publicity period', () => {
+    given([submitted, reviewed]).when(object(undefined, { ...notice, status: 'closed' }), at(AFTER_CLOSE)).thenThrows(RuleViolation, 'OUTSIDE_PUBLICITY_PERIOD');
+    given([submitted, reviewed]).when(object(), at('2026-01-21T01:59:59.999Z')).thenThrows(RuleViolation, 'OUTSIDE_PUBLICITY_PERIOD');
+    given([submitted, reviewed]).when(object(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'OUTSIDE_PUBLICITY_PERIOD');
+  });
+  it('only on an application on the list', () => {
+    given([submitted, reviewed]).when(object(undefined, { ...inPublicity, publicity: { ...inPublicity.publicity!, applicationIds: ['other'] } }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'APPLICATION_NOT_IN_PUBLICITY');
+  });
+  it('with content', () => given([submitted, reviewed]).when(object('  '), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'OBJECTION_CONTENT_REQUIRED'));
+  it('not on a missing application, a cancelled or another notice', () => {
+    given([]).when(object(), at(IN_PUBLICITY)).thenThrows(NotFound);
+    given([submitted, reviewed]).when(object(undefined, { ...inPublicity, status: 'cancelled' }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
+    given([submitted, reviewed]).when(object(undefined, { ...inPublicity, noticeId: 'n-2' }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'NOTICE_MISMATCH');
+  });
+});
+
+describe('ResolveObjection', () => {
+  const resolve = (over: Partial<Extract<ApplicationCommand, { type: 'ResolveObjection' }>> = {}): ApplicationCommand => ({
+    type: 'ResolveObjection',
+    notice: inPublicity,
+    objectionId: 'id-1',
+    upheld: true,
+    reason: '核实属实',
+    ...over,
+  });
+  it('the district officer upholds or dismisses, during or after the publicity', () => {
+    given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.nanshan)).then([upheld]);
+    given([submitted, reviewed, objected]).when(resolve({ upheld: false, reason: '无证据' }), at(AFTER_PUBLICITY, actors.nanshan)).then([dismissed]);
+  });
+  it('an upheld objection leaves the application awaiting a new review', () => {
+    expect(applicationFacts(fold([submitted, reviewed, objected]), 7)).toMatchObject({ openObjections: 1, awaitingReview: false, submittedPosition: 7 });
+    expect(applicationFacts(fold([submitted, reviewed, objected, upheld]), 7)).toMatchObject({ openObjections: 0, awaitingReview: true });
+    expect(applicationFacts(fold([submitted, reviewed, objected, dismissed]), 7)).toMatchObject({ openObjections: 0, awaitingReview: false, qualified: true, score: 85 });
+  });
+  it('once', () => given([submitted, reviewed, objected, upheld]).when(resolve(), at(IN_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'OBJECTION_ALREADY_RESOLVED'));
+  it('an objection that exists', () => given([submitted, reviewed, objected]).when(resolve({ objectionId: 'obj-9' }), at(IN_PUBLICITY, actors.nanshan)).thenThrows(NotFound));
+  it('with a reason', () => given([submitted, reviewed, objected]).when(resolve({ reason: '' }), at(IN_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'REASON_REQUIRED'));
+  it('only the district', () => given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.enterprise2)).thenThrows(Forbidden));
+  it('not after the allocation', () => given([submitted, reviewed, objected]).when(resolve({ notice: allocatedNotice }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'ALLOCATION_ALREADY_DECIDED'));
+});
+
+describe('LeaseSigned / SaleCompleted (contract recorded back)', () => {
+  const lease = (over: Partial<Extract<ApplicationCommand, { type: 'RecordLease' }>> = {}): Extract<ApplicationCommand, { type: 'RecordLease' }> => ({
+    type: 'RecordLease',
+    notice: resultNotice,
+    area: 1_000,
+    contractRef: '深南租〔2026〕015号',
+    signedOn: '2026-02-10',
+    ...over,
+  });
+  const contract = { ...ids, creditCode: actors.enterprise.creditCode, area: 1_000, contractRef: '深南租〔2026〕015号', signedOn: '2026-02-10' };
+  const history = [submitted, reviewed];
+  it('records the lease of an allocated applicant after the result', () => given(history).when(lease(), at(AFTER_PUBLICITY, actors.nanshan)).then([{ type: 'LeaseSigned', data: contract }]));
+  it('a sale on a sale notice', () => {
+    given(history).when({ ...lease(), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(AFTER_PUBLICITY, actors.nanshan)).then([{ type: 'SaleCompleted', data: contract }]);
+    given(history).when({ ...lease(), type: 'RecordSale' }, at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'SUPPLY_MODE_MISMATCH');
+  });
+  it('only after the result, only for an allocated applicant', () => {
+    given(history).when(lease({ notice: allocatedNotice }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'RESULT_NOT_PUBLISHED');
+    given(history).when(lease({ notice: { ...resultNotice, allocations: [] } }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'NOT_ALLOCATED');
+  });
+  it('once, within the allocated area, with a reference and a date', () => {
+    given([...history, { type: 'LeaseSigned', data: contract }]).when(lease(), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_ALREADY_RECORDED');
+    given(history).when(lease({ area: 0 }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
+    given(history).when(lease({ area: 1_001 }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_AREA_EXCEEDS_ALLOCATION');
+    given(history).when(lease({ contractRef: ' ' }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_REF_REQUIRED');
+    given(history).when(lease({ signedOn: 'last week' }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'INVALID_TIME');
+  });
+  it('only the district', () => given(history).when(lease(), at(AFTER_PUBLICITY)).thenThrows(Forbidden));
+});
+
+describe('applicationFacts', () => {
+  it('gives the notice decider what it needs', () => {
+    expect(applicationFacts(fold([submitted]), 3)).toEqual({
+      applicationId: APP,
+      status: 'submitted',
+      creditCode: actors.enterprise.creditCode,
+      enterpriseName: '深圳市创新科技有限公司',
+      requestedArea: 1_000,
+      reasons: [],
+      submittedPosition: 3,
+      openObjections: 0,
+      awaitingReview: false,
+    });
+    expect(applicationFacts(fold([submitted, withdrawn]), 3).status).toBe('withdrawn');
+  });
+});

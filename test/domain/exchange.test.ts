@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { type ExchangeCommand, type ExchangeEvent, type Tenancy, exchangeDecider, exchangeStream } from '../../src/domain/exchange.js';
+import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { actors, spec, testContext } from './decider-spec.js';
+
+const given = spec(exchangeDecider);
+const NOW = '2026-03-02T02:00:00.000Z';
+const at = (actor: Actor) => testContext(actor, NOW);
+
+const tenancy: Tenancy = { applicationId: 'app-1', projectId: 'p-1', district: 'nanshan', area: 1_000, creditCode: actors.enterprise.creditCode };
+const request: Extract<ExchangeCommand, { type: 'RequestExchange' }> = {
+  type: 'RequestExchange',
+  exchangeId: 'x-1',
+  tenancy,
+  wanted: { projectId: 'p-2', area: 1_500 },
+  reason: ' 业务扩张，需要更大面积 ',
+};
+const ref = { exchangeId: 'x-1', district: 'nanshan' as const };
+const current = { applicationId: 'app-1', projectId: 'p-1', area: 1_000 };
+const requested: ExchangeEvent = {
+  type: 'ExchangeRequested',
+  data: { ...ref, creditCode: actors.enterprise.creditCode, enterpriseName: actors.enterprise.name, current, wanted: { projectId: 'p-2', area: 1_500 }, reason: '业务扩张，需要更大面积' },
+};
+const reviewCmd: ExchangeCommand = { type: 'ReviewExchange', approved: true, reason: '符合换租条件' };
+const reviewed: ExchangeEvent = { type: 'ExchangeReviewed', data: { ...ref, approved: true, reason: '符合换租条件', reviewer: { id: 'officer-ns', name: '南山区住房建设局' } } };
+const publishCmd: ExchangeCommand = { type: 'PublishExchangeResult' };
+const published: ExchangeEvent = {
+  type: 'ExchangeResultPublished',
+  data: { ...ref, creditCode: actors.enterprise.creditCode, enterpriseName: actors.enterprise.name, approved: true, current, wanted: { projectId: 'p-2', area: 1_500 }, publishedAt: NOW },
+};
+
+describe('RequestExchange (换租申请)', () => {
+  it('a current tenant asks to move, in its tenancy’s district', () => {
+    given([]).when(request, at(actors.enterprise)).then([requested]);
+    expect(exchangeStream('x-1')).toBe('exchange-x-1');
+  });
+  it('a wanted unit may be named', () => {
+    given([]).when({ ...request, wanted: { unitId: 'u-7', area: 800 } }, at(actors.enterprise)).thenMatches(([e]) => expect(e?.data).toMatchObject({ wanted: { unitId: 'u-7', area: 800 } }));
+  });
+  it('only an enterprise', () => {
+    given([]).when(request, at(actors.nanshan)).thenThrows(Forbidden);
+    given([]).when(request, at({ id: 'e', role: 'enterprise' })).thenThrows(Forbidden);
+  });
+  it('only a current tenant, for its own lease', () => {
+    given([]).when({ ...request, tenancy: undefined }, at(actors.enterprise)).thenThrows(RuleViolation, 'NOT_A_TENANT');
+    given([]).when({ ...request, tenancy: null }, at(actors.enterprise)).thenThrows(RuleViolation, 'NOT_A_TENANT');
+    given([]).when(request, at(actors.enterprise2)).thenThrows(RuleViolation, 'NOT_A_TENANT');
+  });
+  it('a positive wanted area and a reason', () => {
+    given([]).when({ ...request, wanted: { area: 0 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
+    given([]).when({ ...request, reason: '' }, at(actors.enterprise)).thenThrows(RuleViolation, 'REASON_REQUIRED');
+  });
+  it('once per stream', () => given([requested]).when(request, at(actors.enterprise)).thenThrows(RuleViolation, 'EXCHANGE_EXISTS'));
+});
+
+describe('ReviewExchange', () => {
+  it('the district officer approves or rejects with a reason', () => {
+    given([requested]).when(reviewCmd, at(actors.nanshan)).then([reviewed]);
+    given([requested]).when({ type: 'ReviewExchange', approved: false, reason: '无可用房源' }, at(actors.admin)).thenMatches(([e]) => expect(e?.data).toMatchObject({ approved: false, reviewer: { id: 'admin-1' } }));
+  });
+  it('only the district', () => {
+    given([requested]).when(reviewCmd, at(actors.futian)).thenThrows(Forbidden);
+    given([requested]).when(reviewCmd, at(actors.enterprise)).thenThrows(Forbidden);
+  });
+  it('with a reason', () => given([requested]).when({ type: 'ReviewExchange', approved: true, reason: ' ' }, at(actors.nanshan)).thenThrows(RuleViolation, 'REASON_REQUIRED'));
+  it('once', () => {
+    given([requested, reviewed]).when(reviewCmd, at(actors.nanshan)).thenThrows(RuleViolation, 'EXCHANGE_ALREADY_REVIEWED');
+    given([requested, reviewed, published]).when(reviewCmd, at(actors.nanshan)).thenThrows(RuleViolation, 'EXCHANGE_ALREADY_REVIEWED');
+  });
+  it('not on a request that does not exist', () => given([]).when(reviewCmd, at(actors.nanshan)).thenThrows(NotFound));
+});
+
+describe('PublishExchangeResult (换租结果公布)', () => {
+  it('publishes the reviewed outcome, approved or rejected', () => {
+    given([requested, reviewed]).when(publishCmd, at(actors.nanshan)).then([published]);
+    const rejected: ExchangeEvent = { type: 'ExchangeReviewed', data: { ...ref, approved: false, reason: '无可用房源', reviewer: { id: 'officer-ns' } } };
+    given([requested, rejected]).when(publishCmd, at(actors.nanshan)).thenMatches(([e]) => expect(e?.data).toMatchObject({ approved: false }));
+  });
+  it('only after the review, once', () => {
+    given([requested]).when(publishCmd, at(actors.nanshan)).thenThrows(RuleViolation, 'EXCHANGE_NOT_REVIEWED');
+    given([requested, reviewed, published]).when(publishCmd, at(actors.nanshan)).thenThrows(RuleViolation, 'EXCHANGE_RESULT_ALREADY_PUBLISHED');
+  });
+  it('only the district', () => given([requested, reviewed]).when(publishCmd, at(actors.futian)).thenThrows(Forbidden));
+  it('not on a request that does not exist', () => given([]).when(publishCmd, at(actors.nanshan)).thenThrows(NotFound));
+});
