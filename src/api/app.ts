@@ -7,7 +7,7 @@ import client from 'prom-client';
 import { registerAuth } from './auth.js';
 import { projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Platform } from './platform.js';
-import { registerProblemHandlers } from './problem.js';
+import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
@@ -24,6 +24,7 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -8,7 +8,8 @@ import type { CommandResult } from './command-handler.js';
 import { IDEMPOTENCY } from '../projections/idempotency.js';
 
 interface Entry {
-  requestHash: string;
+  /** The hash of the request the key was first used for (known once the stored answer has been looked up). */
+  requestHash: Promise<string>;
   answer: Promise<CommandResult>;
 }
 
@@ -25,23 +26,21 @@ export class Idempotency {
 
   async run(actorId: string, key: string, hash: string, execute: () => Promise<CommandResult>): Promise<CommandResult> {
     const id = `${actorId}\u0000${key}`;
-    const known = this.recent.get(id);
-    if (known) return this.same(known, hash);
-    const stored = await this.store.findOne(IDEMPOTENCY, { _id: id });
-    if (stored) {
-      return this.same({ requestHash: String(stored.requestHash), answer: Promise.resolve(stored.result as CommandResult) }, hash);
+    let entry = this.recent.get(id);
+    if (!entry) {
+      // Reserved before the lookup awaits, so a concurrent retry waits for this request instead of racing it.
+      const stored = this.store.findOne(IDEMPOTENCY, { _id: id });
+      const mine: Entry = {
+        requestHash: stored.then((doc) => (doc ? String(doc.requestHash) : hash)),
+        answer: stored.then((doc) => (doc ? (doc.result as CommandResult) : execute())),
+      };
+      entry = mine;
+      this.recent.set(id, mine);
+      if (this.recent.size > this.maxEntries) this.recent.delete(this.recent.keys().next().value!);
+      // A refused command appended nothing: the same key may be tried again.
+      mine.answer.catch(() => this.recent.get(id) === mine && this.recent.delete(id));
     }
-    const answer = execute();
-    const entry = { requestHash: hash, answer };
-    this.recent.set(id, entry);
-    if (this.recent.size > this.maxEntries) this.recent.delete(this.recent.keys().next().value!);
-    // A refused command appended nothing: the same key may be tried again.
-    answer.catch(() => this.recent.get(id) === entry && this.recent.delete(id));
-    return answer;
-  }
-
-  private same(entry: Entry, hash: string): Promise<CommandResult> {
-    if (entry.requestHash !== hash) {
+    if ((await entry.requestHash) !== hash) {
       throw new RuleViolation('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
     }
     return entry.answer;

@@ -34,6 +34,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -82,6 +83,12 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
     return { p };
   }
   return { p: problem(500, 'an internal error occurred; it has been logged') };
+}
+
+/** Fastify's router refusals (a badly encoded URL, an over-long path parameter) bypass setErrorHandler. */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  const { p, headers } = toProblem(error);
+  return sendProblem(reply, p, headers);
 }
 
 export function registerProblemHandlers(app: FastifyInstance) {

@@ -1,0 +1,169 @@
+// The official record over real HTTP: raw envelopes for auditors, tamper evidence, and the system endpoints.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, sampleProject, startServer } from './harness.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let srv: TestServer;
+let id = '';
+const answers: { revision: number; position: number }[] = [];
+
+beforeAll(async () => {
+  srv = await startServer();
+  const reg = await srv.request('POST', '/api/projects', { token: 'nanshan', body: sampleProject, headers: { 'x-request-id': 'req-register-1', 'x-correlation-id': 'corr-listing-1' } });
+  expect(reg.status).toBe(201);
+  id = reg.body.id;
+  answers.push(reg.body);
+  const upd = await srv.request('PATCH', `/api/projects/${id}`, { token: 'admin', body: { totalArea: 13000, availableArea: 13000, reason: '测绘复核' } });
+  expect(upd.status).toBe(200);
+  answers.push(upd.body);
+  const pub = await srv.request('POST', `/api/projects/${id}/publish`, { token: 'cityDept' });
+  expect(pub.status).toBe(200);
+  answers.push(pub.body);
+});
+afterAll(async () => {
+  await srv?.close();
+});
+
+describe('GET /api/streams/:stream/events', () => {
+  it('gives an auditor every event of the stream, in order, with its envelope', async () => {
+    const res = await srv.request('GET', `/api/streams/project-${id}/events`, { token: 'auditor' });
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(3);
+    const items = res.body.items as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(items.map((e) => e.type)).toEqual(['ProjectRegistered', 'ProjectUpdated', 'ProjectPublished']);
+    items.forEach((e, i) => {
+      expect(e.id).toMatch(UUID);
+      expect(e.stream).toBe(`project-${id}`);
+      expect(e.revision).toBe(i);
+      expect(e.position).toBe(answers[i]!.position);
+      expect(e.recordedAt).toMatch(ISO);
+      // domain.md: for a live command occurredAt equals recordedAt. The command handler stamps occurredAt when it
+      // decides and the store stamps recordedAt when it appends, so they differ by the append latency (reported).
+      expect(e.occurredAt).toMatch(ISO);
+      expect(Date.parse(e.occurredAt)).toBeLessThanOrEqual(Date.parse(e.recordedAt));
+      expect(Date.parse(e.recordedAt) - Date.parse(e.occurredAt)).toBeLessThan(2000);
+      expect(e.metadata).toMatchObject({ correlationId: expect.any(String), requestId: expect.any(String), schemaVersion: 1 });
+      expect(e.metadata.imported).toBeUndefined();
+    });
+    expect(new Set(items.map((e) => e.id)).size).toBe(3);
+    // Each event names the actor of the token that sent it.
+    expect(items[0]!.metadata.actor).toEqual({ id: 'officer-ns', role: 'housing_dept', district: 'nanshan', name: '南山区住房和建设局' });
+    expect(items[1]!.metadata.actor).toEqual({ id: 'admin-1', role: 'city_admin', name: '市规划国土委' });
+    expect(items[2]!.metadata.actor).toEqual({ id: 'officer-city', role: 'housing_dept', district: 'city', name: '市工业和信息化局' });
+    // Request and correlation ids travel from the headers.
+    expect(items[0]!.metadata.requestId).toBe('req-register-1');
+    expect(items[0]!.metadata.correlationId).toBe('corr-listing-1');
+    expect(items[1]!.metadata.correlationId).toBe(items[1]!.metadata.requestId);
+    // The data is what the decider decided.
+    expect(items[0]!.data).toMatchObject({ projectId: id, name: sampleProject.name, totalArea: 12000, availableArea: 12000, units: [] });
+    expect(items[1]!.data).toEqual({
+      projectId: id,
+      changes: { totalArea: 13000, availableArea: 13000 },
+      previous: { totalArea: 12000, availableArea: 12000 },
+      reason: '测绘复核',
+      published: false,
+    });
+    expect(items[2]!.data).toEqual({ projectId: id, district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 13000 });
+  });
+
+  it('pages by revision', async () => {
+    const res = await srv.request('GET', `/api/streams/project-${id}/events?fromRevision=1&limit=1`, { token: 'admin' });
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((e: { revision: number }) => e.revision)).toEqual([1]);
+    expect(res.body.total).toBe(3);
+  });
+
+  it('an unknown stream has no events', async () => {
+    const res = await srv.request('GET', '/api/streams/project-unknown/events', { token: 'auditor' });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+    expect(res.body.total).toBe(0);
+  });
+
+  it('the actor comes from the token: a body naming another actor is refused, and appends nothing', async () => {
+    const before = await srv.logSize();
+    for (const [method, path, body] of [
+      ['POST', '/api/projects', { ...sampleProject, actor: { id: 'admin-1', role: 'city_admin' } }],
+      ['POST', '/api/projects', { ...sampleProject, metadata: { actor: { id: 'admin-1', role: 'city_admin' } } }],
+      ['PATCH', `/api/projects/${id}`, { summary: '冒名', reason: '冒名', actor: 'admin-1' }],
+      ['POST', `/api/projects/${id}/withdraw`, { reason: '冒名', actor: { id: 'admin-1' } }],
+    ] as const) {
+      const res = await srv.request(method, path, { token: 'nanshan', body });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.some((e: { message: string }) => /actor|metadata/.test(e.message))).toBe(true);
+    }
+    expect(await srv.logSize()).toBe(before);
+    const events = await srv.request('GET', `/api/streams/project-${id}/events`, { token: 'auditor' });
+    expect(events.body.total).toBe(3);
+  });
+
+  it('is for auditors and city_admin only', async () => {
+    for (const token of ['enterprise', 'nanshan', 'cityDept'] as const) {
+      const res = await srv.request('GET', `/api/streams/project-${id}/events`, { token });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    const anonymous = await srv.request('GET', `/api/streams/project-${id}/events`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).not.toHaveProperty('items');
+  });
+});
+
+describe('GET /api/audit/verify', () => {
+  it('verifies the whole log', async () => {
+    const size = await srv.logSize();
+    expect(size).toBeGreaterThanOrEqual(3);
+    for (const token of ['auditor', 'admin'] as const) {
+      const res = await srv.request('GET', '/api/audit/verify', { token });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ ok: true, checked: size });
+    }
+  });
+
+  it('is refused to others', async () => {
+    expect((await srv.request('GET', '/api/audit/verify', { token: 'enterprise' })).status).toBe(403);
+    expect((await srv.request('GET', '/api/audit/verify', { token: 'nanshan' })).status).toBe(403);
+    expect((await srv.request('GET', '/api/audit/verify')).status).toBe(401);
+  });
+});
+
+describe('system endpoints', () => {
+  it('GET /health', async () => {
+    const res = await srv.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready reports the backing services', async () => {
+    const res = await srv.request('GET', '/ready');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ready');
+    expect(res.body.checks.eventStore).toMatchObject({ ok: true, head: await srv.logSize() });
+    expect(res.body.checks.readStore).toEqual({ ok: true });
+  });
+
+  it('GET /metrics is Prometheus text with request durations', async () => {
+    await srv.request('GET', '/health');
+    const res = await srv.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(typeof res.body).toBe('string');
+    expect(res.body).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} [1-9]/);
+    expect(res.body).toMatch(/projection_position \d+/);
+  });
+
+  it('GET /docs/json is an OpenAPI document listing the project routes', async () => {
+    const res = await srv.request('GET', '/docs/json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(res.body.info.title).toContain('产业用房');
+    expect(Object.keys(res.body.paths['/api/projects'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(res.body.paths['/api/projects'].post.requestBody).toBeDefined();
+    expect(res.body.paths['/api/projects/{id}']).toHaveProperty('patch');
+    expect(res.body.paths['/api/projects/{id}/publish']).toHaveProperty('post');
+    expect(res.body.paths['/api/statistics']).toHaveProperty('get');
+  });
+});
