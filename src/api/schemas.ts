@@ -39,7 +39,7 @@ const projectCore = {
 const projectExtras = {
   location: location.optional(),
   managingDepartment: text(200).optional(),
-  availableArea: area.optional(),
+  availableArea: z.number().min(0).max(1e9).optional(),
   ownershipType: text(100).optional(),
   owner: text(200).optional(),
   constructionStatus: text(100).optional(),

@@ -98,12 +98,16 @@ export type ProjectState =
 
 export const initialProjectState: ProjectState = { status: 'none' };
 
-const AREA_FIELDS = ['totalArea', 'availableArea', 'landArea'] as const;
+const AREA_FIELDS = ['totalArea', 'landArea'] as const;
 
 function checkAreas(fields: ProjectChanges): void {
   for (const key of AREA_FIELDS) {
     const v = fields[key];
     if (v !== undefined && !(v > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', `${key} must be positive`);
+  }
+  // Zero is real: everything let or sold (未租售用房面积 = 0).
+  if (fields.availableArea !== undefined && !(fields.availableArea >= 0)) {
+    throw new RuleViolation('AREA_NOT_POSITIVE', 'availableArea must not be negative');
   }
   if (fields.supplyModes !== undefined && fields.supplyModes.length === 0) {
     throw new RuleViolation('SUPPLY_MODE_REQUIRED', 'at least one supply mode (rent or sale) is required');

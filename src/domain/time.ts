@@ -15,7 +15,9 @@ export function cstMonth(iso: string): string {
 export function parseAsOf(value: string): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const t = Date.parse(`${value}T23:59:59.999+08:00`);
-    return Number.isNaN(t) ? null : new Date(t).toISOString();
+    // Date.parse rolls 2017-02-30 over to March: an impossible date is an error, not another day.
+    if (Number.isNaN(t) || cstDay(new Date(t).toISOString()) !== value) return null;
+    return new Date(t).toISOString();
   }
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
   const t = Date.parse(value);

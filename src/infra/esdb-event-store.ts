@@ -26,6 +26,7 @@ import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import {
   Unavailable,
   WrongExpectedRevision,
+  occurredAtOf,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -88,9 +89,10 @@ export class EsdbEventStore implements EventStore {
       const recordedAt = new Date().toISOString();
       let prevHash = head?.hash ?? GENESIS_HASH;
       const payload = events.map((e, i) => {
-        const envelope = { id: e.id, type: e.type, stream, revision: actual + 1 + i, recordedAt, occurredAt: e.occurredAt, data: e.data, metadata: e.metadata };
+        const occurredAt = occurredAtOf(e, recordedAt);
+        const envelope = { id: e.id, type: e.type, stream, revision: actual + 1 + i, recordedAt, occurredAt, data: e.data, metadata: e.metadata };
         const hash = chainHash(prevHash, envelope);
-        const metadata: StoredMetadata = { occurredAt: e.occurredAt, recordedAt, metadata: e.metadata, prevHash, hash };
+        const metadata: StoredMetadata = { occurredAt, recordedAt, metadata: e.metadata, prevHash, hash };
         prevHash = hash;
         return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata });
       });

@@ -20,6 +20,14 @@ export interface NewEvent {
   metadata: EventMetadata;
 }
 
+/**
+ * Business time as recorded: for a live command it *is* the append time (domain.md: "equal to
+ * recordedAt"); only records imported from the legacy platform keep the time they carry.
+ */
+export function occurredAtOf(event: NewEvent, recordedAt: string): string {
+  return event.metadata.imported ? event.occurredAt : recordedAt;
+}
+
 /** An event as the store recorded it: the envelope of domain.md. */
 export interface RecordedEvent extends NewEvent {
   stream: string;

@@ -1,7 +1,7 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
 import Database from 'better-sqlite3';
 import { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain.js';
-import { Unavailable, WrongExpectedRevision } from './event-store.js';
+import { Unavailable, WrongExpectedRevision, occurredAtOf } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
 } from './event-store.js';
@@ -11,6 +11,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another process's lock before failing with Unavailable (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /** The server clock that stamps recordedAt (tests pin it). Default: the system clock. */
+  clock?: () => Date;
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
@@ -74,6 +76,7 @@ export class SqliteEventStore implements EventStore {
   private constructor(
     private readonly db: Database.Database,
     private readonly pollIntervalMs: number,
+    private readonly clock: () => Date,
   ) {
     this.insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.lastRevision = db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck();
@@ -96,7 +99,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw storageError(err);
     }
-    return new SqliteEventStore(db, options.pollIntervalMs ?? 150);
+    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()));
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -140,7 +143,7 @@ export class SqliteEventStore implements EventStore {
     let prevHash = top?.hash ?? GENESIS_HASH;
     // Another process appended since we last wrote: our cached stream heads may be stale.
     if (position !== this.cachedAtHead) this.heads.clear();
-    const recordedAt = new Date().toISOString();
+    const recordedAt = this.clock().toISOString();
     const outcomes: (AppendResult | Error)[] = [];
     for (const { stream, events, expected } of batch) {
       const actual = this.streamHead(stream);
@@ -154,10 +157,11 @@ export class SqliteEventStore implements EventStore {
       try {
         rows = events.map((event, i) => {
           checkEvent(event);
-          const envelope = { ...pick(event), stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
+          const occurredAt = occurredAtOf(event, recordedAt);
+          const envelope = { ...pick(event), occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
           hash = chainHash(hash, envelope);
           return [envelope.position, stream, envelope.revision, event.id, event.type, canonicalJson(event.data),
-            canonicalJson(event.metadata), event.occurredAt, recordedAt, hash];
+            canonicalJson(event.metadata), occurredAt, recordedAt, hash];
         });
       } catch (err) {
         outcomes.push(err instanceof Error ? err : new Error(String(err)));

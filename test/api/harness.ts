@@ -42,7 +42,7 @@ export interface TestServer {
 
 export async function startServer(options: PlatformOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
-  const events = SqliteEventStore.open(join(dir, 'events.db'));
+  const events = SqliteEventStore.open(join(dir, 'events.db'), options.clock ? { clock: options.clock } : {});
   const reads = EmbeddedReadStore.open(dir);
   const platform = createPlatform(events, reads, { consistencyTimeoutMs: 2000, ...options });
   const app = await buildApp(platform, { jwtSecret: SECRET });

@@ -18,9 +18,10 @@ import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 
 const actor = { id: 'user-1', role: 'city_admin' as const, district: 'nanshan' as const, name: '张三' };
 
-function ev(type: string, data: unknown, occurredAt = new Date().toISOString()): NewEvent {
-  const metadata = { actor, correlationId: randomUUID(), causationId: null, requestId: randomUUID(), schemaVersion: 1 };
-  return { id: randomUUID(), type, data, occurredAt, metadata };
+/** A live event; with `occurredAt`, a record imported from the legacy platform that keeps its own time. */
+function ev(type: string, data: unknown, occurredAt?: string): NewEvent {
+  const metadata = { actor, correlationId: randomUUID(), causationId: null, requestId: randomUUID(), schemaVersion: 1, ...(occurredAt ? { imported: true } : {}) };
+  return { id: randomUUID(), type, data, occurredAt: occurredAt ?? new Date().toISOString(), metadata };
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -74,7 +75,9 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       const got = await store.readStream(s('unit'));
       expect(got).toHaveLength(2);
       got.forEach((e, i) => {
-        expect(e).toMatchObject({ ...sent[i], stream: s('unit'), revision: i });
+        // A live event happened when it was recorded; an imported one keeps its historical time.
+        const occurredAt = sent[i]!.metadata.imported ? sent[i]!.occurredAt : e.recordedAt;
+        expect(e).toMatchObject({ ...sent[i], occurredAt, stream: s('unit'), revision: i });
         expect([e.data, e.metadata]).toEqual([sent[i]!.data, sent[i]!.metadata]); // exact, not partial
         expect(e.recordedAt >= before && e.recordedAt <= after).toBe(true);
         expect(e.hash).toMatch(/^[0-9a-f]{64}$/);

@@ -105,7 +105,8 @@ describe('RegisterProject (录入)', () => {
 
   describe('areas are positive', () => {
     for (const key of ['totalArea', 'availableArea', 'landArea'] as const) {
-      for (const bad of [0, -1]) {
+      // Nothing left to let or sell is a real state: availableArea may be 0, never negative.
+      for (const bad of key === 'availableArea' ? [-1] : [0, -1]) {
         it(`${key} = ${bad} is refused`, () => {
           given([])
             .when(register({ ...fields, [key]: bad }), ctx())
@@ -113,6 +114,11 @@ describe('RegisterProject (录入)', () => {
         });
       }
     }
+    it('availableArea = 0 (all let or sold) is accepted', () => {
+      given([])
+        .when(register({ ...fields, availableArea: 0 }), ctx())
+        .thenMatches((events) => expect((events[0]!.data as { availableArea: number }).availableArea).toBe(0));
+    });
     it('a NaN totalArea is refused', () => {
       given([])
         .when(register({ ...fields, totalArea: Number.NaN }), ctx())

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { cstDay, cstMonth, parseAsOf } from '../../src/domain/time.js';
+
+describe('China Standard Time days', () => {
+  it('puts 16:00 UTC on the next CST day', () => {
+    expect(cstDay('2017-09-30T15:59:59.999Z')).toBe('2017-09-30');
+    expect(cstDay('2017-09-30T16:00:00.000Z')).toBe('2017-10-01');
+    expect(cstMonth('2017-09-30T16:00:00.000Z')).toBe('2017-10');
+  });
+
+  it('reads a bare date as the end of that day in CST', () => {
+    expect(parseAsOf('2017-09-30')).toBe('2017-09-30T15:59:59.999Z');
+  });
+
+  it('reads an instant with its offset and answers in UTC', () => {
+    expect(parseAsOf('2017-09-30T12:00:00+08:00')).toBe('2017-09-30T04:00:00.000Z');
+  });
+
+  it('refuses impossible and malformed dates', () => {
+    for (const bad of ['2017-02-30', '2017-13-01', '2017-9-30', 'yesterday', '', '2017-09-30Tnoon']) expect(parseAsOf(bad)).toBeNull();
+  });
+});
