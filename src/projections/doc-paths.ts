@@ -1,0 +1,31 @@
+// Small helpers the procedure projections share: ids as path segments, history entries keyed by log
+// position, and times normalised so stored strings sort like the instants they name.
+
+/**
+ * An id as one segment of a dotted path. Ids may contain '.' (application ids are `<notice>.<creditCode>`)
+ * or '$', which a path cannot: they are percent-encoded, reversibly (see decodeKey).
+ */
+export function encodeKey(id: string): string {
+  if (id === '') return '%';
+  return id.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+export function decodeKey(key: string): string {
+  if (key === '%') return '';
+  return key.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** The key of a history entry recorded by the event at `position`: a set, never a push, so replays are harmless. */
+export const historyKey = (position: number) => `p${position}`;
+
+/** A map of history entries (each carrying its `position`) as an array in log order. */
+export function historyArray<T>(entries: unknown): T[] {
+  if (!entries || typeof entries !== 'object') return [];
+  return (Object.values(entries) as (T & { position: number })[]).sort((a, b) => a.position - b.position);
+}
+
+/** ISO-8601 in UTC with milliseconds, so string order is time order; an unparseable value is kept as it is. */
+export function utc(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+}

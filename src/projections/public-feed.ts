@@ -1,0 +1,126 @@
+// The public notices feed (公告): one document per public announcement, of four kinds, newest first.
+// Only public facts: the notice terms; for the qualification publicity (公示) and the results, the
+// enterprises' names, credit codes and outcomes (public by design); never declared facts or documents.
+//
+// ResultPublished carries application ids only. Their enterprises are named on the publicity list, so
+// QualificationPublicityStarted also prepares the (not yet visible) result document with the names;
+// AllocationDecided adds the method (and a lottery's seed); ResultPublished makes it visible and the
+// query joins names to allocations. Every feed query filters on `visible: true`.
+import { ALLOCATION_METHOD_NAMES } from '../domain/allocation.js';
+import type { ExchangeEvent } from '../domain/exchange.js';
+import type { NoticeEvent } from '../domain/notice.js';
+import { SUPPLY_MODE_NAMES, type SupplyMode } from '../domain/project.js';
+import { DISTRICTS, type District } from '../domain/shared.js';
+import type { RecordedEvent } from '../infra/event-store.js';
+import type { DocOp } from '../infra/read-store.js';
+import { utc } from './doc-paths.js';
+import { type Projection, op } from './projection.js';
+
+export const PUBLIC_FEED = 'public_feed';
+export const FEED_KINDS = ['rental_notice', 'qualification_publicity', 'result', 'exchange_result'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+export const FEED_KIND_NAMES: Record<FeedKind, string> = {
+  rental_notice: '租售通告',
+  qualification_publicity: '资质审查结果公示',
+  result: '租售结果公布',
+  exchange_result: '换租结果公布',
+};
+
+export const feedId = (kind: FeedKind, id: string) => `${kind}:${id}`;
+
+const districtName = (d: District) => DISTRICTS[d] ?? d;
+const modeName = (m: SupplyMode) => SUPPLY_MODE_NAMES[m] ?? m;
+const sumArea = (areas: number[]) => Math.round(areas.reduce((t, a) => t + a * 10_000, 0)) / 10_000;
+
+/** The fields every visible item has. */
+function header(kind: FeedKind, event: RecordedEvent, district: District, title: string) {
+  return { kind, kindName: FEED_KIND_NAMES[kind], visible: true, district, districtName: districtName(district), title, publishedAt: utc(event.occurredAt), position: event.position };
+}
+
+function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
+  const noticeId = e.data.noticeId;
+  const district = e.data.district;
+  switch (e.type) {
+    case 'NoticePublished': {
+      const { projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays } = e.data;
+      const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} 项目 ${projectId}（${modeName(supplyMode)}）`;
+      const body = { supplyMode, supplyModeName: modeName(supplyMode), area, ...(unitIds ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
+      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, body, cancelled: false } })];
+    }
+    case 'NoticeAmended': {
+      const changed = Object.fromEntries(Object.entries(e.data.changes).map(([k, v]) => [`body.${k}`, v]));
+      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...changed, amended: { amendedAt: utc(event.occurredAt), reason: e.data.reason, fields: Object.keys(e.data.changes) } } })];
+    }
+    case 'NoticeCancelled':
+      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { cancelled: true, cancelReason: e.data.reason, cancelledAt: utc(event.occurredAt) } })];
+    case 'QualificationPublicityStarted': {
+      const { projectId, startsAt, endsAt, list } = e.data;
+      const qualified = list.filter((x) => x.qualified).length;
+      const title = `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} 项目 ${projectId}（${list.length} 家申请企业，${qualified} 家合格）`;
+      const entries = list.map(({ applicationId, enterpriseName, creditCode, qualified: q, reasons }) => ({ applicationId, enterpriseName, creditCode, qualified: q, reasons }));
+      return [
+        op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
+          set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, body: { startsAt, endsAt, list: entries } },
+        }),
+        // Names for the result, not visible until ResultPublished.
+        op(PUBLIC_FEED, feedId('result', noticeId), event, {
+          set: { applicants: list.map(({ applicationId, enterpriseName, creditCode }) => ({ applicationId, enterpriseName, creditCode })) },
+        }),
+      ];
+    }
+    case 'ResultPublished': {
+      const { projectId, supplyMode, allocations } = e.data;
+      const allocatedArea = sumArea(allocations.map((a) => a.area));
+      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} 项目 ${projectId}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
+      return [
+        op(PUBLIC_FEED, feedId('result', noticeId), event, {
+          set: {
+            ...header('result', event, district, title),
+            noticeId,
+            projectId,
+            body: { supplyMode, supplyModeName: modeName(supplyMode), allocations: allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank })), allocatedArea },
+          },
+        }),
+      ];
+    }
+    case 'AllocationDecided': {
+      // How the allocation was made is part of the public result (a lottery's seed lets anyone re-draw it).
+      const { method, seed } = e.data;
+      return [op(PUBLIC_FEED, feedId('result', noticeId), event, { set: { decision: { method, methodName: ALLOCATION_METHOD_NAMES[method] ?? method, ...(seed !== undefined ? { seed } : {}) } } })];
+    }
+    default:
+      return [];
+  }
+}
+
+function exchangeOps(event: RecordedEvent, e: ExchangeEvent): DocOp[] {
+  if (e.type !== 'ExchangeResultPublished') return [];
+  const { exchangeId, district, creditCode, enterpriseName, approved, current, wanted } = e.data;
+  const who = enterpriseName ?? creditCode;
+  const outcome = approved ? '同意换租' : '不同意换租';
+  const title = `${FEED_KIND_NAMES.exchange_result}：${who}（${districtName(district)}，${outcome}）`;
+  const body = {
+    ...(enterpriseName ? { enterpriseName } : {}),
+    creditCode,
+    approved,
+    outcome,
+    current: { projectId: current.projectId, area: current.area },
+    wanted: { ...(wanted.projectId ? { projectId: wanted.projectId } : {}), ...(wanted.unitId ? { unitId: wanted.unitId } : {}), area: wanted.area },
+  };
+  return [op(PUBLIC_FEED, feedId('exchange_result', exchangeId), event, { set: { ...header('exchange_result', event, district, title), exchangeId, projectId: current.projectId, body } })];
+}
+
+export const publicFeed: Projection = {
+  name: 'public-feed-v1',
+  collections: [PUBLIC_FEED],
+  indexes: [
+    { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },
+    { collection: PUBLIC_FEED, keys: { kind: 1, publishedAt: -1, position: -1 } },
+    { collection: PUBLIC_FEED, keys: { district: 1, publishedAt: -1, position: -1 } },
+  ],
+  handles: new Set(['NoticePublished', 'NoticeAmended', 'NoticeCancelled', 'QualificationPublicityStarted', 'AllocationDecided', 'ResultPublished', 'ExchangeResultPublished']),
+  apply(event: RecordedEvent): DocOp[] {
+    if (event.type === 'ExchangeResultPublished') return exchangeOps(event, event as unknown as ExchangeEvent);
+    return noticeOps(event, event as unknown as NoticeEvent);
+  },
+};

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { applyDocOp, checkDocOp } from '../../src/infra/embedded-read-store.js';
+import { decodeKey, encodeKey, historyArray, utc } from '../../src/projections/doc-paths.js';
+
+describe('ids as path segments', () => {
+  it('encodes dots, dollars and percents reversibly', () => {
+    for (const id of ['n-1.91440300MA5DXXXX1A', '$where', 'a%2Eb', '%', '', 'plain-uuid-1234', '..']) {
+      const key = encodeKey(id);
+      expect(key).not.toMatch(/[.$]/);
+      expect(key).not.toBe('');
+      expect(decodeKey(key)).toBe(id);
+    }
+    expect(encodeKey('n-1.X')).toBe('n-1%2EX');
+  });
+
+  it('keeps an encoded id one level deep in a document', () => {
+    const id = 'n-1.91440300MA5DXXXX1A';
+    const op = { collection: 'c', id: 'd', position: 1, set: { [`objections.${encodeKey(id)}.open`]: true } };
+    expect(() => checkDocOp(op)).not.toThrow();
+    expect(applyDocOp(undefined, op)).toEqual({ _id: 'd', _position: 1, objections: { [encodeKey(id)]: { open: true } } });
+  });
+});
+
+describe('histories and times', () => {
+  it('orders history entries by position, whatever the key order', () => {
+    expect(historyArray({ p10: { position: 10, v: 'b' }, p9: { position: 9, v: 'a' }, p100: { position: 100, v: 'c' } })).toEqual([
+      { position: 9, v: 'a' },
+      { position: 10, v: 'b' },
+      { position: 100, v: 'c' },
+    ]);
+    expect(historyArray(undefined)).toEqual([]);
+  });
+
+  it('normalises instants to UTC so strings sort like times', () => {
+    expect(utc('2026-01-06T08:00:00+08:00')).toBe('2026-01-06T00:00:00.000Z');
+    expect(utc('not a time')).toBe('not a time');
+  });
+});
