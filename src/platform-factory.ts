@@ -1,7 +1,9 @@
 // Wires a Platform from stores: used by main, the projector process, tests and the bench.
 import { CommandHandler } from './api/command-handler.js';
 import { Idempotency } from './api/idempotency.js';
+import { KeyedLock } from './api/keyed-lock.js';
 import type { Platform } from './api/platform.js';
+import { DEFAULT_CALENDAR, type WorkingCalendar } from './domain/calendar.js';
 import { type Bus, LocalBus } from './infra/bus.js';
 import type { EventStore } from './infra/event-store.js';
 import type { ReadStore } from './infra/read-store.js';
@@ -13,6 +15,7 @@ export interface PlatformOptions extends RunnerOptions {
   publicityWorkingDays?: number;
   clock?: () => Date;
   bus?: Bus;
+  calendar?: WorkingCalendar;
 }
 
 export function createPlatform(events: EventStore, reads: ReadStore, options: PlatformOptions = {}): Platform {
@@ -25,5 +28,7 @@ export function createPlatform(events: EventStore, reads: ReadStore, options: Pl
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
     publicityWorkingDays: options.publicityWorkingDays ?? 5,
+    calendar: options.calendar ?? DEFAULT_CALENDAR,
+    locks: new KeyedLock(),
   };
 }

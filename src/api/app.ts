@@ -5,10 +5,14 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
 import { registerAuth } from './auth.js';
-import { projectTopics, registerLive, startLiveFeed } from './live.js';
+import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Platform } from './platform.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
+import { accountabilityRoutes } from './routes/accountability.js';
+import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
+import { exchangeRoutes } from './routes/exchanges.js';
+import { noticeRoutes } from './routes/notices.js';
 import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { systemRoutes } from './routes/system.js';
@@ -66,12 +70,16 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
   await registerLive(app, platform.bus);
-  const stopFeed = startLiveFeed(platform, platform.bus, projectTopics(platform));
+  const stopFeed = startLiveFeed(platform, platform.bus, [...projectTopics(platform), ...procedureTopics(platform)]);
   app.addHook('onClose', async () => stopFeed());
 
   await app.register(systemRoutes(platform, registry));
   await app.register(projectRoutes(platform));
   await app.register(statisticsRoutes(platform));
+  await app.register(noticeRoutes(platform));
+  await app.register(applicationRoutes(platform));
+  await app.register(exchangeRoutes(platform));
+  await app.register(accountabilityRoutes(platform));
   await app.register(auditRoutes(platform));
   return app;
 }

@@ -9,9 +9,11 @@ import type { Actor } from '../domain/shared.js';
 import type { Audience, Bus, LiveUpdate } from '../infra/bus.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import { PROJECTS } from '../projections/project-search.js';
+import { getApplication, getNotice, listFeed } from '../projections/procedure-queries.js';
 import { currentStatistics, statistics } from '../projections/statistics.js';
 import { actorFromClaims } from './auth.js';
 import type { Platform } from './platform.js';
+import { hideObjectors } from './routes/applications.js';
 import { presentProject } from './routes/projects.js';
 
 /** A topic and how to fetch what its subscribers see, resolved once per batch. */
@@ -36,6 +38,35 @@ export function projectTopics(platform: Platform): TopicSource[] {
       statistics.handles.has(e.type)
         ? { topic: 'statistics', load: async () => ({ data: await currentStatistics(platform.reads, platform.commands.now()), audience: { public: true } }) }
         : null,
+  ];
+}
+
+const FEED_EVENTS = new Set(['NoticePublished', 'NoticeAmended', 'NoticeCancelled', 'QualificationPublicityStarted', 'ResultPublished', 'ExchangeResultPublished']);
+
+export function procedureTopics(platform: Platform): TopicSource[] {
+  return [
+    (e) =>
+      FEED_EVENTS.has(e.type)
+        ? { topic: 'notices', load: async () => ({ data: await listFeed(platform.reads, { page: 1, pageSize: 20 }), audience: { public: true } }) }
+        : null,
+    (e) => {
+      if (!e.stream.startsWith('notice-')) return null;
+      const id = e.stream.slice('notice-'.length);
+      return { topic: `notice:${id}`, load: async () => ({ data: await getNotice(platform.reads, id), audience: { public: true } }) };
+    },
+    (e) => {
+      if (!e.stream.startsWith('application-')) return null;
+      const id = e.stream.slice('application-'.length);
+      return {
+        topic: `application:${id}`,
+        load: async () => {
+          const doc = await getApplication(platform.reads, id);
+          if (!doc) return null;
+          // Who filed an objection stays with officers (GET /api/applications/:id shows them); pushes omit it.
+          return { data: hideObjectors(doc), audience: { public: false, creditCode: String(doc.creditCode), district: String(doc.district) } };
+        },
+      };
+    },
   ];
 }
 

@@ -1,12 +1,14 @@
 // What the routes need, wired once by the composition root (src/main.ts) or a test.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/shared.js';
+import type { WorkingCalendar } from '../domain/calendar.js';
 import type { Bus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { CommandHandler, CommandMeta, CommandResult } from './command-handler.js';
 import { type Idempotency, requestHash } from './idempotency.js';
+import type { KeyedLock } from './keyed-lock.js';
 import { HttpProblem } from './problem.js';
 
 export interface Platform {
@@ -18,6 +20,8 @@ export interface Platform {
   idempotency: Idempotency;
   consistencyTimeoutMs: number;
   publicityWorkingDays: number;
+  calendar: WorkingCalendar;
+  locks: KeyedLock;
 }
 
 function ifMatch(request: FastifyRequest): number | undefined {

@@ -1,0 +1,19 @@
+// Serialises, within this process, the commands that decide on one stream from facts read in others
+// (an application reads its notice; publicity and allocation read the applications). Combined with
+// each stream's optimistic concurrency, a cross-stream rule cannot be broken by two requests racing
+// here. The embedded log has a single writer process anyway; see the README for several instances.
+export class KeyedLock {
+  private tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}

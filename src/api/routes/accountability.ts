@@ -1,0 +1,54 @@
+// Accountability (追责): violations and sanctions, recorded by the city; a ban is enforced on later applications.
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SANCTION_KINDS, SUBJECT_KINDS, VIOLATION_KINDS, accountabilityDecider, accountabilityStream } from '../../domain/accountability.js';
+import { requireActor } from '../auth.js';
+import { type Platform, command } from '../platform.js';
+import * as s from '../schemas.js';
+
+export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['accountability'];
+    app.post(
+      '/api/accountability/violations',
+      {
+        schema: {
+          tags,
+          summary: '记录违规: record a violation with its evidence (event ids)',
+          body: z.strictObject({
+            subject: z.strictObject({ kind: z.enum(SUBJECT_KINDS), id: s.text(100), name: s.text(200).optional() }),
+            kind: z.enum(VIOLATION_KINDS),
+            description: s.text(5000),
+            evidence: z.array(s.id).min(1).max(1000),
+          }),
+          response: { 201: s.commandResult },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req, 'city_admin');
+        const id = randomUUID();
+        return command(platform, req, reply, actor, (meta) => platform.commands.execute(accountabilityDecider, accountabilityStream(id), id, { type: 'RecordViolation', caseId: id, ...req.body }, meta), 201);
+      },
+    );
+
+    app.post(
+      '/api/accountability/sanctions',
+      {
+        schema: {
+          tags,
+          summary: '处理: impose a sanction on a recorded violation (an application ban bars applications until its end)',
+          body: z.strictObject({ caseId: s.id, kind: z.enum(SANCTION_KINDS), until: s.isoTime.optional(), reason: s.text(2000) }),
+          response: { 200: s.commandResult },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req, 'city_admin');
+        const { caseId, until, ...rest } = req.body;
+        return command(platform, req, reply, actor, (meta) =>
+          platform.commands.execute(accountabilityDecider, accountabilityStream(caseId), caseId, { type: 'ImposeSanction', ...rest, ...(until ? { until: new Date(until).toISOString() } : {}) }, meta),
+        );
+      },
+    );
+  };
+}

@@ -1,0 +1,182 @@
+// Online application and review (在线申请及审核): submit, withdraw, 补正, review, objections (异议), contracts.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { activeApplicationBans } from '../../domain/accountability.js';
+import { type ApplicationCommand, applicationDecider, applicationIdFor, applicationStream } from '../../domain/application.js';
+import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
+import { activeSanctionsOf, findObjection, getApplication, listApplications } from '../../projections/procedure-queries.js';
+import { requireActor } from '../auth.js';
+import type { CommandMeta } from '../command-handler.js';
+import { type Platform, command, consistentWith } from '../platform.js';
+import { noticeFacts, noticeOfApplication, readModelsAtHead } from '../procedure.js';
+import { HttpProblem } from '../problem.js';
+import * as s from '../schemas.js';
+
+const MANAGERS = ['housing_dept', 'city_admin'] as const;
+const documents = z.array(z.strictObject({ name: s.text(200), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest') })).min(1).max(100);
+const submitBody = z.strictObject({
+  requestedArea: s.area,
+  enterpriseName: s.text(200),
+  declared: z.strictObject({
+    industry: s.text(100),
+    employees: z.number().int().min(0).max(10_000_000),
+    annualRevenue: z.number().min(0).max(1e13).describe('yuan'),
+    rndShare: z.number().min(0).max(1).describe('R&D spending as a fraction of revenue'),
+  }),
+  documents,
+});
+
+/** The application without who filed its objections: that protects whoever objects (officers still see it). */
+export function hideObjectors<T extends { objections?: object }>(doc: T): T {
+  if (!doc.objections) return doc;
+  const objections = Object.fromEntries(
+    Object.entries(doc.objections as Record<string, { filedBy?: unknown }>).map(([id, o]) => {
+      const { filedBy: _hidden, ...rest } = o;
+      return [id, rest];
+    }),
+  );
+  return { ...doc, objections };
+}
+
+const forViewer = <T extends { objections?: object }>(actor: Actor, doc: T): T => (actor.role === 'enterprise' ? hideObjectors(doc) : doc);
+
+/** Who may read an application: its enterprise, its district's officers, the city and auditors. */
+export function maySeeApplication(actor: Actor, doc: { creditCode?: unknown; district?: unknown }): boolean {
+  if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
+  if (actor.role === 'enterprise') return actor.creditCode === doc.creditCode;
+  return mayManageDistrict(actor, doc.district as never);
+}
+
+export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['applications'];
+    const idParams = z.object({ id: s.id });
+    const ok = { 200: s.commandResult };
+    const exec = (id: string, cmd: ApplicationCommand, meta: CommandMeta) => platform.commands.execute(applicationDecider, applicationStream(id), id, cmd, meta);
+    /** Runs under the notice's lock with a fresh snapshot of the notice. */
+    const onApplication = async <T>(applicationId: string, work: (notice: Awaited<ReturnType<typeof noticeFacts>>) => Promise<T>) => {
+      const noticeId = await noticeOfApplication(platform, applicationId);
+      return platform.locks.run(`notice:${noticeId}`, async () => work(await noticeFacts(platform, noticeId)));
+    };
+
+    app.post(
+      '/api/notices/:id/applications',
+      { schema: { tags, summary: '在线申请: apply (the credit code comes from the token)', params: idParams, body: submitBody, response: { 201: s.commandResult } } },
+      async (req, reply) => {
+        const actor = requireActor(req, 'enterprise');
+        const noticeId = req.params.id;
+        const applicationId = applicationIdFor(noticeId, actor.creditCode!);
+        return platform.locks.run(`notice:${noticeId}`, async () => {
+          const notice = await noticeFacts(platform, noticeId);
+          await readModelsAtHead(platform); // sanctions recorded up to now are visible
+          const now = platform.commands.now();
+          const sanctions = activeApplicationBans(await activeSanctionsOf(platform.reads, actor.creditCode!, now), actor.creditCode!, now);
+          return command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...req.body }, meta), 201);
+        });
+      },
+    );
+
+    app.post('/api/applications/:id/withdraw', { schema: { tags, summary: 'withdraw before a decision', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).optional(), response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, 'enterprise');
+      return onApplication(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawApplication', reason: req.body?.reason }, meta)));
+    });
+
+    app.post('/api/applications/:id/resubmit', { schema: { tags, summary: 'resubmit after 补正', params: idParams, body: z.strictObject({ documents }), response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, 'enterprise');
+      return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ResubmitApplication', notice, documents: req.body.documents }, meta)));
+    });
+
+    app.post('/api/applications/:id/return', { schema: { tags, summary: '补正: send back for missing material', params: idParams, body: z.strictObject({ missing: z.array(s.text(500)).min(1).max(100) }), response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, ...MANAGERS);
+      return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReturnApplication', notice, missing: req.body.missing }, meta)));
+    });
+
+    app.post(
+      '/api/applications/:id/review',
+      { schema: { tags, summary: '资质审查: qualified or not, with reasons', params: idParams, body: z.strictObject({ qualified: z.boolean(), reasons: z.array(s.text(1000)).max(100), score: z.number().min(0).max(1e6).optional() }), response: ok } },
+      async (req, reply) => {
+        const actor = requireActor(req, ...MANAGERS);
+        return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReviewQualification', notice, ...req.body }, meta)));
+      },
+    );
+
+    app.post(
+      '/api/applications/:id/contract',
+      { schema: { tags, summary: 'record the signed lease or completed sale (off-platform contract)', params: idParams, body: z.strictObject({ area: s.area, contractRef: s.text(200), signedOn: s.isoTime }), response: ok } },
+      async (req, reply) => {
+        const actor = requireActor(req, ...MANAGERS);
+        return onApplication(req.params.id, (notice) =>
+          command(platform, req, reply, actor, (meta) =>
+            exec(req.params.id, { type: notice.supplyMode === 'rent' ? 'RecordLease' : 'RecordSale', notice, ...req.body, signedOn: new Date(req.body.signedOn).toISOString() }, meta),
+          ),
+        );
+      },
+    );
+
+    app.post(
+      '/api/notices/:id/objections',
+      { schema: { tags, summary: '异议: object to a publicity entry (never anonymous)', params: idParams, body: z.strictObject({ applicationId: s.id, content: s.text(5000) }), response: { 201: s.commandResult } } },
+      async (req, reply) => {
+        const actor = requireActor(req);
+        const { applicationId, content } = req.body;
+        const noticeId = await noticeOfApplication(platform, applicationId);
+        if (noticeId !== req.params.id) throw new NotFound(`application ${applicationId} is not an application to notice ${req.params.id}`);
+        return platform.locks.run(`notice:${noticeId}`, async () => {
+          const notice = await noticeFacts(platform, noticeId);
+          const result = await command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'FileObjection', notice, content }, meta), 201);
+          return result;
+        });
+      },
+    );
+
+    app.post('/api/objections/:id/resolve', { schema: { tags, summary: 'resolve an objection (upheld → a new review follows)', params: idParams, body: z.strictObject({ upheld: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, ...MANAGERS);
+      await readModelsAtHead(platform);
+      const objection = await findObjection(platform.reads, req.params.id);
+      if (!objection) throw new NotFound(`no objection ${req.params.id}`);
+      return onApplication(objection.applicationId, (notice) =>
+        command(platform, req, reply, actor, (meta) => exec(objection.applicationId, { type: 'ResolveObjection', notice, objectionId: req.params.id, ...req.body }, meta)),
+      );
+    });
+
+    app.get(
+      '/api/applications',
+      {
+        schema: {
+          tags,
+          summary: 'review queues and own records, scoped by role',
+          querystring: z.strictObject({
+            noticeId: s.id.optional(),
+            status: z.enum(['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn']).optional(),
+            district: s.district.optional(),
+            page: z.coerce.number().int().min(1).max(10_000).default(1),
+            pageSize: z.coerce.number().int().min(1).max(100).default(20),
+            consistentWith: s.position.optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const actor = requireActor(req);
+        const { consistentWith: at, page, pageSize, ...filter } = req.query;
+        await consistentWith(platform, at);
+        const scoped: Parameters<typeof listApplications>[1] = { ...filter };
+        if (actor.role === 'enterprise') scoped.creditCode = actor.creditCode;
+        if (actor.role === 'housing_dept' && actor.district !== 'city') {
+          if (filter.district && filter.district !== actor.district) throw new HttpProblem(403, 'Forbidden', `an officer of ${actor.district} may not list ${filter.district}`);
+          scoped.district = actor.district;
+        }
+        const result = await listApplications(platform.reads, scoped, { page, pageSize });
+        return { ...result, items: result.items.map((d) => forViewer(actor, d)) };
+      },
+    );
+
+    app.get('/api/applications/:id', { schema: { tags, summary: 'one application, scoped by role', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+      const actor = requireActor(req);
+      await consistentWith(platform, req.query.consistentWith);
+      const doc = await getApplication(platform.reads, req.params.id);
+      // Someone else's application is as good as absent: its existence is not public.
+      if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no application ${req.params.id}`);
+      return forViewer(actor, doc);
+    });
+  };
+}

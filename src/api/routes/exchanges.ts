@@ -1,0 +1,90 @@
+// Rent exchange (换租): a tenant asks to move, the district reviews, the result is published.
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type ExchangeCommand, exchangeDecider, exchangeStream } from '../../domain/exchange.js';
+import { NotFound } from '../../domain/shared.js';
+import { getExchange, listExchanges, tenancyOf } from '../../projections/procedure-queries.js';
+import { requireActor } from '../auth.js';
+import type { CommandMeta } from '../command-handler.js';
+import { type Platform, command, consistentWith } from '../platform.js';
+import { readModelsAtHead } from '../procedure.js';
+import { HttpProblem } from '../problem.js';
+import * as s from '../schemas.js';
+import { maySeeApplication } from './applications.js';
+
+const MANAGERS = ['housing_dept', 'city_admin'] as const;
+
+export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['exchanges'];
+    const idParams = z.object({ id: s.id });
+    const ok = { 200: s.commandResult };
+    const exec = (id: string, cmd: ExchangeCommand, meta: CommandMeta) => platform.commands.execute(exchangeDecider, exchangeStream(id), id, cmd, meta);
+
+    app.post(
+      '/api/exchanges',
+      {
+        schema: {
+          tags,
+          summary: '换租: a tenant asks to move to another unit or area',
+          body: z.strictObject({ wanted: z.strictObject({ projectId: s.id.optional(), unitId: s.id.optional(), area: s.area }), reason: s.text(2000) }),
+          response: { 201: s.commandResult },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req, 'enterprise');
+        await readModelsAtHead(platform); // a lease recorded a moment ago counts
+        const tenancy = await tenancyOf(platform.reads, actor.creditCode!);
+        const id = randomUUID();
+        return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RequestExchange', exchangeId: id, tenancy, ...req.body }, meta), 201);
+      },
+    );
+
+    app.post('/api/exchanges/:id/review', { schema: { tags, summary: 'approve or reject, with a reason', params: idParams, body: z.strictObject({ approved: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, ...MANAGERS);
+      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReviewExchange', ...req.body }, meta));
+    });
+
+    app.post('/api/exchanges/:id/result', { schema: { tags, summary: '换租结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, ...MANAGERS);
+      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'PublishExchangeResult' }, meta));
+    });
+
+    app.get(
+      '/api/exchanges',
+      {
+        schema: {
+          tags,
+          summary: 'exchange requests, scoped by role',
+          querystring: z.strictObject({
+            status: z.enum(['requested', 'reviewed', 'published']).optional(),
+            district: s.district.optional(),
+            page: z.coerce.number().int().min(1).max(10_000).default(1),
+            pageSize: z.coerce.number().int().min(1).max(100).default(20),
+            consistentWith: s.position.optional(),
+          }),
+        },
+      },
+      async (req) => {
+        const actor = requireActor(req);
+        const { consistentWith: at, page, pageSize, ...filter } = req.query;
+        await consistentWith(platform, at);
+        const scoped: Parameters<typeof listExchanges>[1] = { ...filter };
+        if (actor.role === 'enterprise') scoped.creditCode = actor.creditCode;
+        if (actor.role === 'housing_dept' && actor.district !== 'city') {
+          if (filter.district && filter.district !== actor.district) throw new HttpProblem(403, 'Forbidden', `an officer of ${actor.district} may not list ${filter.district}`);
+          scoped.district = actor.district;
+        }
+        return listExchanges(platform.reads, scoped, { page, pageSize });
+      },
+    );
+
+    app.get('/api/exchanges/:id', { schema: { tags, summary: 'one exchange request, scoped by role', params: idParams } }, async (req) => {
+      const actor = requireActor(req);
+      const doc = await getExchange(platform.reads, req.params.id);
+      if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no exchange ${req.params.id}`);
+      return doc;
+    });
+  };
+}
