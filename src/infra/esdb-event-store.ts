@@ -31,6 +31,8 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
+  type LogPage,
+  type LogQuery,
   type NewEvent,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -152,6 +154,34 @@ export class EsdbEventStore implements EventStore {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * EventStoreDB has no secondary index on our metadata: a stream question reads that stream, any
+   * other walks $all backwards. Fine for an auditor's occasional question; MongoDB is not involved.
+   */
+  async searchLog(query: LogQuery): Promise<LogPage> {
+    const matches = (e: RecordedEvent) =>
+      (query.actorId === undefined || e.metadata.actor.id === query.actorId) &&
+      (query.type === undefined || e.type === query.type) &&
+      (query.from === undefined || e.recordedAt >= query.from) &&
+      (query.to === undefined || e.recordedAt <= query.to);
+    const items: RecordedEvent[] = [];
+    let total = 0;
+    const take = (e: RecordedEvent) => {
+      if (!matches(e)) return;
+      if (total >= query.offset && items.length < query.limit) items.push(e);
+      total++;
+    };
+    if (query.stream !== undefined) {
+      for (const e of (await this.readStream(query.stream)).reverse()) take(e);
+    } else {
+      for await (const r of this.scan(BACKWARDS, 0)) {
+        const decoded = decode(r);
+        if (decoded) take(decoded.event);
+      }
+    }
+    return { items, total };
   }
 
   async headPosition(): Promise<number> {

@@ -89,6 +89,24 @@ export interface VerifyResult {
   firstBadPosition?: number;
 }
 
+/** The audit trail's question: who did what to which record when (every field optional). */
+export interface LogQuery {
+  actorId?: string;
+  stream?: string;
+  type?: string;
+  /** Inclusive bounds on recordedAt (ISO-8601, UTC). */
+  from?: string;
+  to?: string;
+  /** Newest first. */
+  offset: number;
+  limit: number;
+}
+
+export interface LogPage {
+  items: RecordedEvent[];
+  total: number;
+}
+
 export interface EventStore {
   /** Appends atomically; a refused append leaves the stream exactly as it was. */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
@@ -107,6 +125,11 @@ export interface EventStore {
     handler: (batch: RecordedEvent[]) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription;
+  /**
+   * The audit trail, answered from the log itself rather than from a projection: auditors read the
+   * official record. Newest first.
+   */
+  searchLog(query: LogQuery): Promise<LogPage>;
   /** Re-checks the tamper evidence of the whole log. */
   verify(): Promise<VerifyResult>;
   close(): Promise<void>;

@@ -108,6 +108,34 @@ describe('GET /api/streams/:stream/events', () => {
   });
 });
 
+describe('GET /api/audit', () => {
+  it('answers who did what to which record, newest first, by actor, record, type and time', async () => {
+    const byOfficer = await srv.request('GET', '/api/audit?actor=officer-ns', { token: 'auditor' });
+    expect(byOfficer.status).toBe(200);
+    expect(byOfficer.body.items.map((e: { type: string }) => e.type)).toEqual(['ProjectRegistered']);
+    expect(byOfficer.body.items[0].metadata.actor).toMatchObject({ id: 'officer-ns', role: 'housing_dept', district: 'nanshan' });
+    const onRecord = await srv.request('GET', `/api/audit?stream=project-${id}`, { token: 'admin' });
+    expect(onRecord.body.items.map((e: { revision: number }) => e.revision)).toEqual([2, 1, 0]);
+    expect(onRecord.body.total).toBe(3);
+    const published = await srv.request('GET', `/api/audit?stream=project-${id}&type=ProjectPublished`, { token: 'auditor' });
+    expect(published.body.items.map((e: { metadata: { actor: { id: string } } }) => e.metadata.actor.id)).toEqual(['officer-city']);
+    const future = await srv.request('GET', '/api/audit?from=2999-01-01T00:00:00Z', { token: 'auditor' });
+    expect(future.body).toMatchObject({ items: [], total: 0 });
+    const paged = await srv.request('GET', `/api/audit?stream=project-${id}&page=2&pageSize=2`, { token: 'auditor' });
+    expect(paged.body).toMatchObject({ total: 3, page: 2, pageSize: 2 });
+    expect(paged.body.items.map((e: { revision: number }) => e.revision)).toEqual([0]);
+  });
+
+  it('is for auditors and city_admin only, and validates its query', async () => {
+    expect((await srv.request('GET', '/api/audit', { token: 'enterprise' })).status).toBe(403);
+    expect((await srv.request('GET', '/api/audit', { token: 'nanshan' })).status).toBe(403);
+    expect((await srv.request('GET', '/api/audit')).status).toBe(401);
+    const bad = await srv.request('GET', '/api/audit?from=yesterday', { token: 'auditor' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('querystring.from');
+  });
+});
+
 describe('GET /api/audit/verify', () => {
   it('verifies the whole log', async () => {
     const size = await srv.logSize();

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireActor } from '../auth.js';
 import type { Platform } from '../platform.js';
+import * as s from '../schemas.js';
 
 export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
   return async (app) => {
@@ -22,6 +23,39 @@ export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
         const events = await platform.events.readStream(req.params.stream);
         const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
         return { stream: req.params.stream, items, total: events.length };
+      },
+    );
+    app.get(
+      '/api/audit',
+      {
+        schema: {
+          tags,
+          summary: 'audit trail: who did what to which record when, newest first, from the log itself',
+          querystring: z.strictObject({
+            actor: z.string().min(1).max(200).optional(),
+            stream: z.string().min(1).max(200).optional(),
+            type: z.string().min(1).max(100).optional(),
+            from: s.isoTime.optional(),
+            to: s.isoTime.optional(),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
+            pageSize: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+        },
+      },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        const q = req.query;
+        const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
+        const { items, total } = await platform.events.searchLog({
+          actorId: q.actor,
+          stream: q.stream,
+          type: q.type,
+          from: iso(q.from),
+          to: iso(q.to),
+          offset: (q.page - 1) * q.pageSize,
+          limit: q.pageSize,
+        });
+        return { items, total, page: q.page, pageSize: q.pageSize };
       },
     );
     app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
