@@ -18,6 +18,9 @@ interface Stats extends Line {
   byDistrict: (Line & { district: string; name: string })[];
   bySupplyMode: (Line & { supplyMode: string; name: string })[];
   byUseType: (Line & { useType: string; name: string })[];
+  /** Current figures only. */
+  applications?: { total: number; byStatus: { status: string; count: number }[] };
+  allocatedArea?: number;
 }
 
 async function run(method: string, path: string, token: TokenName, body?: unknown) {
