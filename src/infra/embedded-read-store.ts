@@ -34,67 +34,108 @@ export function checkDocOp(op: DocOp): void {
   };
   if (!Number.isFinite(op.position)) fail('position must be a finite number');
   const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
-  const inserted = leafPaths(op.setOnInsert).map(([p]) => p);
-  for (const p of [...written, ...inserted]) {
-    if (p.split('.').some((s) => s === '' || s.startsWith('$'))) fail(`bad path '${p}'`);
-    if (pathsOverlap(p, '_id') || pathsOverlap(p, '_position')) fail(`'${p}' is managed by the store`);
-  }
-  for (const [i, p] of written.entries()) {
-    const other = written.slice(i + 1).find((q) => pathsOverlap(p, q));
-    if (other !== undefined) fail(`'${p}' and '${other}' conflict`);
+  const inserted = op.setOnInsert ? leafPaths(op.setOnInsert).map(([p]) => p) : [];
+  for (const p of written) checkPath(p, fail);
+  for (const p of inserted) checkPath(p, fail);
+  // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
+  const seen = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const p of written) {
+    if (seen.has(p) || prefixes.has(p)) fail(`'${p}' conflicts with another written path`);
+    const parts = p.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('.');
+      if (seen.has(prefix)) fail(`'${p}' and '${prefix}' conflict`);
+      prefixes.add(prefix);
+    }
+    seen.add(p);
   }
   // MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
-  for (const p of Object.keys(op.inc ?? {})) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+  if (op.inc && inserted.length > 0) for (const p of Object.keys(op.inc)) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+}
+
+function checkPath(p: string, fail: (why: string) => void): void {
+  if (p.split('.').some((s) => s === '' || s.startsWith('$'))) fail(`bad path '${p}'`);
+  if (pathsOverlap(p, '_id') || pathsOverlap(p, '_position')) fail(`'${p}' is managed by the store`);
 }
 
 // Values are stored as JSON, so they are normalised once here: memory then matches what a reload gives
 // (Dates become ISO strings, undefined becomes null as the MongoDB driver does) and callers keep no alias.
-const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+const plain = (v: unknown): unknown =>
+  v === undefined ? null : v === null || typeof v !== 'object' ? v : JSON.parse(JSON.stringify(v));
 
-/** Walks to the parent of `dotted`, creating missing objects like MongoDB does; throws on scalars. */
-function parentOf(doc: Doc, dotted: string, create: boolean): [Node, string] | undefined {
-  const segments = dotted.split('.');
-  let node: Node = doc;
-  for (const [i, s] of segments.entries()) {
-    if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
-    if (i === segments.length - 1) return [node, s];
-    let next = node[s];
-    if (next === undefined && create) next = node[s] = {};
-    if (next === undefined) return undefined;
-    if (typeof next !== 'object' || next === null) throw new Error(`cannot create field '${dotted}' inside a scalar`);
-    node = next as Node;
+/**
+ * Stored documents are never modified: a change copies only the objects on the paths it touches
+ * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for
+ * this op, which may then be written in place.
+ */
+class Writer {
+  private readonly fresh = new Set<object>();
+  readonly doc: Doc;
+
+  constructor(doc: Doc | undefined, id: string) {
+    this.doc = doc ? { ...doc } : { _id: id };
+    this.fresh.add(this.doc);
   }
-  return undefined; // unreachable: split always yields at least one segment
-}
 
-function setPath(doc: Doc, dotted: string, value: unknown): void {
-  const [node, key] = parentOf(doc, dotted, true) as [Node, string];
-  node[key] = value;
+  private own<T extends object>(node: T): T {
+    if (this.fresh.has(node)) return node;
+    const copy = (Array.isArray(node) ? [...node] : { ...node }) as T;
+    this.fresh.add(copy);
+    return copy;
+  }
+
+  /** The writable parent of `dotted`, creating missing objects like MongoDB does; throws on scalars. */
+  parentOf(dotted: string, create: boolean): [Node, string] | undefined {
+    const segments = dotted.split('.');
+    let node: Node = this.doc;
+    for (const [i, s] of segments.entries()) {
+      if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
+      if (i === segments.length - 1) return [node, s];
+      let next = node[s];
+      if (next === undefined) {
+        if (!create) return undefined;
+        next = node[s] = {};
+        this.fresh.add(next as object);
+      } else if (typeof next !== 'object' || next === null) {
+        throw new Error(`cannot create field '${dotted}' inside a scalar`);
+      } else {
+        next = node[s] = this.own(next as Node);
+      }
+      node = next as Node;
+    }
+    return undefined; // unreachable: split always yields at least one segment
+  }
+
+  set(dotted: string, value: unknown): void {
+    const [node, key] = this.parentOf(dotted, true) as [Node, string];
+    node[key] = value;
+  }
 }
 
 /**
  * Applies one guarded op: returns the new document, or undefined when the document already reflects a
- * position ≥ op.position. `doc` is never modified.
+ * position ≥ op.position. `doc` is never modified (unchanged parts are shared with the result).
  */
 export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
   if (doc && typeof doc._position === 'number' && doc._position >= op.position) return undefined;
   checkDocOp(op);
-  const next: Doc = doc ? structuredClone(doc) : { _id: op.id };
-  if (!doc) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) setPath(next, p, plain(v));
-  for (const [p, v] of Object.entries(op.set ?? {})) setPath(next, p, plain(v));
+  const w = new Writer(doc, op.id);
+  if (!doc) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) w.set(p, plain(v));
+  for (const [p, v] of Object.entries(op.set ?? {})) w.set(p, plain(v));
   for (const p of op.unset ?? []) {
-    const found = parentOf(next, p, false);
+    const found = w.parentOf(p, false);
     if (found && Array.isArray(found[0])) found[0][Number(found[1])] = null; // MongoDB nulls array slots
     else if (found) delete found[0][found[1]];
   }
   for (const [p, by] of Object.entries(op.inc ?? {})) {
-    const [node, key] = parentOf(next, p, true) as [Node, string];
+    const [node, key] = w.parentOf(p, true) as [Node, string];
     const current = node[key] ?? 0;
     if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
     node[key] = current + by;
   }
-  next._position = op.position;
-  return next;
+  w.doc._position = op.position;
+  return w.doc;
 }
 
 /**
@@ -151,11 +192,25 @@ function equalityValues(condition: unknown): Primitive[] | null {
   return Array.isArray(list) && list.every(isPrimitive) ? list : null;
 }
 
+const QUERY_CACHE_SIZE = 64;
+
+/** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
+function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
+  let plainJson = true;
+  const text = JSON.stringify([filter, sort ?? null], (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) plainJson = false;
+    return v;
+  });
+  return plainJson ? `${collection}\u0000${text}` : null;
+}
+
 export class EmbeddedReadStore implements ReadStore {
   private readonly collections = new Map<string, Map<string, Doc>>();
   private readonly checkpoints = new Map<string, number>();
   private readonly indexSpecs: IndexSpec[] = [];
   private readonly indexes = new Map<string, Map<string, EqualityIndex>>(); // collection → field → index
+  private readonly versions = new Map<string, number>(); // bumped by every change to a collection
+  private readonly cache = new Map<string, { version: number; docs: Doc[] }>();
   private closed = false;
 
   private constructor(private readonly db: Database.Database | null) {}
@@ -191,9 +246,11 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.closed) throw new Error('EmbeddedReadStore is closed');
   }
 
-  /** The documents worth testing against `filter`: narrowed by the most selective usable index. */
+  /** The documents worth testing against `filter`: by `_id` directly, else narrowed by the most selective index. */
   private candidates(collection: string, filter: Filter): Iterable<Doc> {
     const docs = this.docs(collection);
+    const ids = '_id' in filter ? equalityValues(filter._id) : null;
+    if (ids !== null) return ids.map((id) => docs.get(String(id))).filter((d): d is Doc => d !== undefined);
     let best: Set<string> | null = null;
     for (const [field, index] of this.indexes.get(collection) ?? []) {
       const values = field in filter ? equalityValues(filter[field]) : null;
@@ -205,14 +262,43 @@ export class EmbeddedReadStore implements ReadStore {
     return [...best].map((id) => docs.get(id)).filter((d): d is Doc => d !== undefined);
   }
 
+  /**
+   * The stored documents matching `filter` (sorted when asked), remembered until the next commit to the
+   * collection: public reads repeat the same few queries, and a commit is the only thing that changes
+   * their answer. Stored documents are never modified in place, so sharing them here is safe.
+   */
+  private matches(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): readonly Doc[] {
+    const key = cacheKey(collection, filter, sort);
+    const version = this.versions.get(collection) ?? 0;
+    const hit = key === null ? undefined : this.cache.get(key);
+    if (hit && hit.version === version) {
+      this.cache.delete(key!); // refresh its place in the LRU order
+      this.cache.set(key!, hit);
+      return hit.docs;
+    }
+    let docs: Doc[];
+    if (sort) {
+      docs = new Query({}, MINGO_OPTIONS).find<Doc>(this.matches(collection, filter)).sort(sort).all();
+    } else {
+      const query = new Query(filter, MINGO_OPTIONS);
+      docs = [];
+      for (const doc of this.candidates(collection, filter)) if (query.test(doc)) docs.push(doc);
+    }
+    if (key !== null) {
+      this.cache.set(key, { version, docs });
+      if (this.cache.size > QUERY_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return docs;
+  }
+
   async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
     this.assertOpen();
-    const cursor = new Query(filter, MINGO_OPTIONS).find<Doc>(this.candidates(collection, filter), options.projection);
-    if (options.sort) cursor.sort(options.sort);
-    if (options.skip) cursor.skip(options.skip);
-    if (options.limit) cursor.limit(options.limit); // 0 means no limit, as in MongoDB
+    const all = this.matches(collection, filter, options.sort);
+    const start = options.skip ?? 0;
+    const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
     // Only the page is copied: the store's documents never leave it.
-    return cursor.all().map((d) => structuredClone(d));
+    const out = options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+    return out.map((d) => structuredClone(d));
   }
 
   async findOne(collection: string, filter: Filter): Promise<Doc | null> {
@@ -221,10 +307,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   async count(collection: string, filter: Filter): Promise<number> {
     this.assertOpen();
-    const query = new Query(filter, MINGO_OPTIONS);
-    let n = 0;
-    for (const doc of this.candidates(collection, filter)) if (query.test(doc)) n++;
-    return n;
+    return this.matches(collection, filter).length;
   }
 
   async aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
@@ -279,8 +362,13 @@ export class EmbeddedReadStore implements ReadStore {
         index.add(doc);
       }
       docs.set(doc._id, doc);
+      this.touched(collection);
     }
     this.checkpoints.set(checkpointName, checkpoint);
+  }
+
+  private touched(collection: string): void {
+    this.versions.set(collection, (this.versions.get(collection) ?? 0) + 1);
   }
 
   async getCheckpoint(checkpointName: string): Promise<number> {
@@ -300,6 +388,7 @@ export class EmbeddedReadStore implements ReadStore {
     }
     for (const c of collections) {
       this.collections.delete(c);
+      this.touched(c);
       // Index definitions survive a reset (as they would be re-ensured anyway); their contents do not.
       const byField = this.indexes.get(c);
       for (const field of byField?.keys() ?? []) byField?.set(field, new EqualityIndex(field));

@@ -87,6 +87,28 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(projected).toEqual([{ _id: 'p2', name: '宝安智造产业园' }]);
     });
 
+    it('answers a repeated query anew after every commit that changes its answer', async () => {
+      await store.commit('search', batch, 10);
+      const q = { district: 'nanshan' };
+      const sorted = { sort: { rent: -1 as const } };
+      expect(await store.count(P, q)).toBe(2);
+      expect((await store.find(P, q, sorted)).map((d) => d._id)).toEqual(['p4', 'p1']);
+      expect((await store.findOne(P, { _id: 'p3' }))?.district).toBe('longgang');
+      // p3 moves to Nanshan and becomes the dearest; p1 leaves.
+      await store.commit('search', [
+        { collection: P, id: 'p3', position: 11, set: { district: 'nanshan', rent: 300 } },
+        { collection: P, id: 'p1', position: 12, set: { district: 'futian' } },
+        { collection: P, id: 'p6', position: 13, set: { district: 'nanshan', rent: 1 } },
+      ], 13);
+      expect(await store.count(P, q)).toBe(3);
+      expect((await store.find(P, q, sorted)).map((d) => d._id)).toEqual(['p3', 'p4', 'p6']);
+      expect((await store.find(P, q, { ...sorted, skip: 1, limit: 1 })).map((d) => d._id)).toEqual(['p4']);
+      expect((await store.findOne(P, { _id: 'p3' }))?.district).toBe('nanshan');
+      await store.reset('search', [P]);
+      expect(await store.count(P, q)).toBe(0);
+      expect(await store.findOne(P, { _id: 'p3' })).toBeNull();
+    });
+
     it('aggregates with $match, $group/$sum and $unwind', async () => {
       await store.commit('search', batch, 10);
       const byDistrict = await store.aggregate(P, [
