@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SANCTION_KINDS, SUBJECT_KINDS, VIOLATION_KINDS, accountabilityDecider, accountabilityStream } from '../../domain/accountability.js';
+import { subjectKey } from '../../projections/accountability.js';
 import { requireActor } from '../auth.js';
 import { type Platform, command } from '../platform.js';
 import * as s from '../schemas.js';
@@ -45,8 +46,14 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
         const { caseId, until, ...rest } = req.body;
-        return command(platform, req, reply, actor, (meta) =>
-          platform.commands.execute(accountabilityDecider, accountabilityStream(caseId), caseId, { type: 'ImposeSanction', ...rest, ...(until ? { until: new Date(until).toISOString() } : {}) }, meta),
+        // A sanction on an enterprise takes the enterprise's lock, which submissions also take (routes/applications.ts),
+        // so no application of a barred enterprise is accepted after the ban is recorded.
+        const { state } = await platform.commands.load(accountabilityDecider, accountabilityStream(caseId), true);
+        const key = state.status === 'recorded' && state.subject.kind === 'enterprise' ? `enterprise:${subjectKey(state.subject.id)}` : `case:${caseId}`;
+        return platform.locks.run(key, () =>
+          command(platform, req, reply, actor, (meta) =>
+            platform.commands.execute(accountabilityDecider, accountabilityStream(caseId), caseId, { type: 'ImposeSanction', ...rest, ...(until ? { until: new Date(until).toISOString() } : {}) }, meta),
+          ),
         );
       },
     );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { activeApplicationBans } from '../../domain/accountability.js';
 import { type ApplicationCommand, applicationDecider, applicationIdFor, applicationStream } from '../../domain/application.js';
 import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
+import { subjectKey } from '../../projections/accountability.js';
 import { activeSanctionsOf, findObjection, getApplication, listApplications } from '../../projections/procedure-queries.js';
 import { requireActor } from '../auth.js';
 import type { CommandMeta } from '../command-handler.js';
@@ -66,17 +67,20 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
         const actor = requireActor(req, 'enterprise');
         const noticeId = req.params.id;
         const applicationId = applicationIdFor(noticeId, actor.creditCode!);
-        return platform.locks.run(`notice:${noticeId}`, async () => {
-          const notice = await noticeFacts(platform, noticeId);
-          await readModelsAtHead(platform); // sanctions recorded up to now are visible
-          const now = platform.commands.now();
-          const sanctions = activeApplicationBans(await activeSanctionsOf(platform.reads, actor.creditCode!, now), actor.creditCode!, now);
-          return command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...req.body }, meta), 201);
-        });
+        // The enterprise's lock orders this submission against a sanction imposed on it (routes/accountability.ts).
+        return platform.locks.run(`notice:${noticeId}`, () =>
+          platform.locks.run(`enterprise:${subjectKey(actor.creditCode!)}`, async () => {
+            const notice = await noticeFacts(platform, noticeId);
+            await readModelsAtHead(platform); // sanctions recorded up to now are visible
+            const now = platform.commands.now();
+            const sanctions = activeApplicationBans(await activeSanctionsOf(platform.reads, actor.creditCode!, now), actor.creditCode!, now);
+            return command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...req.body }, meta), 201);
+          }),
+        );
       },
     );
 
-    app.post('/api/applications/:id/withdraw', { schema: { tags, summary: 'withdraw before a decision', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).optional(), response: ok } }, async (req, reply) => {
+    app.post('/api/applications/:id/withdraw', { schema: { tags, summary: 'withdraw before a decision', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).nullish(), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
       return onApplication(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawApplication', reason: req.body?.reason }, meta)));
     });

@@ -37,33 +37,37 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
     const ok = { 200: s.commandResult };
     const exec = (id: string, cmd: NoticeCommand, meta: CommandMeta) => platform.commands.execute(noticeDecider, noticeStream(id), id, cmd, meta);
     const locked = <T>(id: string, work: () => Promise<T>) => platform.locks.run(`notice:${id}`, work);
+    /** The project's lock orders a notice decided on the project's facts against changes to the project (routes/projects.ts). */
+    const projectLocked = <T>(projectId: string, work: () => Promise<T>) => platform.locks.run(`project:${projectId}`, work);
 
     app.post('/api/notices', { schema: { tags, summary: '发布租售通告: publish a rental/sale notice', body: publishBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const b = req.body;
       const id = randomUUID();
-      const project = await projectFacts(platform, b.projectId);
-      return command(
-        platform,
-        req,
-        reply,
-        actor,
-        (meta) =>
-          exec(
-            id,
-            {
-              type: 'PublishNotice',
-              noticeId: id,
-              project,
-              ...b,
-              opensAt: iso(b.opensAt),
-              closesAt: iso(b.closesAt),
-              publicityWorkingDays: b.publicityWorkingDays ?? platform.publicityWorkingDays,
-            },
-            meta,
-          ),
-        201,
-      );
+      return projectLocked(b.projectId, async () => {
+        const project = await projectFacts(platform, b.projectId);
+        return command(
+          platform,
+          req,
+          reply,
+          actor,
+          (meta) =>
+            exec(
+              id,
+              {
+                type: 'PublishNotice',
+                noticeId: id,
+                project,
+                ...b,
+                opensAt: iso(b.opensAt),
+                closesAt: iso(b.closesAt),
+                publicityWorkingDays: b.publicityWorkingDays ?? platform.publicityWorkingDays,
+              },
+              meta,
+            ),
+          201,
+        );
+      });
     });
 
     app.post('/api/notices/:id/amend', { schema: { tags, summary: 'amend the terms before the window opens', params: idParams, body: amendBody, response: ok } }, async (req, reply) => {
@@ -71,9 +75,14 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       const { reason, ...changes } = req.body;
       if (changes.opensAt) changes.opensAt = iso(changes.opensAt);
       if (changes.closesAt) changes.closesAt = iso(changes.closesAt);
-      const notice = await noticeState(platform, req.params.id);
-      const project = await projectFacts(platform, notice.projectId);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'AmendNotice', changes, reason, project }, meta));
+      // Under the notice's lock, like the submissions that read its terms, and the project's.
+      return locked(req.params.id, async () => {
+        const notice = await noticeState(platform, req.params.id);
+        return projectLocked(notice.projectId, async () => {
+          const project = await projectFacts(platform, notice.projectId);
+          return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'AmendNotice', changes, reason, project }, meta));
+        });
+      });
     });
 
     app.post('/api/notices/:id/cancel', { schema: { tags, summary: 'cancel, with a reason', params: idParams, body: s.withdrawBody, response: ok } }, async (req, reply) => {
@@ -88,7 +97,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
 
     app.post(
       '/api/notices/:id/publicity',
-      { schema: { tags, summary: '资质审查结果公示: start the publicity of the review results', params: idParams, body: z.strictObject({ endsAt: s.isoTime.optional() }).optional(), response: ok } },
+      { schema: { tags, summary: '资质审查结果公示: start the publicity of the review results', params: idParams, body: z.strictObject({ endsAt: s.isoTime.optional() }).nullish(), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
         const id = req.params.id;

@@ -64,6 +64,8 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
     const ok = { 200: s.commandResult };
     const exec = (id: string, cmd: ProjectCommand, meta: Parameters<typeof platform.commands.execute>[4]) =>
       platform.commands.execute(projectDecider, projectStream(id), id, cmd, meta);
+    /** Changes that can invalidate a notice's facts (status, areas, units) take the lock notices take (routes/notices.ts). */
+    const locked = <T>(id: string, work: () => Promise<T>) => platform.locks.run(`project:${id}`, work);
 
     app.post('/api/projects', { schema: { tags, summary: '录入: register a project', body: s.registerProjectBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
@@ -75,7 +77,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
     app.patch('/api/projects/:id', { schema: { tags, summary: '动态更新: update fields, with a reason', params: idParams, body: s.updateProjectBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const { reason, ...changes } = req.body;
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'UpdateProject', changes, reason }, meta));
+      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'UpdateProject', changes, reason }, meta)));
     });
 
     app.post('/api/projects/:id/units', { schema: { tags, summary: '房源精细管理: add units', params: idParams, body: s.addUnitsBody, response: ok } }, async (req, reply) => {
@@ -88,7 +90,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: 'remove a unit', params: z.object({ id: s.id, unitId: s.id }), querystring: s.reasonQuery, response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'RemoveUnit', unitId: req.params.unitId, reason: req.query.reason }, meta));
+        return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'RemoveUnit', unitId: req.params.unitId, reason: req.query.reason }, meta)));
       },
     );
 
@@ -99,7 +101,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
 
     app.post('/api/projects/:id/withdraw', { schema: { tags, summary: '退出: withdraw, with a reason', params: idParams, body: s.withdrawBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawProject', reason: req.body.reason }, meta));
+      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawProject', reason: req.body.reason }, meta)));
     });
 
     app.get('/api/projects', { schema: { tags, summary: 'search projects', querystring: s.projectSearchQuery } }, async (req) => {
