@@ -14,6 +14,8 @@ const schema = z.object({
   MONGO_DB: z.string().default('industrial_space'),
   NATS_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long the embedded read models may wait in memory before being written to DATA_DIR (0: every batch). */
+  READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** How long `consistentWith` may wait before a 503. */
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Publicity length of a notice unless the notice says otherwise. */

@@ -13,7 +13,7 @@ export interface Stores {
   describe: { events: string; reads: string };
 }
 
-export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB'>): Promise<Stores> {
+export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS'>): Promise<Stores> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';
@@ -32,7 +32,7 @@ export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_U
     reads = await MongoReadStore.connect(config.MONGO_URL, config.MONGO_DB);
     readsKind = 'mongodb';
   } else {
-    reads = EmbeddedReadStore.open(config.DATA_DIR);
+    reads = EmbeddedReadStore.open(config.DATA_DIR, { persistDelayMs: config.READ_MODEL_FLUSH_MS });
   }
   return { events, reads, describe: { events: eventsKind, reads: readsKind } };
 }

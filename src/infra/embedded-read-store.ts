@@ -193,6 +193,9 @@ function equalityValues(condition: unknown): Primitive[] | null {
 }
 
 const QUERY_CACHE_SIZE = 64;
+/** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
+export const DEFAULT_PERSIST_DELAY_MS = 100;
+const PERSIST_MAX_DOCS = 20_000;
 
 /** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
 function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
@@ -211,12 +214,19 @@ export class EmbeddedReadStore implements ReadStore {
   private readonly indexes = new Map<string, Map<string, EqualityIndex>>(); // collection → field → index
   private readonly versions = new Map<string, number>(); // bumped by every change to a collection
   private readonly cache = new Map<string, { version: number; docs: Doc[] }>();
+  private readonly aggregates = new Map<string, { version: number; docs: Doc[] }>();
+  private readonly dirty = new Map<string, { collection: string; doc: Doc }>();
+  private readonly dirtyCheckpoints = new Map<string, number>();
+  private persistTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private constructor(private readonly db: Database.Database | null) {}
+  private constructor(
+    private readonly db: Database.Database | null,
+    private readonly persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
+  ) {}
 
   /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
-  static open(dir: string | null): EmbeddedReadStore {
+  static open(dir: string | null, options: { persistDelayMs?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     fs.mkdirSync(dir, { recursive: true });
     const db = new Database(path.join(dir, 'read-models.db'));
@@ -225,7 +235,7 @@ export class EmbeddedReadStore implements ReadStore {
     db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
                PRIMARY KEY (collection, id)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);`);
-    const store = new EmbeddedReadStore(db);
+    const store = new EmbeddedReadStore(db, options.persistDelayMs);
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, JSON.parse(row.json) as Doc);
@@ -312,8 +322,20 @@ export class EmbeddedReadStore implements ReadStore {
 
   async aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
     this.assertOpen();
-    // mingo does not modify its inputs but its outputs may share parts of them: copy the (usually small) result.
-    return new Aggregator(pipeline, MINGO_OPTIONS).run(this.docs(collection).values()).map((d) => structuredClone(d));
+    // Cached like queries (statistics repeat the same pipelines); callers always get their own copy.
+    const key = cacheKey(collection, { $pipeline: pipeline });
+    const version = this.versions.get(collection) ?? 0;
+    let result = key === null ? undefined : this.aggregates.get(key);
+    if (!result || result.version !== version) {
+      result = { version, docs: new Aggregator(pipeline, MINGO_OPTIONS).run(this.docs(collection).values()) as Doc[] };
+      if (key !== null) {
+        this.aggregates.delete(key);
+        this.aggregates.set(key, result);
+        if (this.aggregates.size > QUERY_CACHE_SIZE) this.aggregates.delete(this.aggregates.keys().next().value!);
+      }
+    }
+    // mingo's outputs may share parts of its inputs: copy the (usually small) result.
+    return result.docs.map((d) => structuredClone(d));
   }
 
   /** Remembers the specs; ascending/descending ones also get an in-memory equality index on their first field. */
@@ -346,13 +368,11 @@ export class EmbeddedReadStore implements ReadStore {
       const next = applyDocOp(changed.get(key)?.doc ?? this.docs(op.collection).get(op.id), op);
       if (next) changed.set(key, { collection: op.collection, doc: next });
     }
+    // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
     if (this.db) {
-      const upsert = this.db.prepare('INSERT OR REPLACE INTO docs (collection, id, json) VALUES (?, ?, ?)');
-      const saveCheckpoint = this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
-      this.db.transaction(() => {
-        for (const { collection, doc } of changed.values()) upsert.run(collection, doc._id, JSON.stringify(doc));
-        saveCheckpoint.run(checkpointName, checkpoint);
-      })();
+      for (const [key, change] of changed) this.dirty.set(key, change);
+      this.dirtyCheckpoints.set(checkpointName, checkpoint);
+      this.schedulePersist();
     }
     for (const { collection, doc } of changed.values()) {
       const docs = this.docs(collection);
@@ -367,6 +387,33 @@ export class EmbeddedReadStore implements ReadStore {
     this.checkpoints.set(checkpointName, checkpoint);
   }
 
+  /**
+   * Writes the documents changed since the last flush and the checkpoints reached, together in one
+   * transaction: the file always holds read models exactly as of its checkpoints, so a crash only means
+   * replaying from them (the position guard makes that harmless). Coalescing saves rewriting the same
+   * hot documents (statistics counters) at every batch.
+   */
+  persist(): void {
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0)) return;
+    const upsert = this.db.prepare('INSERT OR REPLACE INTO docs (collection, id, json) VALUES (?, ?, ?)');
+    const saveCheckpoint = this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
+    const docs = [...this.dirty.values()];
+    const checkpoints = [...this.dirtyCheckpoints];
+    this.db.transaction(() => {
+      for (const { collection, doc } of docs) upsert.run(collection, doc._id, JSON.stringify(doc));
+      for (const [name, position] of checkpoints) saveCheckpoint.run(name, position);
+    })();
+    this.dirty.clear();
+    this.dirtyCheckpoints.clear();
+  }
+
+  private schedulePersist(): void {
+    if (this.persistDelayMs === 0 || this.dirty.size >= PERSIST_MAX_DOCS) this.persist();
+    else this.persistTimer ??= setTimeout(() => this.persist(), this.persistDelayMs);
+  }
+
   private touched(collection: string): void {
     this.versions.set(collection, (this.versions.get(collection) ?? 0) + 1);
   }
@@ -378,6 +425,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   async reset(checkpointName: string, collections: string[]): Promise<void> {
     this.assertOpen();
+    this.persist(); // what is pending must not be written after the reset
     if (this.db) {
       const dropDocs = this.db.prepare('DELETE FROM docs WHERE collection = ?');
       const dropCheckpoint = this.db.prepare('DELETE FROM checkpoints WHERE name = ?');
@@ -398,6 +446,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.persist();
     this.closed = true;
     this.db?.close();
   }

@@ -188,6 +188,8 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       const by = (e: NewEvent, a: typeof other) => ({ ...e, metadata: { ...e.metadata, actor: a } });
       await store.append(s('p1'), [ev('ProjectRegistered', 1), ev('ProjectPublished', 2)], 'no_stream');
       await store.append(s('p2'), [by(ev('ProjectRegistered', 3), other)], 'no_stream');
+      // Millisecond clocks: keep a clear gap on both sides of the boundary.
+      await sleep(5);
       const mid = new Date().toISOString();
       await sleep(5);
       await store.append(s('p1'), [by(ev('ProjectUpdated', 4), other)], 'any');

@@ -104,6 +104,10 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect((await store.find(P, q, sorted)).map((d) => d._id)).toEqual(['p3', 'p4', 'p6']);
       expect((await store.find(P, q, { ...sorted, skip: 1, limit: 1 })).map((d) => d._id)).toEqual(['p4']);
       expect((await store.findOne(P, { _id: 'p3' }))?.district).toBe('nanshan');
+      const byDistrict = [{ $group: { _id: '$district', n: { $sum: 1 } } }, { $sort: { _id: 1 } }];
+      expect(await store.aggregate(P, byDistrict)).toContainEqual({ _id: 'nanshan', n: 3 });
+      await store.commit('search', [{ collection: P, id: 'p6', position: 14, set: { district: 'futian' } }], 14);
+      expect(await store.aggregate(P, byDistrict)).toContainEqual({ _id: 'nanshan', n: 2 });
       await store.reset('search', [P]);
       expect(await store.count(P, q)).toBe(0);
       expect(await store.findOne(P, { _id: 'p3' })).toBeNull();

@@ -50,7 +50,8 @@ async function buildLog(file: string): Promise<number> {
 
 function projector(dir: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'scripts/project.ts', '--until-caught-up', '--batch', '25'], {
-    env: { ...process.env, DATA_DIR: dir, EVENTSTORE_URL: '', MONGO_URL: '' },
+    // Written at every batch, so the kill lands between batches of a run still going.
+    env: { ...process.env, DATA_DIR: dir, EVENTSTORE_URL: '', MONGO_URL: '', READ_MODEL_FLUSH_MS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
