@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
+import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Platform } from './platform.js';
@@ -69,8 +70,9 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
-  await registerLive(app, platform.bus);
-  const stopFeed = startLiveFeed(platform, platform.bus, [...projectTopics(platform), ...procedureTopics(platform)]);
+  const followed = await registerLive(app, platform.bus);
+  const local = platform.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
+  const stopFeed = startLiveFeed(platform, platform.bus, [...projectTopics(platform), ...procedureTopics(platform)], local ? followed : undefined);
   app.addHook('onClose', async () => stopFeed());
 
   await app.register(systemRoutes(platform, registry));

@@ -20,6 +20,8 @@ export interface CommandMeta {
   expectedRevision?: number;
   /** Business time of a record imported from the legacy platform (city_admin only; checked by the caller). */
   importedAt?: string;
+  /** The stream is new (a fresh server-made id): nothing to read. A clash would still be refused by the append. */
+  newStream?: boolean;
   /** Recorded with the events so a retry finds the first answer, even after a restart. */
   idempotency?: { idempotencyKey: string; requestHash: string };
 }
@@ -68,7 +70,8 @@ export class CommandHandler {
     meta: CommandMeta,
   ): Promise<CommandResult> {
     for (let attempt = 0; ; attempt++) {
-      let loaded = await this.load(decider, stream, attempt > 0);
+      let loaded: Loaded<S> =
+        meta.newStream && attempt === 0 ? { state: decider.initialState, revision: -1 } : await this.load(decider, stream, attempt > 0);
       if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision && attempt === 0) {
         loaded = await this.load(decider, stream, true); // the cache may trail another writer
       }

@@ -70,13 +70,16 @@ export function procedureTopics(platform: Platform): TopicSource[] {
   ];
 }
 
-/** Publishes one update per topic touched by each committed batch. */
-export function startLiveFeed(platform: Platform, bus: Bus, sources: TopicSource[]): () => void {
+/**
+ * Publishes one update per topic touched by each committed batch. `interested` skips the reads for
+ * topics nobody follows (known for the in-process bus; through NATS other instances may follow anything).
+ */
+export function startLiveFeed(platform: Platform, bus: Bus, sources: TopicSource[], interested: (topic: string) => boolean = () => true): () => void {
   return platform.runner.onBatch((batch, position) => {
     const touched = new Map<string, () => Promise<{ data: unknown; audience: Audience } | null>>();
     for (const e of batch) for (const source of sources) {
       const t = source(e);
-      if (t) touched.set(t.topic, t.load);
+      if (t && interested(t.topic)) touched.set(t.topic, t.load);
     }
     void (async () => {
       for (const [topic, load] of touched) {
@@ -106,9 +109,16 @@ const clientMessage = z.union([
   z.strictObject({ token: z.string() }),
 ]);
 
-export async function registerLive(app: FastifyInstance, bus: Bus) {
+/** Registers /api/live; answers whether any socket of this instance follows a topic. */
+export async function registerLive(app: FastifyInstance, bus: Bus): Promise<(topic: string) => boolean> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const sockets = new Map<WebSocket, { actor: Actor | null; topics: Set<string> }>();
+  const followers = new Map<string, number>();
+  const follow = (topic: string, by: number) => {
+    const n = (followers.get(topic) ?? 0) + by;
+    if (n > 0) followers.set(topic, n);
+    else followers.delete(topic);
+  };
   const off = bus.onLive((update: LiveUpdate) => {
     const message = JSON.stringify({ topic: update.topic, position: update.position, data: update.data });
     for (const [socket, s] of sockets) if (s.topics.has(update.topic) && mayReceive(s.actor, update.audience)) socket.send(message);
@@ -128,7 +138,10 @@ export async function registerLive(app: FastifyInstance, bus: Bus) {
       return;
     }
     sockets.set(socket, state);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      for (const t of state.topics) follow(t, -1);
+    });
     socket.on('message', (raw: Buffer) => {
       let parsed;
       try {
@@ -145,9 +158,16 @@ export async function registerLive(app: FastifyInstance, bus: Bus) {
           return fail('invalid token');
         }
       }
-      if ('subscribe' in msg) for (const t of msg.subscribe) state.topics.add(t);
-      if ('unsubscribe' in msg) for (const t of msg.unsubscribe) state.topics.delete(t);
+      if ('subscribe' in msg) {
+        for (const t of msg.subscribe) {
+          if (state.topics.has(t)) continue;
+          state.topics.add(t);
+          follow(t, 1);
+        }
+      }
+      if ('unsubscribe' in msg) for (const t of msg.unsubscribe) if (state.topics.delete(t)) follow(t, -1);
       socket.send(JSON.stringify({ subscribed: [...state.topics] }));
     });
   });
+  return (topic) => followers.has(topic);
 }

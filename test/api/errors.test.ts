@@ -136,6 +136,11 @@ describe('401 no or invalid token', () => {
     expectProblem(await refused('PATCH', `/api/projects/${id}`, { body: { name: 'x', reason: 'y' } }), 401);
   });
 
+  it('a command without a token is a 401 even when its body is also invalid', async () => {
+    expectProblem(await refused('POST', '/api/projects', { body: { name: 42 } }), 401);
+    expectProblem(await refused('POST', '/api/notices/x/applications', { raw: '{"requestedArea":' }), 401);
+  });
+
   it('a forged token (signed with another key)', async () => {
     expectProblem(await refused('POST', '/api/projects', { token: 'forged', body: sampleProject }), 401);
   });

@@ -126,6 +126,7 @@ describe('one notice through the whole procedure', () => {
     expect(filed.status, JSON.stringify(filed.body)).toBe(201);
     const [objectionId, ...others] = await api.objectionsOf(app(E4));
     expect(others).toEqual([]);
+    expect(filed.body.objectionId).toBe(objectionId); // the objector can follow it up
     const withObjection = await api.read('nanshan', appPath(E4));
     expect(withObjection.body.objections[objectionId!]).toMatchObject({ open: true, status: 'open', filedBy: { creditCode: E5.creditCode } });
     expect(withObjection.body.openObjections).toBe(1);

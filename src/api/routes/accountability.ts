@@ -29,7 +29,7 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
         const id = randomUUID();
-        return command(platform, req, reply, actor, (meta) => platform.commands.execute(accountabilityDecider, accountabilityStream(id), id, { type: 'RecordViolation', caseId: id, ...req.body }, meta), 201);
+        return command(platform, req, reply, actor, (meta) => platform.commands.execute(accountabilityDecider, accountabilityStream(id), id, { type: 'RecordViolation', caseId: id, ...req.body }, { ...meta, newStream: true }), 201);
       },
     );
 

@@ -119,7 +119,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
 
     app.post(
       '/api/notices/:id/objections',
-      { schema: { tags, summary: '异议: object to a publicity entry (never anonymous)', params: idParams, body: z.strictObject({ applicationId: s.id, content: s.text(5000) }), response: { 201: s.commandResult } } },
+      { schema: { tags, summary: '异议: object to a publicity entry (never anonymous)', params: idParams, body: z.strictObject({ applicationId: s.id, content: s.text(5000) }), response: { 201: s.commandResult.extend({ objectionId: z.string().optional() }) } } },
       async (req, reply) => {
         const actor = requireActor(req);
         const { applicationId, content } = req.body;
@@ -128,7 +128,9 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
         return platform.locks.run(`notice:${noticeId}`, async () => {
           const notice = await noticeFacts(platform, noticeId);
           const result = await command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'FileObjection', notice, content }, meta), 201);
-          return result;
+          // The objector follows the objection by its id (the application itself may not be theirs to read).
+          const filed = (await platform.events.readStream(applicationStream(applicationId), { toRevision: result.revision })).at(-1);
+          return { ...result, objectionId: (filed?.data as { objectionId?: string } | undefined)?.objectionId };
         });
       },
     );

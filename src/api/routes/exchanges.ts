@@ -37,7 +37,7 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
         await readModelsAtHead(platform); // a lease recorded a moment ago counts
         const tenancy = await tenancyOf(platform.reads, actor.creditCode!);
         const id = randomUUID();
-        return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RequestExchange', exchangeId: id, tenancy, ...req.body }, meta), 201);
+        return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RequestExchange', exchangeId: id, tenancy, ...req.body }, { ...meta, newStream: true }), 201);
       },
     );
 

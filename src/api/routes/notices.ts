@@ -63,7 +63,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
                 closesAt: iso(b.closesAt),
                 publicityWorkingDays: b.publicityWorkingDays ?? platform.publicityWorkingDays,
               },
-              meta,
+              { ...meta, newStream: true },
             ),
           201,
         );

@@ -71,7 +71,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
       const actor = requireActor(req, ...MANAGERS);
       const { units, ...fields } = req.body;
       const id = randomUUID();
-      return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RegisterProject', projectId: id, fields: fields as ProjectFields, units }, meta), 201);
+      return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RegisterProject', projectId: id, fields: fields as ProjectFields, units }, { ...meta, newStream: true }), 201);
     });
 
     app.patch('/api/projects/:id', { schema: { tags, summary: '动态更新: update fields, with a reason', params: idParams, body: s.updateProjectBody, response: ok } }, async (req, reply) => {
