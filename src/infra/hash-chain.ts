@@ -66,3 +66,21 @@ export function sha256Hex(text: string): string {
 export function chainHash(prevHash: string, envelope: object): string {
   return sha256Hex(prevHash + canonicalJson(envelope));
 }
+
+/**
+ * canonicalJson of `fields` plus members whose canonical JSON is already at hand (`raw`), without
+ * encoding those again: the same text as canonicalJson({ ...fields, ...parsed raw }).
+ */
+export function canonicalJsonWith(fields: Record<string, unknown>, raw: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const key of [...Object.keys(fields), ...Object.keys(raw)].sort()) {
+    const v = key in raw ? raw[key] : encode(fields[key], new Set());
+    if (v !== undefined) parts.push(JSON.stringify(key) + ':' + v);
+  }
+  return '{' + parts.join(',') + '}';
+}
+
+/** chainHash for an envelope whose data and metadata are already canonical JSON (as stored). */
+export function chainHashRaw(prevHash: string, fields: Record<string, unknown>, dataJson: string, metadataJson: string): string {
+  return sha256Hex(prevHash + canonicalJsonWith(fields, { data: dataJson, metadata: metadataJson }));
+}

@@ -1,6 +1,6 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
 import Database from 'better-sqlite3';
-import { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain.js';
+import { canonicalJson, chainHash, chainHashRaw, GENESIS_HASH } from './hash-chain.js';
 import { Unavailable, WrongExpectedRevision, occurredAtOf } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
@@ -162,10 +162,12 @@ export class SqliteEventStore implements EventStore {
         rows = events.map((event, i) => {
           checkEvent(event);
           const occurredAt = occurredAtOf(event, recordedAt);
-          const envelope = { ...pick(event), occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
-          hash = chainHash(hash, envelope);
-          return [envelope.position, stream, envelope.revision, event.id, event.type, canonicalJson(event.data),
-            canonicalJson(event.metadata), occurredAt, recordedAt, hash];
+          const head = { id: event.id, type: event.type, occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
+          // Data and metadata are encoded once: for the row and, as the same text, for the hash.
+          const dataJson = canonicalJson(event.data);
+          const metadataJson = canonicalJson(event.metadata);
+          hash = chainHashRaw(hash, head, dataJson, metadataJson);
+          return [head.position, stream, head.revision, event.id, event.type, dataJson, metadataJson, occurredAt, recordedAt, hash];
         });
       } catch (err) {
         outcomes.push(err instanceof Error ? err : new Error(String(err)));
@@ -381,10 +383,6 @@ function checkEvent(event: NewEvent): void {
   if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.occurredAt !== 'string') {
     throw new TypeError('event needs string id, type and occurredAt');
   }
-}
-
-function pick(event: NewEvent): Pick<NewEvent, 'id' | 'type' | 'occurredAt' | 'data' | 'metadata'> {
-  return { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data, metadata: event.metadata };
 }
 
 function toRecorded(row: Row): RecordedEvent {
