@@ -1,0 +1,653 @@
+// npm run bench [-- --events N | --quick] [--seconds S] [--keep]
+//
+// Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
+// its ceiling measured in the same run (a bare better-sqlite3 insert, a bare scan of the log, a bare
+// Fastify route) or beside the goal it must meet. Everything runs in a temp dir; servers run as child
+// processes on 127.0.0.1 so the load generator does not share their event loop. Prints a markdown
+// table and writes it to .bench/last.md.
+import { type ChildProcess, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { createSigner } from 'fast-jwt';
+import { buildApp } from '../src/api/app.js';
+import { CommandHandler } from '../src/api/command-handler.js';
+import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
+import { parseAsOf } from '../src/domain/time.js';
+import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
+import type { NewEvent } from '../src/infra/event-store.js';
+import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { allProjections } from '../src/projections/index.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
+import { createPlatform } from '../src/platform-factory.js';
+import { statisticsAsOf } from '../src/projections/statistics.js';
+import { BENCH_ACTOR, LogGenerator, writeLog } from './bench-log.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Options and output
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const QUICK = args.quick ?? false;
+const N = Number((args.events ?? (QUICK ? '50000' : '1000000')).replace(/_/g, ''));
+if (!Number.isInteger(N) || N < 1000) throw new Error(`--events must be a whole number ≥ 1000, not ${args.events}`);
+const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5)); // per HTTP run
+const APPEND_SECONDS = QUICK ? 1.5 : 3;
+const LAG_SECONDS = QUICK ? 3 : 5;
+const AS_OF_SAMPLES = 300;
+const CONNECTIONS = 50;
+const SECRET = 'bench-secret-of-at-least-sixteen-characters';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const require = createRequire(import.meta.url);
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+}
+interface AutocannonResult {
+  duration: number;
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p99: number; average: number; max: number };
+  statusCodeStats: Record<string, { count: number }>;
+}
+const autocannon = require('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  requests?: AutocannonRequest[];
+}) => Promise<AutocannonResult>;
+
+interface Row {
+  figure: string;
+  measured: string;
+  ceiling: string;
+  verdict: string;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+const row = (figure: string, measured: string, ceiling: string, verdict: string) => {
+  rows.push({ figure, measured, ceiling, verdict });
+  log(`  → ${figure}: ${measured} | ${ceiling} | ${verdict}`);
+};
+const started = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1)) + ' ms';
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`;
+const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`;
+const meets = (ok: boolean) => (ok ? '✅ meets goal' : '❌ below goal');
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const fileSize = (f: string) => {
+  let total = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(f + suffix).size;
+    } catch {
+      // no such file
+    }
+  }
+  return total;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Events and commands used throughout
+
+function sampleEvent(i: number): NewEvent {
+  const id = `b0000009-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+  return {
+    id,
+    type: 'ProjectRegistered',
+    occurredAt: new Date().toISOString(),
+    data: {
+      projectId: id,
+      name: `南山智园创新型产业用房${i}号`,
+      district: 'nanshan',
+      address: '南山区西丽街道留仙大道3370号',
+      useType: 'rnd',
+      supplyModes: ['rent'],
+      totalArea: 12_000 + (i % 1000),
+      availableArea: 12_000,
+      managingDepartment: '南山区住房和建设局',
+      location: { lng: 113.95, lat: 22.58 },
+      managementFee: 12.5,
+      units: [
+        { unitId: `${id}-1`, building: 'A栋', floor: '5层', number: '501', area: 820 },
+        { unitId: `${id}-2`, building: 'A栋', floor: '5层', number: '502', area: 640 },
+      ],
+    },
+    metadata: { actor: BENCH_ACTOR, correlationId: id, causationId: null, requestId: id, schemaVersion: 1 },
+  };
+}
+
+function registerBody(i: number) {
+  return {
+    name: `龙岗天安云谷创新型产业用房${i}号`,
+    district: 'longgang',
+    address: '龙岗区坂田街道雪岗路2018号',
+    useType: 'rnd',
+    supplyModes: ['rent'],
+    totalArea: 18_000,
+    managingDepartment: '龙岗区住房和建设局',
+    location: { lng: 114.07, lat: 22.63 },
+    units: [
+      { building: '1栋', floor: '6层', number: '601', area: 900 },
+      { building: '1栋', floor: '6层', number: '602', area: 720 },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child servers
+
+interface Server {
+  url: string;
+  startupMs: number;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
+  stop(): Promise<void>;
+}
+
+function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
+  const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env, EVENTSTORE_URL: '', MONGO_URL: '', NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(type: string) =>
+    new Promise<T>((res, rej) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        res(m as T);
+      };
+      const onExit = (code: number | null) => rej(new Error(`bench server ${args.join(' ')} exited with ${code}`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  return next<{ url: string; startupMs: number }>('ready').then(({ url, startupMs }) => ({
+    url,
+    startupMs,
+    usage() {
+      const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
+      child.send({ type: 'usage' });
+      return answer;
+    },
+    stop: () =>
+      new Promise<void>((res) => {
+        child.once('exit', () => res());
+        child.send({ type: 'stop' });
+      }),
+  }));
+}
+
+/** Waits until the server answers promptly: the requests of the previous run may still be queued there. */
+async function settle(url: string): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    const t = performance.now();
+    await fetch(`${url}/health`).then((r) => r.arrayBuffer());
+    if (performance.now() - t < 10) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function load(url: string, options: Omit<Parameters<typeof autocannon>[0], 'url' | 'connections' | 'duration'>, seconds = SECONDS) {
+  await settle(url);
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
+  const ok = r['2xx'];
+  return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Durable append
+
+async function appendFigures(dir: string) {
+  log('1. durable single-event append through the port vs a bare better-sqlite3 insert');
+  let files = 0;
+  const measure = async (callers: number) => {
+    const store = SqliteEventStore.open(join(dir, `append-${callers}-${++files}.db`));
+    let i = 0;
+    const until = performance.now() + APPEND_SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        while (performance.now() < until) {
+          const n = i++;
+          await store.append(`project-bench-${n}`, [sampleEvent(n)], 'no_stream');
+        }
+      }),
+    );
+    const rate = i / ((performance.now() - t0) / 1000);
+    await store.close();
+    return rate;
+  };
+  const bare = (rowsPerTransaction: number) => {
+    const db = new Database(join(dir, `bare-${rowsPerTransaction}-${++files}.db`));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL,
+      type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);`);
+    const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    let n = 0;
+    const txn = db.transaction((count: number) => {
+      for (let k = 0; k < count; k++) {
+        const e = sampleEvent(++n);
+        insert.run(n, `project-bench-${n}`, 0, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.occurredAt, e.occurredAt, 'f'.repeat(64));
+      }
+    });
+    const t0 = performance.now();
+    while (performance.now() - t0 < APPEND_SECONDS * 1000) txn(rowsPerTransaction);
+    const rate = n / ((performance.now() - t0) / 1000);
+    db.close();
+    return rate;
+  };
+  // Interleaved and repeated, best of two: fsync rates drift with whatever else the disk is doing.
+  let [bare1, one, bare50, fifty] = [0, 0, 0, 0];
+  for (let round = 0; round < 2; round++) {
+    bare1 = Math.max(bare1, bare(1));
+    one = Math.max(one, await measure(1));
+    bare50 = Math.max(bare50, bare(CONNECTIONS));
+    fifty = Math.max(fifty, await measure(CONNECTIONS));
+  }
+  row('durable append, 1 caller (appends/s)', int(one), `bare insert, own transaction, WAL + FULL: ${int(bare1)} rows/s`, pct(one, bare1));
+  row(
+    `durable append, ${CONNECTIONS} concurrent callers (appends/s)`,
+    int(fifty),
+    `bare insert, own transaction: ${int(bare1)} rows/s; ${CONNECTIONS} rows per transaction: ${int(bare50)} rows/s`,
+    `${pct(fifty, bare1)} of the first, ${pct(fifty, bare50)} of the second`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Commands over HTTP
+
+async function commandFigures(dir: string) {
+  log(`2. commands over HTTP, ${CONNECTIONS} clients, on a fresh data dir`);
+  const server = await startServer(['platform'], { DATA_DIR: join(dir, 'commands') });
+  const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  try {
+    // Projects to PATCH in the mixed run (one stream each, so clients rarely collide).
+    const ids: string[] = [];
+    for (let b = 0; b < 10; b++) {
+      const made = await Promise.all(
+        Array.from({ length: 50 }, (_, k) =>
+          fetch(`${server.url}/api/projects`, { method: 'POST', headers, body: JSON.stringify(registerBody(b * 50 + k)) }).then((r) => r.json() as Promise<{ id: string }>),
+        ),
+      );
+      ids.push(...made.map((m) => m.id));
+    }
+    const register = await load(server.url, { method: 'POST', headers, body: JSON.stringify(registerBody(0)), requests: [{ method: 'POST', path: '/api/projects' }] });
+    row(
+      `commands/s over HTTP, ${CONNECTIONS} clients: POST /api/projects`,
+      `${int(register.perSecond)}/s, p99 ${ms(register.p99)}${register.failed ? `, ${register.failed} failed` : ''}`,
+      'goal ≥ 3,000/s',
+      meets(register.perSecond >= 3000),
+    );
+    let fee = 0;
+    const mixed = await load(server.url, {
+      headers,
+      requests: [
+        { method: 'POST', path: '/api/projects', body: JSON.stringify(registerBody(1)) },
+        {
+          method: 'PATCH',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/projects/${ids[Math.floor(Math.random() * ids.length)]}`,
+            body: JSON.stringify({ managementFee: 5 + (++fee % 10_000) / 100, reason: '物业管理费调整' }),
+          }),
+        },
+      ],
+    });
+    row(
+      `commands/s over HTTP, ${CONNECTIONS} clients: register + PATCH 1:1`,
+      `${int(mixed.perSecond)}/s, p99 ${ms(mixed.p99)}${mixed.failed ? `, ${mixed.failed} not 2xx` : ''}`,
+      'goal ≥ 3,000/s',
+      meets(mixed.perSecond >= 3000),
+    );
+    if (mixed.failed) notes.push(`register + PATCH: status codes ${JSON.stringify(Object.fromEntries(Object.entries(mixed.codes).map(([k, v]) => [k, v.count])))}`);
+    const usage = await server.usage();
+    return usage.maxRssBytes;
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3–6. The N-event log: build, scan, rebuild, as-of, lag
+
+async function logFigures(dir: string) {
+  const logDir = join(dir, 'log');
+  mkdirSync(logDir, { recursive: true });
+  const file = join(logDir, 'events.db');
+  const events = SqliteEventStore.open(file);
+  log(`3. building a realistic log of ${int(N)} events through the port (big batches, one transaction each)`);
+  const generator = new LogGenerator({ events: N });
+  let lastReport = performance.now();
+  const written = await writeLog(events, generator.events(), {
+    onProgress: (n) => {
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        log(`   … ${int(n)} events written`);
+      }
+    },
+  });
+  const head = await events.headPosition();
+  log(`   ${int(written.events)} events, ${int(generator.states.size)} projects (${int(generator.published.length)} published at the end), ${Object.entries(generator.counts).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+  row(`bulk load of the log through the port (events/s)`, `${int(written.events / (written.ms / 1000))} (${(written.ms / 1000).toFixed(1)} s)`, `${int(written.appends)} appends in ${int(written.transactions)} transactions`, 'informative');
+
+  // Ceilings: reading the log back as fast as possible, with JSON parsing.
+  log('4. bare scans of the log');
+  let t0 = performance.now();
+  let scanned = 0;
+  for (let after = 0; ; ) {
+    const batch = await events.readAll(after, 500);
+    if (batch.length === 0) break;
+    scanned += batch.length;
+    after = batch[batch.length - 1]!.position;
+  }
+  const portScan = scanned / ((performance.now() - t0) / 1000);
+  let rawScan = NaN;
+  try {
+    const db = new Database(file, { readonly: true });
+    t0 = performance.now();
+    let n = 0;
+    for (const r of db.prepare('SELECT data, metadata FROM events ORDER BY position').iterate() as Iterable<{ data: string; metadata: string }>) {
+      JSON.parse(r.data);
+      JSON.parse(r.metadata);
+      n++;
+    }
+    rawScan = n / ((performance.now() - t0) / 1000);
+    db.close();
+  } catch (e) {
+    notes.push(`raw better-sqlite3 scan failed (the store's schema may have changed): ${(e as Error).message}`);
+  }
+
+  log('5. full rebuild of every read model from a fresh read store');
+  const reads = EmbeddedReadStore.open(logDir);
+  let failure: unknown = null;
+  const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e) });
+  t0 = performance.now();
+  await runner.start();
+  let ticks = 0;
+  for (;;) {
+    if (await runner.waitFor(head, 10_000)) break;
+    if (failure) throw failure;
+    ticks++;
+    log(`   … ${int(runner.position)} of ${int(head)} (${int(runner.position / ((performance.now() - t0) / 1000))} events/s)`);
+  }
+  const rebuildSeconds = (performance.now() - t0) / 1000;
+  if (rebuildSeconds > 20 && ticks < Math.floor(rebuildSeconds / 10) - 1) {
+    notes.push(
+      `during the ${rebuildSeconds.toFixed(0)} s rebuild only ${ticks} of the ${Math.floor(rebuildSeconds / 10)} ten-second progress timers fired: the catch-up did not yield to the event loop, so an HTTP server in the same process would not have answered meanwhile`,
+    );
+  }
+  const rebuild = head / rebuildSeconds;
+  const ceiling = Number.isFinite(rawScan) ? Math.max(rawScan, portScan) : portScan;
+  row(
+    `full rebuild of all read models, ${int(head)} events (events/s)`,
+    `${int(rebuild)} (${rebuildSeconds.toFixed(1)} s)`,
+    `bare scan: readAll in batches of 500 ${int(portScan)}/s${Number.isFinite(rawScan) ? `; raw better-sqlite3 iterate + JSON.parse ${int(rawScan)}/s` : ''}; goal ≥ 50 %`,
+    `${pct(rebuild, portScan)} of readAll${Number.isFinite(rawScan) ? `, ${pct(rebuild, rawScan)} of raw` : ''}: ${meets(rebuild >= 0.5 * ceiling)}`,
+  );
+
+  log(`6. as-of statistics at ${int(head)} events, ${AS_OF_SAMPLES} random dates`);
+  const from = Date.parse('2014-12-01T00:00:00Z');
+  const now = Date.now();
+  const samples: number[] = [];
+  for (let k = 0; k < AS_OF_SAMPLES; k++) {
+    const t = from + Math.random() * (now - from);
+    const asOf = k % 2 === 0 ? parseAsOf(new Date(t).toISOString().slice(0, 10))! : new Date(t).toISOString();
+    const s0 = performance.now();
+    await statisticsAsOf(reads, asOf < new Date().toISOString() ? asOf : new Date().toISOString());
+    samples.push(performance.now() - s0);
+  }
+  samples.sort((a, b) => a - b);
+  const asOfP99 = percentile(samples, 99);
+  row(`as-of statistics at ${int(head)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
+
+  const modes = new Map<string, number>();
+  for (const id of generator.published) {
+    const s = generator.states.get(id)!.state;
+    if (s.status !== 'none') modes.set(id, s.fields.supplyModes.length);
+  }
+  const lagOf = (label: string, r: Awaited<ReturnType<typeof lagRun>>) =>
+    row(
+      `projection lag, append → visible, at a steady 1,000 commands/s: ${label}`,
+      `p99 ${ms(r.p99)} (p50 ${ms(r.p50)}; ${int(r.rate)} commands/s issued, command p99 ${ms(r.commandP99)}${r.errors ? `, ${r.errors} failed` : ''})`,
+      'goal p99 ≤ 50 ms',
+      meets(r.p99 <= 50),
+    );
+  log(`7a. projection lag at a steady 1,000 commands/s for ${LAG_SECONDS} s: the projection runner alone`);
+  lagOf('projection runner alone', await lagRun(runner, new CommandHandler(events), generator.published, modes, 0));
+  await runner.stop();
+
+  log(`7b. the same, wired as the server wires it (createPlatform + buildApp: live feed attached, no HTTP)`);
+  const platform = createPlatform(events, reads);
+  const app = await buildApp(platform, { jwtSecret: SECRET, logger: false });
+  await app.ready();
+  await platform.runner.start();
+  while (!(await platform.runner.waitFor(await events.headPosition(), 10_000))) log('   … catching up');
+  lagOf('as wired by the server (live feed attached)', await lagRun(platform.runner, platform.commands, generator.published, modes, 1));
+  await app.close();
+  await platform.runner.stop();
+
+  const benchRss = process.resourceUsage().maxRSS * 1024;
+  await events.close();
+  await reads.close();
+  return { logDir, head, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss };
+}
+
+/** Issues commands at a fixed rate; for each, the time from its answer until every read model has it. */
+async function lagRun(runner: ProjectionRunner, commands: CommandHandler, published: string[], modes: Map<string, number>, run: number) {
+  const rate = 1000;
+  const total = rate * LAG_SECONDS;
+  const lags: number[] = [];
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: unknown = null;
+  let issued = 0;
+  const inFlight = new Set<Promise<void>>();
+  const busy = new Set<string>(); // projects with a command in flight: a toggle there could cancel out
+  const fire = (k: number) => {
+    let id: string;
+    let command: ProjectCommand;
+    if (k % 2 === 0) {
+      // Half are registrations of new projects…
+      id = `b000000${5 + run}-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
+      const body = registerBody(k);
+      command = { type: 'RegisterProject', projectId: id, fields: { ...body, district: 'longgang', useType: 'rnd', supplyModes: ['rent'] }, units: body.units };
+    } else {
+      // …half updates of published ones; one in five moves the statistics (a change of supply mode).
+      id = published[Math.floor(Math.random() * published.length)]!;
+      if (k % 10 === 1 && !busy.has(id)) {
+        const two = modes.get(id) === 2;
+        modes.set(id, two ? 1 : 2);
+        command = { type: 'UpdateProject', changes: { supplyModes: two ? ['rent'] : ['rent', 'sale'] }, reason: '经批准调整供应方式' };
+      } else {
+        command = { type: 'UpdateProject', changes: { managementFee: 5 + (run * 1e6 + k) / 1e7 }, reason: '物业管理费调整' };
+      }
+    }
+    busy.add(id);
+    const s0 = performance.now();
+    const p = commands
+      .execute(projectDecider, projectStream(id), id, command, { actor: BENCH_ACTOR })
+      .then(async (result) => {
+        const answered = performance.now();
+        latencies.push(answered - s0);
+        if (!(await runner.waitFor(result.position, 10_000))) throw new Error(`position ${result.position} not visible after 10 s`);
+        lags.push(performance.now() - answered);
+      })
+      .catch((e: unknown) => {
+        errors++;
+        firstError ??= e;
+      })
+      .finally(() => {
+        inFlight.delete(p);
+        busy.delete(id);
+      });
+    inFlight.add(p);
+  };
+  const t0 = performance.now();
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    while (issued < due) fire(issued++);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(inFlight);
+  lags.sort((a, b) => a - b);
+  latencies.sort((a, b) => a - b);
+  if (firstError) notes.push(`projection lag run ${run + 1}: ${errors} commands failed, first: ${String((firstError as Error).message ?? firstError)}`);
+  return { p99: percentile(lags, 99), p50: percentile(lags, 50), rate: total / seconds, commandP99: percentile(latencies, 99), errors };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 8. Reads over HTTP on the N-event data dir, beside a bare Fastify
+
+async function readFigures(dir: string, logDir: string, head: number) {
+  log(`8. reads over HTTP on the ${int(head)}-event data dir (server start loads the read models)`);
+  const server = await startServer(['platform'], { DATA_DIR: logDir });
+  row(`server start on the ${int(head)}-event data dir`, `${(server.startupMs / 1000).toFixed(1)} s`, '—', 'informative');
+  const paths = ['/api/projects', '/api/projects?q=科技&district=nanshan&sort=-totalArea', '/api/statistics'];
+  const names = ['GET /api/projects (first page, newest first)', 'GET /api/projects?q=科技&district=nanshan&sort=-totalArea', 'GET /api/statistics'];
+  const bodies: string[] = [];
+  const results: Awaited<ReturnType<typeof load>>[] = [];
+  let asOf: Awaited<ReturnType<typeof load>>;
+  let asOfBody: string;
+  let serverPeak = 0;
+  try {
+    for (const path of paths) {
+      const url = encodeURI(path);
+      const res = await fetch(server.url + url);
+      bodies.push(await res.text());
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${bodies.at(-1)!.slice(0, 300)}`);
+      results.push(await load(server.url, { requests: [{ method: 'GET', path: url }] }));
+    }
+    asOfBody = await (await fetch(`${server.url}/api/statistics?asOf=2017-09-30`)).text();
+    const from = Date.parse('2014-12-01T00:00:00Z');
+    asOf = await load(server.url, {
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/statistics?asOf=${new Date(from + Math.random() * (Date.now() - from)).toISOString().slice(0, 10)}` }) }],
+    });
+    const usage = await server.usage();
+    notes.push(`server on the ${int(head)}-event data dir: peak RSS ${mb(usage.maxRssBytes)}, RSS after the runs ${mb(usage.rssBytes)}`);
+    serverPeak = usage.maxRssBytes;
+  } finally {
+    await server.stop();
+  }
+
+  const bodyFile = join(dir, 'bare-bodies.json');
+  writeFileSync(bodyFile, JSON.stringify([...bodies, asOfBody]));
+  const bare = await startServer(['bare', bodyFile], {});
+  try {
+    for (const [i, r] of results.entries()) {
+      const c = await load(bare.url, { requests: [{ method: 'GET', path: `/bare/${i}` }] });
+      row(
+        `${names[i]}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(bodies[i]!))} B body)`,
+        `${int(r.perSecond)}/s, p99 ${ms(r.p99)}${r.failed ? `, ${r.failed} failed` : ''}`,
+        `bare Fastify, same body: ${int(c.perSecond)}/s, p99 ${ms(c.p99)}; goal ≥ 50 %`,
+        `${pct(r.perSecond, c.perSecond)}: ${meets(r.perSecond >= 0.5 * c.perSecond)}`,
+      );
+    }
+    const c = await load(bare.url, { requests: [{ method: 'GET', path: `/bare/${results.length}` }] });
+    row(
+      `GET /api/statistics?asOf=<random day>: requests/s, ${CONNECTIONS} connections`,
+      `${int(asOf.perSecond)}/s, p99 ${ms(asOf.p99)}${asOf.failed ? `, ${asOf.failed} failed` : ''}`,
+      `bare Fastify, same body: ${int(c.perSecond)}/s (the 20 ms goal is per request: statisticsAsOf row)`,
+      `${pct(asOf.perSecond, c.perSecond)}; p99 under ${CONNECTIONS} connections ${asOf.p99 <= 20 ? '≤' : '>'} 20 ms`,
+    );
+  } finally {
+    await bare.stop();
+  }
+  return serverPeak;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Which code was measured: the stores and the runner are being tuned, so figures are tied to their sources. */
+function sources(): string {
+  const files = ['src/infra/sqlite-event-store.ts', 'src/infra/embedded-read-store.ts', 'src/projections/runner.ts', 'src/api/live.ts', 'src/projections/index.ts'];
+  const parts = files.map((f) => {
+    try {
+      return `${f.split('/').pop()} ${createHash('sha256').update(readFileSync(join(ROOT, f))).digest('hex').slice(0, 8)}`;
+    } catch {
+      return `${f.split('/').pop()} (missing)`;
+    }
+  });
+  return `${parts.join(', ')}; projections: ${allProjections.map((p) => p.name).join(', ')}`;
+}
+
+async function main() {
+  const cpus = os.cpus();
+  const machine = `${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const dir = mkdtempSync(join(os.tmpdir(), 'isp-bench-'));
+  const measured = sources();
+  log(`machine: ${machine}`);
+  log(`sources: ${measured}`);
+  log(`${int(N)} events${QUICK ? ' (--quick)' : ''}; HTTP runs ${SECONDS} s each with ${CONNECTIONS} connections; data in ${dir}`);
+  try {
+    await appendFigures(dir);
+    const commandsPeak = await commandFigures(dir);
+    const built = await logFigures(dir);
+    const serverPeak = await readFigures(dir, built.logDir, built.head);
+    row(`server peak memory (maxRSS) on the ${int(built.head)}-event data dir`, mb(serverPeak), `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
+    notes.push(`on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+  } finally {
+    if (args.keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  const total = (performance.now() - started) / 1000;
+  const table = [
+    '| figure | measured | ceiling / goal | ratio / verdict |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${[r.figure, r.measured, r.ceiling, r.verdict].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
+  ].join('\n');
+  const report = [
+    `# Bench: ${int(N)} events${QUICK ? ' (--quick)' : ''}`,
+    '',
+    `${new Date().toISOString()} · ${machine} · embedded stores (SQLite event log with WAL, synchronous=FULL and group commit; embedded read store) in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
+    '',
+    `Sources measured (sha256 prefixes): ${measured}`,
+    '',
+    table,
+    '',
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+  console.log(`\n${report}`);
+  mkdirSync(join(ROOT, '.bench'), { recursive: true });
+  writeFileSync(join(ROOT, '.bench', 'last.md'), report);
+  log(`written to .bench/last.md`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
