@@ -42,9 +42,8 @@ export function checkDocOp(op: DocOp): void {
   const prefixes = new Set<string>();
   for (const p of written) {
     if (seen.has(p) || prefixes.has(p)) fail(`'${p}' conflicts with another written path`);
-    const parts = p.split('.');
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('.');
+    for (let dot = p.indexOf('.'); dot !== -1; dot = p.indexOf('.', dot + 1)) {
+      const prefix = p.slice(0, dot);
       if (seen.has(prefix)) fail(`'${p}' and '${prefix}' conflict`);
       prefixes.add(prefix);
     }
@@ -55,8 +54,8 @@ export function checkDocOp(op: DocOp): void {
 }
 
 function checkPath(p: string, fail: (why: string) => void): void {
-  if (p.split('.').some((s) => s === '' || s.startsWith('$'))) fail(`bad path '${p}'`);
-  if (pathsOverlap(p, '_id') || pathsOverlap(p, '_position')) fail(`'${p}' is managed by the store`);
+  if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$')) fail(`bad path '${p}'`);
+  if (p === '_id' || p.startsWith('_id.') || p === '_position' || p.startsWith('_position.')) fail(`'${p}' is managed by the store`);
 }
 
 // Values are stored as JSON, so they are normalised once here: memory then matches what a reload gives
@@ -111,30 +110,37 @@ class Writer {
     const [node, key] = this.parentOf(dotted, true) as [Node, string];
     node[key] = value;
   }
+
+  /** Applies a checked op; `inserting`: the document did not exist before it (for setOnInsert). */
+  apply(op: DocOp, inserting: boolean): void {
+    if (inserting) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) this.set(p, plain(v));
+    for (const [p, v] of Object.entries(op.set ?? {})) this.set(p, plain(v));
+    for (const p of op.unset ?? []) {
+      const found = this.parentOf(p, false);
+      if (found && Array.isArray(found[0])) found[0][Number(found[1])] = null; // MongoDB nulls array slots
+      else if (found) delete found[0][found[1]];
+    }
+    for (const [p, by] of Object.entries(op.inc ?? {})) {
+      const [node, key] = this.parentOf(p, true) as [Node, string];
+      const current = node[key] ?? 0;
+      if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
+      node[key] = current + by;
+    }
+    this.doc._position = op.position;
+  }
 }
+
+const reflects = (doc: Doc | undefined, op: DocOp) => doc !== undefined && typeof doc._position === 'number' && doc._position >= op.position;
 
 /**
  * Applies one guarded op: returns the new document, or undefined when the document already reflects a
  * position ≥ op.position. `doc` is never modified (unchanged parts are shared with the result).
  */
 export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
-  if (doc && typeof doc._position === 'number' && doc._position >= op.position) return undefined;
+  if (reflects(doc, op)) return undefined;
   checkDocOp(op);
   const w = new Writer(doc, op.id);
-  if (!doc) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) w.set(p, plain(v));
-  for (const [p, v] of Object.entries(op.set ?? {})) w.set(p, plain(v));
-  for (const p of op.unset ?? []) {
-    const found = w.parentOf(p, false);
-    if (found && Array.isArray(found[0])) found[0][Number(found[1])] = null; // MongoDB nulls array slots
-    else if (found) delete found[0][found[1]];
-  }
-  for (const [p, by] of Object.entries(op.inc ?? {})) {
-    const [node, key] = w.parentOf(p, true) as [Node, string];
-    const current = node[key] ?? 0;
-    if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
-    node[key] = current + by;
-  }
-  w.doc._position = op.position;
+  w.apply(op, doc === undefined);
   return w.doc;
 }
 
@@ -361,13 +367,20 @@ export class EmbeddedReadStore implements ReadStore {
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     this.assertOpen();
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
-    // Compute every new document first; memory changes only once SQLite has committed.
-    const changed = new Map<string, { collection: string; doc: Doc }>();
+    // One writer per document per batch: its first op copies what it touches of the stored version,
+    // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
+    // untouched until the batch is done, so a failing op leaves nothing half applied.
+    const writers = new Map<string, { collection: string; writer: Writer }>();
     for (const op of ops) {
       const key = `${op.collection}\u0000${op.id}`;
-      const next = applyDocOp(changed.get(key)?.doc ?? this.docs(op.collection).get(op.id), op);
-      if (next) changed.set(key, { collection: op.collection, doc: next });
+      let entry = writers.get(key);
+      const current = entry ? entry.writer.doc : this.docs(op.collection).get(op.id);
+      if (reflects(current, op)) continue;
+      if (!entry) writers.set(key, (entry = { collection: op.collection, writer: new Writer(current, op.id) }));
+      entry.writer.apply(op, current === undefined);
     }
+    const changed = new Map<string, { collection: string; doc: Doc }>();
+    for (const [key, { collection, writer }] of writers) changed.set(key, { collection, doc: writer.doc });
     // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
     if (this.db) {
       for (const [key, change] of changed) this.dirty.set(key, change);

@@ -342,6 +342,8 @@ class SqliteSubscription implements Subscription {
           this.inHandler = false;
         }
         position = batch[batch.length - 1]!.position;
+        // A long catch-up must not starve the server: let timers and requests run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (err) {
       this.stopped = true;
