@@ -63,6 +63,15 @@ function checkPath(p: string, fail: (why: string) => void): void {
 const plain = (v: unknown): unknown =>
   v === undefined ? null : v === null || typeof v !== 'object' ? v : JSON.parse(JSON.stringify(v));
 
+/** Freezes a value and everything in it: stored documents are shared with readers, never copied for them. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches
  * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for
@@ -108,7 +117,13 @@ class Writer {
 
   set(dotted: string, value: unknown): void {
     const [node, key] = this.parentOf(dotted, true) as [Node, string];
-    node[key] = value;
+    node[key] = deepFreeze(value);
+  }
+
+  /** Seals the new version: from now on it is shared with readers as it is. */
+  finish(): Doc {
+    for (const node of this.fresh) Object.freeze(node);
+    return this.doc;
   }
 
   /** Applies a checked op; `inserting`: the document did not exist before it (for setOnInsert). */
@@ -141,7 +156,7 @@ export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
   checkDocOp(op);
   const w = new Writer(doc, op.id);
   w.apply(op, doc === undefined);
-  return w.doc;
+  return w.finish();
 }
 
 /**
@@ -244,7 +259,7 @@ export class EmbeddedReadStore implements ReadStore {
     const store = new EmbeddedReadStore(db, options.persistDelayMs);
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
-      store.docs(row.collection).set(row.id, JSON.parse(row.json) as Doc);
+      store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
     }
     for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
       store.checkpoints.set(row.name, row.position);
@@ -312,9 +327,8 @@ export class EmbeddedReadStore implements ReadStore {
     const all = this.matches(collection, filter, options.sort);
     const start = options.skip ?? 0;
     const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
-    // Only the page is copied: the store's documents never leave it.
-    const out = options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
-    return out.map((d) => structuredClone(d));
+    // Documents are frozen and never modified in place, so readers get them as they are: no copy.
+    return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
   }
 
   async findOne(collection: string, filter: Filter): Promise<Doc | null> {
@@ -380,7 +394,7 @@ export class EmbeddedReadStore implements ReadStore {
       entry.writer.apply(op, current === undefined);
     }
     const changed = new Map<string, { collection: string; doc: Doc }>();
-    for (const [key, { collection, writer }] of writers) changed.set(key, { collection, doc: writer.doc });
+    for (const [key, { collection, writer }] of writers) changed.set(key, { collection, doc: writer.finish() });
     // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
     if (this.db) {
       for (const [key, change] of changed) this.dirty.set(key, change);

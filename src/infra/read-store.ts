@@ -32,6 +32,10 @@ export interface IndexSpec {
 }
 
 export interface ReadStore {
+  /**
+   * Documents handed out are snapshots the caller must not change: the embedded store shares its own
+   * (frozen) documents instead of copying them for every read; MongoDB's are fresh objects anyway.
+   */
   find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]>;
   findOne(collection: string, filter: Filter): Promise<Doc | null>;
   count(collection: string, filter: Filter): Promise<number>;
