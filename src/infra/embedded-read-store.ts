@@ -167,9 +167,23 @@ class EqualityIndex {
   private readonly ids = new Map<string, Set<string>>();
   private readonly alwaysCandidates = new Set<string>();
 
-  constructor(readonly field: string) {}
+  private readonly segments: string[];
+
+  constructor(readonly field: string) {
+    this.segments = field.split('.');
+  }
 
   private static key = (v: Primitive) => `${typeof v}:${String(v)}`;
+
+  /** The value at the indexed path, or the first array on it; undefined when absent. */
+  valueOf(doc: Doc): unknown {
+    let value: unknown = doc;
+    for (const s of this.segments) {
+      if (Array.isArray(value)) return value; // the path fans out: the array as a whole decides
+      value = isPlainObject(value) ? value[s] : undefined;
+    }
+    return value;
+  }
 
   /** The index keys of a document, or null when the path crosses an array (then it is always a candidate). */
   private keysOf(doc: Doc): string[] | null {
@@ -405,6 +419,8 @@ export class EmbeddedReadStore implements ReadStore {
       const docs = this.docs(collection);
       const previous = docs.get(doc._id);
       for (const index of this.indexes.get(collection)?.values() ?? []) {
+        // Copy-on-write keeps an untouched field the very same value: nothing to re-index.
+        if (previous && index.valueOf(previous) === index.valueOf(doc)) continue;
         if (previous) index.remove(previous);
         index.add(doc);
       }

@@ -1,8 +1,9 @@
 // Statistics of published projects, now and as of any past moment by occurredAt, without replaying the log.
 // Every change is a signed delta of counters. Deltas add up into: the current totals, a bucket per CST
-// month and per CST day, and one record per event (for the part of a day before a given instant).
-// As of T = months before T's month + days of T's month before T's day + that day's events up to T:
-// at most ~31 + months + a day's events documents, whatever the log's size.
+// year, month and day, and one record per event (for the part of a day before a given instant).
+// As of T = the years before T's year + its months before T's month + that month's days before T's day
+// + that day's events up to T. Bucket ids are computed, so this is ~70 lookups by id plus one day's
+// events, whatever the size of the log.
 import { type StatFigures, SUPPLY_MODE_NAMES, USE_TYPE_NAMES, type ProjectEvent } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
 import { cstDay, cstMonth } from '../domain/time.js';
@@ -64,21 +65,20 @@ function nest(delta: Delta): Record<string, unknown> {
 }
 
 export const statistics: Projection = {
-  name: 'statistics-v1',
+  name: 'statistics-v2',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
-  indexes: [
-    { collection: STATS_BUCKETS, keys: { kind: 1, key: 1 } },
-    { collection: STATS_DELTAS, keys: { day: 1 } },
-  ],
+  indexes: [{ collection: STATS_DELTAS, keys: { day: 1 } }],
   handles: new Set(['ProjectPublished', 'ProjectWithdrawn', 'ProjectUpdated']),
   apply(event: RecordedEvent): DocOp[] {
     const delta = deltaOf(event as unknown as ProjectEvent);
     if (!delta || Object.keys(delta).length === 0) return [];
     const day = cstDay(event.occurredAt);
     const month = cstMonth(event.occurredAt);
+    const year = day.slice(0, 4);
     const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
     return [
       op(STATS_NOW, 'current', event, { inc }),
+      op(STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
       op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
       op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
       op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
@@ -132,15 +132,27 @@ export async function currentStatistics(store: ReadStore, now: string) {
   return shapeStatistics(now, total);
 }
 
+/** Counted years start here; an import older than that still counts, in the first year's bucket id. */
+const FIRST_YEAR = 1990;
+
+/** The ids of the buckets wholly before `day` (YYYY-MM-DD): earlier years, months of its year, days of its month. */
+export function bucketsBefore(day: string): string[] {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const ids: string[] = [];
+  for (let year = FIRST_YEAR; year < y; year++) ids.push(`y:${year}`);
+  for (let month = 1; month < m; month++) ids.push(`m:${y}-${pad(month)}`);
+  for (let date = 1; date < d; date++) ids.push(`d:${y}-${pad(m)}-${pad(date)}`);
+  return ids;
+}
+
 export async function statisticsAsOf(store: ReadStore, asOf: string) {
   const day = cstDay(asOf);
-  const month = day.slice(0, 7);
-  const [months, days, events] = await Promise.all([
-    store.find(STATS_BUCKETS, { kind: 'month', key: { $lt: month } }),
-    store.find(STATS_BUCKETS, { kind: 'day', key: { $gte: `${month}-01`, $lt: day } }),
+  const [buckets, events] = await Promise.all([
+    store.find(STATS_BUCKETS, { _id: { $in: bucketsBefore(day) } }),
     store.find(STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
   ]);
   const total = new Map<string, number>();
-  for (const d of [...months, ...days, ...events]) accumulate(total, d.c);
+  for (const d of [...buckets, ...events]) accumulate(total, d.c);
   return shapeStatistics(asOf, total);
 }
