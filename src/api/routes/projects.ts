@@ -16,12 +16,15 @@ import * as s from '../schemas.js';
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 const HIDDEN = new Set(['_id', '_position', 'nameGrams', 'addressGrams', 'geo']);
 
+// One collator for every request: localeCompare with a locale builds a new one per call.
+const byUnit = new Intl.Collator('zh', { numeric: true });
+
 /** The public shape of a project document. */
 export function presentProject(doc: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!HIDDEN.has(k)) out[k] = v;
   const units = Object.values((doc.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
-  out.units = units.sort((a, b) => `${a.building}|${a.floor}|${a.number}`.localeCompare(`${b.building}|${b.floor}|${b.number}`, 'zh'));
+  out.units = units.length < 2 ? units : units.sort((a, b) => byUnit.compare(`${a.building}|${a.floor}|${a.number}`, `${b.building}|${b.floor}|${b.number}`));
   return out;
 }
 
