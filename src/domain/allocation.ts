@@ -2,6 +2,12 @@
 // so anyone replaying the log can re-derive an AllocationDecided event from its recorded inputs.
 //
 // Rules (version ALLOCATION_ALGORITHM):
+// 0. Lottery seed (commit–reveal, see DecideAllocation in notice.ts): the officer commits sha256(seed) when
+//    publishing the notice, before anyone applies, and reveals the seed at the draw. The draw itself runs
+//    on the effective seed `${seed}:${candidatesSha256}`, where candidatesSha256 is the SHA-256 (lower-case
+//    hex, of the UTF-8 text) of JSON.stringify(the candidates' applicationIds in the canonical order of
+//    rule 1): so even whoever chose the seed could not foresee the order when committing to it.
+//    lotteryDraw() derives both; allocate() shuffles on the seed string it is given.
 // 1. Canonical order: candidates sorted by submittedPosition ascending, then applicationId (code-unit
 //    order). The order the caller passes them in never matters.
 // 2. The method orders the candidates:
@@ -17,6 +23,7 @@
 //    so a skipped candidate leaves a visible gap.
 // 5. Areas are compared in whole 0.0001 ㎡ units, so floating-point noise can neither refuse an exact fit
 //    nor let the total exceed the offered area.
+import { createHash } from 'node:crypto';
 import { RuleViolation } from './shared.js';
 
 export const ALLOCATION_METHODS = ['ranking', 'lottery', 'first_come'] as const;
@@ -27,7 +34,8 @@ export const ALLOCATION_METHOD_NAMES: Record<AllocationMethod, string> = {
   first_come: '先到先得',
 };
 /** Recorded with every decision, so a future change of rules cannot silently re-interpret old ones. */
-export const ALLOCATION_ALGORITHM = 'allocation-v1:canonical(position,id);lottery=fisher-yates/sfc32/cyrb128;whole-request';
+export const ALLOCATION_ALGORITHM =
+  'allocation-v2:canonical(position,id);lottery=fisher-yates/sfc32/cyrb128(seed+":"+sha256(json(canonical candidate ids)));whole-request';
 
 export interface AllocationCandidate {
   applicationId: string;
@@ -104,8 +112,27 @@ export function seededRandom(seed: string): () => number {
   return next;
 }
 
+/** SHA-256 of the UTF-8 text, lower-case hex: deterministic, so a pure decider may use it. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 const byId = (a: AllocationCandidate, b: AllocationCandidate) => (a.applicationId < b.applicationId ? -1 : a.applicationId > b.applicationId ? 1 : 0);
 const canonical = (a: AllocationCandidate, b: AllocationCandidate) => a.submittedPosition - b.submittedPosition || byId(a, b);
+
+export interface LotteryDraw {
+  /** SHA-256 of JSON.stringify(the candidates' applicationIds in canonical order). */
+  candidatesSha256: string;
+  /** What the shuffle is seeded with: `${seed}:${candidatesSha256}`. */
+  effectiveSeed: string;
+}
+
+/** Rule 0: the effective lottery seed, mixing the revealed seed with the list of candidates. */
+export function lotteryDraw(seed: string, candidates: AllocationCandidate[]): LotteryDraw {
+  const ids = [...candidates].sort(canonical).map((c) => c.applicationId);
+  const candidatesSha256 = sha256Hex(JSON.stringify(ids));
+  return { candidatesSha256, effectiveSeed: `${seed}:${candidatesSha256}` };
+}
 
 function ordered(method: AllocationMethod, candidates: AllocationCandidate[], seed: string | undefined): AllocationCandidate[] {
   const base = [...candidates].sort(canonical);

@@ -52,6 +52,8 @@ export interface NoticeSnapshot {
   publicity?: { startsAt: string; endsAt: string; applicationIds: string[] };
   allocated: boolean;
   resultPublished: boolean;
+  /** When the result was published (ResultPublished's publishedAt): no contract is signed before it. */
+  resultPublishedAt?: string;
   allocations: { applicationId: string; area: number }[];
 }
 /** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
@@ -234,7 +236,12 @@ function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLeas
   if (!(command.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the contract area must be positive');
   if (command.area > allocation.area) throw new RuleViolation('CONTRACT_AREA_EXCEEDS_ALLOCATION', `the contract covers ${command.area} ㎡, more than the ${allocation.area} ㎡ allocated`);
   if (blank(command.contractRef)) throw new RuleViolation('CONTRACT_REF_REQUIRED', 'the contract reference is required');
-  instant(command.signedOn, 'signedOn');
+  const signed = instant(command.signedOn, 'signedOn');
+  const published = command.notice.resultPublishedAt;
+  if (published !== undefined && signed < instant(published)) {
+    throw new RuleViolation('CONTRACT_BEFORE_RESULT', `the contract cannot be signed (${command.signedOn}) before the result was published (${published})`);
+  }
+  if (signed > instant(ctx.now)) throw new RuleViolation('CONTRACT_IN_FUTURE', `the contract cannot be signed (${command.signedOn}) later than now (${ctx.now})`);
   const data: ContractRecord = { applicationId: s.applicationId, noticeId: s.noticeId, creditCode: s.creditCode, area: command.area, contractRef: command.contractRef, signedOn: command.signedOn };
   return [command.type === 'RecordLease' ? { type: 'LeaseSigned', data } : { type: 'SaleCompleted', data }];
 }

@@ -1,7 +1,9 @@
 // Rent exchange (换租), stream `exchange-<id>`: requested → reviewed (approved/rejected) → result published (public).
 // Whether the enterprise is a current tenant comes in the command as a Tenancy snapshot: the command
 // handler looks up the enterprise's lease (a LeaseSigned record, see application.ts) and passes it,
-// or passes nothing when there is none.
+// or passes nothing when there is none. Likewise the enterprise's exchange requests still awaiting review
+// (at most one per tenancy) and, when a project is wanted, that project's status arrive as data.
+import type { ProjectStatus } from './project.js';
 import {
   type DecisionContext,
   type District,
@@ -28,6 +30,17 @@ export interface WantedSpace {
   unitId?: string;
   area: number;
 }
+/** An exchange request of the enterprise that is not yet reviewed (see openExchangesOf() in procedure-queries.ts). */
+export interface OpenExchange {
+  exchangeId: string;
+  /** The tenancy (lease) it starts from. */
+  applicationId: string;
+}
+/** The wanted project as RequestExchange needs it (a ProjectSnapshot from projectSnapshot() in notice.ts fits). */
+export interface WantedProject {
+  projectId: string;
+  status: ProjectStatus;
+}
 interface CurrentSpace {
   applicationId: string;
   projectId: string;
@@ -47,7 +60,17 @@ export type ExchangeEvent =
     >;
 
 export type ExchangeCommand =
-  | { type: 'RequestExchange'; exchangeId: string; tenancy?: Tenancy | null; wanted: WantedSpace; reason: string }
+  | {
+      type: 'RequestExchange';
+      exchangeId: string;
+      tenancy?: Tenancy | null;
+      /** The enterprise's requests still awaiting review. */
+      openExchanges: OpenExchange[];
+      /** The project named in wanted.projectId, when one is. */
+      wantedProject?: WantedProject | null;
+      wanted: WantedSpace;
+      reason: string;
+    }
   | { type: 'ReviewExchange'; approved: boolean; reason: string }
   | { type: 'PublishExchangeResult' };
 
@@ -76,9 +99,16 @@ export function decideExchange(command: ExchangeCommand, state: ExchangeState, c
       if (state.status !== 'none') throw new RuleViolation('EXCHANGE_EXISTS', 'the exchange request already exists');
       const t = command.tenancy;
       if (!t || t.creditCode !== actor.creditCode) throw new RuleViolation('NOT_A_TENANT', 'the enterprise holds no current lease');
+      const open = command.openExchanges.find((x) => x.applicationId === t.applicationId);
+      if (open) throw new RuleViolation('EXCHANGE_ALREADY_OPEN', `exchange request ${open.exchangeId} for this lease awaits review`);
       if (!(command.wanted.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the wanted area must be positive');
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'an exchange request must say why');
       const { projectId, unitId, area } = command.wanted;
+      if (projectId) {
+        const p = command.wantedProject;
+        if (p && p.projectId !== projectId) throw new RuleViolation('PROJECT_MISMATCH', 'the project snapshot is not the wanted project');
+        if (p?.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', `project ${projectId} is not a published project`);
+      }
       return [
         {
           type: 'ExchangeRequested',

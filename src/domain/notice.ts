@@ -2,7 +2,9 @@
 // published (→ amended, before the window opens) → closed → publicity (公示) → allocation (配租/配售) → result;
 // cancelled at any point before the result. Facts from other streams (the project, the applications)
 // arrive in the commands as plain data: projectSnapshot() and applicationFacts() build them.
-import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate } from './allocation.js';
+// A lottery is commit–reveal: the notice commits to sha256(seed) when published (before anyone can apply),
+// the allocation reveals the seed, and the draw mixes it with the candidate list (lotteryDraw(), allocation.ts).
+import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
 import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
@@ -67,8 +69,15 @@ interface Ref {
   noticeId: string;
   district: District;
 }
+/**
+ * Commit–reveal for a lottery: the SHA-256 (lower-case hex, of the UTF-8 text) of the seed, published with
+ * the notice before anyone can apply. Not a term: no amendment can change it.
+ */
+interface SeedCommitment {
+  lotterySeedSha256?: string;
+}
 export type NoticeEvent =
-  | DomainEvent<'NoticePublished', Ref & NoticeTerms & { projectId: string; supplyMode: SupplyMode }>
+  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & { projectId: string; supplyMode: SupplyMode }>
   | DomainEvent<'NoticeAmended', Ref & { changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
   | DomainEvent<'NoticeCancelled', Ref & { reason: string }>
   | DomainEvent<'NoticeClosed', Ref>
@@ -78,7 +87,12 @@ export type NoticeEvent =
       Ref & {
         projectId: string;
         method: AllocationMethod;
+        /** A lottery's revealed seed; sha256Hex(seed) is the notice's lotterySeedSha256. */
         seed?: string;
+        /** A lottery's: the commitment, the candidates' digest and the seed the draw ran on (see lotteryDraw()). */
+        lotterySeedSha256?: string;
+        candidatesSha256?: string;
+        effectiveSeed?: string;
         algorithm: string;
         offeredArea: number;
         inputs: AllocationInput[];
@@ -96,7 +110,7 @@ export type NoticeCommand =
       projectId: string;
       supplyMode: SupplyMode;
       project: ProjectSnapshot;
-    } & Omit<NoticeTerms, 'publicityWorkingDays'> & { publicityWorkingDays?: number })
+    } & Omit<NoticeTerms, 'publicityWorkingDays'> & { publicityWorkingDays?: number } & SeedCommitment)
   | { type: 'AmendNotice'; changes: Partial<NoticeTerms>; reason: string; project: ProjectSnapshot }
   | { type: 'CancelNotice'; reason: string }
   | { type: 'CloseNotice' }
@@ -106,7 +120,7 @@ export type NoticeCommand =
   | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
   | { type: 'PublishResult' };
 
-export interface NoticeRecord extends Ref {
+export interface NoticeRecord extends Ref, SeedCommitment {
   status: 'published' | 'closed' | 'cancelled';
   projectId: string;
   supplyMode: SupplyMode;
@@ -118,7 +132,7 @@ export interface NoticeRecord extends Ref {
 export type NoticeState = { status: 'none' } | NoticeRecord;
 export const initialNoticeState: NoticeState = { status: 'none' };
 
-/** The notice as the application's commands need it. */
+/** The notice as the application's commands need it (resultPublishedAt: contracts are signed after it). */
 export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
   if (state.status === 'none') return undefined;
   const { publicity, allocation } = state;
@@ -133,6 +147,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     ...(publicity ? { publicity: { startsAt: publicity.startsAt, endsAt: publicity.endsAt, applicationIds: publicity.list.map((e) => e.applicationId) } } : {}),
     allocated: allocation !== undefined,
     resultPublished: state.resultPublishedAt !== undefined,
+    ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
   };
 }
@@ -175,6 +190,20 @@ function checkFacts(facts: ApplicationFacts[]): void {
   }
 }
 
+/**
+ * Commit–reveal: a lottery only on a notice that committed to its seed when it was published, with the
+ * seed that hashes to the commitment; the draw runs on the seed mixed with the candidates (lotteryDraw()).
+ */
+function checkedLottery(s: NoticeRecord, seed: string | undefined, inputs: AllocationInput[]) {
+  const commitment = s.lotterySeedSha256;
+  if (commitment === undefined) {
+    throw new RuleViolation('SEED_NOT_COMMITTED', 'a lottery is only allowed when the notice committed to its seed (lotterySeedSha256) on publication');
+  }
+  if (seed === undefined || seed.trim() === '') throw new RuleViolation('SEED_REQUIRED', 'a lottery needs a recorded seed');
+  if (sha256Hex(seed) !== commitment) throw new RuleViolation('SEED_MISMATCH', `the seed does not hash to the notice’s commitment ${commitment}`);
+  return { seed, lotterySeedSha256: commitment, ...lotteryDraw(seed, inputs) };
+}
+
 function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
   const s = existing(state, ctx);
   if (s.allocation) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'the allocation is already decided');
@@ -199,8 +228,8 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
   if (command.method === 'ranking' && inputs.some((i) => i.score === undefined)) {
     throw new RuleViolation('SCORE_REQUIRED', 'ranking needs a review score for every qualified applicant');
   }
-  const seed = command.method === 'lottery' ? command.seed : undefined;
-  const outcome = allocate(command.method, inputs, s.terms.area, seed);
+  const lottery = command.method === 'lottery' ? checkedLottery(s, command.seed, inputs) : undefined;
+  const outcome = allocate(command.method, inputs, s.terms.area, lottery?.effectiveSeed);
   return [
     {
       type: 'AllocationDecided',
@@ -209,7 +238,7 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         district: s.district,
         projectId: s.projectId,
         method: command.method,
-        ...(seed !== undefined ? { seed } : {}),
+        ...(lottery ?? {}),
         algorithm: ALLOCATION_ALGORITHM,
         offeredArea: s.terms.area,
         inputs,
@@ -228,11 +257,15 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (state.status !== 'none') throw new RuleViolation('NOTICE_EXISTS', 'the notice is already published');
       if (project.projectId !== projectId) throw new RuleViolation('PROJECT_MISMATCH', 'the project snapshot is not the notice’s project');
       if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
-      const { area, unitIds, price, eligibility, opensAt, closesAt } = command;
+      const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
       const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
       checkTerms(terms, project, now);
-      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, supplyMode, ...terms } }];
+      if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
+        throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
+      }
+      const commitment = lotterySeedSha256 !== undefined ? { lotterySeedSha256: lotterySeedSha256.toLowerCase() } : {};
+      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, supplyMode, ...terms, ...commitment } }];
     }
     case 'AmendNotice': {
       const s = existing(state, ctx);
@@ -304,8 +337,8 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
 
 export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeState {
   if (event.type === 'NoticePublished') {
-    const { noticeId, district, projectId, supplyMode, ...terms } = event.data;
-    return { status: 'published', noticeId, district, projectId, supplyMode, terms };
+    const { noticeId, district, projectId, supplyMode, lotterySeedSha256, ...terms } = event.data;
+    return { status: 'published', noticeId, district, projectId, supplyMode, terms, ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}) };
   }
   if (state.status === 'none') return state;
   switch (event.type) {

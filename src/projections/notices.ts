@@ -67,8 +67,14 @@ export const notices: Projection = {
         return [op(NOTICES, id, event, { set: { stage: 'publicity', publicity: { startsAt, endsAt, list }, updatedAt: at } })];
       }
       case 'AllocationDecided': {
-        const { method, seed, algorithm, offeredArea, order, allocations, allocatedArea } = e.data;
-        const allocation = { method, ...(seed !== undefined ? { seed } : {}), algorithm, offeredArea, order, allocations, allocatedArea, decidedAt: at };
+        const { method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed, algorithm, offeredArea, order, allocations, allocatedArea } = e.data;
+        const lottery = {
+          ...(seed !== undefined ? { seed } : {}),
+          ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
+          ...(candidatesSha256 !== undefined ? { candidatesSha256 } : {}),
+          ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
+        };
+        const allocation = { method, ...lottery, algorithm, offeredArea, order, allocations, allocatedArea, decidedAt: at };
         return [op(NOTICES, id, event, { set: { stage: 'allocated', allocation, updatedAt: at } })];
       }
       case 'ResultPublished':

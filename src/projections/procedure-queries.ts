@@ -4,7 +4,7 @@
 // as maps keyed by log position come out as arrays in log order.
 import { type SanctionRecord, activeApplicationBans } from '../domain/accountability.js';
 import type { ApplicationStatus, DeclaredFacts, DocumentRef } from '../domain/application.js';
-import type { Tenancy } from '../domain/exchange.js';
+import type { OpenExchange, Tenancy } from '../domain/exchange.js';
 import type { District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
 import { SANCTIONS, subjectKey } from './accountability.js';
@@ -12,7 +12,7 @@ import { APPLICATIONS, OBJECTIONS, TENANCIES } from './applications.js';
 import { decodeKey, historyArray, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
-import { type FeedKind, PUBLIC_FEED } from './public-feed.js';
+import { type FeedKind, PUBLIC_FEED, publicityTitle } from './public-feed.js';
 
 export interface Paging {
   /** 1-based. */
@@ -153,8 +153,27 @@ function shapeNotice(doc: Doc): View {
   return view;
 }
 
+interface PublicityEntryView {
+  applicationId: string;
+  qualified: boolean;
+  index?: number;
+}
+
+/** The publicity list, stored keyed by application id, as an array in list order (without the stored place). */
+function publicityList(list: unknown): Omit<PublicityEntryView, 'index'>[] {
+  if (Array.isArray(list)) return list as PublicityEntryView[];
+  const entries = Object.values((list ?? {}) as Record<string, PublicityEntryView>);
+  return entries.sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map(({ index: _index, ...entry }) => entry);
+}
+
 function shapeFeedItem(doc: Doc): View {
   const view = strip(doc, 'visible', 'applicants');
+  if (doc.kind === 'qualification_publicity' && doc.body) {
+    const list = publicityList((doc.body as { list?: unknown }).list);
+    view.body = { ...(doc.body as Record<string, unknown>), list };
+    // Counted from the current list: a verdict revised after an objection changes the count.
+    view.title = publicityTitle(doc.district as District, doc.projectId as string, list);
+  }
   if (doc.kind === 'result' && Array.isArray(doc.applicants)) {
     const names = new Map((doc.applicants as { applicationId: string; enterpriseName: string; creditCode: string }[]).map((a) => [a.applicationId, a]));
     const body = { ...(doc.body as Record<string, unknown>) };
@@ -268,6 +287,12 @@ export async function tenancyOf(reads: ReadStore, creditCode: string): Promise<T
 }
 
 // ---- exchanges ----
+
+/** The enterprise's exchange requests not yet reviewed, as RequestExchange's `openExchanges` expects. */
+export async function openExchangesOf(reads: ReadStore, creditCode: string): Promise<OpenExchange[]> {
+  const docs = await reads.find(EXCHANGES, { creditCode, status: 'requested' }, { sort: { requestedPosition: 1, _id: 1 } });
+  return docs.map((d) => ({ exchangeId: d.exchangeId as string, applicationId: (d.tenancy as { applicationId: string }).applicationId }));
+}
 
 /** Exchange requests in the order they were made. */
 export async function listExchanges(reads: ReadStore, filter: ExchangeFilter, page: Paging): Promise<Page<ExchangeView>> {

@@ -4,16 +4,22 @@
 //
 // ResultPublished carries application ids only. Their enterprises are named on the publicity list, so
 // QualificationPublicityStarted also prepares the (not yet visible) result document with the names;
-// AllocationDecided adds the method (and a lottery's seed); ResultPublished makes it visible and the
-// query joins names to allocations. Every feed query filters on `visible: true`.
+// AllocationDecided adds the method (and a lottery's seed, commitment and draw); ResultPublished makes it
+// visible and the query joins names to allocations. Every feed query filters on `visible: true`.
+//
+// The publicity list is kept keyed by application id (each entry with its place in the list), so a
+// QualificationReviewed that answers upheld objections can replace that entry's verdict in place, marked
+// revisedAfterObjection with the previous verdict; the query gives the list back as an array in list order
+// and counts the title from it.
 import { ALLOCATION_METHOD_NAMES } from '../domain/allocation.js';
+import type { ApplicationEvent } from '../domain/application.js';
 import type { ExchangeEvent } from '../domain/exchange.js';
 import type { NoticeEvent } from '../domain/notice.js';
 import { SUPPLY_MODE_NAMES, type SupplyMode } from '../domain/project.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp } from '../infra/read-store.js';
-import { utc } from './doc-paths.js';
+import { encodeKey, utc } from './doc-paths.js';
 import { type Projection, op } from './projection.js';
 
 export const PUBLIC_FEED = 'public_feed';
@@ -32,6 +38,12 @@ const districtName = (d: District) => DISTRICTS[d] ?? d;
 const modeName = (m: SupplyMode) => SUPPLY_MODE_NAMES[m] ?? m;
 const sumArea = (areas: number[]) => Math.round(areas.reduce((t, a) => t + a * 10_000, 0)) / 10_000;
 
+/** The title of a publicity item, counted from its (current) list. */
+export function publicityTitle(district: District, projectId: string, list: { qualified: boolean }[]): string {
+  const qualified = list.filter((x) => x.qualified).length;
+  return `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} 项目 ${projectId}（${list.length} 家申请企业，${qualified} 家合格）`;
+}
+
 /** The fields every visible item has. */
 function header(kind: FeedKind, event: RecordedEvent, district: District, title: string) {
   return { kind, kindName: FEED_KIND_NAMES[kind], visible: true, district, districtName: districtName(district), title, publishedAt: utc(event.occurredAt), position: event.position };
@@ -42,9 +54,21 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
   const district = e.data.district;
   switch (e.type) {
     case 'NoticePublished': {
-      const { projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays } = e.data;
+      const { projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays, lotterySeedSha256 } = e.data;
       const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} 项目 ${projectId}（${modeName(supplyMode)}）`;
-      const body = { supplyMode, supplyModeName: modeName(supplyMode), area, ...(unitIds ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
+      const body = {
+        supplyMode,
+        supplyModeName: modeName(supplyMode),
+        area,
+        ...(unitIds ? { unitIds } : {}),
+        price,
+        eligibility,
+        opensAt,
+        closesAt,
+        publicityWorkingDays,
+        // The commitment to a lottery's seed, public before anyone applies.
+        ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
+      };
       return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, body, cancelled: false } })];
     }
     case 'NoticeAmended': {
@@ -55,9 +79,11 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
       return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { cancelled: true, cancelReason: e.data.reason, cancelledAt: utc(event.occurredAt) } })];
     case 'QualificationPublicityStarted': {
       const { projectId, startsAt, endsAt, list } = e.data;
-      const qualified = list.filter((x) => x.qualified).length;
-      const title = `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} 项目 ${projectId}（${list.length} 家申请企业，${qualified} 家合格）`;
-      const entries = list.map(({ applicationId, enterpriseName, creditCode, qualified: q, reasons }) => ({ applicationId, enterpriseName, creditCode, qualified: q, reasons }));
+      const title = publicityTitle(district, projectId, list);
+      // Keyed by application id, `index` keeping the list order (see the header).
+      const entries = Object.fromEntries(
+        list.map(({ applicationId, enterpriseName, creditCode, qualified, reasons }, index) => [encodeKey(applicationId), { applicationId, enterpriseName, creditCode, qualified, reasons, index }]),
+      );
       return [
         op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
           set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, body: { startsAt, endsAt, list: entries } },
@@ -85,12 +111,43 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
     }
     case 'AllocationDecided': {
       // How the allocation was made is part of the public result (a lottery's seed lets anyone re-draw it).
-      const { method, seed } = e.data;
-      return [op(PUBLIC_FEED, feedId('result', noticeId), event, { set: { decision: { method, methodName: ALLOCATION_METHOD_NAMES[method] ?? method, ...(seed !== undefined ? { seed } : {}) } } })];
+      // The commitment, the candidates' digest and the effective seed let anyone check the seed and the draw.
+      const { method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed } = e.data;
+      const lottery = {
+        ...(seed !== undefined ? { seed } : {}),
+        ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
+        ...(candidatesSha256 !== undefined ? { candidatesSha256 } : {}),
+        ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
+      };
+      return [op(PUBLIC_FEED, feedId('result', noticeId), event, { set: { decision: { method, methodName: ALLOCATION_METHOD_NAMES[method] ?? method, ...lottery } } })];
     }
     default:
       return [];
   }
+}
+
+/** A new review answering upheld objections replaces the application's verdict on the publicity list. */
+function reviewOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
+  if (e.type !== 'QualificationReviewed') return [];
+  const { noticeId, applicationId, qualified, reasons, answersObjections, previous } = e.data;
+  // Only an answer to an objection: objections are filed only against applications on the list.
+  if (!answersObjections || answersObjections.length === 0) return [];
+  const entry = `body.list.${encodeKey(applicationId)}`;
+  const at = utc(event.occurredAt);
+  return [
+    op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
+      set: {
+        [`${entry}.qualified`]: qualified,
+        [`${entry}.reasons`]: reasons,
+        [`${entry}.revisedAfterObjection`]: true,
+        // The verdict it replaces (never the score: scores are not public).
+        ...(previous ? { [`${entry}.previous`]: { qualified: previous.qualified, reasons: previous.reasons } } : {}),
+        [`${entry}.revisedAt`]: at,
+        revisedAt: at,
+      },
+      inc: { revisionCount: 1 },
+    }),
+  ];
 }
 
 function exchangeOps(event: RecordedEvent, e: ExchangeEvent): DocOp[] {
@@ -111,16 +168,26 @@ function exchangeOps(event: RecordedEvent, e: ExchangeEvent): DocOp[] {
 }
 
 export const publicFeed: Projection = {
-  name: 'public-feed-v1',
+  name: 'public-feed-v2',
   collections: [PUBLIC_FEED],
   indexes: [
     { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },
     { collection: PUBLIC_FEED, keys: { kind: 1, publishedAt: -1, position: -1 } },
     { collection: PUBLIC_FEED, keys: { district: 1, publishedAt: -1, position: -1 } },
   ],
-  handles: new Set(['NoticePublished', 'NoticeAmended', 'NoticeCancelled', 'QualificationPublicityStarted', 'AllocationDecided', 'ResultPublished', 'ExchangeResultPublished']),
+  handles: new Set([
+    'NoticePublished',
+    'NoticeAmended',
+    'NoticeCancelled',
+    'QualificationPublicityStarted',
+    'QualificationReviewed',
+    'AllocationDecided',
+    'ResultPublished',
+    'ExchangeResultPublished',
+  ]),
   apply(event: RecordedEvent): DocOp[] {
     if (event.type === 'ExchangeResultPublished') return exchangeOps(event, event as unknown as ExchangeEvent);
+    if (event.type === 'QualificationReviewed') return reviewOps(event, event as unknown as ApplicationEvent);
     return noticeOps(event, event as unknown as NoticeEvent);
   },
 };

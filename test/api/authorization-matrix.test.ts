@@ -150,7 +150,7 @@ const TABLE: Row[] = [
     route: 'POST /api/applications/:id/contract',
     expect: managers,
     setup: withOwner('result'),
-    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: '2027-06-01T00:00:00Z' } }),
+    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: clock.iso } }), // signed after the result, not in the future
   },
 
   // ---- objections ----

@@ -72,7 +72,8 @@ describe('the offered area', () => {
     const total = areas.reduce((t, a) => t + a, 0);
     expect(total).toBeGreaterThan(3 * OFFER);
     for (const method of ['first_come', 'lottery', 'ranking'] as const) {
-      const f = await api.flow({ applicants: [], until: 'open', area: OFFER });
+      // A lottery needs the seed committed when the notice is published.
+      const f = await api.flow({ applicants: [], until: 'open', area: OFFER, ...(method === 'lottery' ? { seed: 'parallel' } : {}) });
       const who = areas.map(() => fresh());
       const results = await Promise.all(who.map((e, i) => api.submit(f.noticeId, e, areas[i]!)));
       expect(results.map((r) => r.status)).toEqual(areas.map(() => 201));
@@ -103,10 +104,11 @@ describe('the offered area', () => {
 
 describe('one-shot notice commands', () => {
   it('10 parallel allocation requests: exactly one AllocationDecided', async () => {
-    const f = await api.flow({ applicants: [{ who: fresh(), area: 400 }, { who: fresh(), area: 500 }, { who: fresh(), area: 300 }], until: 'publicityOver' });
+    // Each request is valid on its own (the committed seed, revealed ten times); only one may decide.
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 400 }, { who: fresh(), area: 500 }, { who: fresh(), area: 300 }], until: 'publicityOver', seed: 'parallel-seed' });
     const before = await srv.logSize();
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => api.request('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: `seed-${i}` })),
+      Array.from({ length: 10 }, () => api.request('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: 'parallel-seed' })),
     );
     const ok = results.filter((r) => r.status === 200);
     expect(ok, JSON.stringify(tally(results))).toHaveLength(1);
@@ -345,5 +347,25 @@ describe('rules on facts from another stream, checked against the log afterwards
       }
     }
     expect(published).toBeGreaterThan(0);
+  });
+});
+
+describe('at most one open exchange request per lease', () => {
+  it('12 parallel exchange requests by one tenant: exactly one ExchangeRequested, the others EXCHANGE_ALREADY_OPEN; another after the review', async () => {
+    const tenant = fresh();
+    const f = await api.flow({ applicants: [{ who: tenant, area: 400 }], until: 'leased' });
+    const before = await srv.logSize();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => api.request(tenant, 'POST', '/api/exchanges', { wanted: { projectId: f.projectId, area: 200 + i }, reason: `调整面积${i}` })));
+    expect(tally(results)).toEqual({ 201: 1, '422 EXCHANGE_ALREADY_OPEN': 11 });
+    for (const r of results.filter((x) => x.status === 422)) expectProblem(r, 422, 'EXCHANGE_ALREADY_OPEN');
+    expect(await srv.logSize()).toBe(before + 1);
+    const requested = ofType(await log(), 'ExchangeRequested').filter((e) => e.data.creditCode === tenant.creditCode);
+    expect(requested).toHaveLength(1);
+    // Once that one is reviewed, parallel requests again give exactly one more.
+    const first = results.find((r) => r.status === 201)!.body.id as string;
+    await api.ok('nanshan', 'POST', `/api/exchanges/${first}/review`, { approved: false, reason: '暂无可换单元' });
+    const again = await Promise.all(Array.from({ length: 6 }, () => api.request(tenant, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '再次申请' })));
+    expect(tally(again)).toEqual({ 201: 1, '422 EXCHANGE_ALREADY_OPEN': 5 });
+    expect(ofType(await log(), 'ExchangeRequested').filter((e) => e.data.creditCode === tenant.creditCode)).toHaveLength(2);
   });
 });

@@ -3,11 +3,11 @@
 // publicity (5 working days on the real calendar) → an objection upheld and a new review → lottery →
 // result → lease → exchange (换租) → public feed; then every read model rebuilt from the log is identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AllocationCandidate, allocate } from '../../src/domain/allocation.js';
+import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { allProjections } from '../../src/projections/index.js';
 import type { TestServer } from './harness.js';
 import { startServer } from './harness.js';
-import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, sha } from './procedure-kit.js';
+import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, sha, sha256 } from './procedure-kit.js';
 
 // Tuesday 2026-09-01, 10:00 in Shenzhen.
 const clock = new Clock('2026-09-01T02:00:00.000Z');
@@ -58,13 +58,15 @@ describe('one notice through the whole procedure', () => {
     const opensAt = '2026-09-07T01:00:00.000Z';
     const closesAt = '2026-09-18T09:00:00.000Z';
     const noticeBody = { projectId, supplyMode: 'rent', area: OFFERED, price: 65, eligibility: '注册地在南山区的创新型中小企业', opensAt, closesAt };
-    const published = await api.ok('nanshan', 'POST', '/api/notices', noticeBody, 201);
+    // Commit–reveal: the lottery's seed is committed (its SHA-256) with the notice, before anyone applies.
+    const COMMITMENT = sha256(SEED);
+    const published = await api.ok('nanshan', 'POST', '/api/notices', { ...noticeBody, lotterySeedSha256: COMMITMENT }, 201);
     const noticeId = published.id;
     clock.advance(60_000);
     await api.ok('futian', 'POST', '/api/notices', { ...noticeBody, projectId: futianProject, area: 800 }, 201);
 
     const notice0 = await api.read(null, `/api/notices/${noticeId}`);
-    expect(notice0.body).toMatchObject({ noticeId, projectId, district: 'nanshan', area: OFFERED, stage: 'published', opensAt, closesAt, publicityWorkingDays: 5 });
+    expect(notice0.body).toMatchObject({ noticeId, projectId, district: 'nanshan', area: OFFERED, stage: 'published', opensAt, closesAt, publicityWorkingDays: 5, lotterySeedSha256: COMMITMENT });
 
     // Not yet open.
     expectProblem(await api.submit(noticeId, E1, 400), 422, 'NOTICE_WINDOW_NOT_YET_OPEN');
@@ -154,7 +156,10 @@ describe('one notice through the whole procedure', () => {
     const allocations = alloc.allocations as { applicationId: string; area: number; rank: number }[];
     // The candidates are the qualified applications after the reversal: E1, E2, E5 (1200 ㎡ asked, 1000 offered).
     const candidates: AllocationCandidate[] = [E1, E2, E5].map((e) => ({ applicationId: app(e), requestedArea: requested.get(e)!, submittedPosition: submitted.get(e)!.position }));
-    const expected = allocate('lottery', candidates, OFFERED, SEED);
+    // The draw runs on the revealed seed mixed with the candidates: `${SEED}:${sha256(JSON of their ids in queue order)}`.
+    const draw = lotteryDraw(SEED, candidates);
+    expect(draw.effectiveSeed).toBe(`${SEED}:${sha256(JSON.stringify([E1, E2, E5].map(app)))}`);
+    const expected = allocate('lottery', candidates, OFFERED, draw.effectiveSeed);
     expect(allocations).toEqual(expected.allocations);
     expect(allocations.length).toBeGreaterThan(0);
     const total = allocations.reduce((t, a) => t + a.area, 0);
@@ -169,7 +174,11 @@ describe('one notice through the whole procedure', () => {
     clock.advance(3_600_000);
     await api.ok('nanshan', 'POST', `/api/notices/${noticeId}/results`);
     const done = await api.read(null, `/api/notices/${noticeId}`);
-    expect(done.body).toMatchObject({ stage: 'result_published', allocation: { method: 'lottery', seed: SEED, offeredArea: OFFERED, allocatedArea: total }, result: { allocations } });
+    expect(done.body).toMatchObject({
+      stage: 'result_published',
+      allocation: { method: 'lottery', seed: SEED, lotterySeedSha256: COMMITMENT, ...draw, offeredArea: OFFERED, allocatedArea: total },
+      result: { allocations },
+    });
 
     const noticeEvents = await api.stream(`notice-${noticeId}`);
     expect(noticeEvents.map((e) => e.type)).toEqual(['NoticePublished', 'NoticeClosed', 'QualificationPublicityStarted', 'AllocationDecided', 'ResultPublished']);
@@ -240,6 +249,24 @@ describe('one notice through the whole procedure', () => {
     }
     const publicity = items.find((i) => i.kind === 'qualification_publicity')!;
     expect(JSON.stringify(publicity)).not.toContain('annualRevenue'); // declared facts are never public
+    // E4's verdict was reversed after the upheld objection: the public list says so, and counts it.
+    expect((publicity as unknown as { title: string }).title).toBe('资质审查结果公示：南山区 项目 ' + projectId + '（5 家申请企业，3 家合格）');
+    const publicList = publicity.body.list as { applicationId: string; qualified: boolean }[];
+    expect(publicList.map((e) => e.applicationId)).toEqual(list.map((e) => e.applicationId)); // still in list order
+    expect(publicList.find((e) => e.applicationId === app(E4))).toEqual({
+      applicationId: app(E4),
+      enterpriseName: E4.name,
+      creditCode: E4.creditCode,
+      qualified: false,
+      reasons: ['申报材料与事实不符'],
+      revisedAfterObjection: true,
+      previous: { qualified: true, reasons: [] },
+      revisedAt: '2026-09-25T03:00:00.000Z',
+    });
+    for (const e of publicList.filter((x) => x.applicationId !== app(E4))) expect(e).not.toHaveProperty('revisedAfterObjection');
+    const rental = items.find((i) => i.kind === 'rental_notice' && i.noticeId === noticeId)!;
+    expect(rental.body).toMatchObject({ lotterySeedSha256: COMMITMENT });
+    expect(items.find((i) => i.kind === 'result')).toMatchObject({ decision: { method: 'lottery', seed: SEED, lotterySeedSha256: COMMITMENT, ...draw } });
     const exchange = items.find((i) => i.kind === 'exchange_result')!;
     expect(exchange).toMatchObject({ exchangeId, body: { approved: true, creditCode: tenant.creditCode, enterpriseName: tenant.name } });
 

@@ -1,6 +1,7 @@
 // Shared by the procedure API tests: a clock the test moves, enterprises with their own signed tokens,
 // and a driver that walks one notice through the rental/sale procedure over real HTTP, stopping at any
 // stage. Every step asserts its own success, so a broken setup fails loudly where it breaks.
+import { createHash } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import { expect } from 'vitest';
 import { SECRET, type TestServer, type TokenName, sampleProject, tokens } from './harness.js';
@@ -69,6 +70,8 @@ export interface Answer {
 }
 
 export const sha = (c: string) => c.repeat(64);
+/** SHA-256 of the UTF-8 text in lower-case hex: a lottery seed's commitment (lotterySeedSha256). */
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 export const declared = { industry: '集成电路设计', employees: 80, annualRevenue: 30_000_000, rndShare: 0.15 };
 
 export function submitBody(e: Enterprise, requestedArea: number, extra: Record<string, unknown> = {}) {
@@ -197,10 +200,19 @@ export class Api {
     return Object.keys(res.body.objections);
   }
 
-  /** Walks a fresh notice through the procedure up to (and including) `until`. */
+  /**
+   * Walks a fresh notice through the procedure up to (and including) `until`. The notice commits to a
+   * lottery seed (`seed`, or 'seed' for a lottery) when one is given or the method is a lottery.
+   */
   async flow(options: { applicants: Applicant[]; until: Stage; area?: number; method?: 'ranking' | 'lottery' | 'first_come'; seed?: string; officer?: TokenName; publicityWorkingDays?: number }): Promise<Flow> {
     const officer = options.officer ?? 'nanshan';
-    const n = await this.notice({ officer, area: options.area ?? 1000, publicityWorkingDays: options.publicityWorkingDays ?? 1 });
+    const committed = options.seed ?? (options.method === 'lottery' ? 'seed' : undefined);
+    const n = await this.notice({
+      officer,
+      area: options.area ?? 1000,
+      publicityWorkingDays: options.publicityWorkingDays ?? 1,
+      ...(committed !== undefined ? { extra: { lotterySeedSha256: sha256(committed) } } : {}),
+    });
     const flow: Flow = { ...n, apps: [], submitted: [] };
     if (!reached(options.until, 'open')) return flow;
     this.clock.to(n.opensAt);
@@ -223,7 +235,7 @@ export class Api {
     this.clock.to(Date.parse(flow.publicity.endsAt) + MINUTE);
     if (!reached(options.until, 'allocated')) return flow;
     const method = options.method ?? 'first_come';
-    const alloc = await this.ok(officer, 'POST', `/api/notices/${n.noticeId}/allocation`, { method, ...(options.seed !== undefined ? { seed: options.seed } : method === 'lottery' ? { seed: 'seed' } : {}) });
+    const alloc = await this.ok(officer, 'POST', `/api/notices/${n.noticeId}/allocation`, { method, ...(committed !== undefined ? { seed: committed } : {}) });
     flow.allocations = alloc.allocations as Flow['allocations'];
     if (!reached(options.until, 'result')) return flow;
     await this.ok(officer, 'POST', `/api/notices/${n.noticeId}/results`);

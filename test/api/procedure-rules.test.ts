@@ -2,7 +2,7 @@
 // its stable code as problem+json, and nothing appended. Then 404 for unknown records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, sampleProject, startServer } from './harness.js';
-import { Api, Clock, DAY, type Enterprise, HOUR, MINUTE, type Res, type Who, applicationIdOf, enterprise, expectProblem, sha, submitBody } from './procedure-kit.js';
+import { Api, Clock, DAY, type Enterprise, HOUR, MINUTE, type Res, type Who, applicationIdOf, enterprise, expectProblem, sha, sha256, submitBody } from './procedure-kit.js';
 
 // Monday 2027-05-10, 10:00 CST.
 const clock = new Clock('2027-05-10T02:00:00.000Z');
@@ -172,11 +172,48 @@ describe('notices', () => {
   });
 
   it('SEED_REQUIRED and SCORE_REQUIRED: a lottery needs a seed, a ranking needs scores', async () => {
-    const f = await api.flow({ applicants: [{ who: fresh(), area: 300 }, { who: fresh(), area: 300, score: 90 }], until: 'publicityOver' });
+    // The notice committed to the seed '公证摇号-1' when it was published.
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 300 }, { who: fresh(), area: 300, score: 90 }], until: 'publicityOver', seed: '公证摇号-1' });
     await refused('SEED_REQUIRED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery' });
     await refused('SEED_REQUIRED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: '   ' });
     await refused('SCORE_REQUIRED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'ranking' });
     await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: '公证摇号-1' });
+  });
+
+  it('SEED_NOT_COMMITTED: no lottery on a notice published without a seed commitment', async () => {
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 300 }, { who: fresh(), area: 300 }], until: 'publicityOver' });
+    const notice = await api.read(null, `/api/notices/${f.noticeId}`);
+    expect(notice.body).not.toHaveProperty('lotterySeedSha256');
+    await refused('SEED_NOT_COMMITTED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: '公证摇号-2' });
+    await refused('SEED_NOT_COMMITTED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery' });
+    // Other methods remain open to it.
+    await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'first_come' });
+  });
+
+  it('SEED_MISMATCH: the revealed seed must hash to the notice’s commitment', async () => {
+    const SEED = '2027年5月 南山区公证处摇号 第7号';
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 600 }, { who: fresh(), area: 600 }], until: 'publicityOver', seed: SEED });
+    // The commitment is public from the notice's publication: in the notice and in the feed.
+    expect((await api.read(null, `/api/notices/${f.noticeId}`)).body).toMatchObject({ lotterySeedSha256: sha256(SEED) });
+    const feed = await api.read(null, '/api/notices?kind=rental_notice&pageSize=100');
+    expect(feed.body.items.find((i: { noticeId: string }) => i.noticeId === f.noticeId).body).toMatchObject({ lotterySeedSha256: sha256(SEED) });
+    await refused('SEED_MISMATCH', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: `${SEED} ` });
+    await refused('SEED_MISMATCH', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: sha256(SEED) });
+    const alloc = await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'lottery', seed: SEED });
+    expect(alloc.allocations).toHaveLength(1);
+  });
+
+  it('a seed commitment that is not 64 hex digits is malformed input (400), appending nothing', async () => {
+    const projectId = await api.publishedProject();
+    for (const bad of ['abc', 'z'.repeat(64), `${sha256('x')}0`]) {
+      const before = await srv.logSize();
+      const res = await api.request('nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { lotterySeedSha256: bad }));
+      expectProblem(res, 400);
+      expect(await srv.logSize()).toBe(before);
+    }
+    // Nor can an amendment add or change one: it is not a term.
+    const n = await api.notice({ projectId, opensIn: DAY, extra: { lotterySeedSha256: sha256('s') } });
+    expectProblem(await api.request('nanshan', 'POST', `/api/notices/${n.noticeId}/amend`, { lotterySeedSha256: sha256('t'), reason: '更换种子' }), 400);
   });
 
   it('ALLOCATION_ALREADY_DECIDED, ALLOCATION_NOT_DECIDED and RESULT_ALREADY_PUBLISHED', async () => {
@@ -331,6 +368,21 @@ describe('contracts', () => {
     await api.ok('nanshan', 'POST', `${app(f.apps[0]!)}/contract`, contract(650));
     await refused('CONTRACT_ALREADY_RECORDED', 'nanshan', 'POST', `${app(f.apps[0]!)}/contract`, contract(650));
   });
+
+  it('CONTRACT_BEFORE_RESULT and CONTRACT_IN_FUTURE: signed between the result’s publication and now', async () => {
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 500 }], until: 'result' });
+    const publishedAt = (await api.read(null, `/api/notices/${f.noticeId}`)).body.result.publishedAt as string;
+    clock.advance(2 * DAY);
+    const contract = (signedOn: string) => ({ area: 500, contractRef: '深南租字(2027)第0101号', signedOn });
+    const path = `${app(f.apps[0]!)}/contract`;
+    await refused('CONTRACT_BEFORE_RESULT', 'nanshan', 'POST', path, contract(new Date(Date.parse(publishedAt) - 1).toISOString()));
+    await refused('CONTRACT_BEFORE_RESULT', 'nanshan', 'POST', path, contract(f.opensAt));
+    await refused('CONTRACT_IN_FUTURE', 'nanshan', 'POST', path, contract(inFuture(1)));
+    await refused('CONTRACT_IN_FUTURE', 'nanshan', 'POST', path, contract(inFuture(30 * DAY)));
+    // A bound given with an offset means the same instant: the result's own instant, in CST, is fine.
+    const cst = new Date(Date.parse(publishedAt) + 8 * HOUR).toISOString().replace('Z', '+08:00');
+    await api.ok('nanshan', 'POST', path, contract(cst));
+  });
 });
 
 describe('exchanges', () => {
@@ -342,6 +394,30 @@ describe('exchanges', () => {
     await api.ok('nanshan', 'POST', `${app(f.apps[0]!)}/contract`, { area: 700, contractRef: 'NS-0100', signedOn: clock.iso });
     await refused('NOT_A_TENANT', B, 'POST', '/api/exchanges', body); // never allocated
     await api.ok(A, 'POST', '/api/exchanges', body, 201);
+  });
+
+  it('EXCHANGE_ALREADY_OPEN: one request per lease awaiting review; another once it is reviewed', async () => {
+    const A = fresh();
+    await api.flow({ applicants: [{ who: A, area: 400 }], until: 'leased' });
+    const x = await api.ok(A, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201);
+    const res = await refused('EXCHANGE_ALREADY_OPEN', A, 'POST', '/api/exchanges', { wanted: { area: 500 }, reason: '改为扩大面积' });
+    expect(res.body.detail).toContain(x.id);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${x.id}/review`, { approved: false, reason: '暂无可换单元' });
+    await api.ok(A, 'POST', '/api/exchanges', { wanted: { area: 500 }, reason: '改为扩大面积' }, 201);
+    await refused('EXCHANGE_ALREADY_OPEN', A, 'POST', '/api/exchanges', { wanted: { area: 350 }, reason: '再次申请' });
+  });
+
+  it('PROJECT_NOT_PUBLISHED: a wanted project must be a published one (an unknown one is 404)', async () => {
+    const A = fresh();
+    await api.flow({ applicants: [{ who: A, area: 400 }], until: 'leased' });
+    const registered = (await api.ok('nanshan', 'POST', '/api/projects', sampleProject, 201)).id;
+    await refused('PROJECT_NOT_PUBLISHED', A, 'POST', '/api/exchanges', { wanted: { projectId: registered, area: 300 }, reason: '换到新项目' });
+    const gone = await api.publishedProject();
+    await api.ok('nanshan', 'POST', `/api/projects/${gone}/withdraw`, { reason: '退出平台' });
+    await refused('PROJECT_NOT_PUBLISHED', A, 'POST', '/api/exchanges', { wanted: { projectId: gone, area: 300 }, reason: '换到新项目' });
+    await missing(A, 'POST', '/api/exchanges', { wanted: { projectId: 'no-such-project', area: 300 }, reason: '换到新项目' });
+    const open = await api.publishedProject();
+    await api.ok(A, 'POST', '/api/exchanges', { wanted: { projectId: open, area: 300 }, reason: '换到新项目' }, 201);
   });
 
   it('EXCHANGE_NOT_REVIEWED, EXCHANGE_ALREADY_REVIEWED, EXCHANGE_RESULT_ALREADY_PUBLISHED', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALLOCATION_METHODS, type AllocationCandidate, allocate, seededRandom } from '../../src/domain/allocation.js';
+import { ALLOCATION_METHODS, type AllocationCandidate, allocate, lotteryDraw, seededRandom, sha256Hex } from '../../src/domain/allocation.js';
 import { RuleViolation } from '../../src/domain/shared.js';
 
 const c = (applicationId: string, requestedArea: number, submittedPosition: number, score?: number): AllocationCandidate => ({
@@ -85,6 +85,32 @@ describe('allocation: lottery', () => {
   it('needs a seed', () => {
     expect(() => allocate('lottery', many, 100)).toThrow(refusal('SEED_REQUIRED'));
     expect(() => allocate('lottery', many, 100, '  ')).toThrow(refusal('SEED_REQUIRED'));
+  });
+});
+
+describe('allocation: the lottery’s effective seed (commit–reveal)', () => {
+  const ids = 'abcdefghij'.split('');
+  const cands = ids.map((id, i) => c(id, 1, i));
+
+  it('sha256Hex is SHA-256 of the UTF-8 text in lower-case hex', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('公开摇号')).toBe('dbdc1ab02c3ab44bbbe205f7fff5bc9557d8f183552d9fccbe387a5e41540e5e');
+  });
+
+  it('mixes the seed with the SHA-256 of the JSON list of candidate ids in canonical order, and is pinned', () => {
+    // Pinned: sha256('["a","b","c","d","e","f","g","h","i","j"]'), computed independently (Python hashlib).
+    const digest = '2759223fa9044d57a713c8cc66c12be4cd68460785edf39f03dcfd6f870a9c2a';
+    expect(lotteryDraw('seed-1', cands)).toEqual({ candidatesSha256: digest, effectiveSeed: `seed-1:${digest}` });
+    expect(lotteryDraw('seed-1', [...cands].reverse())).toEqual(lotteryDraw('seed-1', cands));
+    // Regression pin of the draw on the effective seed (the shuffle itself is the pinned one above).
+    expect(allocate('lottery', cands, 100, lotteryDraw('seed-1', cands).effectiveSeed).order.join('')).toBe('ihefgdbcaj');
+  });
+
+  it('another list of candidates (one fewer, or another queue order) gives another effective seed', () => {
+    const base = lotteryDraw('seed-1', cands).effectiveSeed;
+    expect(lotteryDraw('seed-1', cands.slice(1)).effectiveSeed).not.toBe(base);
+    expect(lotteryDraw('seed-1', cands.map((x, i) => ({ ...x, submittedPosition: i === 0 ? 99 : i }))).effectiveSeed).not.toBe(base);
+    expect(lotteryDraw('seed-2', cands).effectiveSeed).not.toBe(base);
   });
 });
 

@@ -36,7 +36,7 @@ const notice: NoticeSnapshot = {
 };
 const inPublicity: NoticeSnapshot = { ...notice, status: 'closed', publicity: { startsAt: AFTER_CLOSE, endsAt: PUBLICITY_END, applicationIds: [APP] } };
 const allocatedNotice: NoticeSnapshot = { ...inPublicity, allocated: true };
-const resultNotice: NoticeSnapshot = { ...allocatedNotice, resultPublished: true, allocations: [{ applicationId: APP, area: 1_000 }] };
+const resultNotice: NoticeSnapshot = { ...allocatedNotice, resultPublished: true, resultPublishedAt: AFTER_PUBLICITY, allocations: [{ applicationId: APP, area: 1_000 }] };
 const cancelledNotice: NoticeSnapshot = { ...notice, status: 'cancelled' };
 
 const declared = { industry: '新一代信息技术', employees: 120, annualRevenue: 50_000_000, rndShare: 0.12 };
@@ -284,23 +284,38 @@ describe('LeaseSigned / SaleCompleted (contract recorded back)', () => {
   });
   const contract = { ...ids, creditCode: actors.enterprise.creditCode, area: 1_000, contractRef: '深南租〔2026〕015号', signedOn: '2026-02-10' };
   const history = [submitted, reviewed];
-  it('records the lease of an allocated applicant after the result', () => given(history).when(lease(), at(AFTER_PUBLICITY, actors.nanshan)).then([{ type: 'LeaseSigned', data: contract }]));
+  // The contract of 2026-02-10 is recorded the day after (the result was published on 2026-01-29).
+  const RECORDED = '2026-02-11T02:00:00.000Z';
+  it('records the lease of an allocated applicant after the result', () => given(history).when(lease(), at(RECORDED, actors.nanshan)).then([{ type: 'LeaseSigned', data: contract }]));
   it('a sale on a sale notice', () => {
-    given(history).when({ ...lease(), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(AFTER_PUBLICITY, actors.nanshan)).then([{ type: 'SaleCompleted', data: contract }]);
-    given(history).when({ ...lease(), type: 'RecordSale' }, at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'SUPPLY_MODE_MISMATCH');
+    given(history).when({ ...lease(), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(RECORDED, actors.nanshan)).then([{ type: 'SaleCompleted', data: contract }]);
+    given(history).when({ ...lease(), type: 'RecordSale' }, at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'SUPPLY_MODE_MISMATCH');
   });
   it('only after the result, only for an allocated applicant', () => {
-    given(history).when(lease({ notice: allocatedNotice }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'RESULT_NOT_PUBLISHED');
-    given(history).when(lease({ notice: { ...resultNotice, allocations: [] } }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'NOT_ALLOCATED');
+    given(history).when(lease({ notice: allocatedNotice }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'RESULT_NOT_PUBLISHED');
+    given(history).when(lease({ notice: { ...resultNotice, allocations: [] } }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'NOT_ALLOCATED');
   });
   it('once, within the allocated area, with a reference and a date', () => {
-    given([...history, { type: 'LeaseSigned', data: contract }]).when(lease(), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_ALREADY_RECORDED');
-    given(history).when(lease({ area: 0 }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
-    given(history).when(lease({ area: 1_001 }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_AREA_EXCEEDS_ALLOCATION');
-    given(history).when(lease({ contractRef: ' ' }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_REF_REQUIRED');
-    given(history).when(lease({ signedOn: 'last week' }), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'INVALID_TIME');
+    given([...history, { type: 'LeaseSigned', data: contract }]).when(lease(), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_ALREADY_RECORDED');
+    given(history).when(lease({ area: 0 }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
+    given(history).when(lease({ area: 1_001 }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_AREA_EXCEEDS_ALLOCATION');
+    given(history).when(lease({ contractRef: ' ' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_REF_REQUIRED');
+    given(history).when(lease({ signedOn: 'last week' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'INVALID_TIME');
   });
-  it('only the district', () => given(history).when(lease(), at(AFTER_PUBLICITY)).thenThrows(Forbidden));
+  it('only the district', () => given(history).when(lease(), at(RECORDED)).thenThrows(Forbidden));
+  it('not signed before the result was published (its very instant is fine)', () => {
+    given(history).when(lease({ signedOn: '2026-01-28' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_BEFORE_RESULT');
+    given(history).when(lease({ signedOn: '2026-01-29T01:59:59.999Z' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_BEFORE_RESULT');
+    given(history).when(lease({ signedOn: AFTER_PUBLICITY }), at(RECORDED, actors.nanshan)).thenMatches(([e]) => expect(e?.data).toMatchObject({ signedOn: AFTER_PUBLICITY }));
+    given(history)
+      .when({ ...lease({ signedOn: '2026-01-20' }), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(RECORDED, actors.nanshan))
+      .thenThrows(RuleViolation, 'CONTRACT_BEFORE_RESULT');
+  });
+  it('not signed later than now (now itself is fine)', () => {
+    given(history).when(lease({ signedOn: '2026-02-12' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_IN_FUTURE');
+    given(history).when(lease(), at('2026-02-09T23:59:59.999Z', actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_IN_FUTURE');
+    given(history).when(lease({ signedOn: RECORDED }), at(RECORDED, actors.nanshan)).thenMatches(([e]) => expect(e?.data).toMatchObject({ signedOn: RECORDED }));
+  });
 });
 
 describe('applicationFacts', () => {

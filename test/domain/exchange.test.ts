@@ -12,6 +12,8 @@ const request: Extract<ExchangeCommand, { type: 'RequestExchange' }> = {
   type: 'RequestExchange',
   exchangeId: 'x-1',
   tenancy,
+  openExchanges: [],
+  wantedProject: { projectId: 'p-2', status: 'published' },
   wanted: { projectId: 'p-2', area: 1_500 },
   reason: ' 业务扩张，需要更大面积 ',
 };
@@ -51,6 +53,27 @@ describe('RequestExchange (换租申请)', () => {
     given([]).when({ ...request, reason: '' }, at(actors.enterprise)).thenThrows(RuleViolation, 'REASON_REQUIRED');
   });
   it('once per stream', () => given([requested]).when(request, at(actors.enterprise)).thenThrows(RuleViolation, 'EXCHANGE_EXISTS'));
+  it('at most one open (not yet reviewed) request per lease', () => {
+    given([]).when({ ...request, openExchanges: [{ exchangeId: 'x-0', applicationId: 'app-1' }] }, at(actors.enterprise)).thenThrows(RuleViolation, 'EXCHANGE_ALREADY_OPEN');
+  });
+  it('an open request on another lease of the enterprise does not count', () => {
+    given([]).when({ ...request, openExchanges: [{ exchangeId: 'x-0', applicationId: 'app-old' }] }, at(actors.enterprise)).then([requested]);
+  });
+  it('a wanted project must be a published one', () => {
+    for (const status of ['registered', 'withdrawn'] as const) {
+      given([]).when({ ...request, wantedProject: { projectId: 'p-2', status } }, at(actors.enterprise)).thenThrows(RuleViolation, 'PROJECT_NOT_PUBLISHED');
+    }
+    given([]).when({ ...request, wantedProject: undefined }, at(actors.enterprise)).thenThrows(RuleViolation, 'PROJECT_NOT_PUBLISHED');
+    given([]).when({ ...request, wantedProject: null }, at(actors.enterprise)).thenThrows(RuleViolation, 'PROJECT_NOT_PUBLISHED');
+  });
+  it('the project snapshot must be the wanted project’s', () => {
+    given([]).when({ ...request, wantedProject: { projectId: 'p-9', status: 'published' } }, at(actors.enterprise)).thenThrows(RuleViolation, 'PROJECT_MISMATCH');
+  });
+  it('no project snapshot is needed when no project is wanted', () => {
+    given([])
+      .when({ ...request, wantedProject: undefined, wanted: { area: 900 } }, at(actors.enterprise))
+      .thenMatches(([e]) => expect(e?.data).toMatchObject({ wanted: { area: 900 } }));
+  });
 });
 
 describe('ReviewExchange', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ALLOCATION_ALGORITHM, allocate } from '../../src/domain/allocation.js';
 import type { ApplicationFacts } from '../../src/domain/application.js';
@@ -43,6 +44,12 @@ const publish: NoticeCommand = { type: 'PublishNotice', noticeId: 'n-1', project
 const ref = { noticeId: 'n-1', district: 'nanshan' as const };
 const published: NoticeEvent = { type: 'NoticePublished', data: { ...ref, projectId: 'p-1', supplyMode: 'rent', ...terms, publicityWorkingDays: 5 } };
 const closed: NoticeEvent = { type: 'NoticeClosed', data: ref };
+// Commit–reveal: the notice commits to the lottery's seed when it is published.
+const SEED = '2026-01-29 公证处摇号';
+/** Computed here independently of the domain's helper: SHA-256 of the UTF-8 text, lower-case hex. */
+const sha256 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
+const COMMITMENT = sha256(SEED);
+const publishedCommitted: NoticeEvent = { type: 'NoticePublished', data: { ...ref, projectId: 'p-1', supplyMode: 'rent', ...terms, publicityWorkingDays: 5, lotterySeedSha256: COMMITMENT } };
 const fact = (applicationId: string, over: Partial<ApplicationFacts> = {}): ApplicationFacts => ({
   applicationId,
   status: 'reviewed',
@@ -133,6 +140,15 @@ describe('PublishNotice', () => {
   it('publicity lasts 1 to 30 whole working days', () => {
     for (const days of [0, 31, 2.5]) given([]).when({ ...publish, publicityWorkingDays: days }, at(BEFORE)).thenThrows(RuleViolation, 'PUBLICITY_DAYS_INVALID');
   });
+  it('records a commitment to a lottery seed (its SHA-256), in lower case', () => {
+    given([]).when({ ...publish, lotterySeedSha256: COMMITMENT }, at(BEFORE)).then([publishedCommitted]);
+    given([]).when({ ...publish, lotterySeedSha256: COMMITMENT.toUpperCase() }, at(BEFORE)).then([publishedCommitted]);
+  });
+  it('a commitment is 64 hex digits', () => {
+    for (const bad of ['', 'abc', `${COMMITMENT}0`, 'g'.repeat(64)]) {
+      given([]).when({ ...publish, lotterySeedSha256: bad }, at(BEFORE)).thenThrows(RuleViolation, 'SEED_COMMITMENT_INVALID');
+    }
+  });
 });
 
 describe('AmendNotice', () => {
@@ -165,6 +181,10 @@ describe('AmendNotice', () => {
     given([published]).when({ ...amend({ price: 60 }), project: { ...project, status: 'withdrawn' } }, at(BEFORE)).thenThrows(RuleViolation, 'PROJECT_NOT_PUBLISHED');
   });
   it('with the notice’s own project', () => given([published]).when({ ...amend({ price: 60 }), project: { ...project, projectId: 'p-2' } }, at(BEFORE)).thenThrows(RuleViolation, 'PROJECT_MISMATCH'));
+  it('the seed commitment is not a term: no amendment adds or changes it', () => {
+    given([published]).when(amend({ lotterySeedSha256: COMMITMENT }), at(BEFORE)).thenThrows(RuleViolation, 'NOTHING_CHANGED');
+    given([publishedCommitted]).when(amend({ lotterySeedSha256: sha256('another seed') }), at(BEFORE)).thenThrows(RuleViolation, 'NOTHING_CHANGED');
+  });
 });
 
 describe('CancelNotice', () => {
@@ -263,15 +283,47 @@ describe('DecideAllocation', () => {
         },
       ]);
   });
-  it('lottery: records the seed, and the recorded inputs re-derive the same allocation', () => {
-    given(history)
-      .when(decide({ method: 'lottery', seed: '2026-01-29 公证处摇号' }), at(AFTER_PUBLICITY))
+  const committed = [publishedCommitted, closed, publicity];
+  it('lottery: the committed seed mixed with the candidate list; the recorded inputs re-derive the same allocation', () => {
+    // The candidates (qualified, in submission order): b (1), d (2), a (3).
+    const candidatesSha256 = sha256(JSON.stringify(['b', 'd', 'a']));
+    const effectiveSeed = `${SEED}:${candidatesSha256}`;
+    given(committed)
+      .when(decide({ method: 'lottery', seed: SEED }), at(AFTER_PUBLICITY))
       .thenMatches(([e]) => {
         if (e?.type !== 'AllocationDecided') throw new Error('expected an allocation');
-        expect(e.data.seed).toBe('2026-01-29 公证处摇号');
-        const again = allocate(e.data.method, e.data.inputs, e.data.offeredArea, e.data.seed);
+        expect(e.data).toMatchObject({ seed: SEED, lotterySeedSha256: COMMITMENT, candidatesSha256, effectiveSeed, algorithm: ALLOCATION_ALGORITHM });
+        const again = allocate(e.data.method, e.data.inputs, e.data.offeredArea, e.data.effectiveSeed);
         expect(again.allocations).toEqual(e.data.allocations);
         expect(again.order).toEqual(e.data.order);
+        // The draw runs on the effective seed, not on the revealed seed alone.
+        expect(e.data.order).toEqual(allocate('lottery', e.data.inputs, 3_000, effectiveSeed).order);
+      });
+  });
+  it('lottery: the effective seed follows the candidate list, so a different list is a different draw', () => {
+    const reversed = listed.map((f) => (f.applicationId === 'b' ? { ...f, qualified: false, reasons: ['异议成立'] } : f));
+    given(committed)
+      .when(decide({ method: 'lottery', seed: SEED, applications: reversed }), at(AFTER_PUBLICITY))
+      .thenMatches(([e]) => {
+        const expected = sha256(JSON.stringify(['d', 'a']));
+        expect(e?.data).toMatchObject({ candidatesSha256: expected, effectiveSeed: `${SEED}:${expected}` });
+      });
+  });
+  it('lottery: only on a notice that committed to its seed when published', () => {
+    given(history).when(decide({ method: 'lottery', seed: SEED }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_NOT_COMMITTED');
+    given(history).when(decide({ method: 'lottery' }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_NOT_COMMITTED');
+  });
+  it('lottery: only with the seed that hashes to the commitment', () => {
+    given(committed).when(decide({ method: 'lottery', seed: 'another seed' }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_MISMATCH');
+    given(committed).when(decide({ method: 'lottery', seed: `${SEED} ` }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_MISMATCH');
+    given(committed).when(decide({ method: 'lottery', seed: COMMITMENT }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_MISMATCH');
+  });
+  it('a commitment does not oblige a lottery: other methods ignore it', () => {
+    given(committed)
+      .when(decide({ method: 'ranking' }), at(AFTER_PUBLICITY))
+      .thenMatches(([e]) => {
+        expect(e?.data).toMatchObject({ order: ['b', 'd', 'a'] });
+        for (const key of ['seed', 'lotterySeedSha256', 'candidatesSha256', 'effectiveSeed']) expect(e?.data).not.toHaveProperty(key);
       });
   });
   it('first come: by submission position; a seed is not recorded when irrelevant', () => {
@@ -280,6 +332,7 @@ describe('DecideAllocation', () => {
       .thenMatches(([e]) => {
         expect(e?.data).toMatchObject({ order: ['b', 'd', 'a'], allocations: [{ applicationId: 'b', rank: 1 }, { applicationId: 'a', rank: 3 }] });
         expect(e?.data).not.toHaveProperty('seed');
+        expect(e?.data).not.toHaveProperty('effectiveSeed');
       });
   });
   it('never more than offered', () => {
@@ -305,7 +358,8 @@ describe('DecideAllocation', () => {
   });
   it('ranking needs every score, a lottery a seed, and the method must be known', () => {
     given(history).when(decide({ applications: listed.map((f) => ({ ...f, score: undefined })) }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SCORE_REQUIRED');
-    given(history).when(decide({ method: 'lottery' }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_REQUIRED');
+    given(committed).when(decide({ method: 'lottery' }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_REQUIRED');
+    given(committed).when(decide({ method: 'lottery', seed: '  ' }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'SEED_REQUIRED');
     given(history).when(decide({ method: 'auction' as never }), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'ALLOCATION_METHOD_INVALID');
   });
   it('once', () => given([...history, allocated]).when(decide(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'ALLOCATION_ALREADY_DECIDED'));
@@ -348,6 +402,7 @@ describe('snapshots for other deciders', () => {
       publicity: { startsAt: AFTER_CLOSE, endsAt: PUBLICITY_END, applicationIds: ['a', 'b', 'c', 'd'] },
       allocated: true,
       resultPublished: true,
+      resultPublishedAt: AFTER_PUBLICITY,
       allocations: [{ applicationId: 'b', area: 1_000 }, { applicationId: 'a', area: 1_000 }],
     });
     expect(fold([published, { type: 'NoticeCancelled', data: { ...ref, reason: 'x' } }])?.status).toBe('cancelled');

@@ -26,7 +26,7 @@ import { accountability } from '../../src/projections/accountability.js';
 import { applications } from '../../src/projections/applications.js';
 import { exchanges } from '../../src/projections/exchanges.js';
 import { notices } from '../../src/projections/notices.js';
-import { activeSanctionsOf, getApplication, listFeed, tenancyOf } from '../../src/projections/procedure-queries.js';
+import { activeSanctionsOf, getApplication, listFeed, openExchangesOf, tenancyOf } from '../../src/projections/procedure-queries.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { publicFeed } from '../../src/projections/public-feed.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
@@ -68,6 +68,8 @@ export interface Moments {
   afterResolution: { a3: Awaited<ReturnType<typeof getApplication>> };
   barredSubmission: unknown;
   tenancyBeforeLease: Awaited<ReturnType<typeof tenancyOf>>;
+  /** E1's open exchange requests while X1 awaits review. */
+  openExchangesWhileRequested: Awaited<ReturnType<typeof openExchangesOf>>;
 }
 
 export interface ProcedureLog {
@@ -209,8 +211,18 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   await onApplication('2026-02-10T03:00:00.000Z', officer, A2, { type: 'RecordLease', notice: await notice(N1), area: 1_400, contractRef: 'NS-ZL-2026-002', signedOn: '2026-02-09T02:00:00.000Z' });
   await settle();
 
-  // A rent exchange, the tenancy read from the read model as the route does.
-  await onExchange('2026-03-01T02:00:00.000Z', E1, { type: 'RequestExchange', exchangeId: X1, tenancy: await tenancyOf(reads, E1.creditCode), wanted: { projectId: 'p-ns-2', area: 800 }, reason: '团队调整，需缩减面积' });
+  // A rent exchange, the tenancy and the open requests read from the read model as the route does.
+  await onExchange('2026-03-01T02:00:00.000Z', E1, {
+    type: 'RequestExchange',
+    exchangeId: X1,
+    tenancy: await tenancyOf(reads, E1.creditCode),
+    openExchanges: await openExchangesOf(reads, E1.creditCode),
+    wantedProject: { projectId: 'p-ns-2', status: 'published' },
+    wanted: { projectId: 'p-ns-2', area: 800 },
+    reason: '团队调整，需缩减面积',
+  });
+  await settle();
+  const openExchangesWhileRequested = await openExchangesOf(reads, E1.creditCode);
   await onExchange('2026-03-05T02:00:00.000Z', officer, { type: 'ReviewExchange', approved: true, reason: '符合换租条件' });
   await onExchange('2026-03-06T02:00:00.000Z', officer, { type: 'PublishExchangeResult' });
 
@@ -241,7 +253,7 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   await submit('2026-03-21T03:00:00.000Z', E1, N3, 500);
   await settle();
 
-  const moments: Moments = { feedDuringPublicity, objectionIds, afterObjectionsFiled, afterResolution, barredSubmission, tenancyBeforeLease };
+  const moments: Moments = { feedDuringPublicity, objectionIds, afterObjectionsFiled, afterResolution, barredSubmission, tenancyBeforeLease, openExchangesWhileRequested };
   return {
     dir,
     file,

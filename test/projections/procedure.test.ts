@@ -13,6 +13,7 @@ import {
   listApplications,
   listExchanges,
   listFeed,
+  openExchangesOf,
   procedureStatistics,
   tenancyOf,
 } from '../../src/projections/procedure-queries.js';
@@ -100,7 +101,8 @@ describe('public feed', () => {
 
   it('publishes the publicity list and the result with the enterprises named, and the exchange result', async () => {
     const [publicity] = (await listFeed(log.reads, { kind: 'qualification_publicity', page: 1, pageSize: 10 })).items;
-    expect(publicity).toMatchObject({ noticeId: N1, projectId: 'p-ns-1', title: '资质审查结果公示：南山区 项目 p-ns-1（3 家申请企业，2 家合格）' });
+    // E3's objection was upheld and its new review qualified it: the list shows the new verdict (3 qualified now).
+    expect(publicity).toMatchObject({ noticeId: N1, projectId: 'p-ns-1', title: '资质审查结果公示：南山区 项目 p-ns-1（3 家申请企业，3 家合格）' });
     expect((publicity!.body as { list: { creditCode: string }[] }).list.map((e) => e.creditCode)).toEqual([E1.creditCode, E2.creditCode, E3.creditCode]);
 
     const [result] = (await listFeed(log.reads, { kind: 'result', page: 1, pageSize: 10 })).items;
@@ -120,6 +122,36 @@ describe('public feed', () => {
     const [exchange] = (await listFeed(log.reads, { kind: 'exchange_result', page: 1, pageSize: 10 })).items;
     expect(exchange).toMatchObject({ exchangeId: X1, district: 'nanshan', title: `换租结果公布：${E1.name}（南山区，同意换租）`, publishedAt: '2026-03-06T02:00:00.000Z' });
     expect(exchange!.body).toEqual({ enterpriseName: E1.name, creditCode: E1.creditCode, approved: true, outcome: '同意换租', current: { projectId: 'p-ns-1', area: 1_000 }, wanted: { projectId: 'p-ns-2', area: 800 } });
+  });
+
+  it('the publicity list shows a verdict revised after an upheld objection, with the previous one; a dismissed objection changes nothing', async () => {
+    const [publicity] = (await listFeed(log.reads, { kind: 'qualification_publicity', page: 1, pageSize: 10 })).items;
+    expect(publicity!.body).toMatchObject({ startsAt: '2026-01-21T03:00:00.000Z', endsAt: '2026-01-28T15:59:59.999Z' });
+    expect((publicity!.body as { list: unknown[] }).list).toEqual([
+      { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
+      { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
+      {
+        applicationId: A3,
+        enterpriseName: E3.name,
+        creditCode: E3.creditCode,
+        qualified: true,
+        reasons: ['异议成立，复核合格'],
+        revisedAfterObjection: true,
+        previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
+        revisedAt: '2026-01-27T02:00:00.000Z',
+      },
+    ]);
+    expect(publicity).toMatchObject({ revisedAt: '2026-01-27T02:00:00.000Z', revisionCount: 1, publishedAt: '2026-01-21T03:00:00.000Z' });
+    // During the publicity (before the re-review) the list was as published.
+    const during = log.moments.feedDuringPublicity.items.find((i) => i.kind === 'qualification_publicity')!;
+    expect(during.title).toBe('资质审查结果公示：南山区 项目 p-ns-1（3 家申请企业，2 家合格）');
+    expect((during.body as { list: { applicationId: string; qualified: boolean }[] }).list.map((e) => [e.applicationId, e.qualified])).toEqual([
+      [A1, true],
+      [A2, true],
+      [A3, false],
+    ]);
+    expect(JSON.stringify(during)).not.toContain('revisedAfterObjection');
+    expect(during).not.toHaveProperty('revisionCount');
   });
 
   it('never shows declared facts, documents, reviewers or objections', async () => {
@@ -265,6 +297,12 @@ describe('tenancies and exchanges', () => {
     expect(await tenancyOf(log.reads, E1.creditCode)).toEqual({ applicationId: A1, projectId: 'p-ns-1', district: 'nanshan', area: 1_000, creditCode: E1.creditCode });
     expect(await tenancyOf(log.reads, E2.creditCode)).toEqual({ applicationId: A2, projectId: 'p-ns-1', district: 'nanshan', area: 1_400, creditCode: E2.creditCode });
     expect(await tenancyOf(log.reads, E3.creditCode)).toBeNull();
+  });
+
+  it('lists an enterprise’s exchange requests awaiting review (with their lease), and none once reviewed', async () => {
+    expect(log.moments.openExchangesWhileRequested).toEqual([{ exchangeId: X1, applicationId: A1 }]);
+    expect(await openExchangesOf(log.reads, E1.creditCode)).toEqual([]);
+    expect(await openExchangesOf(log.reads, E2.creditCode)).toEqual([]);
   });
 
   it('follows an exchange from request to published result', async () => {

@@ -1,6 +1,7 @@
 // Replay re-derives the same allocation (配租/配售): for every AllocationDecided in the log, (1) the
-// deterministic allocate() on the event's recorded inputs, offer and seed gives exactly its order and
-// allocations; (2) those recorded inputs are what the log says about the applications at that moment;
+// deterministic allocate() on the event's recorded inputs, offer and effective seed gives exactly its order
+// and allocations, and for a lottery the effective seed is re-derived from the revealed seed and the
+// recorded inputs (lotteryDraw()) and the seed hashes to the commitment published with the notice; (2) those recorded inputs are what the log says about the applications at that moment;
 // (3) re-deciding DecideAllocation through the notice decider, on the notice state folded from the
 // events before it and with the application facts folded from their streams up to it, gives the same
 // event data. The log is produced over real HTTP, with withdrawals and re-submissions, 补正, a negative
@@ -8,12 +9,12 @@
 // up to the decision reproduces it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApplicationFacts, type ApplicationState, applicationDecider, applicationFacts, applicationStream } from '../../src/domain/application.js';
-import { ALLOCATION_ALGORITHM, type AllocationMethod, allocate } from '../../src/domain/allocation.js';
+import { ALLOCATION_ALGORITHM, type AllocationMethod, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { type NoticeEvent, type NoticeState, decideNotice, noticeDecider, noticeStream } from '../../src/domain/notice.js';
 import type { Actor } from '../../src/domain/shared.js';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
 import { type TestServer, startServer } from '../api/harness.js';
-import { Api, Clock, DAY, type Enterprise, MINUTE, enterprise, submitBody } from '../api/procedure-kit.js';
+import { Api, Clock, DAY, type Enterprise, MINUTE, enterprise, sha256, submitBody } from '../api/procedure-kit.js';
 
 const clock = new Clock('2027-08-02T02:00:00.000Z');
 let srv: TestServer;
@@ -27,7 +28,8 @@ const enc = encodeURIComponent;
 
 /** One notice through the procedure, with the facts of its applications changing along the way. */
 async function runNotice(method: AllocationMethod): Promise<string> {
-  const n = await api.notice({ area: 1500, publicityWorkingDays: 2 });
+  // A lottery's seed is committed with the notice (commit–reveal).
+  const n = await api.notice({ area: 1500, publicityWorkingDays: 2, ...(method === 'lottery' ? { extra: { lotterySeedSha256: sha256(SEED) } } : {}) });
   clock.to(n.opensAt);
   const who = Array.from({ length: 8 }, () => fresh());
   const areas = [500, 300, 450, 250, 600, 350, 200, 400];
@@ -85,6 +87,13 @@ afterAll(async () => {
 type AllocationDecided = Extract<NoticeEvent, { type: 'AllocationDecided' }>;
 const asDomain = <E>(e: RecordedEvent) => ({ type: e.type, data: e.data }) as E;
 
+/** The notice's commitment to a lottery seed, as NoticePublished recorded it. */
+async function commitmentOf(noticeId: string): Promise<string | undefined> {
+  const [published] = await srv.platform.events.readStream(noticeStream(noticeId));
+  expect(published?.type).toBe('NoticePublished');
+  return (published!.data as { lotterySeedSha256?: string }).lotterySeedSha256;
+}
+
 async function allocationEvent(noticeId: string): Promise<RecordedEvent & { data: AllocationDecided['data'] }> {
   const events = await srv.platform.events.readStream(noticeStream(noticeId));
   const found = events.filter((e) => e.type === 'AllocationDecided');
@@ -130,14 +139,23 @@ function redecide(event: RecordedEvent & { data: AllocationDecided['data'] }, be
 }
 
 describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecided by %s', (method) => {
-  it('allocate() on the recorded inputs, offer and seed gives exactly the recorded order and allocations', async () => {
+  it('allocate() on the recorded inputs, offer and effective seed gives exactly the recorded order and allocations', async () => {
     const e = await allocationEvent(decided.get(method)!);
     const d = e.data;
     expect(d.method).toBe(method);
     expect(d.algorithm).toBe(ALLOCATION_ALGORITHM);
-    if (method === 'lottery') expect(d.seed).toBe(SEED);
-    else expect(d.seed).toBeUndefined();
-    const again = allocate(d.method, d.inputs, d.offeredArea, d.seed);
+    if (method === 'lottery') {
+      // The seed revealed is the one committed to before anyone applied…
+      expect(d.seed).toBe(SEED);
+      expect(sha256(d.seed!)).toBe(await commitmentOf(decided.get(method)!));
+      expect(d.lotterySeedSha256).toBe(sha256(SEED));
+      // …and the draw ran on it mixed with the recorded candidates, re-derived here.
+      expect({ candidatesSha256: d.candidatesSha256, effectiveSeed: d.effectiveSeed }).toEqual(lotteryDraw(SEED, d.inputs));
+      expect(d.candidatesSha256).toBe(sha256(JSON.stringify(d.inputs.map((i) => i.applicationId))));
+    } else {
+      for (const key of ['seed', 'lotterySeedSha256', 'candidatesSha256', 'effectiveSeed'] as const) expect(d[key]).toBeUndefined();
+    }
+    const again = allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed);
     expect(again).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
     // Not a vacuous comparison: the candidates compete (more asked than offered) and someone goes without.
     expect(d.inputs.reduce((t, i) => t + i.requestedArea, 0)).toBeGreaterThan(d.offeredArea);
@@ -190,8 +208,16 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
     const changed = facts.map((f) => (f.applicationId === winner ? { ...f, qualified: false } : f));
     expect(redecide(e, before, changed)).not.toEqual([{ type: 'AllocationDecided', data: e.data }]);
     if (method === 'lottery') {
-      const orders = ['another seed', `${SEED} `, 'seed-3', 'seed-4', 'seed-5'].map((seed) => (redecide(e, before, facts, seed)[0]!.data as AllocationDecided['data']).order);
+      // Another seed is not even accepted: it does not hash to the commitment.
+      for (const seed of ['another seed', `${SEED} `, 'seed-3']) expect(() => redecide(e, before, facts, seed)).toThrow(expect.objectContaining({ code: 'SEED_MISMATCH' }));
+      // Were it drawn, another seed (or the same seed over another candidate list) would give another order.
+      const inputs = e.data.inputs;
+      const orders = ['another seed', 'seed-3', 'seed-4', 'seed-5'].map((seed) => allocate('lottery', inputs, e.data.offeredArea, lotteryDraw(seed, inputs).effectiveSeed).order);
       expect(orders.some((o) => JSON.stringify(o) !== JSON.stringify(e.data.order))).toBe(true);
+      expect(lotteryDraw(SEED, inputs.slice(1)).effectiveSeed).not.toBe(e.data.effectiveSeed);
+      // And the draw is not the one on the revealed seed alone.
+      const tries = [inputs, inputs.slice(1), inputs.slice(2)].map((xs) => [allocate('lottery', xs, e.data.offeredArea, SEED).order, allocate('lottery', xs, e.data.offeredArea, lotteryDraw(SEED, xs).effectiveSeed).order]);
+      expect(tries.some(([plain, mixed]) => JSON.stringify(plain) !== JSON.stringify(mixed))).toBe(true);
     }
   });
 });
@@ -201,6 +227,10 @@ it('every AllocationDecided in the whole log re-derives from its recorded inputs
   expect(all).toHaveLength(3);
   for (const e of all) {
     const d = e.data as AllocationDecided['data'];
-    expect(allocate(d.method, d.inputs, d.offeredArea, d.seed)).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
+    if (d.method === 'lottery') {
+      expect(sha256(d.seed!)).toBe(await commitmentOf(d.noticeId));
+      expect(d.effectiveSeed).toBe(lotteryDraw(d.seed!, d.inputs).effectiveSeed);
+    }
+    expect(allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed)).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
   }
 });

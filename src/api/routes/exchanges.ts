@@ -4,11 +4,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ExchangeCommand, exchangeDecider, exchangeStream } from '../../domain/exchange.js';
 import { NotFound } from '../../domain/shared.js';
-import { getExchange, listExchanges, tenancyOf } from '../../projections/procedure-queries.js';
+import { subjectKey } from '../../projections/accountability.js';
+import { getExchange, listExchanges, openExchangesOf, tenancyOf } from '../../projections/procedure-queries.js';
 import { requireActor } from '../auth.js';
 import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
-import { readModelsAtHead } from '../procedure.js';
+import { projectFacts, readModelsAtHead } from '../procedure.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 import { maySeeApplication } from './applications.js';
@@ -34,10 +35,23 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
-        await readModelsAtHead(platform); // a lease recorded a moment ago counts
-        const tenancy = await tenancyOf(platform.reads, actor.creditCode!);
-        const id = randomUUID();
-        return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RequestExchange', exchangeId: id, tenancy, ...req.body }, { ...meta, newStream: true }), 201);
+        const creditCode = actor.creditCode!;
+        const wantedProjectId = req.body.wanted.projectId;
+        // At most one open request per lease: the enterprise's lock orders its requests, and the read
+        // models at the log's head show every request appended before (the pattern of the other
+        // cross-stream rules); the wanted project's lock orders this against its withdrawal (routes/projects.ts).
+        return platform.locks.run(`enterprise:${subjectKey(creditCode)}`, async () => {
+          const decide = async () => {
+            const wantedProject = wantedProjectId !== undefined ? await projectFacts(platform, wantedProjectId) : undefined; // 404 when unknown
+            await readModelsAtHead(platform); // a lease recorded a moment ago counts, and so does an open request
+            const tenancy = await tenancyOf(platform.reads, creditCode);
+            const openExchanges = await openExchangesOf(platform.reads, creditCode);
+            const id = randomUUID();
+            const cmd: ExchangeCommand = { type: 'RequestExchange', exchangeId: id, tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...req.body };
+            return command(platform, req, reply, actor, (meta) => exec(id, cmd, { ...meta, newStream: true }), 201);
+          };
+          return wantedProjectId !== undefined ? platform.locks.run(`project:${wantedProjectId}`, decide) : decide();
+        });
       },
     );
 

@@ -24,7 +24,16 @@ const terms = {
   closesAt: s.isoTime,
   publicityWorkingDays: z.number().int().min(1).max(30).optional(),
 };
-const publishBody = z.strictObject({ projectId: s.id, supplyMode: z.enum(SUPPLY_MODES), ...terms });
+const publishBody = z.strictObject({
+  projectId: s.id,
+  supplyMode: z.enum(SUPPLY_MODES),
+  ...terms,
+  lotterySeedSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest')
+    .optional()
+    .describe('commit–reveal: the SHA-256 (hex, of the UTF-8 text) of the seed a lottery will use; required for an allocation by lottery, public from now on'),
+});
 const amendBody = z
   .strictObject({ ...z.object(terms).partial().shape, reason: s.text(1000) })
   .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'name at least one term to change');
@@ -119,7 +128,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
           tags,
           summary: '配租/配售: allocate to qualified applicants',
           params: idParams,
-          body: z.strictObject({ method: z.enum(ALLOCATION_METHODS), seed: z.string().min(1).max(200).optional() }),
+          body: z.strictObject({ method: z.enum(ALLOCATION_METHODS), seed: z.string().min(1).max(200).optional().describe('lottery: the seed committed to by the notice’s lotterySeedSha256') }),
           response: { 200: s.commandResult.extend({ allocations: z.array(z.object({ applicationId: z.string(), area: z.number(), rank: z.number().optional() })) }) },
         },
       },
