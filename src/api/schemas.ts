@@ -97,3 +97,10 @@ export const mapQuery = z
   .refine((q) => (q.near === undefined) === (q.radius === undefined), 'near and radius go together')
   .refine((q) => !(q.near && q.bbox), 'give bbox or near, not both');
 export const asOfQuery = z.strictObject({ asOf: z.string().max(40).optional(), consistentWith: position.optional() });
+
+/** Paging and read-your-writes, common to every list. */
+export const listQuery = {
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  consistentWith: position.optional(),
+};

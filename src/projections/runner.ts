@@ -44,7 +44,13 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
-    for (const p of this.projections) this.checkpoints.set(p.name, await this.store.getCheckpoint(p.name));
+    for (const p of this.projections) {
+      const checkpoint = await this.store.getCheckpoint(p.name);
+      // Never run under this name (new, or its version was bumped): whatever its collections hold was
+      // built by an earlier version, and the position guard would keep it. Start them empty.
+      if (checkpoint === 0) await this.store.reset(p.name, p.collections);
+      this.checkpoints.set(p.name, checkpoint);
+    }
     this.processed = Math.min(...this.checkpoints.values());
     this.subscription = this.events.subscribe(this.processed, (batch) => this.handle(batch), {
       batchSize: this.options.batchSize ?? 500,

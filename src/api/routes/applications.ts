@@ -6,11 +6,10 @@ import { type ApplicationCommand, applicationDecider, applicationIdFor, applicat
 import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
 import { subjectKey } from '../../projections/accountability.js';
 import { activeSanctionsOf, findObjection, getApplication, listApplications } from '../../projections/procedure-queries.js';
-import { requireActor } from '../auth.js';
+import { requireActor, scopedToActor } from '../auth.js';
 import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
 import { noticeFacts, noticeOfApplication, readModelsAtHead } from '../procedure.js';
-import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -155,9 +154,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
             noticeId: s.id.optional(),
             status: z.enum(['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn']).optional(),
             district: s.district.optional(),
-            page: z.coerce.number().int().min(1).max(10_000).default(1),
-            pageSize: z.coerce.number().int().min(1).max(100).default(20),
-            consistentWith: s.position.optional(),
+            ...s.listQuery,
           }),
         },
       },
@@ -165,12 +162,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
         const actor = requireActor(req);
         const { consistentWith: at, page, pageSize, ...filter } = req.query;
         await consistentWith(platform, at);
-        const scoped: Parameters<typeof listApplications>[1] = { ...filter };
-        if (actor.role === 'enterprise') scoped.creditCode = actor.creditCode;
-        if (actor.role === 'housing_dept' && actor.district !== 'city') {
-          if (filter.district && filter.district !== actor.district) throw new HttpProblem(403, 'Forbidden', `an officer of ${actor.district} may not list ${filter.district}`);
-          scoped.district = actor.district;
-        }
+        const scoped = scopedToActor(actor, filter as Parameters<typeof listApplications>[1]);
         const result = await listApplications(platform.reads, scoped, { page, pageSize });
         return { ...result, items: result.items.map((d) => forViewer(actor, d)) };
       },

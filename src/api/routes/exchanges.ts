@@ -6,11 +6,10 @@ import { type ExchangeCommand, exchangeDecider, exchangeStream } from '../../dom
 import { NotFound } from '../../domain/shared.js';
 import { subjectKey } from '../../projections/accountability.js';
 import { getExchange, listExchanges, openExchangesOf, tenancyOf } from '../../projections/procedure-queries.js';
-import { requireActor } from '../auth.js';
+import { requireActor, scopedToActor } from '../auth.js';
 import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
 import { projectFacts, readModelsAtHead } from '../procedure.js';
-import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 import { maySeeApplication } from './applications.js';
 
@@ -74,9 +73,7 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
           querystring: z.strictObject({
             status: z.enum(['requested', 'reviewed', 'published']).optional(),
             district: s.district.optional(),
-            page: z.coerce.number().int().min(1).max(10_000).default(1),
-            pageSize: z.coerce.number().int().min(1).max(100).default(20),
-            consistentWith: s.position.optional(),
+            ...s.listQuery,
           }),
         },
       },
@@ -84,12 +81,7 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
         const actor = requireActor(req);
         const { consistentWith: at, page, pageSize, ...filter } = req.query;
         await consistentWith(platform, at);
-        const scoped: Parameters<typeof listExchanges>[1] = { ...filter };
-        if (actor.role === 'enterprise') scoped.creditCode = actor.creditCode;
-        if (actor.role === 'housing_dept' && actor.district !== 'city') {
-          if (filter.district && filter.district !== actor.district) throw new HttpProblem(403, 'Forbidden', `an officer of ${actor.district} may not list ${filter.district}`);
-          scoped.district = actor.district;
-        }
+        const scoped = scopedToActor(actor, filter as Parameters<typeof listExchanges>[1]);
         return listExchanges(platform.reads, scoped, { page, pageSize });
       },
     );
