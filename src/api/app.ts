@@ -6,6 +6,7 @@ import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validato
 import client from 'prom-client';
 import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
+import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Platform } from './platform.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
@@ -70,6 +71,7 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
+  registerReadCache(app, platform.runner);
   const followed = await registerLive(app, platform.bus);
   const local = platform.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
   const stopFeed = startLiveFeed(platform, platform.bus, [...projectTopics(platform), ...procedureTopics(platform)], local ? followed : undefined);

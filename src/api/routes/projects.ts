@@ -107,7 +107,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
       return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawProject', reason: req.body.reason }, meta)));
     });
 
-    app.get('/api/projects', { schema: { tags, summary: 'search projects', querystring: s.projectSearchQuery } }, async (req) => {
+    app.get('/api/projects', { config: { publicCache: true }, schema: { tags, summary: 'search projects', querystring: s.projectSearchQuery } }, async (req) => {
       const q = req.query;
       await consistentWith(platform, q.consistentWith);
       const filter = filterOf(req.actor, q);
@@ -120,7 +120,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
       return { items: items.map(presentProject), total, page: q.page, pageSize: q.pageSize };
     });
 
-    app.get('/api/map/projects', { schema: { tags, summary: 'map view (GeoJSON)', querystring: s.mapQuery } }, async (req) => {
+    app.get('/api/map/projects', { config: { publicCache: true }, schema: { tags, summary: 'map view (GeoJSON)', querystring: s.mapQuery } }, async (req) => {
       const q = req.query;
       await consistentWith(platform, q.consistentWith);
       const and: Filter[] = [filterOf(req.actor, q), { location: { $exists: true } }];
