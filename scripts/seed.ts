@@ -1,6 +1,11 @@
-// npm run seed: imports the demo history (scripts/seed-data.ts) into the configured stores, through the
-// same command path as the API, as city_admin, with each record's historical time as `importedAt`
-// (so its events carry occurredAt = that time and metadata.imported = true).
+// npm run seed: imports the demo history into the configured stores, through the same command path as
+// the API, each record with its historical time as `importedAt` (so its events carry occurredAt = that time
+// and metadata.imported = true) and the importer, city_admin, as `importedBy`:
+//   - the project listings (scripts/seed-data.ts), recorded by the importer itself;
+//   - after 2017-09-30, complete procedures (scripts/seed-procedure-data.ts): notices, applications,
+//     objections, allocations, results, contracts and an exchange, each step as the enterprise or officer
+//     who took it on the legacy platform, run through src/api/procedure-commands.ts like the HTTP routes.
+// The steps run in time order, the projects' and the procedures' interleaved.
 //
 // Re-running is safe: each step knows the stream revision it produces and is skipped when the stream is
 // already longer, so a finished seed appends nothing and an interrupted one resumes where it stopped.
@@ -10,20 +15,27 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CommandHandler } from '../src/api/command-handler.js';
+import { CommandHandler, type CommandMeta, type CommandResult } from '../src/api/command-handler.js';
+import type { Platform } from '../src/api/platform.js';
 import { loadConfig } from '../src/config.js';
 import { projectDecider, projectStream } from '../src/domain/project.js';
-import { DISTRICTS, type District } from '../src/domain/shared.js';
+import { type Actor, DISTRICTS, type District } from '../src/domain/shared.js';
 import { parseAsOf } from '../src/domain/time.js';
 import { openStores } from '../src/infra/compose.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import type { EventStore } from '../src/infra/event-store.js';
+import { createPlatform } from '../src/platform-factory.js';
 import { allProjections } from '../src/projections/index.js';
+import { listFeed } from '../src/projections/procedure-queries.js';
+import { FEED_KINDS } from '../src/projections/public-feed.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { currentStatistics, statisticsAsOf } from '../src/projections/statistics.js';
-import { HEADLINE, SEED_ACTOR, type SeedExpectations, type SeedPlan, buildSeedPlan, dryRun, resolveCommand, seedId } from './seed-data.js';
+import { HEADLINE, SEED_ACTOR, type SeedExpectations, type SeedPlan, type SeedStep, buildSeedPlan, dryRun, resolveCommand, seedId } from './seed-data.js';
+import { LEGACY_CALENDAR, type ProcedurePlan, type ProcedureStep, buildProcedurePlan } from './seed-procedure-data.js';
+import { resolveProcedureStep } from './seed-procedures.js';
 
 export { HEADLINE, SEED_ACTOR, buildSeedPlan, dryRun } from './seed-data.js';
+export { LEGACY_CALENDAR, buildProcedurePlan } from './seed-procedure-data.js';
 
 export interface SeedResult {
   /** The whole plan was already in the log: nothing was appended. */
@@ -32,57 +44,111 @@ export interface SeedResult {
   resumed: boolean;
   appended: number;
   skipped: number;
+  /** Steps of the whole plan, projects' and procedures'; each appends one event. */
   steps: number;
   /** Log head after the run. */
   head: number;
   expected: SeedExpectations;
   plan: SeedPlan;
+  procedures: ProcedurePlan;
 }
 
 export interface SeedOptions {
   log?: (line: string) => void;
 }
 
+type Step = { at: string; index: number } & ({ kind: 'project'; step: SeedStep } | { kind: 'procedure'; step: ProcedureStep });
+
+/** Both plans in one time order (a project step first when two share a time). */
+function interleave(plan: SeedPlan, procedures: ProcedurePlan): Step[] {
+  const steps: Step[] = [
+    ...plan.steps.map((step, index): Step => ({ kind: 'project', at: step.at, index, step })),
+    ...procedures.steps.map((step, index): Step => ({ kind: 'procedure', at: step.at, index, step })),
+  ];
+  return steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind === b.kind ? a.index - b.index : a.kind === 'project' ? -1 : 1));
+}
+
+/** The platform the import runs on: the log, and read models of it kept in memory for the steps that consult them. */
+async function openSeedPlatform(events: EventStore): Promise<{ platform: Platform; close(): Promise<void> }> {
+  const reads = EmbeddedReadStore.open(null);
+  const platform = createPlatform(events, reads, { calendar: LEGACY_CALENDAR, consistencyTimeoutMs: 60_000, batchSize: 1000 });
+  await platform.runner.start();
+  return {
+    platform,
+    async close() {
+      await platform.runner.stop();
+      await reads.close();
+    },
+  };
+}
+
 /** Imports the plan into `events`. Deterministic, and idempotent per step. */
 export async function runSeed(events: EventStore, options: SeedOptions = {}): Promise<SeedResult> {
   const log = options.log ?? (() => {});
   const plan = buildSeedPlan();
-  const expected = dryRun(plan); // throws if any command of the plan would be refused
+  const expected = dryRun(plan); // throws if any project command of the plan would be refused
   if (expected.headline.projects !== HEADLINE.projects || expected.headline.totalArea !== HEADLINE.totalArea) {
     throw new Error(`seed plan is wrong: ${expected.headline.projects} projects, ${expected.headline.totalArea} ㎡ as of ${HEADLINE.asOf}`);
   }
+  const procedures = buildProcedurePlan(plan);
+  const steps = interleave(plan, procedures);
 
-  // How far each stream of the plan already is (-1: absent). One read per project.
+  // How far each stream already is (read once, then counted), and the revision the next planned step on it gets.
   const lengths = new Map<string, number>();
-  for (const p of plan.projects) lengths.set(p.projectId, (await events.readStream(projectStream(p.projectId))).length);
-  const done = (s: SeedPlan['steps'][number]) => lengths.get(s.projectId)! > s.revision;
-  const already = plan.steps.filter(done).length;
-  if (already === plan.steps.length) {
-    return { alreadySeeded: true, resumed: false, appended: 0, skipped: already, steps: plan.steps.length, head: await events.headPosition(), expected, plan };
-  }
-  if (already > 0) log(`seed: ${already} of ${plan.steps.length} steps are already in the log (an earlier run stopped?); appending the rest`);
+  const lengthOf = async (stream: string) => lengths.get(stream) ?? lengths.set(stream, (await events.readStream(stream)).length).get(stream)!;
+  const next = new Map<string, number>();
+  const reader = new CommandHandler(events); // resolves what a procedure step names by its place
 
-  const commands = new CommandHandler(events);
+  let opened: Awaited<ReturnType<typeof openSeedPlatform>> | null = null;
   let appended = 0;
+  let skipped = 0;
   let head = 0;
-  for (const [i, s] of plan.steps.entries()) {
-    if (done(s)) continue;
-    const stream = projectStream(s.projectId);
-    // A unit to remove is named by its place in the plan; its id was drawn when it was registered.
-    const state = s.command.type === 'RemoveUnitAt' ? (await commands.load(projectDecider, stream, true)).state : projectDecider.initialState;
-    const result = await commands.execute(projectDecider, stream, s.projectId, resolveCommand(s.command, state), {
-      actor: SEED_ACTOR,
-      importedAt: s.at,
-      expectedRevision: s.revision - 1, // exactly where the plan puts it: anything else is a conflict, not a duplicate
-      requestId: seedId(`request-${i}`),
-      correlationId: seedId(`import-project-${s.project}`),
-    });
-    lengths.set(s.projectId, result.revision + 1);
-    head = result.position;
-    appended++;
-    if (appended % 100 === 0) log(`seed: ${appended} events appended…`);
+  try {
+    for (const s of steps) {
+      const target =
+        s.kind === 'project'
+          ? { stream: projectStream(s.step.projectId), actor: SEED_ACTOR, run: (p: Platform, meta: CommandMeta) => runProjectStep(p, s.step, meta) }
+          : await resolveProcedureStep(s.step, events, reader);
+      const revision = next.get(target.stream) ?? 0;
+      next.set(target.stream, revision + 1);
+      if ((await lengthOf(target.stream)) > revision) {
+        skipped++;
+        continue;
+      }
+      if (!opened) {
+        if (skipped > 0) log(`seed: ${skipped} of ${steps.length} steps are already in the log (an earlier run stopped?); appending the rest`);
+        opened = await openSeedPlatform(events);
+      }
+      const result = await target.run(opened.platform, metaOf(s, target.actor, revision));
+      lengths.set(target.stream, result.revision + 1);
+      head = result.position;
+      appended++;
+      if (appended % 100 === 0) log(`seed: ${appended} events appended…`);
+    }
+  } finally {
+    await opened?.close();
   }
-  return { alreadySeeded: false, resumed: already > 0, appended, skipped: already, steps: plan.steps.length, head: head || (await events.headPosition()), expected, plan };
+  const alreadySeeded = appended === 0;
+  return { alreadySeeded, resumed: !alreadySeeded && skipped > 0, appended, skipped, steps: steps.length, head: head || (await events.headPosition()), expected, plan, procedures };
+}
+
+/** Who and when: the step's actor and time, imported by SEED_ACTOR, at exactly the revision the plan puts it. */
+function metaOf(s: Step, actor: Actor, revision: number): CommandMeta {
+  return {
+    actor,
+    importedAt: s.at,
+    importedBy: SEED_ACTOR,
+    expectedRevision: revision - 1, // anything else is a conflict, not a duplicate
+    requestId: seedId(s.kind === 'project' ? `request-${s.index}` : `request-procedure-${s.index}`),
+    correlationId: seedId(s.kind === 'project' ? `import-project-${s.step.project}` : `import-${s.step.procedure}`),
+  };
+}
+
+async function runProjectStep(platform: Platform, s: SeedStep, meta: CommandMeta): Promise<CommandResult> {
+  const stream = projectStream(s.projectId);
+  // A unit to remove is named by its place in the plan; its id was drawn when it was registered.
+  const state = s.command.type === 'RemoveUnitAt' ? (await platform.commands.load(projectDecider, stream, true)).state : projectDecider.initialState;
+  return platform.commands.execute(projectDecider, stream, s.projectId, resolveCommand(s.command, state), meta);
 }
 
 /** Projects the whole log into a throw-away in-memory read store and reads the statistics back. */
@@ -96,7 +162,8 @@ export async function verifySeed(events: EventStore) {
     if (!(await runner.waitFor(head, 120_000))) throw new Error(`projections did not reach ${head}: ${String(failure ?? 'timeout')}`);
     const headline = await statisticsAsOf(reads, parseAsOf(HEADLINE.asOf)!);
     const current = await currentStatistics(reads, new Date().toISOString());
-    return { headline, current };
+    const feed = Object.fromEntries(await Promise.all(FEED_KINDS.map(async (kind) => [kind, (await listFeed(reads, { kind, page: 1, pageSize: 1 })).total] as const)));
+    return { headline, current, feed };
   } finally {
     await runner.stop();
     await reads.close();
@@ -108,12 +175,16 @@ const fmtArea = (a: number) => a.toLocaleString('en-US', { maximumFractionDigits
 function printSummary(result: SeedResult, describe: string, print: (line: string) => void) {
   const { expected: e, plan } = result;
   print(`Imported ${result.appended} events (${plan.projects.length} projects) into ${describe}; log head ${result.head}.`);
-  print(`  events by type: ${Object.entries(e.byType).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  print(`  listing events by type: ${Object.entries(e.byType).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   print(`  publications by year (CST): ${Object.entries(e.publishedByYear).map(([y, n]) => `${y}: ${n}`).join(', ')}`);
   print(`  as of ${HEADLINE.asOf} (end of day, CST): ${e.headline.projects} published projects, ${fmtArea(e.headline.totalArea)} ㎡`);
   const rows = Object.entries(e.headline.byDistrict).sort((a, b) => b[1].totalArea - a[1].totalArea);
   for (const [d, v] of rows) print(`    ${DISTRICTS[d as District].padEnd(8, '　')} ${String(v.projects).padStart(3)}  ${fmtArea(v.totalArea).padStart(12)} ㎡`);
   print(`  now (after the activity up to ${e.lastAt.slice(0, 10)}): ${e.current.projects} published projects, ${fmtArea(e.current.totalArea)} ㎡`);
+  const { procedures } = result;
+  print(`  procedures after ${HEADLINE.asOf} (${procedures.steps.length} steps, ${procedures.steps[0]!.at.slice(0, 10)} to ${procedures.steps.at(-1)!.at.slice(0, 10)}):`);
+  for (const n of procedures.notices) print(`    notice ${n.noticeId}: ${DISTRICTS[n.district]} ${n.projectName}, allocated by ${n.method}`);
+  for (const x of procedures.exchanges) print(`    exchange ${x.exchangeId}: the tenant of allocation #${x.tenantOf.place + 1} of notice ${x.tenantOf.noticeId}`);
 }
 
 async function main() {
@@ -130,12 +201,14 @@ async function main() {
     }
     printSummary(result, describe, (l) => console.log(l));
     if (!values['no-verify']) {
-      const { headline, current } = await verifySeed(stores.events);
+      const { headline, current, feed } = await verifySeed(stores.events);
       const ok = headline.projects === HEADLINE.projects && headline.totalArea === HEADLINE.totalArea;
       console.log(
         `Check (projections replayed in memory): as of ${HEADLINE.asOf} ${headline.projects} projects, ${fmtArea(headline.totalArea)} ㎡ ${ok ? '✓' : `✗ expected ${HEADLINE.projects} and ${fmtArea(HEADLINE.totalArea)}`}; now ${current.projects}, ${fmtArea(current.totalArea)} ㎡`,
       );
-      if (!ok) code = 1;
+      const feedOk = FEED_KINDS.every((k) => feed[k]! > 0);
+      console.log(`  public feed: ${FEED_KINDS.map((k) => `${k} ${feed[k]}`).join(', ')} ${feedOk ? '✓' : '✗ every kind expected'}`);
+      if (!ok || !feedOk) code = 1;
     }
   } finally {
     await stores.events.close();

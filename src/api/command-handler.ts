@@ -2,7 +2,7 @@
 // decision was based on. Used by the HTTP routes and by the importer (seed), so every rule holds once.
 import { randomUUID } from 'node:crypto';
 import type { Actor, DecisionContext, DomainEvent } from '../domain/shared.js';
-import { NotFound } from '../domain/shared.js';
+import { Forbidden, NotFound } from '../domain/shared.js';
 import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
 
 export interface StreamDecider<C, E extends DomainEvent, S> {
@@ -18,8 +18,13 @@ export interface CommandMeta {
   causationId?: string | null;
   /** `If-Match`: the revision the client last saw; a different one is a 409. */
   expectedRevision?: number;
-  /** Business time of a record imported from the legacy platform (city_admin only; checked by the caller). */
+  /**
+   * Business time of a record imported from the legacy platform. `actor` is then who did it there (an
+   * enterprise, an officer), and `importedBy` the city_admin importing it: only city_admin may import.
+   */
   importedAt?: string;
+  /** The city_admin importing the record: required with `importedAt`, recorded as metadata.importedBy. */
+  importedBy?: Actor;
   /** The stream is new (a fresh server-made id): nothing to read. A clash would still be refused by the append. */
   newStream?: boolean;
   /** Recorded with the events so a retry finds the first answer, even after a restart. */
@@ -39,6 +44,17 @@ interface Loaded<S> {
 
 const SCHEMA_VERSION = 1;
 const MAX_RETRIES = 3;
+
+/** domain.md, "Event envelope": only city_admin imports legacy records, and the import names who did it. */
+function checkImport(meta: CommandMeta): void {
+  if (meta.importedAt === undefined) {
+    if (meta.importedBy !== undefined) throw new Error('importedBy goes with importedAt: it names who imports a legacy record');
+    return;
+  }
+  if (meta.importedBy?.role !== 'city_admin') {
+    throw new Forbidden('only city_admin may import legacy records: importedAt needs an importedBy of role city_admin');
+  }
+}
 
 export class CommandHandler {
   // Recent stream states: an optimisation only, since every append is checked against the stored revision.
@@ -69,6 +85,7 @@ export class CommandHandler {
     command: C,
     meta: CommandMeta,
   ): Promise<CommandResult> {
+    checkImport(meta);
     for (let attempt = 0; ; attempt++) {
       let loaded: Loaded<S> =
         meta.newStream && attempt === 0 ? { state: decider.initialState, revision: -1 } : await this.load(decider, stream, attempt > 0);
@@ -97,7 +114,7 @@ export class CommandHandler {
             causationId,
             requestId,
             schemaVersion: SCHEMA_VERSION,
-            ...(meta.importedAt ? { imported: true } : {}),
+            ...(meta.importedAt !== undefined ? { imported: true, importedBy: meta.importedBy } : {}),
             ...meta.idempotency,
           },
         };

@@ -1,5 +1,5 @@
 // Facts that one stream's decision needs from others, read fresh from the log (or from read models
-// brought up to the log's head), for the notice / application / exchange routes.
+// brought up to the log's head), for the procedure's commands (procedure-commands.ts).
 import { type ApplicationFacts, type ApplicationState, applicationDecider, applicationFacts, applicationStream } from '../domain/application.js';
 import { type NoticeState, noticeDecider, noticeSnapshot, noticeStream, projectSnapshot } from '../domain/notice.js';
 import { projectDecider, projectStream } from '../domain/project.js';

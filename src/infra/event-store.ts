@@ -7,8 +7,13 @@ export interface EventMetadata {
   causationId: string | null;
   requestId: string;
   schemaVersion: number;
-  /** Set on records imported from the legacy platform (occurredAt is then the original time). */
+  /**
+   * Set on records imported from the legacy platform (occurredAt is then the original time; `actor` is
+   * who did it on the legacy platform).
+   */
   imported?: boolean;
+  /** On an imported record: the city_admin who imported it. */
+  importedBy?: Actor;
 }
 
 /** An event as the application hands it to the store. */

@@ -106,8 +106,8 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   };
   const run = async <C, E extends DomainEvent, S>(at: string, actor: Actor, decider: StreamDecider<C, E, S>, stream: string, command: C) => {
     now = at;
-    // The store records occurredAt = its own clock unless the event is imported: business times as given.
-    return handler.execute(decider, stream, stream, command, { actor, importedAt: at });
+    // The store records occurredAt = its own clock unless the event is imported (by city_admin): business times as given.
+    return handler.execute(decider, stream, stream, command, { actor, importedAt: at, importedBy: admin });
   };
   const notice = async (id: string) => noticeSnapshot((await handler.load(noticeDecider, noticeStream(id), true)).state)!;
   const onNotice = (at: string, actor: Actor, id: string, command: NoticeCommand) => run(at, actor, noticeDecider, noticeStream(id), command);

@@ -24,7 +24,7 @@ async function buildLog(file: string): Promise<number> {
   const one = async (i: number) => {
     const id = `p${i}`;
     const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
-    const at = (day: number) => ({ actor: admin, importedAt: new Date(Date.UTC(2015, 0, 1 + (i % 900) + day)).toISOString() });
+    const at = (day: number) => ({ actor: admin, importedBy: admin, importedAt: new Date(Date.UTC(2015, 0, 1 + (i % 900) + day)).toISOString() });
     const exec = (cmd: Parameters<typeof projectDecider.decide>[0], day: number) => handler.execute(projectDecider, projectStream(id), id, cmd, at(day));
     await exec(
       {

@@ -6,14 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDIT_CODE } from '../../src/api/auth.js';
+import { type AllocationCandidate, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from '../../src/domain/allocation.js';
+import { addWorkingDays } from '../../src/domain/calendar.js';
 import { parseAsOf } from '../../src/domain/time.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { EventStore, RecordedEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 import { allProjections } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { listFeed } from '../../src/projections/procedure-queries.js';
+import { FEED_KINDS } from '../../src/projections/public-feed.js';
 import { currentStatistics, statisticsAsOf } from '../../src/projections/statistics.js';
-import { type SeedResult, HEADLINE, SEED_ACTOR, buildSeedPlan, runSeed } from '../../scripts/seed.js';
+import { type SeedResult, HEADLINE, LEGACY_CALENDAR, SEED_ACTOR, buildProcedurePlan, buildSeedPlan, runSeed } from '../../scripts/seed.js';
+import { ENTERPRISES, creditCodeOf } from '../../scripts/seed-procedure-data.js';
 import { startServer } from '../api/harness.js';
 
 const CUTOFF = parseAsOf(HEADLINE.asOf)!; // 2017-09-30T15:59:59.999Z
@@ -126,13 +132,110 @@ describe('seed: the demo history in one store', () => {
     expect(await reads.count('projects', { status: 'withdrawn' })).toBe(1);
   });
 
-  it('marks every event imported, by the importer, with occurredAt ≤ recordedAt', () => {
+  it('marks every event imported by the importer (city_admin), with occurredAt ≤ recordedAt', () => {
     for (const e of log) {
       expect(e.metadata.imported).toBe(true);
-      expect(e.metadata.actor).toEqual(SEED_ACTOR);
+      expect(e.metadata.importedBy).toEqual(SEED_ACTOR);
+      expect(e.metadata.importedBy!.role).toBe('city_admin');
       expect(Date.parse(e.occurredAt)).toBeLessThanOrEqual(Date.parse(e.recordedAt));
       expect(e.occurredAt >= '2014-11-30T16:00:00.000Z' && e.occurredAt < '2019-01-01').toBe(true);
     }
+    // The listings were recorded by the importer itself; the procedures by whoever took each step.
+    for (const e of log.filter((e) => e.stream.startsWith('project-'))) expect(e.metadata.actor).toEqual(SEED_ACTOR);
+  });
+
+  it('keeps the original actor of each procedure step: the enterprise or the district officer', () => {
+    const procedure = log.filter((e) => !e.stream.startsWith('project-'));
+    expect(procedure.length).toBe(first.procedures.steps.length);
+    const enterpriseSteps = new Set(['ApplicationSubmitted', 'ApplicationWithdrawn', 'ApplicationResubmitted', 'ObjectionFiled', 'ExchangeRequested']);
+    const codes = new Set(ENTERPRISES.map((x) => x.actor.creditCode));
+    for (const e of procedure) {
+      expect(e.occurredAt > CUTOFF).toBe(true);
+      const { actor } = e.metadata;
+      if (enterpriseSteps.has(e.type)) {
+        expect(actor.role).toBe('enterprise');
+        expect(codes.has(actor.creditCode!)).toBe(true);
+      } else {
+        expect(actor.role).toBe('housing_dept');
+        expect(['nanshan', 'baoan']).toContain(actor.district);
+        expect(actor.name).toMatch(/^(南山区|宝安区)/);
+      }
+    }
+    // A submission's credit code is its actor's, and so is the exchange's.
+    for (const e of procedure.filter((e) => e.type === 'ApplicationSubmitted' || e.type === 'ExchangeRequested')) {
+      expect((e.data as { creditCode: string }).creditCode).toBe(e.metadata.actor.creditCode);
+    }
+  });
+
+  it('shows all four kinds of public notice in the feed', async () => {
+    const feed = await listFeed(reads, { page: 1, pageSize: 100 });
+    expect(new Set(feed.items.map((i) => i.kind))).toEqual(new Set(FEED_KINDS));
+    for (const kind of FEED_KINDS) expect((await listFeed(reads, { kind, page: 1, pageSize: 1 })).total).toBeGreaterThan(0);
+    expect(feed.items.every((i) => (i.publishedAt as string) > CUTOFF && (i.publishedAt as string) < '2019-01-01')).toBe(true);
+    // The publicity list shows the verdict revised after the upheld objection.
+    const publicity = feed.items.filter((i) => i.kind === 'qualification_publicity').flatMap((i) => (i.body as { list: { qualified: boolean; revisedAfterObjection?: boolean; previous?: { qualified: boolean } }[] }).list);
+    expect(publicity.filter((x) => x.revisedAfterObjection).map((x) => [x.previous?.qualified, x.qualified])).toEqual([[true, false]]);
+  });
+
+  it('walks the lottery notice through every step: withdrawal, 补正, refusal, an upheld objection, the draw, leases', () => {
+    const lottery = first.procedures.notices.find((n) => n.method === 'lottery')!;
+    const of = (type: string) => log.filter((e) => e.type === type && (e.data as { noticeId?: string }).noticeId === lottery.noticeId);
+    expect(of('ApplicationSubmitted').length).toBeGreaterThanOrEqual(6);
+    expect(of('ApplicationWithdrawn')).toHaveLength(1);
+    expect(of('ApplicationReturned')).toHaveLength(1);
+    expect((of('ApplicationResubmitted')[0]!.data as { applicationId: string }).applicationId).toBe((of('ApplicationReturned')[0]!.data as { applicationId: string }).applicationId);
+    const reviews = of('QualificationReviewed').map((e) => e.data as { qualified: boolean; answersObjections?: string[]; previous?: { qualified: boolean } });
+    expect(reviews.filter((r) => !r.qualified && !r.previous)).toHaveLength(1);
+    const [objection] = of('ObjectionFiled');
+    const resolution = of('ObjectionResolved')[0]!.data as { objectionId: string; upheld: boolean };
+    expect(resolution).toMatchObject({ objectionId: (objection!.data as { objectionId: string }).objectionId, upheld: true });
+    expect(reviews.filter((r) => r.answersObjections?.includes(resolution.objectionId))).toMatchObject([{ qualified: false, previous: { qualified: true } }]);
+    // The publicity ends by the working-day calendar of the time, and the draw comes after it.
+    const publicity = of('QualificationPublicityStarted')[0]!;
+    const { startsAt, endsAt } = publicity.data as { startsAt: string; endsAt: string };
+    expect(endsAt).toBe(addWorkingDays(startsAt, 5, LEGACY_CALENDAR));
+    expect(of('ObjectionFiled')[0]!.occurredAt < endsAt && of('AllocationDecided')[0]!.occurredAt > endsAt).toBe(true);
+    const allocated = (of('AllocationDecided')[0]!.data as { allocations: { applicationId: string; area: number }[] }).allocations;
+    const leases = log.filter((e) => e.type === 'LeaseSigned' && (e.data as { noticeId: string }).noticeId === lottery.noticeId).map((e) => e.data as { applicationId: string; area: number });
+    expect(leases).toEqual(allocated.slice(0, 2).map((a) => expect.objectContaining({ applicationId: a.applicationId, area: a.area })));
+    // The exchange is the first tenant's, approved and published.
+    const exchange = log.filter((e) => e.stream === `exchange-${first.procedures.exchanges[0]!.exchangeId}`);
+    expect(exchange.map((e) => e.type)).toEqual(['ExchangeRequested', 'ExchangeReviewed', 'ExchangeResultPublished']);
+    expect((exchange[0]!.data as { current: { applicationId: string } }).current.applicationId).toBe(leases[0]!.applicationId);
+    expect((exchange[2]!.data as { approved: boolean }).approved).toBe(true);
+  });
+
+  it('re-derives each AllocationDecided from its recorded inputs (lottery: from the committed seed)', () => {
+    const decisions = log.filter((e) => e.type === 'AllocationDecided');
+    expect(decisions.map((e) => (e.data as { method: string }).method).sort()).toEqual(['lottery', 'ranking']);
+    for (const e of decisions) {
+      const d = e.data as { noticeId: string; method: AllocationMethod; seed?: string; lotterySeedSha256?: string; candidatesSha256?: string; effectiveSeed?: string; offeredArea: number; inputs: AllocationCandidate[]; order: string[]; allocations: unknown[]; allocatedArea: number };
+      // The inputs are the qualified applicants' last submissions, as the log has them.
+      const submitted = new Map(log.filter((x) => x.type === 'ApplicationSubmitted').map((x) => [(x.data as { applicationId: string }).applicationId, x.position]));
+      for (const i of d.inputs) expect(i.submittedPosition).toBe(submitted.get(i.applicationId));
+      let seed: string | undefined;
+      if (d.method === 'lottery') {
+        const published = log.find((x) => x.type === 'NoticePublished' && (x.data as { noticeId: string }).noticeId === d.noticeId)!;
+        expect(sha256Hex(d.seed!)).toBe((published.data as { lotterySeedSha256: string }).lotterySeedSha256);
+        expect(published.position).toBeLessThan(Math.min(...d.inputs.map((i) => i.submittedPosition))); // committed before anyone applied
+        const draw = lotteryDraw(d.seed!, d.inputs);
+        expect([draw.candidatesSha256, draw.effectiveSeed]).toEqual([d.candidatesSha256, d.effectiveSeed]);
+        seed = draw.effectiveSeed;
+      }
+      const again = allocate(d.method, d.inputs, d.offeredArea, seed);
+      expect({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea }).toEqual(again);
+      expect(d.allocations.length).toBeGreaterThan(0);
+      expect(d.allocations.length).toBeLessThan(d.inputs.length); // the method decided: not everyone fitted
+    }
+  });
+
+  it('gives the enterprises valid, distinct credit codes and distinct names', () => {
+    expect(creditCodeOf('19220382')).toBe('914403001922038216'); // check characters as GB 11714 and GB 32100 compute them
+    expect(creditCodeOf('70846113')).toBe('91440300708461136T');
+    const codes = ENTERPRISES.map((e) => e.actor.creditCode);
+    for (const c of codes) expect(c).toMatch(CREDIT_CODE);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(new Set(ENTERPRISES.map((e) => e.actor.name)).size).toBe(codes.length);
   });
 
   it('appends nothing when run again', async () => {
@@ -147,6 +250,8 @@ describe('seed: the demo history in one store', () => {
     const a = buildSeedPlan();
     const b = buildSeedPlan();
     expect(a).toEqual(b);
+    expect(buildProcedurePlan(a)).toEqual(buildProcedurePlan(b));
+    expect(first.procedures.notices.map((n) => n.noticeId)).toEqual(log.filter((e) => e.type === 'NoticePublished').map((e) => (e.data as { noticeId: string }).noticeId));
     const ids = log.filter((e) => e.type === 'ProjectRegistered').map((e) => (e.data as { projectId: string }).projectId);
     expect(ids).toHaveLength(a.projects.length);
     expect(new Set(ids)).toEqual(new Set(a.projects.map((p) => p.projectId)));
@@ -175,6 +280,30 @@ describe('seed: interrupted and resumed', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('resumes inside a procedure, resolving what the plan names by its place (the lottery’s tenants)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isp-seed-resume-'));
+    const events = SqliteEventStore.open(join(dir, 'events.db'));
+    try {
+      // Stop right after the draw: the leases name "the first and second allocations".
+      const plan = buildSeedPlan();
+      const procedures = buildProcedurePlan(plan);
+      const draw = procedures.steps.findIndex((s) => s.action.type === 'decideAllocation');
+      let budget = plan.steps.filter((s) => s.at <= procedures.steps[draw]!.at).length + draw + 1;
+      const stopsAt = budget;
+      const failing: EventStore = Object.assign(Object.create(events) as EventStore, {
+        append: (...args: Parameters<EventStore['append']>) => (budget-- > 0 ? events.append(...args) : Promise.reject(new Error('disk unplugged'))),
+      });
+      await expect(runSeed(failing)).rejects.toThrow('disk unplugged');
+      expect((await events.readAll(stopsAt - 1, 1))[0]!.type).toBe('AllocationDecided');
+      const resumed = await runSeed(events);
+      expect([resumed.resumed, resumed.skipped, await events.headPosition()]).toEqual([true, stopsAt, resumed.steps]);
+      expect((await runSeed(events)).alreadySeeded).toBe(true);
+    } finally {
+      await events.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('seed: over HTTP and as a script', () => {
@@ -190,6 +319,9 @@ describe('seed: over HTTP and as a script', () => {
       const search = await server.request('GET', '/api/projects?district=nanshan&pageSize=5');
       expect(search.status).toBe(200);
       expect(search.body.total).toBeGreaterThan(0);
+      const feed = await server.request('GET', `/api/notices?pageSize=100&consistentWith=${head}`);
+      expect(feed.status).toBe(200);
+      expect(new Set(feed.body.items.map((i: { kind: string }) => i.kind))).toEqual(new Set(FEED_KINDS));
     } finally {
       await server.close();
     }
@@ -203,6 +335,7 @@ describe('seed: over HTTP and as a script', () => {
       const once = await run(join('node_modules', '.bin', 'tsx'), ['scripts/seed.ts'], { env, timeout: 60_000 });
       expect(once.stdout).toContain('111 published projects, 7,124,500 ㎡');
       expect(once.stdout).toContain('✓');
+      expect(once.stdout).toMatch(/public feed: rental_notice 2, qualification_publicity 2, result 2, exchange_result 1 ✓/);
       const twice = await run(join('node_modules', '.bin', 'tsx'), ['scripts/seed.ts'], { env, timeout: 60_000 });
       expect(twice.stdout).toContain('already');
     } finally {

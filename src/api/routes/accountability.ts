@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SANCTION_KINDS, SUBJECT_KINDS, VIOLATION_KINDS, accountabilityDecider, accountabilityStream } from '../../domain/accountability.js';
-import { subjectKey } from '../../projections/accountability.js';
+import { SANCTION_KINDS, SUBJECT_KINDS, VIOLATION_KINDS } from '../../domain/accountability.js';
 import { requireActor } from '../auth.js';
 import { type Platform, command } from '../platform.js';
+import { imposeSanction, recordViolation } from '../procedure-commands.js';
 import * as s from '../schemas.js';
 
 export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod {
@@ -28,8 +28,8 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       },
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
-        const id = randomUUID();
-        return command(platform, req, reply, actor, (meta) => platform.commands.execute(accountabilityDecider, accountabilityStream(id), id, { type: 'RecordViolation', caseId: id, ...req.body }, { ...meta, newStream: true }), 201);
+        const caseId = randomUUID();
+        return command(platform, req, reply, actor, (meta) => recordViolation(platform, { caseId, ...req.body }, meta), 201);
       },
     );
 
@@ -45,16 +45,7 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       },
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
-        const { caseId, until, ...rest } = req.body;
-        // A sanction on an enterprise takes the enterprise's lock, which submissions also take (routes/applications.ts),
-        // so no application of a barred enterprise is accepted after the ban is recorded.
-        const { state } = await platform.commands.load(accountabilityDecider, accountabilityStream(caseId), true);
-        const key = state.status === 'recorded' && state.subject.kind === 'enterprise' ? `enterprise:${subjectKey(state.subject.id)}` : `case:${caseId}`;
-        return platform.locks.run(key, () =>
-          command(platform, req, reply, actor, (meta) =>
-            platform.commands.execute(accountabilityDecider, accountabilityStream(caseId), caseId, { type: 'ImposeSanction', ...rest, ...(until ? { until: new Date(until).toISOString() } : {}) }, meta),
-          ),
-        );
+        return command(platform, req, reply, actor, (meta) => imposeSanction(platform, req.body, meta));
       },
     );
   };

@@ -1,15 +1,21 @@
 // Online application and review (在线申请及审核): submit, withdraw, 补正, review, objections (异议), contracts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { activeApplicationBans } from '../../domain/accountability.js';
-import { type ApplicationCommand, applicationDecider, applicationIdFor, applicationStream } from '../../domain/application.js';
 import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
-import { subjectKey } from '../../projections/accountability.js';
-import { activeSanctionsOf, findObjection, getApplication, listApplications } from '../../projections/procedure-queries.js';
+import { getApplication, listApplications } from '../../projections/procedure-queries.js';
 import { requireActor, scopedToActor } from '../auth.js';
-import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
-import { noticeFacts, noticeOfApplication, readModelsAtHead } from '../procedure.js';
+import {
+  fileObjection,
+  objectionIdAt,
+  recordContract,
+  resolveObjection,
+  resubmitApplication,
+  returnApplication,
+  reviewQualification,
+  submitApplication,
+  withdrawApplication,
+} from '../procedure-commands.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -52,46 +58,29 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
     const tags = ['applications'];
     const idParams = z.object({ id: s.id });
     const ok = { 200: s.commandResult };
-    const exec = (id: string, cmd: ApplicationCommand, meta: CommandMeta) => platform.commands.execute(applicationDecider, applicationStream(id), id, cmd, meta);
-    /** Runs under the notice's lock with a fresh snapshot of the notice. */
-    const onApplication = async <T>(applicationId: string, work: (notice: Awaited<ReturnType<typeof noticeFacts>>) => Promise<T>) => {
-      const noticeId = await noticeOfApplication(platform, applicationId);
-      return platform.locks.run(`notice:${noticeId}`, async () => work(await noticeFacts(platform, noticeId)));
-    };
 
     app.post(
       '/api/notices/:id/applications',
       { schema: { tags, summary: '在线申请: apply (the credit code comes from the token)', params: idParams, body: submitBody, response: { 201: s.commandResult } } },
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
-        const noticeId = req.params.id;
-        const applicationId = applicationIdFor(noticeId, actor.creditCode!);
-        // The enterprise's lock orders this submission against a sanction imposed on it (routes/accountability.ts).
-        return platform.locks.run(`notice:${noticeId}`, () =>
-          platform.locks.run(`enterprise:${subjectKey(actor.creditCode!)}`, async () => {
-            const notice = await noticeFacts(platform, noticeId);
-            await readModelsAtHead(platform); // sanctions recorded up to now are visible
-            const now = platform.commands.now();
-            const sanctions = activeApplicationBans(await activeSanctionsOf(platform.reads, actor.creditCode!, now), actor.creditCode!, now);
-            return command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...req.body }, meta), 201);
-          }),
-        );
+        return command(platform, req, reply, actor, (meta) => submitApplication(platform, { noticeId: req.params.id, ...req.body }, meta), 201);
       },
     );
 
     app.post('/api/applications/:id/withdraw', { schema: { tags, summary: 'withdraw before a decision', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).nullish(), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
-      return onApplication(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawApplication', reason: req.body?.reason }, meta)));
+      return command(platform, req, reply, actor, (meta) => withdrawApplication(platform, { applicationId: req.params.id, reason: req.body?.reason }, meta));
     });
 
     app.post('/api/applications/:id/resubmit', { schema: { tags, summary: 'resubmit after 补正', params: idParams, body: z.strictObject({ documents }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
-      return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ResubmitApplication', notice, documents: req.body.documents }, meta)));
+      return command(platform, req, reply, actor, (meta) => resubmitApplication(platform, { applicationId: req.params.id, documents: req.body.documents }, meta));
     });
 
     app.post('/api/applications/:id/return', { schema: { tags, summary: '补正: send back for missing material', params: idParams, body: z.strictObject({ missing: z.array(s.text(500)).min(1).max(100) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReturnApplication', notice, missing: req.body.missing }, meta)));
+      return command(platform, req, reply, actor, (meta) => returnApplication(platform, { applicationId: req.params.id, missing: req.body.missing }, meta));
     });
 
     app.post(
@@ -99,7 +88,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: '资质审查: qualified or not, with reasons', params: idParams, body: z.strictObject({ qualified: z.boolean(), reasons: z.array(s.text(1000)).max(100), score: z.number().min(0).max(1e6).optional() }), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return onApplication(req.params.id, (notice) => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReviewQualification', notice, ...req.body }, meta)));
+        return command(platform, req, reply, actor, (meta) => reviewQualification(platform, { applicationId: req.params.id, ...req.body }, meta));
       },
     );
 
@@ -108,11 +97,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: 'record the signed lease or completed sale (off-platform contract)', params: idParams, body: z.strictObject({ area: s.area, contractRef: s.text(200), signedOn: s.isoTime }), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return onApplication(req.params.id, (notice) =>
-          command(platform, req, reply, actor, (meta) =>
-            exec(req.params.id, { type: notice.supplyMode === 'rent' ? 'RecordLease' : 'RecordSale', notice, ...req.body, signedOn: new Date(req.body.signedOn).toISOString() }, meta),
-          ),
-        );
+        return command(platform, req, reply, actor, (meta) => recordContract(platform, { applicationId: req.params.id, ...req.body }, meta));
       },
     );
 
@@ -121,27 +106,17 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: '异议: object to a publicity entry (never anonymous)', params: idParams, body: z.strictObject({ applicationId: s.id, content: s.text(5000) }), response: { 201: s.commandResult.extend({ objectionId: z.string().optional() }) } } },
       async (req, reply) => {
         const actor = requireActor(req);
-        const { applicationId, content } = req.body;
-        const noticeId = await noticeOfApplication(platform, applicationId);
-        if (noticeId !== req.params.id) throw new NotFound(`application ${applicationId} is not an application to notice ${req.params.id}`);
-        return platform.locks.run(`notice:${noticeId}`, async () => {
-          const notice = await noticeFacts(platform, noticeId);
-          const result = await command(platform, req, reply, actor, (meta) => exec(applicationId, { type: 'FileObjection', notice, content }, meta), 201);
-          // The objector follows the objection by its id (the application itself may not be theirs to read).
-          const filed = (await platform.events.readStream(applicationStream(applicationId), { toRevision: result.revision })).at(-1);
-          return { ...result, objectionId: (filed?.data as { objectionId?: string } | undefined)?.objectionId };
-        });
+        const { applicationId } = req.body;
+        const result = await command(platform, req, reply, actor, (meta) => fileObjection(platform, { noticeId: req.params.id, ...req.body }, meta), 201);
+        // The objector follows the objection by its id (the application itself may not be theirs to read);
+        // read back at the answer's revision, since a replayed Idempotency-Key answers { id, revision, position } only.
+        return { ...result, objectionId: await objectionIdAt(platform, applicationId, result.revision) };
       },
     );
 
     app.post('/api/objections/:id/resolve', { schema: { tags, summary: 'resolve an objection (upheld → a new review follows)', params: idParams, body: z.strictObject({ upheld: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      await readModelsAtHead(platform);
-      const objection = await findObjection(platform.reads, req.params.id);
-      if (!objection) throw new NotFound(`no objection ${req.params.id}`);
-      return onApplication(objection.applicationId, (notice) =>
-        command(platform, req, reply, actor, (meta) => exec(objection.applicationId, { type: 'ResolveObjection', notice, objectionId: req.params.id, ...req.body }, meta)),
-      );
+      return command(platform, req, reply, actor, (meta) => resolveObjection(platform, { objectionId: req.params.id, ...req.body }, meta));
     });
 
     app.get(

@@ -2,14 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ExchangeCommand, exchangeDecider, exchangeStream } from '../../domain/exchange.js';
 import { NotFound } from '../../domain/shared.js';
-import { subjectKey } from '../../projections/accountability.js';
-import { getExchange, listExchanges, openExchangesOf, tenancyOf } from '../../projections/procedure-queries.js';
+import { getExchange, listExchanges } from '../../projections/procedure-queries.js';
 import { requireActor, scopedToActor } from '../auth.js';
-import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
-import { projectFacts, readModelsAtHead } from '../procedure.js';
+import { publishExchangeResult, requestExchange, reviewExchange } from '../procedure-commands.js';
 import * as s from '../schemas.js';
 import { maySeeApplication } from './applications.js';
 
@@ -20,7 +17,6 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
     const tags = ['exchanges'];
     const idParams = z.object({ id: s.id });
     const ok = { 200: s.commandResult };
-    const exec = (id: string, cmd: ExchangeCommand, meta: CommandMeta) => platform.commands.execute(exchangeDecider, exchangeStream(id), id, cmd, meta);
 
     app.post(
       '/api/exchanges',
@@ -34,34 +30,19 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
-        const creditCode = actor.creditCode!;
-        const wantedProjectId = req.body.wanted.projectId;
-        // At most one open request per lease: the enterprise's lock orders its requests, and the read
-        // models at the log's head show every request appended before (the pattern of the other
-        // cross-stream rules); the wanted project's lock orders this against its withdrawal (routes/projects.ts).
-        return platform.locks.run(`enterprise:${subjectKey(creditCode)}`, async () => {
-          const decide = async () => {
-            const wantedProject = wantedProjectId !== undefined ? await projectFacts(platform, wantedProjectId) : undefined; // 404 when unknown
-            await readModelsAtHead(platform); // a lease recorded a moment ago counts, and so does an open request
-            const tenancy = await tenancyOf(platform.reads, creditCode);
-            const openExchanges = await openExchangesOf(platform.reads, creditCode);
-            const id = randomUUID();
-            const cmd: ExchangeCommand = { type: 'RequestExchange', exchangeId: id, tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...req.body };
-            return command(platform, req, reply, actor, (meta) => exec(id, cmd, { ...meta, newStream: true }), 201);
-          };
-          return wantedProjectId !== undefined ? platform.locks.run(`project:${wantedProjectId}`, decide) : decide();
-        });
+        const exchangeId = randomUUID();
+        return command(platform, req, reply, actor, (meta) => requestExchange(platform, { exchangeId, ...req.body }, meta), 201);
       },
     );
 
     app.post('/api/exchanges/:id/review', { schema: { tags, summary: 'approve or reject, with a reason', params: idParams, body: z.strictObject({ approved: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'ReviewExchange', ...req.body }, meta));
+      return command(platform, req, reply, actor, (meta) => reviewExchange(platform, { exchangeId: req.params.id, ...req.body }, meta));
     });
 
     app.post('/api/exchanges/:id/result', { schema: { tags, summary: '换租结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'PublishExchangeResult' }, meta));
+      return command(platform, req, reply, actor, (meta) => publishExchangeResult(platform, { exchangeId: req.params.id }, meta));
     });
 
     app.get(

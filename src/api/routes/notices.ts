@@ -3,14 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ALLOCATION_METHODS } from '../../domain/allocation.js';
-import type { ApplicationFacts } from '../../domain/application.js';
-import { type NoticeCommand, noticeDecider, noticeStream } from '../../domain/notice.js';
 import { SUPPLY_MODES } from '../../domain/project.js';
-import { getNotice, listFeed, applicationsOfNotice } from '../../projections/procedure-queries.js';
+import { getNotice, listFeed } from '../../projections/procedure-queries.js';
 import { requireActor } from '../auth.js';
-import type { CommandMeta } from '../command-handler.js';
 import { type Platform, command, consistentWith } from '../platform.js';
-import { applicationFactsOf, noticeState, projectFacts, readModelsAtHead } from '../procedure.js';
+import { allocationsOf, amendNotice, cancelNotice, closeNotice, decideAllocation, publishNotice, publishResult, startPublicity } from '../procedure-commands.js';
 import { NotFound } from '../../domain/shared.js';
 import * as s from '../schemas.js';
 
@@ -44,64 +41,27 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
     const tags = ['notices'];
     const idParams = z.object({ id: s.id });
     const ok = { 200: s.commandResult };
-    const exec = (id: string, cmd: NoticeCommand, meta: CommandMeta) => platform.commands.execute(noticeDecider, noticeStream(id), id, cmd, meta);
-    const locked = <T>(id: string, work: () => Promise<T>) => platform.locks.run(`notice:${id}`, work);
-    /** The project's lock orders a notice decided on the project's facts against changes to the project (routes/projects.ts). */
-    const projectLocked = <T>(projectId: string, work: () => Promise<T>) => platform.locks.run(`project:${projectId}`, work);
 
     app.post('/api/notices', { schema: { tags, summary: '发布租售通告: publish a rental/sale notice', body: publishBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      const b = req.body;
-      const id = randomUUID();
-      return projectLocked(b.projectId, async () => {
-        const project = await projectFacts(platform, b.projectId);
-        return command(
-          platform,
-          req,
-          reply,
-          actor,
-          (meta) =>
-            exec(
-              id,
-              {
-                type: 'PublishNotice',
-                noticeId: id,
-                project,
-                ...b,
-                opensAt: iso(b.opensAt),
-                closesAt: iso(b.closesAt),
-                publicityWorkingDays: b.publicityWorkingDays ?? platform.publicityWorkingDays,
-              },
-              { ...meta, newStream: true },
-            ),
-          201,
-        );
-      });
+      const noticeId = randomUUID();
+      return command(platform, req, reply, actor, (meta) => publishNotice(platform, { noticeId, ...req.body }, meta), 201);
     });
 
     app.post('/api/notices/:id/amend', { schema: { tags, summary: 'amend the terms before the window opens', params: idParams, body: amendBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const { reason, ...changes } = req.body;
-      if (changes.opensAt) changes.opensAt = iso(changes.opensAt);
-      if (changes.closesAt) changes.closesAt = iso(changes.closesAt);
-      // Under the notice's lock, like the submissions that read its terms, and the project's.
-      return locked(req.params.id, async () => {
-        const notice = await noticeState(platform, req.params.id);
-        return projectLocked(notice.projectId, async () => {
-          const project = await projectFacts(platform, notice.projectId);
-          return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'AmendNotice', changes, reason, project }, meta));
-        });
-      });
+      return command(platform, req, reply, actor, (meta) => amendNotice(platform, { noticeId: req.params.id, changes, reason }, meta));
     });
 
     app.post('/api/notices/:id/cancel', { schema: { tags, summary: 'cancel, with a reason', params: idParams, body: s.withdrawBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'CancelNotice', reason: req.body.reason }, meta)));
+      return command(platform, req, reply, actor, (meta) => cancelNotice(platform, { noticeId: req.params.id, reason: req.body.reason }, meta));
     });
 
     app.post('/api/notices/:id/close', { schema: { tags, summary: 'close once the window is over', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'CloseNotice' }, meta)));
+      return command(platform, req, reply, actor, (meta) => closeNotice(platform, { noticeId: req.params.id }, meta));
     });
 
     app.post(
@@ -109,15 +69,8 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: '资质审查结果公示: start the publicity of the review results', params: idParams, body: z.strictObject({ endsAt: s.isoTime.optional() }).nullish(), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        const id = req.params.id;
-        return locked(id, async () => {
-          await noticeState(platform, id); // 404 before anything else
-          await readModelsAtHead(platform); // every application of the notice is listed
-          const docs = await applicationsOfNotice(platform.reads, id);
-          const facts = (await Promise.all(docs.map((d) => applicationFactsOf(platform, String(d._id))))).filter((f): f is ApplicationFacts => f !== null);
-          const endsAt = req.body?.endsAt ? iso(req.body.endsAt) : undefined;
-          return command(platform, req, reply, actor, (meta) => exec(id, { type: 'StartPublicity', applications: facts, calendar: platform.calendar, ...(endsAt ? { endsAt } : {}) }, meta));
-        });
+        const endsAt = req.body?.endsAt;
+        return command(platform, req, reply, actor, (meta) => startPublicity(platform, { noticeId: req.params.id, ...(endsAt ? { endsAt } : {}) }, meta));
       },
     );
 
@@ -135,20 +88,15 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
         const id = req.params.id;
-        return locked(id, async () => {
-          const notice = await noticeState(platform, id);
-          const listed = notice.publicity?.list.map((e) => e.applicationId) ?? [];
-          const facts = (await Promise.all(listed.map((a) => applicationFactsOf(platform, a)))).filter((f): f is ApplicationFacts => f !== null);
-          const result = await command(platform, req, reply, actor, (meta) => exec(id, { type: 'DecideAllocation', method: req.body.method, seed: req.body.seed, applications: facts }, meta));
-          const after = await noticeState(platform, id);
-          return { ...result, allocations: after.allocation?.allocations ?? [] };
-        });
+        const result = await command(platform, req, reply, actor, (meta) => decideAllocation(platform, { noticeId: id, ...req.body }, meta));
+        // Read back rather than taken from the answer: a replayed Idempotency-Key answers { id, revision, position } only.
+        return { ...result, allocations: await allocationsOf(platform, id) };
       },
     );
 
     app.post('/api/notices/:id/results', { schema: { tags, summary: '租售结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'PublishResult' }, meta)));
+      return command(platform, req, reply, actor, (meta) => publishResult(platform, { noticeId: req.params.id }, meta));
     });
 
     app.get(

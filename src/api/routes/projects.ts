@@ -67,7 +67,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
     const ok = { 200: s.commandResult };
     const exec = (id: string, cmd: ProjectCommand, meta: Parameters<typeof platform.commands.execute>[4]) =>
       platform.commands.execute(projectDecider, projectStream(id), id, cmd, meta);
-    /** Changes that can invalidate a notice's facts (status, areas, units) take the lock notices take (routes/notices.ts). */
+    /** Changes that can invalidate a notice's facts (status, areas, units) take the lock notices take (procedure-commands.ts). */
     const locked = <T>(id: string, work: () => Promise<T>) => platform.locks.run(`project:${id}`, work);
 
     app.post('/api/projects', { schema: { tags, summary: '录入: register a project', body: s.registerProjectBody, response: { 201: s.commandResult } } }, async (req, reply) => {

@@ -1,0 +1,103 @@
+// Runs the procedure steps of the demo history (scripts/seed-procedure-data.ts) through the same functions
+// as the HTTP routes (src/api/procedure-commands.ts), so every cross-stream rule holds for the import too.
+// A step is resolved to its stream first (the resume check compares stream lengths), then run; what the plan
+// names by its place (the n-th allocation of a notice, the open objection of an application) is read from
+// the log at that moment.
+import type { CommandHandler, CommandMeta, CommandResult } from '../src/api/command-handler.js';
+import type { Platform } from '../src/api/platform.js';
+import * as procedure from '../src/api/procedure-commands.js';
+import { applicationDecider, applicationIdFor, applicationStream } from '../src/domain/application.js';
+import { exchangeStream } from '../src/domain/exchange.js';
+import { noticeDecider, noticeStream } from '../src/domain/notice.js';
+import type { Actor } from '../src/domain/shared.js';
+import type { EventStore } from '../src/infra/event-store.js';
+import { type AllocationRef, ENTERPRISES, type ProcedureStep } from './seed-procedure-data.js';
+
+/** A step ready to run: its stream, who takes it, and the call. */
+export interface ResolvedStep {
+  stream: string;
+  actor: Actor;
+  run(platform: Platform, meta: CommandMeta): Promise<CommandResult>;
+}
+
+/** The allocation at `ref.place` (rank order) of a decided notice. */
+async function allocationAt(reader: CommandHandler, ref: AllocationRef) {
+  const { state } = await reader.load(noticeDecider, noticeStream(ref.noticeId), true);
+  const allocation = state.status === 'none' ? undefined : state.allocation?.allocations[ref.place];
+  if (!allocation) throw new Error(`notice ${ref.noticeId} has no allocation #${ref.place + 1} (is the allocation decided?)`);
+  return allocation;
+}
+
+/** The enterprise holding an allocation, as the actor the plan knows it by. */
+async function holderOf(reader: CommandHandler, ref: AllocationRef): Promise<Actor> {
+  const { applicationId } = await allocationAt(reader, ref);
+  const { state } = await reader.load(applicationDecider, applicationStream(applicationId), true);
+  const holder = ENTERPRISES.find((e) => state.status !== 'none' && e.actor.creditCode === state.creditCode);
+  if (!holder) throw new Error(`application ${applicationId} is not of an enterprise of the plan`);
+  return holder.actor;
+}
+
+/** The id of the application's objection still open (drawn when it was filed). */
+async function openObjection(events: EventStore, applicationId: string): Promise<string> {
+  const open = new Set<string>();
+  for (const e of await events.readStream(applicationStream(applicationId))) {
+    const { objectionId } = e.data as { objectionId?: string };
+    if (e.type === 'ObjectionFiled' && objectionId) open.add(objectionId);
+    if (e.type === 'ObjectionResolved' && objectionId) open.delete(objectionId);
+  }
+  const [first] = open;
+  if (!first) throw new Error(`application ${applicationId} has no open objection`);
+  return first;
+}
+
+export async function resolveProcedureStep(step: ProcedureStep, events: EventStore, reader: CommandHandler): Promise<ResolvedStep> {
+  const a = step.action;
+  const actor = 'tenantOf' in step.actor ? await holderOf(reader, step.actor.tenantOf) : step.actor;
+  const onNotice = (noticeId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: noticeStream(noticeId), actor, run });
+  const onApplication = (applicationId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: applicationStream(applicationId), actor, run });
+  const onExchange = (exchangeId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: exchangeStream(exchangeId), actor, run });
+  switch (a.type) {
+    case 'publishNotice':
+      return onNotice(a.args.noticeId, (p, m) => procedure.publishNotice(p, a.args, m));
+    case 'closeNotice':
+      return onNotice(a.noticeId, (p, m) => procedure.closeNotice(p, { noticeId: a.noticeId }, m));
+    case 'startPublicity':
+      return onNotice(a.noticeId, (p, m) => procedure.startPublicity(p, { noticeId: a.noticeId }, m));
+    case 'decideAllocation':
+      return onNotice(a.noticeId, (p, m) => procedure.decideAllocation(p, { noticeId: a.noticeId, method: a.method, ...(a.seed !== undefined ? { seed: a.seed } : {}) }, m));
+    case 'publishResult':
+      return onNotice(a.noticeId, (p, m) => procedure.publishResult(p, { noticeId: a.noticeId }, m));
+    case 'submitApplication': {
+      if (!actor.creditCode) throw new Error('a submission is an enterprise’s step');
+      return onApplication(applicationIdFor(a.args.noticeId, actor.creditCode), (p, m) => procedure.submitApplication(p, a.args, m));
+    }
+    case 'withdrawApplication':
+      return onApplication(a.applicationId, (p, m) => procedure.withdrawApplication(p, { applicationId: a.applicationId, reason: a.reason }, m));
+    case 'returnApplication':
+      return onApplication(a.applicationId, (p, m) => procedure.returnApplication(p, { applicationId: a.applicationId, missing: a.missing }, m));
+    case 'resubmitApplication':
+      return onApplication(a.applicationId, (p, m) => procedure.resubmitApplication(p, { applicationId: a.applicationId, documents: a.documents }, m));
+    case 'reviewQualification': {
+      const { type: _type, ...review } = a;
+      return onApplication(a.applicationId, (p, m) => procedure.reviewQualification(p, review, m));
+    }
+    case 'fileObjection':
+      return onApplication(a.applicationId, (p, m) => procedure.fileObjection(p, { noticeId: a.noticeId, applicationId: a.applicationId, content: a.content }, m));
+    case 'resolveObjection':
+      return onApplication(a.applicationId, async (p, m) => procedure.resolveObjection(p, { objectionId: await openObjection(events, a.applicationId), upheld: a.upheld, reason: a.reason }, m));
+    case 'recordContract': {
+      const { applicationId, area } = await allocationAt(reader, a.allocation);
+      return onApplication(applicationId, (p, m) => procedure.recordContract(p, { applicationId, area, contractRef: a.contractRef, signedOn: a.signedOn }, m));
+    }
+    case 'requestExchange':
+      return onExchange(a.exchangeId, (p, m) => procedure.requestExchange(p, { exchangeId: a.exchangeId, wanted: a.wanted, reason: a.reason }, m));
+    case 'reviewExchange':
+      return onExchange(a.exchangeId, (p, m) => procedure.reviewExchange(p, { exchangeId: a.exchangeId, approved: a.approved, reason: a.reason }, m));
+    case 'publishExchangeResult':
+      return onExchange(a.exchangeId, (p, m) => procedure.publishExchangeResult(p, { exchangeId: a.exchangeId }, m));
+    default: {
+      const unknown: never = a;
+      throw new Error(`unknown procedure step ${JSON.stringify(unknown)}`);
+    }
+  }
+}
