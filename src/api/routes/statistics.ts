@@ -7,7 +7,21 @@ import { type Platform, consistentWith } from '../platform.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 
+const MEMO_SIZE = 500;
+
 export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
+  // Figures depend only on the read models: remembered per moment asked for, until the runner moves.
+  const memo = new Map<string, { position: number; value: Record<string, unknown> }>();
+  const remembered = async (key: string, compute: () => Promise<Record<string, unknown>>) => {
+    const position = platform.runner.position;
+    const hit = memo.get(key);
+    if (hit && hit.position === position) return hit.value;
+    const value = await compute();
+    memo.delete(key);
+    memo.set(key, { position, value });
+    if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
+    return value;
+  };
   return async (app) => {
     app.get(
       '/api/statistics',
@@ -17,8 +31,11 @@ export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
         const now = platform.commands.now();
         if (req.query.asOf === undefined) {
           // Applications by status and the allocated area are kept for now only; projects also as of any date.
-          const [projects, procedure] = await Promise.all([currentStatistics(platform.reads, now), procedureStatistics(platform.reads)]);
-          return { ...projects, ...procedure };
+          const figures = await remembered('now', async () => {
+            const [projects, procedure] = await Promise.all([currentStatistics(platform.reads, now), procedureStatistics(platform.reads)]);
+            return { ...projects, ...procedure };
+          });
+          return { ...figures, asOf: now };
         }
         const asOf = parseAsOf(req.query.asOf);
         if (!asOf) {
@@ -26,7 +43,8 @@ export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
             errors: [{ path: 'querystring.asOf', message: 'invalid date' }],
           });
         }
-        return statisticsAsOf(platform.reads, asOf < now ? asOf : now);
+        if (asOf >= now) return statisticsAsOf(platform.reads, now); // the future is now; not worth remembering
+        return remembered(asOf, () => statisticsAsOf(platform.reads, asOf));
       },
     );
   };
