@@ -228,6 +228,13 @@ function equalityValues(condition: unknown): Primitive[] | null {
 }
 
 const QUERY_CACHE_SIZE = 64;
+
+function intersect(a: Set<string>, b: Set<string>): Set<string> {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  const out = new Set<string>();
+  for (const id of small) if (large.has(id)) out.add(id);
+  return out;
+}
 /** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
 export const DEFAULT_PERSIST_DELAY_MS = 100;
 const PERSIST_MAX_DOCS = 20_000;
@@ -291,20 +298,47 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.closed) throw new Error('EmbeddedReadStore is closed');
   }
 
-  /** The documents worth testing against `filter`: by `_id` directly, else narrowed by the most selective index. */
+  /** The documents worth testing against `filter`: by `_id` directly, else as narrowed by the indexes. */
   private candidates(collection: string, filter: Filter): Iterable<Doc> {
     const docs = this.docs(collection);
     const ids = '_id' in filter ? equalityValues(filter._id) : null;
     if (ids !== null) return ids.map((id) => docs.get(String(id))).filter((d): d is Doc => d !== undefined);
+    const narrowed = this.narrow(collection, filter);
+    if (narrowed === null) return docs.values();
+    return [...narrowed].map((id) => docs.get(id)).filter((d): d is Doc => d !== undefined);
+  }
+
+  /**
+   * The ids that can match `filter` according to the equality indexes (equality, $in, $all; through
+   * $and, and through $or when every branch narrows), or null when nothing narrows it. Always a superset
+   * of the matches: mingo still tests every candidate. Multikey indexes (a text field's bigrams) turn a
+   * substring search into a few set intersections, as MongoDB's multikey indexes do.
+   */
+  private narrow(collection: string, filter: Filter): Set<string> | null {
     let best: Set<string> | null = null;
+    const take = (ids: Set<string>) => {
+      best = best === null ? ids : intersect(best, ids);
+    };
     for (const [field, index] of this.indexes.get(collection) ?? []) {
-      const values = field in filter ? equalityValues(filter[field]) : null;
-      if (values === null) continue;
-      const ids = index.candidates(values);
-      if (best === null || ids.size < best.size) best = ids;
+      if (!(field in filter)) continue;
+      const condition = filter[field];
+      const values = equalityValues(condition);
+      if (values !== null) take(index.candidates(values));
+      else if (isPlainObject(condition) && Array.isArray(condition.$all) && condition.$all.length > 0 && condition.$all.every(isPrimitive)) {
+        for (const v of condition.$all as Primitive[]) take(index.candidates([v]));
+      }
     }
-    if (best === null) return docs.values();
-    return [...best].map((id) => docs.get(id)).filter((d): d is Doc => d !== undefined);
+    if (Array.isArray(filter.$and)) {
+      for (const part of filter.$and as Filter[]) {
+        const ids = this.narrow(collection, part);
+        if (ids !== null) take(ids);
+      }
+    }
+    if (Array.isArray(filter.$or) && filter.$or.length > 0) {
+      const branches = (filter.$or as Filter[]).map((part) => this.narrow(collection, part));
+      if (branches.every((b) => b !== null)) take(new Set(branches.flatMap((b) => [...b!])));
+    }
+    return best;
   }
 
   /**
