@@ -2,6 +2,7 @@
 // SQLite so a restarted process resumes from its checkpoints instead of rebuilding every projection.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
@@ -263,7 +264,7 @@ export class EmbeddedReadStore implements ReadStore {
   private closed = false;
 
   private constructor(
-    private readonly db: Database.Database | null,
+    private readonly db: FileWriter | null,
     private readonly persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
   ) {}
 
@@ -277,7 +278,7 @@ export class EmbeddedReadStore implements ReadStore {
     db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
                PRIMARY KEY (collection, id)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);`);
-    const store = new EmbeddedReadStore(db, options.persistDelayMs);
+    const store = new EmbeddedReadStore(new FileWriter(path.join(dir, 'read-models.db')), options.persistDelayMs);
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
@@ -285,6 +286,7 @@ export class EmbeddedReadStore implements ReadStore {
     for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
       store.checkpoints.set(row.name, row.position);
     }
+    db.close(); // from now on only the writer thread touches the file
     return store;
   }
 
@@ -428,6 +430,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     this.assertOpen();
+    if (this.db?.failure) throw this.db.failure;
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
@@ -474,14 +477,9 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
     if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0)) return;
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO docs (collection, id, json) VALUES (?, ?, ?)');
-    const saveCheckpoint = this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
-    const docs = [...this.dirty.values()];
-    const checkpoints = [...this.dirtyCheckpoints];
-    this.db.transaction(() => {
-      for (const { collection, doc } of docs) upsert.run(collection, doc._id, JSON.stringify(doc));
-      for (const [name, position] of checkpoints) saveCheckpoint.run(name, position);
-    })();
+    // Serialised here (the documents are this thread's), written by the writer thread.
+    const docs = [...this.dirty.values()].map(({ collection, doc }) => [collection, doc._id, JSON.stringify(doc)]);
+    this.db.send({ kind: 'persist', docs, checkpoints: [...this.dirtyCheckpoints] });
     this.dirty.clear();
     this.dirtyCheckpoints.clear();
   }
@@ -502,15 +500,8 @@ export class EmbeddedReadStore implements ReadStore {
 
   async reset(checkpointName: string, collections: string[]): Promise<void> {
     this.assertOpen();
-    this.persist(); // what is pending must not be written after the reset
-    if (this.db) {
-      const dropDocs = this.db.prepare('DELETE FROM docs WHERE collection = ?');
-      const dropCheckpoint = this.db.prepare('DELETE FROM checkpoints WHERE name = ?');
-      this.db.transaction(() => {
-        for (const c of collections) dropDocs.run(c);
-        dropCheckpoint.run(checkpointName);
-      })();
-    }
+    this.persist(); // what is pending is written before the reset, never after it
+    this.db?.send({ kind: 'reset', collections, name: checkpointName });
     for (const c of collections) {
       this.collections.delete(c);
       this.touched(c);
@@ -525,6 +516,42 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.closed) return;
     this.persist();
     this.closed = true;
-    this.db?.close();
+    await this.db?.close();
+  }
+}
+
+/**
+ * The writer thread of a read-model file: requests are written in the order sent, each in one
+ * transaction. A failed write is kept and thrown by the next commit, so the runner stops rather than
+ * running ahead of what can be stored.
+ */
+class FileWriter {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, () => void>();
+  failure: Error | null = null;
+
+  constructor(file: string) {
+    this.worker = new Worker(new URL('./read-model-writer.worker.mjs', import.meta.url), { workerData: { file } });
+    this.worker.unref(); // a store never closed must not keep the process alive (an unfinished write just rolls back)
+    this.worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+      if (!m.ok) this.failure ??= new Error(`read-model file write failed: ${m.error}`);
+      this.pending.get(m.id)?.();
+      this.pending.delete(m.id);
+    });
+    this.worker.on('error', (e) => (this.failure ??= e));
+  }
+
+  send(message: Record<string, unknown>): Promise<void> {
+    const id = this.next++;
+    const done = new Promise<void>((resolve) => this.pending.set(id, resolve));
+    this.worker.postMessage({ ...message, id });
+    return done;
+  }
+
+  /** Waits for every write sent so far, then stops the thread. */
+  async close(): Promise<void> {
+    await this.send({ kind: 'close' });
+    await this.worker.terminate();
   }
 }
