@@ -12,7 +12,7 @@ import { APPLICATIONS, OBJECTIONS, TENANCIES } from './applications.js';
 import { decodeKey, historyArray, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
-import { type FeedKind, PUBLIC_FEED, publicityTitle } from './public-feed.js';
+import { type FeedKind, PUBLIC_FEED, feedId, publicityTitle } from './public-feed.js';
 
 export interface Paging {
   /** 1-based. */
@@ -188,7 +188,16 @@ function shapeFeedItem(doc: Doc): View {
 
 export async function getNotice(reads: ReadStore, noticeId: string): Promise<View | null> {
   const doc = await reads.findOne(NOTICES, { _id: noticeId });
-  return doc ? shapeNotice(doc) : null;
+  if (!doc) return null;
+  const view = shapeNotice(doc);
+  // The publicity list as it stands now: the feed item keeps verdicts revised after upheld objections.
+  const publicity = view.publicity as Record<string, unknown> | undefined;
+  if (publicity) {
+    const item = await reads.findOne(PUBLIC_FEED, { _id: feedId('qualification_publicity', noticeId) });
+    const list = (item?.body as { list?: unknown } | undefined)?.list;
+    if (list !== undefined) view.publicity = { ...publicity, list: publicityList(list) };
+  }
+  return view;
 }
 
 /** The public feed, newest first (publishedAt, then log position, descending). */

@@ -149,6 +149,10 @@ describe('one notice through the whole procedure', () => {
     expect(reReviewed.body.reviews[0]).toMatchObject({ qualified: true, score: 80 });
     expect(reReviewed.body.reviews[1]).toMatchObject({ qualified: false, reasons: ['申报材料与事实不符'], answersObjections: [objectionId], previous: { qualified: true } });
     expect(reReviewed.body.objections[objectionId!].answered).toBe(true);
+    // The notice's public publicity list shows the reversed verdict too, marked as revised.
+    const notice = await api.read(null, `/api/notices/${noticeId}`);
+    const entry = (notice.body.publicity.list as { applicationId: string; qualified: boolean; revisedAfterObjection?: boolean }[]).find((e) => e.applicationId === app(E4));
+    expect(entry).toMatchObject({ qualified: false, revisedAfterObjection: true, previous: { qualified: true } });
 
     // ---- past the publicity: the lottery ----
     clock.to('2026-10-09T02:00:00.000Z');

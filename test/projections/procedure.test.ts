@@ -54,10 +54,20 @@ describe('notices', () => {
       result: { publishedAt: '2026-01-30T02:00:00.000Z' },
     });
     expect(n!.amendments).toEqual([{ changes: { price: 60 }, previous: { price: 65 }, reason: '租金标准复核', amendedAt: '2026-01-06T02:00:00.000Z', position: expect.any(Number) }]);
+    // The list as it stands: E3's verdict was reversed after an upheld objection, and says so.
     expect((n!.publicity as { list: unknown[] }).list).toEqual([
       { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
       { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
-      { applicationId: A3, enterpriseName: E3.name, creditCode: E3.creditCode, qualified: false, reasons: ['研发投入占比证明不足'] },
+      {
+        applicationId: A3,
+        enterpriseName: E3.name,
+        creditCode: E3.creditCode,
+        qualified: true,
+        reasons: ['异议成立，复核合格'],
+        revisedAfterObjection: true,
+        previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
+        revisedAt: '2026-01-27T02:00:00.000Z',
+      },
     ]);
     expect((n!.allocation as { allocations: unknown }).allocations).toEqual([
       { applicationId: A2, area: 1_500, rank: 1 },

@@ -102,6 +102,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
     app.get(
       '/api/notices',
       {
+        config: { publicCache: true },
         schema: {
           tags,
           summary: '公告: the public notices feed, newest first',
@@ -121,7 +122,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/notices/:id', { schema: { tags, summary: 'one notice and where its procedure stands', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+    app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       await consistentWith(platform, req.query.consistentWith);
       const notice = await getNotice(platform.reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
