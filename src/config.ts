@@ -18,6 +18,11 @@ const schema = z.object({
   READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** How long `consistentWith` may wait before a 503. */
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * A JSON file `{ "holidays": ["YYYY-MM-DD", …], "workdays": [...] }` of public holidays and make-up
+   * working days (调休), added to the built-in calendar: the State Council publishes each year's.
+   */
+  WORKING_CALENDAR_FILE: z.string().optional(),
   /** Publicity length of a notice unless the notice says otherwise. */
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
 });

@@ -2,11 +2,13 @@
 import { buildApp } from './api/app.js';
 import { loadConfig } from './config.js';
 import type { Bus } from './infra/bus.js';
+import { loadCalendar } from './infra/calendar-file.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createPlatform } from './platform-factory.js';
 
 const config = loadConfig();
+const calendar = loadCalendar(config.WORKING_CALENDAR_FILE); // a bad file stops the start before anything opens
 const stores = await openStores(config);
 let bus: Bus | undefined;
 if (config.NATS_URL) {
@@ -15,6 +17,7 @@ if (config.NATS_URL) {
 }
 const platform = createPlatform(stores.events, stores.reads, {
   bus,
+  calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
 });
