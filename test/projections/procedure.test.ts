@@ -28,6 +28,22 @@ afterAll(async () => {
   await log?.close();
 });
 
+/** The publicity list as it stands at the end of the log: E3's verdict reversed after an upheld objection. */
+const publicityNow = () => [
+  { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
+  { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
+  {
+    applicationId: A3,
+    enterpriseName: E3.name,
+    creditCode: E3.creditCode,
+    qualified: true,
+    reasons: ['异议成立，复核合格'],
+    revisedAfterObjection: true,
+    previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
+    revisedAt: '2026-01-27T02:00:00.000Z',
+  },
+];
+
 describe('notices', () => {
   it('keeps the terms as amended, the amendment history and where the procedure stands', async () => {
     const n = await getNotice(log.reads, N1);
@@ -55,20 +71,7 @@ describe('notices', () => {
     });
     expect(n!.amendments).toEqual([{ changes: { price: 60 }, previous: { price: 65 }, reason: '租金标准复核', amendedAt: '2026-01-06T02:00:00.000Z', position: expect.any(Number) }]);
     // The list as it stands: E3's verdict was reversed after an upheld objection, and says so.
-    expect((n!.publicity as { list: unknown[] }).list).toEqual([
-      { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
-      { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
-      {
-        applicationId: A3,
-        enterpriseName: E3.name,
-        creditCode: E3.creditCode,
-        qualified: true,
-        reasons: ['异议成立，复核合格'],
-        revisedAfterObjection: true,
-        previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
-        revisedAt: '2026-01-27T02:00:00.000Z',
-      },
-    ]);
+    expect((n!.publicity as { list: unknown[] }).list).toEqual(publicityNow());
     expect((n!.allocation as { allocations: unknown }).allocations).toEqual([
       { applicationId: A2, area: 1_500, rank: 1 },
       { applicationId: A1, area: 1_000, rank: 2 },
@@ -137,20 +140,7 @@ describe('public feed', () => {
   it('the publicity list shows a verdict revised after an upheld objection, with the previous one; a dismissed objection changes nothing', async () => {
     const [publicity] = (await listFeed(log.reads, { kind: 'qualification_publicity', page: 1, pageSize: 10 })).items;
     expect(publicity!.body).toMatchObject({ startsAt: '2026-01-21T03:00:00.000Z', endsAt: '2026-01-28T15:59:59.999Z' });
-    expect((publicity!.body as { list: unknown[] }).list).toEqual([
-      { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
-      { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
-      {
-        applicationId: A3,
-        enterpriseName: E3.name,
-        creditCode: E3.creditCode,
-        qualified: true,
-        reasons: ['异议成立，复核合格'],
-        revisedAfterObjection: true,
-        previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
-        revisedAt: '2026-01-27T02:00:00.000Z',
-      },
-    ]);
+    expect((publicity!.body as { list: unknown[] }).list).toEqual(publicityNow());
     expect(publicity).toMatchObject({ revisedAt: '2026-01-27T02:00:00.000Z', revisionCount: 1, publishedAt: '2026-01-21T03:00:00.000Z' });
     // During the publicity (before the re-review) the list was as published.
     const during = log.moments.feedDuringPublicity.items.find((i) => i.kind === 'qualification_publicity')!;
