@@ -20,7 +20,7 @@ import { subjectKey } from '../projections/accountability.js';
 import { activeSanctionsOf, applicationsOfNotice, findObjection, openExchangesOf, tenancyOf } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import type { Platform } from './platform.js';
-import { applicationFactsOf, noticeFacts, noticeOfApplication, noticeState, projectFacts, readModelsAtHead } from './procedure.js';
+import { applicationFactsOf, noticeFacts, noticeOfApplication, noticeState, projectFacts, projectFactsForNotice, readModelsAtHead } from './procedure.js';
 
 const iso = (t: string) => new Date(t).toISOString();
 const known = (facts: (ApplicationFacts | null)[]) => facts.filter((f): f is ApplicationFacts => f !== null);
@@ -54,7 +54,7 @@ export interface PublishNoticeArgs extends Omit<NoticeTerms, 'publicityWorkingDa
 
 export function publishNotice(platform: Platform, args: PublishNoticeArgs, meta: CommandMeta): Promise<CommandResult> {
   return projectLocked(platform, args.projectId, async () => {
-    const project = await projectFacts(platform, args.projectId);
+    const project = await projectFactsForNotice(platform, args.projectId);
     const command: NoticeCommand = {
       type: 'PublishNotice',
       project,
@@ -75,7 +75,7 @@ export function amendNotice(platform: Platform, args: { noticeId: string; change
   return noticeLocked(platform, args.noticeId, async () => {
     const notice = await noticeState(platform, args.noticeId);
     return projectLocked(platform, notice.projectId, async () => {
-      const project = await projectFacts(platform, notice.projectId);
+      const project = await projectFactsForNotice(platform, notice.projectId, args.noticeId);
       return onNotice(platform, args.noticeId, { type: 'AmendNotice', changes, reason: args.reason, project }, meta);
     });
   });

@@ -4,6 +4,7 @@ import { type ApplicationFacts, type ApplicationState, applicationDecider, appli
 import { type NoticeState, noticeDecider, noticeSnapshot, noticeStream, projectSnapshot } from '../domain/notice.js';
 import { projectDecider, projectStream } from '../domain/project.js';
 import { NotFound } from '../domain/shared.js';
+import { offeredByOtherNotices } from '../projections/procedure-queries.js';
 import type { Platform } from './platform.js';
 import { HttpProblem } from './problem.js';
 
@@ -12,6 +13,13 @@ export async function projectFacts(platform: Platform, projectId: string) {
   const snapshot = projectSnapshot(state);
   if (!snapshot) throw new NotFound(`no project ${projectId}`);
   return snapshot;
+}
+
+/** The project as a notice on it needs it: with what its other notices under way already offer. */
+export async function projectFactsForNotice(platform: Platform, projectId: string, exceptNoticeId?: string) {
+  const snapshot = await projectFacts(platform, projectId);
+  await readModelsAtHead(platform); // every notice on the project is listed
+  return { ...snapshot, offeredElsewhere: await offeredByOtherNotices(platform.reads, projectId, exceptNoticeId) };
 }
 
 export async function noticeState(platform: Platform, noticeId: string): Promise<Exclude<NoticeState, { status: 'none' }>> {

@@ -22,6 +22,8 @@ export interface ProjectSnapshot {
   totalArea: number;
   availableArea?: number;
   unitIds: string[];
+  /** What the project's other notices still under way offer (not cancelled, result not yet published). */
+  offeredElsewhere?: { area: number; unitIds: string[] };
 }
 export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefined {
   if (state.status === 'none') return undefined;
@@ -159,11 +161,18 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number): void
   if (project.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'notices are only for published projects');
   if (!(t.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the offered area must be positive');
   const available = project.availableArea ?? project.totalArea;
-  if (t.area > available) throw new RuleViolation('AREA_EXCEEDS_AVAILABLE', `the project has ${available} ㎡ available`);
+  // Space already offered by another notice still under way cannot be offered again.
+  const elsewhere = project.offeredElsewhere ?? { area: 0, unitIds: [] };
+  if (t.area > available - elsewhere.area) {
+    const other = elsewhere.area > 0 ? `, of which ${elsewhere.area} ㎡ are offered by other notices under way` : '';
+    throw new RuleViolation('AREA_EXCEEDS_AVAILABLE', `the project has ${available} ㎡ available${other}`);
+  }
   const units = t.unitIds ?? [];
   if (new Set(units).size !== units.length) throw new RuleViolation('UNIT_DUPLICATE', 'a unit is offered twice');
   const stranger = units.find((u) => !project.unitIds.includes(u));
   if (stranger !== undefined) throw new RuleViolation('UNIT_NOT_IN_PROJECT', `unit ${stranger} is not in the project`);
+  const taken = units.find((u) => elsewhere.unitIds.includes(u));
+  if (taken !== undefined) throw new RuleViolation('UNIT_ALREADY_OFFERED', `unit ${taken} is offered by another notice under way`);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
   const opens = instant(t.opensAt, 'opensAt');

@@ -84,6 +84,19 @@ describe('notices', () => {
     await api.ok('nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { area: 3_000 }), 201);
   });
 
+  it('AREA_EXCEEDS_AVAILABLE and UNIT_ALREADY_OFFERED: space offered by another notice under way is not offered again', async () => {
+    const projectId = await api.publishedProject('nanshan', { totalArea: 12_000, availableArea: 5_000 });
+    await api.ok('nanshan', 'POST', `/api/projects/${projectId}/units`, { units: [{ building: 'B栋', floor: '2', number: '201', area: 600 }] });
+    const unitId = (await api.read('nanshan', `/api/projects/${projectId}`)).body.units[0].unitId as string;
+    const first = await api.ok('nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { area: 3_000, unitIds: [unitId] }), 201);
+    await refused('AREA_EXCEEDS_AVAILABLE', 'nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { area: 2_001 }));
+    await refused('UNIT_ALREADY_OFFERED', 'nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { area: 600, unitIds: [unitId] }));
+    await refused('AREA_EXCEEDS_AVAILABLE', 'nanshan', 'POST', `/api/notices/${first.id}/amend`, { area: 5_001, reason: '扩大供应' });
+    await api.ok('nanshan', 'POST', `/api/notices/${first.id}/amend`, { area: 5_000, reason: '扩大供应' }); // its own offer does not count against it
+    await api.ok('nanshan', 'POST', `/api/notices/${first.id}/cancel`, { reason: '重新发布' });
+    await api.ok('nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { area: 5_000, unitIds: [unitId] }), 201); // freed by the cancellation
+  });
+
   it('SUPPLY_MODE_NOT_OFFERED, UNIT_NOT_IN_PROJECT, UNIT_DUPLICATE', async () => {
     const projectId = await api.publishedProject();
     await refused('SUPPLY_MODE_NOT_OFFERED', 'nanshan', 'POST', '/api/notices', noticeBody(projectId, inFuture(MINUTE), inFuture(DAY), { supplyMode: 'sale' }));

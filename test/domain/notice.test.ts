@@ -125,6 +125,16 @@ describe('PublishNotice', () => {
     given([]).when({ ...publish, area: 20_000, project: noAvailable }, at(BEFORE)).thenMatches((es) => expect(es).toHaveLength(1));
     given([]).when({ ...publish, area: 20_001, project: noAvailable }, at(BEFORE)).thenThrows(RuleViolation, 'AREA_EXCEEDS_AVAILABLE');
   });
+  it('never offers space another notice under way already offers', () => {
+    const busy = { ...project, offeredElsewhere: { area: 2_500, unitIds: ['u-2'] } };
+    given([]).when({ ...publish, area: 2_500, project: busy }, at(BEFORE)).thenMatches((es) => expect(es[0]!.type).toBe('NoticePublished'));
+    given([]).when({ ...publish, area: 2_501, project: busy }, at(BEFORE)).thenThrows(RuleViolation, 'AREA_EXCEEDS_AVAILABLE');
+    given([]).when({ ...publish, area: 1_000, unitIds: ['u-1'], project: busy }, at(BEFORE)).thenMatches((es) => expect(es).toHaveLength(1));
+    given([]).when({ ...publish, area: 1_000, unitIds: ['u-2'], project: busy }, at(BEFORE)).thenThrows(RuleViolation, 'UNIT_ALREADY_OFFERED');
+    // An amendment is judged against the others (the snapshot leaves the notice itself out).
+    const amendArea: NoticeCommand = { type: 'AmendNotice', changes: { area: 2_600 }, reason: '扩大供应面积', project: busy };
+    given([published]).when(amendArea, at(BEFORE)).thenThrows(RuleViolation, 'AREA_EXCEEDS_AVAILABLE');
+  });
   it('units must be the project’s, each once', () => {
     given([]).when({ ...publish, unitIds: ['u-9'] }, at(BEFORE)).thenThrows(RuleViolation, 'UNIT_NOT_IN_PROJECT');
     given([]).when({ ...publish, unitIds: ['u-1', 'u-1'] }, at(BEFORE)).thenThrows(RuleViolation, 'UNIT_DUPLICATE');
