@@ -5,8 +5,7 @@ import { type NoticeState, noticeDecider, noticeSnapshot, noticeStream, projectS
 import { projectDecider, projectStream } from '../domain/project.js';
 import { NotFound } from '../domain/shared.js';
 import { offeredByOtherNotices } from '../projections/procedure-queries.js';
-import type { Platform } from './platform.js';
-import { HttpProblem } from './problem.js';
+import { type Platform, consistentWith } from './platform.js';
 
 export async function projectFacts(platform: Platform, projectId: string) {
   const { state } = await platform.commands.load(projectDecider, projectStream(projectId), true);
@@ -53,7 +52,5 @@ export async function noticeOfApplication(platform: Platform, applicationId: str
 
 /** Waits until the read models reflect the whole log, so a list read from them is complete. */
 export async function readModelsAtHead(platform: Platform): Promise<void> {
-  const head = await platform.events.headPosition();
-  if (await platform.runner.waitFor(head, platform.consistencyTimeoutMs)) return;
-  throw new HttpProblem(503, 'Service Unavailable', 'the read models are catching up with the log; try again shortly', {}, { 'retry-after': '1' });
+  await consistentWith(platform, await platform.events.headPosition());
 }
