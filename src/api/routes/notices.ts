@@ -34,7 +34,6 @@ const publishBody = z.strictObject({
 const amendBody = z
   .strictObject({ ...z.object(terms).partial().shape, reason: s.text(1000) })
   .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'name at least one term to change');
-const iso = (t: string) => new Date(t).toISOString();
 
 export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
   return async (app) => {
@@ -116,9 +115,9 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const { consistentWith: at, from, to, ...rest } = req.query;
+        const { consistentWith: at, ...query } = req.query;
         await consistentWith(platform, at);
-        return listFeed(platform.reads, { ...rest, ...(from ? { from: iso(from) } : {}), ...(to ? { to: iso(to) } : {}) });
+        return listFeed(platform.reads, query); // listFeed brings from/to to UTC itself
       },
     );
 
