@@ -1,6 +1,6 @@
 // A server process for the bench, so the load generator (autocannon, in the parent) does not share its
 // event loop. Forked with IPC by scripts/bench.ts:
-//   bench-server.ts platform     the real API and projections on DATA_DIR (JWT_SECRET from the env)
+//   bench-server.ts services     the real API and projections on DATA_DIR (JWT_SECRET from the env)
 //   bench-server.ts bare <file>  a bare Fastify answering pre-computed bodies: GET /bare/<i> → bodies[i]
 // It reports { type: 'ready', url, startupMs } and answers { type: 'usage' } with its peak memory.
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
-import { createPlatform } from '../src/platform-factory.js';
+import { createServices } from '../src/application/services.js';
 
 type Message = { type: 'usage' } | { type: 'stop' };
 
@@ -26,16 +26,16 @@ if (mode === 'bare') {
 } else {
   const config = loadConfig();
   const stores = await openStores(config);
-  const platform = createPlatform(stores.events, stores.reads);
-  app = await buildApp(platform, { jwtSecret: config.jwtSecret, logger: false });
-  await platform.runner.start();
+  const services = createServices(stores.events, stores.reads);
+  app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: false });
+  await services.runner.start();
   const head = await stores.events.headPosition();
-  while (!(await platform.runner.waitFor(head, 1000))) {
-    if (platform.runner.error) throw platform.runner.error;
+  while (!(await services.runner.waitFor(head, 1000))) {
+    if (services.runner.error) throw services.runner.error;
   }
   close = async () => {
     await app.close();
-    await platform.runner.stop();
+    await services.runner.stop();
     await stores.events.close();
     await stores.reads.close();
   };

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createSigner } from 'fast-jwt';
 import { buildApp } from '../src/api/app.js';
-import { CommandHandler } from '../src/api/command-handler.js';
+import { CommandHandler } from '../src/application/command-handler.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
 import { parseAsOf } from '../src/domain/time.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
@@ -24,7 +24,7 @@ import type { NewEvent } from '../src/infra/event-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
-import { createPlatform } from '../src/platform-factory.js';
+import { createServices } from '../src/application/services.js';
 import { statisticsAsOf } from '../src/projections/statistics.js';
 import { BENCH_ACTOR, LogGenerator, writeLog } from './bench-log.js';
 
@@ -446,15 +446,15 @@ async function logFigures(dir: string) {
   lagOf('projection runner alone', await lagRun(runner, new CommandHandler(events), generator.published, modes, 0));
   await runner.stop();
 
-  log(`7b. the same, wired as the server wires it (createPlatform + buildApp: live feed attached, no HTTP)`);
-  const platform = createPlatform(events, reads);
-  const app = await buildApp(platform, { jwtSecret: SECRET, logger: false });
+  log(`7b. the same, wired as the server wires it (createServices + buildApp: live feed attached, no HTTP)`);
+  const services = createServices(events, reads);
+  const app = await buildApp(services, { jwtSecret: SECRET, logger: false });
   await app.ready();
-  await platform.runner.start();
-  while (!(await platform.runner.waitFor(await events.headPosition(), 10_000))) log('   … catching up');
-  lagOf('as wired by the server (live feed attached)', await lagRun(platform.runner, platform.commands, generator.published, modes, 1));
+  await services.runner.start();
+  while (!(await services.runner.waitFor(await events.headPosition(), 10_000))) log('   … catching up');
+  lagOf('as wired by the server (live feed attached)', await lagRun(services.runner, services.commands, generator.published, modes, 1));
   await app.close();
-  await platform.runner.stop();
+  await services.runner.stop();
 
   const benchRss = process.resourceUsage().maxRSS * 1024;
   await events.close();

@@ -9,7 +9,8 @@
 // What depends on the log (the lottery's winners, an objection's id) is named by its place and resolved
 // when the step runs (scripts/seed.ts). The working days are those of the 2017–2018 State Council
 // arrangements (LEGACY_CALENDAR), so each publicity ends where the legacy platform's did.
-import type { PublishNoticeArgs, SubmitApplicationArgs } from '../src/api/procedure-commands.js';
+import type { SubmitApplicationArgs } from '../src/application/applications.js';
+import type { PublishNoticeArgs } from '../src/application/notices.js';
 import { type AllocationMethod, sha256Hex } from '../src/domain/allocation.js';
 import { type DeclaredFacts, type DocumentRef, applicationIdFor } from '../src/domain/application.js';
 import { DEFAULT_CALENDAR, type WorkingCalendar } from '../src/domain/calendar.js';

@@ -1,11 +1,13 @@
 // Runs the procedure steps of the demo history (scripts/seed-procedure-data.ts) through the same functions
-// as the HTTP routes (src/api/procedure-commands.ts), so every cross-stream rule holds for the import too.
+// as the HTTP routes (the use cases of src/application), so every cross-stream rule holds for the import too.
 // A step is resolved to its stream first (the resume check compares stream lengths), then run; what the plan
 // names by its place (the n-th allocation of a notice, the open objection of an application) is read from
 // the log at that moment.
-import type { CommandHandler, CommandMeta, CommandResult } from '../src/api/command-handler.js';
-import type { Platform } from '../src/api/platform.js';
-import * as procedure from '../src/api/procedure-commands.js';
+import type { CommandHandler, CommandMeta, CommandResult } from '../src/application/command-handler.js';
+import type { Services } from '../src/application/services.js';
+import * as applications from '../src/application/applications.js';
+import * as exchanges from '../src/application/exchanges.js';
+import * as notices from '../src/application/notices.js';
 import { applicationDecider, applicationIdFor, applicationStream } from '../src/domain/application.js';
 import { exchangeStream } from '../src/domain/exchange.js';
 import { noticeDecider, noticeStream } from '../src/domain/notice.js';
@@ -13,11 +15,13 @@ import type { Actor } from '../src/domain/shared.js';
 import type { EventStore } from '../src/infra/event-store.js';
 import { type AllocationRef, ENTERPRISES, type ProcedureStep } from './seed-procedure-data.js';
 
+const procedure = { ...notices, ...applications, ...exchanges };
+
 /** A step ready to run: its stream, who takes it, and the call. */
 export interface ResolvedStep {
   stream: string;
   actor: Actor;
-  run(platform: Platform, meta: CommandMeta): Promise<CommandResult>;
+  run(services: Services, meta: CommandMeta): Promise<CommandResult>;
 }
 
 /** The allocation at `ref.place` (rank order) of a decided notice. */

@@ -15,8 +15,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CommandHandler, type CommandMeta, type CommandResult } from '../src/api/command-handler.js';
-import type { Platform } from '../src/api/platform.js';
+import { CommandHandler, type CommandMeta, type CommandResult } from '../src/application/command-handler.js';
+import type { Services } from '../src/application/services.js';
 import { loadConfig } from '../src/config.js';
 import { projectDecider, projectStream } from '../src/domain/project.js';
 import { type Actor, DISTRICTS, type District } from '../src/domain/shared.js';
@@ -24,7 +24,7 @@ import { parseAsOf } from '../src/domain/time.js';
 import { openStores } from '../src/infra/compose.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import type { EventStore } from '../src/infra/event-store.js';
-import { createPlatform } from '../src/platform-factory.js';
+import { createServices } from '../src/application/services.js';
 import { allProjections } from '../src/projections/index.js';
 import { listFeed } from '../src/projections/procedure-queries.js';
 import { FEED_KINDS } from '../src/projections/public-feed.js';
@@ -68,15 +68,15 @@ function interleave(plan: SeedPlan, procedures: ProcedurePlan): Step[] {
   return steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind === b.kind ? a.index - b.index : a.kind === 'project' ? -1 : 1));
 }
 
-/** The platform the import runs on: the log, and read models of it kept in memory for the steps that consult them. */
-async function openSeedPlatform(events: EventStore): Promise<{ platform: Platform; close(): Promise<void> }> {
+/** The services the import runs on: the log, and read models of it kept in memory for the steps that consult them. */
+async function openSeedPlatform(events: EventStore): Promise<{ services: Services; close(): Promise<void> }> {
   const reads = EmbeddedReadStore.open(null);
-  const platform = createPlatform(events, reads, { calendar: LEGACY_CALENDAR, consistencyTimeoutMs: 60_000, batchSize: 1000 });
-  await platform.runner.start();
+  const services = createServices(events, reads, { calendar: LEGACY_CALENDAR, consistencyTimeoutMs: 60_000, batchSize: 1000 });
+  await services.runner.start();
   return {
-    platform,
+    services,
     async close() {
-      await platform.runner.stop();
+      await services.runner.stop();
       await reads.close();
     },
   };
@@ -107,7 +107,7 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
     for (const s of steps) {
       const target =
         s.kind === 'project'
-          ? { stream: projectStream(s.step.projectId), actor: SEED_ACTOR, run: (p: Platform, meta: CommandMeta) => runProjectStep(p, s.step, meta) }
+          ? { stream: projectStream(s.step.projectId), actor: SEED_ACTOR, run: (p: Services, meta: CommandMeta) => runProjectStep(p, s.step, meta) }
           : await resolveProcedureStep(s.step, events, reader);
       const revision = next.get(target.stream) ?? 0;
       next.set(target.stream, revision + 1);
@@ -119,7 +119,7 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
         if (skipped > 0) log(`seed: ${skipped} of ${steps.length} steps are already in the log (an earlier run stopped?); appending the rest`);
         opened = await openSeedPlatform(events);
       }
-      const result = await target.run(opened.platform, metaOf(s, target.actor, revision));
+      const result = await target.run(opened.services, metaOf(s, target.actor, revision));
       lengths.set(target.stream, result.revision + 1);
       head = result.position;
       appended++;
@@ -144,11 +144,11 @@ function metaOf(s: Step, actor: Actor, revision: number): CommandMeta {
   };
 }
 
-async function runProjectStep(platform: Platform, s: SeedStep, meta: CommandMeta): Promise<CommandResult> {
+async function runProjectStep(services: Services, s: SeedStep, meta: CommandMeta): Promise<CommandResult> {
   const stream = projectStream(s.projectId);
   // A unit to remove is named by its place in the plan; its id was drawn when it was registered.
-  const state = s.command.type === 'RemoveUnitAt' ? (await platform.commands.load(projectDecider, stream, true)).state : projectDecider.initialState;
-  return platform.commands.execute(projectDecider, stream, s.projectId, resolveCommand(s.command, state), meta);
+  const state = s.command.type === 'RemoveUnitAt' ? (await services.commands.load(projectDecider, stream, true)).state : projectDecider.initialState;
+  return services.commands.execute(projectDecider, stream, s.projectId, resolveCommand(s.command, state), meta);
 }
 
 /** Projects the whole log into a throw-away in-memory read store and reads the statistics back. */

@@ -2,29 +2,38 @@
 import { buildApp } from './api/app.js';
 import { loadConfig } from './config.js';
 import type { Bus } from './infra/bus.js';
-import { loadCalendar } from './infra/calendar-file.js';
+import { readCalendarFile } from './infra/calendar-file.js';
+import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
-import { createPlatform } from './platform-factory.js';
+import { createServices } from './application/services.js';
 
 const config = loadConfig();
-const calendar = loadCalendar(config.WORKING_CALENDAR_FILE); // a bad file stops the start before anything opens
+// A bad calendar file stops the start before anything opens.
+const calendarAdditions = readCalendarFile(config.WORKING_CALENDAR_FILE);
+const calendar = (() => {
+  try {
+    return extendCalendar(DEFAULT_CALENDAR, calendarAdditions);
+  } catch (e) {
+    throw new Error(`WORKING_CALENDAR_FILE ${config.WORKING_CALENDAR_FILE}: ${(e as Error).message}`, { cause: e });
+  }
+})();
 const stores = await openStores(config);
 let bus: Bus | undefined;
 if (config.NATS_URL) {
   const { NatsBus } = await import('./infra/nats-bus.js');
   bus = await NatsBus.connect(config.NATS_URL);
 }
-const platform = createPlatform(stores.events, stores.reads, {
+const services = createServices(stores.events, stores.reads, {
   bus,
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
 });
-const app = await buildApp(platform, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
+const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
 app.log.info({ stores: stores.describe }, 'stores opened');
-platform.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
+services.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
 const publisher = bus ? new EventPublisher(stores.events, stores.reads, bus) : null;
 await publisher?.start();
 await app.listen({ port: config.PORT, host: config.HOST });
@@ -35,9 +44,9 @@ async function shutdown(signal: string) {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   await app.close();
-  await platform.runner.stop();
+  await services.runner.stop();
   await publisher?.stop();
-  await platform.bus.close();
+  await services.bus.close();
   await stores.events.close();
   await stores.reads.close();
   process.exit(0);

@@ -8,7 +8,7 @@ import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
 import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
-import type { Platform } from './platform.js';
+import type { Services } from '../application/services.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
@@ -24,7 +24,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-export async function buildApp(platform: Platform, options: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
@@ -50,7 +50,7 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
     help: 'global log position every read model has processed',
     registers: [registry],
     collect() {
-      this.set(platform.runner.position);
+      this.set(services.runner.position);
     },
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -61,7 +61,7 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
     openapi: {
       info: {
         title: '产业用房供需服务平台 API',
-        description: "Shenzhen's industrial property supply–demand platform: listings, notices, applications, results, statistics and the audit trail.",
+        description: "Shenzhen's industrial property supply–demand services: listings, notices, applications, results, statistics and the audit trail.",
         version: '0.1.0',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
@@ -71,19 +71,19 @@ export async function buildApp(platform: Platform, options: AppOptions): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
-  registerReadCache(app, platform.runner);
-  const followed = await registerLive(app, platform.bus);
-  const local = platform.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
-  const stopFeed = startLiveFeed(platform, platform.bus, [...projectTopics(platform), ...procedureTopics(platform)], local ? followed : undefined);
+  registerReadCache(app, services.runner);
+  const followed = await registerLive(app, services.bus);
+  const local = services.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
+  const stopFeed = startLiveFeed(services, services.bus, [...projectTopics(services), ...procedureTopics(services)], local ? followed : undefined);
   app.addHook('onClose', async () => stopFeed());
 
-  await app.register(systemRoutes(platform, registry));
-  await app.register(projectRoutes(platform));
-  await app.register(statisticsRoutes(platform));
-  await app.register(noticeRoutes(platform));
-  await app.register(applicationRoutes(platform));
-  await app.register(exchangeRoutes(platform));
-  await app.register(accountabilityRoutes(platform));
-  await app.register(auditRoutes(platform));
+  await app.register(systemRoutes(services, registry));
+  await app.register(projectRoutes(services));
+  await app.register(statisticsRoutes(services));
+  await app.register(noticeRoutes(services));
+  await app.register(applicationRoutes(services));
+  await app.register(exchangeRoutes(services));
+  await app.register(accountabilityRoutes(services));
+  await app.register(auditRoutes(services));
   return app;
 }

@@ -72,16 +72,3 @@ export function requireActor(request: FastifyRequest, ...roles: Role[]): Actor {
   }
   return actor;
 }
-
-/**
- * A list filter narrowed to what the actor may read: an enterprise its own records, a district officer
- * its district (asking for another is a 403); the city and auditors everything.
- */
-export function scopedToActor<F extends { district?: string; creditCode?: string }>(actor: Actor, filter: F): F {
-  if (actor.role === 'enterprise') return { ...filter, creditCode: actor.creditCode };
-  if (actor.role === 'housing_dept' && actor.district !== 'city') {
-    if (filter.district && filter.district !== actor.district) throw new HttpProblem(403, 'Forbidden', `an officer of ${actor.district} may not list ${filter.district}`);
-    return { ...filter, district: actor.district };
-  }
-  return filter;
-}

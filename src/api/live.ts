@@ -12,14 +12,14 @@ import { PROJECTS } from '../projections/project-search.js';
 import { getApplication, getNotice, listFeed } from '../projections/procedure-queries.js';
 import { currentStatistics, statistics } from '../projections/statistics.js';
 import { actorFromClaims } from './auth.js';
-import type { Platform } from './platform.js';
-import { hideObjectors } from './routes/applications.js';
-import { presentProject } from './routes/projects.js';
+import type { Services } from '../application/services.js';
+import { hideObjectors, presentProject } from './present.js';
+import { mayReceive, maySeeProject } from './visibility.js';
 
 /** A topic and how to fetch what its subscribers see, resolved once per batch. */
 export type TopicSource = (event: RecordedEvent) => { topic: string; load: () => Promise<{ data: unknown; audience: Audience } | null> } | null;
 
-export function projectTopics(platform: Platform): TopicSource[] {
+export function projectTopics(services: Services): TopicSource[] {
   return [
     (e) => {
       if (!e.stream.startsWith('project-')) return null;
@@ -27,32 +27,32 @@ export function projectTopics(platform: Platform): TopicSource[] {
       return {
         topic: `project:${id}`,
         load: async () => {
-          const doc = await platform.reads.findOne(PROJECTS, { _id: id });
+          const doc = await services.reads.findOne(PROJECTS, { _id: id });
           if (!doc) return null;
-          const audience: Audience = doc.status === 'published' ? { public: true } : { public: false, district: String(doc.district) };
+          const audience: Audience = maySeeProject(null, doc) ? { public: true } : { public: false, district: String(doc.district) };
           return { data: presentProject(doc), audience };
         },
       };
     },
     (e) =>
       statistics.handles.has(e.type)
-        ? { topic: 'statistics', load: async () => ({ data: await currentStatistics(platform.reads, platform.commands.now()), audience: { public: true } }) }
+        ? { topic: 'statistics', load: async () => ({ data: await currentStatistics(services.reads, services.commands.now()), audience: { public: true } }) }
         : null,
   ];
 }
 
 const FEED_EVENTS = new Set(['NoticePublished', 'NoticeAmended', 'NoticeCancelled', 'QualificationPublicityStarted', 'ResultPublished', 'ExchangeResultPublished']);
 
-export function procedureTopics(platform: Platform): TopicSource[] {
+export function procedureTopics(services: Services): TopicSource[] {
   return [
     (e) =>
       FEED_EVENTS.has(e.type)
-        ? { topic: 'notices', load: async () => ({ data: await listFeed(platform.reads, { page: 1, pageSize: 20 }), audience: { public: true } }) }
+        ? { topic: 'notices', load: async () => ({ data: await listFeed(services.reads, { page: 1, pageSize: 20 }), audience: { public: true } }) }
         : null,
     (e) => {
       if (!e.stream.startsWith('notice-')) return null;
       const id = e.stream.slice('notice-'.length);
-      return { topic: `notice:${id}`, load: async () => ({ data: await getNotice(platform.reads, id), audience: { public: true } }) };
+      return { topic: `notice:${id}`, load: async () => ({ data: await getNotice(services.reads, id), audience: { public: true } }) };
     },
     (e) => {
       if (!e.stream.startsWith('application-')) return null;
@@ -60,7 +60,7 @@ export function procedureTopics(platform: Platform): TopicSource[] {
       return {
         topic: `application:${id}`,
         load: async () => {
-          const doc = await getApplication(platform.reads, id);
+          const doc = await getApplication(services.reads, id);
           if (!doc) return null;
           // Who filed an objection stays with officers (GET /api/applications/:id shows them); pushes omit it.
           return { data: hideObjectors(doc), audience: { public: false, creditCode: String(doc.creditCode), district: String(doc.district) } };
@@ -74,8 +74,8 @@ export function procedureTopics(platform: Platform): TopicSource[] {
  * Publishes one update per topic touched by each committed batch. `interested` skips the reads for
  * topics nobody follows (known for the in-process bus; through NATS other instances may follow anything).
  */
-export function startLiveFeed(platform: Platform, bus: Bus, sources: TopicSource[], interested: (topic: string) => boolean = () => true): () => void {
-  return platform.runner.onBatch((batch, position) => {
+export function startLiveFeed(services: Services, bus: Bus, sources: TopicSource[], interested: (topic: string) => boolean = () => true): () => void {
+  return services.runner.onBatch((batch, position) => {
     const touched = new Map<string, () => Promise<{ data: unknown; audience: Audience } | null>>();
     for (const e of batch) for (const source of sources) {
       const t = source(e);
@@ -92,14 +92,6 @@ export function startLiveFeed(platform: Platform, bus: Bus, sources: TopicSource
       }
     })();
   });
-}
-
-export function mayReceive(actor: Actor | null, audience: Audience): boolean {
-  if (audience.public) return true;
-  if (!actor) return false;
-  if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
-  if (actor.role === 'housing_dept') return audience.district !== undefined && (actor.district === 'city' || actor.district === audience.district);
-  return audience.creditCode !== undefined && actor.creditCode === audience.creditCode;
 }
 
 const TOPIC = /^(notices|statistics|(project|application|notice|exchange|demand):[A-Za-z0-9_.~-]{1,100})$/;

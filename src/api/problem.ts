@@ -1,6 +1,7 @@
 // RFC 9457 problem+json for every error, mapped from the error's kind (api.md, "Errors").
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { NotCaughtUp } from '../application/errors.js';
 import { Forbidden, NotFound, RuleViolation } from '../domain/shared.js';
 import { Unavailable, WrongExpectedRevision } from '../infra/event-store.js';
 
@@ -74,6 +75,7 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
   if (error instanceof WrongExpectedRevision) {
     return { p: problem(409, `the record changed: you sent revision ${String(error.expected)}, it is now at ${error.actual}`, { code: 'REVISION_CONFLICT', currentRevision: error.actual }) };
   }
+  if (error instanceof NotCaughtUp) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };
   if (error instanceof Unavailable) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };
   const fe = error as FastifyError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

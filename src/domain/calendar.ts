@@ -109,3 +109,17 @@ export const DEFAULT_CALENDAR: WorkingCalendar = {
     '2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10',
   ],
 };
+
+/**
+ * The built-in calendar with the operators' additions (WORKING_CALENDAR_FILE): a date named as a working
+ * day stops being a built-in holiday, and the other way round. A date that is both is refused.
+ */
+export function extendCalendar(base: WorkingCalendar, extra?: { holidays: readonly string[]; workdays: readonly string[] }): WorkingCalendar {
+  if (!extra) return base;
+  const clash = extra.holidays.find((d) => extra.workdays.includes(d));
+  if (clash) throw new Error(`${clash} is both a holiday and a working day`);
+  return {
+    holidays: [...new Set([...base.holidays.filter((d) => !extra.workdays.includes(d)), ...extra.holidays])].sort(),
+    workdays: [...new Set([...base.workdays.filter((d) => !extra.holidays.includes(d)), ...extra.workdays])].sort(),
+  };
+}

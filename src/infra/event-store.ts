@@ -1,8 +1,16 @@
 // The event store port: the official record. Adapters: sqlite-event-store.ts (embedded), esdb-event-store.ts.
-import type { Actor } from '../domain/shared.js';
+
+/** Who acted, as the log records it (the domain's Actor fits it). */
+export interface RecordedActor {
+  id: string;
+  role: string;
+  district?: string;
+  creditCode?: string;
+  name?: string;
+}
 
 export interface EventMetadata {
-  actor: Actor;
+  actor: RecordedActor;
   correlationId: string;
   causationId: string | null;
   requestId: string;
@@ -13,7 +21,7 @@ export interface EventMetadata {
    */
   imported?: boolean;
   /** On an imported record: the city_admin who imported it. */
-  importedBy?: Actor;
+  importedBy?: RecordedActor;
 }
 
 /** An event as the application hands it to the store. */

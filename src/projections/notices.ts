@@ -3,26 +3,14 @@
 // is the finer step of the procedure: published → closed → publicity → allocated → result_published,
 // or cancelled.
 import type { NoticeEvent } from '../domain/notice.js';
-import type { RecordedEvent } from '../infra/event-store.js';
-import type { DocOp } from '../infra/read-store.js';
 import { historyKey, utc } from './doc-paths.js';
-import { type Projection, op } from './projection.js';
+import { defineProjection, op } from './projection.js';
 
 export const NOTICES = 'notices';
 
-export const NOTICE_EVENT_TYPES = [
-  'NoticePublished',
-  'NoticeAmended',
-  'NoticeCancelled',
-  'NoticeClosed',
-  'QualificationPublicityStarted',
-  'AllocationDecided',
-  'ResultPublished',
-] as const;
-
 export type NoticeStage = 'published' | 'closed' | 'publicity' | 'allocated' | 'result_published' | 'cancelled';
 
-export const notices: Projection = {
+export const notices = defineProjection<NoticeEvent>({
   name: 'notices-v1',
   collections: [NOTICES],
   indexes: [
@@ -30,61 +18,58 @@ export const notices: Projection = {
     { collection: NOTICES, keys: { projectId: 1 } },
     { collection: NOTICES, keys: { stage: 1 } },
   ],
-  handles: new Set<string>(NOTICE_EVENT_TYPES),
-  apply(event: RecordedEvent): DocOp[] {
-    const e = event as unknown as NoticeEvent;
-    const id = e.data.noticeId;
-    const at = utc(event.occurredAt);
-    switch (e.type) {
-      case 'NoticePublished': {
-        const { noticeId, ...fields } = e.data;
-        return [
-          op(NOTICES, id, event, {
-            set: { ...fields, noticeId, status: 'published', stage: 'published', amendmentCount: 0, publishedAt: at, publishedPosition: event.position, updatedAt: at },
-          }),
-        ];
-      }
-      case 'NoticeAmended': {
-        const { changes, previous, reason } = e.data;
-        return [
-          op(NOTICES, id, event, {
-            set: {
-              ...changes,
-              [`amendments.${historyKey(event.position)}`]: { changes, previous, reason, amendedAt: at, position: event.position },
-              amendedAt: at,
-              updatedAt: at,
-            },
-            inc: { amendmentCount: 1 },
-          }),
-        ];
-      }
-      case 'NoticeCancelled':
-        return [op(NOTICES, id, event, { set: { status: 'cancelled', stage: 'cancelled', cancelReason: e.data.reason, cancelledAt: at, updatedAt: at } })];
-      case 'NoticeClosed':
-        return [op(NOTICES, id, event, { set: { status: 'closed', stage: 'closed', closedAt: at, updatedAt: at } })];
-      case 'QualificationPublicityStarted': {
-        const { startsAt, endsAt, list } = e.data;
-        return [op(NOTICES, id, event, { set: { stage: 'publicity', publicity: { startsAt, endsAt, list }, updatedAt: at } })];
-      }
-      case 'AllocationDecided': {
-        const { method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed, algorithm, offeredArea, order, allocations, allocatedArea } = e.data;
-        const lottery = {
-          ...(seed !== undefined ? { seed } : {}),
-          ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
-          ...(candidatesSha256 !== undefined ? { candidatesSha256 } : {}),
-          ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
-        };
-        const allocation = { method, ...lottery, algorithm, offeredArea, order, allocations, allocatedArea, decidedAt: at };
-        return [op(NOTICES, id, event, { set: { stage: 'allocated', allocation, updatedAt: at } })];
-      }
-      case 'ResultPublished':
-        return [
-          op(NOTICES, id, event, {
-            set: { stage: 'result_published', result: { publishedAt: utc(e.data.publishedAt), allocations: e.data.allocations }, updatedAt: at },
-          }),
-        ];
-      default:
-        return [];
-    }
+  handlers: {
+    NoticePublished: (event) => {
+      const { noticeId, ...fields } = event.data;
+      const at = utc(event.occurredAt);
+      return [
+        op(NOTICES, noticeId, event, {
+          set: { ...fields, noticeId, status: 'published', stage: 'published', amendmentCount: 0, publishedAt: at, publishedPosition: event.position, updatedAt: at },
+        }),
+      ];
+    },
+    NoticeAmended: (event) => {
+      const { noticeId, changes, previous, reason } = event.data;
+      const at = utc(event.occurredAt);
+      return [
+        op(NOTICES, noticeId, event, {
+          set: {
+            ...changes,
+            [`amendments.${historyKey(event.position)}`]: { changes, previous, reason, amendedAt: at, position: event.position },
+            amendedAt: at,
+            updatedAt: at,
+          },
+          inc: { amendmentCount: 1 },
+        }),
+      ];
+    },
+    NoticeCancelled: (event) => {
+      const at = utc(event.occurredAt);
+      return [op(NOTICES, event.data.noticeId, event, { set: { status: 'cancelled', stage: 'cancelled', cancelReason: event.data.reason, cancelledAt: at, updatedAt: at } })];
+    },
+    NoticeClosed: (event) => {
+      const at = utc(event.occurredAt);
+      return [op(NOTICES, event.data.noticeId, event, { set: { status: 'closed', stage: 'closed', closedAt: at, updatedAt: at } })];
+    },
+    QualificationPublicityStarted: (event) => {
+      const { noticeId, startsAt, endsAt, list } = event.data;
+      return [op(NOTICES, noticeId, event, { set: { stage: 'publicity', publicity: { startsAt, endsAt, list }, updatedAt: utc(event.occurredAt) } })];
+    },
+    AllocationDecided: (event) => {
+      const { noticeId, method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed, algorithm, offeredArea, order, allocations, allocatedArea } = event.data;
+      const at = utc(event.occurredAt);
+      const lottery = {
+        ...(seed !== undefined ? { seed } : {}),
+        ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
+        ...(candidatesSha256 !== undefined ? { candidatesSha256 } : {}),
+        ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
+      };
+      const allocation = { method, ...lottery, algorithm, offeredArea, order, allocations, allocatedArea, decidedAt: at };
+      return [op(NOTICES, noticeId, event, { set: { stage: 'allocated', allocation, updatedAt: at } })];
+    },
+    ResultPublished: (event) => {
+      const at = utc(event.occurredAt);
+      return [op(NOTICES, event.data.noticeId, event, { set: { stage: 'result_published', result: { publishedAt: utc(event.data.publishedAt), allocations: event.data.allocations }, updatedAt: at } })];
+    },
   },
-};
+});

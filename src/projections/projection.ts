@@ -1,18 +1,39 @@
-// A read model as data: which events it handles and the guarded document changes each one makes.
+// A read model as data: a typed map of handlers keyed by event type, each returning the guarded
+// document changes for one event. The handled types are the keys, so a renamed event fails to compile
+// and no list of types is kept by hand (the runner and the live topics read them from here).
+import type { DomainEvent } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp, IndexSpec } from '../infra/read-store.js';
+
+/** A recorded event whose type and data are one of the domain's events. */
+export type Recorded<E extends DomainEvent> = Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] };
+
+/** One handler per handled event type: pure, built only from the event (no reads), at most one op per document. */
+export type Handlers<E extends DomainEvent> = { [K in E['type']]?: (event: Recorded<Extract<E, { type: K }>>) => DocOp[] };
 
 export interface Projection {
   /** Checkpoint name; bump the suffix to rebuild after a change of shape. */
   name: string;
   collections: string[];
   indexes: IndexSpec[];
+  /** The handled event types: the keys of the handler map (a projection of every event, like the idempotency answers, says yes to all). */
   handles: { has(type: string): boolean };
-  /** Pure: the changes for one event, built only from the event (no reads). At most one op per document. */
+  /** The changes for one event ([] for a type it does not handle). */
   apply(event: RecordedEvent): DocOp[];
 }
 
+export function defineProjection<E extends DomainEvent>(spec: { name: string; collections: string[]; indexes: IndexSpec[]; handlers: Handlers<E> }): Projection {
+  const handlers = spec.handlers as Record<string, ((event: RecordedEvent) => DocOp[]) | undefined>;
+  return {
+    name: spec.name,
+    collections: spec.collections,
+    indexes: spec.indexes,
+    handles: new Set(Object.keys(handlers)),
+    apply: (event) => handlers[event.type]?.(event) ?? [],
+  };
+}
+
 /** Shorthand for an op on one document on behalf of one event. */
-export function op(collection: string, id: string, event: RecordedEvent, change: Omit<DocOp, 'collection' | 'id' | 'position'>): DocOp {
+export function op(collection: string, id: string, event: Pick<RecordedEvent, 'position'>, change: Omit<DocOp, 'collection' | 'id' | 'position'>): DocOp {
   return { collection, id, position: event.position, ...change };
 }

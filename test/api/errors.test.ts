@@ -341,7 +341,7 @@ describe('503 a read model cannot catch up in time', () => {
 
 describe('503 a backing service is down', () => {
   it('an event store that does not answer: 503 with Retry-After, nothing appended', async () => {
-    const events = srv.platform.events as { append: unknown };
+    const events = srv.services.events as { append: unknown };
     const append = events.append;
     events.append = async () => {
       throw new Unavailable('event store unreachable');

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
-import type { Platform } from '../../src/api/platform.js';
+import type { Services } from '../../src/application/services.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
-import { type PlatformOptions, createPlatform } from '../../src/platform-factory.js';
+import { type ServicesOptions, createServices } from '../../src/application/services.js';
 
 export const SECRET = 'test-secret-of-at-least-sixteen-chars';
 const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
@@ -27,7 +27,7 @@ export type TokenName = keyof typeof tokens;
 
 export interface TestServer {
   url: string;
-  platform: Platform;
+  services: Services;
   app: FastifyInstance;
   dir: string;
   request(method: string, path: string, options?: { token?: TokenName | null; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{
@@ -40,17 +40,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: PlatformOptions = {}): Promise<TestServer> {
+export async function startServer(options: ServicesOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
   const events = SqliteEventStore.open(join(dir, 'events.db'), options.clock ? { clock: options.clock } : {});
   const reads = EmbeddedReadStore.open(dir);
-  const platform = createPlatform(events, reads, { consistencyTimeoutMs: 2000, ...options });
-  const app = await buildApp(platform, { jwtSecret: SECRET });
-  await platform.runner.start();
+  const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...options });
+  const app = await buildApp(services, { jwtSecret: SECRET });
+  await services.runner.start();
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
-    platform,
+    services,
     app,
     dir,
     async request(method, path, { token = null, body, headers = {}, raw } = {}) {
@@ -72,7 +72,7 @@ export async function startServer(options: PlatformOptions = {}): Promise<TestSe
     logSize: () => events.headPosition(),
     async close() {
       await app.close();
-      await platform.runner.stop();
+      await services.runner.stop();
       await events.close();
       await reads.close();
       rmSync(dir, { recursive: true, force: true });

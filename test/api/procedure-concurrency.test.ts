@@ -31,7 +31,7 @@ interface LoggedEvent {
 }
 /** The whole log, read from the event store itself. */
 async function log(): Promise<LoggedEvent[]> {
-  return (await srv.platform.events.readAll(0, 1_000_000)) as unknown as LoggedEvent[];
+  return (await srv.services.events.readAll(0, 1_000_000)) as unknown as LoggedEvent[];
 }
 const ofType = (events: LoggedEvent[], type: string, stream?: string) => events.filter((e) => e.type === type && (stream === undefined || e.stream === stream));
 

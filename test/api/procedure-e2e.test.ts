@@ -40,12 +40,12 @@ const OFFERED = 1000;
 
 async function snapshotReadModels(): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const p of allProjections) for (const c of p.collections) out[c] = await srv.platform.reads.find(c, {}, { sort: { _id: 1 } });
+  for (const p of allProjections) for (const c of p.collections) out[c] = await srv.services.reads.find(c, {}, { sort: { _id: 1 } });
   return out;
 }
 
 async function atHead(): Promise<void> {
-  expect(await srv.platform.runner.waitFor(await srv.logSize(), 10_000)).toBe(true);
+  expect(await srv.services.runner.waitFor(await srv.logSize(), 10_000)).toBe(true);
 }
 
 describe('one notice through the whole procedure', () => {
@@ -302,7 +302,7 @@ describe('one notice through the whole procedure', () => {
     const before = await snapshotReadModels();
     expect(Object.keys(before).length).toBe(allProjections.reduce((n, p) => n + p.collections.length, 0));
     for (const c of ['notices', 'public_feed', 'applications', 'objections', 'tenancies', 'exchanges', 'violations', 'sanctions', 'projects', 'idempotency']) expect(before[c]?.length, c).toBeGreaterThan(0);
-    await srv.platform.runner.rebuild();
+    await srv.services.runner.rebuild();
     await atHead();
     const after = await snapshotReadModels();
     expect(after).toEqual(before);

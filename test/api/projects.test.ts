@@ -1,6 +1,6 @@
 // Project listings over real HTTP: the lifecycle, reads as of a past time, Idempotency-Key, search and the map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Idempotency } from '../../src/api/idempotency.js';
+import { Idempotency } from '../../src/application/idempotency.js';
 import type { ReadStore } from '../../src/infra/read-store.js';
 import { type TestServer, type TokenName, sampleProject, startServer } from './harness.js';
 
@@ -160,7 +160,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('concurrent requests with one key append once even when looking up a stored answer takes time (a remote read store)', async () => {
-    const reads = srv.platform.reads;
+    const reads = srv.services.reads;
     const slowReads = {
       // The answer comes back after a network round trip: later requests cannot see it yet either.
       findOne: async (collection: string, filter: Record<string, unknown>) => {
@@ -169,8 +169,8 @@ describe('Idempotency-Key', () => {
         return found;
       },
     } as unknown as ReadStore;
-    const original = srv.platform.idempotency;
-    srv.platform.idempotency = new Idempotency(slowReads);
+    const original = srv.services.idempotency;
+    srv.services.idempotency = new Idempotency(slowReads);
     try {
       const before = await srv.logSize();
       const headers = { 'idempotency-key': 'reg-concurrent-slow' };
@@ -179,7 +179,7 @@ describe('Idempotency-Key', () => {
       expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
       expect(await srv.logSize()).toBe(before + 1);
     } finally {
-      srv.platform.idempotency = original;
+      srv.services.idempotency = original;
     }
   });
 
@@ -230,8 +230,8 @@ describe('Idempotency-Key', () => {
     const headers = { 'idempotency-key': 'survives-restart' };
     const a = await srv.request('POST', '/api/projects', { token: 'nanshan', body: body('重启之后'), headers });
     expect(a.status).toBe(201);
-    await srv.platform.runner.waitFor(a.body.position, 2000);
-    srv.platform.idempotency = new Idempotency(srv.platform.reads);
+    await srv.services.runner.waitFor(a.body.position, 2000);
+    srv.services.idempotency = new Idempotency(srv.services.reads);
     const before = await srv.logSize();
     const b = await srv.request('POST', '/api/projects', { token: 'nanshan', body: body('重启之后'), headers });
     expect(b.body).toEqual(a.body);

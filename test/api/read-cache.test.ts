@@ -11,7 +11,7 @@ afterAll(async () => srv.close());
 async function publish(name: string) {
   const created = await srv.request('POST', '/api/projects', { token: 'nanshan', body: { ...sampleProject, name } });
   const published = await srv.request('POST', `/api/projects/${created.body.id}/publish`, { token: 'nanshan' });
-  expect(await srv.platform.runner.waitFor(published.body.position, 5000)).toBe(true);
+  expect(await srv.services.runner.waitFor(published.body.position, 5000)).toBe(true);
   return created.body.id as string;
 }
 

@@ -1,19 +1,13 @@
 // given/when/then for deciders, after Emmett's DeciderSpecification, narrowed to our needs.
 import { expect } from 'vitest';
-import type { Actor, DecisionContext, DomainEvent } from '../../src/domain/shared.js';
-
-export interface SpecDecider<C, E extends DomainEvent, S> {
-  initialState: S;
-  decide(command: C, state: S, ctx: DecisionContext): E[];
-  evolve(state: S, event: E): S;
-}
+import type { Actor, Decider, DecisionContext, DomainEvent } from '../../src/domain/shared.js';
 
 export function testContext(actor: Actor, now = '2026-01-05T02:00:00.000Z'): DecisionContext {
   let n = 0;
   return { actor, now, newId: () => `id-${++n}` };
 }
 
-export function spec<C, E extends DomainEvent, S>(decider: SpecDecider<C, E, S>) {
+export function spec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) {
   return (given: E[]) => ({
     when: (command: C, ctx: DecisionContext) => {
       const run = () => decider.decide(command, given.reduce(decider.evolve, decider.initialState), ctx);

@@ -2,8 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALENDAR, addWorkingDays } from '../../src/domain/calendar.js';
-import { loadCalendar } from '../../src/infra/calendar-file.js';
+import { DEFAULT_CALENDAR, addWorkingDays, extendCalendar } from '../../src/domain/calendar.js';
+import { readCalendarFile } from '../../src/infra/calendar-file.js';
+
+/** What the composition root does with WORKING_CALENDAR_FILE. */
+const loadCalendar = (path: string | undefined) => extendCalendar(DEFAULT_CALENDAR, readCalendarFile(path));
 
 const file = (content: unknown) => {
   const path = join(mkdtempSync(join(tmpdir(), 'isp-cal-')), 'calendar.json');

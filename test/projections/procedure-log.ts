@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandHandler, type StreamDecider } from '../../src/api/command-handler.js';
+import { CommandHandler } from '../../src/application/command-handler.js';
 import { type AccountabilityCommand, accountabilityDecider, accountabilityStream, activeApplicationBans } from '../../src/domain/accountability.js';
 import {
   type ApplicationCommand,
@@ -18,7 +18,7 @@ import {
 import type { WorkingCalendar } from '../../src/domain/calendar.js';
 import { type ExchangeCommand, exchangeDecider, exchangeStream } from '../../src/domain/exchange.js';
 import { type NoticeCommand, type ProjectSnapshot, noticeDecider, noticeSnapshot, noticeStream } from '../../src/domain/notice.js';
-import type { Actor, DomainEvent } from '../../src/domain/shared.js';
+import type { Actor, Decider, DomainEvent } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { Doc } from '../../src/infra/read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
@@ -104,7 +104,7 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
     const head = await events.headPosition();
     if (!(await runner.waitFor(head, 10_000))) throw new Error(`read models did not reach ${head}: ${String(runner.error)}`);
   };
-  const run = async <C, E extends DomainEvent, S>(at: string, actor: Actor, decider: StreamDecider<C, E, S>, stream: string, command: C) => {
+  const run = async <C, E extends DomainEvent, S>(at: string, actor: Actor, decider: Decider<C, E, S>, stream: string, command: C) => {
     now = at;
     // The store records occurredAt = its own clock unless the event is imported (by city_admin): business times as given.
     return handler.execute(decider, stream, stream, command, { actor, importedAt: at, importedBy: admin });

@@ -89,13 +89,13 @@ const asDomain = <E>(e: RecordedEvent) => ({ type: e.type, data: e.data }) as E;
 
 /** The notice's commitment to a lottery seed, as NoticePublished recorded it. */
 async function commitmentOf(noticeId: string): Promise<string | undefined> {
-  const [published] = await srv.platform.events.readStream(noticeStream(noticeId));
+  const [published] = await srv.services.events.readStream(noticeStream(noticeId));
   expect(published?.type).toBe('NoticePublished');
   return (published!.data as { lotterySeedSha256?: string }).lotterySeedSha256;
 }
 
 async function allocationEvent(noticeId: string): Promise<RecordedEvent & { data: AllocationDecided['data'] }> {
-  const events = await srv.platform.events.readStream(noticeStream(noticeId));
+  const events = await srv.services.events.readStream(noticeStream(noticeId));
   const found = events.filter((e) => e.type === 'AllocationDecided');
   expect(found).toHaveLength(1);
   return found[0] as RecordedEvent & { data: AllocationDecided['data'] };
@@ -104,7 +104,7 @@ async function allocationEvent(noticeId: string): Promise<RecordedEvent & { data
 /** The notice as it stood just before `position`. */
 async function noticeBefore(noticeId: string, position: number): Promise<NoticeState> {
   let state: NoticeState = noticeDecider.initialState;
-  for (const e of await srv.platform.events.readStream(noticeStream(noticeId))) if (e.position < position) state = noticeDecider.evolve(state, asDomain(e));
+  for (const e of await srv.services.events.readStream(noticeStream(noticeId))) if (e.position < position) state = noticeDecider.evolve(state, asDomain(e));
   return state;
 }
 
@@ -112,7 +112,7 @@ async function noticeBefore(noticeId: string, position: number): Promise<NoticeS
 async function factsBefore(applicationId: string, position: number): Promise<ApplicationFacts> {
   let state: ApplicationState = applicationDecider.initialState;
   let submittedPosition = 0;
-  for (const e of await srv.platform.events.readStream(applicationStream(applicationId))) {
+  for (const e of await srv.services.events.readStream(applicationStream(applicationId))) {
     if (e.position >= position) break;
     state = applicationDecider.evolve(state, asDomain(e));
     if (e.type === 'ApplicationSubmitted') submittedPosition = e.position;
@@ -170,7 +170,7 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
     const qualified = facts.filter((f) => f.status === 'reviewed' && f.qualified === true);
     expect(e.data.inputs.map((i) => i.applicationId).sort()).toEqual(qualified.map((f) => f.applicationId).sort());
     for (const input of e.data.inputs) {
-      const events = (await srv.platform.events.readStream(applicationStream(input.applicationId))).filter((x) => x.position < e.position);
+      const events = (await srv.services.events.readStream(applicationStream(input.applicationId))).filter((x) => x.position < e.position);
       const submitted = events.filter((x) => x.type === 'ApplicationSubmitted');
       const lastSubmitted = submitted[submitted.length - 1]!;
       const reviews = events.filter((x) => x.type === 'QualificationReviewed');
@@ -195,7 +195,7 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
     expect(events).toEqual([{ type: 'AllocationDecided', data: e.data }]);
     // And folding the whole stream gives the recorded allocation as the notice's state.
     let state: NoticeState = noticeDecider.initialState;
-    for (const x of await srv.platform.events.readStream(noticeStream(noticeId))) state = noticeDecider.evolve(state, asDomain(x));
+    for (const x of await srv.services.events.readStream(noticeStream(noticeId))) state = noticeDecider.evolve(state, asDomain(x));
     expect(state.status !== 'none' && state.allocation).toEqual({ method, allocations: e.data.allocations });
   });
 
@@ -223,7 +223,7 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
 });
 
 it('every AllocationDecided in the whole log re-derives from its recorded inputs', async () => {
-  const all = (await srv.platform.events.readAll(0, 1_000_000)).filter((e) => e.type === 'AllocationDecided');
+  const all = (await srv.services.events.readAll(0, 1_000_000)).filter((e) => e.type === 'AllocationDecided');
   expect(all).toHaveLength(3);
   for (const e of all) {
     const d = e.data as AllocationDecided['data'];

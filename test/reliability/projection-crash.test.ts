@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandHandler } from '../../src/api/command-handler.js';
+import { CommandHandler } from '../../src/application/command-handler.js';
 import { projectDecider, projectStream } from '../../src/domain/project.js';
 import { DISTRICT_CODES, type Actor } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';

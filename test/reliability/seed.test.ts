@@ -310,7 +310,7 @@ describe('seed: over HTTP and as a script', () => {
   it('answers GET /api/statistics?asOf=2017-09-30 with 111 projects and 7124500 ㎡', async () => {
     const server = await startServer();
     try {
-      const { head } = await runSeed(server.platform.events);
+      const { head } = await runSeed(server.services.events);
       const res = await server.request('GET', `/api/statistics?asOf=2017-09-30&consistentWith=${head}`);
       expect(res.status).toBe(200);
       expect([res.body.projects, res.body.totalArea]).toEqual([111, 7_124_500]);

@@ -4,11 +4,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SANCTION_KINDS, SUBJECT_KINDS, VIOLATION_KINDS } from '../../domain/accountability.js';
 import { requireActor } from '../auth.js';
-import { type Platform, command } from '../platform.js';
-import { imposeSanction, recordViolation } from '../procedure-commands.js';
+import type { Services } from '../../application/services.js';
+import { command } from '../command.js';
+import { imposeSanction, recordViolation } from '../../application/accountability.js';
 import * as s from '../schemas.js';
 
-export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['accountability'];
     app.post(
@@ -29,7 +30,7 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
         const caseId = randomUUID();
-        return command(platform, req, reply, actor, (meta) => recordViolation(platform, { caseId, ...req.body }, meta), 201);
+        return command(services, req, reply, actor, (meta) => recordViolation(services, { caseId, ...req.body }, meta), 201);
       },
     );
 
@@ -45,7 +46,7 @@ export function accountabilityRoutes(platform: Platform): FastifyPluginAsyncZod 
       },
       async (req, reply) => {
         const actor = requireActor(req, 'city_admin');
-        return command(platform, req, reply, actor, (meta) => imposeSanction(platform, req.body, meta));
+        return command(services, req, reply, actor, (meta) => imposeSanction(services, req.body, meta));
       },
     );
   };

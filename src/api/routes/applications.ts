@@ -1,10 +1,13 @@
 // Online application and review (在线申请及审核): submit, withdraw, 补正, review, objections (异议), contracts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
+import { NotFound } from '../../domain/shared.js';
 import { getApplication, listApplications } from '../../projections/procedure-queries.js';
-import { requireActor, scopedToActor } from '../auth.js';
-import { type Platform, command, consistentWith } from '../platform.js';
+import { requireActor } from '../auth.js';
+import { applicationForViewer } from '../present.js';
+import { maySeeApplication, scopedToActor } from '../visibility.js';
+import { type Services, consistentWith } from '../../application/services.js';
+import { command } from '../command.js';
 import {
   fileObjection,
   objectionIdAt,
@@ -15,7 +18,7 @@ import {
   reviewQualification,
   submitApplication,
   withdrawApplication,
-} from '../procedure-commands.js';
+} from '../../application/applications.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -32,28 +35,7 @@ const submitBody = z.strictObject({
   documents,
 });
 
-/** The application without who filed its objections: that protects whoever objects (officers still see it). */
-export function hideObjectors<T extends { objections?: object }>(doc: T): T {
-  if (!doc.objections) return doc;
-  const objections = Object.fromEntries(
-    Object.entries(doc.objections as Record<string, { filedBy?: unknown }>).map(([id, o]) => {
-      const { filedBy: _hidden, ...rest } = o;
-      return [id, rest];
-    }),
-  );
-  return { ...doc, objections };
-}
-
-const forViewer = <T extends { objections?: object }>(actor: Actor, doc: T): T => (actor.role === 'enterprise' ? hideObjectors(doc) : doc);
-
-/** Who may read an application: its enterprise, its district's officers, the city and auditors. */
-export function maySeeApplication(actor: Actor, doc: { creditCode?: unknown; district?: unknown }): boolean {
-  if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
-  if (actor.role === 'enterprise') return actor.creditCode === doc.creditCode;
-  return mayManageDistrict(actor, doc.district as never);
-}
-
-export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['applications'];
     const idParams = z.object({ id: s.id });
@@ -64,23 +46,23 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: '在线申请: apply (the credit code comes from the token)', params: idParams, body: submitBody, response: { 201: s.commandResult } } },
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
-        return command(platform, req, reply, actor, (meta) => submitApplication(platform, { noticeId: req.params.id, ...req.body }, meta), 201);
+        return command(services, req, reply, actor, (meta) => submitApplication(services, { noticeId: req.params.id, ...req.body }, meta), 201);
       },
     );
 
     app.post('/api/applications/:id/withdraw', { schema: { tags, summary: 'withdraw before a decision', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).nullish(), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
-      return command(platform, req, reply, actor, (meta) => withdrawApplication(platform, { applicationId: req.params.id, reason: req.body?.reason }, meta));
+      return command(services, req, reply, actor, (meta) => withdrawApplication(services, { applicationId: req.params.id, reason: req.body?.reason }, meta));
     });
 
     app.post('/api/applications/:id/resubmit', { schema: { tags, summary: 'resubmit after 补正', params: idParams, body: z.strictObject({ documents }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
-      return command(platform, req, reply, actor, (meta) => resubmitApplication(platform, { applicationId: req.params.id, documents: req.body.documents }, meta));
+      return command(services, req, reply, actor, (meta) => resubmitApplication(services, { applicationId: req.params.id, documents: req.body.documents }, meta));
     });
 
     app.post('/api/applications/:id/return', { schema: { tags, summary: '补正: send back for missing material', params: idParams, body: z.strictObject({ missing: z.array(s.text(500)).min(1).max(100) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => returnApplication(platform, { applicationId: req.params.id, missing: req.body.missing }, meta));
+      return command(services, req, reply, actor, (meta) => returnApplication(services, { applicationId: req.params.id, missing: req.body.missing }, meta));
     });
 
     app.post(
@@ -88,7 +70,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: '资质审查: qualified or not, with reasons', params: idParams, body: z.strictObject({ qualified: z.boolean(), reasons: z.array(s.text(1000)).max(100), score: z.number().min(0).max(1e6).optional() }), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return command(platform, req, reply, actor, (meta) => reviewQualification(platform, { applicationId: req.params.id, ...req.body }, meta));
+        return command(services, req, reply, actor, (meta) => reviewQualification(services, { applicationId: req.params.id, ...req.body }, meta));
       },
     );
 
@@ -97,7 +79,7 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: 'record the signed lease or completed sale (off-platform contract)', params: idParams, body: z.strictObject({ area: s.area, contractRef: s.text(200), signedOn: s.isoTime }), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return command(platform, req, reply, actor, (meta) => recordContract(platform, { applicationId: req.params.id, ...req.body }, meta));
+        return command(services, req, reply, actor, (meta) => recordContract(services, { applicationId: req.params.id, ...req.body }, meta));
       },
     );
 
@@ -107,16 +89,16 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req);
         const { applicationId } = req.body;
-        const result = await command(platform, req, reply, actor, (meta) => fileObjection(platform, { noticeId: req.params.id, ...req.body }, meta), 201);
+        const result = await command(services, req, reply, actor, (meta) => fileObjection(services, { noticeId: req.params.id, ...req.body }, meta), 201);
         // The objector follows the objection by its id (the application itself may not be theirs to read);
         // read back at the answer's revision, since a replayed Idempotency-Key answers { id, revision, position } only.
-        return { ...result, objectionId: await objectionIdAt(platform, applicationId, result.revision) };
+        return { ...result, objectionId: await objectionIdAt(services, applicationId, result.revision) };
       },
     );
 
     app.post('/api/objections/:id/resolve', { schema: { tags, summary: 'resolve an objection (upheld → a new review follows)', params: idParams, body: z.strictObject({ upheld: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => resolveObjection(platform, { objectionId: req.params.id, ...req.body }, meta));
+      return command(services, req, reply, actor, (meta) => resolveObjection(services, { objectionId: req.params.id, ...req.body }, meta));
     });
 
     app.get(
@@ -136,20 +118,20 @@ export function applicationRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req) => {
         const actor = requireActor(req);
         const { consistentWith: at, page, pageSize, ...filter } = req.query;
-        await consistentWith(platform, at);
+        await consistentWith(services, at);
         const scoped = scopedToActor(actor, filter as Parameters<typeof listApplications>[1]);
-        const result = await listApplications(platform.reads, scoped, { page, pageSize });
-        return { ...result, items: result.items.map((d) => forViewer(actor, d)) };
+        const result = await listApplications(services.reads, scoped, { page, pageSize });
+        return { ...result, items: result.items.map((d) => applicationForViewer(actor, d)) };
       },
     );
 
     app.get('/api/applications/:id', { schema: { tags, summary: 'one application, scoped by role', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       const actor = requireActor(req);
-      await consistentWith(platform, req.query.consistentWith);
-      const doc = await getApplication(platform.reads, req.params.id);
+      await consistentWith(services, req.query.consistentWith);
+      const doc = await getApplication(services.reads, req.params.id);
       // Someone else's application is as good as absent: its existence is not public.
       if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no application ${req.params.id}`);
-      return forViewer(actor, doc);
+      return applicationForViewer(actor, doc);
     });
   };
 }

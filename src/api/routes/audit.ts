@@ -2,10 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireActor } from '../auth.js';
-import type { Platform } from '../platform.js';
+import type { Services } from '../../application/services.js';
 import * as s from '../schemas.js';
 
-export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function auditRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['audit'];
     app.get(
@@ -20,7 +20,7 @@ export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (req) => {
         requireActor(req, 'auditor', 'city_admin');
-        const events = await platform.events.readStream(req.params.stream);
+        const events = await services.events.readStream(req.params.stream);
         const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
         return { stream: req.params.stream, items, total: events.length };
       },
@@ -46,7 +46,7 @@ export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
         requireActor(req, 'auditor', 'city_admin');
         const q = req.query;
         const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-        const { items, total } = await platform.events.searchLog({
+        const { items, total } = await services.events.searchLog({
           actorId: q.actor,
           stream: q.stream,
           type: q.type,
@@ -60,7 +60,7 @@ export function auditRoutes(platform: Platform): FastifyPluginAsyncZod {
     );
     app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
       requireActor(req, 'auditor', 'city_admin');
-      return platform.events.verify();
+      return services.events.verify();
     });
   };
 }

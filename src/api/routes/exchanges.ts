@@ -4,15 +4,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFound } from '../../domain/shared.js';
 import { getExchange, listExchanges } from '../../projections/procedure-queries.js';
-import { requireActor, scopedToActor } from '../auth.js';
-import { type Platform, command, consistentWith } from '../platform.js';
-import { publishExchangeResult, requestExchange, reviewExchange } from '../procedure-commands.js';
+import { requireActor } from '../auth.js';
+import { maySeeApplication, scopedToActor } from '../visibility.js';
+import { type Services, consistentWith } from '../../application/services.js';
+import { command } from '../command.js';
+import { publishExchangeResult, requestExchange, reviewExchange } from '../../application/exchanges.js';
 import * as s from '../schemas.js';
-import { maySeeApplication } from './applications.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 
-export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function exchangeRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['exchanges'];
     const idParams = z.object({ id: s.id });
@@ -31,18 +32,18 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
         const exchangeId = randomUUID();
-        return command(platform, req, reply, actor, (meta) => requestExchange(platform, { exchangeId, ...req.body }, meta), 201);
+        return command(services, req, reply, actor, (meta) => requestExchange(services, { exchangeId, ...req.body }, meta), 201);
       },
     );
 
     app.post('/api/exchanges/:id/review', { schema: { tags, summary: 'approve or reject, with a reason', params: idParams, body: z.strictObject({ approved: z.boolean(), reason: s.text(2000) }), response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => reviewExchange(platform, { exchangeId: req.params.id, ...req.body }, meta));
+      return command(services, req, reply, actor, (meta) => reviewExchange(services, { exchangeId: req.params.id, ...req.body }, meta));
     });
 
     app.post('/api/exchanges/:id/result', { schema: { tags, summary: '换租结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => publishExchangeResult(platform, { exchangeId: req.params.id }, meta));
+      return command(services, req, reply, actor, (meta) => publishExchangeResult(services, { exchangeId: req.params.id }, meta));
     });
 
     app.get(
@@ -61,15 +62,15 @@ export function exchangeRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req) => {
         const actor = requireActor(req);
         const { consistentWith: at, page, pageSize, ...filter } = req.query;
-        await consistentWith(platform, at);
+        await consistentWith(services, at);
         const scoped = scopedToActor(actor, filter as Parameters<typeof listExchanges>[1]);
-        return listExchanges(platform.reads, scoped, { page, pageSize });
+        return listExchanges(services.reads, scoped, { page, pageSize });
       },
     );
 
     app.get('/api/exchanges/:id', { schema: { tags, summary: 'one exchange request, scoped by role', params: idParams } }, async (req) => {
       const actor = requireActor(req);
-      const doc = await getExchange(platform.reads, req.params.id);
+      const doc = await getExchange(services.reads, req.params.id);
       if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no exchange ${req.params.id}`);
       return doc;
     });

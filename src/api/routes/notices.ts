@@ -6,8 +6,9 @@ import { ALLOCATION_METHODS } from '../../domain/allocation.js';
 import { SUPPLY_MODES } from '../../domain/project.js';
 import { getNotice, listFeed } from '../../projections/procedure-queries.js';
 import { requireActor } from '../auth.js';
-import { type Platform, command, consistentWith } from '../platform.js';
-import { allocationsOf, amendNotice, cancelNotice, closeNotice, decideAllocation, publishNotice, publishResult, startPublicity } from '../procedure-commands.js';
+import { type Services, consistentWith } from '../../application/services.js';
+import { command } from '../command.js';
+import { allocationsOf, amendNotice, cancelNotice, closeNotice, decideAllocation, publishNotice, publishResult, startPublicity } from '../../application/notices.js';
 import { NotFound } from '../../domain/shared.js';
 import * as s from '../schemas.js';
 
@@ -35,7 +36,7 @@ const amendBody = z
   .strictObject({ ...z.object(terms).partial().shape, reason: s.text(1000) })
   .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'name at least one term to change');
 
-export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['notices'];
     const idParams = z.object({ id: s.id });
@@ -44,23 +45,23 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
     app.post('/api/notices', { schema: { tags, summary: '发布租售通告: publish a rental/sale notice', body: publishBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const noticeId = randomUUID();
-      return command(platform, req, reply, actor, (meta) => publishNotice(platform, { noticeId, ...req.body }, meta), 201);
+      return command(services, req, reply, actor, (meta) => publishNotice(services, { noticeId, ...req.body }, meta), 201);
     });
 
     app.post('/api/notices/:id/amend', { schema: { tags, summary: 'amend the terms before the window opens', params: idParams, body: amendBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const { reason, ...changes } = req.body;
-      return command(platform, req, reply, actor, (meta) => amendNotice(platform, { noticeId: req.params.id, changes, reason }, meta));
+      return command(services, req, reply, actor, (meta) => amendNotice(services, { noticeId: req.params.id, changes, reason }, meta));
     });
 
     app.post('/api/notices/:id/cancel', { schema: { tags, summary: 'cancel, with a reason', params: idParams, body: s.withdrawBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => cancelNotice(platform, { noticeId: req.params.id, reason: req.body.reason }, meta));
+      return command(services, req, reply, actor, (meta) => cancelNotice(services, { noticeId: req.params.id, reason: req.body.reason }, meta));
     });
 
     app.post('/api/notices/:id/close', { schema: { tags, summary: 'close once the window is over', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => closeNotice(platform, { noticeId: req.params.id }, meta));
+      return command(services, req, reply, actor, (meta) => closeNotice(services, { noticeId: req.params.id }, meta));
     });
 
     app.post(
@@ -69,7 +70,7 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
         const endsAt = req.body?.endsAt;
-        return command(platform, req, reply, actor, (meta) => startPublicity(platform, { noticeId: req.params.id, ...(endsAt ? { endsAt } : {}) }, meta));
+        return command(services, req, reply, actor, (meta) => startPublicity(services, { noticeId: req.params.id, ...(endsAt ? { endsAt } : {}) }, meta));
       },
     );
 
@@ -87,15 +88,15 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
         const id = req.params.id;
-        const result = await command(platform, req, reply, actor, (meta) => decideAllocation(platform, { noticeId: id, ...req.body }, meta));
+        const result = await command(services, req, reply, actor, (meta) => decideAllocation(services, { noticeId: id, ...req.body }, meta));
         // Read back rather than taken from the answer: a replayed Idempotency-Key answers { id, revision, position } only.
-        return { ...result, allocations: await allocationsOf(platform, id) };
+        return { ...result, allocations: await allocationsOf(services, id) };
       },
     );
 
     app.post('/api/notices/:id/results', { schema: { tags, summary: '租售结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => publishResult(platform, { noticeId: req.params.id }, meta));
+      return command(services, req, reply, actor, (meta) => publishResult(services, { noticeId: req.params.id }, meta));
     });
 
     app.get(
@@ -116,14 +117,14 @@ export function noticeRoutes(platform: Platform): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { consistentWith: at, ...query } = req.query;
-        await consistentWith(platform, at);
-        return listFeed(platform.reads, query); // listFeed brings from/to to UTC itself
+        await consistentWith(services, at);
+        return listFeed(services.reads, query); // listFeed brings from/to to UTC itself
       },
     );
 
     app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
-      await consistentWith(platform, req.query.consistentWith);
-      const notice = await getNotice(platform.reads, req.params.id);
+      await consistentWith(services, req.query.consistentWith);
+      const notice = await getNotice(services.reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
       return notice;
     });

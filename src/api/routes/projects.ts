@@ -2,44 +2,26 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ProjectCommand, type ProjectFields, evolveProject, initialProjectState, projectDecider, projectStream } from '../../domain/project.js';
-import { type Actor, NotFound, mayManageDistrict } from '../../domain/shared.js';
+import * as projects from '../../application/projects.js';
+import type { ProjectFields } from '../../domain/project.js';
+import { type Actor, NotFound } from '../../domain/shared.js';
 import type { Filter } from '../../infra/read-store.js';
 import { PROJECTS } from '../../projections/project-search.js';
 import { substringFilter } from '../../projections/text-search.js';
 import { parseAsOf } from '../../domain/time.js';
 import { requireActor } from '../auth.js';
-import { type Platform, command, consistentWith } from '../platform.js';
+import { type Services, consistentWith } from '../../application/services.js';
+import { command } from '../command.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
+import { presentProject } from '../present.js';
+import { maySeeProject, projectStatusScope } from '../visibility.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
-const HIDDEN = new Set(['_id', '_position', 'nameGrams', 'addressGrams', 'geo']);
-
-// One collator for every request: localeCompare with a locale builds a new one per call.
-const byUnit = new Intl.Collator('zh', { numeric: true });
-
-/** The public shape of a project document. */
-export function presentProject(doc: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (!HIDDEN.has(k)) out[k] = v;
-  const units = Object.values((doc.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
-  out.units = units.length < 2 ? units : units.sort((a, b) => byUnit.compare(`${a.building}|${a.floor}|${a.number}`, `${b.building}|${b.floor}|${b.number}`));
-  return out;
-}
-
-/** Who may see projects that are not (or no longer) public. */
-function statusScope(actor: Actor | null, status: string): Filter {
-  if (status === 'published') return { status };
-  if (!actor || actor.role === 'enterprise') throw new HttpProblem(403, 'Forbidden', 'only officers and auditors may list unpublished projects');
-  if (actor.role === 'housing_dept' && actor.district !== 'city') return { status, district: actor.district };
-  return { status };
-}
-
 type Filters = { [K in keyof typeof s.projectFilters]?: z.output<(typeof s.projectFilters)[K]> };
 
 function filterOf(actor: Actor | null, q: Filters): Filter {
-  const and: Filter[] = [statusScope(actor, q.status ?? 'published')];
+  const and: Filter[] = [projectStatusScope(actor, q.status ?? 'published')];
   if (q.district) and.push({ district: q.district });
   if (q.useType) and.push({ useType: q.useType });
   if (q.supplyMode) and.push({ supplyModes: q.supplyMode });
@@ -60,32 +42,27 @@ function distanceM(a: [number, number], b: [number, number]): number {
   return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(h));
 }
 
-export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function projectRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['projects'];
     const idParams = z.object({ id: s.id });
     const ok = { 200: s.commandResult };
-    const exec = (id: string, cmd: ProjectCommand, meta: Parameters<typeof platform.commands.execute>[4]) =>
-      platform.commands.execute(projectDecider, projectStream(id), id, cmd, meta);
-    /** Changes that can invalidate a notice's facts (status, areas, units) take the lock notices take (procedure-commands.ts). */
-    const locked = <T>(id: string, work: () => Promise<T>) => platform.locks.run(`project:${id}`, work);
-
     app.post('/api/projects', { schema: { tags, summary: '录入: register a project', body: s.registerProjectBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const { units, ...fields } = req.body;
-      const id = randomUUID();
-      return command(platform, req, reply, actor, (meta) => exec(id, { type: 'RegisterProject', projectId: id, fields: fields as ProjectFields, units }, { ...meta, newStream: true }), 201);
+      const projectId = randomUUID();
+      return command(services, req, reply, actor, (meta) => projects.registerProject(services, { projectId, fields: fields as ProjectFields, units }, meta), 201);
     });
 
     app.patch('/api/projects/:id', { schema: { tags, summary: '动态更新: update fields, with a reason', params: idParams, body: s.updateProjectBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       const { reason, ...changes } = req.body;
-      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'UpdateProject', changes, reason }, meta)));
+      return command(services, req, reply, actor, (meta) => projects.updateProject(services, { projectId: req.params.id, changes, reason }, meta));
     });
 
     app.post('/api/projects/:id/units', { schema: { tags, summary: '房源精细管理: add units', params: idParams, body: s.addUnitsBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'AddUnits', units: req.body.units }, meta));
+      return command(services, req, reply, actor, (meta) => projects.addUnits(services, { projectId: req.params.id, units: req.body.units }, meta));
     });
 
     app.delete(
@@ -93,36 +70,37 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
       { schema: { tags, summary: 'remove a unit', params: z.object({ id: s.id, unitId: s.id }), querystring: s.reasonQuery, response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
-        return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'RemoveUnit', unitId: req.params.unitId, reason: req.query.reason }, meta)));
+        const { id: projectId, unitId } = req.params;
+        return command(services, req, reply, actor, (meta) => projects.removeUnit(services, { projectId, unitId, reason: req.query.reason }, meta));
       },
     );
 
     app.post('/api/projects/:id/publish', { schema: { tags, summary: '发布: publish', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'PublishProject' }, meta));
+      return command(services, req, reply, actor, (meta) => projects.publishProject(services, { projectId: req.params.id }, meta));
     });
 
     app.post('/api/projects/:id/withdraw', { schema: { tags, summary: '退出: withdraw, with a reason', params: idParams, body: s.withdrawBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      return locked(req.params.id, () => command(platform, req, reply, actor, (meta) => exec(req.params.id, { type: 'WithdrawProject', reason: req.body.reason }, meta)));
+      return command(services, req, reply, actor, (meta) => projects.withdrawProject(services, { projectId: req.params.id, reason: req.body.reason }, meta));
     });
 
     app.get('/api/projects', { config: { publicCache: true }, schema: { tags, summary: 'search projects', querystring: s.projectSearchQuery } }, async (req) => {
       const q = req.query;
-      await consistentWith(platform, q.consistentWith);
+      await consistentWith(services, q.consistentWith);
       const filter = filterOf(req.actor, q);
       const field = q.sort.replace(/^-/, '');
       const sort = { [field]: q.sort.startsWith('-') ? -1 : 1, _id: 1 } as Record<string, 1 | -1>;
       const [items, total] = await Promise.all([
-        platform.reads.find(PROJECTS, filter, { sort, skip: (q.page - 1) * q.pageSize, limit: q.pageSize }),
-        platform.reads.count(PROJECTS, filter),
+        services.reads.find(PROJECTS, filter, { sort, skip: (q.page - 1) * q.pageSize, limit: q.pageSize }),
+        services.reads.count(PROJECTS, filter),
       ]);
       return { items: items.map(presentProject), total, page: q.page, pageSize: q.pageSize };
     });
 
     app.get('/api/map/projects', { config: { publicCache: true }, schema: { tags, summary: 'map view (GeoJSON)', querystring: s.mapQuery } }, async (req) => {
       const q = req.query;
-      await consistentWith(platform, q.consistentWith);
+      await consistentWith(services, q.consistentWith);
       const and: Filter[] = [filterOf(req.actor, q), { location: { $exists: true } }];
       // A bounding box is a plain range query, the same on both stores; a radius is refined below.
       let box = q.bbox;
@@ -133,7 +111,7 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
         box = [lng - dLng, lat - dLat, lng + dLng, lat + dLat];
       }
       if (box) and.push({ 'location.lng': { $gte: box[0], $lte: box[2] }, 'location.lat': { $gte: box[1], $lte: box[3] } });
-      let docs = await platform.reads.find(PROJECTS, { $and: and }, { sort: { _id: 1 }, limit: q.near ? undefined : q.limit });
+      let docs = await services.reads.find(PROJECTS, { $and: and }, { sort: { _id: 1 }, limit: q.near ? undefined : q.limit });
       if (q.near && q.radius) {
         const center = q.near as [number, number];
         docs = docs.filter((d) => {
@@ -152,43 +130,17 @@ export function projectRoutes(platform: Platform): FastifyPluginAsyncZod {
     });
 
     app.get('/api/projects/:id', { schema: { tags, summary: 'one project; ?asOf= as it stood then', params: idParams, querystring: s.asOfQuery } }, async (req) => {
-      const actor = req.actor;
-      await consistentWith(platform, req.query.consistentWith);
+      await consistentWith(services, req.query.consistentWith);
       let doc: Record<string, unknown> | null;
       if (req.query.asOf !== undefined) {
         const asOf = parseAsOf(req.query.asOf);
         if (!asOf) throw new HttpProblem(400, 'Bad Request', 'asOf must be a date (YYYY-MM-DD) or an ISO-8601 time', { errors: [{ path: 'querystring.asOf', message: 'invalid date' }] });
-        doc = await projectAsOf(platform, req.params.id, asOf);
+        doc = await projects.projectAsOf(services, req.params.id, asOf);
       } else {
-        doc = await platform.reads.findOne(PROJECTS, { _id: req.params.id });
+        doc = await services.reads.findOne(PROJECTS, { _id: req.params.id });
       }
-      const visible =
-        doc &&
-        (doc.status === 'published' ||
-          actor?.role === 'city_admin' ||
-          actor?.role === 'auditor' ||
-          (actor?.role === 'housing_dept' && mayManageDistrict(actor, doc.district as never)));
-      if (!visible) throw new NotFound(`no published project ${req.params.id}`);
-      return presentProject(doc!);
+      if (!doc || !maySeeProject(req.actor, doc)) throw new NotFound(`no published project ${req.params.id}`);
+      return presentProject(doc);
     });
-  };
-}
-
-/** The project as it stood at `asOf` (by occurredAt), folded from its own stream. */
-async function projectAsOf(platform: Platform, id: string, asOf: string): Promise<Record<string, unknown> | null> {
-  const events = await platform.events.readStream(projectStream(id), { occurredUntil: asOf });
-  if (events.length === 0) return null;
-  let state = initialProjectState;
-  for (const e of events) state = evolveProject(state, { type: e.type, data: e.data } as never);
-  if (state.status === 'none') return null;
-  const last = events[events.length - 1]!;
-  return {
-    _id: id,
-    projectId: id,
-    ...state.fields,
-    status: state.status,
-    units: Object.fromEntries(state.units.map((u) => [u.unitId, u])),
-    asOf,
-    revision: last.revision,
   };
 }

@@ -3,17 +3,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseAsOf } from '../../domain/time.js';
 import { procedureStatistics } from '../../projections/procedure-queries.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
-import { type Platform, consistentWith } from '../platform.js';
+import { type Services, consistentWith } from '../../application/services.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 
 const MEMO_SIZE = 500;
 
-export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
+export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
   // Figures depend only on the read models: remembered per moment asked for, until the runner moves.
   const memo = new Map<string, { position: number; value: Record<string, unknown> }>();
   const remembered = async (key: string, compute: () => Promise<Record<string, unknown>>) => {
-    const position = platform.runner.position;
+    const position = services.runner.position;
     const hit = memo.get(key);
     if (hit && hit.position === position) return hit.value;
     const value = await compute();
@@ -27,12 +27,12 @@ export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
       '/api/statistics',
       { schema: { tags: ['statistics'], summary: 'published projects and area, overall and by district, supply mode and use type', querystring: s.asOfQuery } },
       async (req) => {
-        await consistentWith(platform, req.query.consistentWith);
-        const now = platform.commands.now();
+        await consistentWith(services, req.query.consistentWith);
+        const now = services.commands.now();
         if (req.query.asOf === undefined) {
           // Applications by status and the allocated area are kept for now only; projects also as of any date.
           const figures = await remembered('now', async () => {
-            const [projects, procedure] = await Promise.all([currentStatistics(platform.reads, now), procedureStatistics(platform.reads)]);
+            const [projects, procedure] = await Promise.all([currentStatistics(services.reads, now), procedureStatistics(services.reads)]);
             return { ...projects, ...procedure };
           });
           return { ...figures, asOf: now };
@@ -43,8 +43,8 @@ export function statisticsRoutes(platform: Platform): FastifyPluginAsyncZod {
             errors: [{ path: 'querystring.asOf', message: 'invalid date' }],
           });
         }
-        if (asOf >= now) return statisticsAsOf(platform.reads, now); // the future is now; not worth remembering
-        return remembered(asOf, () => statisticsAsOf(platform.reads, asOf));
+        if (asOf >= now) return statisticsAsOf(services.reads, now); // the future is now; not worth remembering
+        return remembered(asOf, () => statisticsAsOf(services.reads, asOf));
       },
     );
   };

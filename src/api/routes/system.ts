@@ -1,25 +1,25 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify';
 import type client from 'prom-client';
-import type { Platform } from '../platform.js';
+import type { Services } from '../../application/services.js';
 
-export function systemRoutes(platform: Platform, registry: client.Registry): FastifyPluginAsync {
+export function systemRoutes(services: Services, registry: client.Registry): FastifyPluginAsync {
   return async (app) => {
     app.get('/health', { schema: { tags: ['system'], summary: 'liveness' } }, async () => ({ status: 'ok' }));
     app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models' } }, async (_req, reply) => {
       const checks: Record<string, unknown> = {};
       let ready = true;
       try {
-        const head = await platform.events.headPosition();
+        const head = await services.events.headPosition();
         checks.eventStore = { ok: true, head };
-        checks.projections = { ok: !platform.runner.error, position: platform.runner.position, lag: head - platform.runner.position };
-        if (platform.runner.error) ready = false;
+        checks.projections = { ok: !services.runner.error, position: services.runner.position, lag: head - services.runner.position };
+        if (services.runner.error) ready = false;
       } catch (e) {
         checks.eventStore = { ok: false, error: (e as Error).message };
         ready = false;
       }
       try {
-        await platform.reads.getCheckpoint('__ready__');
+        await services.reads.getCheckpoint('__ready__');
         checks.readStore = { ok: true };
       } catch (e) {
         checks.readStore = { ok: false, error: (e as Error).message };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedLock } from '../../src/api/keyed-lock.js';
+import { KeyedLock } from '../../src/application/keyed-lock.js';
 
 describe('KeyedLock', () => {
   it('runs work on one key one at a time, in arrival order, and other keys alongside', async () => {

@@ -17,3 +17,18 @@ export class KeyedLock {
     }
   }
 }
+
+/**
+ * Every lock key, spelled once. Locks are always taken in this order, so two use cases never wait on
+ * each other crosswise:
+ *   notice → enterprise (a submission; a sanction takes the enterprise's alone)
+ *   notice → project (an amendment); project (a publication, a project change)
+ *   enterprise → project (an exchange request naming a project)
+ */
+export const lockKeys = {
+  notice: (noticeId: string) => `notice:${noticeId}`,
+  project: (projectId: string) => `project:${projectId}`,
+  /** By credit code, upper-cased: the same enterprise however a request spells it. */
+  enterprise: (creditCode: string) => `enterprise:${creditCode.trim().toUpperCase()}`,
+  case: (caseId: string) => `case:${caseId}`,
+};

@@ -1,28 +1,10 @@
-// What the routes need, wired once by the composition root (src/main.ts) or a test.
+// A command over HTTP: the request's If-Match and Idempotency-Key, the actor, the answer's status and ETag.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CommandMeta, CommandResult } from '../application/command-handler.js';
+import { requestHash } from '../application/idempotency.js';
+import type { Services } from '../application/services.js';
 import type { Actor } from '../domain/shared.js';
-import type { WorkingCalendar } from '../domain/calendar.js';
-import type { Bus } from '../infra/bus.js';
-import type { EventStore } from '../infra/event-store.js';
-import type { ReadStore } from '../infra/read-store.js';
-import type { ProjectionRunner } from '../projections/runner.js';
-import type { CommandHandler, CommandMeta, CommandResult } from './command-handler.js';
-import { type Idempotency, requestHash } from './idempotency.js';
-import type { KeyedLock } from './keyed-lock.js';
 import { HttpProblem } from './problem.js';
-
-export interface Platform {
-  events: EventStore;
-  reads: ReadStore;
-  runner: ProjectionRunner;
-  commands: CommandHandler;
-  bus: Bus;
-  idempotency: Idempotency;
-  consistencyTimeoutMs: number;
-  publicityWorkingDays: number;
-  calendar: WorkingCalendar;
-  locks: KeyedLock;
-}
 
 function ifMatch(request: FastifyRequest): number | undefined {
   const raw = request.headers['if-match'];
@@ -50,7 +32,7 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
 
 /** Runs a command for the request's actor with If-Match and Idempotency-Key, answering `{ id, revision, position }`. */
 export async function command(
-  platform: Platform,
+  services: Services,
   request: FastifyRequest,
   reply: FastifyReply,
   actor: Actor,
@@ -67,17 +49,9 @@ export async function command(
   const result = key
     ? await (() => {
         const hash = requestHash(request.method, request.url, request.body);
-        return platform.idempotency.run(actor.id, key, hash, () => execute({ ...base, idempotency: { idempotencyKey: key, requestHash: hash } }));
+        return services.idempotency.run(actor.id, key, hash, () => execute({ ...base, idempotency: { idempotencyKey: key, requestHash: hash } }));
       })()
     : await execute(base);
   reply.code(status).header('etag', `"${result.revision}"`);
   return result;
 }
-
-/** `?consistentWith=<position>`: wait (bounded) until every read model has processed it. */
-export async function consistentWith(platform: Platform, position: number | undefined): Promise<void> {
-  if (position === undefined) return;
-  if (await platform.runner.waitFor(position, platform.consistencyTimeoutMs)) return;
-  throw new HttpProblem(503, 'Service Unavailable', `read models have not reached position ${position} yet (at ${platform.runner.position})`, {}, { 'retry-after': '1' });
-}
-

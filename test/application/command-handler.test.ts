@@ -1,7 +1,7 @@
 // CommandHandler's import rule (domain.md, "Event envelope"): a legacy record keeps its original time and
 // its original actor, is marked imported, and only city_admin may import it (metadata.importedBy).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandHandler, type CommandMeta } from '../../src/api/command-handler.js';
+import { CommandHandler, type CommandMeta } from '../../src/application/command-handler.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../../src/domain/project.js';
 import { type Actor, Forbidden } from '../../src/domain/shared.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';

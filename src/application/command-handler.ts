@@ -1,15 +1,9 @@
 // The one path from a command to the log: load the stream, decide, append with the revision the
 // decision was based on. Used by the HTTP routes and by the importer (seed), so every rule holds once.
 import { randomUUID } from 'node:crypto';
-import type { Actor, DecisionContext, DomainEvent } from '../domain/shared.js';
+import type { Actor, Decider, DomainEvent } from '../domain/shared.js';
 import { Forbidden, NotFound } from '../domain/shared.js';
 import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
-
-export interface StreamDecider<C, E extends DomainEvent, S> {
-  initialState: S;
-  decide(command: C, state: S, ctx: DecisionContext): E[];
-  evolve(state: S, event: E): S;
-}
 
 export interface CommandMeta {
   actor: Actor;
@@ -69,7 +63,7 @@ export class CommandHandler {
     return (this.options.clock?.() ?? new Date()).toISOString();
   }
 
-  async load<C, E extends DomainEvent, S>(decider: StreamDecider<C, E, S>, stream: string, fresh = false): Promise<Loaded<S>> {
+  async load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, fresh = false): Promise<Loaded<S>> {
     const cached = fresh ? undefined : (this.cache.get(stream) as Loaded<S> | undefined);
     if (cached) return cached;
     const recorded = await this.events.readStream(stream);
@@ -79,7 +73,7 @@ export class CommandHandler {
   }
 
   async execute<C, E extends DomainEvent, S>(
-    decider: StreamDecider<C, E, S>,
+    decider: Decider<C, E, S>,
     stream: string,
     id: string,
     command: C,

@@ -1,0 +1,33 @@
+// How records are shown: one place for every route and live push. No internal store field (_id,
+// _position, search grams) leaves here; every resource carries `id`.
+import type { Actor } from '../domain/shared.js';
+
+const HIDDEN = new Set(['_id', '_position', 'nameGrams', 'addressGrams', 'geo']);
+
+// One collator for every request: localeCompare with a locale builds a new one per call.
+const byUnit = new Intl.Collator('zh', { numeric: true });
+
+/** The public shape of a project document. */
+export function presentProject(doc: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (!HIDDEN.has(k)) out[k] = v;
+  const units = Object.values((doc.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
+  out.units = units.length < 2 ? units : units.sort((a, b) => byUnit.compare(`${a.building}|${a.floor}|${a.number}`, `${b.building}|${b.floor}|${b.number}`));
+  return out;
+}
+
+/** The application without who filed its objections: that protects whoever objects (officers still see it). */
+export function hideObjectors<T extends { objections?: object }>(doc: T): T {
+  if (!doc.objections) return doc;
+  const objections = Object.fromEntries(
+    Object.entries(doc.objections as Record<string, { filedBy?: unknown }>).map(([id, o]) => {
+      const { filedBy: _hidden, ...rest } = o;
+      return [id, rest];
+    }),
+  );
+  return { ...doc, objections };
+}
+
+
+/** What a viewer sees of an application: an enterprise does not see who objected. */
+export const applicationForViewer = <T extends { objections?: object }>(actor: Actor | null, doc: T): T => (actor === null || actor.role === 'enterprise' ? hideObjectors(doc) : doc);

@@ -1,0 +1,40 @@
+// Rent exchanges (换租): a tenant enterprise asks to move; an officer reviews; the result is published.
+import { type ExchangeCommand, type WantedSpace, exchangeDecider, exchangeStream } from '../domain/exchange.js';
+import { openExchangesOf, tenancyOf } from '../projections/procedure-queries.js';
+import type { CommandMeta, CommandResult } from './command-handler.js';
+import { projectFacts } from './facts.js';
+import { type Services, readModelsAtHead } from './services.js';
+import { creditCodeOf, enterpriseLocked, projectLocked } from './use-case.js';
+
+const onExchange = (services: Services, exchangeId: string, command: ExchangeCommand, meta: CommandMeta) =>
+  services.commands.execute(exchangeDecider, exchangeStream(exchangeId), exchangeId, command, meta);
+
+/** 换租: the tenant enterprise of `meta.actor` asks to move; exchangeId is fresh (the stream must not exist). */
+export function requestExchange(services: Services, args: { exchangeId: string; wanted: WantedSpace; reason: string }, meta: CommandMeta): Promise<CommandResult> {
+  const creditCode = creditCodeOf(meta, 'ask for an exchange');
+  const wantedProjectId = args.wanted.projectId;
+  // At most one open request per lease: the enterprise's lock orders its requests, and the read models at
+  // the log's head show every request appended before (the pattern of the other cross-stream rules); the
+  // wanted project's lock orders this against its withdrawal (routes/projects.ts).
+  return enterpriseLocked(services, creditCode, async () => {
+    const decide = async () => {
+      const wantedProject = wantedProjectId !== undefined ? await projectFacts(services, wantedProjectId) : undefined; // 404 when unknown
+      await readModelsAtHead(services); // a lease recorded a moment ago counts, and so does an open request
+      const tenancy = await tenancyOf(services.reads, creditCode);
+      const openExchanges = await openExchangesOf(services.reads, creditCode);
+      const command: ExchangeCommand = { type: 'RequestExchange', tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...args };
+      return onExchange(services, args.exchangeId, command, { ...meta, newStream: true });
+    };
+    return wantedProjectId !== undefined ? projectLocked(services, wantedProjectId, decide) : decide();
+  });
+}
+
+export function reviewExchange(services: Services, args: { exchangeId: string; approved: boolean; reason: string }, meta: CommandMeta): Promise<CommandResult> {
+  const { exchangeId, ...review } = args;
+  return onExchange(services, exchangeId, { type: 'ReviewExchange', ...review }, meta);
+}
+
+/** 换租结果公布. */
+export function publishExchangeResult(services: Services, args: { exchangeId: string }, meta: CommandMeta): Promise<CommandResult> {
+  return onExchange(services, args.exchangeId, { type: 'PublishExchangeResult' }, meta);
+}

@@ -1,0 +1,103 @@
+// Rental/sale notices (租售通告) and the per-notice procedure: publicity (公示), allocation (配租/配售),
+// results. Each use case takes the notice's lock (and the project's where the project's facts decide),
+// gathers the facts, and runs the notice's decider. Lock order: lockKeys (keyed-lock.ts).
+import type { Allocation, AllocationMethod } from '../domain/allocation.js';
+import type { ApplicationFacts } from '../domain/application.js';
+import { type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
+import type { SupplyMode } from '../domain/project.js';
+import { applicationsOfNotice } from '../projections/procedure-queries.js';
+import type { CommandMeta, CommandResult } from './command-handler.js';
+import { applicationFactsOf, noticeState, projectFactsForNotice } from './facts.js';
+import { type Services, readModelsAtHead } from './services.js';
+import { iso, noticeLocked, projectLocked } from './use-case.js';
+
+const known = (facts: (ApplicationFacts | null)[]) => facts.filter((f): f is ApplicationFacts => f !== null);
+
+const onNotice = (services: Services, noticeId: string, command: NoticeCommand, meta: CommandMeta) =>
+  services.commands.execute(noticeDecider, noticeStream(noticeId), noticeId, command, meta);
+
+export interface PublishNoticeArgs extends Omit<NoticeTerms, 'publicityWorkingDays'> {
+  /** A fresh id (the route's UUID, the importer's deterministic one): the stream must not exist yet. */
+  noticeId: string;
+  projectId: string;
+  supplyMode: SupplyMode;
+  /** Default: the platform's setting. */
+  publicityWorkingDays?: number;
+  /** Commit–reveal: sha256 (hex) of the seed a lottery will use. */
+  lotterySeedSha256?: string;
+}
+
+export function publishNotice(services: Services, args: PublishNoticeArgs, meta: CommandMeta): Promise<CommandResult> {
+  return projectLocked(services, args.projectId, async () => {
+    const project = await projectFactsForNotice(services, args.projectId);
+    const command: NoticeCommand = {
+      type: 'PublishNotice',
+      project,
+      ...args,
+      opensAt: iso(args.opensAt),
+      closesAt: iso(args.closesAt),
+      publicityWorkingDays: args.publicityWorkingDays ?? services.publicityWorkingDays,
+    };
+    return onNotice(services, args.noticeId, command, { ...meta, newStream: true });
+  });
+}
+
+export function amendNotice(services: Services, args: { noticeId: string; changes: Partial<NoticeTerms>; reason: string }, meta: CommandMeta): Promise<CommandResult> {
+  const changes = { ...args.changes };
+  if (changes.opensAt) changes.opensAt = iso(changes.opensAt);
+  if (changes.closesAt) changes.closesAt = iso(changes.closesAt);
+  // Under the notice's lock, like the submissions that read its terms, and the project's.
+  return noticeLocked(services, args.noticeId, async () => {
+    const notice = await noticeState(services, args.noticeId);
+    return projectLocked(services, notice.projectId, async () => {
+      const project = await projectFactsForNotice(services, notice.projectId, args.noticeId);
+      return onNotice(services, args.noticeId, { type: 'AmendNotice', changes, reason: args.reason, project }, meta);
+    });
+  });
+}
+
+export function cancelNotice(services: Services, args: { noticeId: string; reason: string }, meta: CommandMeta): Promise<CommandResult> {
+  return noticeLocked(services, args.noticeId, () => onNotice(services, args.noticeId, { type: 'CancelNotice', reason: args.reason }, meta));
+}
+
+export function closeNotice(services: Services, args: { noticeId: string }, meta: CommandMeta): Promise<CommandResult> {
+  return noticeLocked(services, args.noticeId, () => onNotice(services, args.noticeId, { type: 'CloseNotice' }, meta));
+}
+
+/** 资质审查结果公示: the list is every application of the notice, read from the read models at the log's head. */
+export function startPublicity(services: Services, args: { noticeId: string; endsAt?: string }, meta: CommandMeta): Promise<CommandResult> {
+  const { noticeId } = args;
+  return noticeLocked(services, noticeId, async () => {
+    await noticeState(services, noticeId); // 404 before anything else
+    await readModelsAtHead(services); // every application of the notice is listed
+    const docs = await applicationsOfNotice(services.reads, noticeId);
+    const facts = known(await Promise.all(docs.map((d) => applicationFactsOf(services.events, String(d._id)))));
+    const endsAt = args.endsAt ? iso(args.endsAt) : undefined;
+    return onNotice(services, noticeId, { type: 'StartPublicity', applications: facts, calendar: services.calendar, ...(endsAt ? { endsAt } : {}) }, meta);
+  });
+}
+
+/** 配租/配售 on the facts of every application on the publicity list; answers the allocations made. */
+export function decideAllocation(
+  services: Services,
+  args: { noticeId: string; method: AllocationMethod; seed?: string },
+  meta: CommandMeta,
+): Promise<CommandResult & { allocations: Allocation[] }> {
+  const { noticeId } = args;
+  return noticeLocked(services, noticeId, async () => {
+    const notice = await noticeState(services, noticeId);
+    const listed = notice.publicity?.list.map((e) => e.applicationId) ?? [];
+    const facts = known(await Promise.all(listed.map((a) => applicationFactsOf(services.events, a))));
+    const result = await onNotice(services, noticeId, { type: 'DecideAllocation', method: args.method, seed: args.seed, applications: facts }, meta);
+    return { ...result, allocations: await allocationsOf(services, noticeId) };
+  });
+}
+
+/** The notice's allocations as decided ([] before the decision). */
+export async function allocationsOf(services: Services, noticeId: string): Promise<Allocation[]> {
+  return (await noticeState(services, noticeId)).allocation?.allocations ?? [];
+}
+
+export function publishResult(services: Services, args: { noticeId: string }, meta: CommandMeta): Promise<CommandResult> {
+  return noticeLocked(services, args.noticeId, () => onNotice(services, args.noticeId, { type: 'PublishResult' }, meta));
+}
