@@ -94,6 +94,8 @@ export interface Subscription {
 
 export interface SubscribeOptions {
   batchSize?: number;
+  /** Receives the error that ended the subscription (a throwing handler, a failing read, a lost connection). */
+  onError?: (error: unknown) => void;
 }
 
 export interface VerifyResult {
