@@ -23,6 +23,11 @@ const schema = z.object({
    * working days (调休), added to the built-in calendar: the State Council publishes each year's.
    */
   WORKING_CALENDAR_FILE: z.string().optional(),
+  /**
+   * Largest append, in bytes, on every event store: EventStoreDB's MaxAppendSize (1 MiB by default).
+   * A request whose events would be larger is refused with 413 before anything is written.
+   */
+  MAX_APPEND_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   /** Publicity length of a notice unless the notice says otherwise. */
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
 });

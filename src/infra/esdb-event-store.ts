@@ -24,8 +24,10 @@ import {
 } from '@eventstore/db-client';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import {
+  DEFAULT_MAX_APPEND_BYTES,
   Unavailable,
   WrongExpectedRevision,
+  checkAppendSize,
   occurredAtOf,
   type AppendResult,
   type EventMetadata,
@@ -67,12 +69,18 @@ const MAX_RETRIES = 10;
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
 
-  private constructor(private readonly client: EventStoreDBClient) {}
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly maxAppendBytes: number,
+  ) {}
 
-  /** Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable. */
-  static async connect(url: string): Promise<EsdbEventStore> {
+  /**
+   * Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable.
+   * `maxAppendBytes` must not exceed the server's MaxAppendSize (1 MiB by default).
+   */
+  static async connect(url: string, options: { maxAppendBytes?: number } = {}): Promise<EsdbEventStore> {
     const client = EventStoreDBClient.connectionString(url);
-    const store = new EsdbEventStore(client);
+    const store = new EsdbEventStore(client, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
     try {
       await collect(client.readAll({ fromPosition: START, maxCount: 1 }));
     } catch (err) {
@@ -83,6 +91,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    checkAppendSize(stream, events, this.maxAppendBytes);
     for (let attempt = 0; ; attempt++) {
       const head = await this.streamHead(stream);
       const actual = head?.revision ?? -1;

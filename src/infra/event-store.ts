@@ -81,6 +81,40 @@ export class Unavailable extends Error {
   }
 }
 
+/**
+ * EventStoreDB refuses an append larger than its `MaxAppendSize` (1 MiB by default). Every adapter
+ * applies the same limit, so a request that would fail there fails the same way here: 413, not a 500.
+ */
+export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+/** What an adapter adds to each event beyond data and metadata (envelope fields, hashes): a safe estimate. */
+const ENVELOPE_BYTES = 512;
+
+export class AppendTooLarge extends Error {
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the events for ${stream} would take ${bytes} bytes, over the ${limit}-byte limit of one append`);
+    this.name = 'AppendTooLarge';
+  }
+}
+
+/** The size one append would have as stored: data, metadata and envelope of every event. */
+export function appendBytes(events: readonly NewEvent[]): number {
+  let bytes = 0;
+  for (const e of events) {
+    bytes += Buffer.byteLength(JSON.stringify(e.data) ?? '') + Buffer.byteLength(JSON.stringify(e.metadata) ?? '') + (typeof e.type === 'string' ? e.type.length : 0) + ENVELOPE_BYTES;
+  }
+  return bytes;
+}
+
+/** Throws AppendTooLarge when `events` exceed `limit`; called before anything is written. */
+export function checkAppendSize(stream: string, events: readonly NewEvent[], limit: number): void {
+  const bytes = appendBytes(events);
+  if (bytes > limit) throw new AppendTooLarge(stream, bytes, limit);
+}
+
 export interface ReadStreamOptions {
   /** Inclusive upper revision. */
   toRevision?: number;
@@ -123,7 +157,10 @@ export interface LogPage {
 }
 
 export interface EventStore {
-  /** Appends atomically; a refused append leaves the stream exactly as it was. */
+  /**
+   * Appends atomically; a refused append leaves the stream exactly as it was. Larger than the store's
+   * append limit (DEFAULT_MAX_APPEND_BYTES unless configured): AppendTooLarge.
+   */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** One stream forward; [] for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

@@ -1,7 +1,7 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
 import Database from 'better-sqlite3';
 import { canonicalJson, chainHash, chainHashRaw, GENESIS_HASH } from './hash-chain.js';
-import { Unavailable, WrongExpectedRevision, occurredAtOf } from './event-store.js';
+import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision, checkAppendSize, occurredAtOf } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
 } from './event-store.js';
@@ -13,6 +13,8 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** The server clock that stamps recordedAt (tests pin it). Default: the system clock. */
   clock?: () => Date;
+  /** Largest append (bytes, see appendBytes): the same limit as EventStoreDB's. Default 1 MiB. */
+  maxAppendBytes?: number;
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
@@ -81,6 +83,7 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     private readonly pollIntervalMs: number,
     private readonly clock: () => Date,
+    private readonly maxAppendBytes: number,
   ) {
     this.insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.lastRevision = db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck();
@@ -103,11 +106,16 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw storageError(err);
     }
-    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()));
+    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()), options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new Error('SqliteEventStore is closed'));
+    try {
+      checkAppendSize(stream, events, this.maxAppendBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
       // Group commit: every append queued before the next macrotask shares one transaction (one fsync).

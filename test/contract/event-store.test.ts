@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../src/infra/esdb-event-store.js';
 import {
+  AppendTooLarge,
+  DEFAULT_MAX_APPEND_BYTES,
   WrongExpectedRevision,
   type EventStore,
   type ExpectedRevision,
@@ -279,6 +281,18 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       await sleep(400);
       expect(calls).toBe(1);
       await sub.close();
+    });
+
+    it('refuses an append over the append limit (EventStoreDB\'s 1 MiB) with AppendTooLarge and writes nothing', async () => {
+      await store.append(s('big'), [ev('Small', { n: 1 })], 'no_stream');
+      const head = await store.headPosition();
+      const half = 'x'.repeat(DEFAULT_MAX_APPEND_BYTES / 2);
+      const err = await store.append(s('big'), [ev('Big', { half }), ev('Big', { half })], 0).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppendTooLarge);
+      expect((err as AppendTooLarge).limit).toBe(DEFAULT_MAX_APPEND_BYTES);
+      expect(await store.headPosition()).toBe(head);
+      expect(await store.readStream(s('big'))).toHaveLength(1);
+      await store.append(s('big'), [ev('Big', { half })], 0); // one half fits
     });
 
     it('verifies an intact log', async () => {
