@@ -63,24 +63,37 @@ interface Decoded {
 }
 
 const PAGE = 500;
+/** Default bounds of an audit question or a verification walking $all (until the audit read model). */
+const AUDIT_SCAN_LIMIT = 200_000;
+const AUDIT_TIME_LIMIT_MS = 10_000;
+
+export interface EsdbOptions {
+  /** Must not exceed the server's MaxAppendSize (1 MiB by default). */
+  maxAppendBytes?: number;
+  /** At most this many events walked by one searchLog/verify; beyond, the answer says `partial`. */
+  auditScanLimit?: number;
+  /** At most this long (ms) for one searchLog/verify; beyond, the answer says `partial`. */
+  auditTimeLimitMs?: number;
+}
 /** 'any' / 'stream_exists' appends retry when another writer moved the stream head under them. */
 const MAX_RETRIES = 10;
 
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
 
+  private readonly maxAppendBytes: number;
+
   private constructor(
     private readonly client: EventStoreDBClient,
-    private readonly maxAppendBytes: number,
-  ) {}
+    private readonly options: EsdbOptions,
+  ) {
+    this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+  }
 
-  /**
-   * Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable.
-   * `maxAppendBytes` must not exceed the server's MaxAppendSize (1 MiB by default).
-   */
-  static async connect(url: string, options: { maxAppendBytes?: number } = {}): Promise<EsdbEventStore> {
+  /** Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable. */
+  static async connect(url: string, options: EsdbOptions = {}): Promise<EsdbEventStore> {
     const client = EventStoreDBClient.connectionString(url);
-    const store = new EsdbEventStore(client, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
+    const store = new EsdbEventStore(client, options);
     try {
       await collect(client.readAll({ fromPosition: START, maxCount: 1 }));
     } catch (err) {
@@ -167,7 +180,8 @@ export class EsdbEventStore implements EventStore {
 
   /**
    * EventStoreDB has no secondary index on our metadata: a stream question reads that stream, any
-   * other walks $all backwards. Fine for an auditor's occasional question; MongoDB is not involved.
+   * other walks $all backwards, newest first, within the scan bounds (then the page says `partial`).
+   * The audit read model replaces this walk.
    */
   async searchLog(query: LogQuery): Promise<LogPage> {
     const matches = (e: RecordedEvent) =>
@@ -185,7 +199,9 @@ export class EsdbEventStore implements EventStore {
     if (query.stream !== undefined) {
       for (const e of (await this.readStream(query.stream)).reverse()) take(e);
     } else {
+      const bound = this.auditBound();
       for await (const r of this.scan(BACKWARDS, 0)) {
+        if (bound.exceeded()) return { items, total, partial: true };
         const decoded = decode(r);
         if (decoded) take(decoded.event);
       }
@@ -193,8 +209,20 @@ export class EsdbEventStore implements EventStore {
     return { items, total };
   }
 
+  /** Counts the events walked and the time taken against the audit scan bounds. */
+  private auditBound(): { exceeded(): boolean } {
+    const limit = this.options.auditScanLimit ?? AUDIT_SCAN_LIMIT;
+    const until = Date.now() + (this.options.auditTimeLimitMs ?? AUDIT_TIME_LIMIT_MS);
+    let walked = 0;
+    return { exceeded: () => ++walked > limit || (walked % 100 === 0 && Date.now() > until) };
+  }
+
+  /**
+   * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
+   * system events follow it does the walk go on, in growing pages.
+   */
   async headPosition(): Promise<number> {
-    for await (const r of this.scan(BACKWARDS, 0)) {
+    for await (const r of this.scan(BACKWARDS, 0, 1)) {
       const decoded = decode(r);
       if (decoded) return decoded.event.position;
     }
@@ -205,13 +233,14 @@ export class EsdbEventStore implements EventStore {
    * $all in pages, skipping what was already seen, so it does not matter whether the server treats
    * fromPosition as inclusive. Forwards: strictly after `after`; backwards: from the end.
    */
-  private async *scan(direction: Direction, after: number): AsyncGenerator<AllStreamResolvedEvent> {
+  private async *scan(direction: Direction, after: number, firstPage = PAGE): AsyncGenerator<AllStreamResolvedEvent> {
     let from: ReadPosition = direction === BACKWARDS ? END : after > 0 ? atPosition(after) : START;
     let cursor = direction === BACKWARDS ? Number.POSITIVE_INFINITY : after;
+    let size = firstPage;
     for (;;) {
       let page: AllStreamResolvedEvent[];
       try {
-        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: PAGE }));
+        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size }));
       } catch (err) {
         throw portError(err);
       }
@@ -226,7 +255,8 @@ export class EsdbEventStore implements EventStore {
         progressed = true;
         yield r;
       }
-      if (page.length < PAGE || !progressed) return;
+      if (page.length < size || !progressed) return;
+      size = Math.min(PAGE, size * 8);
     }
   }
 
@@ -287,7 +317,9 @@ export class EsdbEventStore implements EventStore {
   async verify(): Promise<VerifyResult> {
     const chains = new Map<string, { revision: number; hash: string }>();
     let checked = 0;
+    const bound = this.auditBound();
     for await (const r of this.scan(FORWARDS, 0)) {
+      if (bound.exceeded()) return { ok: true, checked, partial: true };
       const decoded = decode(r);
       if (!decoded) continue; // system events and events written around this adapter
       checked++;

@@ -136,6 +136,8 @@ export interface VerifyResult {
   ok: boolean;
   checked: number;
   firstBadPosition?: number;
+  /** The adapter stopped at its scan bound (EventStoreDB): `ok` speaks for the `checked` first events only. */
+  partial?: boolean;
 }
 
 /** The audit trail's question: who did what to which record when (every field optional). */
@@ -154,6 +156,11 @@ export interface LogQuery {
 export interface LogPage {
   items: RecordedEvent[];
   total: number;
+  /**
+   * The adapter stopped at its scan bound (EventStoreDB walks $all): items and total cover the newest
+   * part of the log only. Narrow the question (stream, time) for a complete answer.
+   */
+  partial?: boolean;
 }
 
 export interface EventStore {

@@ -430,3 +430,24 @@ eventStoreContract('SQLite', async () => SqliteEventStore.open(tempFile(), { pol
 const esdbUrl = process.env.EVENTSTORE_URL;
 if (!esdbUrl) console.warn('EventStoreDB leg skipped: EVENTSTORE_URL not set');
 eventStoreContract('EventStoreDB', () => EsdbEventStore.connect(esdbUrl ?? ''), { densePositions: false }, Boolean(esdbUrl));
+
+(esdbUrl ? describe : describe.skip)('EsdbEventStore: bounded audit walks and a cheap head', () => {
+  it('answers searchLog and verify as partial beyond the scan bound, and the head is the last appended event', async () => {
+    const store = await EsdbEventStore.connect(esdbUrl ?? '', { auditScanLimit: 2 });
+    try {
+      const stream = `bound-${randomUUID()}`;
+      const { position } = await store.append(stream, [ev('A', 0), ev('B', 1), ev('C', 2)], 'no_stream');
+      expect(await store.headPosition()).toBe(position);
+      const page = await store.searchLog({ offset: 0, limit: 10 });
+      expect(page.partial).toBe(true);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      expect((await store.verify()).partial).toBe(true);
+      // A stream question reads that stream only: complete.
+      const byStream = await store.searchLog({ stream, offset: 0, limit: 10 });
+      expect(byStream.partial).toBeUndefined();
+      expect(byStream.total).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});
