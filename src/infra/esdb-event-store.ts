@@ -22,6 +22,7 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
+import { randomUUID } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import {
   DEFAULT_MAX_APPEND_BYTES,
@@ -63,6 +64,7 @@ interface Decoded {
 }
 
 const PAGE = 500;
+const LOG_IDENTITY_STREAM = 'platform-log-identity';
 /** Default bounds of an audit question or a verification walking $all (until the audit read model). */
 const AUDIT_SCAN_LIMIT = 200_000;
 const AUDIT_TIME_LIMIT_MS = 10_000;
@@ -221,6 +223,33 @@ export class EsdbEventStore implements EventStore {
    * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
    * system events follow it does the walk go on, in growing pages.
    */
+  /**
+   * Kept as the first event of its own stream, written without our metadata so decode() (and with it
+   * every read, subscription and verification) never sees it. The first instance to ask creates it.
+   */
+  async logIdentity(): Promise<string> {
+    const read = async (): Promise<string | null> => {
+      try {
+        const [first] = await collect(this.client.readStream(LOG_IDENTITY_STREAM, { fromRevision: START, direction: FORWARDS, maxCount: 1 }));
+        const id = (first?.event?.data as { identity?: unknown } | undefined)?.identity;
+        return typeof id === 'string' ? id : null;
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) return null;
+        throw portError(err);
+      }
+    };
+    const found = await read();
+    if (found) return found;
+    try {
+      await this.client.appendToStream(LOG_IDENTITY_STREAM, jsonEvent({ type: 'LogIdentityAssigned', data: { identity: randomUUID() } }), { expectedRevision: NO_STREAM });
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw portError(err); // another instance was first
+    }
+    const id = await read();
+    if (!id) throw new Unavailable('EventStoreDB: the log identity could not be read back');
+    return id;
+  }
+
   async headPosition(): Promise<number> {
     for await (const r of this.scan(BACKWARDS, 0, 1)) {
       const decoded = decode(r);

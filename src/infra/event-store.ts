@@ -189,6 +189,11 @@ export interface EventStore {
    * official record. Newest first.
    */
   searchLog(query: LogQuery): Promise<LogPage>;
+  /**
+   * A random id given to the log when it was created: read stores keep it with their checkpoints, so
+   * pointed at another (or a wiped and recreated) log they rebuild instead of skipping events.
+   */
+  logIdentity(): Promise<string>;
   /** Re-checks the tamper evidence of the whole log. */
   verify(): Promise<VerifyResult>;
   close(): Promise<void>;

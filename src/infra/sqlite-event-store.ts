@@ -1,4 +1,5 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { canonicalJson, chainHash, chainHashRaw, GENESIS_HASH } from './hash-chain.js';
 import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision, checkAppendSize, occurredAtOf } from './event-store.js';
@@ -41,6 +42,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revi
 CREATE INDEX IF NOT EXISTS events_actor ON events (json_extract(metadata, '$.actor.id'), position);
 CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
 CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded_at);
+-- The log's identity (a random id given once, when the file is created): see EventStore.logIdentity.
+CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, occurred_at, recorded_at, hash';
 
@@ -102,6 +105,7 @@ export class SqliteEventStore implements EventStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL'); // an acknowledged append survives power loss
       db.exec(SCHEMA);
+      db.prepare("INSERT OR IGNORE INTO log_meta (key, value) VALUES ('identity', ?)").run(randomUUID());
     } catch (err) {
       db.close();
       throw storageError(err);
@@ -243,6 +247,10 @@ export class SqliteEventStore implements EventStore {
       .prepare(`SELECT ${COLUMNS} FROM events ${clause} ORDER BY position DESC LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: query.limit, offset: query.offset }) as Row[];
     return { items: rows.map(toRecorded), total };
+  }
+
+  async logIdentity(): Promise<string> {
+    return this.db.prepare("SELECT value FROM log_meta WHERE key = 'identity'").pluck().get() as string;
   }
 
   async headPosition(): Promise<number> {

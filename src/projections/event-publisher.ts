@@ -41,6 +41,16 @@ export class EventPublisher {
 
   async start(): Promise<void> {
     await this.stop();
+    // The checkpoint is a position in one log: in another (or a recreated) one, publish from its start.
+    const identityKey = `log-identity:${this.checkpointName}`;
+    const identity = await this.events.logIdentity();
+    const stored = await this.reads.getMeta(identityKey);
+    if (stored !== identity) {
+      // None stored (a store from before identities): keep the checkpoint unless it is past the head.
+      const foreign = stored !== null || (await this.reads.getCheckpoint(this.checkpointName)) > (await this.events.headPosition());
+      if (foreign) await this.reads.reset(this.checkpointName, []);
+      await this.reads.setMeta(identityKey, identity);
+    }
     this.published = await this.reads.getCheckpoint(this.checkpointName);
     this.followed = followLog(
       this.events,

@@ -20,7 +20,12 @@ export interface RunnerOptions {
   stallAfterMs?: number;
   /** Operational time (progress, stalls); never a business rule. Default Date.now. */
   monotonicNow?: () => number;
+  /** Things an operator should know, e.g. a rebuild because the log is not the one the read models came from. */
+  onNotice?: (message: string) => void;
 }
+
+/** Where the read store keeps the identity of the log its checkpoints refer to. */
+export const LOG_IDENTITY_KEY = 'log-identity:projections';
 
 /**
  * starting: start() running · running: following the log · retrying: the subscription failed and is
@@ -110,6 +115,7 @@ export class ProjectionRunner {
     this.lastProgressAt = this.now();
     try {
       await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
+      await this.checkLogIdentity();
       await this.loadCheckpoints(true);
       this.processed = Math.min(...this.checkpoints.values());
     } catch (error) {
@@ -176,6 +182,31 @@ export class ProjectionRunner {
       const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
       this.waiters.add(waiter);
     });
+  }
+
+  /**
+   * Checkpoints are positions in one particular log. Pointed at another log, or at this one wiped and
+   * recreated, they would skip its first events or wait for positions it never reaches: rebuild. A
+   * read store from before identities (none stored) adopts the log unless a checkpoint is past its head.
+   */
+  private async checkLogIdentity(): Promise<void> {
+    const identity = await this.events.logIdentity();
+    const stored = await this.store.getMeta(LOG_IDENTITY_KEY);
+    if (stored === identity) return;
+    let reason: string | null = stored === null ? null : `the read models were built from log ${stored}, this is log ${identity}`;
+    if (stored === null) {
+      const head = await this.events.headPosition();
+      for (const p of this.projections) {
+        const checkpoint = await this.store.getCheckpoint(p.name);
+        if (checkpoint > head) reason = `checkpoint ${p.name} at ${checkpoint} is past the log's head ${head}`;
+      }
+    }
+    if (reason !== null) {
+      this.options.onNotice?.(`rebuilding every read model: ${reason}`);
+      // Resets first: cut short, the old identity stays and the next start resets again.
+      for (const p of this.projections) await this.store.reset(p.name, p.collections);
+    }
+    await this.store.setMeta(LOG_IDENTITY_KEY, identity);
   }
 
   private async loadCheckpoints(resetNew: boolean): Promise<void> {

@@ -295,6 +295,12 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       await store.append(s('big'), [ev('Big', { half })], 0); // one half fits
     });
 
+    it('has a log identity that stays the same', async () => {
+      const identity = await store.logIdentity();
+      expect(identity).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await store.logIdentity()).toBe(identity);
+    });
+
     it('verifies an intact log', async () => {
       await store.append(s('v'), [ev('V', 0), ev('V', 1)], 'no_stream');
       await store.append(s('w'), [ev('W', 0)], 'no_stream');
@@ -412,6 +418,19 @@ describe('SqliteEventStore: tamper evidence, durability, other processes', () =>
     expect(await store.readStream('bad')).toEqual([]);
     expect(await store.verify()).toEqual({ ok: true, checked: 1 });
     await store.close();
+  });
+
+  it('keeps its log identity across reopen; another file has another', async () => {
+    const file = tempFile();
+    const store = SqliteEventStore.open(file);
+    const identity = await store.logIdentity();
+    await store.close();
+    const reopened = SqliteEventStore.open(file);
+    expect(await reopened.logIdentity()).toBe(identity);
+    await reopened.close();
+    const other = SqliteEventStore.open(tempFile());
+    expect(await other.logIdentity()).not.toBe(identity);
+    await other.close();
   });
 
   it('puts the file in WAL mode', async () => {
