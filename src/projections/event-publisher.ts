@@ -51,13 +51,19 @@ export class EventPublisher {
       if (foreign) await this.reads.reset(this.checkpointName, []);
       await this.reads.setMeta(identityKey, identity);
     }
+    // The bus's own last event is the checkpoint every instance shares: a new leader (its own read
+    // store never saw the last one's progress) resumes there instead of re-publishing the whole log.
+    const onBus = await this.bus.lastPublished?.().catch(() => null); // unknown: our own checkpoint, de-duplication does the rest
+    if (onBus && onBus.logIdentity === identity && onBus.position > (await this.reads.getCheckpoint(this.checkpointName))) {
+      await this.reads.commit(this.checkpointName, [], onBus.position);
+    }
     this.published = await this.reads.getCheckpoint(this.checkpointName);
     this.followed = followLog(
       this.events,
       () => this.reads.getCheckpoint(this.checkpointName),
       async (batch) => {
         if (batch.length === 0) return;
-        await this.bus.publishEvents(batch);
+        await this.bus.publishEvents(batch, identity);
         const last = batch[batch.length - 1]!.position;
         await this.reads.commit(this.checkpointName, [], last);
         this.published = last;

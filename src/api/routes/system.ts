@@ -62,6 +62,8 @@ export function systemRoutes(services: Services, registry: client.Registry): Fas
         checks.eventStore = { ok: false, error: (e as Error).message };
         ready = false;
       }
+      // Informational: a follower is as ready as the leader (it serves every request).
+      if (services.leadership) checks.instance = { leader: services.leadership.isLeader };
       try {
         await services.reads.getCheckpoint('__ready__');
         checks.readStore = { ok: true };
