@@ -33,7 +33,9 @@ export class NatsBus implements Bus {
     const prefix = options.prefix ?? 'isp';
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000 });
+      // Reconnects for ever: an outage delays live updates and integration events (the publisher resumes
+      // from its checkpoint), it must not end them for the life of the process.
+      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
       throw new Unavailable(`NATS at ${url} did not answer`, { cause });
     }

@@ -43,7 +43,7 @@ export class NatsCoordination {
     const resolved = { lockTtlMs: options.lockTtlMs ?? 30_000, lockWaitMs: options.lockWaitMs ?? 10_000, leaseTtlMs: options.leaseTtlMs ?? 10_000 };
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: 'industrial-space-platform-coordination', timeout: 3000, maxReconnectAttempts: -1 });
+      nc = await connect({ servers: url, name: 'industrial-space-platform-coordination', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
       throw new Unavailable(`NATS at ${url} did not answer`, { cause });
     }
