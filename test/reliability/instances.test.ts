@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { NatsBus } from '../../src/infra/nats-bus.js';
@@ -163,6 +164,35 @@ let openNotice: string;
   it('exactly one instance leads', async () => {
     const leaders = await Promise.all(instances.map(leaderOf));
     expect(leaders.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('live updates reach sockets on both instances, once each, whichever instance took the command', async () => {
+    const sockets = await Promise.all(
+      instances.map(
+        (inst) =>
+          new Promise<{ ws: WebSocket; got: { topic: string; position: number }[] }>((resolve, reject) => {
+            const ws = new WebSocket(`${inst.url.replace('http', 'ws')}/api/live`);
+            const got: { topic: string; position: number }[] = [];
+            ws.on('message', (raw) => {
+              const m = JSON.parse(raw.toString());
+              if (m.subscribed) resolve({ ws, got });
+              else if (m.topic) got.push(m);
+            });
+            ws.on('open', () => ws.send(JSON.stringify({ subscribe: ['statistics'] })));
+            ws.on('error', reject);
+          }),
+      ),
+    );
+    const follower = instances[(await Promise.all(instances.map(leaderOf))).indexOf(false)]!;
+    const created = await call(follower, 'POST', '/api/projects', tokens.nanshan, { ...sampleProject, name: '推送测试项目' });
+    expect(created.status).toBe(201);
+    const published = await call(follower, 'POST', `/api/projects/${created.body.id}/publish`, tokens.nanshan);
+    expect(published.status).toBe(200);
+    const at = (s: { got: { position: number }[] }) => s.got.filter((m) => m.position === published.body.position);
+    while (!sockets.every((s) => at(s).length > 0)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // a second copy would arrive by now
+    for (const s of sockets) expect(at(s)).toHaveLength(1);
+    for (const s of sockets) s.ws.close();
   });
 
   it('20 simultaneous submissions by one enterprise, split across both: one application', async () => {
