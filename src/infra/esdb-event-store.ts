@@ -322,6 +322,9 @@ export class EsdbEventStore implements EventStore {
             if (closed) break;
           }
         }
+        // The server ended the stream without an error (a leader change, a restart): for us that is a
+        // failure too, or the follower would wait for ever.
+        if (!closed) options.onError?.(new Unavailable('EventStoreDB ended the subscription'));
       } catch (err) {
         if (!closed) options.onError?.(portError(err));
       } finally {

@@ -113,6 +113,28 @@ describe('ProjectionRunner after failures', () => {
   });
 });
 
+describe('ProjectionRunner following another instance', () => {
+  it('answers waitFor and health from the checkpoints another runner stores in the shared read store', async () => {
+    const events = await logOf(12);
+    const shared = EmbeddedReadStore.open(null); // stands for the MongoDB every instance reads
+    const follower = new ProjectionRunner(events, shared, [counter]);
+    await follower.follow(5);
+    expect(follower.health(12)).toMatchObject({ state: 'following', lag: 12 });
+    const leader = new ProjectionRunner(events, shared, [counter], { batchSize: 5 });
+    await leader.start();
+    expect(await follower.waitFor(12, 5000)).toBe(true);
+    expect(follower.health(12)).toMatchObject({ state: 'following', ready: true, lag: 0, position: 12 });
+    // Taking over: the follower starts projecting from the shared checkpoints, rebuilding nothing.
+    await leader.stop();
+    await follower.start();
+    await events.append('tick-9', [tick()], 'any');
+    expect(await follower.waitFor(13, 5000)).toBe(true);
+    expect(await shared.findOne('ticks', { _id: 'all' })).toMatchObject({ n: 13 });
+    await follower.stop();
+    await events.close();
+  });
+});
+
 describe('EventPublisher after bus failures', () => {
   it('publishes every event from its checkpoint again, none lost', async () => {
     const events = await logOf(25);
