@@ -20,6 +20,7 @@ let failed: unknown = null;
 const runner = new ProjectionRunner(stores.events, stores.reads, allProjections, {
   batchSize: Number(values.batch),
   onError: (e) => (failed = e),
+  onNotice: (message) => console.warn(message),
 });
 const started = Date.now();
 if (values.rebuild) for (const p of allProjections) await stores.reads.reset(p.name, p.collections);

@@ -13,6 +13,19 @@ const schema = z.object({
   MONGO_URL: z.string().optional(),
   MONGO_DB: z.string().default('industrial_space'),
   NATS_URL: z.string().optional(),
+  /** Prefix of the NATS subjects, JetStream stream and KV buckets: one per deployment sharing a server. */
+  NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('isp'),
+  /**
+   * The embedded log's file (default DATA_DIR/events.db). Instances on one host may share it (SQLite
+   * WAL, one writer at a time), each with its own DATA_DIR for its read models, and NATS_URL set.
+   */
+  EVENTS_FILE: z.string().optional(),
+  /** With NATS_URL: a cross-instance lock whose holder died is free after this long (ms). */
+  LOCK_TTL_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** With NATS_URL: how long a command waits for a lock held by another instance before 503 (ms). */
+  LOCK_WAIT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** With NATS_URL: the leader's lease; renewed at a third of it, taken over when it runs out (ms). */
+  LEADER_LEASE_MS: z.coerce.number().int().min(1000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long the embedded read models may wait in memory before being written to DATA_DIR (0: every batch). */
   READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),
@@ -23,6 +36,11 @@ const schema = z.object({
    * working days (调休), added to the built-in calendar: the State Council publishes each year's.
    */
   WORKING_CALENDAR_FILE: z.string().optional(),
+  /**
+   * Largest append, in bytes, on every event store: EventStoreDB's MaxAppendSize (1 MiB by default).
+   * A request whose events would be larger is refused with 413 before anything is written.
+   */
+  MAX_APPEND_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   /** Publicity length of a notice unless the notice says otherwise. */
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
 });

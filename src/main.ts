@@ -2,6 +2,7 @@
 import { buildApp } from './api/app.js';
 import { loadConfig } from './config.js';
 import type { Bus } from './infra/bus.js';
+import type { NatsCoordination } from './infra/nats-lock.js';
 import { readCalendarFile } from './infra/calendar-file.js';
 import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
@@ -20,22 +21,65 @@ const calendar = (() => {
 })();
 const stores = await openStores(config);
 let bus: Bus | undefined;
+let coordination: NatsCoordination | null = null;
 if (config.NATS_URL) {
   const { NatsBus } = await import('./infra/nats-bus.js');
-  bus = await NatsBus.connect(config.NATS_URL);
+  bus = await NatsBus.connect(config.NATS_URL, { prefix: config.NATS_PREFIX });
+  // Several instances: cross-stream locks and the leader lease through NATS KV (see nats-lock.ts).
+  const { NatsCoordination } = await import('./infra/nats-lock.js');
+  coordination = await NatsCoordination.connect(config.NATS_URL, {
+    prefix: config.NATS_PREFIX,
+    lockTtlMs: config.LOCK_TTL_MS,
+    lockWaitMs: config.LOCK_WAIT_MS,
+    leaseTtlMs: config.LEADER_LEASE_MS,
+  });
 }
+// The lease exists before the services, so live updates can ask whether this instance leads.
+let onElected = async (): Promise<void> => undefined;
+let onDemoted = async (): Promise<void> => undefined;
+let leadershipChanges: Promise<void> = Promise.resolve(); // one change at a time, in order
+const lease = coordination?.lease('leader', {
+  onElected: () => (leadershipChanges = leadershipChanges.then(() => onElected()).catch((err) => app.log.error({ err }, 'taking the lead failed'))),
+  onDemoted: () => (leadershipChanges = leadershipChanges.then(() => onDemoted()).catch((err) => app.log.error({ err }, 'handing the lead over failed'))),
+  onError: (err) => app.log.warn({ err }, 'leader lease: NATS did not answer'),
+});
 const services = createServices(stores.events, stores.reads, {
   bus,
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  onNotice: (message) => app.log.warn(message),
+  onError: (err) => app.log.error({ err }, 'projections: failure, resubscribing from the checkpoint'),
+  ...(coordination && lease ? { locks: coordination.locks(), leadership: lease } : {}),
 });
 const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
 app.log.info({ stores: stores.describe }, 'stores opened');
-services.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
-const publisher = bus ? new EventPublisher(stores.events, stores.reads, bus) : null;
-await publisher?.start();
+const publisher = bus
+  ? new EventPublisher(stores.events, stores.reads, bus, { onError: (err, retryInMs) => app.log.warn({ err, retryInMs }, 'integration events: publish failed, retrying from the checkpoint') })
+  : null;
+// A read store shared by the instances (MongoDB) is written by the leader only; the others follow its
+// checkpoints. Embedded read models belong to their process: every instance projects its own.
+const sharedReads = stores.describe.reads !== 'embedded';
+const startProjections = () => services.runner.start().catch((err) => app.log.error({ err }, 'projections could not start'));
+if (lease) {
+  onElected = async () => {
+    app.log.info('leader: this instance publishes integration events and live updates' + (sharedReads ? ' and runs the projections' : ''));
+    if (sharedReads) await startProjections();
+    await publisher?.start();
+  };
+  onDemoted = async () => {
+    app.log.warn('no longer the leader');
+    await publisher?.stop();
+    if (sharedReads) await services.runner.follow();
+  };
+  if (sharedReads) await services.runner.follow();
+  else await startProjections();
+  await lease.start();
+} else {
+  await startProjections();
+  await publisher?.start();
+}
 await app.listen({ port: config.PORT, host: config.HOST });
 
 let closing = false;
@@ -44,8 +88,11 @@ async function shutdown(signal: string) {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   await app.close();
+  await lease?.stop(); // hands the lease over at once instead of after its TTL
+  await leadershipChanges;
   await services.runner.stop();
   await publisher?.stop();
+  await coordination?.close();
   await services.bus.close();
   await stores.events.close();
   await stores.reads.close();

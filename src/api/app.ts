@@ -17,7 +17,7 @@ import { exchangeRoutes } from './routes/exchanges.js';
 import { noticeRoutes } from './routes/notices.js';
 import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
-import { systemRoutes } from './routes/system.js';
+import { registerProjectionMetrics, systemRoutes } from './routes/system.js';
 
 export interface AppOptions {
   jwtSecret: string;
@@ -45,14 +45,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  new client.Gauge({
-    name: 'projection_position',
-    help: 'global log position every read model has processed',
-    registers: [registry],
-    collect() {
-      this.set(services.runner.position);
-    },
-  });
+  registerProjectionMetrics(registry, services);
   app.addHook('onResponse', async (req, reply) => {
     duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });

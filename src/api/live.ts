@@ -76,6 +76,8 @@ export function procedureTopics(services: Services): TopicSource[] {
  */
 export function startLiveFeed(services: Services, bus: Bus, sources: TopicSource[], interested: (topic: string) => boolean = () => true): () => void {
   return services.runner.onBatch((batch, position) => {
+    // Several instances on one bus: the leader alone publishes, every instance's sockets receive.
+    if (services.leadership && !services.leadership.isLeader) return;
     const touched = new Map<string, () => Promise<{ data: unknown; audience: Audience } | null>>();
     for (const e of batch) for (const source of sources) {
       const t = source(e);

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { NotCaughtUp } from '../application/errors.js';
 import { Forbidden, NotFound, RuleViolation } from '../domain/shared.js';
-import { Unavailable, WrongExpectedRevision } from '../infra/event-store.js';
+import { AppendTooLarge, Unavailable, WrongExpectedRevision } from '../infra/event-store.js';
 
 export interface Problem {
   type: string;
@@ -74,6 +74,9 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
   if (error instanceof NotFound) return { p: problem(404, error.message) };
   if (error instanceof WrongExpectedRevision) {
     return { p: problem(409, `the record changed: you sent revision ${String(error.expected)}, it is now at ${error.actual}`, { code: 'REVISION_CONFLICT', currentRevision: error.actual }) };
+  }
+  if (error instanceof AppendTooLarge) {
+    return { p: problem(413, `${error.message}; nothing was recorded`, { code: 'APPEND_TOO_LARGE', limit: error.limit, size: error.bytes }) };
   }
   if (error instanceof NotCaughtUp) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };
   if (error instanceof Unavailable) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };

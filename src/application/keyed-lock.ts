@@ -1,8 +1,19 @@
-// Serialises, within this process, the commands that decide on one stream from facts read in others
-// (an application reads its notice; publicity and allocation read the applications). Combined with
-// each stream's optimistic concurrency, a cross-stream rule cannot be broken by two requests racing
-// here. The embedded log has a single writer process anyway; see the README for several instances.
-export class KeyedLock {
+// Serialises the commands that decide on one stream from facts read in others (an application reads
+// its notice; publicity and allocation read the applications). Combined with each stream's optimistic
+// concurrency, a cross-stream rule cannot be broken by two requests racing. KeyedLock serialises within
+// one process (the embedded default); with NATS_URL the composition root gives a lock shared by every
+// instance (src/infra/nats-lock.ts) behind the same interface.
+export interface Locks {
+  /** Runs `work` while holding `key`; waits for the key otherwise. */
+  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** Whether this instance runs what must run once (see NatsLeaderLease); one process always does. */
+export interface Leadership {
+  readonly isLeader: boolean;
+}
+
+export class KeyedLock implements Locks {
   private tails = new Map<string, Promise<unknown>>();
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { ProjectionRunner, type RunnerOptions } from '../projections/runner.js';
 import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
 import { Idempotency } from './idempotency.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock, type Leadership, type Locks } from './keyed-lock.js';
 
 export interface Services {
   events: EventStore;
@@ -22,7 +22,9 @@ export interface Services {
   consistencyTimeoutMs: number;
   publicityWorkingDays: number;
   calendar: WorkingCalendar;
-  locks: KeyedLock;
+  locks: Locks;
+  /** Absent: one process, always the leader. With several instances, only the leader publishes live updates. */
+  leadership?: Leadership;
 }
 
 export interface ServicesOptions extends RunnerOptions {
@@ -31,6 +33,9 @@ export interface ServicesOptions extends RunnerOptions {
   clock?: () => Date;
   bus?: Bus;
   calendar?: WorkingCalendar;
+  /** Shared by several instances (NATS); default: this process's KeyedLock. */
+  locks?: Locks;
+  leadership?: Leadership;
 }
 
 export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -44,7 +49,8 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
     publicityWorkingDays: options.publicityWorkingDays ?? 5,
     calendar: options.calendar ?? DEFAULT_CALENDAR,
-    locks: new KeyedLock(),
+    locks: options.locks ?? new KeyedLock(),
+    ...(options.leadership ? { leadership: options.leadership } : {}),
   };
 }
 

@@ -16,8 +16,16 @@ export interface LiveUpdate {
 export interface Bus {
   publishLive(update: LiveUpdate): Promise<void>;
   onLive(listener: (update: LiveUpdate) => void): () => void;
-  /** Integration events, de-duplicated by event id so a re-publish after a crash is harmless. */
-  publishEvents(events: RecordedEvent[]): Promise<void>;
+  /**
+   * Integration events, de-duplicated by event id so a re-publish after a crash is harmless.
+   * `logIdentity` (EventStore.logIdentity) travels with them, so lastPublished() can be trusted.
+   */
+  publishEvents(events: RecordedEvent[], logIdentity?: string): Promise<void>;
+  /**
+   * The last integration event the bus holds (its log position and log identity): a checkpoint every
+   * instance sees, so a new leader resumes where the last one stopped. Absent or null: unknown.
+   */
+  lastPublished?(): Promise<{ position: number; logIdentity: string | null } | null>;
   close(): Promise<void>;
 }
 

@@ -13,17 +13,17 @@ export interface Stores {
   describe: { events: string; reads: string };
 }
 
-export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS'>): Promise<Stores> {
+export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE'>): Promise<Stores> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';
   if (config.EVENTSTORE_URL) {
     // Loaded only when asked for, so the embedded default never loads the gRPC client.
     const { EsdbEventStore } = await import('./esdb-event-store.js');
-    events = await EsdbEventStore.connect(config.EVENTSTORE_URL);
+    events = await EsdbEventStore.connect(config.EVENTSTORE_URL, { maxAppendBytes: config.MAX_APPEND_BYTES });
     eventsKind = 'eventstoredb';
   } else {
-    events = SqliteEventStore.open(join(config.DATA_DIR, 'events.db'));
+    events = SqliteEventStore.open(config.EVENTS_FILE ?? join(config.DATA_DIR, 'events.db'), { maxAppendBytes: config.MAX_APPEND_BYTES });
   }
   let reads: ReadStore;
   let readsKind = 'embedded';

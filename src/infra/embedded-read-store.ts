@@ -253,6 +253,7 @@ function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | 
 export class EmbeddedReadStore implements ReadStore {
   private readonly collections = new Map<string, Map<string, Doc>>();
   private readonly checkpoints = new Map<string, number>();
+  private readonly meta = new Map<string, string>();
   private readonly indexSpecs: IndexSpec[] = [];
   private readonly indexes = new Map<string, Map<string, EqualityIndex>>(); // collection → field → index
   private readonly versions = new Map<string, number>(); // bumped by every change to a collection
@@ -277,7 +278,8 @@ export class EmbeddedReadStore implements ReadStore {
     db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
     db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
                PRIMARY KEY (collection, id)) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);`);
+             CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     const store = new EmbeddedReadStore(new FileWriter(path.join(dir, 'read-models.db')), options.persistDelayMs);
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
@@ -286,6 +288,7 @@ export class EmbeddedReadStore implements ReadStore {
     for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
       store.checkpoints.set(row.name, row.position);
     }
+    for (const row of db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]) store.meta.set(row.key, row.value);
     db.close(); // from now on only the writer thread touches the file
     return store;
   }
@@ -498,9 +501,23 @@ export class EmbeddedReadStore implements ReadStore {
     return this.checkpoints.get(checkpointName) ?? 0;
   }
 
+  async getMeta(key: string): Promise<string | null> {
+    this.assertOpen();
+    return this.meta.get(key) ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.assertOpen();
+    this.persist(); // after what it refers to
+    this.meta.set(key, value);
+    await this.db?.send({ kind: 'meta', key, value });
+  }
+
   async reset(checkpointName: string, collections: string[]): Promise<void> {
     this.assertOpen();
     this.persist(); // what is pending is written before the reset, never after it
+    // The file drops documents and checkpoint in one transaction (the writer thread).
+    this.checkpoints.delete(checkpointName);
     this.db?.send({ kind: 'reset', collections, name: checkpointName });
     for (const c of collections) {
       this.collections.delete(c);
@@ -509,7 +526,6 @@ export class EmbeddedReadStore implements ReadStore {
       const byField = this.indexes.get(c);
       for (const field of byField?.keys() ?? []) byField?.set(field, new EqualityIndex(field));
     }
-    this.checkpoints.delete(checkpointName);
   }
 
   async close(): Promise<void> {

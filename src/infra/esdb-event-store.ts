@@ -22,10 +22,13 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
+import { randomUUID } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import {
+  DEFAULT_MAX_APPEND_BYTES,
   Unavailable,
   WrongExpectedRevision,
+  checkAppendSize,
   occurredAtOf,
   type AppendResult,
   type EventMetadata,
@@ -61,18 +64,38 @@ interface Decoded {
 }
 
 const PAGE = 500;
+const LOG_IDENTITY_STREAM = 'platform-log-identity';
+/** Default bounds of an audit question or a verification walking $all (until the audit read model). */
+const AUDIT_SCAN_LIMIT = 200_000;
+const AUDIT_TIME_LIMIT_MS = 10_000;
+
+export interface EsdbOptions {
+  /** Must not exceed the server's MaxAppendSize (1 MiB by default). */
+  maxAppendBytes?: number;
+  /** At most this many events walked by one searchLog/verify; beyond, the answer says `partial`. */
+  auditScanLimit?: number;
+  /** At most this long (ms) for one searchLog/verify; beyond, the answer says `partial`. */
+  auditTimeLimitMs?: number;
+}
 /** 'any' / 'stream_exists' appends retry when another writer moved the stream head under them. */
 const MAX_RETRIES = 10;
 
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
 
-  private constructor(private readonly client: EventStoreDBClient) {}
+  private readonly maxAppendBytes: number;
+
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly options: EsdbOptions,
+  ) {
+    this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+  }
 
   /** Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable. */
-  static async connect(url: string): Promise<EsdbEventStore> {
+  static async connect(url: string, options: EsdbOptions = {}): Promise<EsdbEventStore> {
     const client = EventStoreDBClient.connectionString(url);
-    const store = new EsdbEventStore(client);
+    const store = new EsdbEventStore(client, options);
     try {
       await collect(client.readAll({ fromPosition: START, maxCount: 1 }));
     } catch (err) {
@@ -83,6 +106,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    checkAppendSize(stream, events, this.maxAppendBytes);
     for (let attempt = 0; ; attempt++) {
       const head = await this.streamHead(stream);
       const actual = head?.revision ?? -1;
@@ -158,7 +182,8 @@ export class EsdbEventStore implements EventStore {
 
   /**
    * EventStoreDB has no secondary index on our metadata: a stream question reads that stream, any
-   * other walks $all backwards. Fine for an auditor's occasional question; MongoDB is not involved.
+   * other walks $all backwards, newest first, within the scan bounds (then the page says `partial`).
+   * The audit read model replaces this walk.
    */
   async searchLog(query: LogQuery): Promise<LogPage> {
     const matches = (e: RecordedEvent) =>
@@ -176,7 +201,9 @@ export class EsdbEventStore implements EventStore {
     if (query.stream !== undefined) {
       for (const e of (await this.readStream(query.stream)).reverse()) take(e);
     } else {
+      const bound = this.auditBound();
       for await (const r of this.scan(BACKWARDS, 0)) {
+        if (bound.exceeded()) return { items, total, partial: true };
         const decoded = decode(r);
         if (decoded) take(decoded.event);
       }
@@ -184,8 +211,47 @@ export class EsdbEventStore implements EventStore {
     return { items, total };
   }
 
+  /** Counts the events walked and the time taken against the audit scan bounds. */
+  private auditBound(): { exceeded(): boolean } {
+    const limit = this.options.auditScanLimit ?? AUDIT_SCAN_LIMIT;
+    const until = Date.now() + (this.options.auditTimeLimitMs ?? AUDIT_TIME_LIMIT_MS);
+    let walked = 0;
+    return { exceeded: () => ++walked > limit || (walked % 100 === 0 && Date.now() > until) };
+  }
+
+  /**
+   * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
+   * system events follow it does the walk go on, in growing pages.
+   */
+  /**
+   * Kept as the first event of its own stream, written without our metadata so decode() (and with it
+   * every read, subscription and verification) never sees it. The first instance to ask creates it.
+   */
+  async logIdentity(): Promise<string> {
+    const read = async (): Promise<string | null> => {
+      try {
+        const [first] = await collect(this.client.readStream(LOG_IDENTITY_STREAM, { fromRevision: START, direction: FORWARDS, maxCount: 1 }));
+        const id = (first?.event?.data as { identity?: unknown } | undefined)?.identity;
+        return typeof id === 'string' ? id : null;
+      } catch (err) {
+        if (err instanceof StreamNotFoundError) return null;
+        throw portError(err);
+      }
+    };
+    const found = await read();
+    if (found) return found;
+    try {
+      await this.client.appendToStream(LOG_IDENTITY_STREAM, jsonEvent({ type: 'LogIdentityAssigned', data: { identity: randomUUID() } }), { expectedRevision: NO_STREAM });
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw portError(err); // another instance was first
+    }
+    const id = await read();
+    if (!id) throw new Unavailable('EventStoreDB: the log identity could not be read back');
+    return id;
+  }
+
   async headPosition(): Promise<number> {
-    for await (const r of this.scan(BACKWARDS, 0)) {
+    for await (const r of this.scan(BACKWARDS, 0, 1)) {
       const decoded = decode(r);
       if (decoded) return decoded.event.position;
     }
@@ -196,13 +262,14 @@ export class EsdbEventStore implements EventStore {
    * $all in pages, skipping what was already seen, so it does not matter whether the server treats
    * fromPosition as inclusive. Forwards: strictly after `after`; backwards: from the end.
    */
-  private async *scan(direction: Direction, after: number): AsyncGenerator<AllStreamResolvedEvent> {
+  private async *scan(direction: Direction, after: number, firstPage = PAGE): AsyncGenerator<AllStreamResolvedEvent> {
     let from: ReadPosition = direction === BACKWARDS ? END : after > 0 ? atPosition(after) : START;
     let cursor = direction === BACKWARDS ? Number.POSITIVE_INFINITY : after;
+    let size = firstPage;
     for (;;) {
       let page: AllStreamResolvedEvent[];
       try {
-        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: PAGE }));
+        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size }));
       } catch (err) {
         throw portError(err);
       }
@@ -217,7 +284,8 @@ export class EsdbEventStore implements EventStore {
         progressed = true;
         yield r;
       }
-      if (page.length < PAGE || !progressed) return;
+      if (page.length < size || !progressed) return;
+      size = Math.min(PAGE, size * 8);
     }
   }
 
@@ -254,6 +322,9 @@ export class EsdbEventStore implements EventStore {
             if (closed) break;
           }
         }
+        // The server ended the stream without an error (a leader change, a restart): for us that is a
+        // failure too, or the follower would wait for ever.
+        if (!closed) options.onError?.(new Unavailable('EventStoreDB ended the subscription'));
       } catch (err) {
         if (!closed) options.onError?.(portError(err));
       } finally {
@@ -278,7 +349,9 @@ export class EsdbEventStore implements EventStore {
   async verify(): Promise<VerifyResult> {
     const chains = new Map<string, { revision: number; hash: string }>();
     let checked = 0;
+    const bound = this.auditBound();
     for await (const r of this.scan(FORWARDS, 0)) {
+      if (bound.exceeded()) return { ok: true, checked, partial: true };
       const decoded = decode(r);
       if (!decoded) continue; // system events and events written around this adapter
       checked++;

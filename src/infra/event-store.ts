@@ -81,6 +81,40 @@ export class Unavailable extends Error {
   }
 }
 
+/**
+ * EventStoreDB refuses an append larger than its `MaxAppendSize` (1 MiB by default). Every adapter
+ * applies the same limit, so a request that would fail there fails the same way here: 413, not a 500.
+ */
+export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+/** What an adapter adds to each event beyond data and metadata (envelope fields, hashes): a safe estimate. */
+const ENVELOPE_BYTES = 512;
+
+export class AppendTooLarge extends Error {
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the events for ${stream} would take ${bytes} bytes, over the ${limit}-byte limit of one append`);
+    this.name = 'AppendTooLarge';
+  }
+}
+
+/** The size one append would have as stored: data, metadata and envelope of every event. */
+export function appendBytes(events: readonly NewEvent[]): number {
+  let bytes = 0;
+  for (const e of events) {
+    bytes += Buffer.byteLength(JSON.stringify(e.data) ?? '') + Buffer.byteLength(JSON.stringify(e.metadata) ?? '') + (typeof e.type === 'string' ? e.type.length : 0) + ENVELOPE_BYTES;
+  }
+  return bytes;
+}
+
+/** Throws AppendTooLarge when `events` exceed `limit`; called before anything is written. */
+export function checkAppendSize(stream: string, events: readonly NewEvent[], limit: number): void {
+  const bytes = appendBytes(events);
+  if (bytes > limit) throw new AppendTooLarge(stream, bytes, limit);
+}
+
 export interface ReadStreamOptions {
   /** Inclusive upper revision. */
   toRevision?: number;
@@ -94,12 +128,16 @@ export interface Subscription {
 
 export interface SubscribeOptions {
   batchSize?: number;
+  /** Receives the error that ended the subscription (a throwing handler, a failing read, a lost connection). */
+  onError?: (error: unknown) => void;
 }
 
 export interface VerifyResult {
   ok: boolean;
   checked: number;
   firstBadPosition?: number;
+  /** The adapter stopped at its scan bound (EventStoreDB): `ok` speaks for the `checked` first events only. */
+  partial?: boolean;
 }
 
 /** The audit trail's question: who did what to which record when (every field optional). */
@@ -118,10 +156,18 @@ export interface LogQuery {
 export interface LogPage {
   items: RecordedEvent[];
   total: number;
+  /**
+   * The adapter stopped at its scan bound (EventStoreDB walks $all): items and total cover the newest
+   * part of the log only. Narrow the question (stream, time) for a complete answer.
+   */
+  partial?: boolean;
 }
 
 export interface EventStore {
-  /** Appends atomically; a refused append leaves the stream exactly as it was. */
+  /**
+   * Appends atomically; a refused append leaves the stream exactly as it was. Larger than the store's
+   * append limit (DEFAULT_MAX_APPEND_BYTES unless configured): AppendTooLarge.
+   */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** One stream forward; [] for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -143,6 +189,11 @@ export interface EventStore {
    * official record. Newest first.
    */
   searchLog(query: LogQuery): Promise<LogPage>;
+  /**
+   * A random id given to the log when it was created: read stores keep it with their checkpoints, so
+   * pointed at another (or a wiped and recreated) log they rebuild instead of skipping events.
+   */
+  logIdentity(): Promise<string>;
   /** Re-checks the tamper evidence of the whole log. */
   verify(): Promise<VerifyResult>;
   close(): Promise<void>;

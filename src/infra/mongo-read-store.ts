@@ -15,6 +15,7 @@ import { Unavailable } from './event-store.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
+const META = '_meta';
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 
@@ -45,16 +46,6 @@ export const mongoGuard = (op: DocOp): Document => ({
   $or: [{ _position: { $lt: op.position } }, { _position: { $exists: false } }],
 });
 
-/**
- * A duplicate _id means the guard did not match an existing document, so the upsert tried to insert it
- * again: the op is already applied. Duplicates on any other (unique) index are real errors.
- */
-function isGuardSkip(error: WriteError): boolean {
-  if (error.code !== DUPLICATE_KEY) return false;
-  const keyPattern = (error.err as { keyPattern?: Document }).keyPattern;
-  if (keyPattern) return Object.keys(keyPattern).join() === '_id';
-  return / index: _id_ /.test(error.errmsg ?? '');
-}
 
 export class MongoReadStore implements ReadStore {
   private readonly indexSpecs: IndexSpec[] = [];
@@ -125,13 +116,13 @@ export class MongoReadStore implements ReadStore {
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     ops.forEach(checkDocOp); // before any write: a bad op must not leave the batch half applied
-    const byCollection = new Map<string, AnyBulkWriteOperation<Document>[]>();
+    const byCollection = new Map<string, DocOp[]>();
     for (const op of ops) {
-      const writes = byCollection.get(op.collection) ?? [];
-      writes.push({ updateOne: { filter: mongoGuard(op), update: mongoUpdate(op), upsert: true } });
-      byCollection.set(op.collection, writes);
+      const inCollection = byCollection.get(op.collection) ?? [];
+      inCollection.push(op);
+      byCollection.set(op.collection, inCollection);
     }
-    for (const [collection, writes] of byCollection) await this.writeInOrder(collection, writes);
+    for (const [collection, collectionOps] of byCollection) await this.writeInOrder(collection, collectionOps);
     await this.call('commit', () =>
       this.db.collection<{ _id: string; position: number }>(CHECKPOINTS).updateOne(
         { _id: checkpointName },
@@ -147,18 +138,31 @@ export class MongoReadStore implements ReadStore {
    * An ordered bulk write stops at its first error, so after a guard skip it resumes with the next write;
    * skips only occur when a batch is replayed, so the normal path stays one round trip per collection.
    */
-  private async writeInOrder(collection: string, writes: AnyBulkWriteOperation<Document>[]): Promise<void> {
+  private async writeInOrder(collection: string, ops: DocOp[]): Promise<void> {
+    const writes: AnyBulkWriteOperation<Document>[] = ops.map((op) => ({ updateOne: { filter: mongoGuard(op), update: mongoUpdate(op), upsert: true } }));
     let from = 0;
     while (from < writes.length) {
       try {
         await this.call('commit', () => this.db.collection(collection).bulkWrite(writes.slice(from), { ordered: true }));
         return;
       } catch (err) {
-        const first = err instanceof MongoBulkWriteError ? [err.writeErrors].flat()[0] : undefined;
-        if (!first || !isGuardSkip(first)) throw err;
+        const first: WriteError | undefined = err instanceof MongoBulkWriteError ? [err.writeErrors].flat()[0] : undefined;
+        if (!first || first.code !== DUPLICATE_KEY) throw err;
+        const op = ops[from + first.index]!;
+        if (!(await this.alreadyApplied(collection, op))) throw err;
         from += first.index + 1;
       }
     }
+  }
+
+  /**
+   * A duplicate key on a guarded upsert means "the guard did not match, so it tried to insert" only if
+   * the stored document is there with a position at or past the op's. Read it to know: a duplicate on
+   * another unique index, or anything else, stays an error (the error's wording is never consulted).
+   */
+  private async alreadyApplied(collection: string, op: DocOp): Promise<boolean> {
+    const stored = await this.call('commit', () => this.db.collection<Doc>(collection).findOne({ _id: op.id }, { projection: { _position: 1 } }));
+    return typeof stored?._position === 'number' && stored._position >= op.position;
   }
 
   async getCheckpoint(checkpointName: string): Promise<number> {
@@ -168,7 +172,22 @@ export class MongoReadStore implements ReadStore {
     return found?.position ?? 0;
   }
 
+  async getMeta(key: string): Promise<string | null> {
+    const found = await this.call('getMeta', () => this.db.collection<{ _id: string; value: string }>(META).findOne({ _id: key }));
+    return found?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.call('setMeta', () => this.db.collection<{ _id: string; value: string }>(META).updateOne({ _id: key }, { $set: { value } }, { upsert: true }));
+  }
+
+  /**
+   * The checkpoint goes first: a reset cut short (a crash, a lost connection) leaves a projection
+   * without checkpoint, which the runner resets again and rebuilds, never a checkpoint over dropped
+   * collections. (One transaction would need a replica set and still could not drop collections.)
+   */
   async reset(checkpointName: string, collections: string[]): Promise<void> {
+    await this.call('reset', () => this.db.collection<{ _id: string }>(CHECKPOINTS).deleteOne({ _id: checkpointName }));
     for (const collection of collections) {
       await this.call('reset', async () => {
         try {
@@ -180,7 +199,6 @@ export class MongoReadStore implements ReadStore {
       // Dropping a collection drops its indexes: put back those this store was asked for.
       for (const spec of this.indexSpecs.filter((s) => s.collection === collection)) await this.createIndex(spec);
     }
-    await this.call('reset', () => this.db.collection<{ _id: string }>(CHECKPOINTS).deleteOne({ _id: checkpointName }));
   }
 
   async close(): Promise<void> {

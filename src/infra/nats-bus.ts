@@ -1,6 +1,6 @@
 // NATS adapter of the bus: live updates on a core subject every instance subscribes to; integration
 // events into a JetStream stream, with the event id as the message id so duplicates are dropped.
-import { type JetStreamClient, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect } from 'nats';
+import { type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect, headers } from 'nats';
 import type { Bus, LiveUpdate } from './bus.js';
 import { type RecordedEvent, Unavailable } from './event-store.js';
 
@@ -10,6 +10,7 @@ export interface NatsBusOptions {
 }
 
 const codec = JSONCodec<unknown>();
+const LOG_HEADER = 'Platform-Log-Identity';
 
 export class NatsBus implements Bus {
   private listeners = new Set<(u: LiveUpdate) => void>();
@@ -18,6 +19,7 @@ export class NatsBus implements Bus {
     private readonly js: JetStreamClient,
     private readonly sub: Subscription,
     readonly prefix: string,
+    private readonly jsm: JetStreamManager,
   ) {
     void (async () => {
       for await (const m of sub) {
@@ -31,7 +33,9 @@ export class NatsBus implements Bus {
     const prefix = options.prefix ?? 'isp';
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000 });
+      // Reconnects for ever: an outage delays live updates and integration events (the publisher resumes
+      // from its checkpoint), it must not end them for the life of the process.
+      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
       throw new Unavailable(`NATS at ${url} did not answer`, { cause });
     }
@@ -44,7 +48,7 @@ export class NatsBus implements Bus {
       await jsm.streams.add({ name: stream, subjects, retention: RetentionPolicy.Limits, duplicate_window: 10 * 60 * 1e9 });
     }
     const sub = nc.subscribe(`${prefix}.live`);
-    return new NatsBus(nc, nc.jetstream(), sub, prefix);
+    return new NatsBus(nc, nc.jetstream(), sub, prefix, jsm);
   }
 
   static streamName(prefix: string): string {
@@ -66,9 +70,23 @@ export class NatsBus implements Bus {
     return () => this.listeners.delete(listener);
   }
 
-  async publishEvents(events: RecordedEvent[]): Promise<void> {
+  async publishEvents(events: RecordedEvent[], logIdentity?: string): Promise<void> {
     // Sequential awaits keep the stream in log order; msgID makes a repeat after a crash a no-op.
-    for (const e of events) await this.js.publish(this.subjectOf(e), codec.encode(e), { msgID: e.id });
+    for (const e of events) {
+      const h = headers();
+      if (logIdentity) h.set(LOG_HEADER, logIdentity);
+      await this.js.publish(this.subjectOf(e), codec.encode(e), { msgID: e.id, headers: h });
+    }
+  }
+
+  async lastPublished(): Promise<{ position: number; logIdentity: string | null } | null> {
+    const stream = NatsBus.streamName(this.prefix);
+    const info = await this.jsm.streams.info(stream);
+    if (info.state.messages === 0) return null;
+    const m = await this.jsm.streams.getMessage(stream, { seq: info.state.last_seq });
+    const event = codec.decode(m.data) as Partial<RecordedEvent>;
+    if (typeof event.position !== 'number') return null;
+    return { position: event.position, logIdentity: m.header?.get(LOG_HEADER) || null };
   }
 
   async close(): Promise<void> {

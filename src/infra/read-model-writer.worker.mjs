@@ -11,20 +11,22 @@ const upsert = db.prepare('INSERT OR REPLACE INTO docs (collection, id, json) VA
 const saveCheckpoint = db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
 const dropDocs = db.prepare('DELETE FROM docs WHERE collection = ?');
 const dropCheckpoint = db.prepare('DELETE FROM checkpoints WHERE name = ?');
+const saveMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
 
 const persist = db.transaction((docs, checkpoints) => {
   for (const [collection, id, json] of docs) upsert.run(collection, id, json);
   for (const [name, position] of checkpoints) saveCheckpoint.run(name, position);
 });
 const reset = db.transaction((collections, name) => {
-  for (const c of collections) dropDocs.run(c);
   dropCheckpoint.run(name);
+  for (const c of collections) dropDocs.run(c);
 });
 
 parentPort.on('message', (m) => {
   try {
     if (m.kind === 'persist') persist(m.docs, m.checkpoints);
     else if (m.kind === 'reset') reset(m.collections, m.name);
+    else if (m.kind === 'meta') saveMeta.run(m.key, m.value);
     else if (m.kind === 'close') db.close();
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (error) {

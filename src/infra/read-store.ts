@@ -45,7 +45,14 @@ export interface ReadStore {
   commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void>;
   /** 0 when never stored. */
   getCheckpoint(checkpointName: string): Promise<number>;
-  /** Drops the collections and the checkpoint: the projection will be rebuilt from the log. */
+  /**
+   * Drops the collections and the checkpoint: the projection will be rebuilt from the log. The
+   * checkpoint goes first (or together), so a reset cut short leaves a projection that starts over,
+   * never collections emptied under a checkpoint that claims them built.
+   */
   reset(checkpointName: string, collections: string[]): Promise<void>;
+  /** A small named value kept with the checkpoints (the identity of the log they refer to); null when never set. */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { canonicalJson, chainHash, chainHashRaw, GENESIS_HASH } from './hash-chain.js';
-import { Unavailable, WrongExpectedRevision, occurredAtOf } from './event-store.js';
+import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision, checkAppendSize, occurredAtOf } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
 } from './event-store.js';
@@ -13,6 +14,8 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** The server clock that stamps recordedAt (tests pin it). Default: the system clock. */
   clock?: () => Date;
+  /** Largest append (bytes, see appendBytes): the same limit as EventStoreDB's. Default 1 MiB. */
+  maxAppendBytes?: number;
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
@@ -39,6 +42,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revi
 CREATE INDEX IF NOT EXISTS events_actor ON events (json_extract(metadata, '$.actor.id'), position);
 CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
 CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded_at);
+-- The log's identity (a random id given once, when the file is created): see EventStore.logIdentity.
+CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, occurred_at, recorded_at, hash';
 
@@ -81,6 +86,7 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     private readonly pollIntervalMs: number,
     private readonly clock: () => Date,
+    private readonly maxAppendBytes: number,
   ) {
     this.insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.lastRevision = db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck();
@@ -99,15 +105,21 @@ export class SqliteEventStore implements EventStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL'); // an acknowledged append survives power loss
       db.exec(SCHEMA);
+      db.prepare("INSERT OR IGNORE INTO log_meta (key, value) VALUES ('identity', ?)").run(randomUUID());
     } catch (err) {
       db.close();
       throw storageError(err);
     }
-    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()));
+    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()), options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new Error('SqliteEventStore is closed'));
+    try {
+      checkAppendSize(stream, events, this.maxAppendBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
       // Group commit: every append queued before the next macrotask shares one transaction (one fsync).
@@ -235,6 +247,10 @@ export class SqliteEventStore implements EventStore {
       .prepare(`SELECT ${COLUMNS} FROM events ${clause} ORDER BY position DESC LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: query.limit, offset: query.offset }) as Row[];
     return { items: rows.map(toRecorded), total };
+  }
+
+  async logIdentity(): Promise<string> {
+    return this.db.prepare("SELECT value FROM log_meta WHERE key = 'identity'").pluck().get() as string;
   }
 
   async headPosition(): Promise<number> {

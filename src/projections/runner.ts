@@ -1,31 +1,73 @@
 // Runs projections over the log: one subscription from the lowest checkpoint, each projection skipping
 // what it has already stored. Each batch's changes and its checkpoint are committed together; the
-// position guard on every document makes a batch replayed after a crash change nothing.
-import type { EventStore, RecordedEvent, Subscription } from '../infra/event-store.js';
+// position guard on every document makes a batch replayed after a crash change nothing. A subscription
+// that ends with an error is opened again from the checkpoints (followLog), and health() tells /ready
+// and /metrics what state the runner is in, so it never stops silently.
+import type { EventStore, RecordedEvent } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
+import { type FollowedLog, type RetryOptions, followLog } from './follow-log.js';
 import type { Projection } from './projection.js';
 
 export interface RunnerOptions {
   batchSize?: number;
   /** Called after every committed batch (live updates, metrics). */
   onBatch?: (events: RecordedEvent[], position: number) => void;
+  /** Every failure: of start(), of a batch, of the subscription. The runner retries by itself. */
   onError?: (error: unknown) => void;
+  /** Backoff of the resubscription after a failure. */
+  retry?: RetryOptions;
+  /** Behind the head and without progress for this long: stalled, /ready says so (ms). Default 30 000. */
+  stallAfterMs?: number;
+  /** Operational time (progress, stalls); never a business rule. Default Date.now. */
+  monotonicNow?: () => number;
+  /** Things an operator should know, e.g. a rebuild because the log is not the one the read models came from. */
+  onNotice?: (message: string) => void;
+}
+
+/** Where the read store keeps the identity of the log its checkpoints refer to. */
+export const LOG_IDENTITY_KEY = 'log-identity:projections';
+
+/**
+ * starting: start() running · running: following the log · retrying: the subscription failed and is
+ * being reopened · failed: start() failed · following: another instance projects, this one watches
+ * the shared checkpoints · stopped.
+ */
+export type RunnerState = 'starting' | 'running' | 'retrying' | 'failed' | 'following' | 'stopped';
+
+export interface RunnerHealth {
+  state: RunnerState;
+  ready: boolean;
+  position: number;
+  head: number;
+  lag: number;
+  stalled: boolean;
+  lastError: string | null;
+  projections: { name: string; position: number; lag: number }[];
 }
 
 export class ProjectionRunner {
   private checkpoints = new Map<string, number>();
   private processed = 0;
-  private subscription: Subscription | null = null;
+  private followed: FollowedLog | null = null;
   private waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
   private failure: unknown = null;
+  private current: RunnerState = 'stopped';
+  private lastProgressAt: number;
   private batchListeners = new Set<(events: RecordedEvent[], position: number) => void>();
+  private pollTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly events: EventStore,
     private readonly store: ReadStore,
     readonly projections: Projection[],
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.lastProgressAt = this.now();
+  }
+
+  private now(): number {
+    return (this.options.monotonicNow ?? Date.now)();
+  }
 
   /** Called after every committed batch, once the read models reflect it (live updates). */
   onBatch(listener: (events: RecordedEvent[], position: number) => void): () => void {
@@ -38,23 +80,75 @@ export class ProjectionRunner {
     return this.processed;
   }
 
+  /** The last failure while it lasts: cleared by the next committed batch. */
   get error(): unknown {
     return this.failure;
   }
 
+  get state(): RunnerState {
+    return this.current;
+  }
+
+  /** What /ready and /metrics report, against the log's head. */
+  health(head: number): RunnerHealth {
+    const lag = Math.max(0, head - this.processed);
+    const stalled = lag > 0 && this.now() - this.lastProgressAt > (this.options.stallAfterMs ?? 30_000);
+    const active = this.current === 'running' || this.current === 'following';
+    return {
+      state: this.current,
+      ready: active && !stalled,
+      position: this.processed,
+      head,
+      lag,
+      stalled,
+      lastError: this.failure === null ? null : describe(this.failure),
+      projections: this.projections.map((p) => {
+        const position = this.checkpoints.get(p.name) ?? 0;
+        return { name: p.name, position, lag: Math.max(0, head - position) };
+      }),
+    };
+  }
+
   async start(): Promise<void> {
-    await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
-    for (const p of this.projections) {
-      const checkpoint = await this.store.getCheckpoint(p.name);
-      // Never run under this name (new, or its version was bumped): whatever its collections hold was
-      // built by an earlier version, and the position guard would keep it. Start them empty.
-      if (checkpoint === 0) await this.store.reset(p.name, p.collections);
-      this.checkpoints.set(p.name, checkpoint);
+    await this.stop();
+    this.current = 'starting';
+    this.lastProgressAt = this.now();
+    try {
+      await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
+      await this.checkLogIdentity();
+      await this.loadCheckpoints(true);
+      this.processed = Math.min(...this.checkpoints.values());
+    } catch (error) {
+      this.fail(error, 'failed');
+      throw error;
     }
-    this.processed = Math.min(...this.checkpoints.values());
-    this.subscription = this.events.subscribe(this.processed, (batch) => this.handle(batch), {
+    this.followed = followLog(this.events, () => this.resumeFrom(), (batch) => this.handle(batch), {
+      ...this.options.retry,
       batchSize: this.options.batchSize ?? 500,
+      onError: (error) => this.fail(error, 'retrying'),
     });
+    this.current = 'running';
+  }
+
+  /**
+   * Another instance runs the projections into the shared read store: follow its checkpoints, so
+   * `waitFor` and health() answer here too.
+   */
+  async follow(intervalMs = 100): Promise<void> {
+    await this.stop();
+    this.current = 'following';
+    const poll = async () => {
+      try {
+        await this.loadCheckpoints(false);
+        this.advanceTo(Math.min(...this.checkpoints.values()));
+        if (this.failure !== null && this.current === 'following') this.failure = null;
+      } catch (error) {
+        this.failure = error;
+        this.options.onError?.(error);
+      }
+      if (this.current === 'following') this.pollTimer = setTimeout(() => void poll(), intervalMs);
+    };
+    await poll();
   }
 
   /** Drops every read model and its checkpoint, then projects the whole log again. */
@@ -65,8 +159,12 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.close();
-    this.subscription = null;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    const followed = this.followed;
+    this.followed = null;
+    this.current = 'stopped';
+    await followed?.close();
   }
 
   /** Resolves true once every read model has processed `position`, false after `timeoutMs`. */
@@ -86,26 +184,81 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * Checkpoints are positions in one particular log. Pointed at another log, or at this one wiped and
+   * recreated, they would skip its first events or wait for positions it never reaches: rebuild. A
+   * read store from before identities (none stored) adopts the log unless a checkpoint is past its head.
+   */
+  private async checkLogIdentity(): Promise<void> {
+    const identity = await this.events.logIdentity();
+    const stored = await this.store.getMeta(LOG_IDENTITY_KEY);
+    if (stored === identity) return;
+    let reason: string | null = stored === null ? null : `the read models were built from log ${stored}, this is log ${identity}`;
+    if (stored === null) {
+      const head = await this.events.headPosition();
+      for (const p of this.projections) {
+        const checkpoint = await this.store.getCheckpoint(p.name);
+        if (checkpoint > head) reason = `checkpoint ${p.name} at ${checkpoint} is past the log's head ${head}`;
+      }
+    }
+    if (reason !== null) {
+      this.options.onNotice?.(`rebuilding every read model: ${reason}`);
+      // Resets first: cut short, the old identity stays and the next start resets again.
+      for (const p of this.projections) await this.store.reset(p.name, p.collections);
+    }
+    await this.store.setMeta(LOG_IDENTITY_KEY, identity);
+  }
+
+  private async loadCheckpoints(resetNew: boolean): Promise<void> {
+    for (const p of this.projections) {
+      const checkpoint = await this.store.getCheckpoint(p.name);
+      // Never run under this name (new, or its version was bumped): whatever its collections hold was
+      // built by an earlier version, and the position guard would keep it. Start them empty.
+      if (resetNew && checkpoint === 0) await this.store.reset(p.name, p.collections);
+      this.checkpoints.set(p.name, checkpoint);
+    }
+  }
+
+  /** After a failure the in-memory checkpoints may be ahead of what the store kept: read them again. */
+  private async resumeFrom(): Promise<number> {
+    if (this.current === 'retrying') {
+      await this.loadCheckpoints(false);
+      this.current = 'running';
+    }
+    return Math.min(...this.checkpoints.values());
+  }
+
+  private fail(error: unknown, state: RunnerState): void {
+    this.failure = error;
+    this.current = state;
+    this.options.onError?.(error);
+  }
+
+  private advanceTo(position: number): void {
+    if (position > this.processed || this.processed === 0) this.lastProgressAt = this.now();
+    this.processed = Math.max(this.processed, position);
+    for (const w of this.waiters) if (w.position <= this.processed) w.resolve(true);
+  }
+
   private async handle(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0) return;
     const last = batch[batch.length - 1]!.position;
-    try {
-      for (const p of this.projections) {
-        const from = this.checkpoints.get(p.name) ?? 0;
-        if (last <= from) continue;
-        const ops = [];
-        for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
-        await this.store.commit(p.name, ops, last);
-        this.checkpoints.set(p.name, last);
-      }
-    } catch (error) {
-      this.failure = error;
-      this.options.onError?.(error);
-      throw error;
+    for (const p of this.projections) {
+      const from = this.checkpoints.get(p.name) ?? 0;
+      if (last <= from) continue;
+      const ops = [];
+      for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
+      await this.store.commit(p.name, ops, last);
+      this.checkpoints.set(p.name, last);
     }
-    this.processed = last;
-    for (const w of this.waiters) if (w.position <= last) w.resolve(true);
+    this.failure = null;
+    this.current = 'running';
+    this.advanceTo(last);
     this.options.onBatch?.(batch, last);
     for (const l of this.batchListeners) l(batch, last);
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

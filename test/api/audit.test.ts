@@ -177,7 +177,9 @@ describe('system endpoints', () => {
     expect(typeof res.body).toBe('string');
     expect(res.body).toContain('# TYPE http_request_duration_seconds histogram');
     expect(res.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} [1-9]/);
-    expect(res.body).toMatch(/projection_position \d+/);
+    expect(res.body).toMatch(/projection_position\{projection="all"\} \d+/);
+    expect(res.body).toMatch(/projection_lag\{projection="notices[^"]*"\} \d+/);
+    expect(res.body).toMatch(/projection_state\{state="running"\} 1/);
   });
 
   it('GET /docs/json is an OpenAPI document listing the project routes', async () => {

@@ -85,6 +85,20 @@ describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
     metadata: { actor: { id: 'a', role: 'city_admin' }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 },
   });
 
+  it('answers the last published event and its log identity: the checkpoint a new leader resumes from', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const bus = await NatsBus.connect(NATS, { prefix });
+    expect(await bus.lastPublished()).toBeNull();
+    const [one, two] = [event(1), event(2)];
+    await bus.publishEvents([one, two], 'log-1');
+    await bus.publishEvents([one], 'log-1'); // a repeat is dropped, the last stays 2
+    expect(await bus.lastPublished()).toEqual({ position: 2, logIdentity: 'log-1' });
+    await bus.close();
+    const nc = await connect({ servers: NATS });
+    await (await nc.jetstreamManager()).streams.delete(NatsBus.streamName(prefix));
+    await nc.close();
+  });
+
   it('stores each event once, in order, even when published twice', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const bus = await NatsBus.connect(NATS, { prefix });

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../src/infra/esdb-event-store.js';
 import {
+  AppendTooLarge,
+  DEFAULT_MAX_APPEND_BYTES,
   WrongExpectedRevision,
   type EventStore,
   type ExpectedRevision,
@@ -281,6 +283,24 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       await sub.close();
     });
 
+    it('refuses an append over the append limit (EventStoreDB\'s 1 MiB) with AppendTooLarge and writes nothing', async () => {
+      await store.append(s('big'), [ev('Small', { n: 1 })], 'no_stream');
+      const head = await store.headPosition();
+      const half = 'x'.repeat(DEFAULT_MAX_APPEND_BYTES / 2);
+      const err = await store.append(s('big'), [ev('Big', { half }), ev('Big', { half })], 0).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppendTooLarge);
+      expect((err as AppendTooLarge).limit).toBe(DEFAULT_MAX_APPEND_BYTES);
+      expect(await store.headPosition()).toBe(head);
+      expect(await store.readStream(s('big'))).toHaveLength(1);
+      await store.append(s('big'), [ev('Big', { half })], 0); // one half fits
+    });
+
+    it('has a log identity that stays the same', async () => {
+      const identity = await store.logIdentity();
+      expect(identity).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await store.logIdentity()).toBe(identity);
+    });
+
     it('verifies an intact log', async () => {
       await store.append(s('v'), [ev('V', 0), ev('V', 1)], 'no_stream');
       await store.append(s('w'), [ev('W', 0)], 'no_stream');
@@ -400,6 +420,19 @@ describe('SqliteEventStore: tamper evidence, durability, other processes', () =>
     await store.close();
   });
 
+  it('keeps its log identity across reopen; another file has another', async () => {
+    const file = tempFile();
+    const store = SqliteEventStore.open(file);
+    const identity = await store.logIdentity();
+    await store.close();
+    const reopened = SqliteEventStore.open(file);
+    expect(await reopened.logIdentity()).toBe(identity);
+    await reopened.close();
+    const other = SqliteEventStore.open(tempFile());
+    expect(await other.logIdentity()).not.toBe(identity);
+    await other.close();
+  });
+
   it('puts the file in WAL mode', async () => {
     const file = tempFile();
     const store = SqliteEventStore.open(file);
@@ -416,3 +449,24 @@ eventStoreContract('SQLite', async () => SqliteEventStore.open(tempFile(), { pol
 const esdbUrl = process.env.EVENTSTORE_URL;
 if (!esdbUrl) console.warn('EventStoreDB leg skipped: EVENTSTORE_URL not set');
 eventStoreContract('EventStoreDB', () => EsdbEventStore.connect(esdbUrl ?? ''), { densePositions: false }, Boolean(esdbUrl));
+
+(esdbUrl ? describe : describe.skip)('EsdbEventStore: bounded audit walks and a cheap head', () => {
+  it('answers searchLog and verify as partial beyond the scan bound, and the head is the last appended event', async () => {
+    const store = await EsdbEventStore.connect(esdbUrl ?? '', { auditScanLimit: 2 });
+    try {
+      const stream = `bound-${randomUUID()}`;
+      const { position } = await store.append(stream, [ev('A', 0), ev('B', 1), ev('C', 2)], 'no_stream');
+      expect(await store.headPosition()).toBe(position);
+      const page = await store.searchLog({ offset: 0, limit: 10 });
+      expect(page.partial).toBe(true);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      expect((await store.verify()).partial).toBe(true);
+      // A stream question reads that stream only: complete.
+      const byStream = await store.searchLog({ stream, offset: 0, limit: 10 });
+      expect(byStream.partial).toBeUndefined();
+      expect(byStream.total).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});

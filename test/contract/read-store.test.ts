@@ -14,6 +14,8 @@ import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 interface Adapter {
   /** Whether reopen() is possible (the storage outlives the store). */
   persistent: boolean;
+  /** Whether `unique` indexes are enforced (MongoDB; the embedded store takes them as hints). */
+  enforcesUnique?: boolean;
   /** A store over fresh, empty storage. */
   fresh(): Promise<ReadStore>;
   /** Another store over the storage of the last fresh() one. */
@@ -258,6 +260,30 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(ids(await store.find(P, { 'address.street': '粤海街道' }))).toEqual(['p1', 'p4']);
     });
 
+    it('keeps named values with the checkpoints (the log identity), null when never set', async () => {
+      expect(await store.getMeta('log-identity:projections')).toBeNull();
+      await store.setMeta('log-identity:projections', 'log-a');
+      await store.setMeta('log-identity:projections', 'log-b');
+      expect(await store.getMeta('log-identity:projections')).toBe('log-b');
+      if (adapter.persistent) {
+        await store.close();
+        store = await adapter.reopen();
+        expect(await store.getMeta('log-identity:projections')).toBe('log-b');
+      }
+    });
+
+    if (adapter.enforcesUnique) {
+      it('treats a duplicate key on another unique index as an error, not as an op already applied', async () => {
+        await store.ensureIndexes([{ collection: P, keys: { code: 1 }, unique: true }]);
+        await store.commit('search', [{ collection: P, id: 'u1', position: 1, set: { code: 'same' } }], 1);
+        await expect(store.commit('search', [{ collection: P, id: 'u2', position: 2, set: { code: 'same' } }], 2)).rejects.toThrow();
+        expect(await store.getCheckpoint('search')).toBe(1);
+        // While a replay of an op already applied (same _id, older position) is skipped quietly.
+        await store.commit('search', [{ collection: P, id: 'u1', position: 1, set: { code: 'same' } }], 1);
+        expect(await store.count(P, {})).toBe(1);
+      });
+    }
+
     if (adapter.persistent) {
       it('gives the same documents and checkpoints after close and reopen, and keeps guarding', async () => {
         await store.commit('search', batch, 10);
@@ -299,6 +325,7 @@ readStoreContract(
   'MongoReadStore',
   {
     persistent: true,
+    enforcesUnique: true,
     fresh: async () => {
       admin ??= await new MongoClient(mongoUrl as string).connect();
       await admin.db(mongoDb).dropDatabase();

@@ -46,7 +46,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         requireActor(req, 'auditor', 'city_admin');
         const q = req.query;
         const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-        const { items, total } = await services.events.searchLog({
+        const { items, total, partial } = await services.events.searchLog({
           actorId: q.actor,
           stream: q.stream,
           type: q.type,
@@ -55,7 +55,8 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
           offset: (q.page - 1) * q.pageSize,
           limit: q.pageSize,
         });
-        return { items, total, page: q.page, pageSize: q.pageSize };
+        // partial: the store stopped at its scan bound (EventStoreDB until the audit read model).
+        return { items, total, page: q.page, pageSize: q.pageSize, ...(partial ? { partial } : {}) };
       },
     );
     app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {

@@ -1,7 +1,50 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify';
-import type client from 'prom-client';
+import client from 'prom-client';
 import type { Services } from '../../application/services.js';
+import type { RunnerState } from '../../projections/runner.js';
+
+const STATES: RunnerState[] = ['starting', 'running', 'retrying', 'failed', 'following', 'stopped'];
+
+/**
+ * Per projection (label `projection`; `all` is the lowest, what reads wait for): position and lag
+ * behind the log's head; the runner's state as one gauge per state, 1 for the current one.
+ */
+export function registerProjectionMetrics(registry: client.Registry, services: Services): void {
+  const health = async () => services.runner.health(await services.events.headPosition().catch(() => services.runner.position));
+  new client.Gauge({
+    name: 'projection_position',
+    help: 'log position a read model has processed',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      const h = await health();
+      this.set({ projection: 'all' }, h.position);
+      for (const p of h.projections) this.set({ projection: p.name }, p.position);
+    },
+  });
+  new client.Gauge({
+    name: 'projection_lag',
+    help: 'events between the log head and a read model',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      const h = await health();
+      this.set({ projection: 'all' }, h.lag);
+      for (const p of h.projections) this.set({ projection: p.name }, p.lag);
+    },
+  });
+  new client.Gauge({
+    name: 'projection_state',
+    help: 'state of the projection runner (1 for the current state)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const { state } = await health();
+      for (const s of STATES) this.set({ state: s }, s === state ? 1 : 0);
+    },
+  });
+}
 
 export function systemRoutes(services: Services, registry: client.Registry): FastifyPluginAsync {
   return async (app) => {
@@ -12,12 +55,15 @@ export function systemRoutes(services: Services, registry: client.Registry): Fas
       try {
         const head = await services.events.headPosition();
         checks.eventStore = { ok: true, head };
-        checks.projections = { ok: !services.runner.error, position: services.runner.position, lag: head - services.runner.position };
-        if (services.runner.error) ready = false;
+        const { projections: _each, ...health } = services.runner.health(head);
+        checks.projections = { ok: health.ready, ...health };
+        if (!health.ready) ready = false;
       } catch (e) {
         checks.eventStore = { ok: false, error: (e as Error).message };
         ready = false;
       }
+      // Informational: a follower is as ready as the leader (it serves every request).
+      if (services.leadership) checks.instance = { leader: services.leadership.isLeader };
       try {
         await services.reads.getCheckpoint('__ready__');
         checks.readStore = { ok: true };

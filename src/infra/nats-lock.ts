@@ -1,0 +1,201 @@
+// Coordination of several instances through NATS JetStream key-value buckets:
+// - NatsKeyedLock: the cross-stream locks (lockKeys). A lock is a key created only if absent (KV
+//   create() is a compare-and-set on "no value"), deleted on release only at the revision we wrote,
+//   and written into a bucket whose entries expire (max_age), so a holder that dies frees it.
+// - NatsLeaderLease: exactly one instance runs what must run once (the integration-event publisher,
+//   the projections into a shared read store). The leader renews its entry at a third of the TTL with
+//   a revision-checked update; when it stops it deletes the entry, when it dies the entry expires, and
+//   the next instance to try create() becomes leader.
+// Own small types: infra knows nothing of the application's KeyedLock, only its shape.
+import { randomUUID } from 'node:crypto';
+import { type KV, type NatsConnection, StringCodec, connect } from 'nats';
+import { Unavailable } from './event-store.js';
+
+const codec = StringCodec();
+
+export interface NatsCoordinationOptions {
+  /** Prefix of the bucket names, so tests and deployments can share one server. Default 'isp'. */
+  prefix?: string;
+  /** A lock not released after this long expires (a dead holder). Default 30 000 ms. */
+  lockTtlMs?: number;
+  /** How long run() waits for a lock before Unavailable (503). Default 10 000 ms. */
+  lockWaitMs?: number;
+  /** The leader's lease: renewed at a third of it, taken over when it runs out. Default 10 000 ms. */
+  leaseTtlMs?: number;
+}
+
+/** Bucket names allow [A-Za-z0-9_-]; keys also allow '.', '/', '='. */
+const bucketName = (prefix: string, what: string) => `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_${what}`;
+const lockKey = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+
+export class NatsCoordination {
+  readonly instanceId = randomUUID();
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly locksKv: KV,
+    private readonly leaderKv: KV,
+    private readonly options: Required<Omit<NatsCoordinationOptions, 'prefix'>>,
+  ) {}
+
+  static async connect(url: string, options: NatsCoordinationOptions = {}): Promise<NatsCoordination> {
+    const prefix = options.prefix ?? 'isp';
+    const resolved = { lockTtlMs: options.lockTtlMs ?? 30_000, lockWaitMs: options.lockWaitMs ?? 10_000, leaseTtlMs: options.leaseTtlMs ?? 10_000 };
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: url, name: 'industrial-space-platform-coordination', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    } catch (cause) {
+      throw new Unavailable(`NATS at ${url} did not answer`, { cause });
+    }
+    const js = nc.jetstream();
+    const locksKv = await js.views.kv(bucketName(prefix, 'locks'), { history: 1, ttl: resolved.lockTtlMs });
+    const leaderKv = await js.views.kv(bucketName(prefix, 'leader'), { history: 1, ttl: resolved.leaseTtlMs });
+    return new NatsCoordination(nc, locksKv, leaderKv, resolved);
+  }
+
+  locks(): NatsKeyedLock {
+    return new NatsKeyedLock(this.locksKv, this.instanceId, this.options.lockWaitMs);
+  }
+
+  lease(name: string, handlers: LeaseHandlers): NatsLeaderLease {
+    return new NatsLeaderLease(this.leaderKv, name, this.instanceId, this.options.leaseTtlMs, handlers);
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => undefined);
+  }
+}
+
+export class NatsKeyedLock {
+  /** In-process queue per key first: requests of one instance do not compete through NATS. */
+  private tails = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly kv: KV,
+    private readonly holder: string,
+    private readonly waitMs: number,
+  ) {}
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(() => this.holding(key, work), () => this.holding(key, work));
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  private async holding<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const revision = await this.acquire(key);
+    try {
+      return await work();
+    } finally {
+      // Only our own entry: if it expired and someone else holds the key now, the delete is refused.
+      await this.kv.delete(lockKey(key), { previousSeq: revision }).catch(() => undefined);
+    }
+  }
+
+  private async acquire(key: string): Promise<number> {
+    const until = Date.now() + this.waitMs;
+    let pause = 2;
+    for (;;) {
+      try {
+        return await this.kv.create(lockKey(key), codec.encode(this.holder));
+      } catch (err) {
+        if (!isTaken(err)) throw new Unavailable(`NATS lock ${key}: ${(err as Error).message}`, { cause: err });
+      }
+      if (Date.now() > until) throw new Unavailable(`lock ${key} is held by another instance for more than ${this.waitMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 50);
+    }
+  }
+}
+
+/** create() on a key that has a value: JetStream's "wrong last sequence" (10071). */
+function isTaken(err: unknown): boolean {
+  return (err as { api_error?: { err_code?: number } } | null)?.api_error?.err_code === 10071;
+}
+
+export interface LeaseHandlers {
+  onElected(): void | Promise<void>;
+  onDemoted(): void | Promise<void>;
+  onError?(error: unknown): void;
+}
+
+export class NatsLeaderLease {
+  private revision = 0;
+  private leader = false;
+  private lastRenewedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ticking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly kv: KV,
+    private readonly name: string,
+    private readonly holder: string,
+    private readonly ttlMs: number,
+    private readonly handlers: LeaseHandlers,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Tries at once, then every third of the TTL. */
+  start(): Promise<void> {
+    this.ticking = this.tick();
+    return this.ticking;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick();
+    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const sentAt = Date.now(); // before the write: the lease cannot have been granted earlier
+    try {
+      if (this.leader) {
+        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
+        this.lastRenewedAt = sentAt;
+      } else {
+        this.revision = await this.kv.create(this.name, codec.encode(this.holder));
+        this.lastRenewedAt = sentAt;
+        this.leader = true;
+        await this.handlers.onElected();
+      }
+    } catch (err) {
+      if (this.leader) {
+        // Refused (someone else holds it) or NATS away past most of the TTL: another may lead now.
+        if (isTaken(err) || Date.now() - this.lastRenewedAt > this.ttlMs * 0.8) await this.demote();
+        else this.handlers.onError?.(err);
+      } else if (!isTaken(err)) {
+        this.handlers.onError?.(err);
+      }
+    }
+    this.schedule();
+  }
+
+  private async demote(): Promise<void> {
+    this.leader = false;
+    await this.handlers.onDemoted();
+  }
+
+  /** Gives up the lease (if held) so another instance takes over at its next try. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking.catch(() => undefined);
+    if (this.leader) {
+      await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
+      await this.demote();
+    }
+  }
+}

@@ -1,0 +1,164 @@
+// A subscription that ends with an error is opened again from the checkpoint, with backoff; a runner
+// that cannot start or makes no progress says so through health(). The failing store is a wrapper over
+// the real SQLite store whose deliveries fail, never a mocked driver.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Bus, LiveUpdate } from '../../src/infra/bus.js';
+import type { EventStore, RecordedEvent, SubscribeOptions, Subscription } from '../../src/infra/event-store.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import type { ReadStore } from '../../src/infra/read-store.js';
+import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { EventPublisher } from '../../src/projections/event-publisher.js';
+import { type Projection, op } from '../../src/projections/projection.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+
+const metadata = { actor: { id: 'a', role: 'city_admin' }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
+const tick = () => ({ id: randomUUID(), type: 'Tick', data: {}, occurredAt: new Date().toISOString(), metadata });
+
+const counter: Projection = {
+  name: 'ticks-v1',
+  collections: ['ticks'],
+  indexes: [{ collection: 'ticks', keys: { n: 1 } }],
+  handles: new Set(['Tick']),
+  apply: (e: RecordedEvent) => [op('ticks', 'all', e, { inc: { n: 1 } }), op('ticks', e.id, e, { set: { position: e.position } })],
+};
+
+/** The real store, but the first `failures` deliveries of a batch fail as a dropped connection would. */
+function flaky(inner: EventStore, failures: number): EventStore & { failed: number } {
+  const wrapper = Object.create(inner) as EventStore & { failed: number };
+  wrapper.failed = 0;
+  wrapper.subscribe = (after: number, handler: (batch: RecordedEvent[]) => Promise<void>, options?: SubscribeOptions): Subscription =>
+    inner.subscribe(
+      after,
+      async (batch) => {
+        if (wrapper.failed < failures) {
+          wrapper.failed++;
+          throw new Error('connection to the event store lost');
+        }
+        await handler(batch);
+      },
+      options,
+    );
+  return wrapper;
+}
+
+async function logOf(n: number): Promise<SqliteEventStore> {
+  const events = SqliteEventStore.open(':memory:', { pollIntervalMs: 10 });
+  for (let i = 0; i < n; i++) await events.append(`tick-${i % 3}`, [tick()], 'any');
+  return events;
+}
+
+describe('ProjectionRunner after failures', () => {
+  it('resubscribes from its checkpoint and ends with the read model a clean run builds', async () => {
+    const inner = await logOf(40);
+    const events = flaky(inner, 3);
+    const reads = EmbeddedReadStore.open(null);
+    const errors: unknown[] = [];
+    const runner = new ProjectionRunner(events, reads, [counter], { batchSize: 7, retry: { initialDelayMs: 1, maxDelayMs: 5 }, onError: (e) => errors.push(e) });
+    await runner.start();
+    expect(await runner.waitFor(40, 5000)).toBe(true);
+    expect(errors).toHaveLength(3);
+    expect(String(errors[0])).toContain('connection to the event store lost');
+    const health = runner.health(40);
+    expect(health).toMatchObject({ state: 'running', ready: true, lag: 0, lastError: null });
+    expect(await reads.findOne('ticks', { _id: 'all' })).toMatchObject({ n: 40 });
+    expect(await reads.count('ticks', {})).toBe(41);
+    await runner.stop();
+    await inner.close();
+  });
+
+  it('reports the failure while it is retrying', async () => {
+    const inner = await logOf(5);
+    const events = flaky(inner, Number.POSITIVE_INFINITY);
+    const reads = EmbeddedReadStore.open(null);
+    let failures = 0;
+    const runner = new ProjectionRunner(events, reads, [counter], { retry: { initialDelayMs: 1, maxDelayMs: 2 }, onError: () => failures++ });
+    await runner.start();
+    while (failures < 3) await new Promise((r) => setTimeout(r, 5));
+    const health = runner.health(5);
+    expect(health.state).toBe('retrying');
+    expect(health.ready).toBe(false);
+    expect(health.lastError).toContain('connection to the event store lost');
+    expect(health.lag).toBe(5);
+    await runner.stop();
+    await inner.close();
+  });
+
+  it('is failed, not silently idle, when start() fails', async () => {
+    const events = await logOf(1);
+    const inner = EmbeddedReadStore.open(null);
+    const reads = Object.create(inner) as ReadStore;
+    reads.ensureIndexes = async () => {
+      throw new Error('index ticks_n cannot be created');
+    };
+    const runner = new ProjectionRunner(events, reads, [counter]);
+    await expect(runner.start()).rejects.toThrow('index ticks_n');
+    expect(runner.health(1)).toMatchObject({ state: 'failed', ready: false, lastError: 'Error: index ticks_n cannot be created' });
+    await events.close();
+  });
+
+  it('is stalled when it stays behind the head without progress', async () => {
+    const inner = await logOf(3);
+    const events = Object.create(inner) as EventStore;
+    events.subscribe = () => ({ close: async () => undefined }); // a subscription that never delivers
+    let now = 1_000_000;
+    const runner = new ProjectionRunner(events, EmbeddedReadStore.open(null), [counter], { stallAfterMs: 30_000, monotonicNow: () => now });
+    await runner.start();
+    expect(runner.health(3)).toMatchObject({ state: 'running', stalled: false, ready: true });
+    now += 30_001;
+    expect(runner.health(3)).toMatchObject({ state: 'running', stalled: true, ready: false, lag: 3 });
+    expect(runner.health(0)).toMatchObject({ stalled: false, ready: true }); // nothing to do is not a stall
+    await runner.stop();
+    await inner.close();
+  });
+});
+
+describe('ProjectionRunner following another instance', () => {
+  it('answers waitFor and health from the checkpoints another runner stores in the shared read store', async () => {
+    const events = await logOf(12);
+    const shared = EmbeddedReadStore.open(null); // stands for the MongoDB every instance reads
+    const follower = new ProjectionRunner(events, shared, [counter]);
+    await follower.follow(5);
+    expect(follower.health(12)).toMatchObject({ state: 'following', lag: 12 });
+    const leader = new ProjectionRunner(events, shared, [counter], { batchSize: 5 });
+    await leader.start();
+    expect(await follower.waitFor(12, 5000)).toBe(true);
+    expect(follower.health(12)).toMatchObject({ state: 'following', ready: true, lag: 0, position: 12 });
+    // Taking over: the follower starts projecting from the shared checkpoints, rebuilding nothing.
+    await leader.stop();
+    await follower.start();
+    await events.append('tick-9', [tick()], 'any');
+    expect(await follower.waitFor(13, 5000)).toBe(true);
+    expect(await shared.findOne('ticks', { _id: 'all' })).toMatchObject({ n: 13 });
+    await follower.stop();
+    await events.close();
+  });
+});
+
+describe('EventPublisher after bus failures', () => {
+  it('publishes every event from its checkpoint again, none lost', async () => {
+    const events = await logOf(25);
+    const reads = EmbeddedReadStore.open(null);
+    const received = new Map<string, number>();
+    let failuresLeft = 3;
+    const bus: Bus = {
+      async publishLive(_u: LiveUpdate) {},
+      onLive: () => () => undefined,
+      async publishEvents(batch) {
+        if (failuresLeft-- > 0) throw new Error('NATS unavailable');
+        for (const e of batch) received.set(e.id, (received.get(e.id) ?? 0) + 1);
+      },
+      async close() {},
+    };
+    let errors = 0;
+    const publisher = new EventPublisher(events, reads, bus, { batchSize: 4, retry: { initialDelayMs: 1, maxDelayMs: 4 }, onError: () => errors++ });
+    await publisher.start();
+    while (publisher.position < 25) await new Promise((r) => setTimeout(r, 5));
+    expect(errors).toBe(3);
+    expect(received.size).toBe(25);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    expect(await reads.getCheckpoint('integration-events')).toBe(25);
+    await publisher.stop();
+    await events.close();
+  });
+});

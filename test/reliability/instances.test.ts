@@ -1,0 +1,263 @@
+// Two server processes on one SQLite log and the real NATS server: the cross-stream rules hold across
+// them (NATS KV locks), one leads (lease), and when the leader is killed the other takes over, with
+// integration events neither lost nor doubled and read models equal to a rebuild from the log.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RecordedEvent } from '../../src/infra/event-store.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { NatsBus } from '../../src/infra/nats-bus.js';
+import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { allProjections } from '../../src/projections/index.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+import { SECRET, sampleProject, startServer, tokens } from '../api/harness.js';
+import { Api, Clock, DAY, MINUTE, enterprise, submitBody } from '../api/procedure-kit.js';
+
+const NATS = process.env.NATS_TEST_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+async function natsReachable(): Promise<boolean> {
+  try {
+    const nc = await connect({ servers: NATS, timeout: 1500 });
+    await nc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const natsUp = await natsReachable();
+if (!natsUp) {
+  if (process.env.CI) throw new Error(`NATS is not reachable at ${NATS}: .ci/run must start it`);
+  console.warn(`several-instances test skipped: no server at ${NATS}`);
+}
+
+interface Instance {
+  name: string;
+  dir: string;
+  proc: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+const prefix = `inst${randomUUID().slice(0, 8)}`;
+let work: string;
+let shared: string;
+const instances: Instance[] = [];
+
+function startInstance(name: string): Promise<Instance> {
+  const dir = mkdtempSync(join(work, `${name}-`));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      EVENTS_FILE: shared,
+      NATS_URL: NATS,
+      NATS_PREFIX: prefix,
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+      LEADER_LEASE_MS: '2000',
+      READ_MODEL_FLUSH_MS: '0',
+      EVENTSTORE_URL: '',
+      MONGO_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let output = '';
+  return new Promise<Instance>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        proc.stdout!.off('data', onData);
+        proc.stdout!.resume();
+        resolve({ name, dir, proc, url: m[1]!, exited });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+async function call(inst: Instance, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(inst.url + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function leaderOf(inst: Instance): Promise<boolean> {
+  const res = await call(inst, 'GET', '/ready');
+  return res.body?.checks?.instance?.leader === true;
+}
+
+async function readLog(): Promise<RecordedEvent[]> {
+  const events = SqliteEventStore.open(shared);
+  try {
+    return await events.readAll(0, 1_000_000);
+  } finally {
+    await events.close();
+  }
+}
+
+async function snapshot(store: EmbeddedReadStore) {
+  const out: Record<string, unknown[]> = {};
+  for (const p of allProjections) for (const c of p.collections) out[c] = await store.find(c, {}, { sort: { _id: 1 } });
+  return out;
+}
+
+/** Monday 10:00 in Shenzhen, four to five weeks ago: the procedure set up then is under way now. */
+function setupStart(): string {
+  const d = new Date(Date.now() - 35 * DAY);
+  d.setUTCHours(2, 0, 0, 0);
+  while (d.getUTCDay() !== 1) d.setTime(d.getTime() + DAY);
+  return d.toISOString();
+}
+
+let allocationNotice: string;
+let openNotice: string;
+
+(natsUp ? describe : describe.skip)('two instances on one log and NATS', () => {
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'isp-instances-'));
+    shared = join(work, 'events.db');
+    // The procedures are set up in the past through one in-process server with a clock, then its log
+    // becomes the shared one: a notice whose publicity is over, and one open now.
+    const clock = new Clock(setupStart());
+    const srv = await startServer({ clock: clock.read });
+    const api = new Api(srv, clock);
+    const a = await api.flow({ applicants: [{ who: enterprise(7001), area: 400 }, { who: enterprise(7002), area: 500 }, { who: enterprise(7003), area: 300 }], until: 'publicityOver', seed: 'parallel-seed' });
+    allocationNotice = a.noticeId;
+    const opensIn = MINUTE;
+    const b = await api.notice({ opensIn, openFor: Date.now() + 3 * DAY - (clock.ms + opensIn) });
+    clock.to(b.opensAt);
+    openNotice = b.noticeId;
+    expect(clock.ms).toBeLessThan(Date.now());
+    await srv.app.close();
+    await srv.services.runner.stop();
+    await srv.services.events.close(); // checkpoints the WAL into the file
+    copyFileSync(join(srv.dir, 'events.db'), shared);
+    await srv.close();
+    instances.push(await startInstance('a'));
+    instances.push(await startInstance('b'));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const i of instances) if (i.proc.exitCode === null) i.proc.kill('SIGKILL');
+    await Promise.all(instances.map((i) => i.exited));
+    const nc = await connect({ servers: NATS });
+    const jsm = await nc.jetstreamManager();
+    for (const s of [NatsBus.streamName(prefix), `KV_${prefix}_locks`, `KV_${prefix}_leader`]) await jsm.streams.delete(s).catch(() => undefined);
+    await nc.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('exactly one instance leads', async () => {
+    const leaders = await Promise.all(instances.map(leaderOf));
+    expect(leaders.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('live updates reach sockets on both instances, once each, whichever instance took the command', async () => {
+    const sockets = await Promise.all(
+      instances.map(
+        (inst) =>
+          new Promise<{ ws: WebSocket; got: { topic: string; position: number }[] }>((resolve, reject) => {
+            const ws = new WebSocket(`${inst.url.replace('http', 'ws')}/api/live`);
+            const got: { topic: string; position: number }[] = [];
+            ws.on('message', (raw) => {
+              const m = JSON.parse(raw.toString());
+              if (m.subscribed) resolve({ ws, got });
+              else if (m.topic) got.push(m);
+            });
+            ws.on('open', () => ws.send(JSON.stringify({ subscribe: ['statistics'] })));
+            ws.on('error', reject);
+          }),
+      ),
+    );
+    const follower = instances[(await Promise.all(instances.map(leaderOf))).indexOf(false)]!;
+    const created = await call(follower, 'POST', '/api/projects', tokens.nanshan, { ...sampleProject, name: '推送测试项目' });
+    expect(created.status).toBe(201);
+    const published = await call(follower, 'POST', `/api/projects/${created.body.id}/publish`, tokens.nanshan);
+    expect(published.status).toBe(200);
+    const at = (s: { got: { position: number }[] }) => s.got.filter((m) => m.position === published.body.position);
+    while (!sockets.every((s) => at(s).length > 0)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // a second copy would arrive by now
+    for (const s of sockets) expect(at(s)).toHaveLength(1);
+    for (const s of sockets) s.ws.close();
+  });
+
+  it('20 simultaneous submissions by one enterprise, split across both: one application', async () => {
+    const E = enterprise(7100);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(instances[i % 2]!, 'POST', `/api/notices/${openNotice}/applications`, E.token, submitBody(E, 100 + i))),
+    );
+    const accepted = results.filter((r) => r.status === 201);
+    expect(accepted, JSON.stringify(results.map((r) => [r.status, r.body?.code]))).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 201)) {
+      expect([409, 422]).toContain(r.status);
+      if (r.status === 422) expect(r.body.code).toBe('APPLICATION_ALREADY_LIVE');
+    }
+    const submitted = (await readLog()).filter((e) => e.type === 'ApplicationSubmitted' && (e.data as { noticeId: string }).noticeId === openNotice);
+    expect(submitted).toHaveLength(1);
+  });
+
+  it('10 simultaneous allocations, split across both: one AllocationDecided', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(instances[i % 2]!, 'POST', `/api/notices/${allocationNotice}/allocation`, tokens.nanshan, { method: 'lottery', seed: 'parallel-seed' })),
+    );
+    expect(results.filter((r) => r.status === 200), JSON.stringify(results.map((r) => [r.status, r.body?.code]))).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect([r.status, r.body.code]).toEqual([422, 'ALLOCATION_ALREADY_DECIDED']);
+    expect((await readLog()).filter((e) => e.type === 'AllocationDecided' && e.stream === `notice-${allocationNotice}`)).toHaveLength(1);
+  });
+
+  it('the leader killed: the other takes over, integration events complete and single, read models equal a rebuild', async () => {
+    const flags = await Promise.all(instances.map(leaderOf));
+    const leader = instances[flags.indexOf(true)]!;
+    const survivor = instances[flags.indexOf(false)]!;
+    leader.proc.kill('SIGKILL');
+    await leader.exited;
+    while (!(await leaderOf(survivor))) await new Promise((r) => setTimeout(r, 100));
+    // Work goes on through the survivor.
+    for (let i = 0; i < 3; i++) expect((await call(survivor, 'POST', '/api/projects', tokens.admin, { ...sampleProject, name: `接管后项目${i}` })).status).toBe(201);
+    const log = await readLog();
+    const head = log.at(-1)!.position;
+
+    // Every event of the log on the bus once: JetStream holds one message per event id.
+    const nc = await connect({ servers: NATS });
+    const jsm = await nc.jetstreamManager();
+    const stream = NatsBus.streamName(prefix);
+    while ((await jsm.streams.info(stream)).state.messages < head) await new Promise((r) => setTimeout(r, 100));
+    const info = await jsm.streams.info(stream);
+    expect(info.state.messages).toBe(head);
+    const ids = new Set<string>();
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) ids.add((JSON.parse(new TextDecoder().decode((await jsm.streams.getMessage(stream, { seq })).data)) as RecordedEvent).id);
+    expect(ids).toEqual(new Set(log.map((e) => e.id)));
+    await nc.close();
+
+    // The survivor's read models, written to its file on a clean stop, equal a rebuild from the log.
+    const ready = await call(survivor, 'GET', `/ready`);
+    expect(ready.body.checks.projections).toMatchObject({ ok: true, position: head });
+    survivor.proc.kill('SIGTERM');
+    expect(await survivor.exited).toBe(0);
+    const kept = EmbeddedReadStore.open(survivor.dir);
+    const events = SqliteEventStore.open(shared);
+    const fresh = EmbeddedReadStore.open(null);
+    const rebuild = new ProjectionRunner(events, fresh, allProjections);
+    await rebuild.start();
+    expect(await rebuild.waitFor(head, 20_000)).toBe(true);
+    await rebuild.stop();
+    expect(await snapshot(kept)).toEqual(await snapshot(fresh));
+    await kept.close();
+    await events.close();
+  }, 60_000);
+});
+
