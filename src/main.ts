@@ -29,6 +29,7 @@ const services = createServices(stores.events, stores.reads, {
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  demandFollowUpWorkingDays: config.DEMAND_FOLLOW_UP_WORKING_DAYS,
 });
 const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');

@@ -232,3 +232,15 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
 
 export const demandDecider = { initialState: initialDemandState, decide: decideDemand, evolve: evolveDemand };
 export const demandStream = (id: string) => `demand-${id}`;
+
+/** Area bands for queues and statistics, by the demand's upper bound (maxArea). */
+export const AREA_BANDS = [
+  { band: 'lt500', name: '500㎡以下', below: 500 },
+  { band: '500-1000', name: '500–1,000㎡', below: 1000 },
+  { band: '1000-3000', name: '1,000–3,000㎡', below: 3000 },
+  { band: '3000-10000', name: '3,000–10,000㎡', below: 10_000 },
+  { band: 'gte10000', name: '10,000㎡及以上', below: Infinity },
+] as const;
+export type AreaBand = (typeof AREA_BANDS)[number]['band'];
+export const AREA_BAND_CODES = AREA_BANDS.map((b) => b.band) as AreaBand[];
+export const areaBandOf = (maxArea: number): AreaBand => AREA_BANDS.find((b) => maxArea < b.below)!.band;
