@@ -433,6 +433,24 @@ function draftProject(rand: Rand, number: number, district: District, usedNames:
   return { number, district, fields, units };
 }
 
+/**
+ * Names as they were when the record was made (no randomness, so the plan's figures do not move):
+ * 龙华 and 坪山 were 新区 (functional areas) until they became districts on 2017-01-07; ownership by
+ * free handover to the government (无偿移交) began only in 2021; 人才安居集团 was founded in 2016-07.
+ */
+export function mendAnachronisms(f: ProjectFields, registeredAt: string): void {
+  if (registeredAt < '2017-01-06T16:00:00.000Z') {
+    const rename = (text: string) => text.replaceAll('龙华区', '龙华新区').replaceAll('坪山区', '坪山新区');
+    f.address = rename(f.address);
+    if (f.managingDepartment) f.managingDepartment = rename(f.managingDepartment);
+    if (f.targetTenants) f.targetTenants = rename(f.targetTenants);
+  }
+  if (f.ownershipType?.includes('无偿移交') && registeredAt < '2020-12-31T16:00:00.000Z') {
+    f.ownershipType = f.ownershipType.startsWith('城市更新') ? '城市更新配建（政府回购）' : '工业用地出让配建（政府回购）';
+  }
+  if (f.owner === '深圳市人才安居集团有限公司' && registeredAt < '2016-06-30T16:00:00.000Z') f.owner = '深圳市投资控股有限公司';
+}
+
 function summaryOf(f: ProjectFields): string {
   const modes = f.supplyModes.map((m) => (m === 'rent' ? '出租' : '出售')).join('及');
   const size = (f.totalArea / 10_000).toFixed(2);
@@ -489,6 +507,7 @@ export function buildSeedPlan(): SeedPlan {
   });
   if (allotted !== targetCenti) throw new Error(`areas add up to ${allotted / 100}, not ${HEADLINE.totalArea}`);
   for (const d of drafts) {
+    mendAnachronisms(d.fields, d.registeredAt);
     if (!(d.fields.totalArea >= 1_000)) throw new Error(`project ${d.number} would have an implausible area ${d.fields.totalArea}`);
     // Units may never exceed the project: trim the list to half of the area at most.
     let sum = 0;
@@ -509,6 +528,7 @@ export function buildSeedPlan(): SeedPlan {
   const laterDrafts = later.map((l, i) => {
     const d = draftProject(rand, HEADLINE.projects + 1 + i, l.district, usedNames);
     d.fields.totalArea = l.totalArea;
+    mendAnachronisms(d.fields, l.registeredAt);
     if (i === 0) d.fields.supplyModes = ['rent']; // gains 'sale' in December 2018
     let sum = 0;
     d.units = d.units.filter((u) => (sum += u.area) <= l.totalArea / 2);

@@ -33,9 +33,13 @@ import { currentStatistics, statisticsAsOf } from '../src/projections/statistics
 import { HEADLINE, SEED_ACTOR, type SeedExpectations, type SeedPlan, type SeedStep, buildSeedPlan, dryRun, resolveCommand, seedId } from './seed-data.js';
 import { LEGACY_CALENDAR, type ProcedurePlan, type ProcedureStep, buildProcedurePlan } from './seed-procedure-data.js';
 import { resolveProcedureStep } from './seed-procedures.js';
+import { type DemandSeedStep, buildDemandPlan } from './seed-demand-data.js';
+import * as demands from '../src/application/demands.js';
+import { demandStream } from '../src/domain/demand.js';
 
 export { HEADLINE, SEED_ACTOR, buildSeedPlan, dryRun } from './seed-data.js';
 export { LEGACY_CALENDAR, buildProcedurePlan } from './seed-procedure-data.js';
+export { buildDemandPlan } from './seed-demand-data.js';
 
 export interface SeedResult {
   /** The whole plan was already in the log: nothing was appended. */
@@ -57,15 +61,40 @@ export interface SeedOptions {
   log?: (line: string) => void;
 }
 
-type Step = { at: string; index: number } & ({ kind: 'project'; step: SeedStep } | { kind: 'procedure'; step: ProcedureStep });
+type Step = { at: string; index: number } & ({ kind: 'project'; step: SeedStep } | { kind: 'procedure'; step: ProcedureStep } | { kind: 'demand'; step: DemandSeedStep });
 
-/** Both plans in one time order (a project step first when two share a time). */
-function interleave(plan: SeedPlan, procedures: ProcedurePlan): Step[] {
+const KIND_ORDER = { project: 0, procedure: 1, demand: 2 } as const;
+
+/** The plans in one time order (a project step first when two share a time, then a procedure's). */
+function interleave(plan: SeedPlan, procedures: ProcedurePlan, demandSteps: DemandSeedStep[]): Step[] {
   const steps: Step[] = [
     ...plan.steps.map((step, index): Step => ({ kind: 'project', at: step.at, index, step })),
     ...procedures.steps.map((step, index): Step => ({ kind: 'procedure', at: step.at, index, step })),
+    ...demandSteps.map((step, index): Step => ({ kind: 'demand', at: step.at, index, step })),
   ];
-  return steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind === b.kind ? a.index - b.index : a.kind === 'project' ? -1 : 1));
+  return steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind === b.kind ? a.index - b.index : KIND_ORDER[a.kind] - KIND_ORDER[b.kind]));
+}
+
+/** A demand step through the same use cases as POST /api/demands and its sub-routes. */
+function resolveDemandStep(step: DemandSeedStep) {
+  const { demandId, action: a } = step;
+  const run = (services: Services, meta: CommandMeta): Promise<CommandResult> => {
+    switch (a.type) {
+      case 'reportDemand':
+        return demands.reportDemand(services, { demandId, spec: a.spec }, meta);
+      case 'followUpDemand':
+        return demands.followUpDemand(services, { demandId, note: a.note }, meta);
+      case 'brokerDemand':
+        return demands.brokerDemand(services, { demandId, projectId: a.projectId, note: a.note }, meta);
+      case 'giveDemandFeedback':
+        return demands.giveDemandFeedback(services, { demandId, satisfied: a.satisfied, note: a.note }, meta);
+      case 'withdrawDemand':
+        return demands.withdrawDemand(services, { demandId, reason: a.reason }, meta);
+      case 'closeDemand':
+        return demands.closeDemand(services, { demandId, outcome: a.outcome, reason: a.reason }, meta);
+    }
+  };
+  return { stream: demandStream(demandId), actor: step.actor, run };
 }
 
 /** The services the import runs on: the log, and read models of it kept in memory for the steps that consult them. */
@@ -91,7 +120,8 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
     throw new Error(`seed plan is wrong: ${expected.headline.projects} projects, ${expected.headline.totalArea} ㎡ as of ${HEADLINE.asOf}`);
   }
   const procedures = buildProcedurePlan(plan);
-  const steps = interleave(plan, procedures);
+  const demandSteps = buildDemandPlan(plan);
+  const steps = interleave(plan, procedures, demandSteps);
 
   // How far each stream already is (read once, then counted), and the revision the next planned step on it gets.
   const lengths = new Map<string, number>();
@@ -108,7 +138,9 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
       const target =
         s.kind === 'project'
           ? { stream: projectStream(s.step.projectId), actor: SEED_ACTOR, run: (p: Services, meta: CommandMeta) => runProjectStep(p, s.step, meta) }
-          : await resolveProcedureStep(s.step, events, reader);
+          : s.kind === 'demand'
+            ? resolveDemandStep(s.step)
+            : await resolveProcedureStep(s.step, events, reader);
       const revision = next.get(target.stream) ?? 0;
       next.set(target.stream, revision + 1);
       if ((await lengthOf(target.stream)) > revision) {
@@ -139,8 +171,8 @@ function metaOf(s: Step, actor: Actor, revision: number): CommandMeta {
     importedAt: s.at,
     importedBy: SEED_ACTOR,
     expectedRevision: revision - 1, // anything else is a conflict, not a duplicate
-    requestId: seedId(s.kind === 'project' ? `request-${s.index}` : `request-procedure-${s.index}`),
-    correlationId: seedId(s.kind === 'project' ? `import-project-${s.step.project}` : `import-${s.step.procedure}`),
+    requestId: seedId(s.kind === 'project' ? `request-${s.index}` : `request-${s.kind}-${s.index}`),
+    correlationId: seedId(s.kind === 'project' ? `import-project-${s.step.project}` : s.kind === 'demand' ? `import-${s.step.demandId}` : `import-${s.step.procedure}`),
   };
 }
 

@@ -43,6 +43,8 @@ const schema = z.object({
   MAX_APPEND_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
   /** Publicity length of a notice unless the notice says otherwise. */
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+  /** A demand's next follow-up (跟踪) is due this many working days after it is reported, matched, brokered or followed up. */
+  DEMAND_FOLLOW_UP_WORKING_DAYS: z.coerce.number().int().positive().max(250).default(10),
 });
 
 export type Config = z.infer<typeof schema> & { jwtSecret: string; devSecret: boolean };

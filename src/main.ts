@@ -48,6 +48,7 @@ const services = createServices(stores.events, stores.reads, {
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  demandFollowUpWorkingDays: config.DEMAND_FOLLOW_UP_WORKING_DAYS,
   onNotice: (message) => app.log.warn(message),
   onError: (err) => app.log.error({ err }, 'projections: failure, resubscribing from the checkpoint'),
   ...(coordination && lease ? { locks: coordination.locks(), leadership: lease } : {}),

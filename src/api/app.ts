@@ -6,6 +6,7 @@ import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validato
 import client from 'prom-client';
 import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
+import { startDemandPushes } from './demand-live.js';
 import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Services } from '../application/services.js';
@@ -13,6 +14,8 @@ import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
+import { demandRoutes } from './routes/demands.js';
+import { mapRoutes } from './routes/map.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { noticeRoutes } from './routes/notices.js';
 import { projectRoutes } from './routes/projects.js';
@@ -69,6 +72,8 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const local = services.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
   const stopFeed = startLiveFeed(services, services.bus, [...projectTopics(services), ...procedureTopics(services)], local ? followed : undefined);
   app.addHook('onClose', async () => stopFeed());
+  const stopDemandPushes = startDemandPushes(services, services.bus, local ? followed : undefined);
+  app.addHook('onClose', async () => stopDemandPushes());
 
   await app.register(systemRoutes(services, registry));
   await app.register(projectRoutes(services));
@@ -78,5 +83,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   await app.register(exchangeRoutes(services));
   await app.register(accountabilityRoutes(services));
   await app.register(auditRoutes(services));
+  await app.register(demandRoutes(services));
+  await app.register(mapRoutes(services));
   return app;
 }

@@ -30,11 +30,21 @@ export function maySeeProject(actor: Actor | null, doc: Record<string, unknown>)
   return actor.role === 'housing_dept' && mayManageDistrict(actor, doc.district as never);
 }
 
+/** Who may read a demand: its enterprise, officers of a district it names (and the city's), city_admin and auditors. */
+export function maySeeDemand(actor: Actor, doc: { creditCode?: unknown; districts?: unknown }): boolean {
+  if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
+  if (actor.role === 'enterprise') return actor.creditCode === doc.creditCode;
+  return Array.isArray(doc.districts) && doc.districts.some((d) => mayManageDistrict(actor, d as never));
+}
+
 export function mayReceive(actor: Actor | null, audience: Audience): boolean {
   if (audience.public) return true;
   if (!actor) return false;
   if (actor.role === 'city_admin' || actor.role === 'auditor') return true;
-  if (actor.role === 'housing_dept') return audience.district !== undefined && (actor.district === 'city' || actor.district === audience.district);
+  if (actor.role === 'housing_dept') {
+    const districts = [...(audience.district !== undefined ? [audience.district] : []), ...(audience.districts ?? [])];
+    return districts.length > 0 && (actor.district === 'city' || districts.includes(actor.district ?? ''));
+  }
   return audience.creditCode !== undefined && actor.creditCode === audience.creditCode;
 }
 

@@ -21,6 +21,8 @@ export interface Services {
   idempotency: Idempotency;
   consistencyTimeoutMs: number;
   publicityWorkingDays: number;
+  /** Working days until a demand's next follow-up is due (DEMAND_FOLLOW_UP_WORKING_DAYS). */
+  demandFollowUpWorkingDays: number;
   calendar: WorkingCalendar;
   locks: Locks;
   /** Absent: one process, always the leader. With several instances, only the leader publishes live updates. */
@@ -30,6 +32,7 @@ export interface Services {
 export interface ServicesOptions extends RunnerOptions {
   consistencyTimeoutMs?: number;
   publicityWorkingDays?: number;
+  demandFollowUpWorkingDays?: number;
   clock?: () => Date;
   bus?: Bus;
   calendar?: WorkingCalendar;
@@ -48,6 +51,7 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
     publicityWorkingDays: options.publicityWorkingDays ?? 5,
+    demandFollowUpWorkingDays: options.demandFollowUpWorkingDays ?? 10,
     calendar: options.calendar ?? DEFAULT_CALENDAR,
     locks: options.locks ?? new KeyedLock(),
     ...(options.leadership ? { leadership: options.leadership } : {}),

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { RecordedEvent } from './event-store.js';
 
 /** Who may receive an update: everyone, or the enterprise and district it concerns (admins and auditors always). */
-export type Audience = { public: true } | { public: false; creditCode?: string; district?: string };
+export type Audience = { public: true } | { public: false; creditCode?: string; district?: string; /** a record of several districts (a demand) */ districts?: string[] };
 
 export interface LiveUpdate {
   topic: string;

@@ -3,7 +3,7 @@
 // and no list of types is kept by hand (the runner and the live topics read them from here).
 import type { DomainEvent } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
-import type { DocOp, IndexSpec } from '../infra/read-store.js';
+import type { DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 
 /** A recorded event whose type and data are one of the domain's events. */
 export type Recorded<E extends DomainEvent> = Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] };
@@ -20,6 +20,13 @@ export interface Projection {
   handles: { has(type: string): boolean };
   /** The changes for one event ([] for a type it does not handle). */
   apply(event: RecordedEvent): DocOp[];
+  /**
+   * A derived read model that must read others (demand matching): called once per batch instead of
+   * `apply`, after the projections listed before it have committed the batch, so what it reads is the
+   * read models at the batch's last position. Its answer must depend only on that state and the batch,
+   * so a rebuild ends where live updating did.
+   */
+  afterBatch?(store: ReadStore, batch: RecordedEvent[], position: number): Promise<DocOp[]>;
 }
 
 export function defineProjection<E extends DomainEvent>(spec: { name: string; collections: string[]; indexes: IndexSpec[]; handlers: Handlers<E> }): Projection {

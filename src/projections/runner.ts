@@ -247,7 +247,8 @@ export class ProjectionRunner {
       const from = this.checkpoints.get(p.name) ?? 0;
       if (last <= from) continue;
       const ops = [];
-      for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
+      if (p.afterBatch) ops.push(...(await p.afterBatch(this.store, batch.filter((e) => e.position > from), last)));
+      else for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
       await this.store.commit(p.name, ops, last);
       this.checkpoints.set(p.name, last);
     }

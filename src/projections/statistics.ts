@@ -53,7 +53,7 @@ function deltaOf(e: ProjectEvent): Delta | null {
 }
 
 /** Nested form of a flat delta, for storing as one field. */
-function nest(delta: Delta): Record<string, unknown> {
+export function nest(delta: Delta): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [path, n] of Object.entries(delta)) {
     const parts = path.split('.');
@@ -88,7 +88,7 @@ export const statistics: Projection = {
 
 type Counters = Record<string, unknown>;
 
-function accumulate(total: Map<string, number>, node: unknown, prefix = '') {
+export function accumulate(total: Map<string, number>, node: unknown, prefix = '') {
   if (typeof node === 'number') {
     total.set(prefix, (total.get(prefix) ?? 0) + node);
     return;

@@ -1,5 +1,5 @@
 // Who may run which command, generated from ONE table: every command route of projects and of the
-// rental/sale procedure × every kind of caller. "allowed" means the request got past authorization
+// rental/sale procedure and of demands × every kind of caller. "allowed" means the request got past authorization
 // and reached the decider: any 2xx, or a 422 business refusal (the records are set up once per route,
 // so after one allowed caller succeeds the next may be refused by a rule). 401 and 403 append nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,10 @@ const withOwner = (until: Parameters<Api['flow']>[0]['until'], area = 400) => as
   const f: Flow = await api.flow({ applicants: [{ who: OWNER, area }], until, area: 1000 });
   return { noticeId: f.noticeId, projectId: f.projectId, applicationId: applicationIdOf(f.noticeId, OWNER) };
 };
+
+const DEMAND = { industry: '生物医药', minArea: 300, maxArea: 3000, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 90, neededBy: '2028-12-31' };
+/** A demand of the owner naming Nanshan, and a published project to suggest or broker. */
+const demanded = async (api: Api) => ({ ...(await published(api)), demandId: (await api.ok(OWNER, 'POST', '/api/demands', DEMAND, 201)).id });
 
 const TABLE: Row[] = [
   // ---- projects ----
@@ -195,6 +199,21 @@ const TABLE: Row[] = [
     call: (ids) => ({ method: 'POST', path: `/api/exchanges/${ids.exchangeId}/result` }),
   },
 
+  // ---- demands (产业空间需求): a demand naming Nanshan; another enterprise reaches the decider and is refused (NOT_DEMAND_OWNER) ----
+  { route: 'POST /api/demands', expect: anyEnterprise, setup: async () => ({}), call: (_, n) => ({ method: 'POST', path: '/api/demands', body: { ...DEMAND, minArea: 100 + n } }) },
+  { route: 'PATCH /api/demands/:id', expect: anyEnterprise, setup: demanded, call: (ids, n) => ({ method: 'PATCH', path: `/api/demands/${ids.demandId}`, body: { maxArea: 2000 + n } }) },
+  { route: 'POST /api/demands/:id/withdraw', expect: anyEnterprise, setup: demanded, call: (ids) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/withdraw`, body: { reason: '已自行解决' } }) },
+  { route: 'POST /api/demands/:id/feedback', expect: anyEnterprise, setup: demanded, call: (ids, n) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/feedback`, body: { satisfied: n % 2 === 0, note: `反馈${n}` } }) },
+  {
+    route: 'POST /api/demands/:id/match',
+    expect: managers,
+    setup: demanded,
+    call: (ids, n) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/match`, body: { suggestions: [{ projectId: ids.projectId, reason: `面积匹配${n}` }] } }),
+  },
+  { route: 'POST /api/demands/:id/broker', expect: managers, setup: demanded, call: (ids, n) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/broker`, body: { projectId: ids.projectId, note: `约见${n}` } }) },
+  { route: 'POST /api/demands/:id/follow-up', expect: managers, setup: demanded, call: (ids, n) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/follow-up`, body: { note: `回访${n}` } }) },
+  { route: 'POST /api/demands/:id/close', expect: managers, setup: demanded, call: (ids) => ({ method: 'POST', path: `/api/demands/${ids.demandId}/close`, body: { outcome: 'unmet', reason: '暂无合适房源' } }) },
+
   // ---- accountability ----
   {
     route: 'POST /api/accountability/violations',
@@ -245,9 +264,7 @@ describe('the table', () => {
   it('covers every command route of projects and the procedure, and nothing that is not a route', () => {
     const registeredRoutes = writeRoutes(srv.app.printRoutes({ commonPrefix: false }));
     expect(registeredRoutes.length).toBeGreaterThan(20);
-    // Demands (产业空间需求) are another part of the platform, outside this table.
-    const inScope = registeredRoutes.filter((r) => !r.includes('/api/demands'));
-    expect(TABLE.map((r) => r.route).sort()).toEqual(inScope);
+    expect(TABLE.map((r) => r.route).sort()).toEqual(registeredRoutes);
   });
 });
 
@@ -291,3 +308,42 @@ for (const row of TABLE) {
     });
   });
 }
+
+// Reads of demands: who sees the owner's Nanshan demand (200 with it, 200 without it, or a refusal).
+describe('GET routes of demands', () => {
+  type Seen = 'sees' | 'not listed' | 401 | 404;
+  const READS: { route: string; path: (id: string) => string; expect: Record<Caller, Seen> }[] = [
+    {
+      route: 'GET /api/demands',
+      path: () => '/api/demands?pageSize=100',
+      expect: { anonymous: 401, admin: 'sees', nanshan: 'sees', futian: 'not listed', cityDept: 'sees', owner: 'sees', otherEnterprise: 'not listed', auditor: 'sees' },
+    },
+    {
+      route: 'GET /api/demands/:id',
+      path: (id) => `/api/demands/${id}`,
+      expect: { anonymous: 401, admin: 'sees', nanshan: 'sees', futian: 404, cityDept: 'sees', owner: 'sees', otherEnterprise: 404, auditor: 'sees' },
+    },
+    { route: 'GET /api/map/districts', path: () => '/api/map/districts', expect: Object.fromEntries(CALLERS.map((c) => [c, 'sees'])) as Record<Caller, Seen> },
+  ];
+  let demandId: string;
+  beforeAll(async () => {
+    clock.advance(MINUTE);
+    demandId = (await demanded(api)).demandId;
+  });
+  for (const row of READS) {
+    describe(row.route, () => {
+      for (const caller of CALLERS) {
+        const outcome = row.expect[caller];
+        it(`${caller} → ${outcome}`, async () => {
+          const res = await api.request(who[caller], 'GET', row.path(demandId));
+          if (typeof outcome === 'number') return expectProblem(res, outcome);
+          expect(res.status).toBe(200);
+          if (row.route === 'GET /api/map/districts') return expect(res.body.districts.find((d: { id: string }) => d.id === 'nanshan').openDemands).toBeGreaterThan(0);
+          const ids = row.route === 'GET /api/demands' ? res.body.items.map((d: { id: string }) => d.id) : [res.body.id];
+          if (outcome === 'sees') expect(ids).toContain(demandId);
+          else expect(ids).not.toContain(demandId);
+        });
+      }
+    });
+  }
+});

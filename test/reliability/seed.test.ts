@@ -17,8 +17,9 @@ import { allProjections } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { listFeed } from '../../src/projections/procedure-queries.js';
 import { FEED_KINDS } from '../../src/projections/public-feed.js';
+import { currentDemandStatistics, demandStatisticsAsOf } from '../../src/projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../src/projections/statistics.js';
-import { type SeedResult, HEADLINE, LEGACY_CALENDAR, SEED_ACTOR, buildProcedurePlan, buildSeedPlan, runSeed } from '../../scripts/seed.js';
+import { type SeedResult, HEADLINE, LEGACY_CALENDAR, SEED_ACTOR, buildDemandPlan, buildProcedurePlan, buildSeedPlan, runSeed } from '../../scripts/seed.js';
 import { ENTERPRISES, creditCodeOf } from '../../scripts/seed-procedure-data.js';
 import { startServer } from '../api/harness.js';
 
@@ -145,7 +146,7 @@ describe('seed: the demo history in one store', () => {
   });
 
   it('keeps the original actor of each procedure step: the enterprise or the district officer', () => {
-    const procedure = log.filter((e) => !e.stream.startsWith('project-'));
+    const procedure = log.filter((e) => !e.stream.startsWith('project-') && !e.stream.startsWith('demand-'));
     expect(procedure.length).toBe(first.procedures.steps.length);
     const enterpriseSteps = new Set(['ApplicationSubmitted', 'ApplicationWithdrawn', 'ApplicationResubmitted', 'ObjectionFiled', 'ExchangeRequested']);
     const codes = new Set(ENTERPRISES.map((x) => x.actor.creditCode));
@@ -165,6 +166,41 @@ describe('seed: the demo history in one store', () => {
     for (const e of procedure.filter((e) => e.type === 'ApplicationSubmitted' || e.type === 'ExchangeRequested')) {
       expect((e.data as { creditCode: string }).creditCode).toBe(e.metadata.actor.creditCode);
     }
+  });
+
+  it('shows demand beside the projects as of 2017-09-30: open demands, all three outcomes, settlement time', async () => {
+    const asOf = await demandStatisticsAsOf(reads, CUTOFF);
+    expect(asOf).toMatchObject({ reported: 13, openDemands: 6, outcomes: { settled: 4, unmet: 2, withdrawn: 1 } });
+    expect(asOf.medianDaysToSettle).toBeGreaterThan(0);
+    expect(asOf.byIndustry.length).toBe(6);
+    expect(asOf.byDistrict.filter((d) => d.openDemands > 0).map((d) => d.district).sort()).toEqual(['baoan', 'guangming', 'longgang', 'longhua', 'luohu', 'nanshan']);
+    const now = await currentDemandStatistics(reads);
+    expect(now).toMatchObject({ reported: 15, outcomes: { settled: 6, unmet: 3, withdrawn: 3 } });
+    expect(now.openDemands).toBe(3);
+    // The projects' figures do not move: demands touch no project.
+    expect(await statisticsAsOf(reads, CUTOFF)).toMatchObject({ projects: HEADLINE.projects, totalArea: HEADLINE.totalArea });
+  });
+
+  it('records each demand step as its enterprise or an officer of the district, with names of the time', () => {
+    const demandEvents = log.filter((e) => e.stream.startsWith('demand-'));
+    expect(demandEvents.length).toBe(buildDemandPlan(first.plan).length);
+    const enterpriseSteps = new Set(['DemandReported', 'DemandFeedbackGiven', 'DemandWithdrawn']);
+    for (const e of demandEvents) {
+      const { actor } = e.metadata;
+      expect(actor.role).toBe(enterpriseSteps.has(e.type) ? 'enterprise' : 'housing_dept');
+      if (actor.role === 'housing_dept' && e.occurredAt < '2017-01-06T16:00:00.000Z') expect(actor.name).not.toMatch(/^(龙华区|坪山区)/);
+    }
+    expect(new Set(demandEvents.map((e) => e.type))).toEqual(new Set(['DemandReported', 'DemandFollowedUp', 'DemandBrokered', 'DemandFeedbackGiven', 'DemandWithdrawn', 'DemandClosed']));
+  });
+
+  it('mends the anachronisms: 龙华/坪山 新区 before 2017, no free handover before 2021, 人才安居集团 only from 2016', () => {
+    for (const e of log.filter((x) => x.type === 'ProjectRegistered')) {
+      const f = e.data as { address: string; ownershipType?: string; owner?: string };
+      if (e.occurredAt < '2017-01-06T16:00:00.000Z') expect(f.address).not.toMatch(/^(龙华区|坪山区)/);
+      if (e.occurredAt < '2020-12-31T16:00:00.000Z') expect(f.ownershipType ?? '').not.toContain('无偿移交');
+      if (e.occurredAt < '2016-01-01T00:00:00.000Z') expect(f.owner ?? '').not.toContain('人才安居');
+    }
+    expect(log.some((e) => e.type === 'ProjectRegistered' && (e.data as { address: string }).address.startsWith('龙华新区'))).toBe(true);
   });
 
   it('shows all four kinds of public notice in the feed', async () => {
@@ -289,7 +325,8 @@ describe('seed: interrupted and resumed', () => {
       const plan = buildSeedPlan();
       const procedures = buildProcedurePlan(plan);
       const draw = procedures.steps.findIndex((s) => s.action.type === 'decideAllocation');
-      let budget = plan.steps.filter((s) => s.at <= procedures.steps[draw]!.at).length + draw + 1;
+      const drawAt = procedures.steps[draw]!.at;
+      let budget = plan.steps.filter((s) => s.at <= drawAt).length + buildDemandPlan(plan).filter((s) => s.at <= drawAt).length + draw + 1;
       const stopsAt = budget;
       const failing: EventStore = Object.assign(Object.create(events) as EventStore, {
         append: (...args: Parameters<EventStore['append']>) => (budget-- > 0 ? events.append(...args) : Promise.reject(new Error('disk unplugged'))),

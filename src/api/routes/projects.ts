@@ -42,6 +42,12 @@ function distanceM(a: [number, number], b: [number, number]): number {
   return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(h));
 }
 
+/** The state of a project's space on the map: some available, all taken, or not known (no ledger figure). */
+function spaceState(d: Record<string, unknown>): 'available' | 'taken' | 'unknown' {
+  if (typeof d.availableArea !== 'number') return 'unknown';
+  return d.availableArea > 0 ? 'available' : 'taken';
+}
+
 export function projectRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['projects'];
@@ -124,7 +130,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
         type: 'FeatureCollection',
         features: docs.map((d) => {
           const { location, ...properties } = presentProject(d) as { location: { lng: number; lat: number } };
-          return { type: 'Feature', id: d._id, geometry: { type: 'Point', coordinates: [location.lng, location.lat] }, properties };
+          return { type: 'Feature', id: d._id, geometry: { type: 'Point', coordinates: [location.lng, location.lat] }, properties: { ...properties, spaceState: spaceState(d) } };
         }),
       };
     });

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseAsOf } from '../../domain/time.js';
 import { procedureStatistics } from '../../projections/procedure-queries.js';
+import { supplyDemand } from '../../projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { HttpProblem } from '../problem.js';
@@ -32,8 +33,8 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
         if (req.query.asOf === undefined) {
           // Applications by status and the allocated area are kept for now only; projects also as of any date.
           const figures = await remembered('now', async () => {
-            const [projects, procedure] = await Promise.all([currentStatistics(services.reads, now), procedureStatistics(services.reads)]);
-            return { ...projects, ...procedure };
+            const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, now), procedureStatistics(services.reads), supplyDemand(services.reads)]);
+            return { ...projects, ...procedure, demand };
           });
           return { ...figures, asOf: now };
         }
@@ -43,8 +44,12 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
             errors: [{ path: 'querystring.asOf', message: 'invalid date' }],
           });
         }
-        if (asOf >= now) return statisticsAsOf(services.reads, now); // the future is now; not worth remembering
-        return remembered(asOf, () => statisticsAsOf(services.reads, asOf));
+        const at = async (t: string) => {
+          const [projects, demand] = await Promise.all([statisticsAsOf(services.reads, t), supplyDemand(services.reads, t)]);
+          return { ...projects, demand };
+        };
+        if (asOf >= now) return at(now); // the future is now; not worth remembering
+        return remembered(asOf, () => at(asOf));
       },
     );
   };

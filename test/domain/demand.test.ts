@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { type DemandCommand, type DemandEvent, type DemandSpec, demandDecider, demandStream } from '../../src/domain/demand.js';
+import { MAX_CANDIDATES, type Supply, matchDemand, rematchOne, scoreCandidate } from '../../src/domain/matching.js';
+import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { actors, spec, testContext } from './decider-spec.js';
+
+const given = spec(demandDecider);
+const NOW = '2026-03-02T02:00:00.000Z';
+const DUE = '2026-03-09T15:59:59.999Z';
+const at = (actor: Actor) => testContext(actor, NOW);
+
+const want: DemandSpec = {
+  industry: '集成电路设计',
+  minArea: 800,
+  maxArea: 1500,
+  districts: ['nanshan', 'baoan'],
+  useType: 'rnd',
+  supplyMode: 'rent',
+  maxPrice: 80,
+  neededBy: '2026-09-30T16:00:00.000Z',
+};
+const report: DemandCommand = { type: 'ReportDemand', demandId: 'd-1', spec: want, followUpDueAt: DUE };
+const reported: DemandEvent = {
+  type: 'DemandReported',
+  data: { demandId: 'd-1', creditCode: actors.enterprise.creditCode, enterpriseName: actors.enterprise.name, ...want, reportedAt: NOW, followUpDueAt: DUE },
+};
+const figures = { industry: '集成电路设计', districts: ['nanshan', 'baoan'], useType: 'rnd', minArea: 800, maxArea: 1500, reportedAt: NOW } as const;
+const officer = { id: 'officer-ns', role: 'housing_dept', name: '南山区住房建设局' } as const;
+const closed: DemandEvent = { type: 'DemandClosed', data: { demandId: 'd-1', outcome: 'settled', reason: '已入驻', by: officer, figures: { ...figures, districts: ['nanshan', 'baoan'] } } };
+
+describe('ReportDemand (需求申报)', () => {
+  it('an enterprise reports a demand for itself', () => {
+    given([]).when(report, at(actors.enterprise)).then([reported]);
+    expect(demandStream('d-1')).toBe('demand-d-1');
+  });
+  it('only an enterprise', () => {
+    given([]).when(report, at(actors.nanshan)).thenThrows(Forbidden);
+    given([]).when(report, at({ id: 'e', role: 'enterprise' })).thenThrows(Forbidden);
+  });
+  it('once per stream', () => given([reported]).when(report, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_EXISTS'));
+  it('an inconsistent demand is refused even past the route', () => {
+    given([]).when({ ...report, spec: { ...want, minArea: 2000 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');
+    given([]).when({ ...report, spec: { ...want, districts: [] } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');
+    given([]).when({ ...report, spec: { ...want, maxPrice: -1 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');
+  });
+  it('repeated districts count once', () => {
+    given([])
+      .when({ ...report, spec: { ...want, districts: ['nanshan', 'nanshan'] } }, at(actors.enterprise))
+      .thenMatches(([e]) => expect(e?.data).toMatchObject({ districts: ['nanshan'] }));
+  });
+});
+
+describe('UpdateDemand / WithdrawDemand (the enterprise, while open)', () => {
+  it('records only what changed, with the figures before and after', () => {
+    given([reported])
+      .when({ type: 'UpdateDemand', changes: { maxArea: 2000, industry: '集成电路设计' } }, at(actors.enterprise))
+      .then([{ type: 'DemandUpdated', data: { demandId: 'd-1', changes: { maxArea: 2000 }, previous: { maxArea: 1500 }, figures: { before: figures as never, after: { ...figures, maxArea: 2000 } as never } } }]);
+  });
+  it('nothing to change, an inconsistent result, another enterprise, an officer', () => {
+    given([reported]).when({ type: 'UpdateDemand', changes: { maxArea: 1500 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'NOTHING_TO_UPDATE');
+    given([reported]).when({ type: 'UpdateDemand', changes: { maxArea: 500 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');
+    given([reported]).when({ type: 'UpdateDemand', changes: { maxArea: 2000 } }, at(actors.enterprise2)).thenThrows(RuleViolation, 'NOT_DEMAND_OWNER');
+    given([reported]).when({ type: 'UpdateDemand', changes: { maxArea: 2000 } }, at(actors.nanshan)).thenThrows(Forbidden);
+    given([]).when({ type: 'UpdateDemand', changes: { maxArea: 2000 } }, at(actors.enterprise)).thenThrows(NotFound);
+  });
+  it('withdraw closes the demand as withdrawn', () => {
+    given([reported])
+      .when({ type: 'WithdrawDemand', reason: '已自行解决' }, at(actors.enterprise))
+      .then([{ type: 'DemandWithdrawn', data: { demandId: 'd-1', reason: '已自行解决', figures: figures as never } }]);
+  });
+});
+
+describe('officers: match, broker, follow up, close', () => {
+  const broker: DemandCommand = { type: 'BrokerDemand', projectId: 'p-1', note: '约见园区运营方', followUpDueAt: DUE };
+  it('an officer of a named district brokers', () => {
+    given([reported]).when(broker, at(actors.nanshan)).then([{ type: 'DemandBrokered', data: { demandId: 'd-1', projectId: 'p-1', note: '约见园区运营方', by: officer, followUpDueAt: DUE } }]);
+  });
+  it('a city department and city_admin may act; an unrelated district, an enterprise and an auditor may not', () => {
+    given([reported]).when(broker, at(actors.cityDept)).thenMatches((es) => expect(es).toHaveLength(1));
+    given([reported]).when(broker, at(actors.admin)).thenMatches((es) => expect(es).toHaveLength(1));
+    given([reported]).when(broker, at(actors.futian)).thenThrows(Forbidden);
+    given([reported]).when(broker, at(actors.enterprise)).thenThrows(Forbidden);
+    given([reported]).when(broker, at(actors.auditor)).thenThrows(Forbidden);
+  });
+  it('suggestions, follow-ups and notes must say something', () => {
+    given([reported]).when({ type: 'MatchDemand', suggestions: [], followUpDueAt: DUE }, at(actors.nanshan)).thenThrows(RuleViolation, 'SUGGESTION_REQUIRED');
+    given([reported]).when({ type: 'MatchDemand', suggestions: [{ projectId: 'p-1', reason: ' ' }], followUpDueAt: DUE }, at(actors.nanshan)).thenThrows(RuleViolation, 'REASON_REQUIRED');
+    given([reported]).when({ type: 'FollowUpDemand', note: '', followUpDueAt: DUE }, at(actors.nanshan)).thenThrows(RuleViolation, 'NOTE_REQUIRED');
+    given([reported]).when({ ...broker, note: '' }, at(actors.nanshan)).thenThrows(RuleViolation, 'NOTE_REQUIRED');
+    given([reported]).when({ type: 'CloseDemand', outcome: 'unmet', reason: '' }, at(actors.nanshan)).thenThrows(RuleViolation, 'REASON_REQUIRED');
+  });
+  it('close records the outcome with the figures statistics count', () => {
+    given([reported]).when({ type: 'CloseDemand', outcome: 'settled', reason: '已入驻' }, at(actors.nanshan)).then([closed]);
+  });
+  it('the enterprise gives feedback; another enterprise may not', () => {
+    given([reported]).when({ type: 'GiveDemandFeedback', satisfied: true, note: '撮合及时' }, at(actors.enterprise)).then([{ type: 'DemandFeedbackGiven', data: { demandId: 'd-1', satisfied: true, note: '撮合及时' } }]);
+    given([reported]).when({ type: 'GiveDemandFeedback', satisfied: true, note: '好' }, at(actors.enterprise2)).thenThrows(RuleViolation, 'NOT_DEMAND_OWNER');
+  });
+  it('nothing after close', () => {
+    const withdrawn: DemandEvent = { type: 'DemandWithdrawn', data: { demandId: 'd-1', reason: 'x', figures: figures as never } };
+    for (const history of [[reported, closed], [reported, withdrawn]]) {
+      given(history).when({ type: 'FollowUpDemand', note: '回访', followUpDueAt: DUE }, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+      given(history).when(broker, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+      given(history).when({ type: 'CloseDemand', outcome: 'unmet', reason: 'x' }, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+      given(history).when({ type: 'GiveDemandFeedback', satisfied: false, note: 'x' }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+      given(history).when({ type: 'UpdateDemand', changes: { maxArea: 2000 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+      given(history).when({ type: 'WithdrawDemand', reason: 'x' }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_CLOSED');
+    }
+  });
+});
+
+describe('matching (供需匹配)', () => {
+  const project: Supply = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], availableArea: 1200, notices: [] };
+  it('explains every point of the score in Chinese', () => {
+    const c = scoreCandidate(want, project)!;
+    expect(c.reasons).toEqual(['面积匹配 1,200㎡ 在 800–1,500㎡ 内', '位于意向区域 南山区', '用途一致：研发用房', '供应方式一致：出租']);
+    expect(c.score).toBe(85);
+  });
+  it('an open notice within budget that closes before the need adds price and date', () => {
+    const notice = { noticeId: 'n-1', supplyMode: 'rent' as const, price: 60, area: 1000, opensAt: '2026-04-01T00:00:00.000Z', closesAt: '2026-04-30T00:00:00.000Z' };
+    const c = scoreCandidate(want, { ...project, notices: [notice] })!;
+    expect(c.score).toBe(100);
+    expect(c.reasons.slice(4)).toEqual(['租售通告价格 60元/㎡ 不超过预算 80元/㎡', '通告 2026-04-30 截止申请，早于需求时间 2026-09-30']);
+    expect(scoreCandidate(want, { ...project, notices: [{ ...notice, price: 90 }] })!.score).toBe(85);
+  });
+  it('another district or too little space is no candidate', () => {
+    expect(scoreCandidate(want, { ...project, district: 'futian' })).toBeNull();
+    expect(scoreCandidate(want, { ...project, availableArea: 799 })).toBeNull();
+    expect(scoreCandidate(want, { ...project, availableArea: 5000 })!.reasons[0]).toBe('可供面积 5,000㎡ 足以满足 800–1,500㎡');
+  });
+  it('best first, ties by project id; at most MAX_CANDIDATES', () => {
+    const many = Array.from({ length: MAX_CANDIDATES + 5 }, (_, i) => ({ ...project, projectId: `p-${String(i).padStart(2, '0')}`, useType: i % 2 ? ('rnd' as const) : ('office' as const) }));
+    const list = matchDemand(want, [...many].reverse());
+    expect(list).toHaveLength(MAX_CANDIDATES);
+    expect(list[0]).toMatchObject({ projectId: 'p-01', score: 85 });
+    expect(list).toEqual(matchDemand(want, many));
+  });
+  it('one project changing gives the same list as a full rematch, or asks for one', () => {
+    const supply = Array.from({ length: 30 }, (_, i) => ({ ...project, projectId: `p-${String(i).padStart(2, '0')}`, useType: i % 3 ? ('rnd' as const) : ('plant' as const) }));
+    const before = matchDemand(want, supply);
+    const changed = { ...supply[7]!, useType: 'plant' as const };
+    const next = supply.map((s) => (s.projectId === changed.projectId ? changed : s));
+    const incremental = rematchOne(before, want, changed, changed.projectId);
+    expect(incremental ?? matchDemand(want, next)).toEqual(matchDemand(want, next));
+    const improved = { ...supply[0]!, useType: 'rnd' as const };
+    const next2 = supply.map((s) => (s.projectId === improved.projectId ? improved : s));
+    expect(rematchOne(before, want, improved, improved.projectId)).toEqual(matchDemand(want, next2));
+    expect(rematchOne(before, want, null, 'p-01')).toBeNull(); // the full list loses one: a full rematch
+    const short = matchDemand(want, supply.slice(0, 5));
+    expect(rematchOne(short, want, null, 'p-01')).toEqual(matchDemand(want, supply.slice(0, 5).filter((s) => s.projectId !== 'p-01')));
+  });
+});

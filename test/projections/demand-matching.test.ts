@@ -1,0 +1,158 @@
+// Live matching: incremental re-matching batch by batch ends with exactly the candidates a from-scratch
+// rebuild (one big batch) gives, and both equal a brute-force match of every open demand against every
+// published project. A seeded random history: projects published, resized, moved and withdrawn, notices
+// opened and cancelled, demands reported, changed and closed; enough projects per district to fill the
+// candidate lists, so the full-rematch fallback is exercised too.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Candidate, MAX_CANDIDATES, matchDemand } from '../../src/domain/matching.js';
+import type { District } from '../../src/domain/shared.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import type { NewEvent } from '../../src/infra/event-store.js';
+import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { DEMAND_CANDIDATES, supplyOf } from '../../src/projections/demand-matching.js';
+import { DEMANDS } from '../../src/projections/demands.js';
+import { allProjections } from '../../src/projections/index.js';
+import { NOTICES } from '../../src/projections/notices.js';
+import { PROJECTS } from '../../src/projections/project-search.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DISTRICTS: District[] = ['nanshan', 'baoan', 'futian'];
+const USE = ['rnd', 'plant', 'office'] as const;
+let dir: string;
+let events: SqliteEventStore;
+const stores: EmbeddedReadStore[] = [];
+const runners: ProjectionRunner[] = [];
+
+async function candidatesIn(reads: EmbeddedReadStore): Promise<Record<string, Candidate[]>> {
+  const docs = await reads.find(DEMAND_CANDIDATES, {}, { sort: { _id: 1 } });
+  const open = new Set((await reads.find(DEMANDS, { status: 'open' })).map((d) => d._id));
+  return Object.fromEntries(docs.filter((d) => open.has(d._id)).map((d) => [d._id, d.candidates as Candidate[]]));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'isp-matching-'));
+  events = SqliteEventStore.open(':memory:'); // no fsync per append: the history is only this test's
+  const live = EmbeddedReadStore.open(null);
+  stores.push(live);
+
+  const rand = prng(8);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const at = (i: number) => new Date(Date.UTC(2027, 0, 1) + i * 60_000).toISOString();
+  const projects: { id: string; district: District; published: boolean; withdrawn: boolean }[] = [];
+  const demands: { id: string; open: boolean }[] = [];
+  const notices: { id: string; projectId: string; open: boolean }[] = [];
+  const append = async (stream: string, type: string, data: unknown, i: number) => {
+    const metadata = { actor: { id: 'test', role: 'city_admin' as const }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
+    const e: NewEvent = { id: crypto.randomUUID(), type, data, occurredAt: at(i), metadata };
+    await events.append(stream, [e], 'any');
+  };
+  for (let i = 0; i < 400; i++) {
+    const r = rand();
+    if (r < 0.3 || projects.length < 5) {
+      const id = `p-${String(projects.length).padStart(3, '0')}`;
+      const district = pick(DISTRICTS);
+      const useType = pick(USE);
+      const supplyModes = rand() < 0.7 ? ['rent'] : ['rent', 'sale'];
+      const totalArea = Math.round(500 + rand() * 5000);
+      await append(`project-${id}`, 'ProjectRegistered', { projectId: id, name: `项目${id}`, district, address: '某路1号', useType, supplyModes, totalArea, units: [] }, i);
+      await append(`project-${id}`, 'ProjectPublished', { projectId: id, district, useType, supplyModes, totalArea }, i);
+      projects.push({ id, district, published: true, withdrawn: false });
+    } else if (r < 0.42) {
+      const p = pick(projects.filter((x) => !x.withdrawn));
+      await append(`project-${p.id}`, 'ProjectUpdated', { projectId: p.id, changes: { availableArea: Math.round(rand() * 4000) }, previous: {}, reason: '租售变化', published: true }, i);
+    } else if (r < 0.46) {
+      const p = pick(projects.filter((x) => !x.withdrawn));
+      const district = pick(DISTRICTS);
+      await append(`project-${p.id}`, 'ProjectUpdated', { projectId: p.id, changes: { district }, previous: { district: p.district }, reason: '区划调整', published: true }, i);
+      p.district = district;
+    } else if (r < 0.5) {
+      const p = pick(projects.filter((x) => !x.withdrawn));
+      await append(`project-${p.id}`, 'ProjectWithdrawn', { projectId: p.id, district: p.district, useType: 'rnd', supplyModes: ['rent'], totalArea: 1, reason: '退出' }, i);
+      p.withdrawn = true;
+    } else if (r < 0.58) {
+      const p = pick(projects.filter((x) => !x.withdrawn));
+      const id = `n-${notices.length}`;
+      const data = { noticeId: id, projectId: p.id, district: p.district, supplyMode: 'rent', area: 500, price: Math.round(30 + rand() * 80), eligibility: '创新型企业', opensAt: at(i + 10), closesAt: at(i + 5000) };
+      await append(`notice-${id}`, 'NoticePublished', data, i);
+      notices.push({ id, projectId: p.id, open: true });
+    } else if (r < 0.62 && notices.some((n) => n.open)) {
+      const n = pick(notices.filter((x) => x.open));
+      await append(`notice-${n.id}`, 'NoticeCancelled', { noticeId: n.id, reason: '调整' }, i);
+      n.open = false;
+    } else if (r < 0.85 || demands.length < 3) {
+      const id = `d-${String(demands.length).padStart(3, '0')}`;
+      const minArea = Math.round(200 + rand() * 2000);
+      const spec = { industry: '软件', minArea, maxArea: minArea + Math.round(rand() * 3000), districts: rand() < 0.3 ? [...DISTRICTS.slice(0, 2)] : [pick(DISTRICTS)], useType: pick(USE), supplyMode: 'rent', maxPrice: 70, neededBy: '2028-01-01T00:00:00.000Z' };
+      await append(`demand-${id}`, 'DemandReported', { demandId: id, creditCode: 'c', ...spec, reportedAt: at(i), followUpDueAt: at(i + 100) }, i);
+      demands.push({ id, open: true });
+    } else if (r < 0.93) {
+      const d = pick(demands.filter((x) => x.open));
+      const changes = { minArea: 100, districts: [pick(DISTRICTS)] };
+      const figures = { industry: '软件', districts: changes.districts, useType: 'rnd', minArea: 100, maxArea: 5000, reportedAt: at(0) };
+      await append(`demand-${d.id}`, 'DemandUpdated', { demandId: d.id, changes, previous: {}, figures: { before: figures, after: figures } }, i);
+    } else {
+      const open = demands.filter((x) => x.open);
+      if (open.length < 2) continue;
+      const d = pick(open);
+      const figures = { industry: '软件', districts: ['nanshan'], useType: 'rnd', minArea: 1, maxArea: 2, reportedAt: at(0) };
+      await append(`demand-${d.id}`, 'DemandClosed', { demandId: d.id, outcome: 'unmet', reason: '无', by: { id: 'o', role: 'housing_dept' }, figures }, i);
+      d.open = false;
+    }
+  }
+  // Live: small batches, each re-matching only what it touched.
+  const liveRunner = new ProjectionRunner(events, live, allProjections, { batchSize: 3 });
+  runners.push(liveRunner);
+  await liveRunner.start();
+  expect(await liveRunner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  for (const r of runners) await r.stop();
+  for (const s of stores) await s.close();
+  await events?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('demand matching, live and rebuilt', () => {
+  it('ends with the candidates of a brute-force match, and lists fill up to the cap', async () => {
+    const live = stores[0]!;
+    const projects = await live.find(PROJECTS, { status: 'published' });
+    const notices = await live.find(NOTICES, { status: 'published' });
+    const supply = projects.map((p) => supplyOf(p, notices.filter((n) => n.projectId === p._id))!);
+    const expected: Record<string, Candidate[]> = {};
+    for (const d of await live.find(DEMANDS, { status: 'open' }, { sort: { _id: 1 } })) {
+      expected[d._id] = matchDemand(
+        { minArea: Number(d.minArea), maxArea: Number(d.maxArea), districts: d.districts as District[], useType: d.useType as 'rnd', supplyMode: 'rent', maxPrice: Number(d.maxPrice), neededBy: String(d.neededBy) },
+        supply,
+      );
+    }
+    const actual = await candidatesIn(live);
+    expect(Object.keys(actual).length).toBeGreaterThan(20);
+    expect(actual).toEqual(expected);
+    expect(Object.values(actual).some((c) => c.length === MAX_CANDIDATES)).toBe(true);
+  });
+
+  it('a from-scratch rebuild in one batch gives the same candidates', async () => {
+    const rebuilt = EmbeddedReadStore.open(null);
+    stores.push(rebuilt);
+    const runner = new ProjectionRunner(events, rebuilt, allProjections, { batchSize: 5000 });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+    expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
+  });
+});
