@@ -2,11 +2,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type client from 'prom-client';
 import type { Services } from '../../application/services.js';
+import { healthAnswer, readinessAnswer } from '../answer-schemas.js';
+import { PUBLIC } from '../openapi.js';
 
 export function systemRoutes(services: Services, registry: client.Registry): FastifyPluginAsync {
   return async (app) => {
-    app.get('/health', { schema: { tags: ['system'], summary: 'liveness' } }, async () => ({ status: 'ok' }));
-    app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models' } }, async (_req, reply) => {
+    app.get('/health', { config: { answer: healthAnswer }, schema: { tags: ['system'], summary: 'liveness', security: PUBLIC } }, async () => ({ status: 'ok' }));
+    app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models', security: PUBLIC, response: { 200: readinessAnswer, 503: readinessAnswer } } }, async (_req, reply) => {
       const checks: Record<string, unknown> = {};
       let ready = true;
       try {
