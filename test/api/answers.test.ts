@@ -124,3 +124,34 @@ describe('every GET answer, as every caller', () => {
     if (row.shape !== 'report') expect(checked, `${row.route}: no resource to check`).toBeGreaterThan(0);
   });
 });
+
+describe('a qualification publicity (公示)', () => {
+  const REASON = '不符合准入条件：研发投入占比不足'; // procedure-kit's refusal
+  const entries = () => [
+    { applicationId: applicationIdOf(flow.noticeId, E_HARNESS), enterpriseName: E_HARNESS.name, creditCode: E_HARNESS.creditCode, qualified: true },
+    { applicationId: applicationIdOf(flow.noticeId, E_HARNESS2), enterpriseName: E_HARNESS2.name, creditCode: E_HARNESS2.creditCode, qualified: false },
+  ];
+
+  it('shows anyone each enterprise and its verdict, never the reasons or the declared facts', async () => {
+    const notice = await api.read(null, `/api/notices/${ids.noticeId}`);
+    expect(notice.body.publicity.list).toEqual(entries());
+    const feed = await api.read(null, '/api/notices?kind=qualification_publicity');
+    const item = feed.body.items.find((i: Json) => i.noticeId === ids.noticeId);
+    expect(item.body.list).toEqual(entries());
+    for (const answer of [notice.body, feed.body]) {
+      const text = JSON.stringify(answer);
+      for (const secret of [REASON, '"reasons"', 'annualRevenue', 'declared']) expect(text).not.toContain(secret);
+    }
+  });
+
+  it('shows the reasons and declared facts to the applicant, its officers and auditors; to anyone else the application does not exist', async () => {
+    const refused = `/api/applications/${enc(applicationIdOf(flow.noticeId, E_HARNESS2))}`;
+    for (const who of [E_HARNESS2, 'nanshan', 'cityDept', 'admin', 'auditor'] as Who[]) {
+      const res = await api.read(who, refused);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body).toMatchObject({ qualified: false, reasons: [REASON], declared: { industry: expect.any(String), annualRevenue: expect.any(Number) } });
+    }
+    for (const who of [E_HARNESS, 'futian'] as Who[]) expectProblem(await api.read(who, refused), 404);
+    expectProblem(await api.read(null, refused), 401);
+  });
+});
