@@ -161,3 +161,6 @@ export const healthAnswer = z.looseObject({ status: z.literal('ok') }).meta({ id
 export const readinessAnswer = z
   .looseObject({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), z.looseObject({ ok: z.boolean() })) })
   .meta({ id: 'Readiness', description: 'readiness of the backing services and the read models (503 when not ready)' });
+
+/** The answer of a read that does not name its own yet (config.answer): an object, nothing more promised. */
+export const undescribedAnswer = z.looseObject({}).meta({ id: 'Answer', description: 'a JSON object (this read does not describe its answer in detail yet)' });

@@ -5,6 +5,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { undescribedAnswer } from './answer-schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -136,6 +137,8 @@ export function openApiOptions(): FastifyDynamicSwaggerOptions {
         if (!id) throw new Error(`${method} ${url}: config.answer needs a schema with an id (.meta({ id }))`);
         success['200'] = ref(id);
       }
+      // A read without a described answer still gets a named one, so the document stays a client's source.
+      if (Object.keys(success).length === 0) success['200'] = ref(z.globalRegistry.get(undescribedAnswer)!.id!);
       for (const [status, schema] of Object.entries(success)) success[status] = { description: status === '201' ? 'created' : status === '200' ? 'the answer' : `the answer (${status})`, content: { 'application/json': { schema } } };
       // What the route declares itself wins (e.g. /ready's 503 is its readiness report, not a problem).
       out.response = { ...errorAnswers(method, url, out, security), ...success };

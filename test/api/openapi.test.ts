@@ -8,7 +8,11 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startServer } from './harness.js';
+import { buildApp } from '../../src/api/app.js';
+import { createServices } from '../../src/application/services.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { SECRET, type TestServer, startServer } from './harness.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -98,6 +102,24 @@ describe('the OpenAPI document', () => {
     const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
     for (const r of new Set(refs)) expect(schemas[JSON.parse(r).slice('#/components/schemas/'.length)], r).toBeDefined();
     expect(schemas.CommandResult.required).toEqual(expect.arrayContaining(['id', 'revision', 'position']));
+  });
+
+  it('gives a read that does not describe its answer a named one all the same (Answer), with its error answers', async () => {
+    const events = SqliteEventStore.open(':memory:');
+    const reads = EmbeddedReadStore.open(null);
+    const app = await buildApp(createServices(events, reads), { jwtSecret: SECRET });
+    app.get('/api/undescribed/:id', { schema: { summary: 'a read added without config.answer' } }, async () => ({ ok: true }));
+    await app.ready();
+    const generated = app.swagger() as Json;
+    const op = generated.paths['/api/undescribed/{id}'].get;
+    expect(generated.components.schemas.Answer).toMatchObject({ type: 'object' });
+    await app.close();
+    await events.close();
+    await reads.close();
+    expect(op.operationId).toBe('getUndescribedById');
+    expect(op.security).toEqual([{ bearer: [] }]);
+    expect(schemaOf(op.responses['200'], 'application/json')).toEqual({ $ref: '#/components/schemas/Answer' });
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '404', '429', '500', '503']));
   });
 
   describe('a client generated with openapi-typescript', () => {
