@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { type ZodTypeProvider, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
 import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
@@ -10,6 +10,8 @@ import { startDemandPushes } from './demand-live.js';
 import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Services } from '../application/services.js';
+import { openApiOptions } from './openapi.js';
+import { presentAnswer } from './present.js';
 import { frameworkErrors, registerProblemHandlers } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
@@ -38,6 +40,9 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  // Every answer of the API as the portal sees it (present.ts): `id` on records, no store-internal field.
+  // Strings (the read cache's stored answers, exports) are already presented and pass untouched.
+  app.addHook('preSerialization', async (request, reply, payload) => (reply.statusCode < 400 && request.url.startsWith('/api/') ? presentAnswer(payload) : payload));
 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
@@ -53,18 +58,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: '产业用房供需服务平台 API',
-        description: "Shenzhen's industrial property supply–demand services: listings, notices, applications, results, statistics and the audit trail.",
-        version: '0.1.0',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, openApiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
   registerReadCache(app, services.runner);

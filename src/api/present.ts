@@ -2,16 +2,31 @@
 // _position, search grams) leaves here; every resource carries `id`.
 import type { Actor } from '../domain/shared.js';
 
-const HIDDEN = new Set(['_id', '_position', 'nameGrams', 'addressGrams', 'geo']);
+/** Internal fields of read-model documents without the `_` mark (search grams, the geo index field). */
+const INTERNAL = new Set(['nameGrams', 'addressGrams', 'geo']);
+
+/**
+ * Any answer as the portal sees it: a record (an object with a store `_id`) gets `id` (first), and no
+ * key starting with `_` or internal to a read model is left, at any depth. Every /api answer goes
+ * through it (app.ts, preSerialization), and live pushes should too: one rule for reads and pushes.
+ */
+export function presentAnswer(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(presentAnswer);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const doc = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (doc.id === undefined && doc._id !== undefined) out.id = doc._id;
+  for (const [k, v] of Object.entries(doc)) if (k.charCodeAt(0) !== 95 /* _ */ && !INTERNAL.has(k)) out[k] = presentAnswer(v);
+  return out;
+}
 
 // One collator for every request: localeCompare with a locale builds a new one per call.
 const byUnit = new Intl.Collator('zh', { numeric: true });
 
 /** The public shape of a project document. */
 export function presentProject(doc: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (!HIDDEN.has(k)) out[k] = v;
-  const units = Object.values((doc.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
+  const out = presentAnswer(doc) as Record<string, unknown>;
+  const units = Object.values((out.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
   out.units = units.length < 2 ? units : units.sort((a, b) => byUnit.compare(`${a.building}|${a.floor}|${a.number}`, `${b.building}|${b.floor}|${b.number}`));
   return out;
 }

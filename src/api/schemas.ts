@@ -10,20 +10,26 @@ export const text = (max = 500) => z.string().trim().min(1).max(max);
 export const isoTime = z.iso.datetime({ offset: true });
 export const position = z.coerce.number().int().min(0);
 
-export const commandResult = z.object({
-  id: z.string(),
-  revision: z.number().int().describe('stream revision after the append'),
-  position: z.number().int().describe('global log position after the append'),
-});
+export const commandResult = z
+  .object({
+    id: z.string(),
+    revision: z.number().int().describe('stream revision after the append'),
+    position: z.number().int().describe('global log position after the append'),
+  })
+  .meta({ id: 'CommandResult', description: 'the record the command acted on, its stream revision and the global log position after the append' });
 
-export const problemSchema = z.object({
-  type: z.string(),
+// RFC 9457 problem details (api.md, "Errors"); extra members may follow (e.g. currentRevision on a 409).
+const problemCore = {
+  type: z.string().describe('about:blank, or urn:industrial-space:problem:<code> for a business rule'),
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  code: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+  code: z.string().optional().describe('a stable SCREAMING_SNAKE code where there is one'),
+};
+const fieldError = z.object({ path: z.string().describe('where: body.x.y, querystring.x, params.x, headers.x'), message: z.string() });
+export const problemSchema = z.looseObject({ ...problemCore, errors: z.array(fieldError).optional() }).meta({ id: 'Problem', description: 'application/problem+json (RFC 9457)' });
+export const validationProblemSchema = z.looseObject({ ...problemCore, errors: z.array(fieldError) }).meta({ id: 'ValidationProblem', description: 'a 400: malformed or invalid input, with every field error' });
+export const ruleProblemSchema = z.looseObject({ ...problemCore, code: z.string().describe('the rule that refused, e.g. NOTICE_WINDOW_CLOSED') }).meta({ id: 'RuleViolationProblem', description: 'a 422: refused by a business rule' });
 
 export const unit = z.object({ building: text(50), floor: text(20), number: text(50), area });
 export const location = z.object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) });

@@ -16,6 +16,8 @@ export const MAX_PUBLICITY_WORKING_DAYS = 30;
 /** The project as PublishNotice / AmendNotice need it. */
 export interface ProjectSnapshot {
   projectId: string;
+  /** Named on the notice and its announcements (公告 name the project, not only its id). */
+  name?: string;
   status: ProjectStatus;
   district: District;
   supplyModes: SupplyMode[];
@@ -30,6 +32,7 @@ export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefine
   const f = state.fields;
   return {
     projectId: state.projectId,
+    name: f.name,
     status: state.status,
     district: f.district,
     supplyModes: [...f.supplyModes],
@@ -71,6 +74,10 @@ interface Ref {
   noticeId: string;
   district: District;
 }
+/** The project's name as the notice was published (absent on events recorded before it was carried). */
+interface ProjectName {
+  projectName?: string;
+}
 /**
  * Commit–reveal for a lottery: the SHA-256 (lower-case hex, of the UTF-8 text) of the seed, published with
  * the notice before anyone can apply. Not a term: no amendment can change it.
@@ -79,11 +86,11 @@ interface SeedCommitment {
   lotterySeedSha256?: string;
 }
 export type NoticeEvent =
-  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & { projectId: string; supplyMode: SupplyMode }>
+  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & { projectId: string; supplyMode: SupplyMode }>
   | DomainEvent<'NoticeAmended', Ref & { changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
   | DomainEvent<'NoticeCancelled', Ref & { reason: string }>
   | DomainEvent<'NoticeClosed', Ref>
-  | DomainEvent<'QualificationPublicityStarted', Ref & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
+  | DomainEvent<'QualificationPublicityStarted', Ref & ProjectName & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
   | DomainEvent<
       'AllocationDecided',
       Ref & {
@@ -103,7 +110,7 @@ export type NoticeEvent =
         allocatedArea: number;
       }
     >
-  | DomainEvent<'ResultPublished', Ref & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string }>;
+  | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string }>;
 
 export type NoticeCommand =
   | ({
@@ -122,7 +129,7 @@ export type NoticeCommand =
   | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
   | { type: 'PublishResult' };
 
-export interface NoticeRecord extends Ref, SeedCommitment {
+export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
   projectId: string;
   supplyMode: SupplyMode;
@@ -155,6 +162,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
 }
 
 const blank = (s: string | undefined) => !s || !s.trim();
+const projectNameOf = (s: NoticeRecord): ProjectName => (s.projectName !== undefined ? { projectName: s.projectName } : {});
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number): void {
@@ -274,7 +282,8 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
       }
       const commitment = lotterySeedSha256 !== undefined ? { lotterySeedSha256: lotterySeedSha256.toLowerCase() } : {};
-      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, supplyMode, ...terms, ...commitment } }];
+      const named = project.name !== undefined ? { projectName: project.name } : {};
+      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, ...named, supplyMode, ...terms, ...commitment } }];
     }
     case 'AmendNotice': {
       const s = existing(state, ctx);
@@ -323,7 +332,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const ref = { noticeId: s.noticeId, district: s.district };
       return [
         ...(s.status === 'closed' ? [] : [{ type: 'NoticeClosed' as const, data: ref }]),
-        { type: 'QualificationPublicityStarted', data: { ...ref, projectId: s.projectId, startsAt: ctx.now, endsAt: new Date(instant(endsAt)).toISOString(), list } },
+        { type: 'QualificationPublicityStarted', data: { ...ref, projectId: s.projectId, ...projectNameOf(s), startsAt: ctx.now, endsAt: new Date(instant(endsAt)).toISOString(), list } },
       ];
     }
     case 'DecideAllocation':
@@ -335,7 +344,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       return [
         {
           type: 'ResultPublished',
-          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, supplyMode: s.supplyMode, allocations: s.allocation.allocations, publishedAt: ctx.now },
+          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, ...projectNameOf(s), supplyMode: s.supplyMode, allocations: s.allocation.allocations, publishedAt: ctx.now },
         },
       ];
     }
@@ -346,8 +355,17 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
 
 export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeState {
   if (event.type === 'NoticePublished') {
-    const { noticeId, district, projectId, supplyMode, lotterySeedSha256, ...terms } = event.data;
-    return { status: 'published', noticeId, district, projectId, supplyMode, terms, ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}) };
+    const { noticeId, district, projectId, projectName, supplyMode, lotterySeedSha256, ...terms } = event.data;
+    return {
+      status: 'published',
+      noticeId,
+      district,
+      projectId,
+      ...(projectName !== undefined ? { projectName } : {}),
+      supplyMode,
+      terms,
+      ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
+    };
   }
   if (state.status === 'none') return state;
   switch (event.type) {

@@ -5,13 +5,14 @@
 import { type SanctionRecord, activeApplicationBans } from '../domain/accountability.js';
 import type { ApplicationStatus, DeclaredFacts, DocumentRef } from '../domain/application.js';
 import type { OpenExchange, Tenancy } from '../domain/exchange.js';
-import type { District } from '../domain/shared.js';
+import { DISTRICTS, type District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
 import { SANCTIONS, subjectKey } from './accountability.js';
 import { APPLICATIONS, OBJECTIONS, TENANCIES } from './applications.js';
 import { decodeKey, historyArray, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
+import { PROJECTS } from './project-search.js';
 import { type FeedKind, PUBLIC_FEED, feedId, publicityTitle } from './public-feed.js';
 
 export interface Paging {
@@ -149,7 +150,10 @@ async function pageOf(reads: ReadStore, collection: string, filter: Filter, sort
 
 function shapeNotice(doc: Doc): View {
   const view = strip(doc);
+  view.districtName = DISTRICTS[doc.district as District] ?? doc.district;
   view.amendments = historyArray(doc.amendments);
+  const publicity = doc.publicity as { list?: unknown } | undefined;
+  if (publicity) view.publicity = { ...publicity, list: publicityList(publicity.list) };
   return view;
 }
 
@@ -157,13 +161,30 @@ interface PublicityEntryView {
   applicationId: string;
   qualified: boolean;
   index?: number;
+  reasons?: unknown;
+  previous?: { qualified: boolean; reasons?: unknown };
 }
 
-/** The publicity list, stored keyed by application id, as an array in list order (without the stored place). */
-function publicityList(list: unknown): Omit<PublicityEntryView, 'index'>[] {
-  if (Array.isArray(list)) return list as PublicityEntryView[];
-  const entries = Object.values((list ?? {}) as Record<string, PublicityEntryView>);
-  return entries.sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map(({ index: _index, ...entry }) => entry);
+/**
+ * The publicity list, stored keyed by application id, as an array in list order (without the stored
+ * place). A 公示 shows each enterprise and its verdict; the reasons of a refusal are the applicant's
+ * and the officers' (on the application), so no public list carries them.
+ */
+function publicityList(list: unknown): Omit<PublicityEntryView, 'index' | 'reasons'>[] {
+  const entries = Array.isArray(list) ? (list as PublicityEntryView[]) : Object.values((list ?? {}) as Record<string, PublicityEntryView>).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  return entries.map(({ index: _index, reasons: _reasons, previous, ...entry }) => (previous ? { ...entry, previous: { qualified: previous.qualified } } : entry));
+}
+
+/**
+ * Records older than projectName (see NoticePublished) name their project from the projects read model;
+ * an exchange result names it that way too (its events carry the project's id only).
+ */
+async function withProjectNames<T extends View>(reads: ReadStore, views: T[]): Promise<T[]> {
+  const missing = [...new Set(views.filter((v) => v.projectName === undefined && typeof v.projectId === 'string').map((v) => v.projectId as string))];
+  if (missing.length === 0) return views;
+  const projects = await reads.find(PROJECTS, { _id: { $in: missing } }, { projection: { name: 1 } });
+  const names = new Map(projects.map((p) => [p._id, p.name]));
+  return views.map((v) => (v.projectName === undefined && names.has(v.projectId as string) ? { ...v, projectName: names.get(v.projectId as string) } : v));
 }
 
 function shapeFeedItem(doc: Doc): View {
@@ -172,7 +193,7 @@ function shapeFeedItem(doc: Doc): View {
     const list = publicityList((doc.body as { list?: unknown }).list);
     view.body = { ...(doc.body as Record<string, unknown>), list };
     // Counted from the current list: a verdict revised after an objection changes the count.
-    view.title = publicityTitle(doc.district as District, doc.projectId as string, list);
+    view.title = publicityTitle(doc.district as District, { projectId: doc.projectId as string, projectName: doc.projectName as string | undefined }, list);
   }
   if (doc.kind === 'result' && Array.isArray(doc.applicants)) {
     const names = new Map((doc.applicants as { applicationId: string; enterpriseName: string; creditCode: string }[]).map((a) => [a.applicationId, a]));
@@ -197,7 +218,8 @@ export async function getNotice(reads: ReadStore, noticeId: string): Promise<Vie
     const list = (item?.body as { list?: unknown } | undefined)?.list;
     if (list !== undefined) view.publicity = { ...publicity, list: publicityList(list) };
   }
-  return view;
+  const [named] = await withProjectNames(reads, [view]);
+  return named!;
 }
 
 /** The public feed, newest first (publishedAt, then log position, descending). */
@@ -207,7 +229,8 @@ export async function listFeed(reads: ReadStore, query: FeedQuery): Promise<Page
   if (query.from) range.$gte = utc(query.from);
   if (query.to) range.$lte = utc(query.to);
   if (Object.keys(range).length > 0) filter.publishedAt = range;
-  return pageOf(reads, PUBLIC_FEED, filter, { publishedAt: -1, position: -1 }, query, shapeFeedItem);
+  const page = await pageOf(reads, PUBLIC_FEED, filter, { publishedAt: -1, position: -1 }, query, shapeFeedItem);
+  return { ...page, items: await withProjectNames(reads, page.items) };
 }
 
 // ---- applications and objections ----

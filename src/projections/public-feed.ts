@@ -38,10 +38,15 @@ const districtName = (d: District) => DISTRICTS[d] ?? d;
 const modeName = (m: SupplyMode) => SUPPLY_MODE_NAMES[m] ?? m;
 const sumArea = (areas: number[]) => Math.round(areas.reduce((t, a) => t + a * 10_000, 0)) / 10_000;
 
+/** How a title names the project: by its name (events older than projectName: by its id). */
+export const projectLabel = (p: { projectId: string; projectName?: string }) => p.projectName ?? `项目 ${p.projectId}`;
+/** The project's name, where the event carries it. */
+const named = (p: { projectName?: string }) => (p.projectName !== undefined ? { projectName: p.projectName } : {});
+
 /** The title of a publicity item, counted from its (current) list. */
-export function publicityTitle(district: District, projectId: string, list: { qualified: boolean }[]): string {
+export function publicityTitle(district: District, project: { projectId: string; projectName?: string }, list: { qualified: boolean }[]): string {
   const qualified = list.filter((x) => x.qualified).length;
-  return `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} 项目 ${projectId}（${list.length} 家申请企业，${qualified} 家合格）`;
+  return `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} ${projectLabel(project)}（${list.length} 家申请企业，${qualified} 家合格）`;
 }
 
 /** The fields every visible item has. */
@@ -55,7 +60,7 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
   switch (e.type) {
     case 'NoticePublished': {
       const { projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays, lotterySeedSha256 } = e.data;
-      const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} 项目 ${projectId}（${modeName(supplyMode)}）`;
+      const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} ${projectLabel(e.data)}（${modeName(supplyMode)}）`;
       const body = {
         supplyMode,
         supplyModeName: modeName(supplyMode),
@@ -69,7 +74,7 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
         // The commitment to a lottery's seed, public before anyone applies.
         ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
       };
-      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, body, cancelled: false } })];
+      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, ...named(e.data), body, cancelled: false } })];
     }
     case 'NoticeAmended': {
       const changed = Object.fromEntries(Object.entries(e.data.changes).map(([k, v]) => [`body.${k}`, v]));
@@ -79,14 +84,14 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
       return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { cancelled: true, cancelReason: e.data.reason, cancelledAt: utc(event.occurredAt) } })];
     case 'QualificationPublicityStarted': {
       const { projectId, startsAt, endsAt, list } = e.data;
-      const title = publicityTitle(district, projectId, list);
+      const title = publicityTitle(district, e.data, list);
       // Keyed by application id, `index` keeping the list order (see the header).
       const entries = Object.fromEntries(
         list.map(({ applicationId, enterpriseName, creditCode, qualified, reasons }, index) => [encodeKey(applicationId), { applicationId, enterpriseName, creditCode, qualified, reasons, index }]),
       );
       return [
         op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
-          set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, body: { startsAt, endsAt, list: entries } },
+          set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, ...named(e.data), body: { startsAt, endsAt, list: entries } },
         }),
         // Names for the result, not visible until ResultPublished.
         op(PUBLIC_FEED, feedId('result', noticeId), event, {
@@ -97,13 +102,14 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
     case 'ResultPublished': {
       const { projectId, supplyMode, allocations } = e.data;
       const allocatedArea = sumArea(allocations.map((a) => a.area));
-      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} 项目 ${projectId}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
+      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} ${projectLabel(e.data)}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
       return [
         op(PUBLIC_FEED, feedId('result', noticeId), event, {
           set: {
             ...header('result', event, district, title),
             noticeId,
             projectId,
+            ...named(e.data),
             body: { supplyMode, supplyModeName: modeName(supplyMode), allocations: allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank })), allocatedArea },
           },
         }),
@@ -168,7 +174,7 @@ function exchangeOps(event: RecordedEvent, e: ExchangeEvent): DocOp[] {
 }
 
 export const publicFeed: Projection = {
-  name: 'public-feed-v2',
+  name: 'public-feed-v3', // v3: items name their project (projectName, titles)
   collections: [PUBLIC_FEED],
   indexes: [
     { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },

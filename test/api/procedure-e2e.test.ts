@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { allProjections } from '../../src/projections/index.js';
 import type { TestServer } from './harness.js';
-import { startServer } from './harness.js';
+import { sampleProject, startServer } from './harness.js';
 import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, sha, sha256 } from './procedure-kit.js';
 
 // Tuesday 2026-09-01, 10:00 in Shenzhen.
@@ -117,9 +117,11 @@ describe('one notice through the whole procedure', () => {
     expect(inPublicity.body.status).toBe('closed');
     expect(inPublicity.body.publicity.startsAt).toBe('2026-09-23T02:00:00.000Z');
     expect(inPublicity.body.publicity.endsAt).toBe('2026-10-08T15:59:59.999Z');
-    const list = inPublicity.body.publicity.list as { applicationId: string; qualified: boolean; enterpriseName: string; creditCode: string; reasons: string[] }[];
+    const list = inPublicity.body.publicity.list as { applicationId: string; qualified: boolean; enterpriseName: string; creditCode: string }[];
     expect(list.map((e) => e.applicationId).sort()).toEqual([E1, E2, E3, E4, E5].map(app).sort()); // the withdrawn E6 is not listed
-    expect(list.find((e) => e.applicationId === app(E3))).toMatchObject({ qualified: false, reasons: ['研发投入占营业收入比例低于5%'], enterpriseName: E3.name, creditCode: E3.creditCode });
+    // The 公示 names the enterprise and its verdict; the reasons are on the application, for E3 and the officers.
+    expect(list.find((e) => e.applicationId === app(E3))).toEqual({ applicationId: app(E3), qualified: false, enterpriseName: E3.name, creditCode: E3.creditCode });
+    expect((await api.read(E3, `/api/applications/${encodeURIComponent(app(E3))}`)).body.reasons).toEqual(['研发投入占营业收入比例低于5%']);
     expect(list.filter((e) => e.qualified).map((e) => e.applicationId).sort()).toEqual([E1, E2, E4, E5].map(app).sort());
 
     // ---- during the publicity: E5 objects to E4's qualification; upheld; a new review reverses it ----
@@ -219,7 +221,7 @@ describe('one notice through the whole procedure', () => {
     // ---- the public feed: four kinds, newest first, filterable by kind and district ----
     const feed = await api.read(null, '/api/notices');
     expect(feed.status).toBe(200);
-    const items = feed.body.items as { kind: string; district: string; noticeId?: string; exchangeId?: string; publishedAt: string; body: Record<string, unknown> }[];
+    const items = feed.body.items as { kind: string; district: string; projectId?: string; noticeId?: string; exchangeId?: string; publishedAt: string; body: Record<string, unknown> }[];
     expect(items.map((i) => i.kind)).toEqual(['exchange_result', 'result', 'qualification_publicity', 'rental_notice', 'rental_notice']);
     expect(items.map((i) => i.district)).toEqual(['nanshan', 'nanshan', 'nanshan', 'futian', 'nanshan']);
     for (let i = 1; i < items.length; i++) expect(items[i - 1]!.publishedAt >= items[i]!.publishedAt).toBe(true);
@@ -254,7 +256,10 @@ describe('one notice through the whole procedure', () => {
     const publicity = items.find((i) => i.kind === 'qualification_publicity')!;
     expect(JSON.stringify(publicity)).not.toContain('annualRevenue'); // declared facts are never public
     // E4's verdict was reversed after the upheld objection: the public list says so, and counts it.
-    expect((publicity as unknown as { title: string }).title).toBe('资质审查结果公示：南山区 项目 ' + projectId + '（5 家申请企业，3 家合格）');
+    // The feed names the project (name and district), not only its id.
+    expect((publicity as unknown as { title: string }).title).toBe(`资质审查结果公示：南山区 ${sampleProject.name}（5 家申请企业，3 家合格）`);
+    expect(publicity).toMatchObject({ projectId, projectName: sampleProject.name, district: 'nanshan', districtName: '南山区' });
+    for (const item of items.filter((i) => i.projectId === projectId)) expect(item, item.kind).toMatchObject({ projectName: sampleProject.name, districtName: '南山区' });
     const publicList = publicity.body.list as { applicationId: string; qualified: boolean }[];
     expect(publicList.map((e) => e.applicationId)).toEqual(list.map((e) => e.applicationId)); // still in list order
     expect(publicList.find((e) => e.applicationId === app(E4))).toEqual({
@@ -262,9 +267,8 @@ describe('one notice through the whole procedure', () => {
       enterpriseName: E4.name,
       creditCode: E4.creditCode,
       qualified: false,
-      reasons: ['申报材料与事实不符'],
       revisedAfterObjection: true,
-      previous: { qualified: true, reasons: [] },
+      previous: { qualified: true },
       revisedAt: '2026-09-25T03:00:00.000Z',
     });
     for (const e of publicList.filter((x) => x.applicationId !== app(E4))) expect(e).not.toHaveProperty('revisedAfterObjection');

@@ -391,6 +391,20 @@ describe('PublishResult', () => {
   it('only by the district', () => given([published, closed, publicity, allocated]).when(result, at(AFTER_PUBLICITY, actors.enterprise)).thenThrows(Forbidden));
 });
 
+describe('the project named on the notice', () => {
+  const named = { ...publish, project: { ...project, name: '南山智园' } } as NoticeCommand;
+  const publishedNamed: NoticeEvent = { type: 'NoticePublished', data: { ...ref, projectId: 'p-1', projectName: '南山智园', supplyMode: 'rent', ...terms, publicityWorkingDays: 5 } };
+  it('NoticePublished carries the project’s name from the snapshot', () => given([]).when(named, at(BEFORE)).then([publishedNamed]));
+  it('the publicity and the result carry it on', () => {
+    given([publishedNamed, closed]).when(startPublicity, at(AFTER_CLOSE)).thenMatches((es) => expect(es[0]!.data).toMatchObject({ projectId: 'p-1', projectName: '南山智园' }));
+    given([publishedNamed, closed, publicity, allocated])
+      .when({ type: 'PublishResult' }, at(AFTER_PUBLICITY))
+      .then([{ type: 'ResultPublished', data: { ...ref, projectId: 'p-1', projectName: '南山智园', supplyMode: 'rent', allocations: rankedAllocations, publishedAt: AFTER_PUBLICITY } }]);
+  });
+  it('a notice published before the name was carried goes on without it', () =>
+    given([published, closed, publicity, allocated]).when({ type: 'PublishResult' }, at(AFTER_PUBLICITY)).thenMatches((es) => expect(es[0]!.data).not.toHaveProperty('projectName')));
+});
+
 describe('snapshots for other deciders', () => {
   it('noticeSnapshot gives the application decider what it needs', () => {
     const fold = (events: NoticeEvent[]) => noticeSnapshot(events.reduce(noticeDecider.evolve, noticeDecider.initialState));
@@ -423,6 +437,6 @@ describe('snapshots for other deciders', () => {
       type: 'ProjectRegistered',
       data: { projectId: 'p-1', name: '南山智园', district: 'nanshan', address: '学苑大道', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000, availableArea: 5_000, units: [{ unitId: 'u-1', building: 'A', floor: '1', number: '101', area: 100 }, { unitId: 'u-2', building: 'A', floor: '1', number: '102', area: 100 }] },
     });
-    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual(project);
+    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual({ ...project, name: '南山智园' });
   });
 });

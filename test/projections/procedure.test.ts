@@ -28,18 +28,20 @@ afterAll(async () => {
   await log?.close();
 });
 
-/** The publicity list as it stands at the end of the log: E3's verdict reversed after an upheld objection. */
+/**
+ * The publicity list as it stands at the end of the log: E3's verdict reversed after an upheld objection.
+ * Names and verdicts only: the reasons stay on the applications (the applicant's and the officers').
+ */
 const publicityNow = () => [
-  { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true, reasons: ['符合准入条件'] },
-  { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true, reasons: [] },
+  { applicationId: A1, enterpriseName: E1.name, creditCode: E1.creditCode, qualified: true },
+  { applicationId: A2, enterpriseName: E2.name, creditCode: E2.creditCode, qualified: true },
   {
     applicationId: A3,
     enterpriseName: E3.name,
     creditCode: E3.creditCode,
     qualified: true,
-    reasons: ['异议成立，复核合格'],
     revisedAfterObjection: true,
-    previous: { qualified: false, reasons: ['研发投入占比证明不足'] },
+    previous: { qualified: false },
     revisedAt: '2026-01-27T02:00:00.000Z',
   },
 ];

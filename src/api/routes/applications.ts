@@ -19,6 +19,7 @@ import {
   submitApplication,
   withdrawApplication,
 } from '../../application/applications.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -104,6 +105,7 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/applications',
       {
+        config: { answer: answers.applicationPage },
         schema: {
           tags,
           summary: 'review queues and own records, scoped by role',
@@ -125,7 +127,7 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/applications/:id', { schema: { tags, summary: 'one application, scoped by role', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+    app.get('/api/applications/:id', { config: { answer: answers.applicationAnswer }, schema: { tags, summary: 'one application, scoped by role', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       const actor = requireActor(req);
       await consistentWith(services, req.query.consistentWith);
       const doc = await getApplication(services.reads, req.params.id);

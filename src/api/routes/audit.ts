@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireActor } from '../auth.js';
-import type { Services } from '../../application/services.js';
+import { type Services, consistentWith } from '../../application/services.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
@@ -11,15 +12,21 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/streams/:stream/events',
       {
+        config: { answer: answers.streamEvents },
         schema: {
           tags,
           summary: 'the raw events of one stream, in order, with envelopes',
           params: z.object({ stream: z.string().min(1).max(200) }),
-          querystring: z.strictObject({ fromRevision: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+          querystring: z.strictObject({
+            fromRevision: z.coerce.number().int().min(0).default(0),
+            limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+            consistentWith: s.position.optional(),
+          }),
         },
       },
       async (req) => {
         requireActor(req, 'auditor', 'city_admin');
+        await consistentWith(services, req.query.consistentWith);
         const events = await services.events.readStream(req.params.stream);
         const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
         return { stream: req.params.stream, items, total: events.length };
@@ -28,6 +35,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/audit',
       {
+        config: { answer: answers.auditPage },
         schema: {
           tags,
           summary: 'audit trail: who did what to which record when, newest first, from the log itself',
@@ -39,12 +47,14 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
             to: s.isoTime.optional(),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
             pageSize: z.coerce.number().int().min(1).max(500).default(50),
+            consistentWith: s.position.optional(),
           }),
         },
       },
       async (req) => {
         requireActor(req, 'auditor', 'city_admin');
         const q = req.query;
+        await consistentWith(services, q.consistentWith);
         const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
         const { items, total, partial } = await services.events.searchLog({
           actorId: q.actor,
@@ -59,8 +69,9 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         return { items, total, page: q.page, pageSize: q.pageSize, ...(partial ? { partial } : {}) };
       },
     );
-    app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
+    app.get('/api/audit/verify', { config: { answer: answers.verifyAnswer }, schema: { tags, summary: "verifies the whole log's hash chain", querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       requireActor(req, 'auditor', 'city_admin');
+      await consistentWith(services, req.query.consistentWith);
       return services.events.verify();
     });
   };

@@ -9,6 +9,7 @@ import { maySeeApplication, scopedToActor } from '../visibility.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
 import { publishExchangeResult, requestExchange, reviewExchange } from '../../application/exchanges.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -49,6 +50,7 @@ export function exchangeRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/exchanges',
       {
+        config: { answer: answers.exchangePage },
         schema: {
           tags,
           summary: 'exchange requests, scoped by role',
@@ -68,8 +70,9 @@ export function exchangeRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/exchanges/:id', { schema: { tags, summary: 'one exchange request, scoped by role', params: idParams } }, async (req) => {
+    app.get('/api/exchanges/:id', { config: { answer: answers.exchangeAnswer }, schema: { tags, summary: 'one exchange request, scoped by role', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       const actor = requireActor(req);
+      await consistentWith(services, req.query.consistentWith);
       const doc = await getExchange(services.reads, req.params.id);
       if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no exchange ${req.params.id}`);
       return doc;

@@ -10,6 +10,8 @@ import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
 import { allocationsOf, amendNotice, cancelNotice, closeNotice, decideAllocation, publishNotice, publishResult, startPublicity } from '../../application/notices.js';
 import { NotFound } from '../../domain/shared.js';
+import { PUBLIC } from '../openapi.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
@@ -102,10 +104,11 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/notices',
       {
-        config: { publicCache: true },
+        config: { publicCache: true, answer: answers.feedPage },
         schema: {
           tags,
           summary: '公告: the public notices feed, newest first',
+          security: PUBLIC,
           querystring: z.strictObject({
             kind: z.enum(['rental_notice', 'qualification_publicity', 'result', 'exchange_result']).optional(),
             district: s.district.optional(),
@@ -122,7 +125,7 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+    app.get('/api/notices/:id', { config: { publicCache: true, answer: answers.noticeAnswer }, schema: { tags, summary: 'one notice and where its procedure stands', security: PUBLIC, params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
       const notice = await getNotice(services.reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);

@@ -13,6 +13,8 @@ import { requireActor } from '../auth.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
 import { HttpProblem } from '../problem.js';
+import { OPTIONAL_BEARER } from '../openapi.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 import { presentProject } from '../present.js';
 import { maySeeProject, projectStatusScope } from '../visibility.js';
@@ -91,7 +93,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       return command(services, req, reply, actor, (meta) => projects.withdrawProject(services, { projectId: req.params.id, reason: req.body.reason }, meta));
     });
 
-    app.get('/api/projects', { config: { publicCache: true }, schema: { tags, summary: 'search projects', querystring: s.projectSearchQuery } }, async (req) => {
+    app.get('/api/projects', { config: { publicCache: true, answer: answers.projectPage }, schema: { tags, summary: 'search projects (a token may list unpublished ones with ?status=)', security: OPTIONAL_BEARER, querystring: s.projectSearchQuery } }, async (req) => {
       const q = req.query;
       await consistentWith(services, q.consistentWith);
       const filter = filterOf(req.actor, q);
@@ -104,7 +106,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       return { items: items.map(presentProject), total, page: q.page, pageSize: q.pageSize };
     });
 
-    app.get('/api/map/projects', { config: { publicCache: true }, schema: { tags, summary: 'map view (GeoJSON)', querystring: s.mapQuery } }, async (req) => {
+    app.get('/api/map/projects', { config: { publicCache: true, answer: answers.projectFeatures }, schema: { tags, summary: 'map view (GeoJSON)', security: OPTIONAL_BEARER, querystring: s.mapQuery } }, async (req) => {
       const q = req.query;
       await consistentWith(services, q.consistentWith);
       const and: Filter[] = [filterOf(req.actor, q), { location: { $exists: true } }];
@@ -135,7 +137,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       };
     });
 
-    app.get('/api/projects/:id', { schema: { tags, summary: 'one project; ?asOf= as it stood then', params: idParams, querystring: s.asOfQuery } }, async (req) => {
+    app.get('/api/projects/:id', { config: { answer: answers.projectAnswer }, schema: { tags, summary: 'one project; ?asOf= as it stood then (officers also see unpublished ones)', security: OPTIONAL_BEARER, params: idParams, querystring: s.asOfQuery } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
       let doc: Record<string, unknown> | null;
       if (req.query.asOf !== undefined) {

@@ -5,7 +5,9 @@ import { procedureStatistics } from '../../projections/procedure-queries.js';
 import { supplyDemand } from '../../projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
 import { type Services, consistentWith } from '../../application/services.js';
+import { PUBLIC } from '../openapi.js';
 import { HttpProblem } from '../problem.js';
+import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 const MEMO_SIZE = 500;
@@ -26,7 +28,7 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/statistics',
-      { schema: { tags: ['statistics'], summary: 'published projects and area, overall and by district, supply mode and use type', querystring: s.asOfQuery } },
+      { config: { answer: answers.statisticsAnswer }, schema: { tags: ['statistics'], summary: 'published projects and area, overall and by district, supply mode and use type', security: PUBLIC, querystring: s.asOfQuery } },
       async (req) => {
         await consistentWith(services, req.query.consistentWith);
         const now = services.commands.now();

@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import client from 'prom-client';
 import type { Services } from '../../application/services.js';
 import type { RunnerState } from '../../projections/runner.js';
+import { healthAnswer, readinessAnswer } from '../answer-schemas.js';
+import { PUBLIC } from '../openapi.js';
 
 const STATES: RunnerState[] = ['starting', 'running', 'retrying', 'failed', 'following', 'stopped'];
 
@@ -48,8 +50,8 @@ export function registerProjectionMetrics(registry: client.Registry, services: S
 
 export function systemRoutes(services: Services, registry: client.Registry): FastifyPluginAsync {
   return async (app) => {
-    app.get('/health', { schema: { tags: ['system'], summary: 'liveness' } }, async () => ({ status: 'ok' }));
-    app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models' } }, async (_req, reply) => {
+    app.get('/health', { config: { answer: healthAnswer }, schema: { tags: ['system'], summary: 'liveness', security: PUBLIC } }, async () => ({ status: 'ok' }));
+    app.get('/ready', { schema: { tags: ['system'], summary: 'readiness of the backing services and the read models', security: PUBLIC, response: { 200: readinessAnswer, 503: readinessAnswer } } }, async (_req, reply) => {
       const checks: Record<string, unknown> = {};
       let ready = true;
       try {
@@ -63,7 +65,7 @@ export function systemRoutes(services: Services, registry: client.Registry): Fas
         ready = false;
       }
       // Informational: a follower is as ready as the leader (it serves every request).
-      if (services.leadership) checks.instance = { leader: services.leadership.isLeader };
+      if (services.leadership) checks.instance = { ok: true, leader: services.leadership.isLeader };
       try {
         await services.reads.getCheckpoint('__ready__');
         checks.readStore = { ok: true };

@@ -1,0 +1,166 @@
+// What the reads answer, as named components of the OpenAPI document (config.answer on each GET route).
+// Loose objects: the fields a client may rely on are listed; a record may carry more (its read model's
+// own fields), which a generated client sees as extra properties. Documentation only at runtime (see
+// openapi.ts); test/api/answers.test.ts validates real answers against these schemas.
+import { z } from 'zod';
+import { DISTRICT_CODES } from '../domain/shared.js';
+
+const district = z.enum(DISTRICT_CODES);
+const time = z.string().describe('ISO-8601, UTC');
+const page = <T extends z.ZodType>(item: T, id: string, description: string) =>
+  z.looseObject({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }).meta({ id, description });
+const withId = { id: z.string().describe('the record’s id (other names for it may stand beside it)') };
+
+export const projectAnswer = z
+  .looseObject({
+    ...withId,
+    projectId: z.string(),
+    name: z.string(),
+    district,
+    districtName: z.string(),
+    address: z.string(),
+    useType: z.string(),
+    useTypeName: z.string().optional(),
+    supplyModes: z.array(z.string()),
+    totalArea: z.number(),
+    availableArea: z.number().optional(),
+    status: z.enum(['registered', 'published', 'withdrawn']),
+    location: z.object({ lng: z.number(), lat: z.number() }).optional(),
+    units: z.array(z.looseObject({ unitId: z.string(), building: z.string(), floor: z.string(), number: z.string(), area: z.number() })),
+  })
+  .meta({ id: 'Project', description: 'a project (房源项目) with its areas and units' });
+export const projectPage = page(projectAnswer, 'ProjectPage', 'a page of projects');
+
+export const projectFeatures = z
+  .looseObject({
+    type: z.literal('FeatureCollection'),
+    features: z.array(
+      z.looseObject({
+        type: z.literal('Feature'),
+        id: z.string(),
+        geometry: z.object({ type: z.literal('Point'), coordinates: z.array(z.number()).length(2).describe('[lng, lat]') }),
+        properties: z.looseObject({ ...withId, name: z.string(), district }),
+      }),
+    ),
+  })
+  .meta({ id: 'ProjectFeatureCollection', description: 'projects as GeoJSON points' });
+
+const figures = { projects: z.number().int(), totalArea: z.number() };
+export const statisticsAnswer = z
+  .looseObject({
+    asOf: time,
+    ...figures,
+    byDistrict: z.array(z.looseObject({ district, name: z.string(), ...figures })),
+    bySupplyMode: z.array(z.looseObject({ supplyMode: z.string(), name: z.string(), ...figures })),
+    byUseType: z.array(z.looseObject({ useType: z.string(), name: z.string(), ...figures })),
+  })
+  .meta({ id: 'Statistics', description: 'published projects and area, overall and by district, supply mode and use type' });
+
+/** One line of a 公示: who applied and the verdict; reasons stay with the applicant and the officers. */
+const publicityEntry = z
+  .looseObject({
+    applicationId: z.string(),
+    enterpriseName: z.string(),
+    creditCode: z.string(),
+    qualified: z.boolean(),
+    revisedAfterObjection: z.boolean().optional(),
+    previous: z.object({ qualified: z.boolean() }).optional(),
+  })
+  .meta({ id: 'PublicityEntry', description: 'one enterprise on a qualification publicity (资质审查结果公示): its name and verdict' });
+
+const projectNamed = {
+  projectId: z.string(),
+  projectName: z.string().optional().describe('the project’s name (absent only for records older than the field, whose project is gone)'),
+  district,
+  districtName: z.string().describe('the district’s Chinese name'),
+};
+
+export const noticeAnswer = z
+  .looseObject({
+    ...withId,
+    noticeId: z.string(),
+    ...projectNamed,
+    supplyMode: z.string(),
+    area: z.number(),
+    price: z.number(),
+    eligibility: z.string(),
+    opensAt: time,
+    closesAt: time,
+    status: z.enum(['published', 'closed', 'cancelled']),
+    stage: z.string(),
+    publicity: z.looseObject({ startsAt: time, endsAt: time, list: z.array(publicityEntry) }).optional(),
+    allocations: z.array(z.looseObject({ applicationId: z.string(), area: z.number() })).optional(),
+  })
+  .meta({ id: 'Notice', description: 'a rental/sale notice (租售通告) and where its procedure stands' });
+
+export const feedItem = z
+  .looseObject({
+    ...withId,
+    kind: z.enum(['rental_notice', 'qualification_publicity', 'result', 'exchange_result']),
+    kindName: z.string(),
+    title: z.string(),
+    publishedAt: time,
+    ...projectNamed,
+    noticeId: z.string().optional(),
+    exchangeId: z.string().optional(),
+    body: z.looseObject({ list: z.array(publicityEntry).optional() }),
+  })
+  .meta({ id: 'FeedItem', description: 'one public announcement (公告)' });
+export const feedPage = page(feedItem, 'FeedPage', 'the public notices feed, newest first');
+
+export const applicationAnswer = z
+  .looseObject({
+    ...withId,
+    applicationId: z.string(),
+    noticeId: z.string(),
+    district,
+    creditCode: z.string(),
+    enterpriseName: z.string(),
+    requestedArea: z.number(),
+    status: z.enum(['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn']),
+    qualified: z.boolean().optional(),
+    declared: z.looseObject({}).optional().describe('the declared facts: the applicant, officers and auditors only'),
+    reasons: z.array(z.string()).optional().describe('the review’s reasons: the applicant, officers and auditors only'),
+  })
+  .meta({ id: 'Application', description: 'an application (在线申请) and its review' });
+export const applicationPage = page(applicationAnswer, 'ApplicationPage', 'applications, in first-come order');
+
+export const exchangeAnswer = z
+  .looseObject({
+    ...withId,
+    exchangeId: z.string(),
+    district,
+    creditCode: z.string(),
+    status: z.enum(['requested', 'reviewed', 'published']),
+    tenancy: z.looseObject({ applicationId: z.string(), projectId: z.string(), area: z.number() }),
+    wanted: z.looseObject({ area: z.number() }),
+    reason: z.string(),
+  })
+  .meta({ id: 'Exchange', description: 'a rent exchange request (换租)' });
+export const exchangePage = page(exchangeAnswer, 'ExchangePage', 'exchange requests in the order they were made');
+
+const recordedEvent = z
+  .looseObject({
+    id: z.string().describe('the event id'),
+    stream: z.string(),
+    type: z.string(),
+    revision: z.number().int(),
+    position: z.number().int(),
+    occurredAt: time,
+    data: z.looseObject({}),
+    metadata: z.looseObject({}),
+  })
+  .meta({ id: 'RecordedEvent', description: 'an event of the log with its envelope' });
+export const streamEvents = z.looseObject({ stream: z.string(), items: z.array(recordedEvent), total: z.number().int() }).meta({ id: 'StreamEvents', description: 'the events of one stream, in order' });
+export const auditPage = page(z.looseObject({ ...withId, stream: z.string(), type: z.string(), position: z.number().int() }), 'AuditPage', 'the audit trail, newest first');
+export const verifyAnswer = z
+  .looseObject({ ok: z.boolean(), checked: z.number().int(), firstBadPosition: z.number().int().optional(), checkpoint: z.looseObject({}).optional() })
+  .meta({ id: 'LogVerification', description: 'the log’s tamper evidence, re-checked' });
+
+export const healthAnswer = z.looseObject({ status: z.literal('ok') }).meta({ id: 'Health', description: 'liveness' });
+export const readinessAnswer = z
+  .looseObject({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), z.looseObject({ ok: z.boolean() })) })
+  .meta({ id: 'Readiness', description: 'readiness of the backing services and the read models (503 when not ready)' });
+
+/** The answer of a read that does not name its own yet (config.answer): an object, nothing more promised. */
+export const undescribedAnswer = z.looseObject({}).meta({ id: 'Answer', description: 'a JSON object (this read does not describe its answer in detail yet)' });
