@@ -32,6 +32,7 @@ interface Ids {
   noticeId: string;
   applicationId: string;
   exchangeId: string;
+  demandId: string;
 }
 
 const enc = encodeURIComponent;
@@ -51,6 +52,9 @@ const TABLE: Row[] = [
   { route: 'GET /api/streams/{stream}/events', path: (i) => `/api/streams/${enc(`notice-${i.noticeId}`)}/events`, shape: 'items' },
   { route: 'GET /api/audit', path: () => '/api/audit', shape: 'items' },
   { route: 'GET /api/audit/verify', path: () => '/api/audit/verify', shape: 'report' },
+  { route: 'GET /api/demands', path: () => '/api/demands', shape: 'items' },
+  { route: 'GET /api/demands/{id}', path: (i) => `/api/demands/${i.demandId}`, shape: 'one' },
+  { route: 'GET /api/map/districts', path: () => '/api/map/districts', shape: 'report' },
 ];
 
 let srv: TestServer;
@@ -67,7 +71,9 @@ beforeAll(async () => {
   const exchangeId = (await api.ok(E_HARNESS, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201)).id;
   await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/review`, { approved: true, reason: '同意' });
   await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/result`);
-  ids = { projectId: flow.projectId, noticeId: flow.noticeId, applicationId: applicationIdOf(flow.noticeId, E_HARNESS), exchangeId };
+  const demand = { industry: '新一代信息技术', minArea: 300, maxArea: 800, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 120, neededBy: '2026-12-31' };
+  const demandId = (await api.ok(E_HARNESS, 'POST', '/api/demands', demand, 201)).id;
+  ids = { projectId: flow.projectId, noticeId: flow.noticeId, applicationId: applicationIdOf(flow.noticeId, E_HARNESS), exchangeId, demandId };
   doc = (await srv.request('GET', '/docs/json')).body;
 }, 60_000);
 afterAll(async () => {

@@ -5,13 +5,14 @@ import { parseAsOf } from '../../domain/time.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { supplyDemand } from '../../projections/demand-statistics.js';
 import { HttpProblem } from '../problem.js';
+import { PUBLIC } from '../openapi.js';
 import * as s from '../schemas.js';
 
 export function mapRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/map/districts',
-      { config: { publicCache: true }, schema: { tags: ['statistics'], summary: 'per district: available area, open demanded area and the gap (供需缺口)', querystring: s.asOfQuery } },
+      { config: { publicCache: true }, schema: { tags: ['statistics'], summary: 'per district: available area, open demanded area and the gap (供需缺口)', security: PUBLIC, querystring: s.asOfQuery } },
       async (req) => {
         await consistentWith(services, req.query.consistentWith);
         const now = services.commands.now();
