@@ -30,6 +30,20 @@ export function maySeeProject(actor: Actor | null, doc: Record<string, unknown>)
   return actor.role === 'housing_dept' && mayManageDistrict(actor, doc.district as never);
 }
 
+/** Who may follow a record nobody can read yet: only those who read every record of its kind. */
+export const PRIVATE_UNKNOWN: Audience = { public: false };
+
+/** A project's pushes go to everyone once it is published, before that to whoever may see it unpublished. */
+export function projectAudience(doc: Record<string, unknown>): Audience {
+  return maySeeProject(null, doc) ? { public: true } : { public: false, district: String(doc.district) };
+}
+
+/** An application's or an exchange's pushes: its enterprise and its district's officers (as maySeeApplication). */
+export function privateRecordAudience(doc: { creditCode?: unknown; district?: unknown }): Audience {
+  return { public: false, creditCode: String(doc.creditCode), district: String(doc.district) };
+}
+
+/** Whether a push to `audience` may reach `actor`: the same rule as maySeeProject / maySeeApplication. */
 export function mayReceive(actor: Actor | null, audience: Audience): boolean {
   if (audience.public) return true;
   if (!actor) return false;
