@@ -40,11 +40,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: ServicesOptions = {}): Promise<TestServer> {
+export interface ServerOptions extends ServicesOptions {
+  /** How long an append waits for another connection's write lock (the store's default: 5 s). */
+  busyTimeoutMs?: number;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
-  const events = SqliteEventStore.open(join(dir, 'events.db'), options.clock ? { clock: options.clock } : {});
+  const { busyTimeoutMs, ...servicesOptions } = options;
+  const events = SqliteEventStore.open(join(dir, 'events.db'), { ...(options.clock ? { clock: options.clock } : {}), ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
   const reads = EmbeddedReadStore.open(dir);
-  const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...options });
+  const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...servicesOptions });
   const app = await buildApp(services, { jwtSecret: SECRET });
   await services.runner.start();
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
