@@ -5,20 +5,13 @@
 // 422 business refusal (the records are set up once per route, so after one allowed caller succeeds
 // the next may be refused by a rule). 401 and 403 append nothing.
 // Reads: "sees" is a 200 with the row's record in it; "hidden" a 200 list without it, or a 404.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startServer } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useClockedServer } from './harness.js';
 import { CALLERS, COVERED_ELSEWHERE, type Caller, READS, TABLE, clock, who } from './authorization-table.js';
 import { Api, MINUTE, type Res, expectProblem } from './procedure-kit.js';
 
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv } = useClockedServer(clock);
+const api = new Api(srv, clock);
 
 /** The routes under /api the server registers (HEAD aside: Fastify adds one per GET), from its routing table. */
 function apiRoutes(tree: string): string[] {

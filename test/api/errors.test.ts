@@ -2,17 +2,11 @@
 import fc from 'fast-check';
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET, type TestServer, type TokenName, sampleProject, startServer } from './harness.js';
+import { sampleProject, SECRET, startServer, type TestServer, type TokenName, useServer } from './harness.js';
 
 type Res = Awaited<ReturnType<TestServer['request']>>;
 
-let srv: TestServer;
-beforeAll(async () => {
-  srv = await startServer();
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const srv = useServer();
 
 /** Runs the request and checks the log did not grow. */
 async function refused(method: string, path: string, options: Parameters<TestServer['request']>[2] = {}): Promise<Res> {

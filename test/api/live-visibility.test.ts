@@ -4,9 +4,9 @@
 // after the private one would have (same socket, same order of sending).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestServer, sampleProject, startServer, tokens } from './harness.js';
+import { sampleProject, tokens } from './harness.js';
 import { type LiveClient, openLive, pushesOn, subscribe } from './live-client.js';
-import { Api, Clock, E_HARNESS, E_HARNESS2, MINUTE, applicationIdOf } from './procedure-kit.js';
+import { applicationIdOf, E_HARNESS, E_HARNESS2, MINUTE, useProcedureServer } from './procedure-kit.js';
 
 const CALLERS = ['anonymous', 'owner', 'otherEnterprise', 'nanshan', 'futian', 'cityDept', 'admin', 'auditor'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -36,14 +36,7 @@ interface PrivateTopic {
   change?: (topic: string) => Promise<void>;
 }
 
-const clock = new Clock('2027-08-02T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => srv?.close());
+const { srv, api, clock } = useProcedureServer('2027-08-02T02:00:00.000Z');
 
 const idOf = (topic: string) => topic.slice(topic.indexOf(':') + 1);
 

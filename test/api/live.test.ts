@@ -1,18 +1,11 @@
 // Live updates over a real WebSocket: pushed after the read model reflects the change, scoped like reads.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestServer, sampleProject, startServer, tokens } from './harness.js';
+import { sampleProject, tokens } from './harness.js';
 import { openLive, pushesOn, subscribe } from './live-client.js';
-import { Api, Clock, DAY, E_HARNESS, E_HARNESS2, applicationIdOf } from './procedure-kit.js';
+import { applicationIdOf, DAY, E_HARNESS, E_HARNESS2, useProcedureServer } from './procedure-kit.js';
 
-const clock = new Clock('2027-04-05T02:00:00.000Z');
-let server: TestServer;
-let api: Api;
-beforeAll(async () => {
-  server = await startServer({ clock: clock.read });
-  api = new Api(server, clock);
-});
-afterAll(async () => server.close());
+const { srv: server, api, clock } = useProcedureServer('2027-04-05T02:00:00.000Z');
 
 describe('GET /api/live', () => {
   it('pushes a project and the statistics after publication, once the read model reflects it', async () => {
