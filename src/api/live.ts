@@ -17,10 +17,13 @@ import { mayReceive } from './visibility.js';
  * topics nobody follows (known for the in-process bus; through NATS other instances may follow anything).
  */
 export function startLiveFeed(services: Services, bus: Bus, families: TopicFamily[], interested: (topic: string) => boolean = () => true): () => void {
+  // Batches publish one after another, so a topic's pushes arrive in log order.
+  let published = Promise.resolve();
   return services.runner.onBatch((batch, position) => {
     const touched = new Map<string, () => Promise<Loaded | null>>();
     for (const e of batch) for (const t of topicsOf(families, e)) if (interested(t.topic)) touched.set(t.topic, t.load);
-    void (async () => {
+    if (touched.size === 0) return;
+    published = published.then(async () => {
       for (const [topic, load] of touched) {
         try {
           const loaded = await load();
@@ -29,7 +32,7 @@ export function startLiveFeed(services: Services, bus: Bus, families: TopicFamil
           // A lost live update is recovered by the client's next read; the log is untouched.
         }
       }
-    })();
+    });
   });
 }
 
@@ -86,21 +89,24 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       }
       if (!parsed.success) return fail(`invalid message: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
       const msg = parsed.data;
+      const mayFollow = async (t: string) => {
+        const audience = await audienceOfTopic(families, t);
+        if (audience && mayReceive(state.actor, audience)) return true;
+        socket.send(JSON.stringify({ error: `无权订阅该主题（或记录不存在）: ${t}`, code: 'TOPIC_FORBIDDEN', subscription: t }));
+        return false;
+      };
       if ('token' in msg && msg.token) {
         try {
           state.actor = authenticate(msg.token);
         } catch {
           return fail('invalid token');
         }
+        // Another caller now: what the earlier one followed is checked again.
+        for (const t of [...state.topics]) if (!(await mayFollow(t)) && state.topics.delete(t)) follow(t, -1);
       }
       if ('subscribe' in msg) {
         for (const t of msg.subscribe) {
-          if (state.topics.has(t)) continue;
-          const audience = await audienceOfTopic(families, t);
-          if (!audience || !mayReceive(state.actor, audience)) {
-            socket.send(JSON.stringify({ error: `无权订阅该主题（或记录不存在）: ${t}`, code: 'TOPIC_FORBIDDEN', subscription: t }));
-            continue;
-          }
+          if (state.topics.has(t) || !(await mayFollow(t))) continue;
           if (!sockets.has(socket)) return; // closed while reading
           state.topics.add(t);
           follow(t, 1);

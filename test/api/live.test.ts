@@ -67,6 +67,19 @@ describe('GET /api/live', () => {
     client.close();
   });
 
+  it('checks what a socket follows again when another token replaces the first', async () => {
+    const created = await server.request('POST', '/api/projects', { token: 'nanshan', body: { ...sampleProject, name: '换令牌项目' } });
+    const topic = `project:${created.body.id}`;
+    const client = await openLive(server.url);
+    expect(await subscribe(client, [topic], tokens.nanshan)).toEqual({ subscribed: [topic], refused: [] });
+    const before = client.messages.length;
+    client.send({ token: tokens.enterprise });
+    const answer = await client.next((m) => Array.isArray(m.subscribed) && client.messages.indexOf(m) >= before);
+    expect(answer.subscribed).toEqual([]);
+    expect(client.messages.slice(before)).toContainEqual({ error: expect.any(String), code: 'TOPIC_FORBIDDEN', subscription: topic });
+    client.close();
+  });
+
   it('answers an invalid message with an error and an invalid token by closing', async () => {
     const c = await openLive(server.url);
     c.ws.send('not json');
