@@ -8,7 +8,8 @@ import { LocalBus } from '../infra/bus.js';
 import { registerAuth } from './auth.js';
 import { startDemandPushes } from './demand-live.js';
 import { registerReadCache } from './read-cache.js';
-import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
+import { registerLive, startLiveFeed } from './live.js';
+import { liveTopics } from './live-topics.js';
 import type { Services } from '../application/services.js';
 import { openApiOptions } from './openapi.js';
 import { presentAnswer } from './present.js';
@@ -62,9 +63,10 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuth(app, options.jwtSecret);
   registerReadCache(app, services.runner);
-  const followed = await registerLive(app, services.bus);
+  const topics = liveTopics(services);
+  const followed = await registerLive(app, services.bus, topics);
   const local = services.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
-  const stopFeed = startLiveFeed(services, services.bus, [...projectTopics(services), ...procedureTopics(services)], local ? followed : undefined);
+  const stopFeed = startLiveFeed(services, services.bus, topics, local ? followed : undefined);
   app.addHook('onClose', async () => stopFeed());
   const stopDemandPushes = startDemandPushes(services, services.bus, local ? followed : undefined);
   app.addHook('onClose', async () => stopDemandPushes());

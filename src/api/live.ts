@@ -6,93 +6,36 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor } from '../domain/shared.js';
-import type { Audience, Bus, LiveUpdate } from '../infra/bus.js';
-import type { RecordedEvent } from '../infra/event-store.js';
-import { PROJECTS } from '../projections/project-search.js';
-import { getApplication, getNotice, listFeed } from '../projections/procedure-queries.js';
-import { currentStatistics, statistics } from '../projections/statistics.js';
+import type { Bus, LiveUpdate } from '../infra/bus.js';
 import { actorFromClaims } from './auth.js';
 import type { Services } from '../application/services.js';
-import { hideObjectors, presentProject } from './present.js';
-import { mayReceive, maySeeProject } from './visibility.js';
-
-/** A topic and how to fetch what its subscribers see, resolved once per batch. */
-export type TopicSource = (event: RecordedEvent) => { topic: string; load: () => Promise<{ data: unknown; audience: Audience } | null> } | null;
-
-export function projectTopics(services: Services): TopicSource[] {
-  return [
-    (e) => {
-      if (!e.stream.startsWith('project-')) return null;
-      const id = (e.data as { projectId: string }).projectId;
-      return {
-        topic: `project:${id}`,
-        load: async () => {
-          const doc = await services.reads.findOne(PROJECTS, { _id: id });
-          if (!doc) return null;
-          const audience: Audience = maySeeProject(null, doc) ? { public: true } : { public: false, district: String(doc.district) };
-          return { data: presentProject(doc), audience };
-        },
-      };
-    },
-    (e) =>
-      statistics.handles.has(e.type)
-        ? { topic: 'statistics', load: async () => ({ data: await currentStatistics(services.reads, services.commands.now()), audience: { public: true } }) }
-        : null,
-  ];
-}
-
-const FEED_EVENTS = new Set(['NoticePublished', 'NoticeAmended', 'NoticeCancelled', 'QualificationPublicityStarted', 'ResultPublished', 'ExchangeResultPublished']);
-
-export function procedureTopics(services: Services): TopicSource[] {
-  return [
-    (e) =>
-      FEED_EVENTS.has(e.type)
-        ? { topic: 'notices', load: async () => ({ data: await listFeed(services.reads, { page: 1, pageSize: 20 }), audience: { public: true } }) }
-        : null,
-    (e) => {
-      if (!e.stream.startsWith('notice-')) return null;
-      const id = e.stream.slice('notice-'.length);
-      return { topic: `notice:${id}`, load: async () => ({ data: await getNotice(services.reads, id), audience: { public: true } }) };
-    },
-    (e) => {
-      if (!e.stream.startsWith('application-')) return null;
-      const id = e.stream.slice('application-'.length);
-      return {
-        topic: `application:${id}`,
-        load: async () => {
-          const doc = await getApplication(services.reads, id);
-          if (!doc) return null;
-          // Who filed an objection stays with officers (GET /api/applications/:id shows them); pushes omit it.
-          return { data: hideObjectors(doc), audience: { public: false, creditCode: String(doc.creditCode), district: String(doc.district) } };
-        },
-      };
-    },
-  ];
-}
+import { type Loaded, type TopicFamily, audienceOfTopic, topicsOf } from './live-topics.js';
+import { presentAnswer } from './present.js';
+import { mayReceive } from './visibility.js';
 
 /**
  * Publishes one update per topic touched by each committed batch. `interested` skips the reads for
  * topics nobody follows (known for the in-process bus; through NATS other instances may follow anything).
  */
-export function startLiveFeed(services: Services, bus: Bus, sources: TopicSource[], interested: (topic: string) => boolean = () => true): () => void {
+export function startLiveFeed(services: Services, bus: Bus, families: TopicFamily[], interested: (topic: string) => boolean = () => true): () => void {
+  // Batches publish one after another, so a topic's pushes arrive in log order.
+  let published = Promise.resolve();
   return services.runner.onBatch((batch, position) => {
     // Several instances on one bus: the leader alone publishes, every instance's sockets receive.
     if (services.leadership && !services.leadership.isLeader) return;
-    const touched = new Map<string, () => Promise<{ data: unknown; audience: Audience } | null>>();
-    for (const e of batch) for (const source of sources) {
-      const t = source(e);
-      if (t && interested(t.topic)) touched.set(t.topic, t.load);
-    }
-    void (async () => {
+    const touched = new Map<string, () => Promise<Loaded | null>>();
+    for (const e of batch) for (const t of topicsOf(families, e)) if (interested(t.topic)) touched.set(t.topic, t.load);
+    if (touched.size === 0) return;
+    published = published.then(async () => {
       for (const [topic, load] of touched) {
         try {
           const loaded = await load();
-          if (loaded) await bus.publishLive({ topic, position, ...loaded });
+          if (loaded) await bus.publishLive({ topic, position, ...loaded, data: presentAnswer(loaded.data) });
         } catch {
           // A lost live update is recovered by the client's next read; the log is untouched.
         }
       }
-    })();
+    });
   });
 }
 
@@ -103,8 +46,12 @@ const clientMessage = z.union([
   z.strictObject({ token: z.string() }),
 ]);
 
-/** Registers /api/live; answers whether any socket of this instance follows a topic. */
-export async function registerLive(app: FastifyInstance, bus: Bus): Promise<(topic: string) => boolean> {
+/**
+ * Registers /api/live; answers whether any socket of this instance follows a topic. A subscription the
+ * caller may not read (the read's visibility rule, an unknown private record included) is answered with
+ * an error naming the topic and is not followed; the socket stays open.
+ */
+export async function registerLive(app: FastifyInstance, bus: Bus, families: TopicFamily[]): Promise<(topic: string) => boolean> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const sockets = new Map<WebSocket, { actor: Actor | null; topics: Set<string> }>();
   const followers = new Map<string, number>();
@@ -136,7 +83,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus): Promise<(top
       sockets.delete(socket);
       for (const t of state.topics) follow(t, -1);
     });
-    socket.on('message', (raw: Buffer) => {
+    const handle = async (raw: Buffer) => {
       let parsed;
       try {
         parsed = clientMessage.safeParse(JSON.parse(raw.toString()));
@@ -145,22 +92,36 @@ export async function registerLive(app: FastifyInstance, bus: Bus): Promise<(top
       }
       if (!parsed.success) return fail(`invalid message: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
       const msg = parsed.data;
+      const mayFollow = async (t: string) => {
+        const audience = await audienceOfTopic(families, t);
+        if (audience && mayReceive(state.actor, audience)) return true;
+        socket.send(JSON.stringify({ error: `无权订阅该主题（或记录不存在）: ${t}`, code: 'TOPIC_FORBIDDEN', subscription: t }));
+        return false;
+      };
       if ('token' in msg && msg.token) {
         try {
           state.actor = authenticate(msg.token);
         } catch {
           return fail('invalid token');
         }
+        // Another caller now: what the earlier one followed is checked again.
+        for (const t of [...state.topics]) if (!(await mayFollow(t)) && state.topics.delete(t)) follow(t, -1);
       }
       if ('subscribe' in msg) {
         for (const t of msg.subscribe) {
-          if (state.topics.has(t)) continue;
+          if (state.topics.has(t) || !(await mayFollow(t))) continue;
+          if (!sockets.has(socket)) return; // closed while reading
           state.topics.add(t);
           follow(t, 1);
         }
       }
       if ('unsubscribe' in msg) for (const t of msg.unsubscribe) if (state.topics.delete(t)) follow(t, -1);
       socket.send(JSON.stringify({ subscribed: [...state.topics] }));
+    };
+    // One message at a time, in order: a token message must apply before the subscription after it.
+    let queue = Promise.resolve();
+    socket.on('message', (raw: Buffer) => {
+      queue = queue.then(() => handle(raw)).catch(() => fail('subscription failed, try again'));
     });
   });
   return (topic) => followers.has(topic);

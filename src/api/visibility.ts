@@ -37,6 +37,25 @@ export function maySeeDemand(actor: Actor, doc: { creditCode?: unknown; district
   return Array.isArray(doc.districts) && doc.districts.some((d) => mayManageDistrict(actor, d as never));
 }
 
+/** Who may follow a record nobody can read yet: only those who read every record of its kind. */
+export const PRIVATE_UNKNOWN: Audience = { public: false };
+
+/** A project's pushes go to everyone once it is published, before that to whoever may see it unpublished. */
+export function projectAudience(doc: Record<string, unknown>): Audience {
+  return maySeeProject(null, doc) ? { public: true } : { public: false, district: String(doc.district) };
+}
+
+/** An application's or an exchange's pushes: its enterprise and its district's officers (as maySeeApplication). */
+export function privateRecordAudience(doc: { creditCode?: unknown; district?: unknown }): Audience {
+  return { public: false, creditCode: String(doc.creditCode), district: String(doc.district) };
+}
+
+/** A demand's pushes: its enterprise and the officers of the districts it names (as maySeeDemand). */
+export function demandAudience(doc: Record<string, unknown>): Audience {
+  return { public: false, creditCode: String(doc.creditCode), districts: Array.isArray(doc.districts) ? doc.districts.map(String) : [] };
+}
+
+/** Whether a push to `audience` may reach `actor`: the same rule as maySeeProject / maySeeApplication. */
 export function mayReceive(actor: Actor | null, audience: Audience): boolean {
   if (audience.public) return true;
   if (!actor) return false;

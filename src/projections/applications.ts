@@ -9,39 +9,50 @@
 // ObjectionFiled carries no district: findObjection() takes it from the application's document.
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NoticeEvent } from '../domain/notice.js';
-import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp } from '../infra/read-store.js';
 import { encodeKey, historyKey, utc } from './doc-paths.js';
-import { type Projection, op } from './projection.js';
+import { type Recorded, defineProjection, op } from './projection.js';
 
 export const APPLICATIONS = 'applications';
 export const OBJECTIONS = 'objections';
 export const TENANCIES = 'tenancies';
 
-const APPLICATION_EVENT_TYPES = [
-  'ApplicationSubmitted',
-  'ApplicationWithdrawn',
-  'ApplicationReturned',
-  'ApplicationResubmitted',
-  'QualificationReviewed',
-  'ObjectionFiled',
-  'ObjectionResolved',
-  'LeaseSigned',
-  'SaleCompleted',
-] as const;
-
 /** Fields a fresh submission clears (a withdrawn application may be submitted again on its stream). */
 const CLEARED_ON_SUBMIT = ['returned', 'resubmittedAt', 'qualified', 'score', 'lastReview', 'reviewedAt', 'withdrawnAt', 'withdrawReason', 'allocation', 'allocatedArea', 'contract'];
 
-function applicationOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
+/** The path of this event's entry in a history kept by log position. */
+const entryOf = (event: { position: number }) => historyKey(event.position);
+
+/** A signed lease or a completed sale: the contract on the application; a lease also completes the tenancy. */
+function contractOps(event: Recorded<Extract<ApplicationEvent, { type: 'LeaseSigned' | 'SaleCompleted' }>>): DocOp[] {
   const at = utc(event.occurredAt);
-  const id = e.data.applicationId;
-  const entry = historyKey(event.position);
-  switch (e.type) {
-    case 'ApplicationSubmitted': {
-      const { applicationId, noticeId, district, creditCode, enterpriseName, requestedArea, declared, documents } = e.data;
+  const id = event.data.applicationId;
+  const contract = { ...event.data, kind: event.type === 'LeaseSigned' ? 'lease' : 'sale', recordedAt: at };
+  const ops = [op(APPLICATIONS, id, event, { set: { contract, updatedAt: at } })];
+  if (event.type === 'LeaseSigned') {
+    const { applicationId, noticeId, creditCode, area, contractRef, signedOn } = event.data;
+    ops.push(op(TENANCIES, id, event, { set: { applicationId, noticeId, creditCode, area, contractRef, signedOn, leased: true, signedPosition: event.position, recordedAt: at } }));
+  }
+  return ops;
+}
+
+export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
+  name: 'applications-v1',
+  collections: [APPLICATIONS, OBJECTIONS, TENANCIES],
+  indexes: [
+    { collection: APPLICATIONS, keys: { noticeId: 1, status: 1, submittedPosition: 1 } },
+    { collection: APPLICATIONS, keys: { creditCode: 1, submittedPosition: 1 } },
+    { collection: APPLICATIONS, keys: { district: 1, status: 1, submittedPosition: 1 } },
+    { collection: APPLICATIONS, keys: { status: 1 } },
+    { collection: OBJECTIONS, keys: { applicationId: 1 } },
+    { collection: TENANCIES, keys: { creditCode: 1, signedPosition: -1 } },
+  ],
+  handlers: {
+    ApplicationSubmitted: (event) => {
+      const { applicationId, noticeId, district, creditCode, enterpriseName, requestedArea, declared, documents } = event.data;
+      const at = utc(event.occurredAt);
       return [
-        op(APPLICATIONS, id, event, {
+        op(APPLICATIONS, applicationId, event, {
           set: {
             applicationId,
             noticeId,
@@ -50,7 +61,7 @@ function applicationOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
             enterpriseName,
             requestedArea,
             declared,
-            documentSets: { [entry]: { kind: 'submitted', documents, at, position: event.position } },
+            documentSets: { [entryOf(event)]: { kind: 'submitted', documents, at, position: event.position } },
             status: 'submitted',
             submittedAt: at,
             submittedPosition: event.position,
@@ -64,23 +75,30 @@ function applicationOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
           inc: { submissionCount: 1 },
         }),
       ];
-    }
-    case 'ApplicationWithdrawn':
+    },
+    ApplicationWithdrawn: (event) => {
+      const at = utc(event.occurredAt);
       return [
-        op(APPLICATIONS, id, event, {
-          set: { status: 'withdrawn', withdrawnAt: at, ...(e.data.reason !== undefined ? { withdrawReason: e.data.reason } : {}), updatedAt: at },
+        op(APPLICATIONS, event.data.applicationId, event, {
+          set: { status: 'withdrawn', withdrawnAt: at, ...(event.data.reason !== undefined ? { withdrawReason: event.data.reason } : {}), updatedAt: at },
         }),
       ];
-    case 'ApplicationReturned':
-      return [op(APPLICATIONS, id, event, { set: { status: 'returned', returned: { missing: e.data.missing, returnedAt: at }, updatedAt: at } })];
-    case 'ApplicationResubmitted':
+    },
+    ApplicationReturned: (event) => {
+      const at = utc(event.occurredAt);
+      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'returned', returned: { missing: event.data.missing, returnedAt: at }, updatedAt: at } })];
+    },
+    ApplicationResubmitted: (event) => {
+      const at = utc(event.occurredAt);
       return [
-        op(APPLICATIONS, id, event, {
-          set: { status: 'resubmitted', [`documentSets.${entry}`]: { kind: 'resubmitted', documents: e.data.documents, at, position: event.position }, resubmittedAt: at, updatedAt: at },
+        op(APPLICATIONS, event.data.applicationId, event, {
+          set: { status: 'resubmitted', [`documentSets.${entryOf(event)}`]: { kind: 'resubmitted', documents: event.data.documents, at, position: event.position }, resubmittedAt: at, updatedAt: at },
         }),
       ];
-    case 'QualificationReviewed': {
-      const { qualified, reasons, score, reviewer, answersObjections, previous } = e.data;
+    },
+    QualificationReviewed: (event) => {
+      const { applicationId, qualified, reasons, score, reviewer, answersObjections, previous } = event.data;
+      const at = utc(event.occurredAt);
       const review = {
         qualified,
         reasons,
@@ -93,14 +111,14 @@ function applicationOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
       };
       const answered = Object.fromEntries((answersObjections ?? []).map((o) => [`objections.${encodeKey(o)}.answered`, true]));
       return [
-        op(APPLICATIONS, id, event, {
+        op(APPLICATIONS, applicationId, event, {
           set: {
             status: 'reviewed',
             qualified,
             reasons,
             ...(score !== undefined ? { score } : {}),
             lastReview: review,
-            [`reviews.${entry}`]: review,
+            [`reviews.${entryOf(event)}`]: review,
             reviewedAt: at,
             // A review answers every upheld objection still waiting (see ReviewQualification).
             awaitingReview: false,
@@ -111,49 +129,36 @@ function applicationOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
           inc: { reviewCount: 1 },
         }),
       ];
-    }
-    case 'ObjectionFiled': {
-      const { objectionId, noticeId, content, filedBy } = e.data;
+    },
+    ObjectionFiled: (event) => {
+      const { applicationId, objectionId, noticeId, content, filedBy } = event.data;
+      const at = utc(event.occurredAt);
       return [
-        op(APPLICATIONS, id, event, {
+        op(APPLICATIONS, applicationId, event, {
           set: { [`objections.${encodeKey(objectionId)}`]: { objectionId, content, filedBy, filedAt: at, position: event.position, open: true, status: 'open', answered: false }, updatedAt: at },
           inc: { openObjections: 1 },
         }),
-        op(OBJECTIONS, objectionId, event, { set: { objectionId, applicationId: id, noticeId, filedAt: at, open: true } }),
+        op(OBJECTIONS, objectionId, event, { set: { objectionId, applicationId, noticeId, filedAt: at, open: true } }),
       ];
-    }
-    case 'ObjectionResolved': {
-      const { objectionId, upheld, reason } = e.data;
+    },
+    ObjectionResolved: (event) => {
+      const { applicationId, objectionId, upheld, reason } = event.data;
+      const at = utc(event.occurredAt);
       const key = `objections.${encodeKey(objectionId)}`;
       const resolution = { upheld, reason, resolvedAt: at };
       return [
-        op(APPLICATIONS, id, event, {
+        op(APPLICATIONS, applicationId, event, {
           set: { [`${key}.open`]: false, [`${key}.status`]: upheld ? 'upheld' : 'dismissed', [`${key}.resolution`]: resolution, ...(upheld ? { awaitingReview: true } : {}), updatedAt: at },
           inc: { openObjections: -1 },
         }),
         op(OBJECTIONS, objectionId, event, { set: { open: false, upheld, resolvedAt: at } }),
       ];
-    }
-    case 'LeaseSigned':
-    case 'SaleCompleted': {
-      const contract = { ...e.data, kind: e.type === 'LeaseSigned' ? 'lease' : 'sale', recordedAt: at };
-      const ops = [op(APPLICATIONS, id, event, { set: { contract, updatedAt: at } })];
-      if (e.type === 'LeaseSigned') {
-        const { applicationId, noticeId, creditCode, area, contractRef, signedOn } = e.data;
-        ops.push(op(TENANCIES, id, event, { set: { applicationId, noticeId, creditCode, area, contractRef, signedOn, leased: true, signedPosition: event.position, recordedAt: at } }));
-      }
-      return ops;
-    }
-    default:
-      return [];
-  }
-}
-
-function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
-  const at = utc(event.occurredAt);
-  switch (e.type) {
-    case 'AllocationDecided': {
-      const { noticeId, district, method, order, allocations } = e.data;
+    },
+    LeaseSigned: contractOps,
+    SaleCompleted: contractOps,
+    AllocationDecided: (event) => {
+      const { noticeId, district, method, order, allocations } = event.data;
+      const at = utc(event.occurredAt);
       const given = new Map(allocations.map((a) => [a.applicationId, a]));
       // One op per application: `order` lists each candidate once (the decider's canonical order).
       return [...new Set(order)].map((applicationId, i) => {
@@ -162,34 +167,14 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
           set: { noticeId, district, allocation: { allocated: a !== undefined, area: a?.area ?? 0, rank: a?.rank ?? i + 1, method, decidedAt: at }, allocatedArea: a?.area ?? 0 },
         });
       });
-    }
-    case 'ResultPublished': {
-      const { noticeId, district, projectId, supplyMode, allocations } = e.data;
+    },
+    ResultPublished: (event) => {
+      const { noticeId, district, projectId, supplyMode, allocations } = event.data;
       if (supplyMode !== 'rent') return [];
       const seen = new Set<string>();
       return allocations
         .filter((a) => !seen.has(a.applicationId) && seen.add(a.applicationId))
         .map((a) => op(TENANCIES, a.applicationId, event, { set: { applicationId: a.applicationId, noticeId, projectId, district, allocatedArea: a.area } }));
-    }
-    default:
-      return [];
-  }
-}
-
-export const applications: Projection = {
-  name: 'applications-v1',
-  collections: [APPLICATIONS, OBJECTIONS, TENANCIES],
-  indexes: [
-    { collection: APPLICATIONS, keys: { noticeId: 1, status: 1, submittedPosition: 1 } },
-    { collection: APPLICATIONS, keys: { creditCode: 1, submittedPosition: 1 } },
-    { collection: APPLICATIONS, keys: { district: 1, status: 1, submittedPosition: 1 } },
-    { collection: APPLICATIONS, keys: { status: 1 } },
-    { collection: OBJECTIONS, keys: { applicationId: 1 } },
-    { collection: TENANCIES, keys: { creditCode: 1, signedPosition: -1 } },
-  ],
-  handles: new Set<string>([...APPLICATION_EVENT_TYPES, 'AllocationDecided', 'ResultPublished']),
-  apply(event: RecordedEvent): DocOp[] {
-    if (event.type === 'AllocationDecided' || event.type === 'ResultPublished') return noticeOps(event, event as unknown as NoticeEvent);
-    return applicationOps(event, event as unknown as ApplicationEvent);
+    },
   },
-};
+});

@@ -1,14 +1,12 @@
 // Rent exchanges (换租): one document per exchange request, with its review and publication.
 import type { ExchangeEvent } from '../domain/exchange.js';
 import { DISTRICTS } from '../domain/shared.js';
-import type { RecordedEvent } from '../infra/event-store.js';
-import type { DocOp } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
-import { type Projection, op } from './projection.js';
+import { defineProjection, op } from './projection.js';
 
 export const EXCHANGES = 'exchanges';
 
-export const exchanges: Projection = {
+export const exchanges = defineProjection<ExchangeEvent>({
   name: 'exchanges-v1',
   collections: [EXCHANGES],
   indexes: [
@@ -16,41 +14,36 @@ export const exchanges: Projection = {
     { collection: EXCHANGES, keys: { district: 1, status: 1, requestedPosition: 1 } },
     { collection: EXCHANGES, keys: { status: 1 } },
   ],
-  handles: new Set(['ExchangeRequested', 'ExchangeReviewed', 'ExchangeResultPublished']),
-  apply(event: RecordedEvent): DocOp[] {
-    const e = event as unknown as ExchangeEvent;
-    const id = e.data.exchangeId;
-    const at = utc(event.occurredAt);
-    switch (e.type) {
-      case 'ExchangeRequested': {
-        const { exchangeId, district, creditCode, enterpriseName, current, wanted, reason } = e.data;
-        return [
-          op(EXCHANGES, id, event, {
-            set: {
-              exchangeId,
-              district,
-              districtName: DISTRICTS[district] ?? district,
-              creditCode,
-              ...(enterpriseName ? { enterpriseName } : {}),
-              tenancy: current,
-              wanted,
-              reason,
-              status: 'requested',
-              requestedAt: at,
-              requestedPosition: event.position,
-              updatedAt: at,
-            },
-          }),
-        ];
-      }
-      case 'ExchangeReviewed': {
-        const { approved, reason, reviewer } = e.data;
-        return [op(EXCHANGES, id, event, { set: { status: 'reviewed', approved, review: { approved, reason, reviewer, reviewedAt: at }, updatedAt: at } })];
-      }
-      case 'ExchangeResultPublished':
-        return [op(EXCHANGES, id, event, { set: { status: 'published', approved: e.data.approved, publishedAt: utc(e.data.publishedAt), updatedAt: at } })];
-      default:
-        return [];
-    }
+  handlers: {
+    ExchangeRequested: (event) => {
+      const { exchangeId, district, creditCode, enterpriseName, current, wanted, reason } = event.data;
+      const at = utc(event.occurredAt);
+      return [
+        op(EXCHANGES, exchangeId, event, {
+          set: {
+            exchangeId,
+            district,
+            districtName: DISTRICTS[district] ?? district,
+            creditCode,
+            ...(enterpriseName ? { enterpriseName } : {}),
+            tenancy: current,
+            wanted,
+            reason,
+            status: 'requested',
+            requestedAt: at,
+            requestedPosition: event.position,
+            updatedAt: at,
+          },
+        }),
+      ];
+    },
+    ExchangeReviewed: (event) => {
+      const { exchangeId, approved, reason, reviewer } = event.data;
+      const at = utc(event.occurredAt);
+      return [op(EXCHANGES, exchangeId, event, { set: { status: 'reviewed', approved, review: { approved, reason, reviewer, reviewedAt: at }, updatedAt: at } })];
+    },
+    ExchangeResultPublished: (event) => [
+      op(EXCHANGES, event.data.exchangeId, event, { set: { status: 'published', approved: event.data.approved, publishedAt: utc(event.data.publishedAt), updatedAt: utc(event.occurredAt) } }),
+    ],
   },
-};
+});

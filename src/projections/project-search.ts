@@ -2,8 +2,7 @@
 import type { ProjectEvent } from '../domain/project.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
-import type { RecordedEvent } from '../infra/event-store.js';
-import { type Projection, op } from './projection.js';
+import { defineProjection, op } from './projection.js';
 import { bigrams } from './text-search.js';
 
 export const PROJECTS = 'projects';
@@ -20,7 +19,7 @@ function derived(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export const projectSearch: Projection = {
+export const projectSearch = defineProjection<ProjectEvent>({
   name: 'projects-v1',
   collections: [PROJECTS],
   indexes: [
@@ -29,39 +28,31 @@ export const projectSearch: Projection = {
     { collection: PROJECTS, keys: { addressGrams: 1 } },
     { collection: PROJECTS, keys: { geo: '2dsphere' } },
   ],
-  handles: new Set(['ProjectRegistered', 'ProjectUpdated', 'UnitsAdded', 'UnitRemoved', 'ProjectPublished', 'ProjectWithdrawn']),
-  apply(event: RecordedEvent) {
-    const e = event as unknown as ProjectEvent;
-    const id = e.data.projectId;
-    const at = event.occurredAt;
-    switch (e.type) {
-      case 'ProjectRegistered': {
-        const { units, ...fields } = e.data;
-        return [
-          op(PROJECTS, id, event, {
-            set: {
-              ...fields,
-              ...derived(fields),
-              units: Object.fromEntries(units.map((u) => [u.unitId, u])),
-              status: 'registered',
-              registeredAt: at,
-              updatedAt: at,
-            },
-          }),
-        ];
-      }
-      case 'ProjectUpdated':
-        return [op(PROJECTS, id, event, { set: { ...e.data.changes, ...derived(e.data.changes), updatedAt: at } })];
-      case 'UnitsAdded':
-        return [op(PROJECTS, id, event, { set: { ...Object.fromEntries(e.data.units.map((u) => [`units.${u.unitId}`, u])), updatedAt: at } })];
-      case 'UnitRemoved':
-        return [op(PROJECTS, id, event, { unset: [`units.${e.data.unitId}`], set: { updatedAt: at } })];
-      case 'ProjectPublished':
-        return [op(PROJECTS, id, event, { set: { status: 'published', publishedAt: at, updatedAt: at } })];
-      case 'ProjectWithdrawn':
-        return [op(PROJECTS, id, event, { set: { status: 'withdrawn', withdrawnAt: at, withdrawReason: e.data.reason, updatedAt: at } })];
-      default:
-        return [];
-    }
+  handlers: {
+    ProjectRegistered: (event) => {
+      const { units, ...fields } = event.data;
+      const at = event.occurredAt;
+      return [
+        op(PROJECTS, fields.projectId, event, {
+          set: {
+            ...fields,
+            ...derived(fields),
+            units: Object.fromEntries(units.map((u) => [u.unitId, u])),
+            status: 'registered',
+            registeredAt: at,
+            updatedAt: at,
+          },
+        }),
+      ];
+    },
+    ProjectUpdated: (event) => [op(PROJECTS, event.data.projectId, event, { set: { ...event.data.changes, ...derived(event.data.changes), updatedAt: event.occurredAt } })],
+    UnitsAdded: (event) => [
+      op(PROJECTS, event.data.projectId, event, { set: { ...Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u])), updatedAt: event.occurredAt } }),
+    ],
+    UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
+    ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
+    ProjectWithdrawn: (event) => [
+      op(PROJECTS, event.data.projectId, event, { set: { status: 'withdrawn', withdrawnAt: event.occurredAt, withdrawReason: event.data.reason, updatedAt: event.occurredAt } }),
+    ],
   },
-};
+});

@@ -18,9 +18,8 @@ import type { NoticeEvent } from '../domain/notice.js';
 import { SUPPLY_MODE_NAMES, type SupplyMode } from '../domain/project.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
-import type { DocOp } from '../infra/read-store.js';
 import { encodeKey, utc } from './doc-paths.js';
-import { type Projection, op } from './projection.js';
+import { defineProjection, op } from './projection.js';
 
 export const PUBLIC_FEED = 'public_feed';
 export const FEED_KINDS = ['rental_notice', 'qualification_publicity', 'result', 'exchange_result'] as const;
@@ -50,17 +49,22 @@ export function publicityTitle(district: District, project: { projectId: string;
 }
 
 /** The fields every visible item has. */
-function header(kind: FeedKind, event: RecordedEvent, district: District, title: string) {
+function header(kind: FeedKind, event: Pick<RecordedEvent, 'occurredAt' | 'position'>, district: District, title: string) {
   return { kind, kindName: FEED_KIND_NAMES[kind], visible: true, district, districtName: districtName(district), title, publishedAt: utc(event.occurredAt), position: event.position };
 }
 
-function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
-  const noticeId = e.data.noticeId;
-  const district = e.data.district;
-  switch (e.type) {
-    case 'NoticePublished': {
-      const { projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays, lotterySeedSha256 } = e.data;
-      const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} ${projectLabel(e.data)}（${modeName(supplyMode)}）`;
+export const publicFeed = defineProjection<NoticeEvent | ApplicationEvent | ExchangeEvent>({
+  name: 'public-feed-v3', // v3: items name their project (projectName, titles)
+  collections: [PUBLIC_FEED],
+  indexes: [
+    { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },
+    { collection: PUBLIC_FEED, keys: { kind: 1, publishedAt: -1, position: -1 } },
+    { collection: PUBLIC_FEED, keys: { district: 1, publishedAt: -1, position: -1 } },
+  ],
+  handlers: {
+    NoticePublished: (event) => {
+      const { noticeId, district, projectId, supplyMode, area, unitIds, price, eligibility, opensAt, closesAt, publicityWorkingDays, lotterySeedSha256 } = event.data;
+      const title = `${FEED_KIND_NAMES.rental_notice}：${districtName(district)} ${projectLabel(event.data)}（${modeName(supplyMode)}）`;
       const body = {
         supplyMode,
         supplyModeName: modeName(supplyMode),
@@ -74,51 +78,56 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
         // The commitment to a lottery's seed, public before anyone applies.
         ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
       };
-      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, ...named(e.data), body, cancelled: false } })];
-    }
-    case 'NoticeAmended': {
-      const changed = Object.fromEntries(Object.entries(e.data.changes).map(([k, v]) => [`body.${k}`, v]));
-      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...changed, amended: { amendedAt: utc(event.occurredAt), reason: e.data.reason, fields: Object.keys(e.data.changes) } } })];
-    }
-    case 'NoticeCancelled':
-      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { cancelled: true, cancelReason: e.data.reason, cancelledAt: utc(event.occurredAt) } })];
-    case 'QualificationPublicityStarted': {
-      const { projectId, startsAt, endsAt, list } = e.data;
-      const title = publicityTitle(district, e.data, list);
+      return [op(PUBLIC_FEED, feedId('rental_notice', noticeId), event, { set: { ...header('rental_notice', event, district, title), noticeId, projectId, ...named(event.data), body, cancelled: false } })];
+    },
+    NoticeAmended: (event) => {
+      const changed = Object.fromEntries(Object.entries(event.data.changes).map(([k, v]) => [`body.${k}`, v]));
+      return [
+        op(PUBLIC_FEED, feedId('rental_notice', event.data.noticeId), event, {
+          set: { ...changed, amended: { amendedAt: utc(event.occurredAt), reason: event.data.reason, fields: Object.keys(event.data.changes) } },
+        }),
+      ];
+    },
+    NoticeCancelled: (event) => [
+      op(PUBLIC_FEED, feedId('rental_notice', event.data.noticeId), event, { set: { cancelled: true, cancelReason: event.data.reason, cancelledAt: utc(event.occurredAt) } }),
+    ],
+    QualificationPublicityStarted: (event) => {
+      const { noticeId, district, projectId, startsAt, endsAt, list } = event.data;
+      const title = publicityTitle(district, event.data, list);
       // Keyed by application id, `index` keeping the list order (see the header).
       const entries = Object.fromEntries(
         list.map(({ applicationId, enterpriseName, creditCode, qualified, reasons }, index) => [encodeKey(applicationId), { applicationId, enterpriseName, creditCode, qualified, reasons, index }]),
       );
       return [
         op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
-          set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, ...named(e.data), body: { startsAt, endsAt, list: entries } },
+          set: { ...header('qualification_publicity', event, district, title), noticeId, projectId, ...named(event.data), body: { startsAt, endsAt, list: entries } },
         }),
         // Names for the result, not visible until ResultPublished.
         op(PUBLIC_FEED, feedId('result', noticeId), event, {
           set: { applicants: list.map(({ applicationId, enterpriseName, creditCode }) => ({ applicationId, enterpriseName, creditCode })) },
         }),
       ];
-    }
-    case 'ResultPublished': {
-      const { projectId, supplyMode, allocations } = e.data;
+    },
+    ResultPublished: (event) => {
+      const { noticeId, district, projectId, supplyMode, allocations } = event.data;
       const allocatedArea = sumArea(allocations.map((a) => a.area));
-      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} ${projectLabel(e.data)}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
+      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} ${projectLabel(event.data)}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
       return [
         op(PUBLIC_FEED, feedId('result', noticeId), event, {
           set: {
             ...header('result', event, district, title),
             noticeId,
             projectId,
-            ...named(e.data),
+            ...named(event.data),
             body: { supplyMode, supplyModeName: modeName(supplyMode), allocations: allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank })), allocatedArea },
           },
         }),
       ];
-    }
-    case 'AllocationDecided': {
+    },
+    AllocationDecided: (event) => {
       // How the allocation was made is part of the public result (a lottery's seed lets anyone re-draw it).
       // The commitment, the candidates' digest and the effective seed let anyone check the seed and the draw.
-      const { method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed } = e.data;
+      const { noticeId, method, seed, lotterySeedSha256, candidatesSha256, effectiveSeed } = event.data;
       const lottery = {
         ...(seed !== undefined ? { seed } : {}),
         ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
@@ -126,74 +135,45 @@ function noticeOps(event: RecordedEvent, e: NoticeEvent): DocOp[] {
         ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
       };
       return [op(PUBLIC_FEED, feedId('result', noticeId), event, { set: { decision: { method, methodName: ALLOCATION_METHOD_NAMES[method] ?? method, ...lottery } } })];
-    }
-    default:
-      return [];
-  }
-}
-
-/** A new review answering upheld objections replaces the application's verdict on the publicity list. */
-function reviewOps(event: RecordedEvent, e: ApplicationEvent): DocOp[] {
-  if (e.type !== 'QualificationReviewed') return [];
-  const { noticeId, applicationId, qualified, reasons, answersObjections, previous } = e.data;
-  // Only an answer to an objection: objections are filed only against applications on the list.
-  if (!answersObjections || answersObjections.length === 0) return [];
-  const entry = `body.list.${encodeKey(applicationId)}`;
-  const at = utc(event.occurredAt);
-  return [
-    op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
-      set: {
-        [`${entry}.qualified`]: qualified,
-        [`${entry}.reasons`]: reasons,
-        [`${entry}.revisedAfterObjection`]: true,
-        // The verdict it replaces (never the score: scores are not public).
-        ...(previous ? { [`${entry}.previous`]: { qualified: previous.qualified, reasons: previous.reasons } } : {}),
-        [`${entry}.revisedAt`]: at,
-        revisedAt: at,
-      },
-      inc: { revisionCount: 1 },
-    }),
-  ];
-}
-
-function exchangeOps(event: RecordedEvent, e: ExchangeEvent): DocOp[] {
-  if (e.type !== 'ExchangeResultPublished') return [];
-  const { exchangeId, district, creditCode, enterpriseName, approved, current, wanted } = e.data;
-  const who = enterpriseName ?? creditCode;
-  const outcome = approved ? '同意换租' : '不同意换租';
-  const title = `${FEED_KIND_NAMES.exchange_result}：${who}（${districtName(district)}，${outcome}）`;
-  const body = {
-    ...(enterpriseName ? { enterpriseName } : {}),
-    creditCode,
-    approved,
-    outcome,
-    current: { projectId: current.projectId, area: current.area },
-    wanted: { ...(wanted.projectId ? { projectId: wanted.projectId } : {}), ...(wanted.unitId ? { unitId: wanted.unitId } : {}), area: wanted.area },
-  };
-  return [op(PUBLIC_FEED, feedId('exchange_result', exchangeId), event, { set: { ...header('exchange_result', event, district, title), exchangeId, projectId: current.projectId, body } })];
-}
-
-export const publicFeed: Projection = {
-  name: 'public-feed-v3', // v3: items name their project (projectName, titles)
-  collections: [PUBLIC_FEED],
-  indexes: [
-    { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },
-    { collection: PUBLIC_FEED, keys: { kind: 1, publishedAt: -1, position: -1 } },
-    { collection: PUBLIC_FEED, keys: { district: 1, publishedAt: -1, position: -1 } },
-  ],
-  handles: new Set([
-    'NoticePublished',
-    'NoticeAmended',
-    'NoticeCancelled',
-    'QualificationPublicityStarted',
-    'QualificationReviewed',
-    'AllocationDecided',
-    'ResultPublished',
-    'ExchangeResultPublished',
-  ]),
-  apply(event: RecordedEvent): DocOp[] {
-    if (event.type === 'ExchangeResultPublished') return exchangeOps(event, event as unknown as ExchangeEvent);
-    if (event.type === 'QualificationReviewed') return reviewOps(event, event as unknown as ApplicationEvent);
-    return noticeOps(event, event as unknown as NoticeEvent);
+    },
+    /** A new review answering upheld objections replaces the application's verdict on the publicity list. */
+    QualificationReviewed: (event) => {
+      const { noticeId, applicationId, qualified, reasons, answersObjections, previous } = event.data;
+      // Only an answer to an objection: objections are filed only against applications on the list.
+      if (!answersObjections || answersObjections.length === 0) return [];
+      const entry = `body.list.${encodeKey(applicationId)}`;
+      const at = utc(event.occurredAt);
+      return [
+        op(PUBLIC_FEED, feedId('qualification_publicity', noticeId), event, {
+          set: {
+            [`${entry}.qualified`]: qualified,
+            [`${entry}.reasons`]: reasons,
+            [`${entry}.revisedAfterObjection`]: true,
+            // The verdict it replaces (never the score: scores are not public).
+            ...(previous ? { [`${entry}.previous`]: { qualified: previous.qualified, reasons: previous.reasons } } : {}),
+            [`${entry}.revisedAt`]: at,
+            revisedAt: at,
+          },
+          inc: { revisionCount: 1 },
+        }),
+      ];
+    },
+    ExchangeResultPublished: (event) => {
+      const { exchangeId, district, creditCode, enterpriseName, approved, current, wanted } = event.data;
+      const who = enterpriseName ?? creditCode;
+      const outcome = approved ? '同意换租' : '不同意换租';
+      const title = `${FEED_KIND_NAMES.exchange_result}：${who}（${districtName(district)}，${outcome}）`;
+      const body = {
+        ...(enterpriseName ? { enterpriseName } : {}),
+        creditCode,
+        approved,
+        outcome,
+        current: { projectId: current.projectId, area: current.area },
+        wanted: { ...(wanted.projectId ? { projectId: wanted.projectId } : {}), ...(wanted.unitId ? { unitId: wanted.unitId } : {}), area: wanted.area },
+      };
+      return [
+        op(PUBLIC_FEED, feedId('exchange_result', exchangeId), event, { set: { ...header('exchange_result', event, district, title), exchangeId, projectId: current.projectId, body } }),
+      ];
+    },
   },
-};
+});

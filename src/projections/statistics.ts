@@ -9,7 +9,7 @@ import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
 import { cstDay, cstMonth } from '../domain/time.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp, ReadStore } from '../infra/read-store.js';
-import { type Projection, op } from './projection.js';
+import { defineProjection, op } from './projection.js';
 
 export const STATS_NOW = 'stats_now';
 export const STATS_BUCKETS = 'stats_buckets';
@@ -31,24 +31,15 @@ function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
   }
 }
 
-function deltaOf(e: ProjectEvent): Delta | null {
-  const delta: Delta = {};
-  switch (e.type) {
-    case 'ProjectPublished':
-      figureDelta(delta, e.data, 1);
-      break;
-    case 'ProjectWithdrawn':
-      figureDelta(delta, e.data, -1);
-      break;
-    case 'ProjectUpdated':
-      if (!e.data.figures) return null;
-      figureDelta(delta, e.data.figures.before, -1);
-      figureDelta(delta, e.data.figures.after, 1);
-      break;
-    default:
-      return null;
-  }
+/** Drops the counters a change leaves as they were. */
+function nonZero(delta: Delta): Delta {
   for (const [k, v] of Object.entries(delta)) if (v === 0) delete delta[k];
+  return delta;
+}
+
+function figures(f: StatFigures, sign: 1 | -1): Delta {
+  const delta: Delta = {};
+  figureDelta(delta, f, sign);
   return delta;
 }
 
@@ -64,27 +55,38 @@ export function nest(delta: Delta): Record<string, unknown> {
   return out;
 }
 
-export const statistics: Projection = {
+/** The counter changes of one event, in every bucket it falls into plus its own record. */
+function deltaOps(event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta): DocOp[] {
+  if (Object.keys(delta).length === 0) return [];
+  const day = cstDay(event.occurredAt);
+  const month = cstMonth(event.occurredAt);
+  const year = day.slice(0, 4);
+  const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
+  return [
+    op(STATS_NOW, 'current', event, { inc }),
+    op(STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
+    op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
+    op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
+    op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
+  ];
+}
+
+export const statistics = defineProjection<ProjectEvent>({
   name: 'statistics-v2',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
   indexes: [{ collection: STATS_DELTAS, keys: { day: 1 } }],
-  handles: new Set(['ProjectPublished', 'ProjectWithdrawn', 'ProjectUpdated']),
-  apply(event: RecordedEvent): DocOp[] {
-    const delta = deltaOf(event as unknown as ProjectEvent);
-    if (!delta || Object.keys(delta).length === 0) return [];
-    const day = cstDay(event.occurredAt);
-    const month = cstMonth(event.occurredAt);
-    const year = day.slice(0, 4);
-    const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
-    return [
-      op(STATS_NOW, 'current', event, { inc }),
-      op(STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
-      op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
-      op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
-      op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
-    ];
+  handlers: {
+    ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1))),
+    ProjectWithdrawn: (event) => deltaOps(event, nonZero(figures(event.data, -1))),
+    ProjectUpdated: (event) => {
+      const change = event.data.figures;
+      if (!change) return [];
+      const delta = figures(change.before, -1);
+      figureDelta(delta, change.after, 1);
+      return deltaOps(event, nonZero(delta));
+    },
   },
-};
+});
 
 type Counters = Record<string, unknown>;
 

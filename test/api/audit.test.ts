@@ -1,16 +1,15 @@
 // The official record over real HTTP: raw envelopes for auditors, tamper evidence, and the system endpoints.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, sampleProject, startServer } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleProject, useServer } from './harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let srv: TestServer;
+const srv = useServer();
 let id = '';
 const answers: { revision: number; position: number }[] = [];
 
 beforeAll(async () => {
-  srv = await startServer();
   const reg = await srv.request('POST', '/api/projects', { token: 'nanshan', body: sampleProject, headers: { 'x-request-id': 'req-register-1', 'x-correlation-id': 'corr-listing-1' } });
   expect(reg.status).toBe(201);
   id = reg.body.id;
@@ -21,9 +20,6 @@ beforeAll(async () => {
   const pub = await srv.request('POST', `/api/projects/${id}/publish`, { token: 'cityDept' });
   expect(pub.status).toBe(200);
   answers.push(pub.body);
-});
-afterAll(async () => {
-  await srv?.close();
 });
 
 describe('GET /api/streams/:stream/events', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import type { Services } from '../../src/application/services.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
@@ -40,11 +41,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: ServicesOptions = {}): Promise<TestServer> {
+export interface ServerOptions extends ServicesOptions {
+  /** How long an append waits for another connection's write lock (the store's default: 5 s). */
+  busyTimeoutMs?: number;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
-  const events = SqliteEventStore.open(join(dir, 'events.db'), options.clock ? { clock: options.clock } : {});
+  const { busyTimeoutMs, ...servicesOptions } = options;
+  const events = SqliteEventStore.open(join(dir, 'events.db'), { ...(options.clock ? { clock: options.clock } : {}), ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
   const reads = EmbeddedReadStore.open(dir);
-  const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...options });
+  const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...servicesOptions });
   const app = await buildApp(services, { jwtSecret: SECRET });
   await services.runner.start();
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -78,6 +85,78 @@ export async function startServer(options: ServicesOptions = {}): Promise<TestSe
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Business time, moved only forward by the test. Stamps recordedAt/occurredAt and the deciders' `now`. */
+export class Clock {
+  private t: number;
+  /** Milliseconds added at every reading (0: the clock stands still until the test moves it). */
+  tick = 0;
+  constructor(iso: string) {
+    this.t = Date.parse(iso);
+  }
+  readonly read = (): Date => new Date((this.t += this.tick));
+  get ms(): number {
+    return this.t;
+  }
+  get iso(): string {
+    return new Date(this.t).toISOString();
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  /** Moves to `at` (never backwards: a test that tries has a logic error). */
+  to(at: string | number): void {
+    const ms = typeof at === 'number' ? at : Date.parse(at);
+    if (Number.isNaN(ms)) throw new Error(`not a time: ${at}`);
+    if (ms < this.t) throw new Error(`the clock only moves forward (at ${this.iso}, asked for ${new Date(ms).toISOString()})`);
+    this.t = ms;
+  }
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/**
+ * A server for a whole test file: started before its tests, closed after them. The handle answers for
+ * the server once started (using it earlier is a mistake in the test, and says so).
+ */
+export function useServer(options: ServerOptions = {}): TestServer {
+  let started: TestServer | null = null;
+  const server = () => {
+    if (!started) throw new Error('the test server starts in beforeAll: use it inside a test or a hook');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startServer(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return {
+    get url() {
+      return server().url;
+    },
+    get services() {
+      return server().services;
+    },
+    get app() {
+      return server().app;
+    },
+    get dir() {
+      return server().dir;
+    },
+    request: (...args) => server().request(...args),
+    logSize: () => server().logSize(),
+    close: () => server().close(),
+  };
+}
+
+/** useServer on a settable clock starting at `at` (business time stands still until the test moves it). */
+export function useClockedServer(at: string | Clock, options: ServerOptions = {}): { srv: TestServer; clock: Clock } {
+  const clock = typeof at === 'string' ? new Clock(at) : at;
+  return { srv: useServer({ ...options, clock: clock.read }), clock };
 }
 
 export const sampleProject = {

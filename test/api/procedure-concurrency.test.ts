@@ -1,23 +1,13 @@
 // Rules that touch two streams (a notice and its applications) must hold under parallel requests. The
 // routes serialise such commands per notice (src/api/keyed-lock.ts) and every append is checked against
 // the stream's revision; these tests fire real HTTP requests at once and then read the log itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type NoticeState, noticeDecider, projectSnapshot } from '../../src/domain/notice.js';
 import { type ProjectState, projectDecider } from '../../src/domain/project.js';
-import { type TestServer, startServer } from './harness.js';
-import { Api, Clock, DAY, type Enterprise, HOUR, MINUTE, type Res, applicationIdOf, enterprise, expectProblem } from './procedure-kit.js';
+import { applicationIdOf, DAY, enterprise, type Enterprise, expectProblem, HOUR, MINUTE, type Res, useProcedureServer } from './procedure-kit.js';
 
 // Monday 2027-06-07, 10:00 CST.
-const clock = new Clock('2027-06-07T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read, consistencyTimeoutMs: 10_000 });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2027-06-07T02:00:00.000Z', { consistencyTimeoutMs: 10_000 });
 
 let next = 5000;
 const fresh = (): Enterprise => enterprise(next++);

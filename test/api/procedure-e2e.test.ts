@@ -2,24 +2,14 @@
 // test moves: notice → applications (one withdrawn, one returned for 补正 and resubmitted) → reviews →
 // publicity (5 working days on the real calendar) → an objection upheld and a new review → lottery →
 // result → lease → exchange (换租) → public feed; then every read model rebuilt from the log is identical.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { allProjections } from '../../src/projections/index.js';
-import type { TestServer } from './harness.js';
-import { sampleProject, startServer } from './harness.js';
-import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, sha, sha256 } from './procedure-kit.js';
+import { sampleProject } from './harness.js';
+import { applicationIdOf, E_HARNESS, E_HARNESS2, enterprise, type Enterprise, expectProblem, sha, sha256, useProcedureServer } from './procedure-kit.js';
 
 // Tuesday 2026-09-01, 10:00 in Shenzhen.
-const clock = new Clock('2026-09-01T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2026-09-01T02:00:00.000Z');
 
 const E1 = E_HARNESS;
 const E2 = E_HARNESS2;

@@ -4,40 +4,11 @@
 import { createHash } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import { expect } from 'vitest';
-import { SECRET, type TestServer, type TokenName, sampleProject, tokens } from './harness.js';
+import { type Clock, HOUR, MINUTE, SECRET, type ServerOptions, type TestServer, type TokenName, sampleProject, tokens, useClockedServer } from './harness.js';
 
 const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
 
-/** Business time, moved only forward by the test. Stamps recordedAt/occurredAt and the deciders' `now`. */
-export class Clock {
-  private t: number;
-  /** Milliseconds added at every reading (0: the clock stands still until the test moves it). */
-  tick = 0;
-  constructor(iso: string) {
-    this.t = Date.parse(iso);
-  }
-  readonly read = (): Date => new Date((this.t += this.tick));
-  get ms(): number {
-    return this.t;
-  }
-  get iso(): string {
-    return new Date(this.t).toISOString();
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-  /** Moves to `at` (never backwards: a test that tries has a logic error). */
-  to(at: string | number): void {
-    const ms = typeof at === 'number' ? at : Date.parse(at);
-    if (Number.isNaN(ms)) throw new Error(`not a time: ${at}`);
-    if (ms < this.t) throw new Error(`the clock only moves forward (at ${this.iso}, asked for ${new Date(ms).toISOString()})`);
-    this.t = ms;
-  }
-}
-
-export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
+export { Clock, DAY, HOUR, MINUTE } from './harness.js';
 
 /** An enterprise with its own token (role enterprise, its 18-character unified social credit code). */
 export interface Enterprise {
@@ -245,6 +216,12 @@ export class Api {
     await this.ok(officer, 'POST', `/api/applications/${encodeURIComponent(first!.applicationId)}/contract`, { area: first!.area, contractRef: `租赁合同-${n.noticeId.slice(0, 8)}`, signedOn: this.clock.iso });
     return flow;
   }
+}
+
+/** A server on a clock the test moves, started before the file's tests and closed after them, with an Api on it. */
+export function useProcedureServer(at: string, options: ServerOptions = {}): { srv: TestServer; api: Api; clock: Clock } {
+  const { srv, clock } = useClockedServer(at, options);
+  return { srv, clock, api: new Api(srv, clock) };
 }
 
 /** Checks a refusal: status, problem+json, and (for 422) the stable code. */

@@ -1,20 +1,11 @@
 // Every business-rule refusal a client can trigger through the procedure API, over real HTTP: 422 with
 // its stable code as problem+json, and nothing appended. Then 404 for unknown records.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, sampleProject, startServer } from './harness.js';
-import { Api, Clock, DAY, type Enterprise, HOUR, MINUTE, type Res, type Who, applicationIdOf, enterprise, expectProblem, sha, sha256, submitBody } from './procedure-kit.js';
+import { describe, expect, it } from 'vitest';
+import { sampleProject } from './harness.js';
+import { applicationIdOf, DAY, enterprise, type Enterprise, expectProblem, HOUR, MINUTE, type Res, sha, sha256, submitBody, useProcedureServer, type Who } from './procedure-kit.js';
 
 // Monday 2027-05-10, 10:00 CST.
-const clock = new Clock('2027-05-10T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2027-05-10T02:00:00.000Z');
 
 let next = 1000;
 /** A fresh enterprise: no applications, leases or sanctions yet. */

@@ -2,19 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Idempotency } from '../../src/application/idempotency.js';
 import type { ReadStore } from '../../src/infra/read-store.js';
-import { type TestServer, type TokenName, sampleProject, startServer } from './harness.js';
+import { sampleProject, startServer, type TestServer, type TokenName, useServer } from './harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let srv: TestServer;
 // Business time advances one second at every reading, so every event has its own occurredAt.
 let t = Date.parse('2026-03-02T01:00:00.000Z');
-beforeAll(async () => {
-  srv = await startServer({ clock: () => new Date((t += 1000)) });
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const srv = useServer({ clock: () => new Date((t += 1000)) });
 
 interface Answer {
   id: string;

@@ -1,12 +1,8 @@
 // Anonymous listing reads are answered from the first answer's text until the read models move.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, sampleProject, startServer } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { sampleProject, useServer } from './harness.js';
 
-let srv: TestServer;
-beforeAll(async () => {
-  srv = await startServer();
-});
-afterAll(async () => srv.close());
+const srv = useServer();
 
 async function publish(name: string) {
   const created = await srv.request('POST', '/api/projects', { token: 'nanshan', body: { ...sampleProject, name } });

@@ -1,9 +1,9 @@
 // GET /api/statistics over real HTTP: now and as of past dates, on a clock the test controls.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, type TokenName, startServer } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TokenName, useServer } from './harness.js';
 
-let srv: TestServer;
 let now = Date.parse('2017-09-01T02:00:00.000Z');
+const srv = useServer({ clock: () => new Date(now) });
 const at = (iso: string) => {
   now = Date.parse(iso);
 };
@@ -63,7 +63,6 @@ function expectConsistent(s: Stats) {
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  srv = await startServer({ clock: () => new Date(now) });
   at('2017-09-10T02:00:00.000Z');
   ids.p1 = await listAndPublish('nanshan', { name: '南山项目', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 10000.25 });
   at('2017-09-20T02:00:00.000Z'); // 10:00 CST
@@ -83,9 +82,6 @@ beforeAll(async () => {
   at('2017-11-02T04:00:00.000Z');
   await run('PATCH', `/api/projects/${ids.p3}`, 'admin', { district: 'longhua', reason: '行政区划调整' });
   at('2017-12-01T02:00:00.000Z');
-});
-afterAll(async () => {
-  await srv?.close();
 });
 
 describe('statistics now', () => {

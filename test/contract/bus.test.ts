@@ -56,14 +56,19 @@ function busContract(name: string, make: () => Promise<Bus>, enabled = true) {
 
     it('stops delivering to a listener that unsubscribed', async () => {
       const seen: number[] = [];
-      const off = bus.onLive((u) => seen.push(u.position));
+      let received10!: () => void;
+      const got10 = new Promise<void>((resolve) => (received10 = resolve));
+      const off = bus.onLive((u) => {
+        seen.push(u.position);
+        if (u.position === 10) received10();
+      });
       await bus.publishLive(update(10));
-      const later = nextUpdates(bus, 1);
-      await new Promise((r) => setTimeout(r, 50));
+      await got10;
       off();
+      // Another listener receiving 11 is the signal: 11 has been delivered, to every listener still on.
+      const later = nextUpdates(bus, 1);
       await bus.publishLive(update(11));
-      await later;
-      await new Promise((r) => setTimeout(r, 50));
+      expect((await later).map((u) => u.position)).toEqual([11]);
       expect(seen).toEqual([10]);
     });
   });

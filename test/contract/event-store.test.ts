@@ -246,15 +246,21 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       await waitFor(() => got.length >= 10, 'catch-up');
       await Promise.all([0, 1, 2, 3, 4].map((i) => store.append(s(`live${i % 2}`), [ev('L', 10 + i)], 'any')));
       await waitFor(() => got.length >= 15, 'live events');
-      await sleep(300); // duplicates would arrive now
+      // A sentinel appended last arrives after any duplicate of an earlier event would have.
+      await store.append(s('l'), [ev('L', 'sentinel')], 'any');
+      await waitFor(() => got.some((e) => e.data === 'sentinel'), 'the sentinel');
       const log = await ours();
       expect(got.map((e) => e.id)).toEqual(log.map((e) => e.id));
-      expect(got).toHaveLength(15);
+      expect(got).toHaveLength(16);
       expect(maxInFlight).toBe(1); // the next batch waits for the handler
       await sub.close();
+      // An event after close reaches a subscription still open, and not the closed one.
+      const probe: RecordedEvent[] = [];
+      const open = store.subscribe(log.at(-1)!.position, async (batch) => void probe.push(...batch));
       await store.append(s('l'), [ev('L', 'after close')], 'any');
-      await sleep(300);
-      expect(got).toHaveLength(15);
+      await waitFor(() => probe.some((e) => e.data === 'after close'), 'the event after close, on an open subscription');
+      await open.close();
+      expect(got).toHaveLength(16);
     });
 
     it('subscribes from a middle position', async () => {
@@ -278,7 +284,11 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       });
       await waitFor(() => calls > 0, 'first batch');
       await store.append(s('t'), [ev('T', 1)], 0);
-      await sleep(400);
+      // A healthy subscription from the same place receiving T1 is the signal that it was delivered.
+      const probe: RecordedEvent[] = [];
+      const healthy = store.subscribe(base, async (batch) => void probe.push(...batch));
+      await waitFor(() => probe.some((e) => e.stream === s('t') && e.data === 1), 'T1 on a healthy subscription');
+      await healthy.close();
       expect(calls).toBe(1);
       await sub.close();
     });
