@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
 import { LocalBus } from '../infra/bus.js';
-import { registerAuth } from './auth.js';
+import { type AuthOptions, registerAuth } from './auth.js';
+import { type ProtectionOptions, registerProtection } from './protection.js';
 import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Services } from '../application/services.js';
@@ -19,9 +20,13 @@ import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { systemRoutes } from './routes/system.js';
 
-export interface AppOptions {
-  jwtSecret: string;
+export interface AppOptions extends ProtectionOptions {
+  /** HS256 secret: shorthand for `auth: { secret }` (tests, scripts). */
+  jwtSecret?: string;
+  auth?: AuthOptions;
   logger?: FastifyServerOptions['logger'];
+  /** Whose X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
@@ -31,6 +36,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     frameworkErrors,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -57,6 +63,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
+  await registerProtection(app, options);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -69,8 +76,9 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await registerAuth(app, options.jwtSecret);
+  // staticCSP: the docs page's own Content-Security-Policy (its scripts' hashes) instead of helmet's.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await registerAuth(app, { ...(options.jwtSecret ? { secret: options.jwtSecret } : {}), ...options.auth });
   registerReadCache(app, services.runner);
   const followed = await registerLive(app, services.bus);
   const local = services.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic

@@ -11,7 +11,6 @@ import type { RecordedEvent } from '../infra/event-store.js';
 import { PROJECTS } from '../projections/project-search.js';
 import { getApplication, getNotice, listFeed } from '../projections/procedure-queries.js';
 import { currentStatistics, statistics } from '../projections/statistics.js';
-import { actorFromClaims } from './auth.js';
 import type { Services } from '../application/services.js';
 import { hideObjectors, presentProject } from './present.js';
 import { mayReceive, maySeeProject } from './visibility.js';
@@ -117,49 +116,58 @@ export async function registerLive(app: FastifyInstance, bus: Bus): Promise<(top
   });
   app.addHook('onClose', async () => off());
 
-  const authenticate = (token: string): Actor => actorFromClaims(app.jwt.verify(token));
-
   app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
     const state = { actor: req.actor, topics: new Set<string>() };
     const query = req.query as { token?: string };
     const fail = (message: string) => socket.send(JSON.stringify({ error: message }));
-    try {
-      if (query.token) state.actor = authenticate(query.token);
-    } catch {
-      socket.close(4401, 'invalid token');
-      return;
+    // Checking a token is asynchronous: messages are handled one after another, so a subscription sent
+    // after a token is judged with that token.
+    let queue: Promise<unknown> = Promise.resolve();
+    const then = (step: () => Promise<void> | void) => (queue = queue.then(step).catch((err) => req.log.warn({ err }, 'live message failed')));
+    if (query.token) {
+      const token = query.token;
+      then(async () => {
+        try {
+          state.actor = await app.actorFromToken(token);
+        } catch {
+          socket.close(4401, 'invalid token');
+        }
+      });
     }
     sockets.set(socket, state);
     socket.on('close', () => {
       sockets.delete(socket);
       for (const t of state.topics) follow(t, -1);
     });
-    socket.on('message', (raw: Buffer) => {
-      let parsed;
-      try {
-        parsed = clientMessage.safeParse(JSON.parse(raw.toString()));
-      } catch {
-        return fail('messages are JSON');
-      }
-      if (!parsed.success) return fail(`invalid message: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-      const msg = parsed.data;
-      if ('token' in msg && msg.token) {
+    socket.on('message', (raw: Buffer) =>
+      then(async () => {
+        let parsed;
         try {
-          state.actor = authenticate(msg.token);
+          parsed = clientMessage.safeParse(JSON.parse(raw.toString()));
         } catch {
-          return fail('invalid token');
+          return fail('messages are JSON');
         }
-      }
-      if ('subscribe' in msg) {
-        for (const t of msg.subscribe) {
-          if (state.topics.has(t)) continue;
-          state.topics.add(t);
-          follow(t, 1);
+        if (!parsed.success) return fail(`invalid message: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        const msg = parsed.data;
+        if ('token' in msg && msg.token) {
+          try {
+            state.actor = await app.actorFromToken(msg.token);
+          } catch {
+            return fail('invalid token');
+          }
         }
-      }
-      if ('unsubscribe' in msg) for (const t of msg.unsubscribe) if (state.topics.delete(t)) follow(t, -1);
-      socket.send(JSON.stringify({ subscribed: [...state.topics] }));
-    });
+        if (socket.readyState !== socket.OPEN) return; // closed meanwhile (an invalid ?token=)
+        if ('subscribe' in msg) {
+          for (const t of msg.subscribe) {
+            if (state.topics.has(t)) continue;
+            state.topics.add(t);
+            follow(t, 1);
+          }
+        }
+        if ('unsubscribe' in msg) for (const t of msg.unsubscribe) if (state.topics.delete(t)) follow(t, -1);
+        socket.send(JSON.stringify({ subscribed: [...state.topics] }));
+      }),
+    );
   });
   return (topic) => followers.has(topic);
 }

@@ -21,7 +21,7 @@ export const tokens = {
   enterprise: sign({ sub: 'ent-1', role: 'enterprise', creditCode: '91440300MA5DC0XX1A', name: '深圳市创新科技有限公司' }),
   enterprise2: sign({ sub: 'ent-2', role: 'enterprise', creditCode: '91440300MA5DC0YY2B', name: '深圳市智造有限公司' }),
   auditor: sign({ sub: 'auditor-1', role: 'auditor', name: '市纪委监委派驻组' }),
-  forged: createSigner({ key: 'another-secret-of-sixteen-chars' })({ sub: 'x', role: 'city_admin' }),
+  forged: createSigner({ key: 'another-secret-of-at-least-thirty-two-chars', expiresIn: 3_600_000 })({ sub: 'x', role: 'city_admin' }),
 };
 export type TokenName = keyof typeof tokens;
 
