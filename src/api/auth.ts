@@ -5,7 +5,7 @@ import { type Actor, DISTRICT_CODES, ROLES, type Role } from '../domain/shared.j
 import { HttpProblem } from './problem.js';
 import { type AuthOptions, KeysUnavailable, TokenVerifier } from './token-verifier.js';
 
-export type { AuthOptions } from './token-verifier.js';
+export { type AuthOptions, TokenVerifier } from './token-verifier.js';
 
 /** 统一社会信用代码: 18 characters from the GB 32100-2015 alphabet (no I, O, S, V, Z). */
 export const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;

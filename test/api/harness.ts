@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
+import { type AppOptions, buildApp } from '../../src/api/app.js';
 import type { Services } from '../../src/application/services.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
@@ -40,18 +40,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: ServicesOptions = {}): Promise<TestServer> {
+/** `app` adds to the app's options (auth, rate limits, CORS…); tokens above stay valid unless `auth` replaces the secret. */
+export async function startServer(options: ServicesOptions = {}, app: AppOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
   const events = SqliteEventStore.open(join(dir, 'events.db'), options.clock ? { clock: options.clock } : {});
   const reads = EmbeddedReadStore.open(dir);
   const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...options });
-  const app = await buildApp(services, { jwtSecret: SECRET });
+  const server = await buildApp(services, { jwtSecret: SECRET, ...app });
   await services.runner.start();
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
     services,
-    app,
+    app: server,
     dir,
     async request(method, path, { token = null, body, headers = {}, raw } = {}) {
       const h: Record<string, string> = { ...headers };
@@ -71,7 +72,7 @@ export async function startServer(options: ServicesOptions = {}): Promise<TestSe
     },
     logSize: () => events.headPosition(),
     async close() {
-      await app.close();
+      await server.close();
       await services.runner.stop();
       await events.close();
       await reads.close();
