@@ -3,6 +3,7 @@
 import { type JetStreamClient, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect } from 'nats';
 import type { Bus, LiveUpdate } from './bus.js';
 import { type RecordedEvent, Unavailable } from './event-store.js';
+import { natsConnectOptions, redactedNatsUrl } from './nats-url.js';
 
 export interface NatsBusOptions {
   /** Prefix of every subject and the JetStream stream's name, so tests can stay apart. */
@@ -31,9 +32,9 @@ export class NatsBus implements Bus {
     const prefix = options.prefix ?? 'isp';
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000 });
+      nc = await connect({ ...natsConnectOptions(url), name: 'industrial-space-platform', timeout: 3000 });
     } catch (cause) {
-      throw new Unavailable(`NATS at ${url} did not answer`, { cause });
+      throw new Unavailable(`NATS at ${redactedNatsUrl(url)} did not answer`, { cause });
     }
     const jsm = await nc.jetstreamManager();
     const stream = NatsBus.streamName(prefix);
