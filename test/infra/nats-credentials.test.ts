@@ -1,7 +1,8 @@
 // NATS with credentials (docker-compose.secure.yml): the user and password (or token) in NATS_URL reach
-// the server, and never the error messages. Against a real nats-server started on a spare port.
+// the server, and never the error messages. Against a real nats-server on a spare port, configured with
+// the file compose ships (deploy/nats/nats-server.conf), its addresses and directory moved.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,14 @@ describe.skipIf(!BINARY)('a nats-server that requires a password', () => {
       });
     });
     dir = mkdtempSync(join(tmpdir(), 'isp-nats-'));
-    server = spawn(BINARY!, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, '--user', 'isp', '--pass', 'correct-horse'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const shipped = readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'nats', 'nats-server.conf'), 'utf8');
+    const conf = shipped
+      .replace('listen: 0.0.0.0:4222', `listen: 127.0.0.1:${port}`)
+      .replace(/^http: .*$/m, '')
+      .replace('store_dir: /data', `store_dir: ${JSON.stringify(dir)}`);
+    expect(conf).toContain(`listen: 127.0.0.1:${port}`);
+    writeFileSync(join(dir, 'nats.conf'), conf);
+    server = spawn(BINARY!, ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NATS_PASSWORD: 'correct-horse' } });
     // Ready when it says so (a positive signal, not a sleep).
     await new Promise<void>((resolve, reject) => {
       let log = '';
