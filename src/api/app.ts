@@ -76,8 +76,9 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     },
     transform: jsonSchemaTransform,
   });
-  // staticCSP: the docs page's own Content-Security-Policy (its scripts' hashes) instead of helmet's.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // staticCSP: the docs page's own Content-Security-Policy (its scripts' hashes) instead of helmet's,
+  // without upgrade-insecure-requests, which would break the page where it is served over plain HTTP.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, '') });
   await registerAuth(app, { ...(options.jwtSecret ? { secret: options.jwtSecret } : {}), ...options.auth });
   registerReadCache(app, services.runner);
   const followed = await registerLive(app, services.bus);

@@ -19,7 +19,8 @@ const PROBES = new Set(['/health', '/ready']);
 
 /** Register before the routes: the rate limit attaches itself to each route as it is added. */
 export async function registerProtection(app: FastifyInstance, options: ProtectionOptions) {
-  await app.register(helmet, { global: true });
+  // TLS is the proxy's business: upgrade-insecure-requests would break /docs served over plain HTTP.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   if (options.corsOrigins?.length) {
     const any = options.corsOrigins.includes('*');
     await app.register(cors, {

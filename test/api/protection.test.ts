@@ -112,11 +112,14 @@ describe('security headers, CORS and body limits', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(res.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(res.headers.get('x-powered-by')).toBeNull();
     }
     const docs = await fetch(`${srv.url}/docs/static/index.html`);
+    expect(docs.status).toBe(200);
     expect(docs.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(docs.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
   });
 
   it('allows the configured portal origin, and no other, to call from a browser', async () => {
