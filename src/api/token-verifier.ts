@@ -2,6 +2,9 @@
 // RS256/ES256 from an identity provider's JWKS (the government SSO case), side by side: the token's
 // header says which. Every token must carry `exp`, no longer after `iat` than the configured maximum;
 // `iss` and `aud` are checked when configured. Anything else, `alg: none` included, is refused.
+// HS256 is checked synchronously (fast-jwt): an asynchronous check would let requests with a cached
+// token overtake earlier ones with a new token, and requests are otherwise handled in arrival order.
+import { TokenError, createVerifier } from 'fast-jwt';
 import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 
 export interface AuthOptions {
@@ -29,7 +32,7 @@ const CACHE_ENTRIES = 10_000;
 const CLOCK_TOLERANCE_S = 30;
 
 export class TokenVerifier<T> {
-  private readonly secret?: Uint8Array;
+  private readonly hs256?: (token: string) => JWTPayload;
   private readonly jwks?: JWTVerifyGetKey;
   private readonly maxLifetimeS: number;
   private readonly cache = new Map<string, { value: T; expiresAtMs: number }>();
@@ -40,7 +43,18 @@ export class TokenVerifier<T> {
     private readonly accept: (payload: JWTPayload) => T,
   ) {
     if (!options.secret && !options.jwksUrl) throw new Error('a token verifier needs a secret or a JWKS URL');
-    if (options.secret) this.secret = new TextEncoder().encode(options.secret);
+    if (options.secret) {
+      this.hs256 = createVerifier({
+        key: options.secret,
+        algorithms: ['HS256'],
+        // fast-jwt checks iss/aud only when present: configured, they are required.
+        requiredClaims: ['exp', ...(options.issuer ? ['iss'] : []), ...(options.audience?.length ? ['aud'] : [])],
+        clockTolerance: CLOCK_TOLERANCE_S * 1000,
+        cache: false, // ours, below, keeps the accepted actor
+        ...(options.issuer ? { allowedIss: options.issuer } : {}),
+        ...(options.audience?.length ? { allowedAud: options.audience } : {}),
+      });
+    }
     if (options.jwksUrl) this.jwks = createRemoteJWKSet(new URL(options.jwksUrl));
     this.maxLifetimeS = options.maxLifetimeS ?? DEFAULT_MAX_LIFETIME_S;
   }
@@ -64,17 +78,13 @@ export class TokenVerifier<T> {
     } catch {
       throw new InvalidToken('the token is not a JWT');
     }
-    const options = {
-      issuer: this.options.issuer,
-      audience: this.options.audience,
-      requiredClaims: ['exp'],
-      clockTolerance: CLOCK_TOLERANCE_S,
-    };
     let payload: JWTPayload;
     try {
-      if (alg === 'HS256' && this.secret) payload = (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
-      else if (alg && ASYMMETRIC.includes(alg) && this.jwks) payload = (await jwtVerify(token, this.jwks, { ...options, algorithms: ASYMMETRIC })).payload;
-      else throw new InvalidToken(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
+      if (alg === 'HS256' && this.hs256) payload = this.hs256(token);
+      else if (alg && ASYMMETRIC.includes(alg) && this.jwks) {
+        const { issuer, audience } = this.options;
+        payload = (await jwtVerify(token, this.jwks, { issuer, audience, requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_S, algorithms: ASYMMETRIC })).payload;
+      } else throw new InvalidToken(`tokens signed with ${alg ?? 'no algorithm'} are not accepted here`);
     } catch (e) {
       if (e instanceof InvalidToken) throw e;
       if (keySetUnreachable(e)) throw new KeysUnavailable("the identity provider's key set could not be fetched", { cause: e });
@@ -89,6 +99,12 @@ export class TokenVerifier<T> {
 }
 
 function reason(e: unknown): string {
+  if (e instanceof TokenError) {
+    if (e.code === TokenError.codes.expired) return 'the token has expired';
+    if (e.code === TokenError.codes.invalidSignature) return 'the token signature does not verify';
+    if (e.code === TokenError.codes.missingRequiredClaim || e.code === TokenError.codes.invalidClaimValue || e.code === TokenError.codes.inactive) return `the token is not accepted: ${e.message}`;
+    return 'the token is invalid';
+  }
   if (e instanceof errors.JWTExpired) return 'the token has expired';
   if (e instanceof errors.JWTClaimValidationFailed) return `the token's "${e.claim}" claim is not accepted: ${e.message}`;
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not verify';

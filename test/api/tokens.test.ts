@@ -58,8 +58,9 @@ describe('HS256 tokens, with issuer, audience and a maximum lifetime configured'
     await expectRefused(srv, await valid({ iss: good.iss }));
   });
 
-  it('refuses a token of another issuer', async () => {
+  it('refuses a token of another issuer, or of none', async () => {
     await expectRefused(srv, await valid({ ...good, iss: 'https://evil.example' }));
+    await expectRefused(srv, await valid({ aud: good.aud }));
   });
 
   it('refuses a token valid for longer than the maximum lifetime', async () => {
