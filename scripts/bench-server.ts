@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
-import { loadConfig } from '../src/config.js';
+import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
 import { createServices } from '../src/application/services.js';
 
@@ -27,7 +27,7 @@ if (mode === 'bare') {
   const config = loadConfig();
   const stores = await openStores(config);
   const services = createServices(stores.events, stores.reads);
-  app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: false });
+  app = await buildApp(services, { auth: authOptions(config), logger: false }); // no rate limit: the bench is one client
   await services.runner.start();
   const head = await stores.events.headPosition();
   while (!(await services.runner.waitFor(head, 1000))) {

@@ -1,9 +1,10 @@
-// Prints a JWT signed with JWT_SECRET, for local use:
+// Prints a JWT signed with JWT_SECRET (or, without it, the development secret the server generated or
+// will generate in DATA_DIR), carrying the configured issuer and audience, for local use:
 //   npm run token -- --role housing_dept --district nanshan --sub officer-1
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
 import { actorFromClaims } from '../src/api/auth.js';
-import { loadConfig } from '../src/config.js';
+import { ConfigError, authOptions, loadConfig } from '../src/config.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +33,30 @@ try {
   console.error((e as Error).message);
   process.exit(2);
 }
-const config = loadConfig();
-const sign = createSigner({ key: config.jwtSecret, expiresIn: parseDuration(values.expiresIn!) });
+let auth;
+try {
+  auth = authOptions(loadConfig());
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exit(2);
+}
+if (!auth.secret) {
+  console.error('JWT_JWKS_URL alone is configured: tokens come from the identity provider. npm run token signs with JWT_SECRET.');
+  process.exit(2);
+}
+const lifetimeMs = parseDuration(values.expiresIn!);
+if (auth.maxLifetimeS !== undefined && lifetimeMs > auth.maxLifetimeS * 1000) {
+  console.error(`--expiresIn ${values.expiresIn} is longer than JWT_MAX_LIFETIME_S (${auth.maxLifetimeS} s): the server would refuse the token`);
+  process.exit(2);
+}
+const sign = createSigner({
+  key: auth.secret,
+  algorithm: 'HS256',
+  expiresIn: lifetimeMs,
+  ...(auth.issuer ? { iss: auth.issuer } : {}),
+  ...(auth.audience?.length ? { aud: auth.audience[0] } : {}),
+});
 console.log(sign(claims));
 
 function parseDuration(s: string): number {

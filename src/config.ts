@@ -1,14 +1,38 @@
 // Configuration from the environment (api.md, "Configuration and commands"). Everything is optional:
 // without any variable the platform runs embedded in one process.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { z } from 'zod';
+import type { AuthOptions } from './api/token-verifier.js';
+import type { ProtectionOptions } from './api/protection.js';
 
-const DEV_SECRET = 'industrial-space-platform-development-secret-change-me';
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .optional();
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
+  NODE_ENV: z.string().optional(),
+  /** HS256 signing key. Without it (and without JWT_JWKS_URL), a development key is generated into DATA_DIR. */
   JWT_SECRET: z.string().min(16).optional(),
+  /** An identity provider's JSON Web Key Set: RS256 / ES256 tokens are verified against it. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().optional(),
+  /** Accepted audiences, comma-separated. */
+  JWT_AUDIENCE: list,
+  /** The longest a token may be valid (exp − iat), in seconds. */
+  JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(86_400),
+  /** Anonymous requests per client address per window (0: no limit). */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_WINDOW_S: z.coerce.number().int().positive().default(60),
+  /** Whose X-Forwarded-For gives the client address: `true`, a hop count, or addresses/CIDRs, comma-separated. */
+  TRUST_PROXY: z.string().optional(),
+  /** Portal origins allowed to call the API from a browser, comma-separated (`*`: any). */
+  CORS_ORIGINS: list.pipe(z.array(z.union([z.literal('*'), z.url().refine((u) => new URL(u).origin === u, 'an origin: scheme://host[:port], no path')])).optional()),
   EVENTSTORE_URL: z.string().optional(),
   MONGO_URL: z.string().optional(),
   MONGO_DB: z.string().default('industrial_space'),
@@ -47,9 +71,84 @@ const schema = z.object({
   DEMAND_FOLLOW_UP_WORKING_DAYS: z.coerce.number().int().positive().max(250).default(10),
 });
 
-export type Config = z.infer<typeof schema> & { jwtSecret: string; devSecret: boolean };
+export type Config = z.infer<typeof schema> & {
+  /** NODE_ENV=production, or listening on an address other than loopback: no development shortcuts. */
+  production: boolean;
+};
+
+/** A configuration the platform refuses to start with; the message says what to set. */
+export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  return { ...parsed, jwtSecret: parsed.JWT_SECRET ?? DEV_SECRET, devSecret: parsed.JWT_SECRET === undefined };
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${z.prettifyError(result.error)}`);
+  const parsed = result.data;
+  return { ...parsed, production: parsed.NODE_ENV === 'production' || !isLoopback(parsed.HOST) };
 }
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Secrets that have been public (in this source, its compose file or its docs): never good in production. */
+const PUBLIC_SECRETS = new Set(['industrial-space-platform-development-secret-change-me', 'change-me-compose-development-secret', 'test-secret-of-at-least-sixteen-chars']);
+const MIN_PRODUCTION_SECRET = 32;
+export const SECRET_FILE = 'jwt-secret';
+
+/**
+ * The keys tokens are verified with. In production one must be configured; in development, without
+ * one, a random secret is generated once into DATA_DIR, so `npm run token` and `npm start` agree.
+ */
+export function authOptions(config: Config): AuthOptions & { generatedSecretFile?: string } {
+  const common = {
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE?.length ? { audience: config.JWT_AUDIENCE } : {}),
+    maxLifetimeS: config.JWT_MAX_LIFETIME_S,
+  };
+  const secret = config.JWT_SECRET;
+  if (secret && config.production) {
+    if (PUBLIC_SECRETS.has(secret)) throw new ConfigError('JWT_SECRET is a secret that has been published (in this source or its examples): choose a random one, e.g. `openssl rand -base64 48`.');
+    if (secret.length < MIN_PRODUCTION_SECRET) throw new ConfigError(`JWT_SECRET must have at least ${MIN_PRODUCTION_SECRET} characters in production, e.g. \`openssl rand -base64 48\`.`);
+  }
+  if (secret || config.JWT_JWKS_URL) {
+    return { ...common, ...(secret ? { secret } : {}), ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}) };
+  }
+  if (config.production) {
+    const why = config.NODE_ENV === 'production' ? 'NODE_ENV=production' : `HOST=${config.HOST} is not a loopback address`;
+    throw new ConfigError(
+      `refusing to start: ${why} and no token signing key is configured. Set JWT_SECRET (a random string of at least ${MIN_PRODUCTION_SECRET} characters, e.g. \`openssl rand -base64 48\`) or JWT_JWKS_URL (your identity provider's key set).`,
+    );
+  }
+  const file = join(config.DATA_DIR, SECRET_FILE);
+  return { ...common, secret: developmentSecret(file), generatedSecretFile: file };
+}
+
+/** Reads DATA_DIR/jwt-secret, or creates it (0600) if it does not exist; two processes starting at once agree. */
+function developmentSecret(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  mkdirSync(join(file, '..'), { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600); // whatever the umask
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Rate limits, CORS and the proxy to believe, for buildApp. */
+export function protectionOptions(config: Config): ProtectionOptions & { trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean) } {
+  const trust = config.TRUST_PROXY;
+  return {
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_S * 1000 },
+    corsOrigins: config.CORS_ORIGINS ?? [],
+    ...(trust === undefined || trust === 'false' ? {} : { trustProxy: trust === 'true' ? true : /^\d+$/.test(trust) ? hops(Number(trust)) : trust.split(',').map((x) => x.trim()) }),
+  };
+}
+
+/** Believe this many proxies in front of us (Fastify's hop count, spelled as the function its types take). */
+const hops = (n: number) => (_address: string, hop: number) => hop < n;

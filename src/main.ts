@@ -1,6 +1,6 @@
 // Composition root: configuration → stores → projections → HTTP.
 import { buildApp } from './api/app.js';
-import { loadConfig } from './config.js';
+import { ConfigError, authOptions, loadConfig, protectionOptions } from './config.js';
 import type { Bus } from './infra/bus.js';
 import type { NatsCoordination } from './infra/nats-lock.js';
 import { readCalendarFile } from './infra/calendar-file.js';
@@ -9,7 +9,18 @@ import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices } from './application/services.js';
 
-const config = loadConfig();
+// A configuration the platform refuses (production without a signing key…) stops it here, before
+// anything opens, with the reason on one line rather than a stack trace.
+const { config, auth } = (() => {
+  try {
+    const config = loadConfig();
+    return { config, auth: authOptions(config) };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`industrial-space-platform: ${e.message}`);
+    process.exit(1);
+  }
+})();
 // A bad calendar file stops the start before anything opens.
 const calendarAdditions = readCalendarFile(config.WORKING_CALENDAR_FILE);
 const calendar = (() => {
@@ -53,8 +64,8 @@ const services = createServices(stores.events, stores.reads, {
   onError: (err) => app.log.error({ err }, 'projections: failure, resubscribing from the checkpoint'),
   ...(coordination && lease ? { locks: coordination.locks(), leadership: lease } : {}),
 });
-const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
-if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
+const app = await buildApp(services, { auth, ...protectionOptions(config), logger: { level: config.LOG_LEVEL } });
+if (auth.generatedSecretFile) app.log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${auth.generatedSecretFile} (npm run token uses it too). Production needs JWT_SECRET or JWT_JWKS_URL.`);
 app.log.info({ stores: stores.describe }, 'stores opened');
 const publisher = bus
   ? new EventPublisher(stores.events, stores.reads, bus, { onError: (err, retryInMs) => app.log.warn({ err, retryInMs }, 'integration events: publish failed, retrying from the checkpoint') })

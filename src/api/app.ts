@@ -5,8 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type ZodTypeProvider, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import client from 'prom-client';
 import { LocalBus } from '../infra/bus.js';
-import { registerAuth } from './auth.js';
+import { type AuthOptions, registerAuth } from './auth.js';
 import { startDemandPushes } from './demand-live.js';
+import { type ProtectionOptions, registerProtection } from './protection.js';
 import { registerReadCache } from './read-cache.js';
 import { registerLive, startLiveFeed } from './live.js';
 import { liveTopics } from './live-topics.js';
@@ -25,9 +26,13 @@ import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { registerProjectionMetrics, systemRoutes } from './routes/system.js';
 
-export interface AppOptions {
-  jwtSecret: string;
+export interface AppOptions extends ProtectionOptions {
+  /** HS256 secret: shorthand for `auth: { secret }` (tests, scripts). */
+  jwtSecret?: string;
+  auth?: AuthOptions;
   logger?: FastifyServerOptions['logger'];
+  /** Whose X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
@@ -37,6 +42,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     frameworkErrors,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -59,9 +65,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
+  await registerProtection(app, options);
   await app.register(swagger, openApiOptions());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await registerAuth(app, options.jwtSecret);
+  // staticCSP: the docs page's own Content-Security-Policy (its scripts' hashes) instead of helmet's,
+  // without upgrade-insecure-requests, which would break the page where it is served over plain HTTP.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, '') });
+  await registerAuth(app, { ...(options.jwtSecret ? { secret: options.jwtSecret } : {}), ...options.auth });
   registerReadCache(app, services.runner);
   const topics = liveTopics(services);
   const followed = await registerLive(app, services.bus, topics);

@@ -7,7 +7,6 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor } from '../domain/shared.js';
 import type { Bus, LiveUpdate } from '../infra/bus.js';
-import { actorFromClaims } from './auth.js';
 import type { Services } from '../application/services.js';
 import { type Loaded, type TopicFamily, audienceOfTopic, topicsOf } from './live-topics.js';
 import { presentAnswer } from './present.js';
@@ -66,17 +65,27 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
   });
   app.addHook('onClose', async () => off());
 
-  const authenticate = (token: string): Actor => actorFromClaims(app.jwt.verify(token));
-
   app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
     const state = { actor: req.actor, topics: new Set<string>() };
     const query = req.query as { token?: string };
     const fail = (message: string) => socket.send(JSON.stringify({ error: message }));
-    try {
-      if (query.token) state.actor = authenticate(query.token);
-    } catch {
-      socket.close(4401, 'invalid token');
-      return;
+    // Checking a token is asynchronous: messages are handled one after another, so a subscription sent
+    // after a token is judged with that token.
+    let queue: Promise<unknown> = Promise.resolve();
+    const then = (step: () => Promise<void> | void) =>
+      (queue = queue.then(step).catch((err) => {
+        req.log.warn({ err }, 'live message failed');
+        fail('subscription failed, try again');
+      }));
+    if (query.token) {
+      const token = query.token;
+      then(async () => {
+        try {
+          state.actor = await app.actorFromToken(token);
+        } catch {
+          socket.close(4401, 'invalid token');
+        }
+      });
     }
     sockets.set(socket, state);
     socket.on('close', () => {
@@ -100,13 +109,14 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       };
       if ('token' in msg && msg.token) {
         try {
-          state.actor = authenticate(msg.token);
+          state.actor = await app.actorFromToken(msg.token);
         } catch {
           return fail('invalid token');
         }
         // Another caller now: what the earlier one followed is checked again.
         for (const t of [...state.topics]) if (!(await mayFollow(t)) && state.topics.delete(t)) follow(t, -1);
       }
+      if (socket.readyState !== socket.OPEN) return; // closed meanwhile (an invalid ?token=)
       if ('subscribe' in msg) {
         for (const t of msg.subscribe) {
           if (state.topics.has(t) || !(await mayFollow(t))) continue;
@@ -118,11 +128,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       if ('unsubscribe' in msg) for (const t of msg.unsubscribe) if (state.topics.delete(t)) follow(t, -1);
       socket.send(JSON.stringify({ subscribed: [...state.topics] }));
     };
-    // One message at a time, in order: a token message must apply before the subscription after it.
-    let queue = Promise.resolve();
-    socket.on('message', (raw: Buffer) => {
-      queue = queue.then(() => handle(raw)).catch(() => fail('subscription failed, try again'));
-    });
+    socket.on('message', (raw: Buffer) => then(() => handle(raw)));
   });
   return (topic) => followers.has(topic);
 }

@@ -3,6 +3,7 @@
 import { type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect, headers } from 'nats';
 import type { Bus, LiveUpdate } from './bus.js';
 import { type RecordedEvent, Unavailable } from './event-store.js';
+import { natsConnectOptions, redactedNatsUrl } from './nats-url.js';
 
 export interface NatsBusOptions {
   /** Prefix of every subject and the JetStream stream's name, so tests can stay apart. */
@@ -35,9 +36,9 @@ export class NatsBus implements Bus {
     try {
       // Reconnects for ever: an outage delays live updates and integration events (the publisher resumes
       // from its checkpoint), it must not end them for the life of the process.
-      nc = await connect({ servers: url, name: 'industrial-space-platform', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      nc = await connect({ ...natsConnectOptions(url), name: 'industrial-space-platform', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
-      throw new Unavailable(`NATS at ${url} did not answer`, { cause });
+      throw new Unavailable(`NATS at ${redactedNatsUrl(url)} did not answer`, { cause });
     }
     const jsm = await nc.jetstreamManager();
     const stream = NatsBus.streamName(prefix);

@@ -145,7 +145,7 @@ describe('401 no or invalid token', () => {
   });
 
   it('a well-signed token with impossible claims', async () => {
-    const sign = createSigner({ key: SECRET });
+    const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
     for (const claims of [
       { sub: 'x', role: 'emperor' },
       { sub: 'x', role: 'housing_dept' }, // no district

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
+import { type AppOptions, buildApp } from '../../src/api/app.js';
 import type { Services } from '../../src/application/services.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
@@ -22,7 +22,7 @@ export const tokens = {
   enterprise: sign({ sub: 'ent-1', role: 'enterprise', creditCode: '91440300MA5DC0XX1A', name: '深圳市创新科技有限公司' }),
   enterprise2: sign({ sub: 'ent-2', role: 'enterprise', creditCode: '91440300MA5DC0YY2B', name: '深圳市智造有限公司' }),
   auditor: sign({ sub: 'auditor-1', role: 'auditor', name: '市纪委监委派驻组' }),
-  forged: createSigner({ key: 'another-secret-of-sixteen-chars' })({ sub: 'x', role: 'city_admin' }),
+  forged: createSigner({ key: 'another-secret-of-at-least-thirty-two-chars', expiresIn: 3_600_000 })({ sub: 'x', role: 'city_admin' }),
 };
 export type TokenName = keyof typeof tokens;
 
@@ -46,19 +46,20 @@ export interface ServerOptions extends ServicesOptions {
   busyTimeoutMs?: number;
 }
 
-export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+/** `app` adds to the app's options (auth, rate limits, CORS…); tokens above stay valid unless `auth` replaces the secret. */
+export async function startServer(options: ServerOptions = {}, app: AppOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-api-'));
   const { busyTimeoutMs, ...servicesOptions } = options;
   const events = SqliteEventStore.open(join(dir, 'events.db'), { ...(options.clock ? { clock: options.clock } : {}), ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
   const reads = EmbeddedReadStore.open(dir);
   const services = createServices(events, reads, { consistencyTimeoutMs: 2000, ...servicesOptions });
-  const app = await buildApp(services, { jwtSecret: SECRET });
+  const server = await buildApp(services, { jwtSecret: SECRET, ...app });
   await services.runner.start();
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,
     services,
-    app,
+    app: server,
     dir,
     async request(method, path, { token = null, body, headers = {}, raw } = {}) {
       const h: Record<string, string> = { ...headers };
@@ -78,7 +79,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     },
     logSize: () => events.headPosition(),
     async close() {
-      await app.close();
+      await server.close();
       await services.runner.stop();
       await events.close();
       await reads.close();

@@ -1,0 +1,55 @@
+// What stands between the open internet and the routes: security headers (helmet), CORS for the
+// portals (only the origins configured), and a rate limit per client address on everything that
+// needs no login (public reads, docs, the live socket's upgrade, refused anonymous commands).
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from './problem.js';
+
+export interface ProtectionOptions {
+  /** Anonymous requests per client address per window; absent or 0: no limit (tests, the bench). */
+  rateLimit?: { max: number; windowMs: number };
+  /** Origins of the portals that may call the API from a browser; `*` for any. Empty: none. */
+  corsOrigins?: string[];
+}
+
+/** Probes of the orchestrator: never throttled, or a busy proxy address would make the app look dead. */
+const PROBES = new Set(['/health', '/ready']);
+
+/** Register before the routes: the rate limit attaches itself to each route as it is added. */
+export async function registerProtection(app: FastifyInstance, options: ProtectionOptions) {
+  // TLS is the proxy's business: upgrade-insecure-requests would break /docs served over plain HTTP.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  if (options.corsOrigins?.length) {
+    const any = options.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: any ? '*' : options.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: ['location', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+      // Bearer tokens, never cookies: browsers need not send credentials.
+      credentials: false,
+      maxAge: 600,
+    });
+  }
+  const limit = options.rateLimit;
+  if (limit && limit.max > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      // Route hooks run after the app's: the auth hook has set the actor by now. Authenticated callers
+      // (officials, enterprises with a login) are not throttled by address: many sit behind one NAT.
+      hook: 'onRequest',
+      allowList: (request) => request.actor !== null || PROBES.has(request.routeOptions.url ?? ''),
+      // The key is the client address as Fastify sees it: behind a proxy, set TRUST_PROXY.
+      keyGenerator: (request) => request.ip,
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) => {
+        const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+        return new HttpProblem(429, 'Too Many Requests', `more than ${context.max} requests without a login in this window: retry in ${seconds} s`, {}, { 'retry-after': String(seconds) });
+      },
+    });
+  }
+}
