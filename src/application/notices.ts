@@ -50,7 +50,7 @@ export function amendNotice(services: Services, args: { noticeId: string; change
   return noticeLocked(services, args.noticeId, async () => {
     const notice = await noticeState(services, args.noticeId);
     return projectLocked(services, notice.projectId, async () => {
-      const project = await projectFactsForNotice(services, notice.projectId, args.noticeId);
+      const project = await projectFactsForNotice(services, notice.projectId);
       return onNotice(services, args.noticeId, { type: 'AmendNotice', changes, reason: args.reason, project }, meta);
     });
   });

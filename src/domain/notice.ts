@@ -7,6 +7,7 @@
 import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
 import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
+import { type Holding, type SpaceLedger, requireAvailable } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
 import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
 
@@ -20,10 +21,16 @@ export interface ProjectSnapshot {
   district: District;
   supplyModes: SupplyMode[];
   totalArea: number;
+  /** The area the department puts on the market (the project's availableArea field; totalArea when unset). */
   availableArea?: number;
   unitIds: string[];
-  /** What the project's other notices still under way offer (not cancelled, result not yet published). */
-  offeredElsewhere?: { area: number; unitIds: string[] };
+  /** The space other records hold (notices under way, allocations, tenancies, sales): see ledger.ts. */
+  holdings?: Holding[];
+}
+
+/** The project's ledger as the snapshot gives it. */
+export function ledgerOf(p: ProjectSnapshot): SpaceLedger {
+  return { totalArea: p.totalArea, marketArea: p.availableArea ?? p.totalArea, unitIds: p.unitIds, holdings: p.holdings ?? [] };
 }
 export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefined {
   if (state.status === 'none') return undefined;
@@ -157,22 +164,15 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
 const blank = (s: string | undefined) => !s || !s.trim();
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number): void {
+/** `noticeId`: the notice's own holding, left out when an amendment is judged. */
+function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, noticeId: string): void {
   if (project.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'notices are only for published projects');
   if (!(t.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the offered area must be positive');
-  const available = project.availableArea ?? project.totalArea;
-  // Space already offered by another notice still under way cannot be offered again.
-  const elsewhere = project.offeredElsewhere ?? { area: 0, unitIds: [] };
-  if (t.area > available - elsewhere.area) {
-    const other = elsewhere.area > 0 ? `, of which ${elsewhere.area} ㎡ are offered by other notices under way` : '';
-    throw new RuleViolation('AREA_EXCEEDS_AVAILABLE', `the project has ${available} ㎡ available${other}`);
-  }
   const units = t.unitIds ?? [];
   if (new Set(units).size !== units.length) throw new RuleViolation('UNIT_DUPLICATE', 'a unit is offered twice');
-  const stranger = units.find((u) => !project.unitIds.includes(u));
-  if (stranger !== undefined) throw new RuleViolation('UNIT_NOT_IN_PROJECT', `unit ${stranger} is not in the project`);
-  const taken = units.find((u) => elsewhere.unitIds.includes(u));
-  if (taken !== undefined) throw new RuleViolation('UNIT_ALREADY_OFFERED', `unit ${taken} is offered by another notice under way`);
+  // A notice offers only available space: not withheld, not offered by another notice under way, not
+  // allocated, let or sold (ledger.ts).
+  requireAvailable(ledgerOf(project), t.area, units, noticeId);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
   const opens = instant(t.opensAt, 'opensAt');
@@ -269,7 +269,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
       const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
-      checkTerms(terms, project, now);
+      checkTerms(terms, project, now, noticeId);
       if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
       }
@@ -291,7 +291,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
         (previous as Record<string, unknown>)[key] = s.terms[key];
       }
       if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the amendment changes nothing');
-      checkTerms({ ...s.terms, ...changes }, command.project, now);
+      checkTerms({ ...s.terms, ...changes }, command.project, now, s.noticeId);
       return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, changes, previous, reason: command.reason.trim() } }];
     }
     case 'CancelNotice': {

@@ -7,6 +7,7 @@ import { notices } from './notices.js';
 import type { Projection } from './projection.js';
 import { projectSearch } from './project-search.js';
 import { publicFeed } from './public-feed.js';
+import { space } from './space.js';
 import { statistics } from './statistics.js';
 
-export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability];
+export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space];
