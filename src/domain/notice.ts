@@ -158,6 +158,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     resultPublished: state.resultPublishedAt !== undefined,
     ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
+    projectId: state.projectId,
   };
 }
 

@@ -4,7 +4,7 @@
 // so after one allowed caller succeeds the next may be refused by a rule). 401 and 403 append nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, sampleProject, startServer } from './harness.js';
-import { Api, Clock, E_HARNESS, E_HARNESS2, type Flow, MINUTE, type Res, type Who, applicationIdOf, enterprise, expectProblem, submitBody } from './procedure-kit.js';
+import { Api, Clock, E_HARNESS, E_HARNESS2, type Flow, MINUTE, type Res, type Who, applicationIdOf, enterprise, leaseFrom, expectProblem, submitBody } from './procedure-kit.js';
 
 const CALLERS = ['anonymous', 'admin', 'nanshan', 'futian', 'cityDept', 'owner', 'otherEnterprise', 'auditor'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -150,7 +150,7 @@ const TABLE: Row[] = [
     route: 'POST /api/applications/:id/contract',
     expect: managers,
     setup: withOwner('result'),
-    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: clock.iso } }), // signed after the result, not in the future
+    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: clock.iso, ...leaseFrom(clock.iso) } }), // signed after the result, not in the future
   },
 
   // ---- objections ----

@@ -7,7 +7,7 @@ import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domai
 import { allProjections } from '../../src/projections/index.js';
 import type { TestServer } from './harness.js';
 import { startServer } from './harness.js';
-import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, sha, sha256 } from './procedure-kit.js';
+import { Api, Clock, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, leaseFrom, expectProblem, sha, sha256 } from './procedure-kit.js';
 
 // Tuesday 2026-09-01, 10:00 in Shenzhen.
 const clock = new Clock('2026-09-01T02:00:00.000Z');
@@ -196,6 +196,7 @@ describe('one notice through the whole procedure', () => {
       area: winner.area,
       contractRef: '深南租字(2026)第0001号',
       signedOn: '2026-10-14T16:00:00.000Z',
+      ...leaseFrom('2026-10-15T00:00:00.000Z'),
     });
     const leased = await api.read(tenant, `/api/applications/${encodeURIComponent(winner.applicationId)}`);
     expect(leased.body.contract).toMatchObject({ kind: 'lease', area: winner.area, contractRef: '深南租字(2026)第0001号' });

@@ -406,6 +406,7 @@ describe('snapshots for other deciders', () => {
       allocated: false,
       resultPublished: false,
       allocations: [],
+      projectId: 'p-1',
     });
     expect(fold([published, closed, publicity, allocated, resulted])).toMatchObject({
       status: 'closed',
