@@ -29,6 +29,13 @@ const services = createServices(stores.events, stores.reads, {
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  deadlines: {
+    reviewWorkingDays: config.REVIEW_WORKING_DAYS,
+    correctionWorkingDays: config.CORRECTION_WORKING_DAYS,
+    objectionWorkingDays: config.OBJECTION_WORKING_DAYS,
+    signingWorkingDays: config.SIGNING_WORKING_DAYS,
+  },
+  renewal: { maxRenewals: config.TENANCY_MAX_RENEWALS, maxRenewalMonths: config.TENANCY_RENEWAL_MAX_MONTHS },
 });
 const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');

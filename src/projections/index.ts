@@ -8,6 +8,7 @@ import type { Projection } from './projection.js';
 import { projectSearch } from './project-search.js';
 import { publicFeed } from './public-feed.js';
 import { space } from './space.js';
+import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
-export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space];
+export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies];

@@ -4,6 +4,7 @@
 // A cancelled notice takes its allocations with it: the query drops allocations of cancelled notices.
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NoticeEvent } from '../domain/notice.js';
+import type { TenancyEvent } from '../domain/tenancy.js';
 import { defineProjection, op } from './projection.js';
 
 export const SPACE = 'space_holdings';
@@ -12,7 +13,7 @@ export const SPACE = 'space_holdings';
 export const offerKey = (noticeId: string) => `notice:${noticeId}`;
 export const allocationKey = (applicationId: string) => `allocation:${applicationId}`;
 
-export const space = defineProjection<NoticeEvent | ApplicationEvent>({
+export const space = defineProjection<NoticeEvent | ApplicationEvent | TenancyEvent>({
   name: 'space-v1',
   collections: [SPACE],
   indexes: [
@@ -43,6 +44,8 @@ export const space = defineProjection<NoticeEvent | ApplicationEvent>({
       ];
     },
     LeaseSigned: (event) => [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'let', status: 'signed', area: event.data.area, contractRef: event.data.contractRef } })],
+    // A tenancy's id is its application's: its end returns the let space to available.
+    TenancyEnded: (event) => [op(SPACE, allocationKey(event.data.tenancyId), event, { set: { state: 'released', endedHow: event.data.how } })],
     SaleCompleted: (event) => [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'sold', status: 'signed', area: event.data.area, contractRef: event.data.contractRef } })],
   },
 });
