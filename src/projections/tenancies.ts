@@ -5,7 +5,9 @@ import type { TenancyEvent } from '../domain/tenancy.js';
 import { historyKey, utc } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
-export const TENANCIES = 'tenancies';
+// Not 'tenancies': applications.ts keeps the exchange's "latest lease of an enterprise" lookup there
+// (to fold into this read model later).
+export const TENANCIES = 'tenancy_records';
 
 export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
   name: 'tenancies-v1',

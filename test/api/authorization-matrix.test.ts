@@ -195,6 +195,32 @@ const TABLE: Row[] = [
     call: (ids) => ({ method: 'POST', path: `/api/exchanges/${ids.exchangeId}/result` }),
   },
 
+  // ---- tenancies (the tenancy's id is its application's) ----
+  {
+    route: 'POST /api/tenancies/:id/renew',
+    expect: managers,
+    setup: async (api) => {
+      const ids = await withOwner('leased')(api);
+      const tenancy = await api.read('nanshan', `/api/tenancies/${enc(ids.applicationId)}`);
+      expect(tenancy.status, JSON.stringify(tenancy.body)).toBe(200);
+      return { tenancyId: ids.applicationId, endsOn: tenancy.body.endsOn as string };
+    },
+    // Each allowed caller asks for a later end; the policy's renewal limit may refuse the last (422).
+    call: (ids, n) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/renew`, body: { endsOn: new Date(Date.parse(ids.endsOn!) + (n + 1) * 30 * 86_400_000).toISOString(), reason: '续租' } }),
+  },
+  {
+    route: 'POST /api/tenancies/:id/exit',
+    expect: theOwner,
+    setup: async (api) => ({ tenancyId: (await withOwner('leased')(api)).applicationId }),
+    call: (ids) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/exit`, body: { reason: '迁址' } }),
+  },
+  {
+    route: 'POST /api/tenancies/:id/recover',
+    expect: managers,
+    setup: async (api) => ({ tenancyId: (await withOwner('leased')(api)).applicationId }),
+    call: (ids) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/recover`, body: { grounds: 'breach', reasons: ['擅自转租'] } }),
+  },
+
   // ---- accountability ----
   {
     route: 'POST /api/accountability/violations',
