@@ -7,6 +7,7 @@ import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices } from './application/services.js';
+import { startScheduler } from './application/scheduler.js';
 
 const config = loadConfig();
 // A bad calendar file stops the start before anything opens.
@@ -44,12 +45,15 @@ services.runner.start().catch((err) => app.log.error({ err }, 'projections stopp
 const publisher = bus ? new EventPublisher(stores.events, stores.reads, bus) : null;
 await publisher?.start();
 await app.listen({ port: config.PORT, host: config.HOST });
+// Deadlines that change state (a winner who did not sign, a lease at its end) are appended by the scheduler.
+const stopScheduler = config.SCHEDULER_INTERVAL_MS > 0 ? startScheduler(services, config.SCHEDULER_INTERVAL_MS, (err) => app.log.error({ err }, 'deadline scheduler')) : () => {};
 
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, 'shutting down');
+  stopScheduler();
   await app.close();
   await services.runner.stop();
   await publisher?.stop();

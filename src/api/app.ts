@@ -15,6 +15,7 @@ import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { tenancyRoutes } from './routes/tenancies.js';
+import { deadlineRoutes } from './routes/deadlines.js';
 import { noticeRoutes } from './routes/notices.js';
 import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
@@ -85,6 +86,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   await app.register(applicationRoutes(services));
   await app.register(exchangeRoutes(services));
   await app.register(tenancyRoutes(services));
+  await app.register(deadlineRoutes(services));
   await app.register(accountabilityRoutes(services));
   await app.register(auditRoutes(services));
   return app;

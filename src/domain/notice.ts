@@ -110,7 +110,19 @@ export type NoticeEvent =
         allocatedArea: number;
       }
     >
-  | DomainEvent<'ResultPublished', Ref & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string }>;
+  | DomainEvent<'ResultPublished', Ref & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
+  /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
+  | DomainEvent<'AllocationForfeited', Ref & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
+  /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
+  | DomainEvent<'WaitlistAllocated', Ref & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
+
+export const FORFEIT_REASONS = ['signing_deadline', 'withdrawn', 'revoked'] as const;
+export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
+/** How a notice's signing deadline is counted (configuration, in working days). */
+export interface SigningRule {
+  calendar: WorkingCalendar;
+  workingDays: number;
+}
 
 export type NoticeCommand =
   | ({
@@ -127,7 +139,9 @@ export type NoticeCommand =
   | { type: 'StartPublicity'; applications: ApplicationFacts[]; calendar: WorkingCalendar; endsAt?: string }
   /** applications: the facts of every application on the publicity list. */
   | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
-  | { type: 'PublishResult' };
+  | { type: 'PublishResult'; signing?: SigningRule }
+  /** signed: whether a contract is recorded for the application (a fact of its stream). */
+  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule };
 
 export interface NoticeRecord extends Ref, SeedCommitment {
   status: 'published' | 'closed' | 'cancelled';
@@ -135,7 +149,8 @@ export interface NoticeRecord extends Ref, SeedCommitment {
   supplyMode: SupplyMode;
   terms: NoticeTerms;
   publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
-  allocation?: { method: AllocationMethod; allocations: Allocation[] };
+  /** allocations: the live ones (forfeited and revoked ones leave, 递补 ones join); released: who lost theirs. */
+  allocation?: { method: AllocationMethod; allocations: (Allocation & { signingDueAt?: string })[]; order: string[]; inputs: AllocationInput[]; released: string[] };
   resultPublishedAt?: string;
 }
 export type NoticeState = { status: 'none' } | NoticeRecord;
@@ -258,6 +273,41 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
   ];
 }
 
+function signingDue(now: string, rule: SigningRule | undefined): { signingDueAt?: string } {
+  return rule ? { signingDueAt: addWorkingDays(now, rule.workingDays, rule.calendar) } : {};
+}
+
+/**
+ * A live allocation ends unsigned, and the space goes to the next qualified applicant in the derived order
+ * who was given nothing, never lost an allocation, and whose whole request fits the freed area (递补);
+ * with nobody, it returns to available (ledger.ts). Replay re-derives it from AllocationDecided's order.
+ */
+function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
+  const s = existing(state, ctx);
+  if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
+  if (!FORFEIT_REASONS.includes(command.reason)) throw new RuleViolation('FORFEIT_REASON_INVALID', `reasons are ${FORFEIT_REASONS.join(', ')}`);
+  const live = s.allocation.allocations.find((a) => a.applicationId === command.applicationId);
+  if (!live) throw new RuleViolation('NOT_ALLOCATED', 'the application holds no live allocation on this notice');
+  if (command.signed) throw new RuleViolation('ALLOCATION_SIGNED', 'the contract is recorded: end the tenancy instead');
+  if (command.reason === 'signing_deadline') {
+    if (!live.signingDueAt) throw new RuleViolation('NO_SIGNING_DEADLINE', 'no signing deadline was set for this allocation');
+    if (instant(ctx.now) < instant(live.signingDueAt)) throw new RuleViolation('SIGNING_DEADLINE_NOT_PASSED', `the winner may sign until ${live.signingDueAt}`);
+  }
+  const ref = { noticeId: s.noticeId, district: s.district, projectId: s.projectId };
+  const forfeited: NoticeEvent = {
+    type: 'AllocationForfeited',
+    data: { ...ref, applicationId: live.applicationId, area: live.area, reason: command.reason, ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}) },
+  };
+  const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
+  const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
+  const freed = Math.round(live.area * 10_000);
+  const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && Math.round(requested.get(id)! * 10_000) <= freed);
+  if (rank < 0) return [forfeited];
+  const next = s.allocation.order[rank]!;
+  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing) : {};
+  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area: requested.get(next)!, rank: rank + 1, replaces: live.applicationId, ...due } }];
+}
+
 export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
   const now = instant(ctx.now, 'now');
   switch (command.type) {
@@ -333,13 +383,17 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const s = existing(state, ctx);
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
+      const due = signingDue(ctx.now, command.signing);
+      const allocations = s.allocation.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }));
       return [
         {
           type: 'ResultPublished',
-          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, supplyMode: s.supplyMode, allocations: s.allocation.allocations, publishedAt: ctx.now },
+          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, supplyMode: s.supplyMode, allocations, publishedAt: ctx.now, ...due },
         },
       ];
     }
+    case 'ForfeitAllocation':
+      return decideForfeit(command, state, ctx);
     default:
       return assertNever(command);
   }
@@ -361,9 +415,23 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
     case 'QualificationPublicityStarted':
       return { ...state, publicity: { startsAt: event.data.startsAt, endsAt: event.data.endsAt, list: event.data.list } };
     case 'AllocationDecided':
-      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations } };
-    case 'ResultPublished':
-      return { ...state, resultPublishedAt: event.data.publishedAt };
+      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations, order: event.data.order, inputs: event.data.inputs, released: [] } };
+    case 'ResultPublished': {
+      const due = event.data.signingDueAt;
+      const allocation = state.allocation && due !== undefined ? { ...state.allocation, allocations: state.allocation.allocations.map((a) => ({ ...a, signingDueAt: due })) } : state.allocation;
+      return { ...state, resultPublishedAt: event.data.publishedAt, ...(allocation ? { allocation } : {}) };
+    }
+    case 'AllocationForfeited': {
+      if (!state.allocation) return state;
+      const a = state.allocation;
+      return { ...state, allocation: { ...a, allocations: a.allocations.filter((x) => x.applicationId !== event.data.applicationId), released: [...a.released, event.data.applicationId] } };
+    }
+    case 'WaitlistAllocated': {
+      if (!state.allocation) return state;
+      const { applicationId, area, rank, signingDueAt } = event.data;
+      const a = state.allocation;
+      return { ...state, allocation: { ...a, allocations: [...a.allocations, { applicationId, area, rank, ...(signingDueAt !== undefined ? { signingDueAt } : {}) }] } };
+    }
     default:
       return assertNever(event);
   }

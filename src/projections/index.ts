@@ -7,8 +7,9 @@ import { notices } from './notices.js';
 import type { Projection } from './projection.js';
 import { projectSearch } from './project-search.js';
 import { publicFeed } from './public-feed.js';
+import { deadlines } from './deadlines.js';
 import { space } from './space.js';
 import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
-export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies];
+export const allProjections: Projection[] = [projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies, deadlines];

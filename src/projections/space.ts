@@ -43,6 +43,18 @@ export const space = defineProjection<NoticeEvent | ApplicationEvent | TenancyEv
         ),
       ];
     },
+    AllocationForfeited: (event) => {
+      const status = event.data.reason === 'revoked' ? 'revoked' : 'forfeited';
+      return [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'released', status, forfeitReason: event.data.reason } })];
+    },
+    WaitlistAllocated: (event) => {
+      const { noticeId, projectId, district, applicationId, area, rank, replaces } = event.data;
+      return [
+        op(SPACE, allocationKey(applicationId), event, {
+          set: { kind: 'allocation', noticeId, projectId, district, applicationId, rank, state: 'allocated', status: 'allocated', via: 'waitlist', replaces, area, unitIds: [] },
+        }),
+      ];
+    },
     LeaseSigned: (event) => [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'let', status: 'signed', area: event.data.area, contractRef: event.data.contractRef } })],
     // A tenancy's id is its application's: its end returns the let space to available.
     TenancyEnded: (event) => [op(SPACE, allocationKey(event.data.tenancyId), event, { set: { state: 'released', endedHow: event.data.how } })],
