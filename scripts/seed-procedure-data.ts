@@ -113,7 +113,8 @@ export type ProcedureAction =
   /** Resolves the application's open objection (its id is drawn when it is filed). */
   | { type: 'resolveObjection'; applicationId: string; upheld: boolean; reason: string }
   /** The lease or sale of the allocation's application, for the whole allocated area. */
-  | { type: 'recordContract'; allocation: AllocationRef; contractRef: string; signedOn: string }
+  /** terms: a lease's startsOn/endsOn/monthlyRent, or a sale's price and resaleRestriction (see RecordContractArgs). */
+  | { type: 'recordContract'; allocation: AllocationRef; contractRef: string; signedOn: string; terms: { startsOn: string; endsOn: string; monthlyRent: number } | { price: number; resaleRestriction?: string } }
   | { type: 'requestExchange'; exchangeId: string; wanted: WantedSpace; reason: string }
   | { type: 'reviewExchange'; exchangeId: string; approved: boolean; reason: string }
   | { type: 'publishExchangeResult'; exchangeId: string };
@@ -235,8 +236,8 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
   review1(cst('2017-11-16', '10:00'), 'jiguang', false, ['经异议核查，申报的研发人员数量与社会保险缴纳记录不符', '研发投入占营业收入比例低于3%，不符合准入条件']);
   on1(cst('2017-11-20', '10:00'), ns, { type: 'decideAllocation', noticeId: N1, method: 'lottery', seed: lotterySeed });
   on1(cst('2017-11-21', '15:00'), ns, { type: 'publishResult', noticeId: N1 });
-  on1(cst('2017-12-04', '10:30'), ns, { type: 'recordContract', allocation: { noticeId: N1, place: 0 }, contractRef: '深南山产业用房租字〔2017〕第0412号', signedOn: cst('2017-12-01', '10:00') });
-  on1(cst('2017-12-07', '11:15'), ns, { type: 'recordContract', allocation: { noticeId: N1, place: 1 }, contractRef: '深南山产业用房租字〔2017〕第0415号', signedOn: cst('2017-12-06', '14:30') });
+  on1(cst('2017-12-04', '10:30'), ns, { type: 'recordContract', allocation: { noticeId: N1, place: 0 }, contractRef: '深南山产业用房租字〔2017〕第0412号', signedOn: cst('2017-12-01', '10:00'), terms: { startsOn: cst('2018-01-01', '00:00'), endsOn: cst('2021-01-01', '00:00'), monthlyRent: 41_600 } });
+  on1(cst('2017-12-07', '11:15'), ns, { type: 'recordContract', allocation: { noticeId: N1, place: 1 }, contractRef: '深南山产业用房租字〔2017〕第0415号', signedOn: cst('2017-12-06', '14:30'), terms: { startsOn: cst('2018-01-01', '00:00'), endsOn: cst('2021-01-01', '00:00'), monthlyRent: 33_800 } });
 
   // 2. Bao'an, spring 2018: sale by ranking on the review scores.
   const N2 = seedId('notice-2018-baoan-sale-ranking');
@@ -283,7 +284,7 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
   on2(cst('2018-04-19', '10:00'), ba, { type: 'startPublicity', noticeId: N2 }); // 5 working days: until Thu 2018-04-26
   on2(cst('2018-05-03', '10:00'), ba, { type: 'decideAllocation', noticeId: N2, method: 'ranking' });
   on2(cst('2018-05-04', '15:00'), ba, { type: 'publishResult', noticeId: N2 });
-  on2(cst('2018-06-19', '10:00'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 0 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0037号', signedOn: cst('2018-06-15', '15:00') });
+  on2(cst('2018-06-19', '10:00'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 0 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0037号', signedOn: cst('2018-06-15', '15:00'), terms: { price: 9_860_000, resaleRestriction: '自不动产登记之日起十年内不得转让' } });
 
   // 3. Nanshan, 2018: the tenant of the first lease of notice 1 asks to move to a bigger space.
   const X1 = seedId('exchange-2018-nanshan-1');

@@ -91,7 +91,7 @@ export async function resolveProcedureStep(step: ProcedureStep, events: EventSto
       return onApplication(a.applicationId, async (p, m) => procedure.resolveObjection(p, { objectionId: await openObjection(events, a.applicationId), upheld: a.upheld, reason: a.reason }, m));
     case 'recordContract': {
       const { applicationId, area } = await allocationAt(reader, a.allocation);
-      return onApplication(applicationId, (p, m) => procedure.recordContract(p, { applicationId, area, contractRef: a.contractRef, signedOn: a.signedOn }, m));
+      return onApplication(applicationId, (p, m) => procedure.recordContract(p, { applicationId, area, contractRef: a.contractRef, signedOn: a.signedOn, ...a.terms }, m));
     }
     case 'requestExchange':
       return onExchange(a.exchangeId, (p, m) => procedure.requestExchange(p, { exchangeId: a.exchangeId, wanted: a.wanted, reason: a.reason }, m));

@@ -69,6 +69,17 @@ const schema = z.object({
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
   /** A demand's next follow-up (跟踪) is due this many working days after it is reported, matched, brokered or followed up. */
   DEMAND_FOLLOW_UP_WORKING_DAYS: z.coerce.number().int().positive().max(250).default(10),
+  /** Deadlines of the procedure, in working days, unless a notice sets its own (issue 7). */
+  REVIEW_WORKING_DAYS: z.coerce.number().int().positive().default(10),
+  CORRECTION_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+  OBJECTION_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+  /** A winner who has not signed this many working days after the result forfeits (the scheduler records it). */
+  SIGNING_WORKING_DAYS: z.coerce.number().int().positive().default(15),
+  /** 续租 policy: how many renewals a lease may have, and how far one renewal may extend it. */
+  TENANCY_MAX_RENEWALS: z.coerce.number().int().min(0).default(2),
+  TENANCY_RENEWAL_MAX_MONTHS: z.coerce.number().int().positive().default(36),
+  /** How often the deadline scheduler looks for what is due (0: not at all, e.g. a second read-only instance). */
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 export type Config = z.infer<typeof schema> & {

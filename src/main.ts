@@ -8,6 +8,7 @@ import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices } from './application/services.js';
+import { startScheduler } from './application/scheduler.js';
 
 // A configuration the platform refuses (production without a signing key…) stops it here, before
 // anything opens, with the reason on one line rather than a stack trace.
@@ -63,6 +64,13 @@ const services = createServices(stores.events, stores.reads, {
   onNotice: (message) => app.log.warn(message),
   onError: (err) => app.log.error({ err }, 'projections: failure, resubscribing from the checkpoint'),
   ...(coordination && lease ? { locks: coordination.locks(), leadership: lease } : {}),
+  deadlines: {
+    reviewWorkingDays: config.REVIEW_WORKING_DAYS,
+    correctionWorkingDays: config.CORRECTION_WORKING_DAYS,
+    objectionWorkingDays: config.OBJECTION_WORKING_DAYS,
+    signingWorkingDays: config.SIGNING_WORKING_DAYS,
+  },
+  renewal: { maxRenewals: config.TENANCY_MAX_RENEWALS, maxRenewalMonths: config.TENANCY_RENEWAL_MAX_MONTHS },
 });
 const app = await buildApp(services, { auth, ...protectionOptions(config), logger: { level: config.LOG_LEVEL } });
 if (auth.generatedSecretFile) app.log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${auth.generatedSecretFile} (npm run token uses it too). Production needs JWT_SECRET or JWT_JWKS_URL.`);
@@ -93,12 +101,15 @@ if (lease) {
   await publisher?.start();
 }
 await app.listen({ port: config.PORT, host: config.HOST });
+// Deadlines that change state (a winner who did not sign, a lease at its end) are appended by the scheduler.
+const stopScheduler = config.SCHEDULER_INTERVAL_MS > 0 ? startScheduler(services, config.SCHEDULER_INTERVAL_MS, (err) => app.log.error({ err }, 'deadline scheduler')) : () => {};
 
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, 'shutting down');
+  stopScheduler();
   await app.close();
   await lease?.stop(); // hands the lease over at once instead of after its TTL
   await leadershipChanges;

@@ -21,6 +21,8 @@ import { auditRoutes } from './routes/audit.js';
 import { demandRoutes } from './routes/demands.js';
 import { mapRoutes } from './routes/map.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { tenancyRoutes } from './routes/tenancies.js';
+import { deadlineRoutes } from './routes/deadlines.js';
 import { noticeRoutes } from './routes/notices.js';
 import { projectRoutes } from './routes/projects.js';
 import { statisticsRoutes } from './routes/statistics.js';
@@ -86,6 +88,8 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   await app.register(noticeRoutes(services));
   await app.register(applicationRoutes(services));
   await app.register(exchangeRoutes(services));
+  await app.register(tenancyRoutes(services));
+  await app.register(deadlineRoutes(services));
   await app.register(accountabilityRoutes(services));
   await app.register(auditRoutes(services));
   await app.register(demandRoutes(services));

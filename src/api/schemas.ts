@@ -110,3 +110,15 @@ export const listQuery = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   consistentWith: position.optional(),
 };
+
+/** POST /api/applications/:id/contract: a lease also gives startsOn, endsOn, monthlyRent; a sale price and any resaleRestriction. */
+export const contractBody = z.strictObject({
+  area,
+  contractRef: text(200),
+  signedOn: isoTime,
+  startsOn: isoTime.optional(),
+  endsOn: isoTime.optional(),
+  monthlyRent: z.number().min(0).max(1e10).optional(),
+  price: z.number().positive().max(1e12).optional(),
+  resaleRestriction: text(2000).optional(),
+});

@@ -70,10 +70,27 @@ export function reviewQualification(
 }
 
 /** The signed lease (a rent notice) or completed sale (a sale notice), recorded back from the off-platform contract. */
-export function recordContract(services: Services, args: { applicationId: string; area: number; contractRef: string; signedOn: string }, meta: CommandMeta): Promise<CommandResult> {
-  const { applicationId, ...contract } = args;
+export interface RecordContractArgs {
+  applicationId: string;
+  area: number;
+  contractRef: string;
+  signedOn: string;
+  /** A lease's term and rent. */
+  startsOn?: string;
+  endsOn?: string;
+  monthlyRent?: number;
+  /** A sale's price and resale restriction. */
+  price?: number;
+  resaleRestriction?: string;
+}
+
+/** The signed lease (a rent notice: the tenancy starts with it) or completed sale, recorded back from the off-platform contract. */
+export function recordContract(services: Services, args: RecordContractArgs, meta: CommandMeta): Promise<CommandResult> {
+  const { applicationId, area, contractRef, signedOn, startsOn, endsOn, monthlyRent, price, resaleRestriction } = args;
+  const lease = startsOn !== undefined && endsOn !== undefined && monthlyRent !== undefined ? { lease: { startsOn: iso(startsOn), endsOn: iso(endsOn), monthlyRent } } : {};
+  const sale = price !== undefined ? { sale: { price, ...(resaleRestriction !== undefined ? { resaleRestriction } : {}) } } : {};
   return onApplication(services, applicationId, (notice) =>
-    onApplicationStream(services, applicationId, { type: notice.supplyMode === 'rent' ? 'RecordLease' : 'RecordSale', notice, ...contract, signedOn: iso(contract.signedOn) }, meta),
+    onApplicationStream(services, applicationId, { type: notice.supplyMode === 'rent' ? 'RecordLease' : 'RecordSale', notice, area, contractRef, signedOn: iso(signedOn), ...lease, ...sale }, meta),
   );
 }
 

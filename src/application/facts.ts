@@ -6,7 +6,7 @@ import { type NoticeState, noticeDecider, noticeSnapshot, noticeStream, projectS
 import { projectDecider, projectStream } from '../domain/project.js';
 import { NotFound } from '../domain/shared.js';
 import type { EventStore } from '../infra/event-store.js';
-import { offeredByOtherNotices } from '../projections/procedure-queries.js';
+import { holdingsOfProject } from '../projections/space-queries.js';
 import { type Services, readModelsAtHead } from './services.js';
 
 export async function projectFacts(services: Services, projectId: string) {
@@ -16,11 +16,14 @@ export async function projectFacts(services: Services, projectId: string) {
   return snapshot;
 }
 
-/** The project as a notice on it needs it: with what its other notices under way already offer. */
-export async function projectFactsForNotice(services: Services, projectId: string, exceptNoticeId?: string) {
+/**
+ * The project as a notice on it (or a change to its areas) needs it: with the space its records hold —
+ * notices under way, allocations, contracts (ledger.ts) — read at the log's head.
+ */
+export async function projectFactsForNotice(services: Services, projectId: string) {
   const snapshot = await projectFacts(services, projectId);
-  await readModelsAtHead(services); // every notice on the project is listed
-  return { ...snapshot, offeredElsewhere: await offeredByOtherNotices(services.reads, projectId, exceptNoticeId) };
+  await readModelsAtHead(services); // every holding of the project is listed
+  return { ...snapshot, holdings: await holdingsOfProject(services.reads, projectId) };
 }
 
 export async function noticeState(services: Services, noticeId: string): Promise<Exclude<NoticeState, { status: 'none' }>> {

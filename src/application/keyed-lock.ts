@@ -42,4 +42,6 @@ export const lockKeys = {
   /** By credit code, upper-cased: the same enterprise however a request spells it. */
   enterprise: (creditCode: string) => `enterprise:${creditCode.trim().toUpperCase()}`,
   case: (caseId: string) => `case:${caseId}`,
+  /** A tenancy: its lease is read from the application stream, which no longer changes once signed. */
+  tenancy: (tenancyId: string) => `tenancy:${tenancyId}`,
 };

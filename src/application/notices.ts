@@ -2,8 +2,8 @@
 // results. Each use case takes the notice's lock (and the project's where the project's facts decide),
 // gathers the facts, and runs the notice's decider. Lock order: lockKeys (keyed-lock.ts).
 import type { Allocation, AllocationMethod } from '../domain/allocation.js';
-import type { ApplicationFacts } from '../domain/application.js';
-import { type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
+import { type ApplicationFacts, applicationDecider, applicationStream } from '../domain/application.js';
+import { type ForfeitReason, type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
 import type { SupplyMode } from '../domain/project.js';
 import { applicationsOfNotice } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
@@ -50,7 +50,7 @@ export function amendNotice(services: Services, args: { noticeId: string; change
   return noticeLocked(services, args.noticeId, async () => {
     const notice = await noticeState(services, args.noticeId);
     return projectLocked(services, notice.projectId, async () => {
-      const project = await projectFactsForNotice(services, notice.projectId, args.noticeId);
+      const project = await projectFactsForNotice(services, notice.projectId);
       return onNotice(services, args.noticeId, { type: 'AmendNotice', changes, reason: args.reason, project }, meta);
     });
   });
@@ -98,6 +98,27 @@ export async function allocationsOf(services: Services, noticeId: string): Promi
   return (await noticeState(services, noticeId)).allocation?.allocations ?? [];
 }
 
+/** The signing deadline counts from the result (and from a 递补), in the configured working days. */
+const signingRule = (services: Services) => ({ calendar: services.calendar, workingDays: services.deadlines.signingWorkingDays });
+
 export function publishResult(services: Services, args: { noticeId: string }, meta: CommandMeta): Promise<CommandResult> {
-  return noticeLocked(services, args.noticeId, () => onNotice(services, args.noticeId, { type: 'PublishResult' }, meta));
+  return noticeLocked(services, args.noticeId, () => onNotice(services, args.noticeId, { type: 'PublishResult', signing: signingRule(services) }, meta));
+}
+
+/**
+ * A winner's allocation ends unsigned (the scheduler at the signing deadline; a withdrawal; a revocation) and
+ * the space goes to the next in the derived order who fits (递补), else back to available. Under the notice's
+ * lock, which contracts on the notice take too, so "not signed" is still true when the event is appended.
+ */
+export function forfeitAllocation(
+  services: Services,
+  args: { noticeId: string; applicationId: string; reason: ForfeitReason; detail?: string },
+  meta: CommandMeta,
+): Promise<CommandResult> {
+  const { noticeId, applicationId, reason, detail } = args;
+  return noticeLocked(services, noticeId, async () => {
+    const { state } = await services.commands.load(applicationDecider, applicationStream(applicationId), true);
+    const signed = state.status !== 'none' && state.contract !== undefined;
+    return onNotice(services, noticeId, { type: 'ForfeitAllocation', applicationId, reason, detail, signed, signing: signingRule(services) }, meta);
+  });
 }

@@ -2,12 +2,19 @@
 // the project's lock, which notices on the project take too (notices.ts).
 import { type NewUnit, type ProjectChanges, type ProjectCommand, type ProjectFields, evolveProject, initialProjectState, projectDecider, projectStream } from '../domain/project.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
-import type { Services } from './services.js';
+import { holdingsOfProject } from '../projections/space-queries.js';
+import { type Services, readModelsAtHead } from './services.js';
 import { projectLocked } from './use-case.js';
 
 /** Any project command, under no lock: for the importer, which replays history one step at a time. */
 export const onProject = (services: Services, projectId: string, command: ProjectCommand, meta: CommandMeta) =>
   services.commands.execute(projectDecider, projectStream(projectId), projectId, command, meta);
+
+/** The space the project's records hold, at the log's head (under the project's lock, which notices take too). */
+async function heldAtHead(services: Services, projectId: string) {
+  await readModelsAtHead(services);
+  return holdingsOfProject(services.reads, projectId);
+}
 
 /** 录入; projectId is fresh (the route's UUID, the importer's deterministic one). */
 export function registerProject(services: Services, args: { projectId: string; fields: ProjectFields; units?: NewUnit[] }, meta: CommandMeta): Promise<CommandResult> {
@@ -17,7 +24,10 @@ export function registerProject(services: Services, args: { projectId: string; f
 /** 动态更新: changed fields, with a reason. */
 export function updateProject(services: Services, args: { projectId: string; changes: ProjectChanges; reason: string }, meta: CommandMeta): Promise<CommandResult> {
   const { projectId, changes, reason } = args;
-  return projectLocked(services, projectId, () => onProject(services, projectId, { type: 'UpdateProject', changes, reason }, meta));
+  return projectLocked(services, projectId, async () => {
+    const holdings = changes.totalArea !== undefined || changes.availableArea !== undefined ? await heldAtHead(services, projectId) : [];
+    return onProject(services, projectId, { type: 'UpdateProject', changes, reason, holdings }, meta);
+  });
 }
 
 /** 房源精细管理. */
@@ -27,7 +37,7 @@ export function addUnits(services: Services, args: { projectId: string; units: N
 
 export function removeUnit(services: Services, args: { projectId: string; unitId: string; reason?: string }, meta: CommandMeta): Promise<CommandResult> {
   const { projectId, unitId, reason } = args;
-  return projectLocked(services, projectId, () => onProject(services, projectId, { type: 'RemoveUnit', unitId, reason }, meta));
+  return projectLocked(services, projectId, async () => onProject(services, projectId, { type: 'RemoveUnit', unitId, reason, holdings: await heldAtHead(services, projectId) }, meta));
 }
 
 /** 发布. */
@@ -38,7 +48,7 @@ export function publishProject(services: Services, args: { projectId: string }, 
 /** 退出, with a reason. */
 export function withdrawProject(services: Services, args: { projectId: string; reason: string }, meta: CommandMeta): Promise<CommandResult> {
   const { projectId, reason } = args;
-  return projectLocked(services, projectId, () => onProject(services, projectId, { type: 'WithdrawProject', reason }, meta));
+  return projectLocked(services, projectId, async () => onProject(services, projectId, { type: 'WithdrawProject', reason, holdings: await heldAtHead(services, projectId) }, meta));
 }
 
 /** The project as it stood at `asOf` (by occurredAt), folded from its own stream. */

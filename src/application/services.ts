@@ -2,6 +2,7 @@
 // bus, idempotency, locks and the settings the rules need. Wired once by the composition root
 // (src/main.ts), the projector, the seed, the bench and the tests.
 import { DEFAULT_CALENDAR, type WorkingCalendar } from '../domain/calendar.js';
+import type { RenewalPolicy } from '../domain/tenancy.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
@@ -27,7 +28,19 @@ export interface Services {
   locks: Locks;
   /** Absent: one process, always the leader. With several instances, only the leader publishes live updates. */
   leadership?: Leadership;
+  /** Procedure deadlines in working days (a notice may set its own): see scheduler.ts. */
+  deadlines: DeadlineSettings;
+  renewal: RenewalPolicy;
 }
+
+export interface DeadlineSettings {
+  reviewWorkingDays: number;
+  correctionWorkingDays: number;
+  objectionWorkingDays: number;
+  signingWorkingDays: number;
+}
+export const DEFAULT_DEADLINES: DeadlineSettings = { reviewWorkingDays: 10, correctionWorkingDays: 5, objectionWorkingDays: 5, signingWorkingDays: 15 };
+export const DEFAULT_RENEWAL: RenewalPolicy = { maxRenewals: 2, maxRenewalMonths: 36 };
 
 export interface ServicesOptions extends RunnerOptions {
   consistencyTimeoutMs?: number;
@@ -39,6 +52,8 @@ export interface ServicesOptions extends RunnerOptions {
   /** Shared by several instances (NATS); default: this process's KeyedLock. */
   locks?: Locks;
   leadership?: Leadership;
+  deadlines?: Partial<DeadlineSettings>;
+  renewal?: Partial<RenewalPolicy>;
 }
 
 export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -55,6 +70,8 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     calendar: options.calendar ?? DEFAULT_CALENDAR,
     locks: options.locks ?? new KeyedLock(),
     ...(options.leadership ? { leadership: options.leadership } : {}),
+    deadlines: { ...DEFAULT_DEADLINES, ...options.deadlines },
+    renewal: { ...DEFAULT_RENEWAL, ...options.renewal },
   };
 }
 

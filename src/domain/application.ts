@@ -55,6 +55,7 @@ export interface NoticeSnapshot {
   /** When the result was published (ResultPublished's publishedAt): no contract is signed before it. */
   resultPublishedAt?: string;
   allocations: { applicationId: string; area: number }[];
+  projectId?: string;
 }
 /** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
 export interface Sanction {
@@ -67,13 +68,30 @@ export interface Review {
   reasons: string[];
   score?: number;
 }
+/** A lease's terms (租期、月租金): the tenancy (tenancy.ts) starts with them. */
+export interface LeaseTerms {
+  startsOn: string;
+  endsOn: string;
+  /** Yuan per month for the whole let area. */
+  monthlyRent: number;
+}
+/** A sale's terms: the price (yuan) and any resale restriction (限售条件), as text. */
+export interface SaleTerms {
+  price: number;
+  resaleRestriction?: string;
+}
 export interface ContractRecord {
   applicationId: string;
   noticeId: string;
+  /** The notice's project and district (absent on contracts recorded before the ledger). */
+  projectId?: string;
+  district?: District;
   creditCode: string;
   area: number;
   contractRef: string;
   signedOn: string;
+  lease?: LeaseTerms;
+  sale?: SaleTerms;
 }
 
 interface Ids {
@@ -99,6 +117,8 @@ interface ContractInput {
   area: number;
   contractRef: string;
   signedOn: string;
+  lease?: LeaseTerms;
+  sale?: SaleTerms;
 }
 export type ApplicationCommand =
   | {
@@ -225,6 +245,20 @@ function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor):
   return s;
 }
 
+function checkLease(lease: LeaseTerms | undefined, signed: number): LeaseTerms {
+  if (!lease) throw new RuleViolation('LEASE_TERMS_REQUIRED', 'a lease is recorded with its term (startsOn, endsOn) and monthlyRent');
+  const starts = instant(lease.startsOn, 'startsOn');
+  if (!(starts < instant(lease.endsOn, 'endsOn'))) throw new RuleViolation('LEASE_TERM_INVALID', 'the lease must start before it ends');
+  if (starts < signed - 366 * 86_400_000) throw new RuleViolation('LEASE_TERM_INVALID', 'the lease cannot start more than a year before it was signed');
+  if (!(lease.monthlyRent >= 0) || !Number.isFinite(lease.monthlyRent)) throw new RuleViolation('RENT_INVALID', 'the monthly rent must be a number ≥ 0');
+  return { startsOn: lease.startsOn, endsOn: lease.endsOn, monthlyRent: lease.monthlyRent };
+}
+
+function checkSale(sale: SaleTerms | undefined): SaleTerms {
+  if (!sale || !(sale.price > 0) || !Number.isFinite(sale.price)) throw new RuleViolation('SALE_PRICE_REQUIRED', 'a sale is recorded with its price (yuan, > 0)');
+  return { price: sale.price, ...(blank(sale.resaleRestriction) ? {} : { resaleRestriction: sale.resaleRestriction!.trim() }) };
+}
+
 function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLease' | 'RecordSale' }>, state: ApplicationState, ctx: DecisionContext): ApplicationEvent[] {
   const s = managed(state, command.notice, ctx.actor);
   const mode: SupplyMode = command.type === 'RecordLease' ? 'rent' : 'sale';
@@ -242,7 +276,9 @@ function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLeas
     throw new RuleViolation('CONTRACT_BEFORE_RESULT', `the contract cannot be signed (${command.signedOn}) before the result was published (${published})`);
   }
   if (signed > instant(ctx.now)) throw new RuleViolation('CONTRACT_IN_FUTURE', `the contract cannot be signed (${command.signedOn}) later than now (${ctx.now})`);
-  const data: ContractRecord = { applicationId: s.applicationId, noticeId: s.noticeId, creditCode: s.creditCode, area: command.area, contractRef: command.contractRef, signedOn: command.signedOn };
+  const terms = command.type === 'RecordLease' ? { lease: checkLease(command.lease, signed) } : { sale: checkSale(command.sale) };
+  const where = command.notice.projectId !== undefined ? { projectId: command.notice.projectId, district: command.notice.district } : {};
+  const data: ContractRecord = { applicationId: s.applicationId, noticeId: s.noticeId, ...where, creditCode: s.creditCode, area: command.area, contractRef: command.contractRef, signedOn: command.signedOn, ...terms };
   return [command.type === 'RecordLease' ? { type: 'LeaseSigned', data } : { type: 'SaleCompleted', data }];
 }
 

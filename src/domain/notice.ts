@@ -7,6 +7,7 @@
 import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
 import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
+import { type Holding, type SpaceLedger, requireAvailable } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
 import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
 
@@ -22,10 +23,16 @@ export interface ProjectSnapshot {
   district: District;
   supplyModes: SupplyMode[];
   totalArea: number;
+  /** The area the department puts on the market (the project's availableArea field; totalArea when unset). */
   availableArea?: number;
   unitIds: string[];
-  /** What the project's other notices still under way offer (not cancelled, result not yet published). */
-  offeredElsewhere?: { area: number; unitIds: string[] };
+  /** The space other records hold (notices under way, allocations, tenancies, sales): see ledger.ts. */
+  holdings?: Holding[];
+}
+
+/** The project's ledger as the snapshot gives it. */
+export function ledgerOf(p: ProjectSnapshot): SpaceLedger {
+  return { totalArea: p.totalArea, marketArea: p.availableArea ?? p.totalArea, unitIds: p.unitIds, holdings: p.holdings ?? [] };
 }
 export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefined {
   if (state.status === 'none') return undefined;
@@ -110,7 +117,19 @@ export type NoticeEvent =
         allocatedArea: number;
       }
     >
-  | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string }>;
+  | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
+  /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
+  | DomainEvent<'AllocationForfeited', Ref & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
+  /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
+  | DomainEvent<'WaitlistAllocated', Ref & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
+
+export const FORFEIT_REASONS = ['signing_deadline', 'withdrawn', 'revoked'] as const;
+export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
+/** How a notice's signing deadline is counted (configuration, in working days). */
+export interface SigningRule {
+  calendar: WorkingCalendar;
+  workingDays: number;
+}
 
 export type NoticeCommand =
   | ({
@@ -127,7 +146,9 @@ export type NoticeCommand =
   | { type: 'StartPublicity'; applications: ApplicationFacts[]; calendar: WorkingCalendar; endsAt?: string }
   /** applications: the facts of every application on the publicity list. */
   | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
-  | { type: 'PublishResult' };
+  | { type: 'PublishResult'; signing?: SigningRule }
+  /** signed: whether a contract is recorded for the application (a fact of its stream). */
+  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule };
 
 export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
@@ -135,7 +156,8 @@ export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   supplyMode: SupplyMode;
   terms: NoticeTerms;
   publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
-  allocation?: { method: AllocationMethod; allocations: Allocation[] };
+  /** allocations: the live ones (forfeited and revoked ones leave, 递补 ones join); released: who lost theirs. */
+  allocation?: { method: AllocationMethod; allocations: (Allocation & { signingDueAt?: string })[]; order: string[]; inputs: AllocationInput[]; released: string[] };
   resultPublishedAt?: string;
 }
 export type NoticeState = { status: 'none' } | NoticeRecord;
@@ -158,6 +180,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     resultPublished: state.resultPublishedAt !== undefined,
     ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
+    projectId: state.projectId,
   };
 }
 
@@ -165,22 +188,15 @@ const blank = (s: string | undefined) => !s || !s.trim();
 const projectNameOf = (s: NoticeRecord): ProjectName => (s.projectName !== undefined ? { projectName: s.projectName } : {});
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number): void {
+/** `noticeId`: the notice's own holding, left out when an amendment is judged. */
+function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, noticeId: string): void {
   if (project.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'notices are only for published projects');
   if (!(t.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the offered area must be positive');
-  const available = project.availableArea ?? project.totalArea;
-  // Space already offered by another notice still under way cannot be offered again.
-  const elsewhere = project.offeredElsewhere ?? { area: 0, unitIds: [] };
-  if (t.area > available - elsewhere.area) {
-    const other = elsewhere.area > 0 ? `, of which ${elsewhere.area} ㎡ are offered by other notices under way` : '';
-    throw new RuleViolation('AREA_EXCEEDS_AVAILABLE', `the project has ${available} ㎡ available${other}`);
-  }
   const units = t.unitIds ?? [];
   if (new Set(units).size !== units.length) throw new RuleViolation('UNIT_DUPLICATE', 'a unit is offered twice');
-  const stranger = units.find((u) => !project.unitIds.includes(u));
-  if (stranger !== undefined) throw new RuleViolation('UNIT_NOT_IN_PROJECT', `unit ${stranger} is not in the project`);
-  const taken = units.find((u) => elsewhere.unitIds.includes(u));
-  if (taken !== undefined) throw new RuleViolation('UNIT_ALREADY_OFFERED', `unit ${taken} is offered by another notice under way`);
+  // A notice offers only available space: not withheld, not offered by another notice under way, not
+  // allocated, let or sold (ledger.ts).
+  requireAvailable(ledgerOf(project), t.area, units, noticeId);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
   const opens = instant(t.opensAt, 'opensAt');
@@ -265,6 +281,41 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
   ];
 }
 
+function signingDue(now: string, rule: SigningRule | undefined): { signingDueAt?: string } {
+  return rule ? { signingDueAt: addWorkingDays(now, rule.workingDays, rule.calendar) } : {};
+}
+
+/**
+ * A live allocation ends unsigned, and the space goes to the next qualified applicant in the derived order
+ * who was given nothing, never lost an allocation, and whose whole request fits the freed area (递补);
+ * with nobody, it returns to available (ledger.ts). Replay re-derives it from AllocationDecided's order.
+ */
+function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
+  const s = existing(state, ctx);
+  if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
+  if (!FORFEIT_REASONS.includes(command.reason)) throw new RuleViolation('FORFEIT_REASON_INVALID', `reasons are ${FORFEIT_REASONS.join(', ')}`);
+  const live = s.allocation.allocations.find((a) => a.applicationId === command.applicationId);
+  if (!live) throw new RuleViolation('NOT_ALLOCATED', 'the application holds no live allocation on this notice');
+  if (command.signed) throw new RuleViolation('ALLOCATION_SIGNED', 'the contract is recorded: end the tenancy instead');
+  if (command.reason === 'signing_deadline') {
+    if (!live.signingDueAt) throw new RuleViolation('NO_SIGNING_DEADLINE', 'no signing deadline was set for this allocation');
+    if (instant(ctx.now) < instant(live.signingDueAt)) throw new RuleViolation('SIGNING_DEADLINE_NOT_PASSED', `the winner may sign until ${live.signingDueAt}`);
+  }
+  const ref = { noticeId: s.noticeId, district: s.district, projectId: s.projectId };
+  const forfeited: NoticeEvent = {
+    type: 'AllocationForfeited',
+    data: { ...ref, applicationId: live.applicationId, area: live.area, reason: command.reason, ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}) },
+  };
+  const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
+  const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
+  const freed = Math.round(live.area * 10_000);
+  const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && Math.round(requested.get(id)! * 10_000) <= freed);
+  if (rank < 0) return [forfeited];
+  const next = s.allocation.order[rank]!;
+  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing) : {};
+  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area: requested.get(next)!, rank: rank + 1, replaces: live.applicationId, ...due } }];
+}
+
 export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
   const now = instant(ctx.now, 'now');
   switch (command.type) {
@@ -277,7 +328,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
       const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
-      checkTerms(terms, project, now);
+      checkTerms(terms, project, now, noticeId);
       if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
       }
@@ -300,7 +351,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
         (previous as Record<string, unknown>)[key] = s.terms[key];
       }
       if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the amendment changes nothing');
-      checkTerms({ ...s.terms, ...changes }, command.project, now);
+      checkTerms({ ...s.terms, ...changes }, command.project, now, s.noticeId);
       return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, changes, previous, reason: command.reason.trim() } }];
     }
     case 'CancelNotice': {
@@ -341,13 +392,17 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const s = existing(state, ctx);
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
+      const due = signingDue(ctx.now, command.signing);
+      const allocations = s.allocation.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }));
       return [
         {
           type: 'ResultPublished',
-          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, ...projectNameOf(s), supplyMode: s.supplyMode, allocations: s.allocation.allocations, publishedAt: ctx.now },
+          data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, ...projectNameOf(s), supplyMode: s.supplyMode, allocations, publishedAt: ctx.now, ...due },
         },
       ];
     }
+    case 'ForfeitAllocation':
+      return decideForfeit(command, state, ctx);
     default:
       return assertNever(command);
   }
@@ -378,9 +433,23 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
     case 'QualificationPublicityStarted':
       return { ...state, publicity: { startsAt: event.data.startsAt, endsAt: event.data.endsAt, list: event.data.list } };
     case 'AllocationDecided':
-      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations } };
-    case 'ResultPublished':
-      return { ...state, resultPublishedAt: event.data.publishedAt };
+      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations, order: event.data.order, inputs: event.data.inputs, released: [] } };
+    case 'ResultPublished': {
+      const due = event.data.signingDueAt;
+      const allocation = state.allocation && due !== undefined ? { ...state.allocation, allocations: state.allocation.allocations.map((a) => ({ ...a, signingDueAt: due })) } : state.allocation;
+      return { ...state, resultPublishedAt: event.data.publishedAt, ...(allocation ? { allocation } : {}) };
+    }
+    case 'AllocationForfeited': {
+      if (!state.allocation) return state;
+      const a = state.allocation;
+      return { ...state, allocation: { ...a, allocations: a.allocations.filter((x) => x.applicationId !== event.data.applicationId), released: [...a.released, event.data.applicationId] } };
+    }
+    case 'WaitlistAllocated': {
+      if (!state.allocation) return state;
+      const { applicationId, area, rank, signingDueAt } = event.data;
+      const a = state.allocation;
+      return { ...state, allocation: { ...a, allocations: [...a.allocations, { applicationId, area, rank, ...(signingDueAt !== undefined ? { signingDueAt } : {}) }] } };
+    }
     default:
       return assertNever(event);
   }

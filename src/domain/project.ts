@@ -1,4 +1,5 @@
 // Project listing (房源项目), stream `project-<id>`: registered → published ⇄ updated → withdrawn.
+import { type Holding, requireMarketArea } from './ledger.js';
 import {
   type Actor,
   type DecisionContext,
@@ -85,11 +86,12 @@ export type ProjectEvent =
 
 export type ProjectCommand =
   | { type: 'RegisterProject'; projectId: string; fields: ProjectFields; units?: NewUnit[] }
-  | { type: 'UpdateProject'; changes: ProjectChanges; reason: string }
+  /** holdings: the space the project's records hold (ledger.ts), read at the log's head; none given, none held. */
+  | { type: 'UpdateProject'; changes: ProjectChanges; reason: string; holdings?: Holding[] }
   | { type: 'AddUnits'; units: NewUnit[] }
-  | { type: 'RemoveUnit'; unitId: string; reason?: string }
+  | { type: 'RemoveUnit'; unitId: string; reason?: string; holdings?: Holding[] }
   | { type: 'PublishProject' }
-  | { type: 'WithdrawProject'; reason: string };
+  | { type: 'WithdrawProject'; reason: string; holdings?: Holding[] };
 
 export type ProjectStatus = 'registered' | 'published' | 'withdrawn';
 export type ProjectState =
@@ -183,6 +185,11 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       checkAreas(changes);
       const after = { ...s.fields, ...changes };
       checkUnitsFit(s.units, after);
+      if (changes.totalArea !== undefined || changes.availableArea !== undefined) {
+        // The market area moves only between what is held and the total (ledger.ts).
+        const ledger = { totalArea: s.fields.totalArea, marketArea: s.fields.availableArea ?? s.fields.totalArea, unitIds: s.units.map((u) => u.unitId), holdings: command.holdings ?? [] };
+        requireMarketArea(ledger, after.availableArea ?? after.totalArea, after.totalArea);
+      }
       const published = s.status === 'published';
       const moved = published && !sameValue(figures(s.fields), figures(after));
       return [
@@ -210,6 +217,8 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       const s = existing(state, ctx.actor);
       const unit = s.units.find((u) => u.unitId === command.unitId);
       if (!unit) throw new NotFound(`no unit ${command.unitId} in this project`);
+      const holder = (command.holdings ?? []).find((h) => h.unitIds.includes(unit.unitId));
+      if (holder) throw new RuleViolation('UNIT_HELD', `unit ${unit.unitId} is ${holder.state} (${holder.key}); it cannot be removed`);
       return [{ type: 'UnitRemoved', data: { projectId: s.projectId, unitId: unit.unitId, area: unit.area, ...(command.reason ? { reason: command.reason } : {}) } }];
     }
     case 'PublishProject': {
@@ -223,6 +232,9 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       const s = existing(state, ctx.actor);
       if (s.status !== 'published') throw new RuleViolation('PROJECT_NOT_PUBLISHED', 'only a published project can be withdrawn');
       if (!command.reason.trim()) throw new RuleViolation('REASON_REQUIRED', 'a withdrawal must say why');
+      // Refused rather than cancelling: applicants are owed a notice's own cancellation, with its reason.
+      const underWay = (command.holdings ?? []).filter((h) => h.state === 'offered' || h.state === 'allocated').map((h) => h.key);
+      if (underWay.length > 0) throw new RuleViolation('PROJECT_HAS_PROCEDURES_UNDER_WAY', `space is still offered or allocated (${underWay.join(', ')}); cancel or finish those first`);
       return [{ type: 'ProjectWithdrawn', data: { projectId: s.projectId, reason: command.reason, ...figures(s.fields) } }];
     }
     default:

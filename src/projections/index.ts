@@ -10,10 +10,13 @@ import { notices } from './notices.js';
 import type { Projection } from './projection.js';
 import { projectSearch } from './project-search.js';
 import { publicFeed } from './public-feed.js';
+import { deadlines } from './deadlines.js';
+import { space } from './space.js';
+import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
 export const allProjections: Projection[] = [
-  ...[projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, demands, demandStatistics],
+  ...[projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).
   demandMatching,
 ];

@@ -356,12 +356,3 @@ export async function procedureStatistics(reads: ReadStore): Promise<ProcedureSt
   const allocatedArea = areas.reduce((t, a) => t + Math.round(Number(a.area) * 10_000), 0) / 10_000;
   return { applications: { total, byStatus }, allocatedArea };
 }
-
-/** Area and units offered by a project's notices still under way (not cancelled, result not published). */
-export async function offeredByOtherNotices(reads: ReadStore, projectId: string, exceptNoticeId?: string): Promise<{ area: number; unitIds: string[] }> {
-  const docs = await reads.find(NOTICES, { projectId, stage: { $nin: ['cancelled', 'result_published'] } });
-  const others = docs.filter((d) => d._id !== exceptNoticeId);
-  // Summed in 0.0001 ㎡ units so the total is exact whatever the order.
-  const area = others.reduce((t, d) => t + Math.round(Number(d.area) * 10_000), 0) / 10_000;
-  return { area, unitIds: others.flatMap((d) => (d.unitIds as string[] | undefined) ?? []) };
-}

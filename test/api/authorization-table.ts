@@ -2,8 +2,9 @@
 // every read route × every kind of caller. Commands: "allowed" means the request got past authorization
 // and reached the decider. Reads: "sees" means a 200 that contains the record set up for the row,
 // "hidden" a 200 list without it or a 404 for one record (someone else's record is as good as absent).
+import { expect } from 'vitest';
 import { sampleProject } from './harness.js';
-import { type Api, Clock, E_HARNESS, E_HARNESS2, type Flow, type Who, applicationIdOf, enterprise, submitBody } from './procedure-kit.js';
+import { type Api, Clock, E_HARNESS, E_HARNESS2, type Flow, type Who, applicationIdOf, enterprise, leaseFrom, submitBody } from './procedure-kit.js';
 
 export const CALLERS = ['anonymous', 'admin', 'nanshan', 'futian', 'cityDept', 'owner', 'otherEnterprise', 'auditor'] as const;
 export type Caller = (typeof CALLERS)[number];
@@ -156,7 +157,7 @@ export const TABLE: Row[] = [
     route: 'POST /api/applications/:id/contract',
     expect: managers,
     setup: withOwner('result'),
-    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: clock.iso } }), // signed after the result, not in the future
+    call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/contract`, body: { area: 400, contractRef: `合同-${n}`, signedOn: clock.iso, ...leaseFrom(clock.iso) } }), // signed after the result, not in the future
   },
 
   // ---- objections ----
@@ -199,6 +200,32 @@ export const TABLE: Row[] = [
       return { exchangeId };
     },
     call: (ids) => ({ method: 'POST', path: `/api/exchanges/${ids.exchangeId}/result` }),
+  },
+
+  // ---- tenancies (the tenancy's id is its application's) ----
+  {
+    route: 'POST /api/tenancies/:id/renew',
+    expect: managers,
+    setup: async (api) => {
+      const ids = await withOwner('leased')(api);
+      const tenancy = await api.read('nanshan', `/api/tenancies/${enc(ids.applicationId)}`);
+      expect(tenancy.status, JSON.stringify(tenancy.body)).toBe(200);
+      return { tenancyId: ids.applicationId, endsOn: tenancy.body.endsOn as string };
+    },
+    // Each allowed caller asks for a later end; the policy's renewal limit may refuse the last (422).
+    call: (ids, n) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/renew`, body: { endsOn: new Date(Date.parse(ids.endsOn!) + (n + 1) * 30 * 86_400_000).toISOString(), reason: '续租' } }),
+  },
+  {
+    route: 'POST /api/tenancies/:id/exit',
+    expect: theOwner,
+    setup: async (api) => ({ tenancyId: (await withOwner('leased')(api)).applicationId }),
+    call: (ids) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/exit`, body: { reason: '迁址' } }),
+  },
+  {
+    route: 'POST /api/tenancies/:id/recover',
+    expect: managers,
+    setup: async (api) => ({ tenancyId: (await withOwner('leased')(api)).applicationId }),
+    call: (ids) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/recover`, body: { grounds: 'breach', reasons: ['擅自转租'] } }),
   },
 
   // ---- demands (产业空间需求): a demand naming Nanshan; another enterprise reaches the decider and is refused (NOT_DEMAND_OWNER) ----
@@ -314,6 +341,15 @@ export const READS: ReadRow[] = [
   { route: 'GET /api/streams/:stream/events', expect: auditors, setup: registered, path: (ids) => `/api/streams/project-${ids.projectId}/events`, contains: (b, ids) => items(b, 'stream', `project-${ids.projectId}`) },
   { route: 'GET /api/audit', expect: auditors, setup: registered, path: (ids) => `/api/audit?stream=project-${ids.projectId}`, contains: (b, ids) => items(b, 'stream', `project-${ids.projectId}`) },
   { route: 'GET /api/audit/verify', expect: auditors, setup: registered, path: () => '/api/audit/verify', contains: (b) => b.ok === true && b.checked > 0 },
+  { route: 'GET /api/tenancies', expect: ownersRecord, setup: withOwner('leased'), path: () => '/api/tenancies?pageSize=100', contains: (b, ids) => items(b, 'tenancyId', ids.applicationId) },
+  { route: 'GET /api/tenancies/:id', expect: ownersRecord, setup: withOwner('leased'), path: (ids) => `/api/tenancies/${enc(ids.applicationId!)}`, contains: (b, ids) => b.tenancyId === ids.applicationId },
+  {
+    route: 'GET /api/deadlines',
+    expect: { anonymous: 401, admin: 'sees', nanshan: 'sees', futian: 'hidden', cityDept: 'sees', owner: 403, otherEnterprise: 403, auditor: 'sees' },
+    setup: withOwner('result'),
+    path: () => '/api/deadlines?pageSize=100',
+    contains: (b, ids) => items(b, 'applicationId', ids.applicationId),
+  },
   { route: 'GET /api/demands', expect: ownersRecord, setup: demanded, path: () => '/api/demands?pageSize=100', contains: (b, ids) => items(b, 'demandId', ids.demandId) },
   { route: 'GET /api/demands/:id', expect: ownersRecord, setup: demanded, path: (ids) => `/api/demands/${ids.demandId}`, contains: (b, ids) => b.id === ids.demandId },
   { route: 'GET /api/map/districts', expect: everyone, setup: demanded, path: () => '/api/map/districts', contains: (b) => b.districts.some((d: { id: string; openDemands: number }) => d.id === 'nanshan' && d.openDemands > 0) },

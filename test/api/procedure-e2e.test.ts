@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { allProjections } from '../../src/projections/index.js';
 import { sampleProject } from './harness.js';
-import { applicationIdOf, E_HARNESS, E_HARNESS2, enterprise, type Enterprise, expectProblem, sha, sha256, useProcedureServer } from './procedure-kit.js';
+import { applicationIdOf, leaseFrom, E_HARNESS, E_HARNESS2, enterprise, type Enterprise, expectProblem, sha, sha256, useProcedureServer } from './procedure-kit.js';
 
 // Tuesday 2026-09-01, 10:00 in Shenzhen.
 const { srv, api, clock } = useProcedureServer('2026-09-01T02:00:00.000Z');
@@ -188,6 +188,7 @@ describe('one notice through the whole procedure', () => {
       area: winner.area,
       contractRef: '深南租字(2026)第0001号',
       signedOn: '2026-10-14T16:00:00.000Z',
+      ...leaseFrom('2026-10-15T00:00:00.000Z'),
     });
     const leased = await api.read(tenant, `/api/applications/${encodeURIComponent(winner.applicationId)}`);
     expect(leased.body.contract).toMatchObject({ kind: 'lease', area: winner.area, contractRef: '深南租字(2026)第0001号' });

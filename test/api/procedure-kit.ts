@@ -213,7 +213,7 @@ export class Api {
     if (!reached(options.until, 'leased')) return flow;
     const first = flow.allocations![0];
     expect(first, 'someone was allocated area, so a lease can be recorded').toBeDefined();
-    await this.ok(officer, 'POST', `/api/applications/${encodeURIComponent(first!.applicationId)}/contract`, { area: first!.area, contractRef: `租赁合同-${n.noticeId.slice(0, 8)}`, signedOn: this.clock.iso });
+    await this.ok(officer, 'POST', `/api/applications/${encodeURIComponent(first!.applicationId)}/contract`, { area: first!.area, contractRef: `租赁合同-${n.noticeId.slice(0, 8)}`, signedOn: this.clock.iso, ...leaseFrom(this.clock.iso) });
     return flow;
   }
 }
@@ -233,4 +233,12 @@ export function expectProblem(res: Res, status: number, code?: string): void {
     expect(res.body.code).toBe(code);
     expect(res.body.type).toBe(`urn:industrial-space:problem:${code.toLowerCase().replaceAll('_', '-')}`);
   }
+}
+
+/** A lease's term and rent for a contract recorded in a test: three years from the signing. */
+export function leaseFrom(signedOn: string, years = 3, monthlyRent = 30_000) {
+  const starts = new Date(signedOn);
+  const ends = new Date(starts);
+  ends.setUTCFullYear(ends.getUTCFullYear() + years);
+  return { startsOn: starts.toISOString(), endsOn: ends.toISOString(), monthlyRent };
 }

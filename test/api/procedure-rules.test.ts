@@ -2,7 +2,7 @@
 // its stable code as problem+json, and nothing appended. Then 404 for unknown records.
 import { describe, expect, it } from 'vitest';
 import { sampleProject } from './harness.js';
-import { applicationIdOf, DAY, enterprise, type Enterprise, expectProblem, HOUR, MINUTE, type Res, sha, sha256, submitBody, useProcedureServer, type Who } from './procedure-kit.js';
+import { applicationIdOf, leaseFrom, DAY, enterprise, type Enterprise, expectProblem, HOUR, MINUTE, type Res, sha, sha256, submitBody, useProcedureServer, type Who } from './procedure-kit.js';
 
 // Monday 2027-05-10, 10:00 CST.
 const { srv, api, clock } = useProcedureServer('2027-05-10T02:00:00.000Z');
@@ -364,7 +364,7 @@ describe('contracts', () => {
     // 700 + 700 on an offer of 1000, first come: A gets 700, B nothing.
     const f = await api.flow({ applicants: [{ who: A, area: 700 }, { who: B, area: 700 }], until: 'allocated' });
     expect(f.allocations!.map((a) => a.applicationId)).toEqual([f.apps[0]]);
-    const contract = (area: number) => ({ area, contractRef: '深南租字(2027)第0099号', signedOn: clock.iso });
+    const contract = (area: number) => ({ area, contractRef: '深南租字(2027)第0099号', signedOn: clock.iso, ...leaseFrom(clock.iso) });
     await refused('RESULT_NOT_PUBLISHED', 'nanshan', 'POST', `${app(f.apps[0]!)}/contract`, contract(700));
     await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/results`);
     await refused('NOT_ALLOCATED', 'nanshan', 'POST', `${app(f.apps[1]!)}/contract`, contract(700));
@@ -377,7 +377,7 @@ describe('contracts', () => {
     const f = await api.flow({ applicants: [{ who: fresh(), area: 500 }], until: 'result' });
     const publishedAt = (await api.read(null, `/api/notices/${f.noticeId}`)).body.result.publishedAt as string;
     clock.advance(2 * DAY);
-    const contract = (signedOn: string) => ({ area: 500, contractRef: '深南租字(2027)第0101号', signedOn });
+    const contract = (signedOn: string) => ({ area: 500, contractRef: '深南租字(2027)第0101号', signedOn, ...leaseFrom(clock.iso) });
     const path = `${app(f.apps[0]!)}/contract`;
     await refused('CONTRACT_BEFORE_RESULT', 'nanshan', 'POST', path, contract(new Date(Date.parse(publishedAt) - 1).toISOString()));
     await refused('CONTRACT_BEFORE_RESULT', 'nanshan', 'POST', path, contract(f.opensAt));
@@ -395,7 +395,7 @@ describe('exchanges', () => {
     const f = await api.flow({ applicants: [{ who: A, area: 700 }, { who: B, area: 700 }], until: 'result' });
     const body = { wanted: { area: 500 }, reason: '面积不够' };
     await refused('NOT_A_TENANT', A, 'POST', '/api/exchanges', body); // allocated, but no lease recorded yet
-    await api.ok('nanshan', 'POST', `${app(f.apps[0]!)}/contract`, { area: 700, contractRef: 'NS-0100', signedOn: clock.iso });
+    await api.ok('nanshan', 'POST', `${app(f.apps[0]!)}/contract`, { area: 700, contractRef: 'NS-0100', signedOn: clock.iso, ...leaseFrom(clock.iso) });
     await refused('NOT_A_TENANT', B, 'POST', '/api/exchanges', body); // never allocated
     await api.ok(A, 'POST', '/api/exchanges', body, 201);
   });

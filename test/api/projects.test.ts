@@ -60,9 +60,11 @@ describe('a listing from registration to withdrawal', () => {
     expect(view.body.name).toBe('南山智园崇文园区（一期）');
     expect(view.body.availableArea).toBe(9000);
     expect(view.body.units).toEqual([
-      { unitId: expect.stringMatching(UUID), building: 'A栋', floor: '5', number: '501', area: 250.5 },
-      { unitId: expect.stringMatching(UUID), building: 'A栋', floor: '5', number: '502', area: 300 },
+      { unitId: expect.stringMatching(UUID), building: 'A栋', floor: '5', number: '501', area: 250.5, state: 'available' },
+      { unitId: expect.stringMatching(UUID), building: 'A栋', floor: '5', number: '502', area: 300, state: 'available' },
     ]);
+    // The ledger's figures: everything not withheld is available; the 3,000 ㎡ taken off the market are withheld.
+    expect(view.body).toMatchObject({ availableArea: 9000, offeredArea: 0, allocatedArea: 0, letArea: 0, soldArea: 0, withheldArea: 3000 });
     const removedId: string = view.body.units[1].unitId;
 
     const removed = await ok('DELETE', `/api/projects/${id}/units/${removedId}?reason=${encodeURIComponent('并入501')}`, 'nanshan');

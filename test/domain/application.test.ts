@@ -280,16 +280,26 @@ describe('LeaseSigned / SaleCompleted (contract recorded back)', () => {
     area: 1_000,
     contractRef: '深南租〔2026〕015号',
     signedOn: '2026-02-10',
+    lease: { startsOn: '2026-03-01', endsOn: '2029-02-28', monthlyRent: 45_000 },
     ...over,
   });
-  const contract = { ...ids, creditCode: actors.enterprise.creditCode, area: 1_000, contractRef: '深南租〔2026〕015号', signedOn: '2026-02-10' };
+  const contract = { ...ids, creditCode: actors.enterprise.creditCode, area: 1_000, contractRef: '深南租〔2026〕015号', signedOn: '2026-02-10', lease: { startsOn: '2026-03-01', endsOn: '2029-02-28', monthlyRent: 45_000 } };
+  const { lease: _lease, ...sold } = contract;
   const history = [submitted, reviewed];
   // The contract of 2026-02-10 is recorded the day after (the result was published on 2026-01-29).
   const RECORDED = '2026-02-11T02:00:00.000Z';
   it('records the lease of an allocated applicant after the result', () => given(history).when(lease(), at(RECORDED, actors.nanshan)).then([{ type: 'LeaseSigned', data: contract }]));
   it('a sale on a sale notice', () => {
-    given(history).when({ ...lease(), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(RECORDED, actors.nanshan)).then([{ type: 'SaleCompleted', data: contract }]);
+    given(history)
+      .when({ ...lease(), type: 'RecordSale', sale: { price: 9_000_000, resaleRestriction: ' 十年内不得转让 ' }, notice: { ...resultNotice, supplyMode: 'sale' } }, at(RECORDED, actors.nanshan))
+      .then([{ type: 'SaleCompleted', data: { ...sold, sale: { price: 9_000_000, resaleRestriction: '十年内不得转让' } } }]);
+    given(history).when({ ...lease(), type: 'RecordSale', notice: { ...resultNotice, supplyMode: 'sale' } }, at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'SALE_PRICE_REQUIRED');
     given(history).when({ ...lease(), type: 'RecordSale' }, at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'SUPPLY_MODE_MISMATCH');
+  });
+  it('a lease with its term and rent', () => {
+    given(history).when(lease({ lease: undefined }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'LEASE_TERMS_REQUIRED');
+    given(history).when(lease({ lease: { startsOn: '2026-03-01', endsOn: '2026-03-01', monthlyRent: 1 } }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'LEASE_TERM_INVALID');
+    given(history).when(lease({ lease: { startsOn: '2026-03-01', endsOn: '2027-03-01', monthlyRent: -1 } }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'RENT_INVALID');
   });
   it('only after the result, only for an allocated applicant', () => {
     given(history).when(lease({ notice: allocatedNotice }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'RESULT_NOT_PUBLISHED');

@@ -126,7 +126,7 @@ describe('PublishNotice', () => {
     given([]).when({ ...publish, area: 20_001, project: noAvailable }, at(BEFORE)).thenThrows(RuleViolation, 'AREA_EXCEEDS_AVAILABLE');
   });
   it('never offers space another notice under way already offers', () => {
-    const busy = { ...project, offeredElsewhere: { area: 2_500, unitIds: ['u-2'] } };
+    const busy: ProjectSnapshot = { ...project, holdings: [{ key: 'n-other', state: 'offered', area: 2_500, unitIds: ['u-2'] }] };
     given([]).when({ ...publish, area: 2_500, project: busy }, at(BEFORE)).thenMatches((es) => expect(es[0]!.type).toBe('NoticePublished'));
     given([]).when({ ...publish, area: 2_501, project: busy }, at(BEFORE)).thenThrows(RuleViolation, 'AREA_EXCEEDS_AVAILABLE');
     given([]).when({ ...publish, area: 1_000, unitIds: ['u-1'], project: busy }, at(BEFORE)).thenMatches((es) => expect(es).toHaveLength(1));
@@ -420,6 +420,7 @@ describe('snapshots for other deciders', () => {
       allocated: false,
       resultPublished: false,
       allocations: [],
+      projectId: 'p-1',
     });
     expect(fold([published, closed, publicity, allocated, resulted])).toMatchObject({
       status: 'closed',

@@ -207,8 +207,8 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   await onNotice('2026-01-30T02:00:00.000Z', officer, N1, { type: 'PublishResult' });
   await settle();
   const tenancyBeforeLease = await tenancyOf(reads, E1.creditCode);
-  await onApplication('2026-02-10T02:00:00.000Z', officer, A1, { type: 'RecordLease', notice: await notice(N1), area: 1_000, contractRef: 'NS-ZL-2026-001', signedOn: '2026-02-08T02:00:00.000Z' });
-  await onApplication('2026-02-10T03:00:00.000Z', officer, A2, { type: 'RecordLease', notice: await notice(N1), area: 1_400, contractRef: 'NS-ZL-2026-002', signedOn: '2026-02-09T02:00:00.000Z' });
+  await onApplication('2026-02-10T02:00:00.000Z', officer, A1, { type: 'RecordLease', notice: await notice(N1), area: 1_000, contractRef: 'NS-ZL-2026-001', signedOn: '2026-02-08T02:00:00.000Z', lease: { startsOn: '2026-03-01T00:00:00.000Z', endsOn: '2029-02-28T16:00:00.000Z', monthlyRent: 45_000 } });
+  await onApplication('2026-02-10T03:00:00.000Z', officer, A2, { type: 'RecordLease', notice: await notice(N1), area: 1_400, contractRef: 'NS-ZL-2026-002', signedOn: '2026-02-09T02:00:00.000Z', lease: { startsOn: '2026-03-01T00:00:00.000Z', endsOn: '2029-02-28T16:00:00.000Z', monthlyRent: 63_000 } });
   await settle();
 
   // A rent exchange, the tenancy and the open requests read from the read model as the route does.

@@ -14,7 +14,7 @@ import { type NoticeEvent, type NoticeState, decideNotice, noticeDecider, notice
 import type { Actor } from '../../src/domain/shared.js';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
 import { type TestServer, startServer } from '../api/harness.js';
-import { Api, Clock, DAY, type Enterprise, MINUTE, enterprise, sha256, submitBody } from '../api/procedure-kit.js';
+import { Api, Clock, DAY, type Enterprise, MINUTE, enterprise, leaseFrom, sha256, submitBody } from '../api/procedure-kit.js';
 
 const clock = new Clock('2027-08-02T02:00:00.000Z');
 let srv: TestServer;
@@ -70,7 +70,7 @@ async function runNotice(method: AllocationMethod): Promise<string> {
   // Life goes on after the decision: the result, a lease.
   await api.ok('nanshan', 'POST', `/api/notices/${n.noticeId}/results`);
   const first = (alloc.allocations as { applicationId: string; area: number }[])[0]!;
-  await api.ok('nanshan', 'POST', `/api/applications/${enc(first.applicationId)}/contract`, { area: first.area, contractRef: `NS-${method}`, signedOn: clock.iso });
+  await api.ok('nanshan', 'POST', `/api/applications/${enc(first.applicationId)}/contract`, { area: first.area, contractRef: `NS-${method}`, signedOn: clock.iso, ...leaseFrom(clock.iso) });
   clock.advance(DAY);
   return n.noticeId;
 }
@@ -196,7 +196,10 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
     // And folding the whole stream gives the recorded allocation as the notice's state.
     let state: NoticeState = noticeDecider.initialState;
     for (const x of await srv.services.events.readStream(noticeStream(noticeId))) state = noticeDecider.evolve(state, asDomain(x));
-    expect(state.status !== 'none' && state.allocation).toEqual({ method, allocations: e.data.allocations });
+    // (with the full derived order and inputs kept for 递补; the result adds each winner's signing deadline)
+    const allocation = state.status !== 'none' ? state.allocation : undefined;
+    expect(allocation).toMatchObject({ method, order: e.data.order, inputs: e.data.inputs, released: [] });
+    expect(allocation!.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }))).toEqual(e.data.allocations);
   });
 
   it('the comparison would notice a different fact (and, for a lottery, a different seed)', async () => {

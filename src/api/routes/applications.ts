@@ -77,7 +77,7 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/api/applications/:id/contract',
-      { schema: { tags, summary: 'record the signed lease or completed sale (off-platform contract)', params: idParams, body: z.strictObject({ area: s.area, contractRef: s.text(200), signedOn: s.isoTime }), response: ok } },
+      { schema: { tags, summary: 'record the signed lease or completed sale (off-platform contract)', params: idParams, body: s.contractBody, response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, ...MANAGERS);
         return command(services, req, reply, actor, (meta) => recordContract(services, { applicationId: req.params.id, ...req.body }, meta));

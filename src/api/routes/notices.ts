@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ALLOCATION_METHODS } from '../../domain/allocation.js';
 import { SUPPLY_MODES } from '../../domain/project.js';
 import { getNotice, listFeed } from '../../projections/procedure-queries.js';
+import { allocationsOfNotice } from '../../projections/space-queries.js';
 import { requireActor } from '../auth.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
@@ -129,7 +130,7 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
       await consistentWith(services, req.query.consistentWith);
       const notice = await getNotice(services.reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
-      return notice;
+      return { ...notice, allocations: await allocationsOfNotice(services.reads, req.params.id) };
     });
   };
 }

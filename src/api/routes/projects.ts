@@ -5,8 +5,9 @@ import { z } from 'zod';
 import * as projects from '../../application/projects.js';
 import type { ProjectFields } from '../../domain/project.js';
 import { type Actor, NotFound } from '../../domain/shared.js';
-import type { Filter } from '../../infra/read-store.js';
+import type { Doc, Filter } from '../../infra/read-store.js';
 import { PROJECTS } from '../../projections/project-search.js';
+import { projectSpace } from '../../projections/space-queries.js';
 import { substringFilter } from '../../projections/text-search.js';
 import { parseAsOf } from '../../domain/time.js';
 import { requireActor } from '../auth.js';
@@ -148,7 +149,11 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
         doc = await services.reads.findOne(PROJECTS, { _id: req.params.id });
       }
       if (!doc || !maySeeProject(req.actor, doc)) throw new NotFound(`no published project ${req.params.id}`);
-      return presentProject(doc);
+      if (req.query.asOf !== undefined) return presentProject(doc);
+      // The ledger's figures (derived, never typed) replace the market figure the document carries.
+      const { unitStates, ...figures } = await projectSpace(services.reads, doc as Doc);
+      const units = Object.fromEntries(Object.entries((doc.units as Record<string, object> | undefined) ?? {}).map(([id, u]) => [id, { ...u, state: unitStates[id] ?? 'available' }]));
+      return presentProject({ ...doc, marketArea: doc.availableArea ?? doc.totalArea, ...figures, units });
     });
   };
 }

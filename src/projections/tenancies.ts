@@ -1,0 +1,64 @@
+// Tenancies (租赁关系): one document per tenancy, from the lease recorded on the application's stream and
+// the tenancy stream's renewals and ending. Each handler builds its op from its event alone.
+import type { ApplicationEvent } from '../domain/application.js';
+import type { TenancyEvent } from '../domain/tenancy.js';
+import { historyKey, utc } from './doc-paths.js';
+import { defineProjection, op } from './projection.js';
+
+// Not 'tenancies': applications.ts keeps the exchange's "latest lease of an enterprise" lookup there
+// (to fold into this read model later).
+export const TENANCIES = 'tenancy_records';
+
+export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
+  name: 'tenancies-v1',
+  collections: [TENANCIES],
+  indexes: [
+    { collection: TENANCIES, keys: { district: 1, status: 1, endsOn: 1 } },
+    { collection: TENANCIES, keys: { creditCode: 1 } },
+    { collection: TENANCIES, keys: { projectId: 1 } },
+  ],
+  handlers: {
+    LeaseSigned: (event) => {
+      const c = event.data;
+      if (!c.lease || c.projectId === undefined) return [];
+      return [
+        op(TENANCIES, c.applicationId, event, {
+          set: {
+            tenancyId: c.applicationId,
+            applicationId: c.applicationId,
+            noticeId: c.noticeId,
+            projectId: c.projectId,
+            district: c.district,
+            creditCode: c.creditCode,
+            area: c.area,
+            contractRef: c.contractRef,
+            signedOn: utc(c.signedOn),
+            startsOn: utc(c.lease.startsOn),
+            endsOn: utc(c.lease.endsOn),
+            originalEndsOn: utc(c.lease.endsOn),
+            monthlyRent: c.lease.monthlyRent,
+            renewals: 0,
+            status: 'active',
+          },
+        }),
+      ];
+    },
+    TenancyRenewed: (event) => {
+      const { tenancyId, endsOn, previousEndsOn, monthlyRent, renewal, reason } = event.data;
+      return [
+        op(TENANCIES, tenancyId, event, {
+          set: {
+            endsOn: utc(endsOn),
+            monthlyRent,
+            renewals: renewal,
+            [`renewalHistory.${historyKey(event.position)}`]: { previousEndsOn: utc(previousEndsOn), endsOn: utc(endsOn), monthlyRent, renewal, ...(reason ? { reason } : {}), at: utc(event.occurredAt), position: event.position },
+          },
+        }),
+      ];
+    },
+    TenancyEnded: (event) => {
+      const { tenancyId, how, endedOn, reasons, grounds } = event.data;
+      return [op(TENANCIES, tenancyId, event, { set: { status: 'ended', endedHow: how, endedOn: utc(endedOn), endReasons: reasons, ...(grounds ? { recoveryGrounds: grounds } : {}) } })];
+    },
+  },
+});
