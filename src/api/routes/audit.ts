@@ -1,9 +1,55 @@
-// The official record, for auditors: raw events of a stream and the log's tamper evidence.
+// The official record, for auditors: raw events of a stream, the audit trail (a read model of every
+// event: filters, CSV/NDJSON exports streamed page by page, one record's timeline) and tamper evidence.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { Readable } from 'node:stream';
 import { requireActor } from '../auth.js';
-import type { Services } from '../../application/services.js';
+import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
+import { AUDIT_CSV_COLUMNS, type AuditQuery, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
+
+const auditQuery = z.strictObject({
+  actor: z.string().min(1).max(200).optional(),
+  stream: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(100).optional(),
+  district: z.string().min(1).max(50).optional(),
+  role: z.string().min(1).max(50).optional(),
+  record: z.string().min(1).max(200).optional(),
+  correlationId: z.string().min(1).max(200).optional(),
+  from: s.isoTime.optional(),
+  to: s.isoTime.optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  consistentWith: s.position.optional(),
+});
+
+const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
+
+/** The export asked for by Accept, if any (JSON otherwise). */
+function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
+  if (!accept) return null;
+  if (/\btext\/csv\b/i.test(accept)) return 'csv';
+  if (/\bapplication\/x-ndjson\b/i.test(accept)) return 'ndjson';
+  return null;
+}
+
+/** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+  yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
+  for await (const page of streamAudit(services.reads, q)) {
+    let chunk = '';
+    for (const entry of page) chunk += csvRow(AUDIT_CSV_COLUMNS.map(([, value]) => value(entry)));
+    yield chunk;
+  }
+}
+
+async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+  for await (const page of streamAudit(services.reads, q)) {
+    let chunk = '';
+    for (const entry of page) chunk += JSON.stringify(entry) + '\n';
+    yield chunk;
+  }
+}
 
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -30,32 +76,42 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
       {
         schema: {
           tags,
-          summary: 'audit trail: who did what to which record when, newest first, from the log itself',
-          querystring: z.strictObject({
-            actor: z.string().min(1).max(200).optional(),
-            stream: z.string().min(1).max(200).optional(),
-            type: z.string().min(1).max(100).optional(),
-            from: s.isoTime.optional(),
-            to: s.isoTime.optional(),
-            page: z.coerce.number().int().min(1).max(100_000).default(1),
-            pageSize: z.coerce.number().int().min(1).max(500).default(50),
-          }),
+          summary: 'audit trail: who did what to which record when and why, newest first; Accept text/csv or application/x-ndjson streams an export',
+          querystring: auditQuery,
+        },
+      },
+      async (req, reply) => {
+        requireActor(req, 'auditor', 'city_admin');
+        const { page, pageSize, consistentWith: at, ...filters } = req.query;
+        await consistentWith(services, at);
+        await readModelsAtHead(services); // the trail lists every event recorded so far
+        const q = { ...filters, from: iso(filters.from), to: iso(filters.to) };
+        const format = exportFormat(req.headers.accept);
+        if (format === 'csv') {
+          reply.header('content-disposition', 'attachment; filename="audit-trail.csv"');
+          return reply.type('text/csv; charset=utf-8').send(Readable.from(csvExport(services, q)));
+        }
+        if (format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjsonExport(services, q)));
+        const { items, total } = await searchAudit(services.reads, q, page, pageSize);
+        return { items, total, page, pageSize };
+      },
+    );
+    app.get(
+      '/api/audit/records/:stream',
+      {
+        schema: {
+          tags,
+          summary: "one record's history as a timeline: who did what, when and why",
+          params: z.object({ stream: z.string().min(1).max(200) }),
+          querystring: z.strictObject({ consistentWith: s.position.optional() }),
         },
       },
       async (req) => {
         requireActor(req, 'auditor', 'city_admin');
-        const q = req.query;
-        const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-        const { items, total } = await services.events.searchLog({
-          actorId: q.actor,
-          stream: q.stream,
-          type: q.type,
-          from: iso(q.from),
-          to: iso(q.to),
-          offset: (q.page - 1) * q.pageSize,
-          limit: q.pageSize,
-        });
-        return { items, total, page: q.page, pageSize: q.pageSize };
+        await consistentWith(services, req.query.consistentWith);
+        await readModelsAtHead(services);
+        const items = await recordTimeline(services.reads, req.params.stream);
+        return { id: req.params.stream, stream: req.params.stream, items, total: items.length };
       },
     );
     app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
