@@ -52,6 +52,7 @@ export const auditTrail: Projection = {
     { collection: AUDIT_TRAIL, keys: { record: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { type: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { correlationId: 1, _id: -1 } },
+    { collection: AUDIT_TRAIL, keys: { eventId: 1 } }, // evidence cited by accountability cases
   ],
   handles: { has: () => true },
   apply(event: RecordedEvent) {
