@@ -25,6 +25,10 @@ const schema = z.object({
   WORKING_CALENDAR_FILE: z.string().optional(),
   /** Publicity length of a notice unless the notice says otherwise. */
   PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+  /** Separation of duties (第六章): 'true' lets the reviewing officer resolve objections against the review. */
+  DUTIES_REVIEWER_MAY_RESOLVE: z.enum(['true', 'false']).default('false'),
+  /** 'true' lets city_admin review, allocate and publish results in a district's procedure. */
+  DUTIES_CITY_ADMIN_DECIDES: z.enum(['true', 'false']).default('false'),
 });
 
 export type Config = z.infer<typeof schema> & { jwtSecret: string; devSecret: boolean };

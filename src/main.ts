@@ -29,6 +29,7 @@ const services = createServices(stores.events, stores.reads, {
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  duties: { reviewerMayResolveObjection: config.DUTIES_REVIEWER_MAY_RESOLVE === 'true', cityAdminDecidesInDistricts: config.DUTIES_CITY_ADMIN_DECIDES === 'true' },
 });
 const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');

@@ -2,6 +2,7 @@
 // bus, idempotency, locks and the settings the rules need. Wired once by the composition root
 // (src/main.ts), the projector, the seed, the bench and the tests.
 import { DEFAULT_CALENDAR, type WorkingCalendar } from '../domain/calendar.js';
+import type { DutyPolicy } from '../domain/shared.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
@@ -31,6 +32,8 @@ export interface ServicesOptions extends RunnerOptions {
   clock?: () => Date;
   bus?: Bus;
   calendar?: WorkingCalendar;
+  /** Separation of duties (DEFAULT_DUTIES unless configured). */
+  duties?: DutyPolicy;
 }
 
 export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -38,7 +41,7 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     events,
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
-    commands: new CommandHandler(events, { clock: options.clock }),
+    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties }),
     bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,

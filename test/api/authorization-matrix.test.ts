@@ -31,6 +31,8 @@ const theOwner: Expectation = { ...nobody, owner: 'allowed' };
 const anyEnterprise: Expectation = { ...nobody, owner: 'allowed', otherEnterprise: 'allowed' };
 const anyParticipant: Expectation = { ...nobody, admin: 'allowed', nanshan: 'allowed', futian: 'allowed', cityDept: 'allowed', owner: 'allowed', otherEnterprise: 'allowed' };
 const cityAdmin: Expectation = { ...nobody, admin: 'allowed' };
+/** Separation of duties (第六章): city_admin supervises and does not itself decide in a district's procedure. */
+const districtDeciders: Expectation = { ...managers, admin: 403 };
 
 interface Call {
   method: string;
@@ -107,14 +109,14 @@ const TABLE: Row[] = [
   },
   { route: 'POST /api/notices/:id/cancel', expect: managers, setup: withOwner('submitted'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/cancel`, body: { reason: '项目调整' } }) },
   { route: 'POST /api/notices/:id/close', expect: managers, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/close` }) },
-  { route: 'POST /api/notices/:id/publicity', expect: managers, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/publicity`, body: {} }) },
+  { route: 'POST /api/notices/:id/publicity', expect: districtDeciders, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/publicity`, body: {} }) },
   {
     route: 'POST /api/notices/:id/allocation',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('publicityOver'),
     call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/allocation`, body: { method: 'first_come' } }),
   },
-  { route: 'POST /api/notices/:id/results', expect: managers, setup: withOwner('allocated'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/results` }) },
+  { route: 'POST /api/notices/:id/results', expect: districtDeciders, setup: withOwner('allocated'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/results` }) },
 
   // ---- applications ----
   {
@@ -136,13 +138,13 @@ const TABLE: Row[] = [
   },
   {
     route: 'POST /api/applications/:id/return',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('submitted'),
     call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/return`, body: { missing: ['近三年纳税证明'] } }),
   },
   {
     route: 'POST /api/applications/:id/review',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('submitted'),
     call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/review`, body: { qualified: true, reasons: [], score: 70 + n } }),
   },
@@ -162,7 +164,7 @@ const TABLE: Row[] = [
   },
   {
     route: 'POST /api/objections/:id/resolve',
-    expect: managers,
+    expect: districtDeciders,
     setup: async (api) => {
       const ids = await withOwner('publicity')(api);
       await api.ok(OTHER, 'POST', `/api/notices/${ids.noticeId}/objections`, { applicationId: ids.applicationId, content: '申报员工人数不实' }, 201);
