@@ -29,6 +29,13 @@ const schema = z.object({
   DUTIES_REVIEWER_MAY_RESOLVE: z.enum(['true', 'false']).default('false'),
   /** 'true' lets city_admin review, allocate and publish results in a district's procedure. */
   DUTIES_CITY_ADMIN_DECIDES: z.enum(['true', 'false']).default('false'),
+  /** Ed25519 private key (PEM) signing the log checkpoints; or CHECKPOINT_SIGNING_KEY_FILE naming a PEM file. */
+  CHECKPOINT_SIGNING_KEY: z.string().optional(),
+  CHECKPOINT_SIGNING_KEY_FILE: z.string().optional(),
+  /** How often a checkpoint is signed (when the log moved). */
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Where checkpoints are published as JSON lines (default DATA_DIR/checkpoints.jsonl). */
+  CHECKPOINT_FILE: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema> & { jwtSecret: string; devSecret: boolean };

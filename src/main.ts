@@ -7,6 +7,10 @@ import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices } from './application/services.js';
+import { signingKeyFrom, startCheckpoints } from './application/checkpoints.js';
+import { FileAnchorLedger } from './infra/checkpoint-anchors.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const config = loadConfig();
 // A bad calendar file stops the start before anything opens.
@@ -19,6 +23,11 @@ const calendar = (() => {
   }
 })();
 const stores = await openStores(config);
+// Signed checkpoints when a key is configured: a bad key stops the start.
+const signingPem = config.CHECKPOINT_SIGNING_KEY ?? (config.CHECKPOINT_SIGNING_KEY_FILE ? readFileSync(config.CHECKPOINT_SIGNING_KEY_FILE, 'utf8') : undefined);
+const anchors = signingPem
+  ? { ledger: new FileAnchorLedger(config.CHECKPOINT_FILE ?? join(config.DATA_DIR, 'checkpoints.jsonl')), key: signingKeyFrom(signingPem) }
+  : undefined;
 let bus: Bus | undefined;
 if (config.NATS_URL) {
   const { NatsBus } = await import('./infra/nats-bus.js');
@@ -29,12 +38,17 @@ const services = createServices(stores.events, stores.reads, {
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
   publicityWorkingDays: config.PUBLICITY_WORKING_DAYS,
+  anchors,
   duties: { reviewerMayResolveObjection: config.DUTIES_REVIEWER_MAY_RESOLVE === 'true', cityAdminDecidesInDistricts: config.DUTIES_CITY_ADMIN_DECIDES === 'true' },
 });
 const app = await buildApp(services, { jwtSecret: config.jwtSecret, logger: { level: config.LOG_LEVEL } });
 if (config.devSecret) app.log.warn('JWT_SECRET is not set: using the development secret. Never run like this in production.');
 app.log.info({ stores: stores.describe }, 'stores opened');
 services.runner.start().catch((err) => app.log.error({ err }, 'projections stopped'));
+if (!anchors) app.log.warn('CHECKPOINT_SIGNING_KEY is not set: no signed checkpoints; removing the newest events would go unnoticed by verify.');
+const stopCheckpoints = anchors
+  ? startCheckpoints(stores.events, anchors, () => services.commands.now(), config.CHECKPOINT_INTERVAL_MS, (err) => app.log.error({ err }, 'checkpoint failed'))
+  : () => undefined;
 const publisher = bus ? new EventPublisher(stores.events, stores.reads, bus) : null;
 await publisher?.start();
 await app.listen({ port: config.PORT, host: config.HOST });
@@ -44,6 +58,7 @@ async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, 'shutting down');
+  stopCheckpoints();
   await app.close();
   await services.runner.stop();
   await publisher?.stop();

@@ -12,6 +12,8 @@ import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
 import { Idempotency } from './idempotency.js';
 import { KeyedLock } from './keyed-lock.js';
+import type { SigningKey } from './checkpoints.js';
+import type { AnchorLedger } from '../infra/checkpoint-anchors.js';
 
 export interface Services {
   events: EventStore;
@@ -24,6 +26,8 @@ export interface Services {
   publicityWorkingDays: number;
   calendar: WorkingCalendar;
   locks: KeyedLock;
+  /** Signed checkpoints: where they are published and the key (null: the chain is verified unanchored). */
+  anchors: { ledger: AnchorLedger; key: SigningKey } | null;
 }
 
 export interface ServicesOptions extends RunnerOptions {
@@ -34,6 +38,7 @@ export interface ServicesOptions extends RunnerOptions {
   calendar?: WorkingCalendar;
   /** Separation of duties (DEFAULT_DUTIES unless configured). */
   duties?: DutyPolicy;
+  anchors?: { ledger: AnchorLedger; key: SigningKey };
 }
 
 export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -48,6 +53,7 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     publicityWorkingDays: options.publicityWorkingDays ?? 5,
     calendar: options.calendar ?? DEFAULT_CALENDAR,
     locks: new KeyedLock(),
+    anchors: options.anchors ?? null,
   };
 }
 

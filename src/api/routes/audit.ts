@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
 import { requireActor } from '../auth.js';
+import { verifyLog } from '../../application/checkpoints.js';
 import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import { AUDIT_CSV_COLUMNS, type AuditQuery, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
@@ -114,9 +115,13 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         return { id: req.params.stream, stream: req.params.stream, items, total: items.length };
       },
     );
-    app.get('/api/audit/verify', { schema: { tags, summary: "verifies the whole log's hash chain" } }, async (req) => {
-      requireActor(req, 'auditor', 'city_admin');
-      return services.events.verify();
-    });
+    app.get(
+      '/api/audit/verify',
+      { schema: { tags, summary: "verifies the whole log's hash chain and the newest signed checkpoint: { ok, checked, firstBadPosition?, checkpoint?, reason? }" } },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        return verifyLog(services.events, services.anchors?.ledger ?? null, services.anchors?.key ?? null);
+      },
+    );
   };
 }
