@@ -34,6 +34,8 @@ const schema = z.object({
   CHECKPOINT_SIGNING_KEY_FILE: z.string().optional(),
   /** How often a checkpoint is signed (when the log moved). */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Serve DATA_DIR read-only (an investigation copy, see npm run investigate): every command gets 403. */
+  READ_ONLY: z.enum(['0', '1', 'true', 'false']).default('0'),
   /** Where checkpoints are published as JSON lines (default DATA_DIR/checkpoints.jsonl). */
   CHECKPOINT_FILE: z.string().optional(),
 });

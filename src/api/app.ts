@@ -9,7 +9,7 @@ import { registerAuth } from './auth.js';
 import { registerReadCache } from './read-cache.js';
 import { procedureTopics, projectTopics, registerLive, startLiveFeed } from './live.js';
 import type { Services } from '../application/services.js';
-import { frameworkErrors, registerProblemHandlers } from './problem.js';
+import { frameworkErrors, problem, registerProblemHandlers, sendProblem } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
@@ -22,6 +22,8 @@ import { systemRoutes } from './routes/system.js';
 export interface AppOptions {
   jwtSecret: string;
   logger?: FastifyServerOptions['logger'];
+  /** An investigation copy (READ_ONLY=1): every command is refused with 403 before it is parsed. */
+  readOnly?: boolean;
 }
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
@@ -35,6 +37,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  if (options.readOnly) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+      return sendProblem(reply, problem(403, 'this server shows a read-only investigation copy of the platform (READ_ONLY=1): no command is accepted', { code: 'READ_ONLY' }));
+    });
+  }
 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
