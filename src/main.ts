@@ -68,6 +68,7 @@ async function shutdown(signal: string) {
   stopCheckpoints();
   await app.close();
   await services.runner.stop();
+  await services.access.flush();
   await publisher?.stop();
   await services.bus.close();
   await stores.events.close();

@@ -12,6 +12,7 @@ import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
 import { Idempotency } from './idempotency.js';
 import { KeyedLock } from './keyed-lock.js';
+import { AccessLog } from './access-log.js';
 import type { SigningKey } from './checkpoints.js';
 import type { AnchorLedger } from '../infra/checkpoint-anchors.js';
 
@@ -28,6 +29,8 @@ export interface Services {
   locks: KeyedLock;
   /** Signed checkpoints: where they are published and the key (null: the chain is verified unanchored). */
   anchors: { ledger: AnchorLedger; key: SigningKey } | null;
+  /** Staff reads of non-public records (第六章), batched. */
+  access: AccessLog;
 }
 
 export interface ServicesOptions extends RunnerOptions {
@@ -39,6 +42,7 @@ export interface ServicesOptions extends RunnerOptions {
   /** Separation of duties (DEFAULT_DUTIES unless configured). */
   duties?: DutyPolicy;
   anchors?: { ledger: AnchorLedger; key: SigningKey };
+  accessLogFlushMs?: number;
 }
 
 export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -54,6 +58,7 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     calendar: options.calendar ?? DEFAULT_CALENDAR,
     locks: new KeyedLock(),
     anchors: options.anchors ?? null,
+    access: new AccessLog(reads, () => (options.clock?.() ?? new Date()).toISOString(), { flushMs: options.accessLogFlushMs }),
   };
 }
 

@@ -293,3 +293,27 @@ for (const row of TABLE) {
     });
   });
 }
+
+// ---- auditor reads (GET): the audit trail and its exports, timelines, the access log, verify, cases ----
+const auditors: Expectation = { ...nobody, admin: 'allowed', auditor: 'allowed' };
+const READS: { route: string; path: string; expect: Expectation }[] = [
+  { route: 'GET /api/audit', path: '/api/audit?pageSize=1', expect: auditors },
+  { route: 'GET /api/audit/records/:stream', path: '/api/audit/records/project-none', expect: auditors },
+  { route: 'GET /api/audit/access', path: '/api/audit/access', expect: auditors },
+  { route: 'GET /api/audit/verify', path: '/api/audit/verify', expect: auditors },
+  { route: 'GET /api/accountability', path: '/api/accountability', expect: auditors },
+];
+for (const row of READS) {
+  describe(row.route, () => {
+    CALLERS.forEach((caller) => {
+      const outcome = row.expect[caller];
+      it(`${caller} → ${outcome}`, async () => {
+        const before = await srv.logSize();
+        const res: Res = await api.request(who[caller], 'GET', row.path);
+        if (outcome === 'allowed') expect(res.status, `${caller}: ${JSON.stringify(res.body)}`).toBe(200);
+        else expectProblem(res, outcome);
+        expect(await srv.logSize()).toBe(before);
+      });
+    });
+  });
+}

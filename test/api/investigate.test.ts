@@ -76,16 +76,16 @@ describe('npm run investigate and a READ_ONLY server', () => {
     app = await buildApp(services, { jwtSecret: SECRET, readOnly: true });
     await services.runner.start();
     url = await app.listen({ port: 0, host: '127.0.0.1' });
-    const then = await (await fetch(`${url}/api/projects/${projectId}`, { headers: { authorization: `Bearer ${tokens.nanshan}` } })).json();
+    const then = (await (await fetch(`${url}/api/projects/${projectId}`, { headers: { authorization: `Bearer ${tokens.nanshan}` } })).json()) as { name: string };
     expect(then.name).toBe(sampleProject.name);
-    const trail = await (await fetch(`${url}/api/audit?record=${projectId}`, { headers: { authorization: `Bearer ${tokens.auditor}` } })).json();
+    const trail = (await (await fetch(`${url}/api/audit?record=${projectId}`, { headers: { authorization: `Bearer ${tokens.auditor}` } })).json()) as { items: { type: string }[] };
     expect(trail.items.map((e: { type: string }) => e.type)).toEqual(['ProjectRegistered']);
 
     const before = await copy.headPosition();
     const post = await fetch(`${url}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.nanshan}` }, body: JSON.stringify(sampleProject) });
     expect(post.status).toBe(403);
     expect(post.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect((await post.json()).code).toBe('READ_ONLY');
+    expect(((await post.json()) as { code: string }).code).toBe('READ_ONLY');
     expect(await copy.headPosition()).toBe(before);
     await app.close();
     await services.runner.stop();

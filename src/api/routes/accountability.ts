@@ -10,6 +10,7 @@ import { imposeSanction, recordViolation } from '../../application/accountabilit
 import { consistentWith } from '../../application/services.js';
 import { listCases } from '../../projections/accountability-queries.js';
 import * as s from '../schemas.js';
+import { accessReason } from '../present.js';
 
 export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -51,10 +52,11 @@ export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod 
         },
       },
       async (req) => {
-        requireActor(req, 'auditor', 'city_admin');
+        const actor = requireActor(req, 'auditor', 'city_admin');
         const { consistentWith: at, ...q } = req.query;
         await consistentWith(services, at);
         const { items, total } = await listCases(services.reads, q, services.commands.now());
+        if (items.length > 0) services.access.record({ actor, what: 'sanctions', records: items.map((c) => String(c.id)), reason: accessReason(req.headers), requestId: req.id });
         return { items, total, page: q.page, pageSize: q.pageSize };
       },
     );

@@ -116,6 +116,30 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
     app.get(
+      '/api/audit/access',
+      {
+        schema: {
+          tags,
+          summary: 'staff reads of non-public records (第六章): who opened what, when and why (X-Access-Reason), newest first',
+          querystring: z.strictObject({
+            actor: z.string().min(1).max(200).optional(),
+            record: z.string().min(1).max(200).optional(),
+            what: z.enum(['application', 'applications', 'sanctions']).optional(),
+            from: s.isoTime.optional(),
+            to: s.isoTime.optional(),
+            page: z.coerce.number().int().min(1).max(100_000).default(1),
+            pageSize: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+        },
+      },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        const { page, pageSize, from, to, ...q } = req.query;
+        const { items, total } = await services.access.search({ ...q, from: iso(from), to: iso(to) }, page, pageSize);
+        return { items, total, page, pageSize };
+      },
+    );
+    app.get(
       '/api/audit/verify',
       { schema: { tags, summary: "verifies the whole log's hash chain and the newest signed checkpoint: { ok, checked, firstBadPosition?, checkpoint?, reason? }" } },
       async (req) => {
