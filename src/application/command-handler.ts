@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, Decider, DomainEvent, DutyPolicy } from '../domain/shared.js';
 import { DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound } from '../domain/shared.js';
+import { SCHEMAS, type SchemaRegistry, currentVersion } from '../domain/schemas.js';
 import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
 
 export interface CommandMeta {
@@ -36,7 +37,6 @@ interface Loaded<S> {
   revision: number; // -1: no stream
 }
 
-const SCHEMA_VERSION = 1;
 const MAX_RETRIES = 3;
 
 /** domain.md, "Event envelope": only city_admin imports legacy records, and the import names who did it. */
@@ -56,7 +56,7 @@ export class CommandHandler {
 
   constructor(
     readonly events: EventStore,
-    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy } = {},
+    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy; schemas?: SchemaRegistry } = {},
   ) {}
 
   now(): string {
@@ -109,7 +109,7 @@ export class CommandHandler {
             correlationId,
             causationId,
             requestId,
-            schemaVersion: SCHEMA_VERSION,
+            schemaVersion: currentVersion(this.options.schemas ?? SCHEMAS, e.type),
             ...(meta.importedAt !== undefined ? { imported: true, importedBy: meta.importedBy } : {}),
             ...meta.idempotency,
           },

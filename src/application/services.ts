@@ -3,6 +3,8 @@
 // (src/main.ts), the projector, the seed, the bench and the tests.
 import { DEFAULT_CALENDAR, type WorkingCalendar } from '../domain/calendar.js';
 import type { DutyPolicy } from '../domain/shared.js';
+import { SCHEMAS, type SchemaRegistry } from '../domain/schemas.js';
+import { UpcastingEventStore } from './upcasting-event-store.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
@@ -43,14 +45,19 @@ export interface ServicesOptions extends RunnerOptions {
   duties?: DutyPolicy;
   anchors?: { ledger: AnchorLedger; key: SigningKey };
   accessLogFlushMs?: number;
+  /** Event shapes and upcasters (the platform's SCHEMAS unless a test brings its own). */
+  schemas?: SchemaRegistry;
 }
 
-export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
+export function createServices(stored: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
+  const schemas = options.schemas ?? SCHEMAS;
+  // Deciders, facts and projections read every event in its current shape (domain/schemas.ts).
+  const events = new UpcastingEventStore(stored, schemas);
   return {
     events,
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
-    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties }),
+    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas }),
     bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
