@@ -98,6 +98,9 @@ export const mapQuery = z
   .refine((q) => !(q.near && q.bbox), 'give bbox or near, not both');
 export const asOfQuery = z.strictObject({ asOf: z.string().max(40).optional(), consistentWith: position.optional() });
 
+/** What the platform showed then: business time (asOf) or what it had recorded by then (asRecordedAt). */
+export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };
+
 /** Paging and read-your-writes, common to every list. */
 export const listQuery = {
   page: z.coerce.number().int().min(1).max(10_000).default(1),

@@ -11,6 +11,10 @@ import { command } from '../command.js';
 import { allocationsOf, amendNotice, cancelNotice, closeNotice, decideAllocation, publishNotice, publishResult, startPublicity } from '../../application/notices.js';
 import { NotFound } from '../../domain/shared.js';
 import * as s from '../schemas.js';
+import { momentOf } from '../moment.js';
+import { readStoreAt } from '../../projections/history.js';
+import { NOTICES } from '../../projections/notices.js';
+import { PUBLIC_FEED } from '../../projections/public-feed.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 const terms = {
@@ -112,19 +116,24 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
             from: s.isoTime.optional(),
             to: s.isoTime.optional(),
             ...s.listQuery,
+            ...s.momentQuery,
           }),
         },
       },
       async (req) => {
-        const { consistentWith: at, ...query } = req.query;
+        const { consistentWith: at, asOf, asRecordedAt, ...query } = req.query;
         await consistentWith(services, at);
-        return listFeed(services.reads, query); // listFeed brings from/to to UTC itself
+        const moment = momentOf(asOf, asRecordedAt);
+        const reads = moment ? await readStoreAt(services.reads, [PUBLIC_FEED], moment) : services.reads;
+        return listFeed(reads, query); // listFeed brings from/to to UTC itself
       },
     );
 
-    app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+    app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands (?asOf= / ?asRecordedAt=: as it stood then)', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional(), ...s.momentQuery }) } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
-      const notice = await getNotice(services.reads, req.params.id);
+      const moment = momentOf(req.query.asOf, req.query.asRecordedAt);
+      const reads = moment ? await readStoreAt(services.reads, [NOTICES, PUBLIC_FEED], moment) : services.reads;
+      const notice = await getNotice(reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
       return notice;
     });
