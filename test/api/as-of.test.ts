@@ -9,11 +9,13 @@ let api: Api;
 let noticeId = '';
 let beforeNotice = '';
 let beforeAmendment = '';
+let beforeRename = '';
+let projectId = '';
 
 beforeAll(async () => {
   srv = await startServer({ clock: clock.read });
   api = new Api(srv, clock);
-  const projectId = await api.publishedProject();
+  projectId = await api.publishedProject();
   clock.advance(60_000);
   beforeNotice = new Date(clock.ms).toISOString();
   clock.advance(60_000);
@@ -22,6 +24,10 @@ beforeAll(async () => {
   beforeAmendment = new Date(clock.ms).toISOString();
   clock.advance(60_000);
   await api.ok('nanshan', 'POST', `/api/notices/${noticeId}/amend`, { price: 70, reason: '租金标准调整' });
+  clock.advance(60_000);
+  beforeRename = new Date(clock.ms).toISOString();
+  clock.advance(60_000);
+  await api.ok('nanshan', 'PATCH', `/api/projects/${projectId}`, { name: '前海深港青年梦工场二期', reason: '名称规范' });
 });
 afterAll(async () => {
   await srv?.close();
@@ -47,6 +53,23 @@ describe('asOf and asRecordedAt', () => {
     expect(then.body.total).toBe(now.body.total - 1);
     const after = await srv.request('GET', `/api/notices?kind=rental_notice&asRecordedAt=${beforeAmendment}`);
     expect(after.body.total).toBe(now.body.total);
+  });
+
+  it('a search, the map and one project as they stood before the rename', async () => {
+    const now = await api.read(null, `/api/projects?q=${encodeURIComponent('梦工场二期')}`);
+    expect(now.body.items.map((p: { projectId?: string; id?: string }) => p.projectId ?? p.id)).toContain(projectId);
+    for (const q of [`asOf=${beforeRename}`, `asRecordedAt=${beforeRename}`]) {
+      const then = await srv.request('GET', `/api/projects?q=${encodeURIComponent('梦工场二期')}&${q}`);
+      expect(then.status).toBe(200);
+      expect(then.body.total).toBe(now.body.total - 1);
+      const map = await srv.request('GET', `/api/map/projects?${q}`);
+      const feature = map.body.features.find((f: { id: string }) => f.id === projectId);
+      expect(feature.properties.name).not.toBe('前海深港青年梦工场二期');
+    }
+    const one = await srv.request('GET', `/api/projects/${projectId}?asRecordedAt=${beforeRename}`);
+    expect(one.status).toBe(200);
+    expect(one.body.name).not.toBe('前海深港青年梦工场二期');
+    expect((await srv.request('GET', `/api/projects/${projectId}`)).body.name).toBe('前海深港青年梦工场二期');
   });
 
   it('bad or doubled moments are 400 with the field', async () => {
