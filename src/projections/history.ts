@@ -60,11 +60,14 @@ function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
  * queries as on the live read models then answer "as of". Cost: the changes up to the moment of those
  * collections are read and folded once per answer.
  */
-export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment): Promise<ReadStore> {
+export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment, only: Record<string, string[]> = {}): Promise<ReadStore> {
   const view = EmbeddedReadStore.open(null);
   for (const collection of collections) {
     const docs = new Map<string, Doc>();
-    for await (const page of reads.stream(historyOf(collection), { [moment.field]: { $lte: moment.at } }, { sort: { position: 1, _id: 1 }, batchSize: 5000 })) {
+    // `only`: a one-document read folds just that document's changes (indexed by docId).
+    const ids = only[collection];
+    const filter = { [moment.field]: { $lte: moment.at }, ...(ids ? { docId: { $in: ids } } : {}) };
+    for await (const page of reads.stream(historyOf(collection), filter, { sort: { position: 1, _id: 1 }, batchSize: 5000 })) {
       for (const row of page) fold(docs, collection, row);
     }
     const ops: DocOp[] = [...docs.values()].map(({ _id, _position, ...fields }) => ({ collection, id: _id, position: _position ?? 0, set: fields }));

@@ -14,7 +14,7 @@ import * as s from '../schemas.js';
 import { momentOf } from '../moment.js';
 import { readStoreAt } from '../../projections/history.js';
 import { NOTICES } from '../../projections/notices.js';
-import { PUBLIC_FEED } from '../../projections/public-feed.js';
+import { PUBLIC_FEED, feedId } from '../../projections/public-feed.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 const terms = {
@@ -132,7 +132,8 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
     app.get('/api/notices/:id', { config: { publicCache: true }, schema: { tags, summary: 'one notice and where its procedure stands (?asOf= / ?asRecordedAt=: as it stood then)', params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional(), ...s.momentQuery }) } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
       const moment = momentOf(req.query.asOf, req.query.asRecordedAt);
-      const reads = moment ? await readStoreAt(services.reads, [NOTICES, PUBLIC_FEED], moment) : services.reads;
+      const only = { [NOTICES]: [req.params.id], [PUBLIC_FEED]: [feedId('qualification_publicity', req.params.id)] };
+      const reads = moment ? await readStoreAt(services.reads, [NOTICES, PUBLIC_FEED], moment, only) : services.reads;
       const notice = await getNotice(reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
       return notice;

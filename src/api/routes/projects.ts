@@ -140,7 +140,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       let doc: Record<string, unknown> | null;
       const recorded = req.query.asRecordedAt !== undefined ? momentOf(req.query.asOf, req.query.asRecordedAt) : null;
       if (recorded) {
-        doc = await (await readStoreAt(services.reads, [PROJECTS], recorded)).findOne(PROJECTS, { _id: req.params.id });
+        doc = await (await readStoreAt(services.reads, [PROJECTS], recorded, { [PROJECTS]: [req.params.id] })).findOne(PROJECTS, { _id: req.params.id });
       } else if (req.query.asOf !== undefined) {
         const asOf = parseAsOf(req.query.asOf);
         if (!asOf) throw new HttpProblem(400, 'Bad Request', 'asOf must be a date (YYYY-MM-DD) or an ISO-8601 time', { errors: [{ path: 'querystring.asOf', message: 'invalid date' }] });
