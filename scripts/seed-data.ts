@@ -272,6 +272,17 @@ const P: Record<District, DistrictProfile> = {
     useTypes: { rnd: 1, plant: 5, office: 1, other: 1 },
     size: 1.3,
   },
+  qianhai: {
+    prefix: '前海',
+    streets: [{ street: '南山街道', roads: ['梦海大道', '前湾一路', '听海大道'], places: ['前海深港青年梦工场', '前海嘉里中心'] }],
+    departments: ['前海管理局'],
+    owner: '深圳市前海开发投资控股有限公司',
+    centre: [113.9, 22.53],
+    spread: 0.02,
+    industries: '现代服务业、金融科技、跨境贸易',
+    useTypes: { rnd: 2, plant: 0, office: 5, other: 1 },
+    size: 0.8,
+  },
 };
 
 /** Projects per district published by 2017-09-30: weighted toward Nanshan, Bao'an, Longgang, Longhua, Futian. */
@@ -287,6 +298,7 @@ const DISTRICT_COUNTS: Record<District, number> = {
   shenshan: 4,
   yantian: 3,
   dapeng: 3,
+  qianhai: 0, // joined the platform after the seed's reporting day
 };
 
 /** Publications by year: the platform went live at the end of 2014 and was relaunched at the end of 2016. */

@@ -29,7 +29,7 @@ const cst = (day: string, time = '10:00') => new Date(`${day}T${time}:00.000+08:
 function officer(district: District, day: string): Actor {
   const NAMES: Record<District, string> = {
     futian: '福田区', luohu: '罗湖区', nanshan: '南山区', yantian: '盐田区', baoan: '宝安区', longgang: '龙岗区',
-    longhua: '龙华区', pingshan: '坪山区', guangming: '光明新区', dapeng: '大鹏新区', shenshan: '深汕特别合作区',
+    longhua: '龙华区', pingshan: '坪山区', guangming: '光明新区', dapeng: '大鹏新区', shenshan: '深汕特别合作区', qianhai: '前海管理局',
   };
   let name = NAMES[district];
   if (day < '2017-01-07' && (district === 'longhua' || district === 'pingshan')) name = name.replace('区', '新区');

@@ -80,6 +80,19 @@ const schema = z.object({
   TENANCY_RENEWAL_MAX_MONTHS: z.coerce.number().int().positive().default(36),
   /** How often the deadline scheduler looks for what is due (0: not at all, e.g. a second read-only instance). */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Separation of duties (第六章): 'true' lets the reviewing officer resolve objections against the review. */
+  DUTIES_REVIEWER_MAY_RESOLVE: z.enum(['true', 'false']).default('false'),
+  /** 'true' lets city_admin review, allocate and publish results in a district's procedure. */
+  DUTIES_CITY_ADMIN_DECIDES: z.enum(['true', 'false']).default('false'),
+  /** Ed25519 private key (PEM) signing the log checkpoints; or CHECKPOINT_SIGNING_KEY_FILE naming a PEM file. */
+  CHECKPOINT_SIGNING_KEY: z.string().optional(),
+  CHECKPOINT_SIGNING_KEY_FILE: z.string().optional(),
+  /** How often a checkpoint is signed (when the log moved). */
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Serve DATA_DIR read-only (an investigation copy, see npm run investigate): every command gets 403. */
+  READ_ONLY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Where checkpoints are published as JSON lines (default DATA_DIR/checkpoints.jsonl). */
+  CHECKPOINT_FILE: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema> & {

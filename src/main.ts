@@ -9,6 +9,11 @@ import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices } from './application/services.js';
 import { startScheduler } from './application/scheduler.js';
+import { signingKeyFrom, startCheckpoints } from './application/checkpoints.js';
+import { FileAnchorLedger } from './infra/checkpoint-anchors.js';
+import { CutEventStore, readInvestigation } from './infra/cut-event-store.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // A configuration the platform refuses (production without a signing key…) stops it here, before
 // anything opens, with the reason on one line rather than a stack trace.
@@ -31,7 +36,18 @@ const calendar = (() => {
     throw new Error(`WORKING_CALENDAR_FILE ${config.WORKING_CALENDAR_FILE}: ${(e as Error).message}`, { cause: e });
   }
 })();
+const readOnly = config.READ_ONLY === '1' || config.READ_ONLY === 'true';
 const stores = await openStores(config);
+if (readOnly) {
+  // An investigation copy: the read models never move past its cut (a plain read-only DATA_DIR has none).
+  const view = readInvestigation(config.DATA_DIR);
+  if (view) stores.events = new CutEventStore(stores.events, view);
+}
+// Signed checkpoints when a key is configured: a bad key stops the start.
+const signingPem = config.CHECKPOINT_SIGNING_KEY ?? (config.CHECKPOINT_SIGNING_KEY_FILE ? readFileSync(config.CHECKPOINT_SIGNING_KEY_FILE, 'utf8') : undefined);
+const anchors = signingPem && !readOnly
+  ? { ledger: new FileAnchorLedger(config.CHECKPOINT_FILE ?? join(config.DATA_DIR, 'checkpoints.jsonl')), key: signingKeyFrom(signingPem) }
+  : undefined;
 let bus: Bus | undefined;
 let coordination: NatsCoordination | null = null;
 if (config.NATS_URL) {
@@ -71,11 +87,17 @@ const services = createServices(stores.events, stores.reads, {
     signingWorkingDays: config.SIGNING_WORKING_DAYS,
   },
   renewal: { maxRenewals: config.TENANCY_MAX_RENEWALS, maxRenewalMonths: config.TENANCY_RENEWAL_MAX_MONTHS },
+  anchors,
+  duties: { reviewerMayResolveObjection: config.DUTIES_REVIEWER_MAY_RESOLVE === 'true', cityAdminDecidesInDistricts: config.DUTIES_CITY_ADMIN_DECIDES === 'true' },
 });
-const app = await buildApp(services, { auth, ...protectionOptions(config), logger: { level: config.LOG_LEVEL } });
+const app = await buildApp(services, { auth, ...protectionOptions(config), logger: { level: config.LOG_LEVEL }, readOnly });
 if (auth.generatedSecretFile) app.log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${auth.generatedSecretFile} (npm run token uses it too). Production needs JWT_SECRET or JWT_JWKS_URL.`);
 app.log.info({ stores: stores.describe }, 'stores opened');
-const publisher = bus
+if (!anchors && !readOnly) app.log.warn('CHECKPOINT_SIGNING_KEY is not set: no signed checkpoints; removing the newest events would go unnoticed by verify.');
+const stopCheckpoints = anchors
+  ? startCheckpoints(stores.events, anchors, () => services.commands.now(), config.CHECKPOINT_INTERVAL_MS, (err) => app.log.error({ err }, 'checkpoint failed'))
+  : () => undefined;
+const publisher = bus && !readOnly
   ? new EventPublisher(stores.events, stores.reads, bus, { onError: (err, retryInMs) => app.log.warn({ err, retryInMs }, 'integration events: publish failed, retrying from the checkpoint') })
   : null;
 // A read store shared by the instances (MongoDB) is written by the leader only; the others follow its
@@ -102,7 +124,7 @@ if (lease) {
 }
 await app.listen({ port: config.PORT, host: config.HOST });
 // Deadlines that change state (a winner who did not sign, a lease at its end) are appended by the scheduler.
-const stopScheduler = config.SCHEDULER_INTERVAL_MS > 0 ? startScheduler(services, config.SCHEDULER_INTERVAL_MS, (err) => app.log.error({ err }, 'deadline scheduler')) : () => {};
+const stopScheduler = config.SCHEDULER_INTERVAL_MS > 0 && !readOnly ? startScheduler(services, config.SCHEDULER_INTERVAL_MS, (err) => app.log.error({ err }, 'deadline scheduler')) : () => {};
 
 let closing = false;
 async function shutdown(signal: string) {
@@ -110,10 +132,12 @@ async function shutdown(signal: string) {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   stopScheduler();
+  stopCheckpoints();
   await app.close();
   await lease?.stop(); // hands the lease over at once instead of after its TTL
   await leadershipChanges;
   await services.runner.stop();
+  await services.access.flush();
   await publisher?.stop();
   await coordination?.close();
   await services.bus.close();

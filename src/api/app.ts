@@ -14,7 +14,7 @@ import { liveTopics } from './live-topics.js';
 import type { Services } from '../application/services.js';
 import { openApiOptions } from './openapi.js';
 import { presentAnswer } from './present.js';
-import { frameworkErrors, registerProblemHandlers } from './problem.js';
+import { frameworkErrors, problem, registerProblemHandlers, sendProblem } from './problem.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
@@ -35,6 +35,8 @@ export interface AppOptions extends ProtectionOptions {
   logger?: FastifyServerOptions['logger'];
   /** Whose X-Forwarded-For to believe for the client address (Fastify's `trustProxy`). */
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** An investigation copy (READ_ONLY=1): every command is refused with 403 before it is parsed. */
+  readOnly?: boolean;
 }
 
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
@@ -52,6 +54,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   // Every answer of the API as the portal sees it (present.ts): `id` on records, no store-internal field.
   // Strings (the read cache's stored answers, exports) are already presented and pass untouched.
   app.addHook('preSerialization', async (request, reply, payload) => (reply.statusCode < 400 && request.url.startsWith('/api/') ? presentAnswer(payload) : payload));
+  if (options.readOnly) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+      return sendProblem(reply, problem(403, 'this server shows a read-only investigation copy of the platform (READ_ONLY=1): no command is accepted', { code: 'READ_ONLY' }));
+    });
+  }
 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });

@@ -46,3 +46,17 @@ export function hideObjectors<T extends { objections?: object }>(doc: T): T {
 
 /** What a viewer sees of an application: an enterprise does not see who objected. */
 export const applicationForViewer = <T extends { objections?: object }>(actor: Actor | null, doc: T): T => (actor === null || actor.role === 'enterprise' ? hideObjectors(doc) : doc);
+
+/** Why a member of staff opened a non-public record (X-Access-Reason, percent-encoded when not ASCII). */
+export function accessReason(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers['x-access-reason'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  let text = value;
+  try {
+    text = decodeURIComponent(value);
+  } catch {
+    // not percent-encoded: as it came
+  }
+  return text.trim().slice(0, 500) || undefined;
+}

@@ -75,6 +75,9 @@ const csvNumbers = (n: number) =>
     .transform((s) => s.split(',').map(Number))
     .refine((a) => a.length === n && a.every(Number.isFinite), `expected ${n} comma-separated numbers`);
 
+/** What the platform showed then: business time (asOf) or what it had recorded by then (asRecordedAt). */
+export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };
+
 export const projectFilters = {
   q: z.string().trim().max(100).optional(),
   district: district.optional(),
@@ -91,6 +94,7 @@ export const projectSearchQuery = z.strictObject({
   sort: z.enum(['publishedAt', '-publishedAt', 'totalArea', '-totalArea', 'availableArea', '-availableArea', 'name', '-name']).default('-publishedAt'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  ...momentQuery,
 });
 export const mapQuery = z
   .strictObject({
@@ -99,10 +103,12 @@ export const mapQuery = z
     near: csvNumbers(2).optional(),
     radius: z.coerce.number().positive().max(200_000).optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    ...momentQuery,
   })
   .refine((q) => (q.near === undefined) === (q.radius === undefined), 'near and radius go together')
   .refine((q) => !(q.near && q.bbox), 'give bbox or near, not both');
 export const asOfQuery = z.strictObject({ asOf: z.string().max(40).optional(), consistentWith: position.optional() });
+export const momentOnlyQuery = z.strictObject({ ...momentQuery, consistentWith: position.optional() });
 
 /** Paging and read-your-writes, common to every list. */
 export const listQuery = {

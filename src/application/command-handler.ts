@@ -1,8 +1,9 @@
 // The one path from a command to the log: load the stream, decide, append with the revision the
 // decision was based on. Used by the HTTP routes and by the importer (seed), so every rule holds once.
 import { randomUUID } from 'node:crypto';
-import type { Actor, Decider, DomainEvent } from '../domain/shared.js';
-import { Forbidden, NotFound } from '../domain/shared.js';
+import type { Actor, Decider, DomainEvent, DutyPolicy } from '../domain/shared.js';
+import { DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound } from '../domain/shared.js';
+import { SCHEMAS, type SchemaRegistry, currentVersion } from '../domain/schemas.js';
 import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
 
 export interface CommandMeta {
@@ -36,7 +37,6 @@ interface Loaded<S> {
   revision: number; // -1: no stream
 }
 
-const SCHEMA_VERSION = 1;
 const MAX_RETRIES = 3;
 
 /** domain.md, "Event envelope": only city_admin imports legacy records, and the import names who did it. */
@@ -56,7 +56,7 @@ export class CommandHandler {
 
   constructor(
     readonly events: EventStore,
-    private readonly options: { clock?: () => Date; cacheSize?: number } = {},
+    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy; schemas?: SchemaRegistry } = {},
   ) {}
 
   now(): string {
@@ -91,7 +91,9 @@ export class CommandHandler {
         throw new WrongExpectedRevision(stream, meta.expectedRevision, loaded.revision);
       }
       const now = meta.importedAt ?? this.now();
-      const decided = decider.decide(command, loaded.state, { actor: meta.actor, now, newId: randomUUID });
+      // An imported legacy record is history: the duty rules of today do not refuse it.
+      const duties = meta.importedAt !== undefined ? IMPORTED_DUTIES : (this.options.duties ?? DEFAULT_DUTIES);
+      const decided = decider.decide(command, loaded.state, { actor: meta.actor, now, newId: randomUUID, duties });
       const requestId = meta.requestId ?? randomUUID();
       const correlationId = meta.correlationId ?? requestId;
       let causationId = meta.causationId ?? null;
@@ -107,7 +109,7 @@ export class CommandHandler {
             correlationId,
             causationId,
             requestId,
-            schemaVersion: SCHEMA_VERSION,
+            schemaVersion: currentVersion(this.options.schemas ?? SCHEMAS, e.type),
             ...(meta.importedAt !== undefined ? { imported: true, importedBy: meta.importedBy } : {}),
             ...meta.idempotency,
           },

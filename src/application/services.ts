@@ -3,6 +3,9 @@
 // (src/main.ts), the projector, the seed, the bench and the tests.
 import { DEFAULT_CALENDAR, type WorkingCalendar } from '../domain/calendar.js';
 import type { RenewalPolicy } from '../domain/tenancy.js';
+import type { DutyPolicy } from '../domain/shared.js';
+import { SCHEMAS, type SchemaRegistry } from '../domain/schemas.js';
+import { UpcastingEventStore } from './upcasting-event-store.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
@@ -12,6 +15,9 @@ import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
 import { Idempotency } from './idempotency.js';
 import { KeyedLock, type Leadership, type Locks } from './keyed-lock.js';
+import { AccessLog } from './access-log.js';
+import type { SigningKey } from './checkpoints.js';
+import type { AnchorLedger } from '../infra/checkpoint-anchors.js';
 
 export interface Services {
   events: EventStore;
@@ -31,6 +37,10 @@ export interface Services {
   /** Procedure deadlines in working days (a notice may set its own): see scheduler.ts. */
   deadlines: DeadlineSettings;
   renewal: RenewalPolicy;
+  /** Signed checkpoints: where they are published and the key (null: the chain is verified unanchored). */
+  anchors: { ledger: AnchorLedger; key: SigningKey } | null;
+  /** Staff reads of non-public records (第六章), batched. */
+  access: AccessLog;
 }
 
 export interface DeadlineSettings {
@@ -54,14 +64,23 @@ export interface ServicesOptions extends RunnerOptions {
   leadership?: Leadership;
   deadlines?: Partial<DeadlineSettings>;
   renewal?: Partial<RenewalPolicy>;
+  /** Separation of duties (DEFAULT_DUTIES unless configured). */
+  duties?: DutyPolicy;
+  anchors?: { ledger: AnchorLedger; key: SigningKey };
+  accessLogFlushMs?: number;
+  /** Event shapes and upcasters (the platform's SCHEMAS unless a test brings its own). */
+  schemas?: SchemaRegistry;
 }
 
-export function createServices(events: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
+export function createServices(stored: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
+  const schemas = options.schemas ?? SCHEMAS;
+  // Deciders, facts and projections read every event in its current shape (domain/schemas.ts).
+  const events = new UpcastingEventStore(stored, schemas);
   return {
     events,
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
-    commands: new CommandHandler(events, { clock: options.clock }),
+    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas }),
     bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,
@@ -72,6 +91,8 @@ export function createServices(events: EventStore, reads: ReadStore, options: Se
     ...(options.leadership ? { leadership: options.leadership } : {}),
     deadlines: { ...DEFAULT_DEADLINES, ...options.deadlines },
     renewal: { ...DEFAULT_RENEWAL, ...options.renewal },
+    anchors: options.anchors ?? null,
+    access: new AccessLog(reads, () => (options.clock?.() ?? new Date()).toISOString(), { flushMs: options.accessLogFlushMs }),
   };
 }
 

@@ -14,10 +14,12 @@ import {
   type DomainEvent,
   type Role,
   type Scope,
+  DEFAULT_DUTIES,
   Forbidden,
   NotFound,
   RuleViolation,
   assertNever,
+  requireDistrictDecider,
   requireManager,
 } from './shared.js';
 
@@ -158,6 +160,8 @@ export interface ApplicationRecord extends Ids {
   documents: DocumentRef[];
   missing?: string[];
   review?: Review;
+  /** Who made the review decision in force (separation of duties). */
+  reviewerId?: string;
   objections: Objection[];
   contract?: ContractRecord;
 }
@@ -330,6 +334,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
     }
     case 'ReturnApplication': {
       const s = managed(state, command.notice, ctx.actor);
+      requireDistrictDecider(ctx, 'review applications');
       if (s.status === 'returned') throw new RuleViolation('APPLICATION_ALREADY_RETURNED', 'the application is already awaiting material');
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application cannot be returned');
       const missing = command.missing.map((m) => m.trim()).filter((m) => m);
@@ -346,6 +351,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
     }
     case 'ReviewQualification': {
       const s = managed(state, command.notice, ctx.actor);
+      requireDistrictDecider(ctx, 'review applications');
       if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'no reviews after the allocation');
       // 补正 deadline: while the window is open the enterprise may still supply the material;
       // after it closes a returned application may be reviewed as it stands, so it cannot block publicity.
@@ -393,8 +399,12 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const objection = s.objections.find((o) => o.objectionId === command.objectionId);
       if (!objection) throw new NotFound(`no objection ${command.objectionId} on this application`);
       if (objection.status !== 'open') throw new RuleViolation('OBJECTION_ALREADY_RESOLVED', 'the objection is already resolved');
+      requireDistrictDecider(ctx, 'resolve objections');
       if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'the allocation is already decided');
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a resolution must say why');
+      if (s.reviewerId === ctx.actor.id && !(ctx.duties ?? DEFAULT_DUTIES).reviewerMayResolveObjection) {
+        throw new RuleViolation('REVIEWER_CANNOT_RESOLVE_OBJECTION', 'the officer who made the review decision may not resolve an objection against it');
+      }
       return [
         { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim() } },
       ];
@@ -423,7 +433,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     case 'QualificationReviewed': {
       const { qualified, reasons, score, answersObjections = [] } = event.data;
       const objections = state.objections.map((o) => (answersObjections.includes(o.objectionId) ? { ...o, answered: true } : o));
-      return { ...state, status: 'reviewed', review: { qualified, reasons, ...(score !== undefined ? { score } : {}) }, objections };
+      return { ...state, status: 'reviewed', review: { qualified, reasons, ...(score !== undefined ? { score } : {}) }, reviewerId: event.data.reviewer.id, objections };
     }
     case 'ObjectionFiled':
       return { ...state, objections: [...state.objections, { objectionId: event.data.objectionId, status: 'open', answered: false }] };

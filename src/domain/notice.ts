@@ -9,7 +9,7 @@ import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceLedger, requireAvailable } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
-import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
+import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
 
 export const DEFAULT_PUBLICITY_WORKING_DAYS = 5;
 export const MAX_PUBLICITY_WORKING_DAYS = 30;
@@ -239,6 +239,7 @@ function checkedLottery(s: NoticeRecord, seed: string | undefined, inputs: Alloc
 
 function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
   const s = existing(state, ctx);
+  requireDistrictDecider(ctx, 'allocate');
   if (s.allocation) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'the allocation is already decided');
   if (!s.publicity) throw new RuleViolation('PUBLICITY_NOT_STARTED', 'the qualification publicity has not started');
   if (instant(ctx.now) <= instant(s.publicity.endsAt)) throw new RuleViolation('PUBLICITY_NOT_OVER', `the publicity runs until ${s.publicity.endsAt}`);
@@ -368,6 +369,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
     }
     case 'StartPublicity': {
       const s = existing(state, ctx);
+      requireDistrictDecider(ctx, 'publish the review results');
       if (s.publicity) throw new RuleViolation('PUBLICITY_ALREADY_STARTED', 'the publicity has already started');
       if (s.status !== 'closed' && now < instant(s.terms.closesAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_OVER', `the window closes at ${s.terms.closesAt}`);
       checkFacts(command.applications);
@@ -390,6 +392,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       return decideAllocation(command, state, ctx);
     case 'PublishResult': {
       const s = existing(state, ctx);
+      requireDistrictDecider(ctx, 'publish results');
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
       const due = signingDue(ctx.now, command.signing);

@@ -15,6 +15,8 @@ export const DISTRICTS = {
   guangming: '光明区',
   dapeng: '大鹏新区',
   shenshan: '深汕特别合作区',
+  // 前海管理局 acts as the district government of the 前海 cooperation zone (第二章).
+  qianhai: '前海合作区',
 } as const;
 export type District = keyof typeof DISTRICTS;
 export const DISTRICT_CODES = Object.keys(DISTRICTS) as District[];
@@ -30,8 +32,23 @@ export interface Actor {
   name?: string;
 }
 
+/**
+ * Separation of duties (第六章), from configuration. Defaults: the officer who reviewed an application
+ * does not resolve an objection against that review, and the supervising body (city_admin) does not
+ * itself review, allocate or publish results in a district's procedure.
+ */
+export interface DutyPolicy {
+  reviewerMayResolveObjection: boolean;
+  cityAdminDecidesInDistricts: boolean;
+}
+export const DEFAULT_DUTIES: DutyPolicy = { reviewerMayResolveObjection: false, cityAdminDecidesInDistricts: false };
+/** Records imported from the legacy platform are history: they are recorded as they happened. */
+export const IMPORTED_DUTIES: DutyPolicy = { reviewerMayResolveObjection: true, cityAdminDecidesInDistricts: true };
+
 /** What a decider gets from the outside world: who, when, and fresh ids. */
 export interface DecisionContext {
+  /** The duty rules in force (DEFAULT_DUTIES when absent). */
+  duties?: DutyPolicy;
   actor: Actor;
   /** Business time of the command (ISO-8601). Equal to the append time for live commands. */
   now: string;
@@ -89,6 +106,13 @@ export function requireManager(actor: Actor, district: District): void {
   }
   if (!mayManageDistrict(actor, district)) {
     throw new Forbidden(`${actor.role} of ${actor.district ?? 'no district'} may not act in ${district}`);
+  }
+}
+
+/** Reviews, publicity lists, allocations and results in a district's procedure are the district's decisions. */
+export function requireDistrictDecider(ctx: DecisionContext, what: string): void {
+  if (ctx.actor.role === 'city_admin' && !(ctx.duties ?? DEFAULT_DUTIES).cityAdminDecidesInDistricts) {
+    throw new Forbidden(`city_admin supervises and does not itself ${what} in a district's procedure (DUTIES_CITY_ADMIN_DECIDES)`);
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
-import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
+import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 // Filters may be built from request input: no server-side JavaScript ($where, $function).
 const MINGO_OPTIONS = { scriptEnabled: false };
@@ -382,6 +382,20 @@ export class EmbeddedReadStore implements ReadStore {
     const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
     // Documents are frozen and never modified in place, so readers get them as they are: no copy.
     return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+  }
+
+  async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {
+    this.assertOpen();
+    // One sorted answer, as it stood when asked (later commits make new documents, never change these).
+    const all = this.matches(collection, filter, options.sort);
+    const size = Math.max(1, options.batchSize ?? 1000);
+    const projection = options.projection;
+    for (let start = 0; start < all.length; start += size) {
+      const page = all.slice(start, start + size);
+      yield projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, projection).all() : page;
+      // Let other requests run between pages of a long export.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   async findOne(collection: string, filter: Filter): Promise<Doc | null> {

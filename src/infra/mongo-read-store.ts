@@ -12,7 +12,7 @@ import {
 import type { AnyBulkWriteOperation, Db, Document, Filter as MongoFilter, IndexSpecification, WriteError } from 'mongodb';
 import { checkDocOp, leafPaths, pathsOverlap } from './embedded-read-store.js';
 import { Unavailable } from './event-store.js';
-import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore } from './read-store.js';
+import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -87,6 +87,26 @@ export class MongoReadStore implements ReadStore {
     // Only the options given: MongoDB rejects some explicit undefined values.
     const given = { ...(sort && { sort }), ...(skip && { skip }), ...(limit && { limit }), ...(projection && { projection }) };
     return this.call('find', () => this.docs(collection).find(filter as MongoFilter<Doc>, given).toArray());
+  }
+
+  async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {
+    const size = Math.max(1, options.batchSize ?? 1000);
+    const given = { batchSize: size, ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) };
+    const cursor = this.docs(collection).find(filter as MongoFilter<Doc>, given);
+    try {
+      let page: Doc[] = [];
+      while (await this.call('stream', () => cursor.hasNext())) {
+        page.push((await this.call('stream', () => cursor.next()))!);
+        // The driver fetches `batchSize` documents per round trip: hand out what it already holds.
+        if (page.length >= size || cursor.bufferedCount() === 0) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      await cursor.close();
+    }
   }
 
   async findOne(collection: string, filter: Filter): Promise<Doc | null> {

@@ -25,6 +25,13 @@ export interface FindOptions {
   projection?: Record<string, 0 | 1>;
 }
 
+export interface StreamOptions {
+  sort?: Record<string, 1 | -1>;
+  /** Documents per page handed out (default 1000). */
+  batchSize?: number;
+  projection?: Record<string, 0 | 1>;
+}
+
 export interface IndexSpec {
   collection: string;
   keys: Record<string, 1 | -1 | '2dsphere'>;
@@ -39,6 +46,12 @@ export interface ReadStore {
   find(collection: string, filter: Filter, options?: FindOptions): Promise<Doc[]>;
   findOne(collection: string, filter: Filter): Promise<Doc | null>;
   count(collection: string, filter: Filter): Promise<number>;
+  /**
+   * The documents matching `filter` in `sort` order, a page at a time as the consumer asks for the next
+   * one, so an export never holds its whole answer: a server cursor on MongoDB; on the embedded store
+   * (whose documents are in memory anyway) slices of one sorted list of shared documents.
+   */
+  stream(collection: string, filter: Filter, options?: StreamOptions): AsyncIterable<Doc[]>;
   aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
   /** Applies the guarded ops in order and stores the checkpoint (atomically where the store can). */

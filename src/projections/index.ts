@@ -4,19 +4,25 @@ import { applications } from './applications.js';
 import { demandMatching } from './demand-matching.js';
 import { demandStatistics } from './demand-statistics.js';
 import { demands } from './demands.js';
+import { auditTrail } from './audit-trail.js';
+import { withHistory } from './history.js';
 import { exchanges } from './exchanges.js';
 import { idempotency } from './idempotency.js';
-import { notices } from './notices.js';
+import { NOTICES, notices } from './notices.js';
 import type { Projection } from './projection.js';
-import { projectSearch } from './project-search.js';
-import { publicFeed } from './public-feed.js';
+import { PROJECTS, projectSearch } from './project-search.js';
+import { PUBLIC_FEED, publicFeed } from './public-feed.js';
 import { deadlines } from './deadlines.js';
 import { space } from './space.js';
 import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
+/** Collections kept with their history, so the public reads can answer asOf / asRecordedAt (history.ts). */
+export const HISTORY_TRACKED = [NOTICES, PUBLIC_FEED, PROJECTS];
+
 export const allProjections: Projection[] = [
-  ...[projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics],
+  ...[projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics, auditTrail],
+  ...[withHistory(notices, [NOTICES]), withHistory(publicFeed, [PUBLIC_FEED]), withHistory(projectSearch, [PROJECTS])],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).
   demandMatching,
 ];

@@ -52,6 +52,9 @@ const TABLE: Row[] = [
   { route: 'GET /api/streams/{stream}/events', path: (i) => `/api/streams/${enc(`notice-${i.noticeId}`)}/events`, shape: 'items' },
   { route: 'GET /api/audit', path: () => '/api/audit', shape: 'items' },
   { route: 'GET /api/audit/verify', path: () => '/api/audit/verify', shape: 'report' },
+  { route: 'GET /api/accountability', path: () => '/api/accountability', shape: 'items' },
+  { route: 'GET /api/audit/access', path: () => '/api/audit/access', shape: 'items' },
+  { route: 'GET /api/audit/records/{stream}', path: (i) => `/api/audit/records/${enc(`notice-${i.noticeId}`)}`, shape: 'items' },
   { route: 'GET /api/tenancies', path: () => '/api/tenancies', shape: 'items' },
   { route: 'GET /api/tenancies/{id}', path: (i) => `/api/tenancies/${enc(i.applicationId)}`, shape: 'one' },
   { route: 'GET /api/deadlines', path: () => '/api/deadlines', shape: 'items' },
@@ -76,6 +79,9 @@ beforeAll(async () => {
   await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/result`);
   const demand = { industry: '新一代信息技术', minArea: 300, maxArea: 800, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 120, neededBy: '2026-12-31' };
   const demandId = (await api.ok(E_HARNESS, 'POST', '/api/demands', demand, 201)).id;
+  // A case with evidence that names a recorded event (the notice's publication).
+  const evidence = (await srv.request('GET', `/api/streams/notice-${flow.noticeId}/events`, { token: 'admin' })).body.items[0].id;
+  await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'staff', id: 'staff-007' }, kind: 'procedure_breach', description: '未按规定公示', evidence: [evidence] }, 201);
   ids = { projectId: flow.projectId, noticeId: flow.noticeId, applicationId: applicationIdOf(flow.noticeId, E_HARNESS), exchangeId, demandId };
   doc = (await srv.request('GET', '/docs/json')).body;
 }, 60_000);

@@ -1,6 +1,6 @@
 // The official record over real HTTP: raw envelopes for auditors, tamper evidence, and the system endpoints.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sampleProject, useServer } from './harness.js';
+import { sampleProject, tokens, useServer } from './harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -109,17 +109,51 @@ describe('GET /api/audit', () => {
     const byOfficer = await srv.request('GET', '/api/audit?actor=officer-ns', { token: 'auditor' });
     expect(byOfficer.status).toBe(200);
     expect(byOfficer.body.items.map((e: { type: string }) => e.type)).toEqual(['ProjectRegistered']);
-    expect(byOfficer.body.items[0].metadata.actor).toMatchObject({ id: 'officer-ns', role: 'housing_dept', district: 'nanshan' });
+    expect(byOfficer.body.items[0].actor).toEqual({ id: 'officer-ns', role: 'housing_dept', district: 'nanshan', name: '南山区住房和建设局' });
+    expect(byOfficer.body.items[0]).toMatchObject({ stream: `project-${id}`, recordType: 'project', record: id, requestId: 'req-register-1', correlationId: 'corr-listing-1', imported: false });
     const onRecord = await srv.request('GET', `/api/audit?stream=project-${id}`, { token: 'admin' });
     expect(onRecord.body.items.map((e: { revision: number }) => e.revision)).toEqual([2, 1, 0]);
     expect(onRecord.body.total).toBe(3);
     const published = await srv.request('GET', `/api/audit?stream=project-${id}&type=ProjectPublished`, { token: 'auditor' });
-    expect(published.body.items.map((e: { metadata: { actor: { id: string } } }) => e.metadata.actor.id)).toEqual(['officer-city']);
+    expect(published.body.items.map((e: { actor: { id: string } }) => e.actor.id)).toEqual(['officer-city']);
     const future = await srv.request('GET', '/api/audit?from=2999-01-01T00:00:00Z', { token: 'auditor' });
     expect(future.body).toMatchObject({ items: [], total: 0 });
     const paged = await srv.request('GET', `/api/audit?stream=project-${id}&page=2&pageSize=2`, { token: 'auditor' });
     expect(paged.body).toMatchObject({ total: 3, page: 2, pageSize: 2 });
     expect(paged.body.items.map((e: { revision: number }) => e.revision)).toEqual([0]);
+  });
+
+  it('filters by district, role, record and correlation id, and says why', async () => {
+    const nanshan = await srv.request('GET', `/api/audit?district=nanshan&record=${id}`, { token: 'auditor' });
+    expect(nanshan.body.items.map((e: { type: string }) => e.type)).toEqual(['ProjectRegistered']);
+    const byAdmin = await srv.request('GET', `/api/audit?role=city_admin&record=${id}`, { token: 'auditor' });
+    expect(byAdmin.body.items).toHaveLength(1);
+    expect(byAdmin.body.items[0]).toMatchObject({ type: 'ProjectUpdated', why: '测绘复核', actor: { id: 'admin-1', role: 'city_admin', district: null } });
+    const correlated = await srv.request('GET', '/api/audit?correlationId=corr-listing-1', { token: 'admin' });
+    expect(correlated.body.items.map((e: { position: number }) => e.position)).toEqual([answers[0]!.position]);
+    const nobody = await srv.request('GET', `/api/audit?district=futian&record=${id}`, { token: 'auditor' });
+    expect(nobody.body).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('exports CSV (UTF-8 with a BOM, Chinese intact) and NDJSON, streamed, same entries as the JSON answer', async () => {
+    const json = await srv.request('GET', `/api/audit?record=${id}`, { token: 'auditor' });
+    const csvRes = await fetch(`${srv.url}/api/audit?record=${id}`, { headers: { accept: 'text/csv', authorization: `Bearer ${tokens.auditor}` } });
+    expect(csvRes.status).toBe(200);
+    expect(csvRes.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
+    const bytes = Buffer.from(await csvRes.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^位置 position,记录时间 recordedAt,/);
+    expect(lines).toHaveLength(1 + json.body.total);
+    expect(lines[1]).toContain('ProjectPublished');
+    expect(lines[1]).toContain('市工业和信息化局');
+    expect(lines[2]).toContain('测绘复核');
+    expect(lines[3]).toContain('南山区住房和建设局');
+
+    const ndRes = await fetch(`${srv.url}/api/audit?record=${id}`, { headers: { accept: 'application/x-ndjson', authorization: `Bearer ${tokens.auditor}` } });
+    expect(ndRes.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const rows = (await ndRes.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toEqual(json.body.items);
   });
 
   it('is for auditors and city_admin only, and validates its query', async () => {
@@ -129,6 +163,36 @@ describe('GET /api/audit', () => {
     const bad = await srv.request('GET', '/api/audit?from=yesterday', { token: 'auditor' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('querystring.from');
+    const unknown = await srv.request('GET', '/api/audit?whom=x', { token: 'auditor' });
+    expect(unknown.status).toBe(400);
+    const csvRefused = await fetch(`${srv.url}/api/audit`, { headers: { accept: 'text/csv', authorization: `Bearer ${tokens.nanshan}` } });
+    expect(csvRefused.status).toBe(403);
+    expect(csvRefused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('GET /api/audit/records/:stream', () => {
+  it("gives a record's history oldest first: who, what, when and why", async () => {
+    const res = await srv.request('GET', `/api/audit/records/project-${id}`, { token: 'auditor' });
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(3);
+    expect(res.body.items.map((e: { type: string; actor: { id: string }; why?: string }) => [e.type, e.actor.id, e.why ?? null])).toEqual([
+      ['ProjectRegistered', 'officer-ns', null],
+      ['ProjectUpdated', 'admin-1', '测绘复核'],
+      ['ProjectPublished', 'officer-city', null],
+    ]);
+    expect(res.body.items[0].recordedAt).toMatch(ISO);
+    const none = await srv.request('GET', '/api/audit/records/project-unknown', { token: 'admin' });
+    expect(none.body).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('is for auditors and city_admin only', async () => {
+    for (const token of ['enterprise', 'nanshan'] as const) {
+      const res = await srv.request('GET', `/api/audit/records/project-${id}`, { token });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect((await srv.request('GET', `/api/audit/records/project-${id}`)).status).toBe(401);
   });
 });
 

@@ -31,6 +31,8 @@ const theOwner: Expectation = { ...nobody, owner: 'allowed' };
 const anyEnterprise: Expectation = { ...nobody, owner: 'allowed', otherEnterprise: 'allowed' };
 const anyParticipant: Expectation = { ...nobody, admin: 'allowed', nanshan: 'allowed', futian: 'allowed', cityDept: 'allowed', owner: 'allowed', otherEnterprise: 'allowed' };
 const cityAdmin: Expectation = { ...nobody, admin: 'allowed' };
+/** Separation of duties (第六章): city_admin supervises and does not itself decide in a district's procedure. */
+const districtDeciders: Expectation = { ...managers, admin: 403 };
 
 interface Call {
   method: string;
@@ -114,14 +116,14 @@ export const TABLE: Row[] = [
   },
   { route: 'POST /api/notices/:id/cancel', expect: managers, setup: withOwner('submitted'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/cancel`, body: { reason: '项目调整' } }) },
   { route: 'POST /api/notices/:id/close', expect: managers, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/close` }) },
-  { route: 'POST /api/notices/:id/publicity', expect: managers, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/publicity`, body: {} }) },
+  { route: 'POST /api/notices/:id/publicity', expect: districtDeciders, setup: withOwner('closed'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/publicity`, body: {} }) },
   {
     route: 'POST /api/notices/:id/allocation',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('publicityOver'),
     call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/allocation`, body: { method: 'first_come' } }),
   },
-  { route: 'POST /api/notices/:id/results', expect: managers, setup: withOwner('allocated'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/results` }) },
+  { route: 'POST /api/notices/:id/results', expect: districtDeciders, setup: withOwner('allocated'), call: (ids) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/results` }) },
 
   // ---- applications ----
   {
@@ -143,13 +145,13 @@ export const TABLE: Row[] = [
   },
   {
     route: 'POST /api/applications/:id/return',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('submitted'),
     call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/return`, body: { missing: ['近三年纳税证明'] } }),
   },
   {
     route: 'POST /api/applications/:id/review',
-    expect: managers,
+    expect: districtDeciders,
     setup: withOwner('submitted'),
     call: (ids, n) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/review`, body: { qualified: true, reasons: [], score: 70 + n } }),
   },
@@ -169,7 +171,7 @@ export const TABLE: Row[] = [
   },
   {
     route: 'POST /api/objections/:id/resolve',
-    expect: managers,
+    expect: districtDeciders,
     setup: async (api) => {
       const ids = await withOwner('publicity')(api);
       await api.ok(OTHER, 'POST', `/api/notices/${ids.noticeId}/objections`, { applicationId: ids.applicationId, content: '申报员工人数不实' }, 201);
@@ -341,6 +343,9 @@ export const READS: ReadRow[] = [
   { route: 'GET /api/streams/:stream/events', expect: auditors, setup: registered, path: (ids) => `/api/streams/project-${ids.projectId}/events`, contains: (b, ids) => items(b, 'stream', `project-${ids.projectId}`) },
   { route: 'GET /api/audit', expect: auditors, setup: registered, path: (ids) => `/api/audit?stream=project-${ids.projectId}`, contains: (b, ids) => items(b, 'stream', `project-${ids.projectId}`) },
   { route: 'GET /api/audit/verify', expect: auditors, setup: registered, path: () => '/api/audit/verify', contains: (b) => b.ok === true && b.checked > 0 },
+  { route: 'GET /api/audit/records/:stream', expect: auditors, setup: registered, path: (ids) => `/api/audit/records/project-${ids.projectId}`, contains: (b, ids) => b.id === `project-${ids.projectId}` && b.items.length > 0 },
+  { route: 'GET /api/audit/access', expect: auditors, setup: withOwner('submitted'), path: () => '/api/audit/access?pageSize=500', contains: (b) => Array.isArray(b.items) },
+  { route: 'GET /api/accountability', expect: auditors, setup: registered, path: () => '/api/accountability', contains: (b) => Array.isArray(b.items) },
   { route: 'GET /api/tenancies', expect: ownersRecord, setup: withOwner('leased'), path: () => '/api/tenancies?pageSize=100', contains: (b, ids) => items(b, 'tenancyId', ids.applicationId) },
   { route: 'GET /api/tenancies/:id', expect: ownersRecord, setup: withOwner('leased'), path: (ids) => `/api/tenancies/${enc(ids.applicationId!)}`, contains: (b, ids) => b.tenancyId === ids.applicationId },
   {

@@ -231,7 +231,7 @@ describe('the publicity list under racing withdrawals and reviews', () => {
       const f = await api.flow({ applicants: [{ who: A, area: 300 }, { who: B, area: 300 }], until: 'publicity' });
       await api.ok(B, 'POST', `/api/notices/${f.noticeId}/objections`, { applicationId: f.apps[0], content: '申报不实' }, 201);
       const [objectionId] = await api.objectionsOf(f.apps[0]!);
-      await api.ok('nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '属实' });
+      await api.ok('cityDept', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '属实' });
       clock.to(Date.parse(f.publicity!.endsAt) + MINUTE);
       const [review, allocation] = await Promise.all([
         api.request('nanshan', 'POST', `/api/applications/${enc(f.apps[0]!)}/review`, { qualified: false, reasons: ['申报不实'] }),

@@ -129,7 +129,7 @@ describe('one notice through the whole procedure', () => {
     expect(seenByE4.body.objections[objectionId!]).not.toHaveProperty('filedBy');
 
     clock.advance(86_400_000);
-    await api.ok('nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查，社保缴纳人数仅为申报人数的三分之一' });
+    await api.ok('cityDept', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查，社保缴纳人数仅为申报人数的三分之一' });
     const upheld = await api.read('nanshan', appPath(E4));
     expect(upheld.body).toMatchObject({ awaitingReview: true, openObjections: 0 });
     expect(upheld.body.objections[objectionId!]).toMatchObject({ status: 'upheld', open: false });

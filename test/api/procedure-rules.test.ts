@@ -167,7 +167,9 @@ describe('notices', () => {
     const res = await refused('OBJECTIONS_UNRESOLVED', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'first_come' });
     expect(res.body.detail).toContain(f.apps[0]);
     const [objectionId] = await api.objectionsOf(f.apps[0]!);
-    await api.ok('nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查属实' });
+    // Separation of duties: the officer who reviewed the application does not judge the objection to it.
+    await refused('REVIEWER_CANNOT_RESOLVE_OBJECTION', 'nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查属实' });
+    await api.ok('cityDept', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查属实' });
     await refused('REVIEW_PENDING', 'nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'first_come' });
     await refused('OBJECTION_ALREADY_RESOLVED', 'nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: false, reason: '改判' });
     await api.review(f.apps[0]!, false);

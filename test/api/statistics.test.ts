@@ -55,7 +55,7 @@ function expectConsistent(s: Stats) {
   expect(sum(s.byUseType)).toEqual({ projects: s.projects, totalArea: s.totalArea });
   const modes = sum(s.bySupplyMode);
   expect(modes.projects).toBeGreaterThanOrEqual(s.projects);
-  expect(s.byDistrict).toHaveLength(11);
+  expect(s.byDistrict).toHaveLength(12);
   expect(s.bySupplyMode.map((l) => l.supplyMode)).toEqual(['rent', 'sale']);
   expect(s.byUseType.map((l) => l.useType)).toEqual(['rnd', 'plant', 'office', 'other']);
 }

@@ -89,6 +89,23 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(projected).toEqual([{ _id: 'p2', name: '宝安智造产业园' }]);
     });
 
+    it('streams a sorted answer in pages of at most batchSize, the same documents as find', async () => {
+      await store.commit('search', batch, 10);
+      const pages: Doc[][] = [];
+      for await (const page of store.stream(P, { area: { $gte: 500 } }, { sort: { rent: -1 }, batchSize: 2 })) pages.push(page);
+      expect(pages.every((p) => p.length >= 1 && p.length <= 2)).toBe(true);
+      expect(pages.flat().map((d) => d._id)).toEqual(['p1', 'p5', 'p3', 'p2']);
+      const projected: Doc[] = [];
+      for await (const page of store.stream(P, { district: 'nanshan' }, { sort: { _id: 1 }, projection: { name: 1 } })) projected.push(...page);
+      expect(projected).toEqual([
+        { _id: 'p1', name: '南山科技园创新大厦' },
+        { _id: 'p4', name: '南山科技园南区' },
+      ]);
+      let none = 0;
+      for await (const page of store.stream(P, { district: 'futian' })) none += page.length;
+      expect(none).toBe(0);
+    });
+
     it('answers a repeated query anew after every commit that changes its answer', async () => {
       await store.commit('search', batch, 10);
       const q = { district: 'nanshan' };

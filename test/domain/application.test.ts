@@ -9,7 +9,7 @@ import {
   applicationIdFor,
   applicationStream,
 } from '../../src/domain/application.js';
-import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(applicationDecider);
@@ -142,7 +142,11 @@ describe('ReturnApplication (补正)', () => {
   const ret = (missing = [' 审计报告 ', ''], n: NoticeSnapshot = notice): ApplicationCommand => ({ type: 'ReturnApplication', notice: n, missing });
   it('the district officer sends it back for missing material', () => {
     given([submitted]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
-    given([submitted, returned, resubmitted]).when(ret(), at(DURING, actors.admin)).then([returned]);
+    given([submitted, returned, resubmitted]).when(ret(), at(DURING, actors.cityDept)).then([returned]);
+  });
+  it('not city_admin, which supervises, unless configuration lets it decide in districts', () => {
+    given([submitted]).when(ret(), at(DURING, actors.admin)).thenThrows(Forbidden);
+    given([submitted]).when(ret(), { ...at(DURING, actors.admin), duties: { ...DEFAULT_DUTIES, cityAdminDecidesInDistricts: true } }).then([returned]);
   });
   it('only the district', () => {
     given([submitted]).when(ret(), at(DURING, actors.futian)).thenThrows(Forbidden);
@@ -257,16 +261,22 @@ describe('ResolveObjection', () => {
     reason: '核实属实',
     ...over,
   });
-  it('the district officer upholds or dismisses, during or after the publicity', () => {
-    given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.nanshan)).then([upheld]);
-    given([submitted, reviewed, objected]).when(resolve({ upheld: false, reason: '无证据' }), at(AFTER_PUBLICITY, actors.nanshan)).then([dismissed]);
+  it('an officer of the district upholds or dismisses, during or after the publicity', () => {
+    given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.cityDept)).then([upheld]);
+    given([submitted, reviewed, objected]).when(resolve({ upheld: false, reason: '无证据' }), at(AFTER_PUBLICITY, actors.cityDept)).then([dismissed]);
   });
+  it('REVIEWER_CANNOT_RESOLVE_OBJECTION: not the officer who made the review decision, unless configured', () => {
+    given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'REVIEWER_CANNOT_RESOLVE_OBJECTION');
+    given([submitted, reviewed, objected]).when(resolve(), { ...at(IN_PUBLICITY, actors.nanshan), duties: { ...DEFAULT_DUTIES, reviewerMayResolveObjection: true } }).then([upheld]);
+    given([submitted, reviewed, objected]).when(resolve(), { ...at(IN_PUBLICITY, actors.nanshan), duties: IMPORTED_DUTIES }).then([upheld]);
+  });
+  it('not city_admin by default', () => given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.admin)).thenThrows(Forbidden));
   it('an upheld objection leaves the application awaiting a new review', () => {
     expect(applicationFacts(fold([submitted, reviewed, objected]), 7)).toMatchObject({ openObjections: 1, awaitingReview: false, submittedPosition: 7 });
     expect(applicationFacts(fold([submitted, reviewed, objected, upheld]), 7)).toMatchObject({ openObjections: 0, awaitingReview: true });
     expect(applicationFacts(fold([submitted, reviewed, objected, dismissed]), 7)).toMatchObject({ openObjections: 0, awaitingReview: false, qualified: true, score: 85 });
   });
-  it('once', () => given([submitted, reviewed, objected, upheld]).when(resolve(), at(IN_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'OBJECTION_ALREADY_RESOLVED'));
+  it('once', () => given([submitted, reviewed, objected, upheld]).when(resolve(), at(IN_PUBLICITY, actors.cityDept)).thenThrows(RuleViolation, 'OBJECTION_ALREADY_RESOLVED'));
   it('an objection that exists', () => given([submitted, reviewed, objected]).when(resolve({ objectionId: 'obj-9' }), at(IN_PUBLICITY, actors.nanshan)).thenThrows(NotFound));
   it('with a reason', () => given([submitted, reviewed, objected]).when(resolve({ reason: '' }), at(IN_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'REASON_REQUIRED'));
   it('only the district', () => given([submitted, reviewed, objected]).when(resolve(), at(IN_PUBLICITY, actors.enterprise2)).thenThrows(Forbidden));

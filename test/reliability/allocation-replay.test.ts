@@ -61,7 +61,7 @@ async function runNotice(method: AllocationMethod): Promise<string> {
   ] as const) {
     await api.ok(who[by]!, 'POST', `/api/notices/${n.noticeId}/objections`, { applicationId: ids[target], content: '申报数据存疑' }, 201);
     const [objectionId] = await api.objectionsOf(ids[target]!);
-    await api.ok('nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '需重新审查' });
+    await api.ok('cityDept', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '需重新审查' });
   }
   await api.ok('nanshan', 'POST', `${path(4)}/review`, { qualified: false, reasons: ['研发人员数量不实'] });
   await api.ok('nanshan', 'POST', `${path(5)}/review`, { qualified: true, reasons: [], score: 95 });

@@ -7,7 +7,10 @@ import { requireActor } from '../auth.js';
 import type { Services } from '../../application/services.js';
 import { command } from '../command.js';
 import { imposeSanction, recordViolation } from '../../application/accountability.js';
+import { consistentWith } from '../../application/services.js';
+import { listCases } from '../../projections/accountability-queries.js';
 import * as s from '../schemas.js';
+import { accessReason } from '../present.js';
 
 export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -31,6 +34,30 @@ export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod 
         const actor = requireActor(req, 'city_admin');
         const caseId = randomUUID();
         return command(services, req, reply, actor, (meta) => recordViolation(services, { caseId, ...req.body }, meta), 201);
+      },
+    );
+
+    app.get(
+      '/api/accountability',
+      {
+        schema: {
+          tags,
+          summary: 'violations and sanctions with their evidence (each cited event looked up), effects and appeals; newest first',
+          querystring: z.strictObject({
+            subjectKind: z.enum(SUBJECT_KINDS).optional(),
+            subjectId: s.text(100).optional(),
+            kind: z.enum(VIOLATION_KINDS).optional(),
+            ...s.listQuery,
+          }),
+        },
+      },
+      async (req) => {
+        const actor = requireActor(req, 'auditor', 'city_admin');
+        const { consistentWith: at, ...q } = req.query;
+        await consistentWith(services, at);
+        const { items, total } = await listCases(services.reads, q, services.commands.now());
+        if (items.length > 0) services.access.record({ actor, what: 'sanctions', records: items.map((c) => String(c.id)), reason: accessReason(req.headers), requestId: req.id });
+        return { items, total, page: q.page, pageSize: q.pageSize };
       },
     );
 

@@ -21,6 +21,7 @@ import {
 } from '../../application/applications.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
+import { accessReason } from '../present.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 const documents = z.array(z.strictObject({ name: s.text(200), sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest') })).min(1).max(100);
@@ -123,6 +124,9 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
         await consistentWith(services, at);
         const scoped = scopedToActor(actor, filter as Parameters<typeof listApplications>[1]);
         const result = await listApplications(services.reads, scoped, { page, pageSize });
+        if (result.items.length > 0) {
+          services.access.record({ actor, what: 'applications', records: result.items.map((d) => String(d.applicationId)), reason: accessReason(req.headers), requestId: req.id });
+        }
         return { ...result, items: result.items.map((d) => applicationForViewer(actor, d)) };
       },
     );
@@ -133,6 +137,7 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
       const doc = await getApplication(services.reads, req.params.id);
       // Someone else's application is as good as absent: its existence is not public.
       if (!doc || !maySeeApplication(actor, doc)) throw new NotFound(`no application ${req.params.id}`);
+      services.access.record({ actor, what: 'application', records: [req.params.id], reason: accessReason(req.headers), requestId: req.id });
       return applicationForViewer(actor, doc);
     });
   };

@@ -1,10 +1,57 @@
-// The official record, for auditors: raw events of a stream and the log's tamper evidence.
+// The official record, for auditors: raw events of a stream, the audit trail (a read model of every
+// event: filters, CSV/NDJSON exports streamed page by page, one record's timeline) and tamper evidence.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { Readable } from 'node:stream';
 import { requireActor } from '../auth.js';
-import { type Services, consistentWith } from '../../application/services.js';
+import { verifyLog } from '../../application/checkpoints.js';
+import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import * as answers from '../answer-schemas.js';
+import { AUDIT_CSV_COLUMNS, type AuditQuery, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
+
+const auditQuery = z.strictObject({
+  actor: z.string().min(1).max(200).optional(),
+  stream: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(100).optional(),
+  district: z.string().min(1).max(50).optional(),
+  role: z.string().min(1).max(50).optional(),
+  record: z.string().min(1).max(200).optional(),
+  correlationId: z.string().min(1).max(200).optional(),
+  from: s.isoTime.optional(),
+  to: s.isoTime.optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  consistentWith: s.position.optional(),
+});
+
+const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
+
+/** The export asked for by Accept, if any (JSON otherwise). */
+function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
+  if (!accept) return null;
+  if (/\btext\/csv\b/i.test(accept)) return 'csv';
+  if (/\bapplication\/x-ndjson\b/i.test(accept)) return 'ndjson';
+  return null;
+}
+
+/** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+  yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
+  for await (const page of streamAudit(services.reads, q)) {
+    let chunk = '';
+    for (const entry of page) chunk += csvRow(AUDIT_CSV_COLUMNS.map(([, value]) => value(entry)));
+    yield chunk;
+  }
+}
+
+async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+  for await (const page of streamAudit(services.reads, q)) {
+    let chunk = '';
+    for (const entry of page) chunk += JSON.stringify(entry) + '\n';
+    yield chunk;
+  }
+}
 
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -17,11 +64,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           summary: 'the raw events of one stream, in order, with envelopes',
           params: z.object({ stream: z.string().min(1).max(200) }),
-          querystring: z.strictObject({
-            fromRevision: z.coerce.number().int().min(0).default(0),
-            limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-            consistentWith: s.position.optional(),
-          }),
+          querystring: z.strictObject({ fromRevision: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(1000), consistentWith: s.position.optional() }),
         },
       },
       async (req) => {
@@ -35,14 +78,56 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/audit',
       {
-        config: { answer: answers.auditPage },
         schema: {
           tags,
-          summary: 'audit trail: who did what to which record when, newest first, from the log itself',
+          summary: 'audit trail: who did what to which record when and why, newest first; Accept text/csv or application/x-ndjson streams an export',
+          querystring: auditQuery,
+        },
+      },
+      async (req, reply) => {
+        requireActor(req, 'auditor', 'city_admin');
+        const { page, pageSize, consistentWith: at, ...filters } = req.query;
+        await consistentWith(services, at);
+        await readModelsAtHead(services); // the trail lists every event recorded so far
+        const q = { ...filters, from: iso(filters.from), to: iso(filters.to) };
+        const format = exportFormat(req.headers.accept);
+        if (format === 'csv') {
+          reply.header('content-disposition', 'attachment; filename="audit-trail.csv"');
+          return reply.type('text/csv; charset=utf-8').send(Readable.from(csvExport(services, q)));
+        }
+        if (format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjsonExport(services, q)));
+        const { items, total } = await searchAudit(services.reads, q, page, pageSize);
+        return { items, total, page, pageSize };
+      },
+    );
+    app.get(
+      '/api/audit/records/:stream',
+      {
+        schema: {
+          tags,
+          summary: "one record's history as a timeline: who did what, when and why",
+          params: z.object({ stream: z.string().min(1).max(200) }),
+          querystring: z.strictObject({ consistentWith: s.position.optional() }),
+        },
+      },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        await consistentWith(services, req.query.consistentWith);
+        await readModelsAtHead(services);
+        const items = await recordTimeline(services.reads, req.params.stream);
+        return { id: req.params.stream, stream: req.params.stream, items, total: items.length };
+      },
+    );
+    app.get(
+      '/api/audit/access',
+      {
+        schema: {
+          tags,
+          summary: 'staff reads of non-public records (第六章): who opened what, when and why (X-Access-Reason), newest first',
           querystring: z.strictObject({
             actor: z.string().min(1).max(200).optional(),
-            stream: z.string().min(1).max(200).optional(),
-            type: z.string().min(1).max(100).optional(),
+            record: z.string().min(1).max(200).optional(),
+            what: z.enum(['application', 'applications', 'sanctions']).optional(),
             from: s.isoTime.optional(),
             to: s.isoTime.optional(),
             page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -53,26 +138,20 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (req) => {
         requireActor(req, 'auditor', 'city_admin');
-        const q = req.query;
-        await consistentWith(services, q.consistentWith);
-        const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-        const { items, total, partial } = await services.events.searchLog({
-          actorId: q.actor,
-          stream: q.stream,
-          type: q.type,
-          from: iso(q.from),
-          to: iso(q.to),
-          offset: (q.page - 1) * q.pageSize,
-          limit: q.pageSize,
-        });
-        // partial: the store stopped at its scan bound (EventStoreDB until the audit read model).
-        return { items, total, page: q.page, pageSize: q.pageSize, ...(partial ? { partial } : {}) };
+        const { page, pageSize, from, to, consistentWith: at, ...q } = req.query;
+        await consistentWith(services, at);
+        const { items, total } = await services.access.search({ ...q, from: iso(from), to: iso(to) }, page, pageSize);
+        return { items, total, page, pageSize };
       },
     );
-    app.get('/api/audit/verify', { config: { answer: answers.verifyAnswer }, schema: { tags, summary: "verifies the whole log's hash chain", querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
-      requireActor(req, 'auditor', 'city_admin');
-      await consistentWith(services, req.query.consistentWith);
-      return services.events.verify();
-    });
+    app.get(
+      '/api/audit/verify',
+      { schema: { tags, summary: "verifies the whole log's hash chain and the newest signed checkpoint: { ok, checked, firstBadPosition?, checkpoint?, reason? }", querystring: z.strictObject({ consistentWith: s.position.optional() }) } },
+      async (req) => {
+        requireActor(req, 'auditor', 'city_admin');
+        await consistentWith(services, req.query.consistentWith);
+        return verifyLog(services.events, services.anchors?.ledger ?? null, services.anchors?.key ?? null);
+      },
+    );
   };
 }

@@ -14,6 +14,10 @@ import { NotFound } from '../../domain/shared.js';
 import { PUBLIC } from '../openapi.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
+import { momentOf } from '../moment.js';
+import { readStoreAt } from '../../projections/history.js';
+import { NOTICES } from '../../projections/notices.js';
+import { PUBLIC_FEED, feedId } from '../../projections/public-feed.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 const terms = {
@@ -116,19 +120,25 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
             from: s.isoTime.optional(),
             to: s.isoTime.optional(),
             ...s.listQuery,
+            ...s.momentQuery,
           }),
         },
       },
       async (req) => {
-        const { consistentWith: at, ...query } = req.query;
+        const { consistentWith: at, asOf, asRecordedAt, ...query } = req.query;
         await consistentWith(services, at);
-        return listFeed(services.reads, query); // listFeed brings from/to to UTC itself
+        const moment = momentOf(asOf, asRecordedAt);
+        const reads = moment ? await readStoreAt(services.reads, [PUBLIC_FEED], moment) : services.reads;
+        return listFeed(reads, query); // listFeed brings from/to to UTC itself
       },
     );
 
-    app.get('/api/notices/:id', { config: { publicCache: true, answer: answers.noticeAnswer }, schema: { tags, summary: 'one notice and where its procedure stands', security: PUBLIC, params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional() }) } }, async (req) => {
+    app.get('/api/notices/:id', { config: { publicCache: true, answer: answers.noticeAnswer }, schema: { tags, summary: 'one notice and where its procedure stands (?asOf= / ?asRecordedAt=: as it stood then)', security: PUBLIC, params: idParams, querystring: z.strictObject({ consistentWith: s.position.optional(), ...s.momentQuery }) } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
-      const notice = await getNotice(services.reads, req.params.id);
+      const moment = momentOf(req.query.asOf, req.query.asRecordedAt);
+      const only = { [NOTICES]: [req.params.id], [PUBLIC_FEED]: [feedId('qualification_publicity', req.params.id)] };
+      const reads = moment ? await readStoreAt(services.reads, [NOTICES, PUBLIC_FEED], moment, only) : services.reads;
+      const notice = await getNotice(reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
       return { ...notice, allocations: await allocationsOfNotice(services.reads, req.params.id) };
     });

@@ -8,6 +8,8 @@ import { type Actor, NotFound } from '../../domain/shared.js';
 import type { Doc, Filter } from '../../infra/read-store.js';
 import { PROJECTS } from '../../projections/project-search.js';
 import { projectSpace } from '../../projections/space-queries.js';
+import { readStoreAt } from '../../projections/history.js';
+import { momentOf } from '../moment.js';
 import { substringFilter } from '../../projections/text-search.js';
 import { parseAsOf } from '../../domain/time.js';
 import { requireActor } from '../auth.js';
@@ -100,9 +102,11 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       const filter = filterOf(req.actor, q);
       const field = q.sort.replace(/^-/, '');
       const sort = { [field]: q.sort.startsWith('-') ? -1 : 1, _id: 1 } as Record<string, 1 | -1>;
+      const moment = momentOf(q.asOf, q.asRecordedAt);
+      const reads = moment ? await readStoreAt(services.reads, [PROJECTS], moment) : services.reads;
       const [items, total] = await Promise.all([
-        services.reads.find(PROJECTS, filter, { sort, skip: (q.page - 1) * q.pageSize, limit: q.pageSize }),
-        services.reads.count(PROJECTS, filter),
+        reads.find(PROJECTS, filter, { sort, skip: (q.page - 1) * q.pageSize, limit: q.pageSize }),
+        reads.count(PROJECTS, filter),
       ]);
       return { items: items.map(presentProject), total, page: q.page, pageSize: q.pageSize };
     });
@@ -120,7 +124,9 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
         box = [lng - dLng, lat - dLat, lng + dLng, lat + dLat];
       }
       if (box) and.push({ 'location.lng': { $gte: box[0], $lte: box[2] }, 'location.lat': { $gte: box[1], $lte: box[3] } });
-      let docs = await services.reads.find(PROJECTS, { $and: and }, { sort: { _id: 1 }, limit: q.near ? undefined : q.limit });
+      const moment = momentOf(q.asOf, q.asRecordedAt);
+      const reads = moment ? await readStoreAt(services.reads, [PROJECTS], moment) : services.reads;
+      let docs = await reads.find(PROJECTS, { $and: and }, { sort: { _id: 1 }, limit: q.near ? undefined : q.limit });
       if (q.near && q.radius) {
         const center = q.near as [number, number];
         docs = docs.filter((d) => {
@@ -138,10 +144,13 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       };
     });
 
-    app.get('/api/projects/:id', { config: { answer: answers.projectAnswer }, schema: { tags, summary: 'one project; ?asOf= as it stood then (officers also see unpublished ones)', security: OPTIONAL_BEARER, params: idParams, querystring: s.asOfQuery } }, async (req) => {
+    app.get('/api/projects/:id', { config: { answer: answers.projectAnswer }, schema: { tags, summary: 'one project; ?asOf= / ?asRecordedAt= as it stood then (officers also see unpublished ones)', security: OPTIONAL_BEARER, params: idParams, querystring: s.momentOnlyQuery } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
       let doc: Record<string, unknown> | null;
-      if (req.query.asOf !== undefined) {
+      const recorded = req.query.asRecordedAt !== undefined ? momentOf(req.query.asOf, req.query.asRecordedAt) : null;
+      if (recorded) {
+        doc = await (await readStoreAt(services.reads, [PROJECTS], recorded, { [PROJECTS]: [req.params.id] })).findOne(PROJECTS, { _id: req.params.id });
+      } else if (req.query.asOf !== undefined) {
         const asOf = parseAsOf(req.query.asOf);
         if (!asOf) throw new HttpProblem(400, 'Bad Request', 'asOf must be a date (YYYY-MM-DD) or an ISO-8601 time', { errors: [{ path: 'querystring.asOf', message: 'invalid date' }] });
         doc = await projects.projectAsOf(services, req.params.id, asOf);

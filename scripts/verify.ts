@@ -1,0 +1,31 @@
+// npm run verify [-- --data-dir <dir>]: checks the embedded log's hash chain and the newest signed
+// checkpoint (CHECKPOINT_SIGNING_KEY / _FILE, CHECKPOINT_FILE as for the server), then prints the
+// answer and the rate. Exit status 0 when intact, 1 when not, 2 on a usage error.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { signingKeyFrom, verifyLog } from '../src/application/checkpoints.js';
+import { loadConfig } from '../src/config.js';
+import { FileAnchorLedger } from '../src/infra/checkpoint-anchors.js';
+import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+
+const config = loadConfig();
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string' } } });
+const dir = values['data-dir'] ?? config.DATA_DIR;
+const file = join(dir, 'events.db');
+if (!existsSync(file)) {
+  console.error(`no log at ${file}`);
+  process.exit(2);
+}
+const pem = config.CHECKPOINT_SIGNING_KEY ?? (config.CHECKPOINT_SIGNING_KEY_FILE ? readFileSync(config.CHECKPOINT_SIGNING_KEY_FILE, 'utf8') : undefined);
+const key = pem ? signingKeyFrom(pem) : null;
+const ledger = key ? new FileAnchorLedger(config.CHECKPOINT_FILE ?? join(dir, 'checkpoints.jsonl')) : null;
+if (!key) console.error('CHECKPOINT_SIGNING_KEY is not set: checking the chain only (removed newest events would not show).');
+const events = SqliteEventStore.open(file);
+const started = process.hrtime.bigint();
+const result = await verifyLog(events, ledger, key);
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+await events.close();
+console.log(JSON.stringify(result, null, 2));
+console.error(`${result.checked} events in ${seconds.toFixed(2)} s: ${Math.round(result.checked / Math.max(seconds, 1e-9)).toLocaleString('en')} events/s`);
+process.exit(result.ok ? 0 : 1);

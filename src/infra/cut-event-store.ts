@@ -1,0 +1,99 @@
+// The log as it stood at a cut, for an investigation: only events at or before `cut` (and, when given,
+// of streams whose name starts with `streams`) are ever read or delivered, so read models built on it
+// never move past that moment. Appends are refused: an investigation copy is read-only.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AppendResult,
+  EventStore,
+  LogPage,
+  LogQuery,
+  RecordedEvent,
+  ReadStreamOptions,
+  SubscribeOptions,
+  Subscription,
+  VerifyResult,
+} from './event-store.js';
+
+export interface Cut {
+  /** The last log position included. */
+  cut: number;
+  /** Only streams whose name starts with this (all when absent). */
+  streams?: string;
+  /** The last position delivered (the newest included event): what "the head" is for this view. */
+  head: number;
+}
+
+export class CutEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    readonly view: Cut,
+  ) {}
+
+  private includes = (e: RecordedEvent) => e.position <= this.view.cut && (this.view.streams === undefined || e.stream.startsWith(this.view.streams));
+
+  async append(stream: string): Promise<AppendResult> {
+    throw new Error(`read-only investigation copy: nothing is appended (stream ${stream})`);
+  }
+
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return (await this.inner.readStream(stream, options)).filter(this.includes);
+  }
+
+  async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    let after = afterPosition;
+    while (out.length < limit && after < this.view.cut) {
+      const page = await this.inner.readAll(after, limit);
+      if (page.length === 0) break;
+      for (const e of page) if (this.includes(e) && out.length < limit) out.push(e);
+      after = page[page.length - 1]!.position;
+    }
+    return out;
+  }
+
+  async headPosition(): Promise<number> {
+    return Math.min(this.view.head, await this.inner.headPosition());
+  }
+
+  /** The log it reads: an investigation copy or an upcasting view is the same log (the read models' checkpoints stay valid). */
+  logIdentity(): Promise<string> {
+    return this.inner.logIdentity();
+  }
+
+  subscribe(afterPosition: number, handler: (batch: RecordedEvent[]) => Promise<void>, options?: SubscribeOptions): Subscription {
+    return this.inner.subscribe(
+      afterPosition,
+      async (batch) => {
+        const kept = batch.filter(this.includes);
+        if (kept.length > 0) await handler(kept);
+      },
+      options,
+    );
+  }
+
+  async searchLog(query: LogQuery): Promise<LogPage> {
+    const page = await this.inner.searchLog({ ...query, offset: 0, limit: query.offset + query.limit + 10_000 });
+    const items = page.items.filter(this.includes);
+    return { items: items.slice(query.offset, query.offset + query.limit), total: items.length };
+  }
+
+  verify(): Promise<VerifyResult> {
+    return this.inner.verify(); // the copy's chain as a whole
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Written by `npm run investigate` beside the copied log: the view a read-only server must keep to. */
+export const INVESTIGATION_FILE = 'investigation.json';
+
+export function readInvestigation(dir: string): Cut | null {
+  const file = join(dir, INVESTIGATION_FILE);
+  if (!existsSync(file)) return null;
+  const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<Cut>;
+  if (!Number.isInteger(v.cut) || !Number.isInteger(v.head)) throw new Error(`${file}: no cut and head`);
+  return { cut: v.cut!, head: v.head!, ...(typeof v.streams === 'string' ? { streams: v.streams } : {}) };
+}

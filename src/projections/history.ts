@@ -1,0 +1,77 @@
+// What the platform showed at a moment (asOf: business time; asRecordedAt: recorded by then). Each
+// tracked collection gets a `<collection>_history` collection written beside it by the same handlers:
+// one row per change of one document (the guarded op itself, as JSON text, with the event's occurredAt,
+// recordedAt and position). A document as of T is its changes up to T folded in log order, exactly
+// as the live document was built; a whole collection as of T is every change up to T folded. Rows are
+// keyed by (document, position) and position-guarded, so a rebuild gives the same history.
+import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
+import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
+import { utc } from './doc-paths.js';
+import type { Projection } from './projection.js';
+
+export const historyOf = (collection: string) => `${collection}_history`;
+
+export interface Moment {
+  /** occurredAt: the business time (asOf); recordedAt: what had been recorded by then (asRecordedAt). */
+  field: 'occurredAt' | 'recordedAt';
+  at: string;
+}
+
+/** The history of `collections` as the projection `p` changes them, as a projection of its own. */
+export function withHistory(p: Projection, collections: string[]): Projection {
+  const tracked = new Set(collections);
+  return {
+    name: `${p.name}-history-v1`,
+    collections: collections.map(historyOf),
+    indexes: collections.flatMap((c): IndexSpec[] => [
+      { collection: historyOf(c), keys: { docId: 1, position: 1 } },
+      { collection: historyOf(c), keys: { occurredAt: 1 } },
+    ]),
+    handles: p.handles,
+    apply(event) {
+      return p
+        .apply(event)
+        .filter((o) => tracked.has(o.collection))
+        .map((o) => ({
+          collection: historyOf(o.collection),
+          id: `${o.id}@${o.position}`,
+          position: o.position,
+          set: {
+            docId: o.id,
+            position: o.position,
+            occurredAt: utc(event.occurredAt),
+            recordedAt: utc(event.recordedAt),
+            op: JSON.stringify({ set: o.set, unset: o.unset, inc: o.inc, setOnInsert: o.setOnInsert }),
+          },
+        }));
+    },
+  };
+}
+
+function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
+  const id = row.docId as string;
+  const change = JSON.parse(row.op as string) as Omit<DocOp, 'collection' | 'id' | 'position'>;
+  const next = applyDocOp(docs.get(id), { ...change, collection, id, position: row.position as number });
+  if (next) docs.set(id, next);
+}
+
+/**
+ * A read store holding `collections` as they stood at the moment (in memory, for one answer): the same
+ * queries as on the live read models then answer "as of". Cost: the changes up to the moment of those
+ * collections are read and folded once per answer.
+ */
+export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment, only: Record<string, string[]> = {}): Promise<ReadStore> {
+  const view = EmbeddedReadStore.open(null);
+  for (const collection of collections) {
+    const docs = new Map<string, Doc>();
+    // `only`: a one-document read folds just that document's changes (indexed by docId).
+    const ids = only[collection];
+    const filter = { [moment.field]: { $lte: moment.at }, ...(ids ? { docId: { $in: ids } } : {}) };
+    for await (const page of reads.stream(historyOf(collection), filter, { sort: { position: 1, _id: 1 }, batchSize: 5000 })) {
+      for (const row of page) fold(docs, collection, row);
+    }
+    const ops: DocOp[] = [...docs.values()].map(({ _id, _position, ...fields }) => ({ collection, id: _id, position: _position ?? 0, set: fields }));
+    await view.commit(`as-of-${collection}`, ops, 0);
+  }
+  return view;
+}

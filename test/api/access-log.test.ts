@@ -1,0 +1,59 @@
+// 第六章: staff reads of non-public records are recorded (batched) and auditors can ask who read what.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, startServer } from './harness.js';
+import { Api, Clock, E_HARNESS, applicationIdOf } from './procedure-kit.js';
+
+const clock = new Clock('2027-03-01T02:00:00.000Z');
+let srv: TestServer;
+let api: Api;
+let applicationId = '';
+
+beforeAll(async () => {
+  srv = await startServer({ clock: clock.read, accessLogFlushMs: 60_000 });
+  api = new Api(srv, clock);
+  const f = await api.flow({ applicants: [{ who: E_HARNESS, area: 300 }], until: 'submitted' });
+  applicationId = applicationIdOf(f.noticeId, E_HARNESS);
+});
+afterAll(async () => {
+  await srv?.close();
+});
+
+describe('the access log', () => {
+  it("records an officer opening an application (with the reason given), not the enterprise reading its own", async () => {
+    const enc = encodeURIComponent(applicationId);
+    const own = await srv.request('GET', `/api/applications/${enc}`, { token: 'enterprise' });
+    expect(own.status).toBe(200);
+    const seen = await srv.request('GET', `/api/applications/${enc}`, { token: 'nanshan', headers: { 'x-access-reason': encodeURIComponent('核查申报材料'), 'x-request-id': 'req-open-1' } });
+    expect(seen.status).toBe(200);
+    const listed = await srv.request('GET', '/api/applications', { token: 'cityDept' });
+    expect(listed.status).toBe(200);
+    const before = await srv.logSize();
+
+    const res = await srv.request('GET', `/api/audit/access?record=${enc}`, { token: 'auditor' });
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(2);
+    expect(res.body.items[0]).toMatchObject({ actorId: 'officer-city', what: 'applications', records: [applicationId] });
+    expect(res.body.items[1]).toMatchObject({ actorId: 'officer-ns', role: 'housing_dept', district: 'nanshan', what: 'application', records: [applicationId], reason: '核查申报材料', requestId: 'req-open-1', at: expect.stringMatching(/^2027-03-/) });
+    const byOfficer = await srv.request('GET', '/api/audit/access?actor=officer-ns', { token: 'admin' });
+    expect(byOfficer.body.total).toBe(1);
+    expect(await srv.logSize()).toBe(before); // reads append nothing to the official record
+  });
+
+  it('records an auditor reading sanctions', async () => {
+    await srv.request('POST', '/api/accountability/violations', { token: 'admin', body: { subject: { kind: 'enterprise', id: E_HARNESS.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['e-1'] } });
+    const list = await srv.request('GET', `/api/accountability?consistentWith=${await srv.logSize()}`, { token: 'auditor' });
+    expect(list.body.total).toBe(1);
+    const res = await srv.request('GET', '/api/audit/access?what=sanctions', { token: 'admin' });
+    expect(res.body.items).toEqual([expect.objectContaining({ actorId: 'auditor-1', role: 'auditor', records: [list.body.items[0].id] })]);
+  });
+
+  it('is for auditors and city_admin only', async () => {
+    for (const token of ['enterprise', 'nanshan'] as const) {
+      const res = await srv.request('GET', '/api/audit/access', { token });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect((await srv.request('GET', '/api/audit/access')).status).toBe(401);
+    expect((await srv.request('GET', '/api/audit/access?what=everything', { token: 'auditor' })).status).toBe(400);
+  });
+});
