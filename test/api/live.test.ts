@@ -54,7 +54,8 @@ describe('GET /api/live', () => {
     await api.ok(E_HARNESS2, 'POST', `/api/notices/${flow.noticeId}/objections`, { applicationId: appId, content: '申报员工人数不实' }, 201);
     const [objectionId] = await api.objectionsOf(appId);
     clock.advance(DAY);
-    await api.ok('nanshan', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查，申报人数不实' });
+    // The officer who reviewed may not resolve an objection against the review (第六章): the city's department does.
+    await api.ok('cityDept', 'POST', `/api/objections/${objectionId}/resolve`, { upheld: true, reason: '经核查，申报人数不实' });
     const review = await api.ok('nanshan', 'POST', `/api/applications/${encodeURIComponent(appId)}/review`, { qualified: false, reasons: ['申报材料与事实不符'] });
     const revised = (m: { data?: { publicity?: { list?: { applicationId: string; revisedAfterObjection?: boolean }[] } } }) =>
       m.data?.publicity?.list?.some((e) => e.applicationId === appId && e.revisedAfterObjection === true) === true;

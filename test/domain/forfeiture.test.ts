@@ -37,7 +37,7 @@ const resulted: NoticeEvent = {
   data: { ...ref, projectId: 'p-1', supplyMode: 'rent', allocations: [{ applicationId: 'b', area: 1_000, rank: 1 }, { applicationId: 'a', area: 1_000, rank: 3 }], publishedAt: RESULT, signingDueAt: DUE },
 };
 const forfeit = (over: Partial<Extract<NoticeCommand, { type: 'ForfeitAllocation' }>> = {}): NoticeCommand => ({ type: 'ForfeitAllocation', applicationId: 'a', reason: 'signing_deadline', signed: false, signing, ...over });
-const at = (now: string) => testContext(actors.admin, now);
+const at = (now: string) => testContext(actors.nanshan, now);
 
 describe('ResultPublished sets the signing deadline', () => {
   it('in working days from the result', () => given(history).when(publish, at(RESULT)).then([resulted]));
