@@ -34,7 +34,8 @@ describe('503 when the event store cannot write', () => {
     // The refused command left no trace: the audit trail names only the two that went through.
     const audit = await srv.request('GET', '/api/audit?type=ProjectRegistered', { token: 'auditor' });
     expect(audit.body.total).toBe(2);
-    const names = await Promise.all(audit.body.items.map(async (e: { record: string }) => (await srv.request('GET', `/api/projects/${e.record}`, { token: 'nanshan' })).body.name));
+    const server = srv;
+    const names = await Promise.all(audit.body.items.map(async (e: { record: string }) => (await server.request('GET', `/api/projects/${e.record}`, { token: 'nanshan' })).body.name));
     expect(names.sort()).toEqual([sampleProject.name, '解锁后提交的项目'].sort());
   });
 });

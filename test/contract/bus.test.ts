@@ -1,28 +1,13 @@
 // The bus port's contract, on the in-process bus and on a real NATS server with JetStream.
 import { randomUUID } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
+import { NATS, natsUp as natsUpFor } from '../nats.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, LocalBus, type LiveUpdate } from '../../src/infra/bus.js';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
 import { NatsBus } from '../../src/infra/nats-bus.js';
 
-const NATS = process.env.NATS_TEST_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-
-async function natsReachable(): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: NATS, timeout: 1500 });
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const natsUp = await natsReachable();
-if (!natsUp) {
-  // Asked for (CI, or NATS_TEST_URL named explicitly): a missing server is a failure, not a skip.
-  if (process.env.CI || process.env.NATS_TEST_URL) throw new Error(`NATS is not reachable at ${NATS}: start it (.ci/run does) or unset NATS_TEST_URL`);
-  console.warn(`NATS leg skipped: no server at ${NATS}`);
-}
+const natsUp = await natsUpFor('NATS leg');
 
 const update = (n: number): LiveUpdate => ({ topic: `project:p${n}`, position: n, data: { n }, audience: { public: true } });
 const nextUpdates = (bus: Bus, count: number) =>

@@ -1,24 +1,11 @@
 // The cross-instance locks and the leader lease, on the real NATS server (unique buckets per run).
 import { randomUUID } from 'node:crypto';
 import { connect } from 'nats';
+import { NATS, natsUp as natsUpFor } from '../nats.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NatsCoordination } from '../../src/infra/nats-lock.js';
 
-const NATS = process.env.NATS_TEST_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-async function natsReachable(): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: NATS, timeout: 1500 });
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const natsUp = await natsReachable();
-if (!natsUp) {
-  if (process.env.CI) throw new Error(`NATS is not reachable at ${NATS}: .ci/run must start it`);
-  console.warn(`NATS lock tests skipped: no server at ${NATS}`);
-}
+const natsUp = await natsUpFor('NATS lock tests');
 
 const opened: NatsCoordination[] = [];
 const prefixes = new Set<string>();

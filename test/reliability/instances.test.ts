@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
+import { NATS, natsUp as natsUpFor } from '../nats.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
@@ -18,21 +19,7 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { SECRET, sampleProject, startServer, tokens } from '../api/harness.js';
 import { Api, Clock, DAY, MINUTE, enterprise, submitBody } from '../api/procedure-kit.js';
 
-const NATS = process.env.NATS_TEST_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-async function natsReachable(): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: NATS, timeout: 1500 });
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const natsUp = await natsReachable();
-if (!natsUp) {
-  if (process.env.CI) throw new Error(`NATS is not reachable at ${NATS}: .ci/run must start it`);
-  console.warn(`several-instances test skipped: no server at ${NATS}`);
-}
+const natsUp = await natsUpFor('several-instances test');
 
 interface Instance {
   name: string;
