@@ -7,7 +7,7 @@
 import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
 import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
-import { type Holding, type SpaceLedger, requireAvailable } from './ledger.js';
+import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
 import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
 
@@ -22,6 +22,8 @@ export interface ProjectSnapshot {
   status: ProjectStatus;
   district: District;
   supplyModes: SupplyMode[];
+  /** How statistics group the project's space (its use type); absent in old snapshots. */
+  useType?: string;
   totalArea: number;
   /** The area the department puts on the market (the project's availableArea field; totalArea when unset). */
   availableArea?: number;
@@ -43,6 +45,7 @@ export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefine
     status: state.status,
     district: f.district,
     supplyModes: [...f.supplyModes],
+    useType: f.useType,
     totalArea: f.totalArea,
     ...(f.availableArea !== undefined ? { availableArea: f.availableArea } : {}),
     unitIds: state.units.map((u) => u.unitId),
@@ -92,15 +95,20 @@ interface ProjectName {
 interface SeedCommitment {
   lotterySeedSha256?: string;
 }
+/** How the event moves the project's space (ledger.ts SpaceDelta), for read models that cannot look up. */
+interface Moves {
+  space?: SpaceDelta;
+}
 export type NoticeEvent =
-  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & { projectId: string; supplyMode: SupplyMode }>
-  | DomainEvent<'NoticeAmended', Ref & { changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
-  | DomainEvent<'NoticeCancelled', Ref & { reason: string }>
+  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & Moves & { projectId: string; supplyMode: SupplyMode; spaceClass?: SpaceClass }>
+  | DomainEvent<'NoticeAmended', Ref & Moves & { projectId?: string; changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
+  | DomainEvent<'NoticeCancelled', Ref & Moves & { projectId?: string; reason: string }>
   | DomainEvent<'NoticeClosed', Ref>
   | DomainEvent<'QualificationPublicityStarted', Ref & ProjectName & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
   | DomainEvent<
       'AllocationDecided',
-      Ref & {
+      Ref &
+        Moves & {
         projectId: string;
         method: AllocationMethod;
         /** A lottery's revealed seed; sha256Hex(seed) is the notice's lotterySeedSha256. */
@@ -119,9 +127,9 @@ export type NoticeEvent =
     >
   | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
   /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
-  | DomainEvent<'AllocationForfeited', Ref & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
+  | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
   /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
-  | DomainEvent<'WaitlistAllocated', Ref & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
+  | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
 
 export const FORFEIT_REASONS = ['signing_deadline', 'withdrawn', 'revoked'] as const;
 export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
@@ -154,6 +162,8 @@ export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
   projectId: string;
   supplyMode: SupplyMode;
+  /** How statistics group the project's space, as the notice was published (absent on old notices). */
+  spaceClass?: SpaceClass;
   terms: NoticeTerms;
   publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
   /** allocations: the live ones (forfeited and revoked ones leave, 递补 ones join); released: who lost theirs. */
@@ -181,10 +191,12 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
     projectId: state.projectId,
+    ...(state.spaceClass ? { spaceClass: state.spaceClass } : {}),
   };
 }
 
 const blank = (s: string | undefined) => !s || !s.trim();
+const whereOf = (s: NoticeRecord) => ({ projectId: s.projectId, district: s.district, spaceClass: s.spaceClass });
 const projectNameOf = (s: NoticeRecord): ProjectName => (s.projectName !== undefined ? { projectName: s.projectName } : {});
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -276,6 +288,7 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         offeredArea: s.terms.area,
         inputs,
         ...outcome,
+        ...spaceDelta(whereOf(s), { offered: [-s.terms.area], allocated: outcome.allocations.map((a) => a.area) }),
       },
     },
   ];
@@ -304,7 +317,14 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   const ref = { noticeId: s.noticeId, district: s.district, projectId: s.projectId };
   const forfeited: NoticeEvent = {
     type: 'AllocationForfeited',
-    data: { ...ref, applicationId: live.applicationId, area: live.area, reason: command.reason, ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}) },
+    data: {
+      ...ref,
+      applicationId: live.applicationId,
+      area: live.area,
+      reason: command.reason,
+      ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}),
+      ...spaceDelta(whereOf(s), { allocated: [-live.area] }),
+    },
   };
   const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
   const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
@@ -313,7 +333,9 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   if (rank < 0) return [forfeited];
   const next = s.allocation.order[rank]!;
   const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing) : {};
-  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area: requested.get(next)!, rank: rank + 1, replaces: live.applicationId, ...due } }];
+  const area = requested.get(next)!;
+  const moves = spaceDelta(whereOf(s), { allocated: [area] });
+  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area, rank: rank + 1, replaces: live.applicationId, ...due, ...moves } }];
 }
 
 export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
@@ -334,7 +356,10 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       }
       const commitment = lotterySeedSha256 !== undefined ? { lotterySeedSha256: lotterySeedSha256.toLowerCase() } : {};
       const named = project.name !== undefined ? { projectName: project.name } : {};
-      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, ...named, supplyMode, ...terms, ...commitment } }];
+      const spaceClass = project.useType !== undefined ? { useType: project.useType, supplyModes: [...project.supplyModes] } : undefined;
+      const where = { projectId, district: project.district, spaceClass };
+      const classed = spaceClass ? { spaceClass } : {};
+      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, ...named, supplyMode, ...terms, ...commitment, ...classed, ...spaceDelta(where, { offered: [area] }) } }];
     }
     case 'AmendNotice': {
       const s = existing(state, ctx);
@@ -352,13 +377,18 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       }
       if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the amendment changes nothing');
       checkTerms({ ...s.terms, ...changes }, command.project, now, s.noticeId);
-      return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, changes, previous, reason: command.reason.trim() } }];
+      const moves = changes.area !== undefined ? spaceDelta(whereOf(s), { offered: [changes.area, -s.terms.area] }) : {};
+      return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, changes, previous, reason: command.reason.trim(), ...moves } }];
     }
     case 'CancelNotice': {
       const s = existing(state, ctx);
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is published; the notice can no longer be cancelled');
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a cancellation must say why');
-      return [{ type: 'NoticeCancelled', data: { noticeId: s.noticeId, district: s.district, reason: command.reason.trim() } }];
+      // Before the allocation the notice's offer returns; after it (result not yet published), its allocations.
+      const moves = s.allocation
+        ? spaceDelta(whereOf(s), { allocated: s.allocation.allocations.map((a) => -a.area) })
+        : spaceDelta(whereOf(s), { offered: [-s.terms.area] });
+      return [{ type: 'NoticeCancelled', data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, reason: command.reason.trim(), ...moves } }];
     }
     case 'CloseNotice': {
       const s = existing(state, ctx);
@@ -410,7 +440,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
 
 export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeState {
   if (event.type === 'NoticePublished') {
-    const { noticeId, district, projectId, projectName, supplyMode, lotterySeedSha256, ...terms } = event.data;
+    const { noticeId, district, projectId, projectName, supplyMode, lotterySeedSha256, spaceClass, space: _moves, ...terms } = event.data;
     return {
       status: 'published',
       noticeId,
@@ -418,6 +448,7 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
       projectId,
       ...(projectName !== undefined ? { projectName } : {}),
       supplyMode,
+      ...(spaceClass !== undefined ? { spaceClass } : {}),
       terms,
       ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
     };

@@ -5,6 +5,7 @@
 // The lease arrives in every command as data (leaseFacts() builds it); the stream holds what followed.
 import type { ContractRecord } from './application.js';
 import { instant } from './calendar.js';
+import { type SpaceClass, type SpaceDelta, spaceDelta } from './ledger.js';
 import { type DecisionContext, type District, type DomainEvent, Forbidden, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
 
 /** The recorded lease, as the tenancy's commands need it. */
@@ -19,12 +20,13 @@ export interface LeaseFacts {
   startsOn: string;
   endsOn: string;
   monthlyRent: number;
+  spaceClass?: SpaceClass;
 }
 
 /** From a LeaseSigned record (undefined for a sale, or a lease recorded before terms were kept). */
 export function leaseFacts(c: ContractRecord): LeaseFacts | undefined {
   if (!c.lease || c.projectId === undefined || c.district === undefined) return undefined;
-  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: [], ...c.lease };
+  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: [], ...c.lease, ...(c.spaceClass ? { spaceClass: c.spaceClass } : {}) };
 }
 
 /** The policy's renewal limits (configuration). */
@@ -47,7 +49,7 @@ interface Ref {
 }
 export type TenancyEvent =
   | DomainEvent<'TenancyRenewed', Ref & { previousEndsOn: string; endsOn: string; monthlyRent: number; renewal: number; reason?: string }>
-  | DomainEvent<'TenancyEnded', Ref & { how: Ending; endedOn: string; area: number; unitIds: string[]; reasons: string[]; grounds?: RecoveryGrounds; accountabilityId?: string }>;
+  | DomainEvent<'TenancyEnded', Ref & { space?: SpaceDelta; how: Ending; endedOn: string; area: number; unitIds: string[]; reasons: string[]; grounds?: RecoveryGrounds; accountabilityId?: string }>;
 
 export type TenancyCommand =
   | { type: 'RenewTenancy'; lease: LeaseFacts; endsOn: string; monthlyRent?: number; reason?: string; policy: RenewalPolicy }
@@ -71,7 +73,8 @@ const ref = (l: LeaseFacts): Ref => ({ tenancyId: l.tenancyId, projectId: l.proj
 const blank = (s: string | undefined) => !s || !s.trim();
 
 function ended(l: LeaseFacts, how: Ending, endedOn: string, reasons: string[], extra: { grounds?: RecoveryGrounds; accountabilityId?: string } = {}): TenancyEvent {
-  return { type: 'TenancyEnded', data: { ...ref(l), how, endedOn, area: l.area, unitIds: l.unitIds, reasons, ...extra } };
+  const moves = spaceDelta({ projectId: l.projectId, district: l.district, spaceClass: l.spaceClass }, { let: [-l.area] });
+  return { type: 'TenancyEnded', data: { ...ref(l), how, endedOn, area: l.area, unitIds: l.unitIds, reasons, ...extra, ...moves } };
 }
 
 export function decideTenancy(command: TenancyCommand, state: TenancyState, ctx: DecisionContext): TenancyEvent[] {

@@ -86,7 +86,15 @@ describe('the project’s ledger refusals', () => {
   const ctx = testContext(actors.nanshan);
   it('no withdrawal while space is offered or allocated', () => {
     project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: offered }, ctx).thenThrows(RuleViolation, 'PROJECT_HAS_PROCEDURES_UNDER_WAY');
-    project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'let' }] }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectWithdrawn'));
+    project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'let' }] }, ctx).thenThrows(RuleViolation, 'PROJECT_HAS_TENANCIES');
+    // Sold space leaves the statistics with the project.
+    project([registered, pub])
+      .when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'sold' }] }, ctx)
+      .thenMatches((es) => expect(es[0]).toMatchObject({ type: 'ProjectWithdrawn', data: { soldArea: 5_000, marketArea: 20_000 } }));
+  });
+  it('no regrouping (district, use type, supply modes) while space is held', () => {
+    project([registered, pub]).when({ type: 'UpdateProject', changes: { useType: 'plant' }, reason: '改变用途', holdings: offered }, ctx).thenThrows(RuleViolation, 'PROJECT_SPACE_HELD');
+    project([registered, pub]).when({ type: 'UpdateProject', changes: { useType: 'plant' }, reason: '改变用途', holdings: [] }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectUpdated'));
   });
   it('a held unit is not removed', () => project([registered, pub]).when({ type: 'RemoveUnit', unitId: 'u-1', holdings: offered }, ctx).thenThrows(RuleViolation, 'UNIT_HELD'));
   it('the market area stays between what is held and the total', () => {
