@@ -50,6 +50,8 @@ export interface NoticeSnapshot {
   opensAt: string;
   closesAt: string;
   offeredArea: number;
+  /** The notice's per-enterprise cap, ㎡ (optional). */
+  maxAreaPerEnterprise?: number;
   publicity?: { startsAt: string; endsAt: string; applicationIds: string[] };
   allocated: boolean;
   resultPublished: boolean;
@@ -325,6 +327,8 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (blank(command.enterpriseName)) throw new RuleViolation('ENTERPRISE_NAME_REQUIRED', 'the enterprise name is required');
       if (!(command.requestedArea > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the requested area must be positive');
       if (command.requestedArea > notice.offeredArea) throw new RuleViolation('AREA_EXCEEDS_OFFERED', `the notice offers ${notice.offeredArea} ㎡ in all`);
+      const cap = notice.maxAreaPerEnterprise;
+      if (cap !== undefined && command.requestedArea > cap) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `one enterprise may apply for at most ${cap} ㎡ under this notice`);
       checkDeclared(command.declared);
       const documents = checkDocuments(command.documents);
       return [

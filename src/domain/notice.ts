@@ -63,8 +63,10 @@ export interface NoticeTerms {
   opensAt: string;
   closesAt: string;
   publicityWorkingDays: number;
+  /** The most one enterprise may apply for and be allocated, ㎡ (optional). */
+  maxAreaPerEnterprise?: number;
 }
-const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays'] as const;
+const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays', 'maxAreaPerEnterprise'] as const;
 
 export interface PublicityEntry {
   applicationId: string;
@@ -185,6 +187,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     opensAt: state.terms.opensAt,
     closesAt: state.terms.closesAt,
     offeredArea: state.terms.area,
+    ...(state.terms.maxAreaPerEnterprise !== undefined ? { maxAreaPerEnterprise: state.terms.maxAreaPerEnterprise } : {}),
     ...(publicity ? { publicity: { startsAt: publicity.startsAt, endsAt: publicity.endsAt, applicationIds: publicity.list.map((e) => e.applicationId) } } : {}),
     allocated: allocation !== undefined,
     resultPublished: state.resultPublishedAt !== undefined,
@@ -210,6 +213,8 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, notic
   // allocated, let or sold (ledger.ts).
   requireAvailable(ledgerOf(project), t.area, units, noticeId);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
+  const cap = t.maxAreaPerEnterprise;
+  if (cap !== undefined && !(cap > 0 && cap <= t.area)) throw new RuleViolation('ENTERPRISE_CAP_INVALID', `the per-enterprise cap must be positive and at most the ${t.area} ㎡ offered`);
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
   const opens = instant(t.opensAt, 'opensAt');
   if (opens < now) throw new RuleViolation('NOTICE_WINDOW_IN_PAST', 'the application window must open in the future');
@@ -270,6 +275,10 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
     .filter((f) => f.status === 'reviewed' && f.qualified === true)
     .sort((a, b) => a.submittedPosition - b.submittedPosition || (a.applicationId < b.applicationId ? -1 : 1))
     .map((f) => ({ applicationId: f.applicationId, requestedArea: f.requestedArea, ...(f.score !== undefined ? { score: f.score } : {}), submittedPosition: f.submittedPosition }));
+  // The cap is checked at submission; an application over it (recorded before the cap) is refused here too.
+  const cap = s.terms.maxAreaPerEnterprise;
+  const over = cap === undefined ? undefined : inputs.find((i) => i.requestedArea > cap);
+  if (over) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `application ${over.applicationId} asks for ${over.requestedArea} ㎡, more than the ${cap} ㎡ one enterprise may be allocated`);
   if (command.method === 'ranking' && inputs.some((i) => i.score === undefined)) {
     throw new RuleViolation('SCORE_REQUIRED', 'ranking needs a review score for every qualified applicant');
   }
@@ -349,7 +358,8 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
-      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
+      const cap = command.maxAreaPerEnterprise !== undefined ? { maxAreaPerEnterprise: command.maxAreaPerEnterprise } : {};
+      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays, ...cap };
       checkTerms(terms, project, now, noticeId);
       if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');

@@ -457,3 +457,16 @@ describe('the space each event moves (ledger.ts SpaceDelta, for statistics and t
     given([published]).when({ type: 'CancelNotice', reason: '项目调整' }, at(DURING)).thenMatches(([e]) => expect('space' in (e!.data as object)).toBe(false));
   });
 });
+
+describe('the per-enterprise cap (maxAreaPerEnterprise)', () => {
+  const capped = (cap: number): NoticeEvent => ({ ...published, data: { ...published.data, maxAreaPerEnterprise: cap } }) as NoticeEvent;
+  it('is a term: positive, at most the offered area', () => {
+    given([]).when({ ...publish, maxAreaPerEnterprise: 1_500 } as NoticeCommand, at(BEFORE)).thenMatches(([e]) => expect(e!.data).toMatchObject({ maxAreaPerEnterprise: 1_500 }));
+    given([]).when({ ...publish, maxAreaPerEnterprise: terms.area + 1 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
+    given([]).when({ ...publish, maxAreaPerEnterprise: 0 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
+  });
+  it('the allocation refuses an application over the cap (one recorded before the cap)', () => {
+    given([capped(2_000), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'AREA_EXCEEDS_ENTERPRISE_CAP');
+    given([capped(2_500), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenMatches(([e]) => expect(e!.type).toBe('AllocationDecided'));
+  });
+});

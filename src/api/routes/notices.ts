@@ -24,6 +24,7 @@ const terms = {
   opensAt: s.isoTime,
   closesAt: s.isoTime,
   publicityWorkingDays: z.number().int().min(1).max(30).optional(),
+  maxAreaPerEnterprise: s.area.optional().describe('the most one enterprise may apply for and be allocated, ㎡'),
 };
 const publishBody = z.strictObject({
   projectId: s.id,
