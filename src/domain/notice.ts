@@ -65,8 +65,16 @@ export interface NoticeTerms {
   publicityWorkingDays: number;
   /** The most one enterprise may apply for and be allocated, ㎡ (optional). */
   maxAreaPerEnterprise?: number;
+  /** Per-notice deadlines in working days; absent, the platform's configured defaults apply. */
+  reviewWorkingDays?: number;
+  correctionWorkingDays?: number;
+  objectionWorkingDays?: number;
+  signingWorkingDays?: number;
 }
-const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays', 'maxAreaPerEnterprise'] as const;
+
+export const DEADLINE_TERMS = ['reviewWorkingDays', 'correctionWorkingDays', 'objectionWorkingDays', 'signingWorkingDays'] as const;
+export const MAX_DEADLINE_WORKING_DAYS = 60;
+const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays', 'maxAreaPerEnterprise', ...DEADLINE_TERMS] as const;
 
 export interface PublicityEntry {
   applicationId: string;
@@ -213,6 +221,12 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, notic
   // allocated, let or sold (ledger.ts).
   requireAvailable(ledgerOf(project), t.area, units, noticeId);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
+  for (const key of DEADLINE_TERMS) {
+    const v = t[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= MAX_DEADLINE_WORKING_DAYS)) {
+      throw new RuleViolation('DEADLINE_DAYS_INVALID', `${key} is 1 to ${MAX_DEADLINE_WORKING_DAYS} working days`);
+    }
+  }
   const cap = t.maxAreaPerEnterprise;
   if (cap !== undefined && !(cap > 0 && cap <= t.area)) throw new RuleViolation('ENTERPRISE_CAP_INVALID', `the per-enterprise cap must be positive and at most the ${t.area} ㎡ offered`);
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
@@ -303,8 +317,9 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
   ];
 }
 
-function signingDue(now: string, rule: SigningRule | undefined): { signingDueAt?: string } {
-  return rule ? { signingDueAt: addWorkingDays(now, rule.workingDays, rule.calendar) } : {};
+/** The notice's own signingWorkingDays, when it set one, else the configured rule's. */
+function signingDue(now: string, rule: SigningRule | undefined, own?: number): { signingDueAt?: string } {
+  return rule ? { signingDueAt: addWorkingDays(now, own ?? rule.workingDays, rule.calendar) } : {};
 }
 
 /**
@@ -341,7 +356,7 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && Math.round(requested.get(id)! * 10_000) <= freed);
   if (rank < 0) return [forfeited];
   const next = s.allocation.order[rank]!;
-  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing) : {};
+  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing, s.terms.signingWorkingDays) : {};
   const area = requested.get(next)!;
   const moves = spaceDelta(whereOf(s), { allocated: [area] });
   return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area, rank: rank + 1, replaces: live.applicationId, ...due, ...moves } }];
@@ -358,8 +373,8 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
-      const cap = command.maxAreaPerEnterprise !== undefined ? { maxAreaPerEnterprise: command.maxAreaPerEnterprise } : {};
-      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays, ...cap };
+      const optional = Object.fromEntries((['maxAreaPerEnterprise', ...DEADLINE_TERMS] as const).filter((k) => command[k] !== undefined).map((k) => [k, command[k]]));
+      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays, ...optional };
       checkTerms(terms, project, now, noticeId);
       if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
@@ -432,7 +447,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const s = existing(state, ctx);
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
-      const due = signingDue(ctx.now, command.signing);
+      const due = signingDue(ctx.now, command.signing, s.terms.signingWorkingDays);
       const allocations = s.allocation.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }));
       return [
         {

@@ -103,3 +103,12 @@ describe('the project’s ledger refusals', () => {
     project([registered, pub]).when({ type: 'UpdateProject', changes: { availableArea: 5_000 }, reason: '自用', holdings: offered }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectUpdated'));
   });
 });
+
+describe('per-notice deadlines (signingWorkingDays, reviewWorkingDays, …)', () => {
+  const own = (days: number): NoticeEvent[] => [{ ...history[0]!, data: { ...history[0]!.data, signingWorkingDays: days } } as NoticeEvent, ...history.slice(1)];
+  it('the notice’s own signingWorkingDays counts the signing deadline instead of the configured default', () => {
+    // Monday 2026-02-02 + 1 working day: the end (CST) of Tuesday.
+    given(own(1)).when(publish, at(RESULT)).thenMatches(([e]) => expect(e!.data).toMatchObject({ signingDueAt: '2026-02-03T15:59:59.999Z' }));
+    given(history).when(publish, at(RESULT)).thenMatches(([e]) => expect(e!.data).toMatchObject({ signingDueAt: DUE }));
+  });
+});

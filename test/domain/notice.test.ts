@@ -465,6 +465,13 @@ describe('the per-enterprise cap (maxAreaPerEnterprise)', () => {
     given([]).when({ ...publish, maxAreaPerEnterprise: terms.area + 1 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
     given([]).when({ ...publish, maxAreaPerEnterprise: 0 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
   });
+  it('per-notice deadlines are whole working days, 1 to 60 (DEADLINE_DAYS_INVALID)', () => {
+    given([]).when({ ...publish, reviewWorkingDays: 0 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'DEADLINE_DAYS_INVALID');
+    given([]).when({ ...publish, signingWorkingDays: 2.5 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'DEADLINE_DAYS_INVALID');
+    given([])
+      .when({ ...publish, reviewWorkingDays: 7, correctionWorkingDays: 3, objectionWorkingDays: 4, signingWorkingDays: 20 } as NoticeCommand, at(BEFORE))
+      .thenMatches(([e]) => expect(e!.data).toMatchObject({ reviewWorkingDays: 7, correctionWorkingDays: 3, objectionWorkingDays: 4, signingWorkingDays: 20 }));
+  });
   it('the allocation refuses an application over the cap (one recorded before the cap)', () => {
     given([capped(2_000), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'AREA_EXCEEDS_ENTERPRISE_CAP');
     given([capped(2_500), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenMatches(([e]) => expect(e!.type).toBe('AllocationDecided'));
