@@ -43,18 +43,21 @@ function marketChange(changes: { availableArea?: number; totalArea?: number }, p
 }
 
 type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
-const spaceOps = (event: RecordedEvent & SpaceEvent) => {
-  const space = event.data.space;
-  if (!space) return [];
-  const inc: Record<string, number> = {};
-  let held = 0;
-  for (const [state, n] of Object.entries(space.centi)) {
-    inc[`ledger.${state}Centi`] = n;
-    held += n;
+/** The counter changes per project of the deltas an event carries (one op per project document). */
+function ledgerOps(event: RecordedEvent, deltas: (SpaceDelta | undefined)[]) {
+  const byProject = new Map<string, Record<string, number>>();
+  for (const space of deltas) {
+    if (!space) continue;
+    const inc = byProject.get(space.projectId) ?? {};
+    for (const [state, n] of Object.entries(space.centi)) {
+      inc[`ledger.${state}Centi`] = (inc[`ledger.${state}Centi`] ?? 0) + n;
+      inc['ledger.availableCenti'] = (inc['ledger.availableCenti'] ?? 0) - n;
+    }
+    byProject.set(space.projectId, inc);
   }
-  if (held !== 0) inc['ledger.availableCenti'] = -held;
-  return Object.keys(inc).length > 0 ? [op(PROJECTS, space.projectId, event, { inc })] : [];
-};
+  return [...byProject].filter(([, inc]) => Object.keys(inc).length > 0).map(([projectId, inc]) => op(PROJECTS, projectId, event, { inc }));
+}
+const spaceOps = (event: RecordedEvent & SpaceEvent) => ledgerOps(event, [event.data.space]);
 
 export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
   name: 'projects-v2',
@@ -105,7 +108,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
     WaitlistAllocated: spaceOps,
     LeaseSigned: spaceOps,
     SaleCompleted: spaceOps,
-    TenancyEnded: spaceOps,
+    TenancyEnded: (event) => ledgerOps(event, [event.data.space, event.data.spaceIn]),
     ProjectWithdrawn: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { status: 'withdrawn', withdrawnAt: event.occurredAt, withdrawReason: event.data.reason, updatedAt: event.occurredAt } }),
     ],

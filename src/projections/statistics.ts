@@ -100,6 +100,15 @@ const spaceOps = (event: RecordedEvent & SpaceEvent) => {
   const space = event.data.space;
   return space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
 };
+/** 换租 moves let space out of one project and into another (or the same) in one event. */
+const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
+  const { space, spaceIn } = event.data;
+  if (!spaceIn) return spaceOps(event);
+  const delta = spaceFigures(space);
+  for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
+  // Its delta record is found by the project it came from; the project it went to sees it by its own below.
+  return deltaOps(event, nonZero(delta), (space ?? spaceIn).projectId);
+};
 
 export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
   name: 'statistics-v3',
@@ -126,7 +135,7 @@ export const statistics = defineProjection<ProjectEvent | NoticeEvent | Applicat
     WaitlistAllocated: spaceOps,
     LeaseSigned: spaceOps,
     SaleCompleted: spaceOps,
-    TenancyEnded: spaceOps,
+    TenancyEnded: movedOps,
   },
 });
 

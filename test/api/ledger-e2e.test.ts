@@ -1,7 +1,8 @@
 // The space ledger over real HTTP (issue 7): allocation reserves space, a contract lets it, a winner who
 // lets the signing deadline pass forfeits to the next in the derived order (递补) when the scheduler ticks,
 // a lease ends at endsOn and its space is available again; refusals append nothing; the scheduler fires
-// each deadline once; a rebuild of every read model gives the same documents.
+// each deadline once; an approved exchange (换租) moves a tenancy in one event; statistics and the project
+// as of each step show its figures; a rebuild of every read model gives the same documents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick } from '../../src/application/scheduler.js';
 import { type NoticeEvent, type NoticeState, noticeDecider, noticeStream } from '../../src/domain/notice.js';
@@ -184,8 +185,35 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     expect(await figures(f.projectId)).toEqual({ available: 10_100, offered: 0, allocated: 0, let: 900, sold: 0, withheld: 1_000 });
     await mark(f.projectId);
 
-    // ---- E3 exits (退出): everything is back on the market but what is withheld ----
-    await api.ok(E3, 'POST', `/api/tenancies/${enc(app(E3))}/exit`, { reason: '业务调整，整体迁出' });
+    // ---- 换租: an exchange moves E3's tenancy; one wanting more than is available is refused ----
+    const exchange = async (area: number) => {
+      const id = (await api.ok(E3, 'POST', '/api/exchanges', { wanted: { area }, reason: '调整面积' }, 201)).id as string;
+      await api.ok('nanshan', 'POST', `/api/exchanges/${id}/review`, { approved: true, reason: '同意' });
+      await api.ok('nanshan', 'POST', `/api/exchanges/${id}/result`);
+      return id;
+    };
+    // 10,100 available plus E3's own 900 freed by the move: 11,000 at most.
+    const tooBig = await exchange(11_000.5);
+    await refused(422, 'WANTED_SPACE_NOT_AVAILABLE', 'nanshan', 'POST', `/api/exchanges/${tooBig}/move`);
+    const rejectedX = (await api.ok(E3, 'POST', '/api/exchanges', { wanted: { area: 100 }, reason: '调整面积' }, 201)).id as string;
+    await api.ok('nanshan', 'POST', `/api/exchanges/${rejectedX}/review`, { approved: false, reason: '不同意' });
+    await api.ok('nanshan', 'POST', `/api/exchanges/${rejectedX}/result`);
+    await refused(422, 'EXCHANGE_NOT_APPROVED', 'nanshan', 'POST', `/api/exchanges/${rejectedX}/move`);
+    const moved = await exchange(600);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${moved}/move`);
+    await refused(422, 'TENANCY_ENDED', 'nanshan', 'POST', `/api/exchanges/${moved}/move`);
+    expect((await api.read(E3, `/api/tenancies/${enc(app(E3))}`)).body).toMatchObject({ status: 'ended', endedHow: 'exchange', successorId: moved });
+    expect((await api.read(E3, `/api/tenancies/${moved}`)).body).toMatchObject({ status: 'active', area: 600, endsOn: renewedEnd, monthlyRent: 57_000, predecessorId: app(E3) });
+    expect((await api.read('nanshan', '/api/deadlines')).body.items.map((d: { id: string }) => d.id)).toContain(`lease_end:${moved}`);
+    // One event ends the old tenancy and starts the new one.
+    const movedEvents = (await api.stream(`tenancy-${app(E3)}`)).filter((e) => e.type === 'TenancyEnded');
+    expect(movedEvents).toHaveLength(1);
+    expect(movedEvents[0]!.data).toMatchObject({ how: 'exchange', exchangeId: moved, successor: { tenancyId: moved, area: 600 } });
+    expect(await figures(f.projectId)).toEqual({ available: 10_400, offered: 0, allocated: 0, let: 600, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
+
+    // ---- E3 exits (退出) the tenancy it moved to: everything is back on the market but what is withheld ----
+    await api.ok(E3, 'POST', `/api/tenancies/${moved}/exit`, { reason: '业务调整，整体迁出' });
     expect(await figures(f.projectId)).toEqual({ available: 11_000, offered: 0, allocated: 0, let: 0, sold: 0, withheld: 1_000 });
     // Search and the list carry the derived available area.
     const listed = async (min: number) => (await api.read(null, `/api/projects?minAvailableArea=${min}`)).body.items.filter((p: { id: string }) => p.id === f.projectId);
