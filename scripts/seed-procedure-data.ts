@@ -122,7 +122,8 @@ export type ProcedureAction =
   | { type: 'moveTenancy'; exchangeId: string }
   /** The tenancy of an allocation's lease (or the one an exchange moved it to: `exchangeId`). */
   | { type: 'renewTenancy'; tenancy: AllocationRef | { exchangeId: string }; endsOn: string; monthlyRent?: number; reason: string }
-  | { type: 'exitTenancy'; tenancy: AllocationRef; reason: string };
+  | { type: 'exitTenancy'; tenancy: AllocationRef; reason: string }
+  | { type: 'recoverTenancy'; tenancy: { exchangeId: string }; grounds: 'breach' | 'sanction'; reasons: string[] };
 
 export interface ProcedureStep {
   /** Business time (occurredAt), ISO-8601 UTC. */
@@ -321,6 +322,12 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
     procedure: p3,
     actor: nsLater,
     action: { type: 'renewTenancy', tenancy: { exchangeId: X1 }, endsOn: cst('2023-12-31', '23:59'), monthlyRent: 66_000, reason: '企业换租后经营良好，按期缴纳租金，提前办理续租三年' },
+  });
+  steps.push({
+    at: cst('2018-12-27', '15:00'),
+    procedure: p3,
+    actor: nsLater,
+    action: { type: 'recoverTenancy', tenancy: { exchangeId: X1 }, grounds: 'breach', reasons: ['经现场核查，承租企业擅自将约400平方米研发用房转租给关联公司，违反租赁合同及产业用房管理规定', '限期整改期满仍未改正'] },
   });
   steps.push({
     at: cst('2018-11-30', '16:00'),

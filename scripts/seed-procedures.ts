@@ -111,6 +111,10 @@ export async function resolveProcedureStep(step: ProcedureStep, events: EventSto
       const tenancyId = 'exchangeId' in a.tenancy ? a.tenancy.exchangeId : (await allocationAt(reader, a.tenancy)).applicationId;
       return onTenancy(tenancyId, (p, m) => tenancies.renewTenancy(p, { tenancyId, endsOn: a.endsOn, ...(a.monthlyRent !== undefined ? { monthlyRent: a.monthlyRent } : {}), reason: a.reason }, m));
     }
+    case 'recoverTenancy': {
+      const tenancyId = a.tenancy.exchangeId;
+      return onTenancy(tenancyId, (p, m) => tenancies.recoverTenancy(p, { tenancyId, grounds: a.grounds, reasons: a.reasons }, m));
+    }
     case 'exitTenancy': {
       const { applicationId } = await allocationAt(reader, a.tenancy);
       return onTenancy(applicationId, (p, m) => tenancies.exitTenancy(p, { tenancyId: applicationId, reason: a.reason }, m));

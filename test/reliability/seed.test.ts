@@ -204,12 +204,13 @@ describe('seed: the demo history in one store', () => {
     expect(log.some((e) => e.type === 'ProjectRegistered' && (e.data as { address: string }).address.startsWith('龙华新区'))).toBe(true);
   });
 
-  it('keeps the books of tenancies after the leases: a 换租 move, a renewal of the moved tenancy, an exit', () => {
-    const ends = log.filter((e) => e.type === 'TenancyEnded').map((e) => e.data as { how: string; successor?: { tenancyId: string } });
-    expect(ends.map((d) => d.how).sort()).toEqual(['exchange', 'exit']);
+  it('keeps the books of tenancies after the leases: a 换租 move, a renewal of the moved tenancy, an exit, a recovery', () => {
+    const ends = log.filter((e) => e.type === 'TenancyEnded').map((e) => e.data as { how: string; tenancyId: string; successor?: { tenancyId: string } });
+    expect(ends.map((d) => d.how).sort()).toEqual(['exchange', 'exit', 'recovery']);
     const successor = ends.find((d) => d.how === 'exchange')!.successor!.tenancyId;
     const renewals = log.filter((e) => e.type === 'TenancyRenewed');
     expect(renewals.map((e) => e.stream)).toEqual([`tenancy-${successor}`]);
+    expect(ends.find((d) => d.how === 'recovery')!.tenancyId).toBe(successor);
   });
 
   it('shows all four kinds of public notice in the feed', async () => {
