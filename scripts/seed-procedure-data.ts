@@ -117,7 +117,13 @@ export type ProcedureAction =
   | { type: 'recordContract'; allocation: AllocationRef; contractRef: string; signedOn: string; terms: { startsOn: string; endsOn: string; monthlyRent: number } | { price: number; resaleRestriction?: string } }
   | { type: 'requestExchange'; exchangeId: string; wanted: WantedSpace; reason: string }
   | { type: 'reviewExchange'; exchangeId: string; approved: boolean; reason: string }
-  | { type: 'publishExchangeResult'; exchangeId: string };
+  | { type: 'publishExchangeResult'; exchangeId: string }
+  /** 换租: the approved exchange moves the tenancy of the allocation (one TenancyEnded with its successor). */
+  | { type: 'moveTenancy'; exchangeId: string }
+  /** The tenancy of an allocation's lease (or the one an exchange moved it to: `exchangeId`). */
+  | { type: 'renewTenancy'; tenancy: AllocationRef | { exchangeId: string }; endsOn: string; monthlyRent?: number; reason: string }
+  | { type: 'exitTenancy'; tenancy: AllocationRef; reason: string }
+  | { type: 'recoverTenancy'; tenancy: { exchangeId: string }; grounds: 'breach' | 'sanction'; reasons: string[] };
 
 export interface ProcedureStep {
   /** Business time (occurredAt), ISO-8601 UTC. */
@@ -309,6 +315,26 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
     action: { type: 'reviewExchange', exchangeId: X1, approved: true, reason: `经审核，该企业近一年营业收入及研发投入增长符合换租条件，${wantedProject.fields.name}有相应空置房源，同意换租。` },
   });
   steps.push({ at: cst('2018-06-05', '15:00'), procedure: p3, actor: nsLater, action: { type: 'publishExchangeResult', exchangeId: X1 } });
+  steps.push({ at: cst('2018-06-11', '10:00'), procedure: p3, actor: nsLater, action: { type: 'moveTenancy', exchangeId: X1 } });
+  // The moved tenancy is renewed (续租) before its end; the second lease of notice 1 is given up (退出).
+  steps.push({
+    at: cst('2018-12-14', '10:00'),
+    procedure: p3,
+    actor: nsLater,
+    action: { type: 'renewTenancy', tenancy: { exchangeId: X1 }, endsOn: cst('2023-12-31', '23:59'), monthlyRent: 66_000, reason: '企业换租后经营良好，按期缴纳租金，提前办理续租三年' },
+  });
+  steps.push({
+    at: cst('2018-12-27', '15:00'),
+    procedure: p3,
+    actor: nsLater,
+    action: { type: 'recoverTenancy', tenancy: { exchangeId: X1 }, grounds: 'breach', reasons: ['经现场核查，承租企业擅自将约400平方米研发用房转租给关联公司，违反租赁合同及产业用房管理规定', '限期整改期满仍未改正'] },
+  });
+  steps.push({
+    at: cst('2018-11-30', '16:00'),
+    procedure: p1,
+    actor: { tenantOf: { noticeId: N1, place: 1 } },
+    action: { type: 'exitTenancy', tenancy: { noticeId: N1, place: 1 }, reason: '公司总部迁往前海，提前退租，房屋已按约交回' },
+  });
 
   return {
     notices: [

@@ -9,7 +9,9 @@ import * as applications from '../src/application/applications.js';
 import * as exchanges from '../src/application/exchanges.js';
 import * as notices from '../src/application/notices.js';
 import { applicationDecider, applicationIdFor, applicationStream } from '../src/domain/application.js';
-import { exchangeStream } from '../src/domain/exchange.js';
+import * as tenancies from '../src/application/tenancies.js';
+import { exchangeDecider, exchangeStream } from '../src/domain/exchange.js';
+import { tenancyStream } from '../src/domain/tenancy.js';
 import { noticeDecider, noticeStream } from '../src/domain/notice.js';
 import type { Actor } from '../src/domain/shared.js';
 import type { EventStore } from '../src/infra/event-store.js';
@@ -60,6 +62,7 @@ export async function resolveProcedureStep(step: ProcedureStep, events: EventSto
   const onNotice = (noticeId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: noticeStream(noticeId), actor, run });
   const onApplication = (applicationId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: applicationStream(applicationId), actor, run });
   const onExchange = (exchangeId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: exchangeStream(exchangeId), actor, run });
+  const onTenancy = (tenancyId: string, run: ResolvedStep['run']): ResolvedStep => ({ stream: tenancyStream(tenancyId), actor, run });
   switch (a.type) {
     case 'publishNotice':
       return onNotice(a.args.noticeId, (p, m) => procedure.publishNotice(p, a.args, m));
@@ -99,6 +102,23 @@ export async function resolveProcedureStep(step: ProcedureStep, events: EventSto
       return onExchange(a.exchangeId, (p, m) => procedure.reviewExchange(p, { exchangeId: a.exchangeId, approved: a.approved, reason: a.reason }, m));
     case 'publishExchangeResult':
       return onExchange(a.exchangeId, (p, m) => procedure.publishExchangeResult(p, { exchangeId: a.exchangeId }, m));
+    case 'moveTenancy': {
+      const { state } = await reader.load(exchangeDecider, exchangeStream(a.exchangeId), true);
+      if (state.status === 'none') throw new Error(`no exchange ${a.exchangeId}`);
+      return onTenancy(state.current.applicationId, (p, m) => tenancies.moveTenancy(p, { exchangeId: a.exchangeId }, m));
+    }
+    case 'renewTenancy': {
+      const tenancyId = 'exchangeId' in a.tenancy ? a.tenancy.exchangeId : (await allocationAt(reader, a.tenancy)).applicationId;
+      return onTenancy(tenancyId, (p, m) => tenancies.renewTenancy(p, { tenancyId, endsOn: a.endsOn, ...(a.monthlyRent !== undefined ? { monthlyRent: a.monthlyRent } : {}), reason: a.reason }, m));
+    }
+    case 'recoverTenancy': {
+      const tenancyId = a.tenancy.exchangeId;
+      return onTenancy(tenancyId, (p, m) => tenancies.recoverTenancy(p, { tenancyId, grounds: a.grounds, reasons: a.reasons }, m));
+    }
+    case 'exitTenancy': {
+      const { applicationId } = await allocationAt(reader, a.tenancy);
+      return onTenancy(applicationId, (p, m) => tenancies.exitTenancy(p, { tenancyId: applicationId, reason: a.reason }, m));
+    }
     default: {
       const unknown: never = a;
       throw new Error(`unknown procedure step ${JSON.stringify(unknown)}`);

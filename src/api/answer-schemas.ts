@@ -23,7 +23,8 @@ export const projectAnswer = z
     useTypeName: z.string().optional(),
     supplyModes: z.array(z.string()),
     totalArea: z.number(),
-    availableArea: z.number().optional(),
+    availableArea: z.number().optional().describe('derived by the space ledger (未租售用房面积), never typed'),
+    marketArea: z.number().optional().describe('the area the department puts on the market; withheldArea = totalArea − marketArea'),
     status: z.enum(['registered', 'published', 'withdrawn']),
     location: z.object({ lng: z.number(), lat: z.number() }).optional(),
     units: z.array(z.looseObject({ unitId: z.string(), building: z.string(), floor: z.string(), number: z.string(), area: z.number() })),
@@ -45,7 +46,16 @@ export const projectFeatures = z
   })
   .meta({ id: 'ProjectFeatureCollection', description: 'projects as GeoJSON points' });
 
-const figures = { projects: z.number().int(), totalArea: z.number() };
+const figures = {
+  projects: z.number().int(),
+  totalArea: z.number(),
+  // The space ledger, derived from the log (㎡): available = market − offered − allocated − let − sold.
+  availableArea: z.number(),
+  offeredArea: z.number(),
+  letArea: z.number(),
+  soldArea: z.number(),
+  withheldArea: z.number(),
+};
 export const statisticsAnswer = z
   .looseObject({
     asOf: time,

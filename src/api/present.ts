@@ -26,6 +26,12 @@ const byUnit = new Intl.Collator('zh', { numeric: true });
 /** The public shape of a project document. */
 export function presentProject(doc: Record<string, unknown>) {
   const out = presentAnswer(doc) as Record<string, unknown>;
+  // The ledger's counters (hundredths of a ㎡) become the figures the API names (domain.md, the space ledger).
+  const ledger = out.ledger as Record<string, number> | undefined;
+  if (ledger) {
+    delete out.ledger;
+    for (const state of ['available', 'offered', 'allocated', 'let', 'sold', 'withheld']) out[`${state}Area`] ??= (ledger[`${state}Centi`] ?? 0) / 100;
+  }
   const units = Object.values((out.units as Record<string, { building: string; floor: string; number: string }>) ?? {});
   out.units = units.length < 2 ? units : units.sort((a, b) => byUnit.compare(`${a.building}|${a.floor}|${a.number}`, `${b.building}|${b.floor}|${b.number}`));
   return out;

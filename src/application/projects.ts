@@ -3,6 +3,7 @@
 import { type NewUnit, type ProjectChanges, type ProjectCommand, type ProjectFields, evolveProject, initialProjectState, projectDecider, projectStream } from '../domain/project.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { holdingsOfProject } from '../projections/space-queries.js';
+import { projectLedgerAsOf } from '../projections/statistics.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { projectLocked } from './use-case.js';
 
@@ -25,7 +26,8 @@ export function registerProject(services: Services, args: { projectId: string; f
 export function updateProject(services: Services, args: { projectId: string; changes: ProjectChanges; reason: string }, meta: CommandMeta): Promise<CommandResult> {
   const { projectId, changes, reason } = args;
   return projectLocked(services, projectId, async () => {
-    const holdings = changes.totalArea !== undefined || changes.availableArea !== undefined ? await heldAtHead(services, projectId) : [];
+    const ledgered = ['totalArea', 'availableArea', 'district', 'useType', 'supplyModes'].some((k) => changes[k as keyof ProjectChanges] !== undefined);
+    const holdings = ledgered ? await heldAtHead(services, projectId) : [];
     return onProject(services, projectId, { type: 'UpdateProject', changes, reason, holdings }, meta);
   });
 }
@@ -59,10 +61,21 @@ export async function projectAsOf(services: Services, id: string, asOf: string):
   for (const e of events) state = evolveProject(state, { type: e.type, data: e.data } as never);
   if (state.status === 'none') return null;
   const last = events[events.length - 1]!;
+  // The ledger as it stood: a published project's from its statistics deltas; before publication nothing is held.
+  const marketArea = state.fields.availableArea ?? state.fields.totalArea;
+  const ledger =
+    state.status === 'published'
+      ? await projectLedgerAsOf(services.reads, id, asOf)
+      : { totalArea: state.fields.totalArea, availableArea: marketArea, offeredArea: 0, letArea: 0, soldArea: 0, withheldArea: state.fields.totalArea - marketArea };
+  const allocatedArea = Math.round((ledger.totalArea - ledger.withheldArea - ledger.availableArea - ledger.offeredArea - ledger.letArea - ledger.soldArea) * 100) / 100;
   return {
     _id: id,
     projectId: id,
     ...state.fields,
+    marketArea,
+    ...ledger,
+    totalArea: state.fields.totalArea,
+    allocatedArea,
     status: state.status,
     units: Object.fromEntries(state.units.map((u) => [u.unitId, u])),
     asOf,

@@ -5,16 +5,63 @@ import { applicationDecider, applicationStream } from '../domain/application.js'
 import { NotFound } from '../domain/shared.js';
 import { type LeaseFacts, type RecoveryGrounds, type TenancyCommand, leaseFacts, tenancyDecider, tenancyStream } from '../domain/tenancy.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
+import { exchangeDecider, exchangeStream } from '../domain/exchange.js';
+import { ledgerOf } from '../domain/notice.js';
+import { projectFactsForNotice } from './facts.js';
 import type { Services } from './services.js';
-import { iso } from './use-case.js';
+import { iso, projectLocked } from './use-case.js';
 import { lockKeys } from './keyed-lock.js';
 
-/** The lease a tenancy started with (its id is the application's), or 404. */
+/**
+ * The lease a tenancy started with, or 404: a recorded lease (the tenancy's id is the application's), or a
+ * 换租 successor (its id is the exchange's), started by the TenancyEnded of the tenancy it replaced.
+ */
 export async function leaseOf(services: Services, tenancyId: string): Promise<LeaseFacts> {
   const { state } = await services.commands.load(applicationDecider, applicationStream(tenancyId), true);
   const lease = state.status !== 'none' && state.contract ? leaseFacts(state.contract) : undefined;
-  if (!lease) throw new NotFound(`no tenancy ${tenancyId}`);
-  return lease;
+  if (lease) return lease;
+  const successor = await successorLease(services, tenancyId);
+  if (!successor) throw new NotFound(`no tenancy ${tenancyId}`);
+  return successor;
+}
+
+async function successorLease(services: Services, tenancyId: string): Promise<LeaseFacts | undefined> {
+  const { state } = await services.commands.load(exchangeDecider, exchangeStream(tenancyId), true);
+  if (state.status === 'none') return undefined;
+  const ends = await services.events.readStream(tenancyStream(state.current.applicationId));
+  const moved = ends.find((e) => e.type === 'TenancyEnded' && (e.data as { exchangeId?: string }).exchangeId === tenancyId);
+  return (moved?.data as { successor?: LeaseFacts } | undefined)?.successor;
+}
+
+/**
+ * 换租: the approved, published exchange moves its tenancy to the wanted space (the current project when the
+ * request named none). Under the tenancy's and the wanted project's locks, the project's ledger read at the
+ * log's head, as a notice on it is judged; the new tenancy's id is the exchange's.
+ */
+export function moveTenancy(services: Services, args: { exchangeId: string }, meta: CommandMeta): Promise<CommandResult> {
+  return (async () => {
+    const { state: x } = await services.commands.load(exchangeDecider, exchangeStream(args.exchangeId), true);
+    if (x.status === 'none') throw new NotFound(`no exchange ${args.exchangeId}`);
+    const tenancyId = x.current.applicationId;
+    const projectId = x.wanted.projectId ?? x.current.projectId;
+    return services.locks.run(lockKeys.tenancy(tenancyId), () =>
+      projectLocked(services, projectId, async () => {
+        const lease = await leaseOf(services, tenancyId);
+        const project = await projectFactsForNotice(services, projectId);
+        const exchange = { exchangeId: x.exchangeId, tenancyId, approved: x.approved === true, published: x.status === 'published' };
+        const wanted = {
+          tenancyId: x.exchangeId,
+          projectId,
+          district: project.district,
+          ...(project.useType !== undefined ? { spaceClass: { useType: project.useType, supplyModes: [...project.supplyModes] } } : {}),
+          area: x.wanted.area,
+          unitIds: x.wanted.unitId ? [x.wanted.unitId] : [],
+          ledger: ledgerOf(project),
+        };
+        return services.commands.execute(tenancyDecider, tenancyStream(tenancyId), tenancyId, { type: 'MoveTenancy', lease, exchange, wanted }, meta);
+      }),
+    );
+  })();
 }
 
 function onTenancy(services: Services, tenancyId: string, build: (lease: LeaseFacts) => TenancyCommand, meta: CommandMeta): Promise<CommandResult> {

@@ -6,6 +6,7 @@
 // submitted ⇄ returned → resubmitted → reviewed (→ objection upheld → reviewed again) → contract;
 // withdrawn (before review) → submitted again on the same stream while the window is open.
 import { instant } from './calendar.js';
+import { type SpaceClass, type SpaceDelta, spaceDelta } from './ledger.js';
 import type { SupplyMode } from './project.js';
 import {
   type Actor,
@@ -51,6 +52,8 @@ export interface NoticeSnapshot {
   opensAt: string;
   closesAt: string;
   offeredArea: number;
+  /** The notice's per-enterprise cap, ㎡ (optional). */
+  maxAreaPerEnterprise?: number;
   publicity?: { startsAt: string; endsAt: string; applicationIds: string[] };
   allocated: boolean;
   resultPublished: boolean;
@@ -58,6 +61,8 @@ export interface NoticeSnapshot {
   resultPublishedAt?: string;
   allocations: { applicationId: string; area: number }[];
   projectId?: string;
+  /** How statistics group the project's space (ledger.ts), as the notice was published. */
+  spaceClass?: SpaceClass;
 }
 /** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
 export interface Sanction {
@@ -94,6 +99,9 @@ export interface ContractRecord {
   signedOn: string;
   lease?: LeaseTerms;
   sale?: SaleTerms;
+  /** The allocation becomes let or sold space (ledger.ts); the class travels on to the tenancy. */
+  spaceClass?: SpaceClass;
+  space?: SpaceDelta;
 }
 
 interface Ids {
@@ -282,7 +290,23 @@ function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLeas
   if (signed > instant(ctx.now)) throw new RuleViolation('CONTRACT_IN_FUTURE', `the contract cannot be signed (${command.signedOn}) later than now (${ctx.now})`);
   const terms = command.type === 'RecordLease' ? { lease: checkLease(command.lease, signed) } : { sale: checkSale(command.sale) };
   const where = command.notice.projectId !== undefined ? { projectId: command.notice.projectId, district: command.notice.district } : {};
-  const data: ContractRecord = { applicationId: s.applicationId, noticeId: s.noticeId, ...where, creditCode: s.creditCode, area: command.area, contractRef: command.contractRef, signedOn: command.signedOn, ...terms };
+  const spaceClass = command.notice.spaceClass;
+  const moves =
+    command.notice.projectId !== undefined
+      ? spaceDelta({ projectId: command.notice.projectId, district: command.notice.district, spaceClass }, { allocated: [-allocation.area], [mode === 'rent' ? 'let' : 'sold']: [command.area] })
+      : {};
+  const data: ContractRecord = {
+    applicationId: s.applicationId,
+    noticeId: s.noticeId,
+    ...where,
+    creditCode: s.creditCode,
+    area: command.area,
+    contractRef: command.contractRef,
+    signedOn: command.signedOn,
+    ...terms,
+    ...(spaceClass ? { spaceClass } : {}),
+    ...moves,
+  };
   return [command.type === 'RecordLease' ? { type: 'LeaseSigned', data } : { type: 'SaleCompleted', data }];
 }
 
@@ -307,6 +331,8 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (blank(command.enterpriseName)) throw new RuleViolation('ENTERPRISE_NAME_REQUIRED', 'the enterprise name is required');
       if (!(command.requestedArea > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the requested area must be positive');
       if (command.requestedArea > notice.offeredArea) throw new RuleViolation('AREA_EXCEEDS_OFFERED', `the notice offers ${notice.offeredArea} ㎡ in all`);
+      const cap = notice.maxAreaPerEnterprise;
+      if (cap !== undefined && command.requestedArea > cap) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `one enterprise may apply for at most ${cap} ㎡ under this notice`);
       checkDeclared(command.declared);
       const documents = checkDocuments(command.documents);
       return [

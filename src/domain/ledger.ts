@@ -167,3 +167,40 @@ export function moveSpace(l: SpaceLedger, m: SpaceMove): SpaceLedger {
     }
   }
 }
+
+/**
+ * How an event moves a project's space, carried by the event so read models (statistics, the project
+ * documents) need no lookups: the project, how statistics group it (district, use type, supply modes, as
+ * they stood when the decision was made) and, per held state, the signed change in hundredths of a ㎡
+ * (whole numbers, so sums stay exact; each holding is rounded once, the same way in and out). Available
+ * space is the market area less what is held, so it moves by minus the sum of these.
+ */
+export interface SpaceDelta {
+  projectId: string;
+  district: string;
+  useType: string;
+  supplyModes: string[];
+  centi: Partial<Record<HeldState, number>>;
+}
+
+/** How statistics group a project's space; absent on records from before the ledger carried it. */
+export interface SpaceClass {
+  useType: string;
+  supplyModes: string[];
+}
+
+export const centiOf = (area: number) => Math.round(area * 100);
+
+/** A delta from signed areas per state (each area rounded on its own); undefined without the class. */
+export function spaceDelta(
+  where: { projectId: string; district: string; spaceClass?: SpaceClass | undefined },
+  moves: Partial<Record<HeldState, number[]>>,
+): { space: SpaceDelta } | Record<string, never> {
+  if (!where.spaceClass) return {};
+  const centi: Partial<Record<HeldState, number>> = {};
+  for (const [state, areas] of Object.entries(moves) as [HeldState, number[]][]) {
+    const sum = areas.reduce((t, a) => t + Math.sign(a) * centiOf(Math.abs(a)), 0);
+    if (sum !== 0) centi[state] = sum;
+  }
+  return { space: { projectId: where.projectId, district: where.district, useType: where.spaceClass.useType, supplyModes: [...where.spaceClass.supplyModes], centi } };
+}

@@ -7,7 +7,7 @@
 import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
 import type { ApplicationFacts, NoticeSnapshot } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
-import { type Holding, type SpaceLedger, requireAvailable } from './ledger.js';
+import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
 import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
 
@@ -22,6 +22,8 @@ export interface ProjectSnapshot {
   status: ProjectStatus;
   district: District;
   supplyModes: SupplyMode[];
+  /** How statistics group the project's space (its use type); absent in old snapshots. */
+  useType?: string;
   totalArea: number;
   /** The area the department puts on the market (the project's availableArea field; totalArea when unset). */
   availableArea?: number;
@@ -43,6 +45,7 @@ export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefine
     status: state.status,
     district: f.district,
     supplyModes: [...f.supplyModes],
+    useType: f.useType,
     totalArea: f.totalArea,
     ...(f.availableArea !== undefined ? { availableArea: f.availableArea } : {}),
     unitIds: state.units.map((u) => u.unitId),
@@ -60,8 +63,18 @@ export interface NoticeTerms {
   opensAt: string;
   closesAt: string;
   publicityWorkingDays: number;
+  /** The most one enterprise may apply for and be allocated, ㎡ (optional). */
+  maxAreaPerEnterprise?: number;
+  /** Per-notice deadlines in working days; absent, the platform's configured defaults apply. */
+  reviewWorkingDays?: number;
+  correctionWorkingDays?: number;
+  objectionWorkingDays?: number;
+  signingWorkingDays?: number;
 }
-const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays'] as const;
+
+export const DEADLINE_TERMS = ['reviewWorkingDays', 'correctionWorkingDays', 'objectionWorkingDays', 'signingWorkingDays'] as const;
+export const MAX_DEADLINE_WORKING_DAYS = 60;
+const TERM_KEYS = ['area', 'unitIds', 'price', 'eligibility', 'opensAt', 'closesAt', 'publicityWorkingDays', 'maxAreaPerEnterprise', ...DEADLINE_TERMS] as const;
 
 export interface PublicityEntry {
   applicationId: string;
@@ -92,15 +105,20 @@ interface ProjectName {
 interface SeedCommitment {
   lotterySeedSha256?: string;
 }
+/** How the event moves the project's space (ledger.ts SpaceDelta), for read models that cannot look up. */
+interface Moves {
+  space?: SpaceDelta;
+}
 export type NoticeEvent =
-  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & { projectId: string; supplyMode: SupplyMode }>
-  | DomainEvent<'NoticeAmended', Ref & { changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
-  | DomainEvent<'NoticeCancelled', Ref & { reason: string }>
+  | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & Moves & { projectId: string; supplyMode: SupplyMode; spaceClass?: SpaceClass }>
+  | DomainEvent<'NoticeAmended', Ref & Moves & { projectId?: string; changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
+  | DomainEvent<'NoticeCancelled', Ref & Moves & { projectId?: string; reason: string }>
   | DomainEvent<'NoticeClosed', Ref>
   | DomainEvent<'QualificationPublicityStarted', Ref & ProjectName & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
   | DomainEvent<
       'AllocationDecided',
-      Ref & {
+      Ref &
+        Moves & {
         projectId: string;
         method: AllocationMethod;
         /** A lottery's revealed seed; sha256Hex(seed) is the notice's lotterySeedSha256. */
@@ -119,9 +137,9 @@ export type NoticeEvent =
     >
   | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
   /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
-  | DomainEvent<'AllocationForfeited', Ref & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
+  | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
   /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
-  | DomainEvent<'WaitlistAllocated', Ref & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
+  | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
 
 export const FORFEIT_REASONS = ['signing_deadline', 'withdrawn', 'revoked'] as const;
 export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
@@ -154,6 +172,8 @@ export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
   projectId: string;
   supplyMode: SupplyMode;
+  /** How statistics group the project's space, as the notice was published (absent on old notices). */
+  spaceClass?: SpaceClass;
   terms: NoticeTerms;
   publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
   /** allocations: the live ones (forfeited and revoked ones leave, 递补 ones join); released: who lost theirs. */
@@ -175,16 +195,19 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     opensAt: state.terms.opensAt,
     closesAt: state.terms.closesAt,
     offeredArea: state.terms.area,
+    ...(state.terms.maxAreaPerEnterprise !== undefined ? { maxAreaPerEnterprise: state.terms.maxAreaPerEnterprise } : {}),
     ...(publicity ? { publicity: { startsAt: publicity.startsAt, endsAt: publicity.endsAt, applicationIds: publicity.list.map((e) => e.applicationId) } } : {}),
     allocated: allocation !== undefined,
     resultPublished: state.resultPublishedAt !== undefined,
     ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
     projectId: state.projectId,
+    ...(state.spaceClass ? { spaceClass: state.spaceClass } : {}),
   };
 }
 
 const blank = (s: string | undefined) => !s || !s.trim();
+const whereOf = (s: NoticeRecord) => ({ projectId: s.projectId, district: s.district, spaceClass: s.spaceClass });
 const projectNameOf = (s: NoticeRecord): ProjectName => (s.projectName !== undefined ? { projectName: s.projectName } : {});
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -198,6 +221,14 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, notic
   // allocated, let or sold (ledger.ts).
   requireAvailable(ledgerOf(project), t.area, units, noticeId);
   if (!(t.price > 0) || !Number.isFinite(t.price)) throw new RuleViolation('PRICE_NOT_POSITIVE', 'the price must be positive');
+  for (const key of DEADLINE_TERMS) {
+    const v = t[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= MAX_DEADLINE_WORKING_DAYS)) {
+      throw new RuleViolation('DEADLINE_DAYS_INVALID', `${key} is 1 to ${MAX_DEADLINE_WORKING_DAYS} working days`);
+    }
+  }
+  const cap = t.maxAreaPerEnterprise;
+  if (cap !== undefined && !(cap > 0 && cap <= t.area)) throw new RuleViolation('ENTERPRISE_CAP_INVALID', `the per-enterprise cap must be positive and at most the ${t.area} ㎡ offered`);
   if (blank(t.eligibility)) throw new RuleViolation('ELIGIBILITY_REQUIRED', 'the eligibility criteria are required');
   const opens = instant(t.opensAt, 'opensAt');
   if (opens < now) throw new RuleViolation('NOTICE_WINDOW_IN_PAST', 'the application window must open in the future');
@@ -259,6 +290,10 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
     .filter((f) => f.status === 'reviewed' && f.qualified === true)
     .sort((a, b) => a.submittedPosition - b.submittedPosition || (a.applicationId < b.applicationId ? -1 : 1))
     .map((f) => ({ applicationId: f.applicationId, requestedArea: f.requestedArea, ...(f.score !== undefined ? { score: f.score } : {}), submittedPosition: f.submittedPosition }));
+  // The cap is checked at submission; an application over it (recorded before the cap) is refused here too.
+  const cap = s.terms.maxAreaPerEnterprise;
+  const over = cap === undefined ? undefined : inputs.find((i) => i.requestedArea > cap);
+  if (over) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `application ${over.applicationId} asks for ${over.requestedArea} ㎡, more than the ${cap} ㎡ one enterprise may be allocated`);
   if (command.method === 'ranking' && inputs.some((i) => i.score === undefined)) {
     throw new RuleViolation('SCORE_REQUIRED', 'ranking needs a review score for every qualified applicant');
   }
@@ -277,13 +312,15 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         offeredArea: s.terms.area,
         inputs,
         ...outcome,
+        ...spaceDelta(whereOf(s), { offered: [-s.terms.area], allocated: outcome.allocations.map((a) => a.area) }),
       },
     },
   ];
 }
 
-function signingDue(now: string, rule: SigningRule | undefined): { signingDueAt?: string } {
-  return rule ? { signingDueAt: addWorkingDays(now, rule.workingDays, rule.calendar) } : {};
+/** The notice's own signingWorkingDays, when it set one, else the configured rule's. */
+function signingDue(now: string, rule: SigningRule | undefined, own?: number): { signingDueAt?: string } {
+  return rule ? { signingDueAt: addWorkingDays(now, own ?? rule.workingDays, rule.calendar) } : {};
 }
 
 /**
@@ -305,7 +342,14 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   const ref = { noticeId: s.noticeId, district: s.district, projectId: s.projectId };
   const forfeited: NoticeEvent = {
     type: 'AllocationForfeited',
-    data: { ...ref, applicationId: live.applicationId, area: live.area, reason: command.reason, ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}) },
+    data: {
+      ...ref,
+      applicationId: live.applicationId,
+      area: live.area,
+      reason: command.reason,
+      ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}),
+      ...spaceDelta(whereOf(s), { allocated: [-live.area] }),
+    },
   };
   const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
   const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
@@ -313,8 +357,10 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && Math.round(requested.get(id)! * 10_000) <= freed);
   if (rank < 0) return [forfeited];
   const next = s.allocation.order[rank]!;
-  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing) : {};
-  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area: requested.get(next)!, rank: rank + 1, replaces: live.applicationId, ...due } }];
+  const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing, s.terms.signingWorkingDays) : {};
+  const area = requested.get(next)!;
+  const moves = spaceDelta(whereOf(s), { allocated: [area] });
+  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area, rank: rank + 1, replaces: live.applicationId, ...due, ...moves } }];
 }
 
 export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
@@ -328,14 +374,18 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;
       const publicityWorkingDays = command.publicityWorkingDays ?? DEFAULT_PUBLICITY_WORKING_DAYS;
-      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays };
+      const optional = Object.fromEntries((['maxAreaPerEnterprise', ...DEADLINE_TERMS] as const).filter((k) => command[k] !== undefined).map((k) => [k, command[k]]));
+      const terms: NoticeTerms = { area, ...(unitIds !== undefined ? { unitIds } : {}), price, eligibility, opensAt, closesAt, publicityWorkingDays, ...optional };
       checkTerms(terms, project, now, noticeId);
       if (lotterySeedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(lotterySeedSha256)) {
         throw new RuleViolation('SEED_COMMITMENT_INVALID', 'lotterySeedSha256 is the SHA-256 of the seed, 64 hex digits');
       }
       const commitment = lotterySeedSha256 !== undefined ? { lotterySeedSha256: lotterySeedSha256.toLowerCase() } : {};
       const named = project.name !== undefined ? { projectName: project.name } : {};
-      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, ...named, supplyMode, ...terms, ...commitment } }];
+      const spaceClass = project.useType !== undefined ? { useType: project.useType, supplyModes: [...project.supplyModes] } : undefined;
+      const where = { projectId, district: project.district, spaceClass };
+      const classed = spaceClass ? { spaceClass } : {};
+      return [{ type: 'NoticePublished', data: { noticeId, district: project.district, projectId, ...named, supplyMode, ...terms, ...commitment, ...classed, ...spaceDelta(where, { offered: [area] }) } }];
     }
     case 'AmendNotice': {
       const s = existing(state, ctx);
@@ -353,13 +403,18 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       }
       if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the amendment changes nothing');
       checkTerms({ ...s.terms, ...changes }, command.project, now, s.noticeId);
-      return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, changes, previous, reason: command.reason.trim() } }];
+      const moves = changes.area !== undefined ? spaceDelta(whereOf(s), { offered: [changes.area, -s.terms.area] }) : {};
+      return [{ type: 'NoticeAmended', data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, changes, previous, reason: command.reason.trim(), ...moves } }];
     }
     case 'CancelNotice': {
       const s = existing(state, ctx);
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is published; the notice can no longer be cancelled');
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a cancellation must say why');
-      return [{ type: 'NoticeCancelled', data: { noticeId: s.noticeId, district: s.district, reason: command.reason.trim() } }];
+      // Before the allocation the notice's offer returns; after it (result not yet published), its allocations.
+      const moves = s.allocation
+        ? spaceDelta(whereOf(s), { allocated: s.allocation.allocations.map((a) => -a.area) })
+        : spaceDelta(whereOf(s), { offered: [-s.terms.area] });
+      return [{ type: 'NoticeCancelled', data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId, reason: command.reason.trim(), ...moves } }];
     }
     case 'CloseNotice': {
       const s = existing(state, ctx);
@@ -395,7 +450,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       requireDistrictDecider(ctx, 'publish results');
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
-      const due = signingDue(ctx.now, command.signing);
+      const due = signingDue(ctx.now, command.signing, s.terms.signingWorkingDays);
       const allocations = s.allocation.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }));
       return [
         {
@@ -413,7 +468,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
 
 export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeState {
   if (event.type === 'NoticePublished') {
-    const { noticeId, district, projectId, projectName, supplyMode, lotterySeedSha256, ...terms } = event.data;
+    const { noticeId, district, projectId, projectName, supplyMode, lotterySeedSha256, spaceClass, space: _moves, ...terms } = event.data;
     return {
       status: 'published',
       noticeId,
@@ -421,6 +476,7 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
       projectId,
       ...(projectName !== undefined ? { projectName } : {}),
       supplyMode,
+      ...(spaceClass !== undefined ? { spaceClass } : {}),
       terms,
       ...(lotterySeedSha256 !== undefined ? { lotterySeedSha256 } : {}),
     };

@@ -63,6 +63,10 @@ export interface StatFigures {
   useType: UseType;
   supplyModes: SupplyMode[];
   totalArea: number;
+  /** The area put on the market (the typed availableArea field); withheld = totalArea − marketArea (ledger.ts). */
+  marketArea?: number;
+  /** On a withdrawal: the sold area that leaves the statistics with the project (nothing else is held then). */
+  soldArea?: number;
 }
 
 export type ProjectEvent =
@@ -148,7 +152,7 @@ function missingForPublication(f: ProjectFields): string[] {
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export function figures(f: ProjectFields): StatFigures {
-  return { district: f.district, useType: f.useType, supplyModes: [...f.supplyModes], totalArea: f.totalArea };
+  return { district: f.district, useType: f.useType, supplyModes: [...f.supplyModes], totalArea: f.totalArea, marketArea: f.availableArea ?? f.totalArea };
 }
 
 function existing(state: ProjectState, actor: Actor) {
@@ -192,6 +196,12 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       }
       const published = s.status === 'published';
       const moved = published && !sameValue(figures(s.fields), figures(after));
+      // Held space is counted under the grouping its events carry; regrouping it would split the books.
+      const regrouped = changes.district !== undefined || changes.useType !== undefined || changes.supplyModes !== undefined;
+      const held = (command.holdings ?? []).map((h) => h.key);
+      if (regrouped && held.length > 0) {
+        throw new RuleViolation('PROJECT_SPACE_HELD', `space of the project is offered, allocated, let or sold (${held.join(', ')}); its district, use type and supply modes cannot change`);
+      }
       return [
         {
           type: 'ProjectUpdated',
@@ -235,7 +245,11 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       // Refused rather than cancelling: applicants are owed a notice's own cancellation, with its reason.
       const underWay = (command.holdings ?? []).filter((h) => h.state === 'offered' || h.state === 'allocated').map((h) => h.key);
       if (underWay.length > 0) throw new RuleViolation('PROJECT_HAS_PROCEDURES_UNDER_WAY', `space is still offered or allocated (${underWay.join(', ')}); cancel or finish those first`);
-      return [{ type: 'ProjectWithdrawn', data: { projectId: s.projectId, reason: command.reason, ...figures(s.fields) } }];
+      // A tenancy keeps its space until it ends; the project cannot leave the books under it.
+      const tenants = (command.holdings ?? []).filter((h) => h.state === 'let').map((h) => h.key);
+      if (tenants.length > 0) throw new RuleViolation('PROJECT_HAS_TENANCIES', `space is still let (${tenants.join(', ')}); the tenancies must end first`);
+      const sold = (command.holdings ?? []).filter((h) => h.state === 'sold').reduce((t, h) => t + Math.round(h.area * 100), 0) / 100;
+      return [{ type: 'ProjectWithdrawn', data: { projectId: s.projectId, reason: command.reason, ...figures(s.fields), ...(sold > 0 ? { soldArea: sold } : {}) } }];
     }
     default:
       return assertNever(command);

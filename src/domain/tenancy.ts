@@ -5,6 +5,7 @@
 // The lease arrives in every command as data (leaseFacts() builds it); the stream holds what followed.
 import type { ContractRecord } from './application.js';
 import { instant } from './calendar.js';
+import { type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import { type DecisionContext, type District, type DomainEvent, Forbidden, NotFound, RuleViolation, assertNever, requireManager } from './shared.js';
 
 /** The recorded lease, as the tenancy's commands need it. */
@@ -19,12 +20,13 @@ export interface LeaseFacts {
   startsOn: string;
   endsOn: string;
   monthlyRent: number;
+  spaceClass?: SpaceClass;
 }
 
 /** From a LeaseSigned record (undefined for a sale, or a lease recorded before terms were kept). */
 export function leaseFacts(c: ContractRecord): LeaseFacts | undefined {
   if (!c.lease || c.projectId === undefined || c.district === undefined) return undefined;
-  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: [], ...c.lease };
+  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: [], ...c.lease, ...(c.spaceClass ? { spaceClass: c.spaceClass } : {}) };
 }
 
 /** The policy's renewal limits (configuration). */
@@ -34,7 +36,7 @@ export interface RenewalPolicy {
   maxRenewalMonths: number;
 }
 
-export const ENDINGS = ['exit', 'recovery', 'expiry'] as const;
+export const ENDINGS = ['exit', 'recovery', 'expiry', 'exchange'] as const;
 export type Ending = (typeof ENDINGS)[number];
 export const RECOVERY_GROUNDS = ['breach', 'sanction'] as const;
 export type RecoveryGrounds = (typeof RECOVERY_GROUNDS)[number];
@@ -47,13 +49,44 @@ interface Ref {
 }
 export type TenancyEvent =
   | DomainEvent<'TenancyRenewed', Ref & { previousEndsOn: string; endsOn: string; monthlyRent: number; renewal: number; reason?: string }>
-  | DomainEvent<'TenancyEnded', Ref & { how: Ending; endedOn: string; area: number; unitIds: string[]; reasons: string[]; grounds?: RecoveryGrounds; accountabilityId?: string }>;
+  | DomainEvent<
+      'TenancyEnded',
+      Ref & {
+        space?: SpaceDelta;
+        /** 换租: the exchange, the tenancy that starts in the same event and the space it takes. */
+        exchangeId?: string;
+        successor?: LeaseFacts;
+        spaceIn?: SpaceDelta;
+        how: Ending; endedOn: string; area: number; unitIds: string[]; reasons: string[]; grounds?: RecoveryGrounds; accountabilityId?: string }>;
 
 export type TenancyCommand =
   | { type: 'RenewTenancy'; lease: LeaseFacts; endsOn: string; monthlyRent?: number; reason?: string; policy: RenewalPolicy }
   | { type: 'ExitTenancy'; lease: LeaseFacts; reason: string }
   | { type: 'RecoverTenancy'; lease: LeaseFacts; grounds: RecoveryGrounds; reasons: string[]; accountabilityId?: string }
-  | { type: 'ExpireTenancy'; lease: LeaseFacts };
+  | { type: 'ExpireTenancy'; lease: LeaseFacts }
+  /**
+   * 换租: the approved, published exchange moves the tenancy. The old tenancy ends and the new one starts in
+   * one event; the wanted space must be available (the wanted project's ledger, read at the log's head).
+   */
+  | { type: 'MoveTenancy'; lease: LeaseFacts; exchange: ExchangeFacts; wanted: WantedFacts };
+
+/** The exchange as MoveTenancy needs it (from the exchange stream). */
+export interface ExchangeFacts {
+  exchangeId: string;
+  tenancyId: string;
+  approved: boolean;
+  published: boolean;
+}
+/** The wanted space: its project (grouping and ledger), the area and units; the new tenancy's id. */
+export interface WantedFacts {
+  tenancyId: string;
+  projectId: string;
+  district: District;
+  spaceClass?: SpaceClass;
+  area: number;
+  unitIds: string[];
+  ledger: SpaceLedger;
+}
 
 export type TenancyState =
   | { status: 'none' }
@@ -71,7 +104,8 @@ const ref = (l: LeaseFacts): Ref => ({ tenancyId: l.tenancyId, projectId: l.proj
 const blank = (s: string | undefined) => !s || !s.trim();
 
 function ended(l: LeaseFacts, how: Ending, endedOn: string, reasons: string[], extra: { grounds?: RecoveryGrounds; accountabilityId?: string } = {}): TenancyEvent {
-  return { type: 'TenancyEnded', data: { ...ref(l), how, endedOn, area: l.area, unitIds: l.unitIds, reasons, ...extra } };
+  const moves = spaceDelta({ projectId: l.projectId, district: l.district, spaceClass: l.spaceClass }, { let: [-l.area] });
+  return { type: 'TenancyEnded', data: { ...ref(l), how, endedOn, area: l.area, unitIds: l.unitIds, reasons, ...extra, ...moves } };
 }
 
 export function decideTenancy(command: TenancyCommand, state: TenancyState, ctx: DecisionContext): TenancyEvent[] {
@@ -111,6 +145,36 @@ export function decideTenancy(command: TenancyCommand, state: TenancyState, ctx:
       if (reasons.length === 0) throw new RuleViolation('REASONS_REQUIRED', 'a recovery must give its reasons');
       if (!RECOVERY_GROUNDS.includes(command.grounds)) throw new RuleViolation('GROUNDS_INVALID', `grounds are ${RECOVERY_GROUNDS.join(' or ')}`);
       return [ended(lease, 'recovery', ctx.now, reasons, { grounds: command.grounds, ...(command.accountabilityId ? { accountabilityId: command.accountabilityId } : {}) })];
+    }
+    case 'MoveTenancy': {
+      requireManager(ctx.actor, lease.district);
+      const term = current(state, lease);
+      const x = command.exchange;
+      if (x.tenancyId !== lease.tenancyId) throw new RuleViolation('EXCHANGE_MISMATCH', `exchange ${x.exchangeId} is not for this tenancy`);
+      if (!x.published || !x.approved) throw new RuleViolation('EXCHANGE_NOT_APPROVED', 'only an approved exchange whose result is published moves the tenancy');
+      const w = command.wanted;
+      try {
+        // The old tenancy's space is freed in the same decision: judged without it.
+        requireAvailable(w.ledger, w.area, w.unitIds, lease.tenancyId);
+      } catch (e) {
+        if (e instanceof RuleViolation) throw new RuleViolation('WANTED_SPACE_NOT_AVAILABLE', `the wanted space is not available: ${e.message}`);
+        throw e;
+      }
+      const successor: LeaseFacts = {
+        tenancyId: w.tenancyId,
+        projectId: w.projectId,
+        district: w.district,
+        creditCode: lease.creditCode,
+        area: w.area,
+        unitIds: w.unitIds,
+        startsOn: ctx.now,
+        endsOn: term.endsOn,
+        monthlyRent: term.monthlyRent,
+        ...(w.spaceClass ? { spaceClass: w.spaceClass } : {}),
+      };
+      const moved = spaceDelta({ projectId: w.projectId, district: w.district, spaceClass: w.spaceClass }, { let: [w.area] });
+      const end = ended(lease, 'exchange', ctx.now, ['换租']);
+      return [{ ...end, data: { ...end.data, exchangeId: x.exchangeId, successor, ...(moved.space ? { spaceIn: moved.space } : {}) } } as TenancyEvent];
     }
     case 'ExpireTenancy': {
       const term = current(state, lease);

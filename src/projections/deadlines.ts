@@ -54,6 +54,16 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
     },
     SaleCompleted: (event) => [op(DEADLINES, signingDeadlineId(event.data.applicationId), event, { set: { status: 'done', outcome: 'signed', doneAt: utc(event.occurredAt) } })],
     TenancyRenewed: (event) => [op(DEADLINES, leaseEndDeadlineId(event.data.tenancyId), event, { set: { dueAt: utc(event.data.endsOn) } })],
-    TenancyEnded: (event) => [op(DEADLINES, leaseEndDeadlineId(event.data.tenancyId), event, { set: { status: 'done', outcome: event.data.how, doneAt: utc(event.occurredAt) } })],
+    TenancyEnded: (event) => {
+      const done = op(DEADLINES, leaseEndDeadlineId(event.data.tenancyId), event, { set: { status: 'done', outcome: event.data.how, doneAt: utc(event.occurredAt) } });
+      const s = event.data.successor;
+      if (!s) return [done];
+      return [
+        done,
+        op(DEADLINES, leaseEndDeadlineId(s.tenancyId), event, {
+          set: { kind: 'lease_end', status: 'open', dueAt: utc(s.endsOn), district: s.district, projectId: s.projectId, tenancyId: s.tenancyId, creditCode: s.creditCode, officer: event.metadata.actor.id },
+        }),
+      ];
+    },
   },
 });

@@ -23,7 +23,8 @@ export const DEMAND_NEW_CANDIDATES = 'demand_new_candidates';
 /** A project's space for matching: the ledger's available area where it is kept, else the project's own figure. */
 export function supplyOf(project: Doc, notices: Doc[]): Supply | null {
   if (project.status !== 'published') return null;
-  const available = typeof project.availableArea === 'number' ? project.availableArea : Number(project.totalArea ?? 0);
+  const ledgered = (project.ledger as { availableCenti?: unknown } | undefined)?.availableCenti;
+  const available = typeof ledgered === 'number' ? ledgered / 100 : Number(project.totalArea ?? 0);
   return {
     projectId: project._id,
     district: project.district as District,

@@ -1,5 +1,13 @@
 // Project search: one document per project, everything the public list, the detail page and the map need.
+// The space ledger's figures travel on it as whole hundredths of a ㎡ (`ledger.*Centi`), moved by the deltas
+// the events carry (ledger.ts SpaceDelta), so search (`minAvailableArea`) and demand matching use the
+// derived available area, not a typed one; the typed field is the market area (`marketArea`).
+import type { ApplicationEvent } from '../domain/application.js';
+import { type SpaceDelta, centiOf } from '../domain/ledger.js';
+import type { NoticeEvent } from '../domain/notice.js';
 import type { ProjectEvent } from '../domain/project.js';
+import type { TenancyEvent } from '../domain/tenancy.js';
+import type { RecordedEvent } from '../infra/event-store.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
 import { defineProjection, op } from './projection.js';
@@ -19,8 +27,40 @@ function derived(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export const projectSearch = defineProjection<ProjectEvent>({
-  name: 'projects-v1',
+/** The typed availableArea is the market area; the ledger's counters move with it and with the total. */
+function marketChange(changes: { availableArea?: number; totalArea?: number }, previous: { availableArea?: number; totalArea?: number }) {
+  const set: Record<string, unknown> = {};
+  const inc: Record<string, number> = {};
+  if (changes.availableArea !== undefined) {
+    set.marketArea = changes.availableArea;
+    const d = centiOf(changes.availableArea) - centiOf(previous.availableArea ?? 0);
+    inc['ledger.marketCenti'] = d;
+    inc['ledger.availableCenti'] = d;
+    inc['ledger.withheldCenti'] = -d;
+  }
+  if (changes.totalArea !== undefined) inc['ledger.withheldCenti'] = (inc['ledger.withheldCenti'] ?? 0) + centiOf(changes.totalArea) - centiOf(previous.totalArea ?? 0);
+  return { set, inc };
+}
+
+type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
+/** The counter changes per project of the deltas an event carries (one op per project document). */
+function ledgerOps(event: RecordedEvent, deltas: (SpaceDelta | undefined)[]) {
+  const byProject = new Map<string, Record<string, number>>();
+  for (const space of deltas) {
+    if (!space) continue;
+    const inc = byProject.get(space.projectId) ?? {};
+    for (const [state, n] of Object.entries(space.centi)) {
+      inc[`ledger.${state}Centi`] = (inc[`ledger.${state}Centi`] ?? 0) + n;
+      inc['ledger.availableCenti'] = (inc['ledger.availableCenti'] ?? 0) - n;
+    }
+    byProject.set(space.projectId, inc);
+  }
+  return [...byProject].filter(([, inc]) => Object.keys(inc).length > 0).map(([projectId, inc]) => op(PROJECTS, projectId, event, { inc }));
+}
+const spaceOps = (event: RecordedEvent & SpaceEvent) => ledgerOps(event, [event.data.space]);
+
+export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
+  name: 'projects-v2',
   collections: [PROJECTS],
   indexes: [
     { collection: PROJECTS, keys: { status: 1, district: 1 } },
@@ -30,13 +70,17 @@ export const projectSearch = defineProjection<ProjectEvent>({
   ],
   handlers: {
     ProjectRegistered: (event) => {
-      const { units, ...fields } = event.data;
+      const { units, availableArea, ...fields } = event.data;
       const at = event.occurredAt;
+      const market = availableArea ?? fields.totalArea;
+      const ledger = { marketCenti: centiOf(market), availableCenti: centiOf(market), offeredCenti: 0, allocatedCenti: 0, letCenti: 0, soldCenti: 0, withheldCenti: centiOf(fields.totalArea) - centiOf(market) };
       return [
         op(PROJECTS, fields.projectId, event, {
           set: {
             ...fields,
             ...derived(fields),
+            marketArea: market,
+            ledger,
             units: Object.fromEntries(units.map((u) => [u.unitId, u])),
             status: 'registered',
             registeredAt: at,
@@ -45,12 +89,26 @@ export const projectSearch = defineProjection<ProjectEvent>({
         }),
       ];
     },
-    ProjectUpdated: (event) => [op(PROJECTS, event.data.projectId, event, { set: { ...event.data.changes, ...derived(event.data.changes), updatedAt: event.occurredAt } })],
+    ProjectUpdated: (event) => {
+      const { availableArea: _market, ...changes } = event.data.changes;
+      const market = marketChange(event.data.changes, event.data.previous);
+      const inc = Object.keys(market.inc).length > 0 ? { inc: market.inc } : {};
+      return [op(PROJECTS, event.data.projectId, event, { set: { ...changes, ...derived(changes), ...market.set, updatedAt: event.occurredAt }, ...inc })];
+    },
     UnitsAdded: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { ...Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u])), updatedAt: event.occurredAt } }),
     ],
     UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
     ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
+    NoticePublished: spaceOps,
+    NoticeAmended: spaceOps,
+    NoticeCancelled: spaceOps,
+    AllocationDecided: spaceOps,
+    AllocationForfeited: spaceOps,
+    WaitlistAllocated: spaceOps,
+    LeaseSigned: spaceOps,
+    SaleCompleted: spaceOps,
+    TenancyEnded: (event) => ledgerOps(event, [event.data.space, event.data.spaceIn]),
     ProjectWithdrawn: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { status: 'withdrawn', withdrawnAt: event.occurredAt, withdrawReason: event.data.reason, updatedAt: event.occurredAt } }),
     ],

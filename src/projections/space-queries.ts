@@ -29,7 +29,7 @@ export async function projectSpace(reads: ReadStore, project: Doc): Promise<Spac
   const totalArea = Number(project.totalArea);
   const ledger = {
     totalArea,
-    marketArea: typeof project.availableArea === 'number' ? project.availableArea : totalArea,
+    marketArea: typeof project.marketArea === 'number' ? project.marketArea : totalArea,
     unitIds: Object.keys((project.units as Record<string, unknown> | undefined) ?? {}),
     holdings,
   };

@@ -57,7 +57,18 @@ export const space = defineProjection<NoticeEvent | ApplicationEvent | TenancyEv
     },
     LeaseSigned: (event) => [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'let', status: 'signed', area: event.data.area, contractRef: event.data.contractRef } })],
     // A tenancy's id is its application's: its end returns the let space to available.
-    TenancyEnded: (event) => [op(SPACE, allocationKey(event.data.tenancyId), event, { set: { state: 'released', endedHow: event.data.how } })],
+    TenancyEnded: (event) => {
+      const released = op(SPACE, allocationKey(event.data.tenancyId), event, { set: { state: 'released', endedHow: event.data.how } });
+      const s = event.data.successor;
+      if (!s) return [released];
+      // 换租: the new tenancy holds the wanted space from the same event (key: its id, the exchange's).
+      return [
+        released,
+        op(SPACE, allocationKey(s.tenancyId), event, {
+          set: { kind: 'exchange', projectId: s.projectId, district: s.district, applicationId: s.tenancyId, exchangeId: event.data.exchangeId, state: 'let', area: s.area, unitIds: s.unitIds },
+        }),
+      ];
+    },
     SaleCompleted: (event) => [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'sold', status: 'signed', area: event.data.area, contractRef: event.data.contractRef } })],
   },
 });

@@ -7,6 +7,10 @@
 import { type StatFigures, SUPPLY_MODE_NAMES, USE_TYPE_NAMES, type ProjectEvent } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
 import { cstDay, cstMonth } from '../domain/time.js';
+import type { ApplicationEvent } from '../domain/application.js';
+import type { SpaceDelta } from '../domain/ledger.js';
+import type { NoticeEvent } from '../domain/notice.js';
+import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp, ReadStore } from '../infra/read-store.js';
 import { defineProjection, op } from './projection.js';
@@ -22,13 +26,32 @@ function add(delta: Delta, key: string, n: number) {
   delta[key] = (delta[key] ?? 0) + n;
 }
 
+const groupsOf = (f: { district: string; useType: string; supplyModes: string[] }) => [
+  'all',
+  `byDistrict.${f.district}`,
+  `byUseType.${f.useType}`,
+  ...f.supplyModes.map((m) => `bySupplyMode.${m}`),
+];
+
 function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
   const area = sign * Math.round(f.totalArea * 100);
-  const groups = [`byDistrict.${f.district}`, `byUseType.${f.useType}`, ...f.supplyModes.map((m) => `bySupplyMode.${m}`)];
-  for (const prefix of ['all', ...groups]) {
+  const market = sign * Math.round((f.marketArea ?? f.totalArea) * 100);
+  // A withdrawn project takes its sold space with it (nothing else may be held then: project.ts).
+  const sold = sign * Math.round((f.soldArea ?? 0) * 100);
+  for (const prefix of groupsOf(f)) {
     add(delta, `${prefix}.projects`, sign);
     add(delta, `${prefix}.areaCenti`, area);
+    add(delta, `${prefix}.marketCenti`, market);
+    add(delta, `${prefix}.soldCenti`, sold);
   }
+}
+
+/** The ledger's held states as counters; available = market − held and withheld = area − market are derived. */
+function spaceFigures(space: SpaceDelta | undefined): Delta {
+  const delta: Delta = {};
+  if (!space) return delta;
+  for (const prefix of groupsOf(space)) for (const [state, n] of Object.entries(space.centi)) add(delta, `${prefix}.${state}Centi`, n);
+  return delta;
 }
 
 /** Drops the counters a change leaves as they were. */
@@ -56,7 +79,7 @@ export function nest(delta: Delta): Record<string, unknown> {
 }
 
 /** The counter changes of one event, in every bucket it falls into plus its own record. */
-function deltaOps(event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta): DocOp[] {
+function deltaOps(event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, projectId: string): DocOp[] {
   if (Object.keys(delta).length === 0) return [];
   const day = cstDay(event.occurredAt);
   const month = cstMonth(event.occurredAt);
@@ -67,24 +90,52 @@ function deltaOps(event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: 
     op(STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
     op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
     op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
-    op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
+    op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } }),
   ];
 }
 
-export const statistics = defineProjection<ProjectEvent>({
-  name: 'statistics-v2',
+/** The events that move space carry their delta (ledger.ts SpaceDelta). */
+type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
+const spaceOps = (event: RecordedEvent & SpaceEvent) => {
+  const space = event.data.space;
+  return space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
+};
+/** 换租 moves let space out of one project and into another (or the same) in one event. */
+const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
+  const { space, spaceIn } = event.data;
+  if (!spaceIn) return spaceOps(event);
+  const delta = spaceFigures(space);
+  for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
+  // Its delta record is found by the project it came from; the project it went to sees it by its own below.
+  return deltaOps(event, nonZero(delta), (space ?? spaceIn).projectId);
+};
+
+export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
+  name: 'statistics-v3',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
-  indexes: [{ collection: STATS_DELTAS, keys: { day: 1 } }],
+  indexes: [
+    { collection: STATS_DELTAS, keys: { day: 1 } },
+    { collection: STATS_DELTAS, keys: { projectId: 1, occurredAt: 1 } },
+  ],
   handlers: {
-    ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1))),
-    ProjectWithdrawn: (event) => deltaOps(event, nonZero(figures(event.data, -1))),
+    ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1)), event.data.projectId),
+    ProjectWithdrawn: (event) => deltaOps(event, nonZero(figures(event.data, -1)), event.data.projectId),
     ProjectUpdated: (event) => {
       const change = event.data.figures;
       if (!change) return [];
       const delta = figures(change.before, -1);
       figureDelta(delta, change.after, 1);
-      return deltaOps(event, nonZero(delta));
+      return deltaOps(event, nonZero(delta), event.data.projectId);
     },
+    NoticePublished: spaceOps,
+    NoticeAmended: spaceOps,
+    NoticeCancelled: spaceOps,
+    AllocationDecided: spaceOps,
+    AllocationForfeited: spaceOps,
+    WaitlistAllocated: spaceOps,
+    LeaseSigned: spaceOps,
+    SaleCompleted: spaceOps,
+    TenancyEnded: movedOps,
   },
 });
 
@@ -103,11 +154,32 @@ export function accumulate(total: Map<string, number>, node: unknown, prefix = '
 export interface StatLine {
   projects: number;
   totalArea: number;
+  availableArea: number;
+  offeredArea: number;
+  letArea: number;
+  soldArea: number;
+  withheldArea: number;
 }
 
-function line(total: Map<string, number>, prefix: string): StatLine {
-  return { projects: total.get(`${prefix}.projects`) ?? 0, totalArea: (total.get(`${prefix}.areaCenti`) ?? 0) / 100 };
+/**
+ * A group's figures from its counters (hundredths of a ㎡); the ledger's derived states computed here. The
+ * space allocated and not yet signed is what the others leave of totalArea: it is not named here, because
+ * the current statistics' `allocatedArea` already means the area notices have allocated, ever.
+ */
+export function lineOf(total: Map<string, number>, prefix: string): StatLine {
+  const get = (k: string) => total.get(`${prefix}.${k}`) ?? 0;
+  const [area, market, offered, allocated, lett, sold] = ['areaCenti', 'marketCenti', 'offeredCenti', 'allocatedCenti', 'letCenti', 'soldCenti'].map(get) as [number, number, number, number, number, number];
+  return {
+    projects: get('projects'),
+    totalArea: area / 100,
+    availableArea: (market - offered - allocated - lett - sold) / 100,
+    offeredArea: offered / 100,
+    letArea: lett / 100,
+    soldArea: sold / 100,
+    withheldArea: (area - market) / 100,
+  };
 }
+const line = lineOf;
 
 export function shapeStatistics(asOf: string, total: Map<string, number>) {
   return {
@@ -157,4 +229,15 @@ export async function statisticsAsOf(store: ReadStore, asOf: string) {
   const total = new Map<string, number>();
   for (const d of [...buckets, ...events]) accumulate(total, d.c);
   return shapeStatistics(asOf, total);
+}
+
+/**
+ * One published project's ledger figures as of a moment, from its own delta records (indexed by project and
+ * time): its publication, its updates and the space its notices, contracts and tenancies moved.
+ */
+export async function projectLedgerAsOf(store: ReadStore, projectId: string, asOf: string): Promise<Omit<StatLine, 'projects'>> {
+  const total = new Map<string, number>();
+  for (const d of await store.find(STATS_DELTAS, { projectId, occurredAt: { $lte: asOf } })) accumulate(total, (d.c as Counters | undefined)?.all, 'all');
+  const { projects: _count, ...figures } = lineOf(total, 'all');
+  return figures;
 }

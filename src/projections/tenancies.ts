@@ -57,8 +57,30 @@ export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
       ];
     },
     TenancyEnded: (event) => {
-      const { tenancyId, how, endedOn, reasons, grounds } = event.data;
-      return [op(TENANCIES, tenancyId, event, { set: { status: 'ended', endedHow: how, endedOn: utc(endedOn), endReasons: reasons, ...(grounds ? { recoveryGrounds: grounds } : {}) } })];
+      const { tenancyId, how, endedOn, reasons, grounds, exchangeId, successor: s } = event.data;
+      const moved = exchangeId !== undefined && s ? { exchangeId, successorId: s.tenancyId } : {};
+      const end = op(TENANCIES, tenancyId, event, { set: { status: 'ended', endedHow: how, endedOn: utc(endedOn), endReasons: reasons, ...(grounds ? { recoveryGrounds: grounds } : {}), ...moved } });
+      if (!s) return [end];
+      // 换租: the new tenancy starts in the same event, on the wanted space, for the rest of the term.
+      const started = op(TENANCIES, s.tenancyId, event, {
+        set: {
+          tenancyId: s.tenancyId,
+          exchangeId,
+          predecessorId: tenancyId,
+          projectId: s.projectId,
+          district: s.district,
+          creditCode: s.creditCode,
+          area: s.area,
+          unitIds: s.unitIds,
+          startsOn: utc(s.startsOn),
+          endsOn: utc(s.endsOn),
+          originalEndsOn: utc(s.endsOn),
+          monthlyRent: s.monthlyRent,
+          renewals: 0,
+          status: 'active',
+        },
+      });
+      return [end, started];
     },
   },
 });

@@ -58,7 +58,7 @@ describe('GET /api/streams/:stream/events', () => {
       reason: '测绘复核',
       published: false,
     });
-    expect(items[2]!.data).toEqual({ projectId: id, district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 13000 });
+    expect(items[2]!.data).toEqual({ projectId: id, district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 13000, marketArea: 13000 });
   });
 
   it('pages by revision', async () => {

@@ -203,6 +203,18 @@ export const TABLE: Row[] = [
     },
     call: (ids) => ({ method: 'POST', path: `/api/exchanges/${ids.exchangeId}/result` }),
   },
+  {
+    route: 'POST /api/exchanges/:id/move',
+    expect: managers,
+    setup: async (api) => {
+      await withOwner('leased')(api);
+      const exchangeId = (await api.ok(OWNER, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201)).id;
+      await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/review`, { approved: true, reason: '同意' });
+      await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/result`);
+      return { exchangeId };
+    },
+    call: (ids) => ({ method: 'POST', path: `/api/exchanges/${ids.exchangeId}/move` }),
+  },
 
   // ---- tenancies (the tenancy's id is its application's) ----
   {

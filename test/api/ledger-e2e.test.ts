@@ -1,7 +1,8 @@
 // The space ledger over real HTTP (issue 7): allocation reserves space, a contract lets it, a winner who
 // lets the signing deadline pass forfeits to the next in the derived order (递补) when the scheduler ticks,
 // a lease ends at endsOn and its space is available again; refusals append nothing; the scheduler fires
-// each deadline once; a rebuild of every read model gives the same documents.
+// each deadline once; an approved exchange (换租) moves a tenancy in one event; statistics and the project
+// as of each step show its figures; a rebuild of every read model gives the same documents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick } from '../../src/application/scheduler.js';
 import { type NoticeEvent, type NoticeState, noticeDecider, noticeStream } from '../../src/domain/notice.js';
@@ -45,6 +46,23 @@ async function refused(status: number, code: string | undefined, who: Parameters
   expect(await srv.logSize(), `${method} ${path} appended despite ${status}`).toBe(before);
 }
 
+type Figures = Awaited<ReturnType<typeof figures>>;
+/** Moments to look back at: the project's figures then; the clock moves on a minute so the next step is later. */
+const marks: { at: string; figures: Figures }[] = [];
+async function mark(id: string) {
+  marks.push({ at: clock.iso, figures: await figures(id) });
+  clock.to(clock.ms + 60_000);
+}
+
+/** The district's statistics line (the project is the only one in 南山 here), as the ledger figures. */
+async function districtStats(asOf?: string) {
+  const res = await api.read(null, `/api/statistics${asOf ? `?asOf=${enc(asOf)}` : ''}`);
+  expect(res.status).toBe(200);
+  const line = (res.body.byDistrict as { district: string; [k: string]: unknown }[]).find((d) => d.district === 'nanshan')!;
+  return { available: line.availableArea, offered: line.offeredArea, let: line.letArea, sold: line.soldArea, withheld: line.withheldArea };
+}
+const withoutAllocated = ({ allocated: _a, ...rest }: Figures) => rest;
+
 async function snapshotReadModels(): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const p of allProjections) for (const c of p.collections) out[c] = await srv.services.reads.find(c, {}, { sort: { _id: 1 } });
@@ -72,6 +90,7 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     });
     expect(f.allocations!.map((a) => a.applicationId)).toEqual([app(E1), app(E2)]);
     expect(await figures(f.projectId)).toEqual({ available: 9_700, offered: 0, allocated: 2_300, let: 0, sold: 0, withheld: 0 });
+    await mark(f.projectId);
     await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/results`);
 
     // ---- E1 signs a one-year lease ----
@@ -88,6 +107,7 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     // Withholding with a reason moves the market area; the ledger still adds up.
     await api.ok('nanshan', 'PATCH', `/api/projects/${f.projectId}`, { availableArea: 11_000, reason: '一层留作公共配套' });
     expect(await figures(f.projectId)).toEqual({ available: 8_700, offered: 0, allocated: 1_100, let: 1_200, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
 
     // ---- the tenancy is listed, scoped by role ----
     const mine = await api.read(E1, '/api/tenancies');
@@ -130,6 +150,7 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
       { applicationId: app(E3), area: 900, unitIds: [], status: 'allocated', via: 'waitlist', rank: 3 },
     ]);
     expect(await figures(f.projectId)).toEqual({ available: 8_900, offered: 0, allocated: 900, let: 1_200, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
 
     // Replay re-derives the 递补: the decider, on the notice as it stood before, with the same facts, decides the same events.
     const forfeitedAt = events.find((e) => e.type === 'AllocationForfeited')!;
@@ -153,6 +174,7 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     await api.ok('nanshan', 'POST', `/api/tenancies/${enc(app(E3))}/renew`, { endsOn: renewedEnd, monthlyRent: 57_000, reason: '经营良好，续租一年' });
     expect((await api.read(E3, `/api/tenancies/${enc(app(E3))}`)).body).toMatchObject({ endsOn: renewedEnd, monthlyRent: 57_000, renewals: 1 });
     expect(await figures(f.projectId)).toEqual({ available: 8_900, offered: 0, allocated: 0, let: 2_100, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
 
     // ---- E1's lease reaches its end: the scheduler expires it and its space is available again ----
     clock.to(Date.parse(lease.endsOn) + 60_000);
@@ -161,11 +183,57 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     expect((await api.read(E1, `/api/tenancies/${enc(app(E1))}`)).body).toMatchObject({ status: 'ended', endedHow: 'expiry', endedOn: lease.endsOn });
     await refused(422, 'TENANCY_ENDED', E1, 'POST', `/api/tenancies/${enc(app(E1))}/exit`, { reason: '迁址' });
     expect(await figures(f.projectId)).toEqual({ available: 10_100, offered: 0, allocated: 0, let: 900, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
 
-    // ---- E3 exits (退出): everything is back on the market but what is withheld ----
-    await api.ok(E3, 'POST', `/api/tenancies/${enc(app(E3))}/exit`, { reason: '业务调整，整体迁出' });
+    // ---- 换租: an exchange moves E3's tenancy; one wanting more than is available is refused ----
+    const exchange = async (area: number) => {
+      const id = (await api.ok(E3, 'POST', '/api/exchanges', { wanted: { area }, reason: '调整面积' }, 201)).id as string;
+      await api.ok('nanshan', 'POST', `/api/exchanges/${id}/review`, { approved: true, reason: '同意' });
+      await api.ok('nanshan', 'POST', `/api/exchanges/${id}/result`);
+      return id;
+    };
+    // 10,100 available plus E3's own 900 freed by the move: 11,000 at most.
+    const tooBig = await exchange(11_000.5);
+    await refused(422, 'WANTED_SPACE_NOT_AVAILABLE', 'nanshan', 'POST', `/api/exchanges/${tooBig}/move`);
+    const rejectedX = (await api.ok(E3, 'POST', '/api/exchanges', { wanted: { area: 100 }, reason: '调整面积' }, 201)).id as string;
+    await api.ok('nanshan', 'POST', `/api/exchanges/${rejectedX}/review`, { approved: false, reason: '不同意' });
+    await api.ok('nanshan', 'POST', `/api/exchanges/${rejectedX}/result`);
+    await refused(422, 'EXCHANGE_NOT_APPROVED', 'nanshan', 'POST', `/api/exchanges/${rejectedX}/move`);
+    const moved = await exchange(600);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${moved}/move`);
+    await refused(422, 'TENANCY_ENDED', 'nanshan', 'POST', `/api/exchanges/${moved}/move`);
+    expect((await api.read(E3, `/api/tenancies/${enc(app(E3))}`)).body).toMatchObject({ status: 'ended', endedHow: 'exchange', successorId: moved });
+    expect((await api.read(E3, `/api/tenancies/${moved}`)).body).toMatchObject({ status: 'active', area: 600, endsOn: renewedEnd, monthlyRent: 57_000, predecessorId: app(E3) });
+    expect((await api.read('nanshan', '/api/deadlines')).body.items.map((d: { id: string }) => d.id)).toContain(`lease_end:${moved}`);
+    // One event ends the old tenancy and starts the new one.
+    const movedEvents = (await api.stream(`tenancy-${app(E3)}`)).filter((e) => e.type === 'TenancyEnded');
+    expect(movedEvents).toHaveLength(1);
+    expect(movedEvents[0]!.data).toMatchObject({ how: 'exchange', exchangeId: moved, successor: { tenancyId: moved, area: 600 } });
+    expect(await figures(f.projectId)).toEqual({ available: 10_400, offered: 0, allocated: 0, let: 600, sold: 0, withheld: 1_000 });
+    await mark(f.projectId);
+
+    // ---- E3 exits (退出) the tenancy it moved to: everything is back on the market but what is withheld ----
+    await api.ok(E3, 'POST', `/api/tenancies/${moved}/exit`, { reason: '业务调整，整体迁出' });
     expect(await figures(f.projectId)).toEqual({ available: 11_000, offered: 0, allocated: 0, let: 0, sold: 0, withheld: 1_000 });
+    // Search and the list carry the derived available area.
+    const listed = async (min: number) => (await api.read(null, `/api/projects?minAvailableArea=${min}`)).body.items.filter((p: { id: string }) => p.id === f.projectId);
+    expect(await listed(11_000)).toMatchObject([{ availableArea: 11_000, letArea: 0, withheldArea: 1_000, marketArea: 11_000 }]);
+    expect(await listed(11_000.01)).toEqual([]);
+    await mark(f.projectId);
     await api.ok('nanshan', 'POST', `/api/notices`, notice(11_000), 201);
+    expect(await figures(f.projectId)).toEqual({ available: 0, offered: 11_000, allocated: 0, let: 0, sold: 0, withheld: 1_000 });
+    expect(await listed(0.01)).toEqual([]);
+    await mark(f.projectId);
+
+    // ---- statistics now and as of each of those moments; the project as of each of them ----
+    await atHead();
+    expect(await districtStats()).toEqual(withoutAllocated(marks.at(-1)!.figures));
+    for (const m of marks) {
+      expect(await districtStats(m.at), `statistics as of ${m.at}`).toEqual(withoutAllocated(m.figures));
+      const then = (await api.read('nanshan', `/api/projects/${f.projectId}?asOf=${enc(m.at)}`)).body as Record<string, number>;
+      const shown = { available: then.availableArea, offered: then.offeredArea, allocated: then.allocatedArea, let: then.letArea, sold: then.soldArea, withheld: then.withheldArea };
+      expect(shown, `the project as of ${m.at}`).toEqual(m.figures);
+    }
 
     // ---- every read model rebuilt from the log is the same ----
     await atHead();

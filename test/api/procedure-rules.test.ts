@@ -247,6 +247,17 @@ describe('applications', () => {
     await refused('NOTICE_NOT_OPEN', E, 'POST', `/api/notices/${n.noticeId}/applications`, submitBody(E, 100));
   });
 
+  it('AREA_EXCEEDS_ENTERPRISE_CAP and ENTERPRISE_CAP_INVALID: the notice’s maxAreaPerEnterprise bounds each request', async () => {
+    const E = fresh();
+    const projectId = await api.publishedProject();
+    await refused('ENTERPRISE_CAP_INVALID', 'nanshan', 'POST', '/api/notices', noticeBody(projectId, new Date(clock.ms + HOUR).toISOString(), new Date(clock.ms + 2 * HOUR).toISOString(), { area: 1_000, maxAreaPerEnterprise: 1_000.5 }));
+    const n = await api.notice({ projectId, area: 1_000, extra: { maxAreaPerEnterprise: 400 } });
+    expect((await api.read(null, `/api/notices/${n.noticeId}`)).body).toMatchObject({ maxAreaPerEnterprise: 400 });
+    clock.to(n.opensAt);
+    await refused('AREA_EXCEEDS_ENTERPRISE_CAP', E, 'POST', `/api/notices/${n.noticeId}/applications`, submitBody(E, 400.5));
+    expect((await api.submit(n.noticeId, E, 400)).status).toBe(201);
+  });
+
   it('NOTICE_NOT_OPEN: no applications to a cancelled notice', async () => {
     const n = await api.notice();
     clock.to(n.opensAt);

@@ -94,6 +94,10 @@ describe('SubmitApplication', () => {
     given([submitted, withdrawn]).when(submit, at(DURING, actors.enterprise2)).thenThrows(Forbidden);
   });
   it('the snapshot must be the stream’s notice', () => given([submitted, withdrawn]).when({ ...submit, notice: { ...notice, noticeId: 'n-2' } }, at(DURING)).thenThrows(RuleViolation, 'NOTICE_MISMATCH'));
+  it('the notice’s per-enterprise cap (maxAreaPerEnterprise) bounds the request', () => {
+    given([]).when({ ...submit, notice: { ...notice, maxAreaPerEnterprise: 999 } }, at(DURING)).thenThrows(RuleViolation, 'AREA_EXCEEDS_ENTERPRISE_CAP');
+    given([]).when({ ...submit, notice: { ...notice, maxAreaPerEnterprise: 1_000 } }, at(DURING)).then([submitted]);
+  });
   it('a barred enterprise is refused until the ban ends', () => {
     given([]).when({ ...submit, sanctions: [{ until: '2027-01-01T00:00:00.000Z', reason: '提供虚假材料' }] }, at(DURING)).thenThrows(RuleViolation, 'ENTERPRISE_BARRED');
     given([]).when({ ...submit, sanctions: [{ until: '2026-01-15T01:59:59.000Z', reason: '提供虚假材料' }] }, at(DURING)).then([submitted]);

@@ -86,12 +86,29 @@ describe('the project’s ledger refusals', () => {
   const ctx = testContext(actors.nanshan);
   it('no withdrawal while space is offered or allocated', () => {
     project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: offered }, ctx).thenThrows(RuleViolation, 'PROJECT_HAS_PROCEDURES_UNDER_WAY');
-    project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'let' }] }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectWithdrawn'));
+    project([registered, pub]).when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'let' }] }, ctx).thenThrows(RuleViolation, 'PROJECT_HAS_TENANCIES');
+    // Sold space leaves the statistics with the project.
+    project([registered, pub])
+      .when({ type: 'WithdrawProject', reason: '退出', holdings: [{ ...offered[0]!, state: 'sold' }] }, ctx)
+      .thenMatches((es) => expect(es[0]).toMatchObject({ type: 'ProjectWithdrawn', data: { soldArea: 5_000, marketArea: 20_000 } }));
+  });
+  it('no regrouping (district, use type, supply modes) while space is held', () => {
+    project([registered, pub]).when({ type: 'UpdateProject', changes: { useType: 'plant' }, reason: '改变用途', holdings: offered }, ctx).thenThrows(RuleViolation, 'PROJECT_SPACE_HELD');
+    project([registered, pub]).when({ type: 'UpdateProject', changes: { useType: 'plant' }, reason: '改变用途', holdings: [] }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectUpdated'));
   });
   it('a held unit is not removed', () => project([registered, pub]).when({ type: 'RemoveUnit', unitId: 'u-1', holdings: offered }, ctx).thenThrows(RuleViolation, 'UNIT_HELD'));
   it('the market area stays between what is held and the total', () => {
     project([registered, pub]).when({ type: 'UpdateProject', changes: { availableArea: 4_999 }, reason: '自用', holdings: offered }, ctx).thenThrows(RuleViolation, 'AREA_COMMITTED');
     project([registered, pub]).when({ type: 'UpdateProject', changes: { totalArea: 4_000 }, reason: '测绘', holdings: offered }, ctx).thenThrows(RuleViolation, 'AVAILABLE_EXCEEDS_TOTAL_AREA');
     project([registered, pub]).when({ type: 'UpdateProject', changes: { availableArea: 5_000 }, reason: '自用', holdings: offered }, ctx).thenMatches((es) => expect(es[0]!.type).toBe('ProjectUpdated'));
+  });
+});
+
+describe('per-notice deadlines (signingWorkingDays, reviewWorkingDays, …)', () => {
+  const own = (days: number): NoticeEvent[] => [{ ...history[0]!, data: { ...history[0]!.data, signingWorkingDays: days } } as NoticeEvent, ...history.slice(1)];
+  it('the notice’s own signingWorkingDays counts the signing deadline instead of the configured default', () => {
+    // Monday 2026-02-02 + 1 working day: the end (CST) of Tuesday.
+    given(own(1)).when(publish, at(RESULT)).thenMatches(([e]) => expect(e!.data).toMatchObject({ signingDueAt: '2026-02-03T15:59:59.999Z' }));
+    given(history).when(publish, at(RESULT)).thenMatches(([e]) => expect(e!.data).toMatchObject({ signingDueAt: DUE }));
   });
 });

@@ -166,7 +166,7 @@ describe('AmendNotice', () => {
   it('records the changed fields, their previous values and the reason', () => {
     given([published])
       .when(amend({ price: 60, eligibility: terms.eligibility }), at(BEFORE))
-      .then([{ type: 'NoticeAmended', data: { ...ref, changes: { price: 60 }, previous: { price: 65 }, reason: '调整租金' } }]);
+      .then([{ type: 'NoticeAmended', data: { ...ref, projectId: 'p-1', changes: { price: 60 }, previous: { price: 65 }, reason: '调整租金' } }]);
   });
   it('the amended terms apply afterwards', () => {
     const amended: NoticeEvent = { type: 'NoticeAmended', data: { ...ref, changes: { area: 1_000 }, previous: { area: 3_000 }, reason: 'r' } };
@@ -199,7 +199,7 @@ describe('AmendNotice', () => {
 
 describe('CancelNotice', () => {
   const cancel: NoticeCommand = { type: 'CancelNotice', reason: '项目调整' };
-  const cancelled: NoticeEvent = { type: 'NoticeCancelled', data: { ...ref, reason: '项目调整' } };
+  const cancelled: NoticeEvent = { type: 'NoticeCancelled', data: { ...ref, projectId: 'p-1', reason: '项目调整' } };
   it('cancels with a reason, at any stage before the result', () => {
     given([published]).when(cancel, at(DURING)).then([cancelled]);
     given([published, closed, publicity, allocated]).when(cancel, at(AFTER_PUBLICITY, actors.admin)).then([cancelled]);
@@ -438,6 +438,42 @@ describe('snapshots for other deciders', () => {
       type: 'ProjectRegistered',
       data: { projectId: 'p-1', name: '南山智园', district: 'nanshan', address: '学苑大道', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000, availableArea: 5_000, units: [{ unitId: 'u-1', building: 'A', floor: '1', number: '101', area: 100 }, { unitId: 'u-2', building: 'A', floor: '1', number: '102', area: 100 }] },
     });
-    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual({ ...project, name: '南山智园' });
+    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual({ ...project, name: '南山智园', useType: 'rnd' });
+  });
+});
+
+describe('the space each event moves (ledger.ts SpaceDelta, for statistics and the project documents)', () => {
+  const classed = { ...project, useType: 'rnd' };
+  const where = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: [...project.supplyModes] };
+  const publishedClassed: NoticeEvent = { ...published, data: { ...published.data, spaceClass: { useType: 'rnd', supplyModes: [...project.supplyModes] } } } as NoticeEvent;
+  it('publication offers the area; an amendment moves the difference; a cancellation returns it', () => {
+    given([]).when({ ...publish, project: classed } as NoticeCommand, at(BEFORE)).thenMatches(([e]) => expect((e!.data as { space?: unknown }).space).toEqual({ ...where, centi: { offered: terms.area * 100 } }));
+    given([publishedClassed])
+      .when({ type: 'AmendNotice', changes: { area: terms.area - 100 }, reason: '缩减', project: classed }, at(BEFORE))
+      .thenMatches(([e]) => expect((e!.data as { space?: unknown }).space).toEqual({ ...where, centi: { offered: -100 * 100 } }));
+    given([publishedClassed]).when({ type: 'CancelNotice', reason: '项目调整' }, at(DURING)).thenMatches(([e]) => expect((e!.data as { space?: unknown }).space).toEqual({ ...where, centi: { offered: -terms.area * 100 } }));
+  });
+  it('a notice recorded before the ledger carried the class moves nothing', () => {
+    given([published]).when({ type: 'CancelNotice', reason: '项目调整' }, at(DURING)).thenMatches(([e]) => expect('space' in (e!.data as object)).toBe(false));
+  });
+});
+
+describe('the per-enterprise cap (maxAreaPerEnterprise)', () => {
+  const capped = (cap: number): NoticeEvent => ({ ...published, data: { ...published.data, maxAreaPerEnterprise: cap } }) as NoticeEvent;
+  it('is a term: positive, at most the offered area', () => {
+    given([]).when({ ...publish, maxAreaPerEnterprise: 1_500 } as NoticeCommand, at(BEFORE)).thenMatches(([e]) => expect(e!.data).toMatchObject({ maxAreaPerEnterprise: 1_500 }));
+    given([]).when({ ...publish, maxAreaPerEnterprise: terms.area + 1 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
+    given([]).when({ ...publish, maxAreaPerEnterprise: 0 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'ENTERPRISE_CAP_INVALID');
+  });
+  it('per-notice deadlines are whole working days, 1 to 60 (DEADLINE_DAYS_INVALID)', () => {
+    given([]).when({ ...publish, reviewWorkingDays: 0 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'DEADLINE_DAYS_INVALID');
+    given([]).when({ ...publish, signingWorkingDays: 2.5 } as NoticeCommand, at(BEFORE)).thenThrows(RuleViolation, 'DEADLINE_DAYS_INVALID');
+    given([])
+      .when({ ...publish, reviewWorkingDays: 7, correctionWorkingDays: 3, objectionWorkingDays: 4, signingWorkingDays: 20 } as NoticeCommand, at(BEFORE))
+      .thenMatches(([e]) => expect(e!.data).toMatchObject({ reviewWorkingDays: 7, correctionWorkingDays: 3, objectionWorkingDays: 4, signingWorkingDays: 20 }));
+  });
+  it('the allocation refuses an application over the cap (one recorded before the cap)', () => {
+    given([capped(2_000), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'AREA_EXCEEDS_ENTERPRISE_CAP');
+    given([capped(2_500), closed, publicity]).when(decide(), at(AFTER_PUBLICITY)).thenMatches(([e]) => expect(e!.type).toBe('AllocationDecided'));
   });
 });

@@ -36,7 +36,7 @@ function registered(f: Partial<ProjectFields> = {}, units: Unit[] = []): Project
 }
 const published = (f: Partial<ProjectFields> = {}): ProjectEvent => {
   const all = { ...fields, ...f };
-  return { type: 'ProjectPublished', data: { projectId: P, district: all.district, useType: all.useType, supplyModes: all.supplyModes, totalArea: all.totalArea } };
+  return { type: 'ProjectPublished', data: { projectId: P, district: all.district, useType: all.useType, supplyModes: all.supplyModes, totalArea: all.totalArea, marketArea: all.availableArea ?? all.totalArea } };
 };
 const withdrawn: ProjectEvent = {
   type: 'ProjectWithdrawn',
@@ -243,8 +243,8 @@ describe('UpdateProject (动态更新)', () => {
             reason: '面积复核',
             published: true,
             figures: {
-              before: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 },
-              after: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent', 'sale'], totalArea: 15000 },
+              before: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000, marketArea: 12000 },
+              after: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent', 'sale'], totalArea: 15000, marketArea: 12000 },
             },
           },
         },
@@ -296,8 +296,8 @@ describe('UpdateProject (动态更新)', () => {
         .when(update({ district: 'futian' }), ctx(actors.admin))
         .thenMatches(([e]) =>
           expect((e!.data as { figures: unknown }).figures).toEqual({
-            before: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 },
-            after: { district: 'futian', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 },
+            before: { district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000, marketArea: 12000 },
+            after: { district: 'futian', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000, marketArea: 12000 },
           }),
         );
     });
@@ -395,7 +395,7 @@ describe('PublishProject (发布)', () => {
   it('publishes with the figures statistics count', () => {
     given([registered()])
       .when({ type: 'PublishProject' }, ctx())
-      .then([{ type: 'ProjectPublished', data: { projectId: P, district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 } }]);
+      .then([{ type: 'ProjectPublished', data: { projectId: P, district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000, marketArea: 12000 } }]);
   });
 
   it('publishes the figures as updated before publication', () => {
@@ -405,7 +405,7 @@ describe('PublishProject (发布)', () => {
     };
     given([registered(), upd])
       .when({ type: 'PublishProject' }, ctx(actors.admin))
-      .then([{ type: 'ProjectPublished', data: { projectId: P, district: 'nanshan', useType: 'rnd', supplyModes: ['sale'], totalArea: 9000 } }]);
+      .then([{ type: 'ProjectPublished', data: { projectId: P, district: 'nanshan', useType: 'rnd', supplyModes: ['sale'], totalArea: 9000, marketArea: 9000 } }]);
   });
 
   it('needs complete data: without a managing department it is PROJECT_INCOMPLETE', () => {
@@ -446,7 +446,7 @@ describe('WithdrawProject (退出)', () => {
     };
     given([registered(), published(), upd])
       .when({ type: 'WithdrawProject', reason: '房源已全部租售' }, ctx())
-      .then([{ type: 'ProjectWithdrawn', data: { projectId: P, reason: '房源已全部租售', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20000 } }]);
+      .then([{ type: 'ProjectWithdrawn', data: { projectId: P, reason: '房源已全部租售', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20000, marketArea: 12000 } }]);
   });
 
   it('only a published project can be withdrawn', () => {

@@ -62,3 +62,36 @@ describe('TenancyEnded', () => {
     given([exited]).when(renew(), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'TENANCY_ENDED');
   });
 });
+
+describe('MoveTenancy (换租)', () => {
+  const x = { exchangeId: 'x-1', tenancyId: lease.tenancyId, approved: true, published: true };
+  // 10,000 ㎡ on the market; the tenancy holds 1,000 of it; 8,500 are let to others: 500 available.
+  const ledger = (held: number) => ({
+    totalArea: 10_000,
+    marketArea: 10_000,
+    unitIds: [],
+    holdings: [
+      { key: lease.tenancyId, state: 'let' as const, area: 1_000, unitIds: [] },
+      { key: 'other', state: 'let' as const, area: held, unitIds: [] },
+    ],
+  });
+  const wanted = (area: number, held = 8_500) => ({ tenancyId: 'x-1', projectId: 'p-1', district: 'nanshan' as const, spaceClass: { useType: 'rnd', supplyModes: ['rent'] }, area, unitIds: [], ledger: ledger(held) });
+  const move = (over: Partial<Extract<TenancyCommand, { type: 'MoveTenancy' }>> = {}): TenancyCommand => ({ type: 'MoveTenancy', lease, exchange: x, wanted: wanted(1_500), ...over });
+  it('one event ends the old tenancy and starts the new one on available space (its own space counts as freed)', () => {
+    given([])
+      .when(move(), testContext(actors.nanshan, DURING))
+      .thenMatches(([e, ...rest]) => {
+        expect(rest).toEqual([]);
+        expect(e).toMatchObject({ type: 'TenancyEnded', data: { how: 'exchange', exchangeId: 'x-1', successor: { tenancyId: 'x-1', area: 1_500, startsOn: DURING, endsOn: lease.endsOn, monthlyRent: lease.monthlyRent } } });
+        expect((e!.data as { spaceIn?: { centi: object } }).spaceIn?.centi).toEqual({ let: 150_000 });
+      });
+  });
+  it('refusals: the wanted space taken, an exchange not approved or not published, another tenancy’s exchange, an ended tenancy', () => {
+    given([]).when(move({ wanted: wanted(1_500.5) }), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'WANTED_SPACE_NOT_AVAILABLE');
+    given([]).when(move({ exchange: { ...x, approved: false } }), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'EXCHANGE_NOT_APPROVED');
+    given([]).when(move({ exchange: { ...x, published: false } }), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'EXCHANGE_NOT_APPROVED');
+    given([]).when(move({ exchange: { ...x, tenancyId: 'another' } }), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'EXCHANGE_MISMATCH');
+    given([ending('exit', DURING, ['迁址'])]).when(move(), testContext(actors.nanshan, DURING)).thenThrows(RuleViolation, 'TENANCY_ENDED');
+    given([]).when(move(), testContext(actors.futian, DURING)).thenThrows(Forbidden);
+  });
+});

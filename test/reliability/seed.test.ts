@@ -153,7 +153,8 @@ describe('seed: the demo history in one store', () => {
     for (const e of procedure) {
       expect(e.occurredAt > CUTOFF).toBe(true);
       const { actor } = e.metadata;
-      if (enterpriseSteps.has(e.type)) {
+      // A tenant's exit (退出) is the enterprise's step too; a 换租 move and a renewal are the officer's.
+      if (enterpriseSteps.has(e.type) || (e.type === 'TenancyEnded' && (e.data as { how?: string }).how === 'exit')) {
         expect(actor.role).toBe('enterprise');
         expect(codes.has(actor.creditCode!)).toBe(true);
       } else {
@@ -201,6 +202,15 @@ describe('seed: the demo history in one store', () => {
       if (e.occurredAt < '2016-01-01T00:00:00.000Z') expect(f.owner ?? '').not.toContain('人才安居');
     }
     expect(log.some((e) => e.type === 'ProjectRegistered' && (e.data as { address: string }).address.startsWith('龙华新区'))).toBe(true);
+  });
+
+  it('keeps the books of tenancies after the leases: a 换租 move, a renewal of the moved tenancy, an exit, a recovery', () => {
+    const ends = log.filter((e) => e.type === 'TenancyEnded').map((e) => e.data as { how: string; tenancyId: string; successor?: { tenancyId: string } });
+    expect(ends.map((d) => d.how).sort()).toEqual(['exchange', 'exit', 'recovery']);
+    const successor = ends.find((d) => d.how === 'exchange')!.successor!.tenancyId;
+    const renewals = log.filter((e) => e.type === 'TenancyRenewed');
+    expect(renewals.map((e) => e.stream)).toEqual([`tenancy-${successor}`]);
+    expect(ends.find((d) => d.how === 'recovery')!.tenancyId).toBe(successor);
   });
 
   it('shows all four kinds of public notice in the feed', async () => {

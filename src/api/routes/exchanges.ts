@@ -11,6 +11,7 @@ import { command } from '../command.js';
 import { publishExchangeResult, requestExchange, reviewExchange } from '../../application/exchanges.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
+import { moveTenancy } from '../../application/tenancies.js';
 
 const MANAGERS = ['housing_dept', 'city_admin'] as const;
 
@@ -45,6 +46,11 @@ export function exchangeRoutes(services: Services): FastifyPluginAsyncZod {
     app.post('/api/exchanges/:id/result', { schema: { tags, summary: '换租结果公布: publish the result', params: idParams, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
       return command(services, req, reply, actor, (meta) => publishExchangeResult(services, { exchangeId: req.params.id }, meta));
+    });
+
+    app.post('/api/exchanges/:id/move', { schema: { tags, summary: '换租: the approved, published exchange moves the tenancy to the wanted space', params: idParams, response: ok } }, async (req, reply) => {
+      const actor = requireActor(req, ...MANAGERS);
+      return command(services, req, reply, actor, (meta) => moveTenancy(services, { exchangeId: req.params.id }, meta));
     });
 
     app.get(

@@ -28,6 +28,12 @@ const terms = {
   opensAt: s.isoTime,
   closesAt: s.isoTime,
   publicityWorkingDays: z.number().int().min(1).max(30).optional(),
+  maxAreaPerEnterprise: s.area.optional().describe('the most one enterprise may apply for and be allocated, ㎡'),
+  // Per-notice deadlines (working days); absent, the configured defaults (REVIEW_WORKING_DAYS etc.).
+  reviewWorkingDays: z.number().int().min(1).max(60).optional(),
+  correctionWorkingDays: z.number().int().min(1).max(60).optional(),
+  objectionWorkingDays: z.number().int().min(1).max(60).optional(),
+  signingWorkingDays: z.number().int().min(1).max(60).optional(),
 };
 const publishBody = z.strictObject({
   projectId: s.id,

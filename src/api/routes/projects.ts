@@ -32,7 +32,8 @@ function filterOf(actor: Actor | null, q: Filters): Filter {
   if (q.supplyMode) and.push({ supplyModes: q.supplyMode });
   if (q.minArea !== undefined) and.push({ totalArea: { $gte: q.minArea } });
   if (q.maxArea !== undefined) and.push({ totalArea: { $lte: q.maxArea } });
-  if (q.minAvailableArea !== undefined) and.push({ availableArea: { $gte: q.minAvailableArea } });
+  // The derived available area (the ledger's counters, hundredths of a ㎡), not a typed figure.
+  if (q.minAvailableArea !== undefined) and.push({ 'ledger.availableCenti': { $gte: Math.round(q.minAvailableArea * 100) } });
   const text = q.q ? substringFilter(q.q, ['name', 'address']) : null;
   if (text) and.push(text);
   return and.length === 1 ? and[0]! : { $and: and };
@@ -49,8 +50,9 @@ function distanceM(a: [number, number], b: [number, number]): number {
 
 /** The state of a project's space on the map: some available, all taken, or not known (no ledger figure). */
 function spaceState(d: Record<string, unknown>): 'available' | 'taken' | 'unknown' {
-  if (typeof d.availableArea !== 'number') return 'unknown';
-  return d.availableArea > 0 ? 'available' : 'taken';
+  const available = (d.ledger as { availableCenti?: unknown } | undefined)?.availableCenti;
+  if (typeof available !== 'number') return 'unknown';
+  return available > 0 ? 'available' : 'taken';
 }
 
 export function projectRoutes(services: Services): FastifyPluginAsyncZod {
@@ -100,7 +102,8 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       const q = req.query;
       await consistentWith(services, q.consistentWith);
       const filter = filterOf(req.actor, q);
-      const field = q.sort.replace(/^-/, '');
+      const named = q.sort.replace(/^-/, '');
+      const field = named === 'availableArea' ? 'ledger.availableCenti' : named; // the derived figure
       const sort = { [field]: q.sort.startsWith('-') ? -1 : 1, _id: 1 } as Record<string, 1 | -1>;
       const moment = momentOf(q.asOf, q.asRecordedAt);
       const reads = moment ? await readStoreAt(services.reads, [PROJECTS], moment) : services.reads;
@@ -162,7 +165,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
       // The ledger's figures (derived, never typed) replace the market figure the document carries.
       const { unitStates, ...figures } = await projectSpace(services.reads, doc as Doc);
       const units = Object.fromEntries(Object.entries((doc.units as Record<string, object> | undefined) ?? {}).map(([id, u]) => [id, { ...u, state: unitStates[id] ?? 'available' }]));
-      return presentProject({ ...doc, marketArea: doc.availableArea ?? doc.totalArea, ...figures, units });
+      return presentProject({ ...doc, ...figures, units });
     });
   };
 }

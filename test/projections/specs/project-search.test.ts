@@ -1,14 +1,19 @@
 // Project search read model: one document per project.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationEvent } from '../../../src/domain/application.js';
+import type { NoticeEvent } from '../../../src/domain/notice.js';
 import type { ProjectEvent } from '../../../src/domain/project.js';
+import type { TenancyEvent } from '../../../src/domain/tenancy.js';
 import { PROJECTS, projectSearch } from '../../../src/projections/project-search.js';
 import { projectionSpec } from '../projection-spec.js';
 
-const spec = projectionSpec<ProjectEvent>(projectSearch);
+const spec = projectionSpec<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>(projectSearch);
 const t = (n: number) => new Date(Date.parse('2027-01-04T02:00:00.000Z') + n * 60_000).toISOString();
 const fields = { name: '南山智园', district: 'nanshan', address: '留仙大道', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 } as const;
 const unit = { unitId: 'u-1', building: 'A栋', floor: '3', number: '301', area: 100 };
 const registered: ProjectEvent = { type: 'ProjectRegistered', data: { projectId: 'p-1', ...fields, supplyModes: ['rent'], location: { lng: 113.95, lat: 22.58 }, units: [unit] } };
+
+const fresh = { marketCenti: 1200000, availableCenti: 1200000, offeredCenti: 0, allocatedCenti: 0, letCenti: 0, soldCenti: 0, withheldCenti: 0 };
 
 describe('project search', () => {
   it('a registered project: its fields, search grams, names, point and units by id', () =>
@@ -23,6 +28,8 @@ describe('project search', () => {
       useTypeName: '研发用房',
       geo: { type: 'Point', coordinates: [113.95, 22.58] },
       units: { 'u-1': unit },
+      marketArea: 12000,
+      ledger: fresh,
       status: 'registered',
       registeredAt: t(1),
       updatedAt: t(1),
@@ -50,6 +57,8 @@ describe('project search', () => {
         useTypeName: '研发用房',
         geo: { type: 'Point', coordinates: [113.95, 22.58] },
         units: { 'u-2': { ...unit, unitId: 'u-2', number: '302' } },
+        marketArea: 12000,
+        ledger: fresh,
         status: 'withdrawn',
         registeredAt: t(1),
         publishedAt: t(5),
@@ -57,4 +66,21 @@ describe('project search', () => {
         withdrawReason: '已租完',
         updatedAt: t(6),
       }));
+
+  it('the ledger on the document: the typed figure is the market area; the deltas the events carry move the derived figures', () => {
+    const space = (centi: Record<string, number>) => ({ projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], centi });
+    const ref = { noticeId: 'n-1', district: 'nanshan' as const, projectId: 'p-1' };
+    return spec
+      .given([
+        registered,
+        { type: 'ProjectUpdated', data: { projectId: 'p-1', changes: { availableArea: 10000 }, previous: { availableArea: 12000 }, reason: '自用', published: false } },
+        { type: 'NoticePublished', data: { ...ref, supplyMode: 'rent', area: 3000, price: 50, eligibility: 'e', opensAt: 'x', closesAt: 'y', publicityWorkingDays: 5, space: space({ offered: 300000 }) } },
+        { type: 'AllocationDecided', data: { ...ref, method: 'first_come', algorithm: 'a', offeredArea: 3000, inputs: [], order: [], allocations: [], allocatedArea: 2300, space: space({ offered: -300000, allocated: 230000 }) } },
+        { type: 'NoticeAmended', data: { ...ref, changes: { price: 40 }, previous: { price: 50 }, reason: 'r' } }, // moves no space
+      ])
+      .then(PROJECTS, 'p-1', expect.objectContaining({
+        marketArea: 10000,
+        ledger: { marketCenti: 1000000, availableCenti: 770000, offeredCenti: 0, allocatedCenti: 230000, letCenti: 0, soldCenti: 0, withheldCenti: 200000 },
+      }) as Record<string, unknown>);
+  });
 });

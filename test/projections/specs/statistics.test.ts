@@ -1,10 +1,14 @@
 // Statistics read model: signed deltas into current totals, year/month/day buckets and per-event records.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationEvent } from '../../../src/domain/application.js';
+import type { SpaceDelta } from '../../../src/domain/ledger.js';
+import type { NoticeEvent } from '../../../src/domain/notice.js';
 import type { ProjectEvent, StatFigures } from '../../../src/domain/project.js';
-import { STATS_BUCKETS, STATS_DELTAS, STATS_NOW, statistics } from '../../../src/projections/statistics.js';
+import type { TenancyEvent } from '../../../src/domain/tenancy.js';
+import { STATS_BUCKETS, STATS_DELTAS, STATS_NOW, accumulate, lineOf, statistics } from '../../../src/projections/statistics.js';
 import { projectionSpec } from '../projection-spec.js';
 
-const spec = projectionSpec<ProjectEvent>(statistics);
+const spec = projectionSpec<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>(statistics);
 const rnd: StatFigures = { district: 'nanshan', useType: 'rnd', supplyModes: ['rent', 'sale'], totalArea: 1200.5 };
 const plant: StatFigures = { district: 'futian', useType: 'plant', supplyModes: ['rent'], totalArea: 800 };
 // 2027-01-31 23:30 CST: the last day of January in Shenzhen, though still the 31st in UTC too.
@@ -17,10 +21,10 @@ describe('statistics', () => {
   it('a publication counts the project and its area (in hundredths of a ㎡) in every group', () =>
     spec.given([published('p-1', rnd)]).then(STATS_NOW, 'current', {
       c: {
-        all: { projects: 1, areaCenti: 120050 },
-        byDistrict: { nanshan: { projects: 1, areaCenti: 120050 } },
-        byUseType: { rnd: { projects: 1, areaCenti: 120050 } },
-        bySupplyMode: { rent: { projects: 1, areaCenti: 120050 }, sale: { projects: 1, areaCenti: 120050 } },
+        all: { projects: 1, areaCenti: 120050, marketCenti: 120050 },
+        byDistrict: { nanshan: { projects: 1, areaCenti: 120050, marketCenti: 120050 } },
+        byUseType: { rnd: { projects: 1, areaCenti: 120050, marketCenti: 120050 } },
+        bySupplyMode: { rent: { projects: 1, areaCenti: 120050, marketCenti: 120050 }, sale: { projects: 1, areaCenti: 120050, marketCenti: 120050 } },
       },
     }));
 
@@ -36,26 +40,51 @@ describe('statistics', () => {
       ])
       .then(STATS_NOW, 'current', {
         c: {
-          all: { projects: 1, areaCenti: 80000 },
-          byDistrict: { nanshan: { projects: 1, areaCenti: 80000 }, futian: { projects: 0, areaCenti: 0 } },
-          byUseType: { rnd: { projects: 0, areaCenti: 0 }, plant: { projects: 1, areaCenti: 80000 } },
-          bySupplyMode: { rent: { projects: 1, areaCenti: 80000 }, sale: { projects: 0, areaCenti: 0 } },
+          all: { projects: 1, areaCenti: 80000, marketCenti: 80000 },
+          byDistrict: { nanshan: { projects: 1, areaCenti: 80000, marketCenti: 80000 }, futian: { projects: 0, areaCenti: 0, marketCenti: 0 } },
+          byUseType: { rnd: { projects: 0, areaCenti: 0, marketCenti: 0 }, plant: { projects: 1, areaCenti: 80000, marketCenti: 80000 } },
+          bySupplyMode: { rent: { projects: 1, areaCenti: 80000, marketCenti: 80000 }, sale: { projects: 0, areaCenti: 0, marketCenti: 0 } },
         },
       }));
 
   it('the buckets are the CST year, month and day of the business time', async () => {
     const given = spec.given([published('p-1', plant, late)]);
-    const c = { all: { projects: 1, areaCenti: 80000 }, byDistrict: { futian: { projects: 1, areaCenti: 80000 } }, byUseType: { plant: { projects: 1, areaCenti: 80000 } }, bySupplyMode: { rent: { projects: 1, areaCenti: 80000 } } };
+    const c = { all: { projects: 1, areaCenti: 80000, marketCenti: 80000 }, byDistrict: { futian: { projects: 1, areaCenti: 80000, marketCenti: 80000 } }, byUseType: { plant: { projects: 1, areaCenti: 80000, marketCenti: 80000 } }, bySupplyMode: { rent: { projects: 1, areaCenti: 80000, marketCenti: 80000 } } };
     await given.then(STATS_BUCKETS, 'y:2027', { kind: 'year', key: '2027', c });
     await given.then(STATS_BUCKETS, 'm:2027-01', { kind: 'month', key: '2027-01', c });
     await given.then(STATS_BUCKETS, 'd:2027-01-31', { kind: 'day', key: '2027-01-31', c });
-    await given.then(STATS_DELTAS, '1', { day: '2027-01-31', occurredAt: late, c });
+    await given.then(STATS_DELTAS, '1', { day: '2027-01-31', occurredAt: late, projectId: 'p-1', c });
   });
 
   it('an event in the first hours of a CST day falls in that day, not the UTC one before it', () =>
     spec.given([published('p-1', plant, '2027-02-28T16:30:00.000Z')]).then(STATS_BUCKETS, 'm:2027-03', {
       kind: 'month',
       key: '2027-03',
-      c: { all: { projects: 1, areaCenti: 80000 }, byDistrict: { futian: { projects: 1, areaCenti: 80000 } }, byUseType: { plant: { projects: 1, areaCenti: 80000 } }, bySupplyMode: { rent: { projects: 1, areaCenti: 80000 } } },
+      c: { all: { projects: 1, areaCenti: 80000, marketCenti: 80000 }, byDistrict: { futian: { projects: 1, areaCenti: 80000, marketCenti: 80000 } }, byUseType: { plant: { projects: 1, areaCenti: 80000, marketCenti: 80000 } }, bySupplyMode: { rent: { projects: 1, areaCenti: 80000, marketCenti: 80000 } } },
     }));
+
+  it('the space ledger: held states are counted from the deltas the events carry; available and withheld are derived', async () => {
+    const market: StatFigures = { ...plant, marketArea: 700 }; // 100 ㎡ withheld
+    const space = (centi: SpaceDelta['centi']): SpaceDelta => ({ projectId: 'p-2', district: 'futian', useType: 'plant', supplyModes: ['rent'], centi });
+    const ref = { noticeId: 'n-1', district: 'futian' as const, projectId: 'p-2' };
+    const contract = { applicationId: 'a-1', noticeId: 'n-1', projectId: 'p-2', district: 'futian' as const, creditCode: 'C1', contractRef: 'HT-1', signedOn: '2027-02-01' };
+    const given = spec.given([
+      published('p-2', market),
+      { type: 'NoticePublished', data: { ...ref, supplyMode: 'rent', area: 300, price: 50, eligibility: 'e', opensAt: 'x', closesAt: 'y', publicityWorkingDays: 5, space: space({ offered: 30000 }) } },
+      { type: 'AllocationForfeited', data: { ...ref, applicationId: 'a-0', area: 0, reason: 'withdrawn' } }, // no delta: counts nothing
+      { type: 'LeaseSigned', data: { ...contract, area: 250, space: space({ offered: -30000, let: 25000 }) } },
+      { type: 'TenancyEnded', data: { tenancyId: 'a-1', projectId: 'p-2', district: 'futian', creditCode: 'C1', how: 'expiry', endedOn: 'z', area: 100, unitIds: [], reasons: [], space: space({ let: -10000 }) } },
+    ]);
+    await given.then(STATS_NOW, 'current', {
+      c: {
+        all: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 },
+        byDistrict: { futian: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 } },
+        byUseType: { plant: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 } },
+        bySupplyMode: { rent: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 } },
+      },
+    });
+    const total = new Map<string, number>();
+    accumulate(total, { byDistrict: { futian: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 } } });
+    expect(lineOf(total, 'byDistrict.futian')).toEqual({ projects: 1, totalArea: 800, availableArea: 550, offeredArea: 0, letArea: 150, soldArea: 0, withheldArea: 100 });
+  });
 });
