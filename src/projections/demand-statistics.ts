@@ -7,11 +7,11 @@
 import { AREA_BANDS, DEMAND_OUTCOMES, type DemandEvent, type DemandFigures, areaBandOf } from '../domain/demand.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
-import { cstDay, cstMonth } from '../domain/time.js';
+import { cstDay } from '../domain/time.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
-import { defineProjection, op, type Recorded } from './projection.js';
-import { accumulate, bucketsBefore, currentStatistics, nest, statisticsAsOf } from './statistics.js';
+import { defineProjection, type Recorded } from './projection.js';
+import { accumulate, bucketsBefore, counterOps, currentStatistics, statisticsAsOf } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -67,21 +67,8 @@ function deltaOf(event: Recorded<DemandEvent>): Delta {
   return delta;
 }
 
-function bucketOps(event: Recorded<DemandEvent>) {
-  const delta = deltaOf(event);
-  if (Object.keys(delta).length === 0) return [];
-  const day = cstDay(event.occurredAt);
-  const month = cstMonth(event.occurredAt);
-  const year = day.slice(0, 4);
-  const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
-  return [
-    op(DEMAND_STATS_NOW, 'current', event, { inc }),
-    op(DEMAND_STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
-    op(DEMAND_STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
-    op(DEMAND_STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
-    op(DEMAND_STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, c: nest(delta) } }),
-  ];
-}
+const DEMAND_COUNTERS = { now: DEMAND_STATS_NOW, buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS };
+const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
   name: 'demand-statistics-v1',

@@ -79,20 +79,34 @@ export function nest(delta: Delta): Record<string, unknown> {
 }
 
 /** The counter changes of one event, in every bucket it falls into plus its own record. */
-function deltaOps(event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, projectId: string): DocOp[] {
+/** Where a family of counters lives: the running total, the year/month/day buckets, one record per event. */
+export interface CounterCollections {
+  now: string;
+  buckets: string;
+  deltas: string;
+}
+
+/**
+ * The counter changes of one event, in every bucket it falls into plus its own record (`extra` beside it),
+ * so "as of T" sums a few buckets and one day's records instead of replaying the log.
+ */
+export function counterOps(to: CounterCollections, event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, extra: Record<string, unknown> = {}): DocOp[] {
   if (Object.keys(delta).length === 0) return [];
   const day = cstDay(event.occurredAt);
   const month = cstMonth(event.occurredAt);
   const year = day.slice(0, 4);
   const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
   return [
-    op(STATS_NOW, 'current', event, { inc }),
-    op(STATS_BUCKETS, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
-    op(STATS_BUCKETS, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
-    op(STATS_BUCKETS, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
-    op(STATS_DELTAS, String(event.position), event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } }),
+    op(to.now, 'current', event, { inc }),
+    op(to.buckets, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
+    op(to.buckets, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
+    op(to.buckets, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
+    op(to.deltas, String(event.position), event, { set: { day, occurredAt: event.occurredAt, ...extra, c: nest(delta) } }),
   ];
 }
+
+const PROJECT_COUNTERS: CounterCollections = { now: STATS_NOW, buckets: STATS_BUCKETS, deltas: STATS_DELTAS };
+const deltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, projectId: string): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta, { projectId });
 
 /** The events that move space carry their delta (ledger.ts SpaceDelta). */
 type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
