@@ -62,9 +62,6 @@ const TABLE: Row[] = [
   { route: 'GET /api/demands/{id}', path: (i) => `/api/demands/${i.demandId}`, shape: 'one' },
   { route: 'GET /api/map/districts', path: () => '/api/map/districts', shape: 'report' },
   // The flow's lease starts a tenancy and opens its lease-end deadline.
-  { route: 'GET /api/tenancies', path: () => '/api/tenancies', shape: 'items' },
-  { route: 'GET /api/tenancies/{id}', path: (i) => `/api/tenancies/${enc(i.applicationId)}`, shape: 'one' },
-  { route: 'GET /api/deadlines', path: () => '/api/deadlines', shape: 'items' },
 ];
 
 let srv: TestServer;
