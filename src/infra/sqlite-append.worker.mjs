@@ -43,8 +43,8 @@ function satisfies(expected, actual) {
 
 /**
  * Runs inside the transaction; a refused append writes nothing and costs the others nothing.
- * Events arrive with data and metadata as JSON text (JSON.stringify on the main thread, which applied
- * toJSON): canonicalJson(JSON.parse(text)) is the text canonicalJson gives the original value.
+ * The batch arrives as JSON text made by JSON.stringify on the main thread (which applied toJSON), so
+ * canonicalJson of the parsed data is the text canonicalJson gives the original value.
  */
 function write(batch, recordedAtGiven) {
   const head = top.get();
@@ -67,8 +67,8 @@ function write(batch, recordedAtGiven) {
       rows = events.map((event, i) => {
         const occurredAt = event.imported ? event.occurredAt : recordedAt;
         const fields = { id: event.id, type: event.type, occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
-        const dataJson = canonicalJson(JSON.parse(event.data));
-        const metadataJson = canonicalJson(JSON.parse(event.metadata));
+        const dataJson = canonicalJson(event.data);
+        const metadataJson = canonicalJson(event.metadata);
         hash = chainHashRaw(hash, fields, dataJson, metadataJson);
         return [fields.position, stream, fields.revision, event.id, event.type, dataJson, metadataJson, occurredAt, recordedAt, hash];
       });
@@ -96,7 +96,7 @@ parentPort.on('message', (m) => {
   }
   try {
     // IMMEDIATE: take the write lock before reading the head, so positions are assigned in order.
-    parentPort.postMessage({ id: m.id, outcomes: writeBatch.immediate(m.batch, m.recordedAt) });
+    parentPort.postMessage({ id: m.id, outcomes: writeBatch.immediate(JSON.parse(m.batch), m.recordedAt) });
   } catch (err) {
     heads.clear();
     cachedAtHead = -1;

@@ -53,19 +53,10 @@ interface Row {
   occurred_at: string; recorded_at: string; hash: string;
 }
 
-/** One event as sent to the writer thread: data and metadata as JSON text. */
-interface EncodedEvent {
-  id: string;
-  type: string;
-  occurredAt: string;
-  imported: boolean;
-  data: string;
-  metadata: string;
-}
-
 interface PendingAppend {
   stream: string;
-  events: EncodedEvent[];
+  /** The append as the writer thread reads it: JSON text (see encode). */
+  text: string;
   expected: ExpectedRevision;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
@@ -130,14 +121,14 @@ export class SqliteEventStore implements EventStore {
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new Error('SqliteEventStore is closed'));
-    let encoded: EncodedEvent[];
+    let text: string;
     try {
-      encoded = encode(stream, events, this.maxAppendBytes);
+      text = encode(stream, events, expected, this.maxAppendBytes);
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, events: encoded, expected, resolve, reject });
+      this.queue.push({ stream, text, expected, resolve, reject });
       this.schedule();
     });
   }
@@ -165,7 +156,8 @@ export class SqliteEventStore implements EventStore {
       reply = await this.writer.request({
         kind: 'append',
         recordedAt: this.clock?.().toISOString(),
-        batch: batch.map(({ stream, events, expected }) => ({ stream, events, expected })),
+        // One string, not a tree of objects: copying it to the thread costs far less than cloning the tree.
+        batch: `[${batch.map((pending) => pending.text).join(',')}]`,
       });
     } catch (err) {
       for (const pending of batch) pending.reject(err);
@@ -349,9 +341,10 @@ class AppendWriter {
 
 /**
  * Checks and encodes an append on the calling thread: the size limit, the envelope fields, and the
- * JSON text of data and metadata (computed once, for the limit and for the writer thread).
+ * JSON text of data and metadata (computed once, for the limit and for the writer thread). The result
+ * is the append as JSON text, data and metadata embedded as they are.
  */
-function encode(stream: string, events: NewEvent[], maxAppendBytes: number): EncodedEvent[] {
+function encode(stream: string, events: NewEvent[], expected: ExpectedRevision, maxAppendBytes: number): string {
   let bytes = 0;
   const texts = events.map((event) => {
     const data = JSON.stringify(event.data) as string | undefined;
@@ -360,14 +353,16 @@ function encode(stream: string, events: NewEvent[], maxAppendBytes: number): Enc
     return { data, metadata };
   });
   if (bytes > maxAppendBytes) throw new AppendTooLarge(stream, bytes, maxAppendBytes);
-  return events.map((event, i) => {
+  const encoded = events.map((event, i) => {
     const { data, metadata } = texts[i]!;
     if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.occurredAt !== 'string') {
       throw new TypeError('event needs string id, type and occurredAt');
     }
     if (data === undefined || metadata === undefined) throw new TypeError('canonicalJson: value has no JSON representation');
-    return { id: event.id, type: event.type, occurredAt: event.occurredAt, imported: event.metadata?.imported === true, data, metadata };
+    const imported = event.metadata?.imported === true;
+    return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"occurredAt":${JSON.stringify(event.occurredAt)},"imported":${imported},"data":${data},"metadata":${metadata}}`;
   });
+  return `{"stream":${JSON.stringify(stream)},"expected":${JSON.stringify(expected)},"events":[${encoded.join(',')}]}`;
 }
 
 class SqliteSubscription implements Subscription {
