@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-rebuild.ts <dir> [--events N]: the rebuild figure alone, for profiling
+// npx tsx scripts/bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]: the rebuild figure alone, for profiling
 // (node --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
 // runs), then rebuilds every read model from it into an in-memory read store and prints events/s
 // beside a bare readAll scan of the same log.
@@ -11,9 +11,9 @@ import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { LogGenerator, writeLog } from './bench-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, persist: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' } } });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--persist]');
+if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'events.db');
 const fresh = !existsSync(file);
@@ -35,7 +35,7 @@ const scan = head / ((performance.now() - t0) / 1000);
 const readDir = join(dir, `reads-${process.pid}`);
 const reads = EmbeddedReadStore.open(values.persist ? readDir : null);
 let failure: unknown = null;
-const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e) });
+const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
 t0 = performance.now();
 await runner.start();
 while (!(await runner.waitFor(head, 5_000))) if (failure) throw failure;
