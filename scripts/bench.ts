@@ -1,4 +1,5 @@
-// npm run bench [-- --events N | --quick] [--seconds S] [--keep]
+// npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+//   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
 //
 // Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
 // its ceiling measured in the same run (a bare better-sqlite3 insert, a bare scan of the log, a bare
@@ -10,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,9 +40,11 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    curve: { type: 'boolean', default: false },
   },
 });
 const QUICK = args.quick ?? false;
+const CURVE = args.curve ?? false;
 const N = Number((args.events ?? (QUICK ? '50000' : '1000000')).replace(/_/g, ''));
 if (!Number.isInteger(N) || N < 1000) throw new Error(`--events must be a whole number ≥ 1000, not ${args.events}`);
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5)); // per HTTP run
@@ -76,6 +81,30 @@ const autocannon = require('autocannon') as (options: {
   body?: string;
   requests?: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
+
+/** One point of the cost curve: how the figures grow with the log. */
+interface CurvePoint {
+  events: number;
+  appendRate: number;
+  rebuildRate: number;
+  rebuildOfScan: number;
+  startupMs: number;
+  serverRss: number;
+  readStoreHeap: number;
+  searchP99: number;
+  statisticsP99: number;
+  asOfP99: number;
+  auditP99: number;
+}
+const curve: CurvePoint[] = [];
+
+// A collected heap for the read store's resident size (npm run bench runs without --expose-gc).
+v8.setFlagsFromString('--expose-gc');
+const collect = vm.runInNewContext('gc') as () => void;
+const heapUsed = () => {
+  collect();
+  return process.memoryUsage().heapUsed;
+};
 
 interface Row {
   figure: string;
@@ -351,8 +380,8 @@ async function commandFigures(dir: string) {
 // ---------------------------------------------------------------------------------------------------
 // 3–6. The N-event log: build, scan, rebuild, as-of, lag
 
-async function logFigures(dir: string) {
-  const logDir = join(dir, 'log');
+async function logFigures(dir: string, N: number) {
+  const logDir = join(dir, `log-${N}`);
   mkdirSync(logDir, { recursive: true });
   const file = join(logDir, 'events.db');
   const events = SqliteEventStore.open(file);
@@ -399,6 +428,7 @@ async function logFigures(dir: string) {
   }
 
   log('5. full rebuild of every read model from a fresh read store');
+  const heapBefore = heapUsed();
   const reads = EmbeddedReadStore.open(logDir);
   let failure: unknown = null;
   const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e) });
@@ -418,6 +448,7 @@ async function logFigures(dir: string) {
     );
   }
   const rebuild = head / rebuildSeconds;
+  const readStoreHeap = heapUsed() - heapBefore; // the documents and indexes the store keeps in memory (after GC)
   const ceiling = Number.isFinite(rawScan) ? Math.max(rawScan, portScan) : portScan;
   row(
     `full rebuild of all read models, ${int(head)} events (events/s)`,
@@ -439,6 +470,18 @@ async function logFigures(dir: string) {
   }
   samples.sort((a, b) => a - b);
   const asOfP99 = percentile(samples, 99);
+  log(`6b. the audit query at ${int(head)} events: searchLog, ${AS_OF_SAMPLES} questions by stream, by type, by actor (newest 50)`);
+  const audit: number[] = [];
+  for (let k = 0; k < AS_OF_SAMPLES; k++) {
+    const id = generator.published[Math.floor(Math.random() * generator.published.length)];
+    const query = k % 3 === 0 && id ? { stream: `project-${id}` } : k % 3 === 1 ? { type: 'ProjectUpdated' } : { actorId: BENCH_ACTOR.id };
+    const s0 = performance.now();
+    await events.searchLog({ ...query, offset: 0, limit: 50 });
+    audit.push(performance.now() - s0);
+  }
+  audit.sort((a, b) => a - b);
+  const auditP99 = percentile(audit, 99);
+  row(`audit query at ${int(head)} events: searchLog by stream, type or actor, newest 50 with total, p99 of ${AS_OF_SAMPLES}`, `p99 ${ms(auditP99)} (p50 ${ms(percentile(audit, 50))})`, '—', 'informative');
   row(`as-of statistics at ${int(head)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
 
   const modes = new Map<string, number>();
@@ -470,7 +513,10 @@ async function logFigures(dir: string) {
   const benchRss = process.resourceUsage().maxRSS * 1024;
   await events.close();
   await reads.close();
-  return { logDir, head, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss };
+  return {
+    logDir, head, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss,
+    appendRate: written.events / (written.ms / 1000), rebuildRate: rebuild, rebuildOfScan: rebuild / portScan, readStoreHeap, asOfP99, auditP99,
+  };
 }
 
 /** Issues commands at a fixed rate; for each, the time from its answer until every read model has it. */
@@ -594,7 +640,7 @@ async function readFigures(dir: string, logDir: string, head: number) {
   } finally {
     await bare.stop();
   }
-  return serverPeak;
+  return { serverPeak, startupMs: server.startupMs, searchP99: results[1]!.p99, statisticsP99: results[2]!.p99 };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -621,12 +667,18 @@ async function main() {
   log(`sources: ${measured}`);
   log(`${int(N)} events${QUICK ? ' (--quick)' : ''}; HTTP runs ${SECONDS} s each with ${CONNECTIONS} connections; data in ${dir}`);
   try {
-    await appendFigures(dir);
-    const commandsPeak = await commandFigures(dir);
-    const built = await logFigures(dir);
-    const serverPeak = await readFigures(dir, built.logDir, built.head);
-    row(`server peak memory (maxRSS) on the ${int(built.head)}-event data dir`, mb(serverPeak), `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
-    notes.push(`on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+    const commandsPeak = CURVE ? null : (await appendFigures(dir), await commandFigures(dir));
+    for (const n of CURVE ? [100_000, 1_000_000] : [N]) {
+      const built = await logFigures(dir, n);
+      const read = await readFigures(dir, built.logDir, built.head);
+      row(`server peak memory (maxRSS) on the ${int(built.head)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
+      notes.push(`${int(built.head)} events on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+      curve.push({
+        events: built.head, appendRate: built.appendRate, rebuildRate: built.rebuildRate, rebuildOfScan: built.rebuildOfScan, startupMs: read.startupMs,
+        serverRss: read.serverPeak, readStoreHeap: built.readStoreHeap, searchP99: read.searchP99, statisticsP99: read.statisticsP99, asOfP99: built.asOfP99, auditP99: built.auditP99,
+      });
+      if (CURVE) rmSync(built.logDir, { recursive: true, force: true }); // the 1M log needs the disk more
+    }
   } finally {
     if (args.keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -637,14 +689,24 @@ async function main() {
     '|---|---|---|---|',
     ...rows.map((r) => `| ${[r.figure, r.measured, r.ceiling, r.verdict].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
   ].join('\n');
+  const curveTable = [
+    '| events | bulk append (events/s) | rebuild (events/s, % of bare readAll) | server start | server maxRSS | read store heap after GC | search p99 (HTTP, 50 conn.) | statistics p99 (HTTP, 50 conn.) | as-of statistics p99 | audit query p99 |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...curve.map((c) =>
+      `| ${int(c.events)} | ${int(c.appendRate)} | ${int(c.rebuildRate)} (${Math.round(100 * c.rebuildOfScan)} %) | ${(c.startupMs / 1000).toFixed(1)} s | ${mb(c.serverRss)} | ${mb(c.readStoreHeap)} | ${ms(c.searchP99)} | ${ms(c.statisticsP99)} | ${ms(c.asOfP99)} | ${ms(c.auditP99)} |`),
+  ].join('\n');
   const report = [
-    `# Bench: ${int(N)} events${QUICK ? ' (--quick)' : ''}`,
+    `# Bench: ${CURVE ? 'cost curve, 100,000 and 1,000,000 events' : `${int(N)} events${QUICK ? ' (--quick)' : ''}`}`,
     '',
     `${new Date().toISOString()} · ${machine} · embedded stores (SQLite event log with WAL, synchronous=FULL and group commit; embedded read store) in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
     '',
     `Sources measured (sha256 prefixes): ${measured}`,
     '',
     table,
+    '',
+    'Cost curve:',
+    '',
+    curveTable,
     '',
     ...notes.map((n) => `- ${n}`),
     '',
