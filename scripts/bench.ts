@@ -1,4 +1,6 @@
 // npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+// EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
+//   Point them at empty servers: the log is written there, and readAll walks everything in $all.
 //   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
 //
 // Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
@@ -23,7 +25,8 @@ import { CommandHandler } from '../src/application/command-handler.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
 import { parseAsOf } from '../src/domain/time.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
-import type { NewEvent } from '../src/infra/event-store.js';
+import type { EventStore, NewEvent } from '../src/infra/event-store.js';
+import type { ReadStore } from '../src/infra/read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
@@ -81,6 +84,50 @@ const autocannon = require('autocannon') as (options: {
   body?: string;
   requests?: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
+
+// ---------------------------------------------------------------------------------------------------
+// Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
+
+const ESDB_URL = process.env.EVENTSTORE_URL || '';
+const MONGO_URL = process.env.MONGO_URL || '';
+const MONGO_DB = `isp_bench_${Date.now().toString(36)}`; // a fresh database per run; drop it afterwards
+const storesLabel = `${ESDB_URL ? 'EventStoreDB' : 'SQLite event log with WAL, synchronous=FULL and group commit'}; ${MONGO_URL ? `MongoDB (database ${MONGO_DB})` : 'embedded read store'}`;
+
+async function openEvents(file: string): Promise<EventStore> {
+  if (!ESDB_URL) return SqliteEventStore.open(file);
+  const { EsdbEventStore } = await import('../src/infra/esdb-event-store.js');
+  return EsdbEventStore.connect(ESDB_URL);
+}
+
+async function openReads(dir: string): Promise<ReadStore> {
+  if (!MONGO_URL) return EmbeddedReadStore.open(dir);
+  const { MongoReadStore } = await import('../src/infra/mongo-read-store.js');
+  return MongoReadStore.connect(MONGO_URL, MONGO_DB);
+}
+
+/** Fails at once, with what to do, when a configured server does not answer. */
+async function checkServers(): Promise<void> {
+  const within = <T>(what: string, p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within 10 s`)), 10_000))]);
+  if (ESDB_URL) {
+    try {
+      const store = await within(`EVENTSTORE_URL ${ESDB_URL}`, openEvents(''));
+      await within(`EVENTSTORE_URL ${ESDB_URL}`, store.headPosition());
+      await store.close();
+    } catch (e) {
+      throw new Error(`the bench was asked to use EventStoreDB (EVENTSTORE_URL=${ESDB_URL}) but it does not answer: ${(e as Error).message}. Start one (docker compose up eventstore) or unset EVENTSTORE_URL.`);
+    }
+  }
+  if (MONGO_URL) {
+    try {
+      const reads = await within(`MONGO_URL`, openReads(''));
+      await within('MONGO_URL', reads.getCheckpoint('bench-probe'));
+      await reads.close();
+    } catch (e) {
+      throw new Error(`the bench was asked to use MongoDB (MONGO_URL) but it does not answer: ${(e as Error).message}. Start one (docker compose up mongo) or unset MONGO_URL.`);
+    }
+  }
+}
 
 /** One point of the cost curve: how the figures grow with the log. */
 interface CurvePoint {
@@ -201,7 +248,7 @@ interface Server {
 function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
   const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, EVENTSTORE_URL: '', MONGO_URL: '', NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T>(type: string) =>
@@ -384,7 +431,7 @@ async function logFigures(dir: string, N: number) {
   const logDir = join(dir, `log-${N}`);
   mkdirSync(logDir, { recursive: true });
   const file = join(logDir, 'events.db');
-  const events = SqliteEventStore.open(file);
+  const events = await openEvents(file);
   log(`3. building a realistic log of ${int(N)} events through the port (big batches, one transaction each)`);
   const generator = new LogGenerator({ events: N });
   let lastReport = performance.now();
@@ -396,7 +443,8 @@ async function logFigures(dir: string, N: number) {
       }
     },
   });
-  const head = await events.headPosition();
+  const head = await events.headPosition(); // a position: on EventStoreDB not a count of events
+  const count = written.events;
   log(`   ${int(written.events)} events, ${int(generator.states.size)} projects (${int(generator.published.length)} published at the end), ${Object.entries(generator.counts).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
   row(`bulk load of the log through the port (events/s)`, `${int(written.events / (written.ms / 1000))} (${(written.ms / 1000).toFixed(1)} s)`, `${int(written.appends)} appends in ${int(written.transactions)} transactions`, 'informative');
 
@@ -412,7 +460,7 @@ async function logFigures(dir: string, N: number) {
   }
   const portScan = scanned / ((performance.now() - t0) / 1000);
   let rawScan = NaN;
-  try {
+  if (!ESDB_URL) try {
     const db = new Database(file, { readonly: true });
     t0 = performance.now();
     let n = 0;
@@ -429,7 +477,7 @@ async function logFigures(dir: string, N: number) {
 
   log('5. full rebuild of every read model from a fresh read store');
   const heapBefore = heapUsed();
-  const reads = EmbeddedReadStore.open(logDir);
+  const reads = await openReads(logDir);
   let failure: unknown = null;
   const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e) });
   t0 = performance.now();
@@ -447,17 +495,17 @@ async function logFigures(dir: string, N: number) {
       `during the ${rebuildSeconds.toFixed(0)} s rebuild only ${ticks} of the ${Math.floor(rebuildSeconds / 10)} ten-second progress timers fired: the catch-up did not yield to the event loop, so an HTTP server in the same process would not have answered meanwhile`,
     );
   }
-  const rebuild = head / rebuildSeconds;
+  const rebuild = count / rebuildSeconds;
   const readStoreHeap = heapUsed() - heapBefore; // the documents and indexes the store keeps in memory (after GC)
   const ceiling = Number.isFinite(rawScan) ? Math.max(rawScan, portScan) : portScan;
   row(
-    `full rebuild of all read models, ${int(head)} events (events/s)`,
+    `full rebuild of all read models, ${int(count)} events (events/s)`,
     `${int(rebuild)} (${rebuildSeconds.toFixed(1)} s)`,
     `bare scan: readAll in batches of 500 ${int(portScan)}/s${Number.isFinite(rawScan) ? `; raw better-sqlite3 iterate + JSON.parse ${int(rawScan)}/s` : ''}; goal ≥ 50 %`,
     `${pct(rebuild, portScan)} of readAll${Number.isFinite(rawScan) ? `, ${pct(rebuild, rawScan)} of raw` : ''}: ${meets(rebuild >= 0.5 * ceiling)}`,
   );
 
-  log(`6. as-of statistics at ${int(head)} events, ${AS_OF_SAMPLES} random dates`);
+  log(`6. as-of statistics at ${int(count)} events, ${AS_OF_SAMPLES} random dates`);
   const from = Date.parse('2014-12-01T00:00:00Z');
   const now = Date.now();
   const samples: number[] = [];
@@ -470,7 +518,7 @@ async function logFigures(dir: string, N: number) {
   }
   samples.sort((a, b) => a - b);
   const asOfP99 = percentile(samples, 99);
-  log(`6b. the audit query at ${int(head)} events: searchLog, ${AS_OF_SAMPLES} questions by stream, by type, by actor (newest 50)`);
+  log(`6b. the audit query at ${int(count)} events: searchLog, ${AS_OF_SAMPLES} questions by stream, by type, by actor (newest 50)`);
   const audit: number[] = [];
   for (let k = 0; k < AS_OF_SAMPLES; k++) {
     const id = generator.published[Math.floor(Math.random() * generator.published.length)];
@@ -481,8 +529,8 @@ async function logFigures(dir: string, N: number) {
   }
   audit.sort((a, b) => a - b);
   const auditP99 = percentile(audit, 99);
-  row(`audit query at ${int(head)} events: searchLog by stream, type or actor, newest 50 with total, p99 of ${AS_OF_SAMPLES}`, `p99 ${ms(auditP99)} (p50 ${ms(percentile(audit, 50))})`, '—', 'informative');
-  row(`as-of statistics at ${int(head)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
+  row(`audit query at ${int(count)} events: searchLog by stream, type or actor, newest 50 with total, p99 of ${AS_OF_SAMPLES}`, `p99 ${ms(auditP99)} (p50 ${ms(percentile(audit, 50))})`, '—', 'informative');
+  row(`as-of statistics at ${int(count)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
 
   const modes = new Map<string, number>();
   for (const id of generator.published) {
@@ -514,7 +562,7 @@ async function logFigures(dir: string, N: number) {
   await events.close();
   await reads.close();
   return {
-    logDir, head, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss,
+    logDir, head, count, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss,
     appendRate: written.events / (written.ms / 1000), rebuildRate: rebuild, rebuildOfScan: rebuild / portScan, readStoreHeap, asOfP99, auditP99,
   };
 }
@@ -667,14 +715,16 @@ async function main() {
   log(`sources: ${measured}`);
   log(`${int(N)} events${QUICK ? ' (--quick)' : ''}; HTTP runs ${SECONDS} s each with ${CONNECTIONS} connections; data in ${dir}`);
   try {
-    const commandsPeak = CURVE ? null : (await appendFigures(dir), await commandFigures(dir));
+    await checkServers();
+    if (ESDB_URL) notes.push('figure 1 (durable append beside a bare better-sqlite3 insert) is for the SQLite log only: skipped');
+    const commandsPeak = CURVE ? null : (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
     for (const n of CURVE ? [100_000, 1_000_000] : [N]) {
       const built = await logFigures(dir, n);
-      const read = await readFigures(dir, built.logDir, built.head);
-      row(`server peak memory (maxRSS) on the ${int(built.head)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
-      notes.push(`${int(built.head)} events on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+      const read = await readFigures(dir, built.logDir, built.count);
+      row(`server peak memory (maxRSS) on the ${int(built.count)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
+      notes.push(`${int(built.count)} events on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
       curve.push({
-        events: built.head, appendRate: built.appendRate, rebuildRate: built.rebuildRate, rebuildOfScan: built.rebuildOfScan, startupMs: read.startupMs,
+        events: built.count, appendRate: built.appendRate, rebuildRate: built.rebuildRate, rebuildOfScan: built.rebuildOfScan, startupMs: read.startupMs,
         serverRss: read.serverPeak, readStoreHeap: built.readStoreHeap, searchP99: read.searchP99, statisticsP99: read.statisticsP99, asOfP99: built.asOfP99, auditP99: built.auditP99,
       });
       if (CURVE) rmSync(built.logDir, { recursive: true, force: true }); // the 1M log needs the disk more
@@ -698,7 +748,7 @@ async function main() {
   const report = [
     `# Bench: ${CURVE ? 'cost curve, 100,000 and 1,000,000 events' : `${int(N)} events${QUICK ? ' (--quick)' : ''}`}`,
     '',
-    `${new Date().toISOString()} · ${machine} · embedded stores (SQLite event log with WAL, synchronous=FULL and group commit; embedded read store) in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
+    `${new Date().toISOString()} · ${machine} · ${storesLabel} in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
     '',
     `Sources measured (sha256 prefixes): ${measured}`,
     '',
