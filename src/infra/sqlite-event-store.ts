@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
+import { type GroupCommitReply, type GroupCommitRequest, createGroupCommit } from './sqlite-group-commit.mjs';
 import { AppendTooLarge, DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision, eventBytes } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
@@ -62,11 +63,12 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-type Outcome = AppendResult | { wrongExpected: number } | { error: string };
-interface WriterReply {
-  id: number;
-  outcomes?: Outcome[];
-  failure?: { message: string; code?: string };
+type WriterReply = GroupCommitReply & { id?: number };
+
+/** Who runs the group commits: the writer thread, or (an in-memory log) this thread. */
+interface GroupCommitter {
+  request(message: GroupCommitRequest & { kind: 'append' }): Promise<GroupCommitReply>;
+  close(): Promise<void>;
 }
 
 const VERIFY_BATCH = 1000;
@@ -80,7 +82,7 @@ export class SqliteEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private readonly subscriptions = new Set<SqliteSubscription>();
   private closing: Promise<void> | null = null;
-  private readonly writer: AppendWriter;
+  private readonly writer: GroupCommitter;
 
   private readonly top: Database.Statement;
   private readonly streamRows: Database.Statement;
@@ -101,7 +103,8 @@ export class SqliteEventStore implements EventStore {
          AND (@until IS NULL OR occurred_at <= @until) ORDER BY revision`,
     );
     this.allRows = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
-    this.writer = new AppendWriter(file, busyTimeoutMs);
+    // ':memory:' (and '') is one connection's private database: another thread could not see it.
+    this.writer = file === ':memory:' || file === '' ? new InlineCommitter(db) : new AppendWriter(file, busyTimeoutMs);
   }
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
@@ -295,7 +298,7 @@ export class SqliteEventStore implements EventStore {
  * The writer thread (sqlite-append.worker.mjs). Referenced only while a request is out, so a store
  * never closed does not keep the process alive, yet an awaited append always gets its answer.
  */
-class AppendWriter {
+class AppendWriter implements GroupCommitter {
   private readonly worker: Worker;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (reply: WriterReply) => void; reject: (error: unknown) => void }>();
@@ -305,11 +308,11 @@ class AppendWriter {
     this.worker = new Worker(new URL('./sqlite-append.worker.mjs', import.meta.url), { workerData: { file, busyTimeoutMs } });
     this.worker.unref();
     this.worker.on('message', (reply: WriterReply) => {
-      this.pending.get(reply.id)?.resolve(reply);
-      this.settled(reply.id);
+      this.pending.get(reply.id!)?.resolve(reply);
+      this.settled(reply.id!);
     });
-    const fail = (error: Error) => {
-      this.failure ??= new Unavailable(`event log writer thread stopped: ${error.message}`, { cause: error });
+    const fail = (error: unknown) => {
+      this.failure ??= new Unavailable(`event log writer thread stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       for (const [id, { reject }] of this.pending) {
         reject(this.failure);
         this.settled(id);
@@ -319,7 +322,7 @@ class AppendWriter {
     this.worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
   }
 
-  request(message: Record<string, unknown>): Promise<WriterReply> {
+  request(message: (GroupCommitRequest & { kind: 'append' }) | { kind: 'close' }): Promise<GroupCommitReply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
     const reply = new Promise<WriterReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
@@ -337,6 +340,21 @@ class AppendWriter {
     if (!this.failure) await this.request({ kind: 'close' });
     await this.worker.terminate();
   }
+}
+
+/** The group commit on the store's own connection: for an in-memory log, which no other thread can open. */
+class InlineCommitter implements GroupCommitter {
+  private readonly commit: (request: GroupCommitRequest) => GroupCommitReply;
+
+  constructor(db: Database.Database) {
+    this.commit = createGroupCommit(db);
+  }
+
+  async request(message: GroupCommitRequest): Promise<GroupCommitReply> {
+    return this.commit(message);
+  }
+
+  async close(): Promise<void> {}
 }
 
 /**
