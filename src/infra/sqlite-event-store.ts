@@ -305,7 +305,11 @@ class AppendWriter implements GroupCommitter {
   private failure: Error | null = null;
 
   constructor(file: string, busyTimeoutMs: number) {
-    this.worker = new Worker(new URL('./sqlite-append.worker.mjs', import.meta.url), { workerData: { file, busyTimeoutMs } });
+    this.worker = new Worker(new URL('./sqlite-append.worker.mjs', import.meta.url), {
+      workerData: { file, busyTimeoutMs },
+      // Plain JavaScript: none of the process's flags (a TypeScript loader, --input-type…) applies to it.
+      execArgv: [],
+    });
     this.worker.unref();
     this.worker.on('message', (reply: WriterReply) => {
       this.pending.get(reply.id!)?.resolve(reply);
