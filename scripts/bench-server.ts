@@ -2,9 +2,15 @@
 // event loop. Forked with IPC by scripts/bench.ts:
 //   bench-server.ts services     the real API and projections on DATA_DIR (JWT_SECRET from the env)
 //   bench-server.ts bare <file>  a bare Fastify answering pre-computed bodies: GET /bare/<i> → bodies[i]
+//   bench-server.ts bare-post <db>  the ceiling of a command: POST /bare-post parses and validates the
+//                                body (zod, the shape of POST /api/projects) and inserts it durably (WAL,
+//                                synchronous=FULL), group-committed: one transaction per macrotask
 // It reports { type: 'ready', url, startupMs } and answers { type: 'usage' } with its peak memory.
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { buildApp } from '../src/api/app.js';
 import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
@@ -22,6 +28,9 @@ if (mode === 'bare') {
   const bodies = JSON.parse(readFileSync(file!, 'utf8')) as string[];
   app = Fastify({ logger: false });
   bodies.forEach((body, i) => app.get(`/bare/${i}`, async (_req, reply) => reply.type('application/json; charset=utf-8').send(body)));
+  close = () => app.close();
+} else if (mode === 'bare-post') {
+  app = bareCommandRoute(file!);
   close = () => app.close();
 } else {
   const config = loadConfig();
@@ -52,3 +61,47 @@ process.on('message', (message: Message) => {
   }
 });
 process.on('disconnect', () => void close().finally(() => process.exit(0)));
+
+/** The bare command route: what any durable POST must at least do, with nothing of the platform. */
+function bareCommandRoute(dbFile: string): FastifyInstance {
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE IF NOT EXISTS commands (position INTEGER PRIMARY KEY, id TEXT NOT NULL, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO commands (id, body) VALUES (?, ?)');
+  const commit = db.transaction((rows: [string, string][]) => {
+    for (const [id, body] of rows) insert.run(id, body);
+  });
+  const unit = z.object({ building: z.string().min(1).max(50), floor: z.string().min(1).max(20), number: z.string().min(1).max(20), area: z.number().positive() });
+  const body = z.object({
+    name: z.string().min(1).max(100),
+    district: z.string().min(1),
+    address: z.string().min(1).max(200),
+    useType: z.string().min(1),
+    supplyModes: z.array(z.enum(['rent', 'sale'])).min(1),
+    totalArea: z.number().positive(),
+    managingDepartment: z.string().min(1).max(100),
+    location: z.object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) }),
+    units: z.array(unit).max(500).optional(),
+  });
+  let queue: { row: [string, string]; done: () => void }[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    commit(batch.map((q) => q.row));
+    for (const q of batch) q.done();
+  };
+  const bare = Fastify({ logger: false });
+  bare.post('/bare-post', async (req, reply) => {
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ errors: parsed.error.issues });
+    const id = randomUUID();
+    await new Promise<void>((done) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ row: [id, JSON.stringify(parsed.data)], done });
+    });
+    return reply.code(201).send({ id });
+  });
+  bare.addHook('onClose', () => db.close());
+  return bare;
+}

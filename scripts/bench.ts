@@ -1,4 +1,7 @@
-// npm run bench [-- --events N | --quick] [--seconds S] [--keep]
+// npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+// EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
+//   Point them at empty servers: the log is written there, and readAll walks everything in $all.
+//   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
 //
 // Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
 // its ceiling measured in the same run (a bare better-sqlite3 insert, a bare scan of the log, a bare
@@ -10,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,7 +25,8 @@ import { CommandHandler } from '../src/application/command-handler.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
 import { parseAsOf } from '../src/domain/time.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
-import type { NewEvent } from '../src/infra/event-store.js';
+import type { EventStore, NewEvent } from '../src/infra/event-store.js';
+import type { ReadStore } from '../src/infra/read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
@@ -37,9 +43,11 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    curve: { type: 'boolean', default: false },
   },
 });
 const QUICK = args.quick ?? false;
+const CURVE = args.curve ?? false;
 const N = Number((args.events ?? (QUICK ? '50000' : '1000000')).replace(/_/g, ''));
 if (!Number.isInteger(N) || N < 1000) throw new Error(`--events must be a whole number ≥ 1000, not ${args.events}`);
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5)); // per HTTP run
@@ -76,6 +84,74 @@ const autocannon = require('autocannon') as (options: {
   body?: string;
   requests?: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
+
+// ---------------------------------------------------------------------------------------------------
+// Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
+
+const ESDB_URL = process.env.EVENTSTORE_URL || '';
+const MONGO_URL = process.env.MONGO_URL || '';
+const MONGO_DB = `isp_bench_${Date.now().toString(36)}`; // a fresh database per run; drop it afterwards
+const storesLabel = `${ESDB_URL ? 'EventStoreDB' : 'SQLite event log with WAL, synchronous=FULL and group commit'}; ${MONGO_URL ? `MongoDB (database ${MONGO_DB})` : 'embedded read store'}`;
+
+async function openEvents(file: string): Promise<EventStore> {
+  if (!ESDB_URL) return SqliteEventStore.open(file);
+  const { EsdbEventStore } = await import('../src/infra/esdb-event-store.js');
+  return EsdbEventStore.connect(ESDB_URL);
+}
+
+async function openReads(dir: string): Promise<ReadStore> {
+  if (!MONGO_URL) return EmbeddedReadStore.open(dir);
+  const { MongoReadStore } = await import('../src/infra/mongo-read-store.js');
+  return MongoReadStore.connect(MONGO_URL, MONGO_DB);
+}
+
+/** Fails at once, with what to do, when a configured server does not answer. */
+async function checkServers(): Promise<void> {
+  const within = <T>(what: string, p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within 10 s`)), 10_000))]);
+  if (ESDB_URL) {
+    try {
+      const store = await within(`EVENTSTORE_URL ${ESDB_URL}`, openEvents(''));
+      await within(`EVENTSTORE_URL ${ESDB_URL}`, store.headPosition());
+      await store.close();
+    } catch (e) {
+      throw new Error(`the bench was asked to use EventStoreDB (EVENTSTORE_URL=${ESDB_URL}) but it does not answer: ${(e as Error).message}. Start one (docker compose up eventstore) or unset EVENTSTORE_URL.`);
+    }
+  }
+  if (MONGO_URL) {
+    try {
+      const reads = await within(`MONGO_URL`, openReads(''));
+      await within('MONGO_URL', reads.getCheckpoint('bench-probe'));
+      await reads.close();
+    } catch (e) {
+      throw new Error(`the bench was asked to use MongoDB (MONGO_URL) but it does not answer: ${(e as Error).message}. Start one (docker compose up mongo) or unset MONGO_URL.`);
+    }
+  }
+}
+
+/** One point of the cost curve: how the figures grow with the log. */
+interface CurvePoint {
+  events: number;
+  appendRate: number;
+  rebuildRate: number;
+  rebuildOfScan: number;
+  startupMs: number;
+  serverRss: number;
+  readStoreHeap: number;
+  searchP99: number;
+  statisticsP99: number;
+  asOfP99: number;
+  auditP99: number;
+}
+const curve: CurvePoint[] = [];
+
+// A collected heap for the read store's resident size (npm run bench runs without --expose-gc).
+v8.setFlagsFromString('--expose-gc');
+const collect = vm.runInNewContext('gc') as () => void;
+const heapUsed = () => {
+  collect();
+  return process.memoryUsage().heapUsed;
+};
 
 interface Row {
   figure: string;
@@ -172,7 +248,7 @@ interface Server {
 function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
   const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, EVENTSTORE_URL: '', MONGO_URL: '', NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T>(type: string) =>
@@ -302,11 +378,22 @@ async function commandFigures(dir: string) {
       ids.push(...made.map((m) => m.id));
     }
     const register = await load(server.url, { method: 'POST', headers, body: JSON.stringify(registerBody(0)), requests: [{ method: 'POST', path: '/api/projects' }] });
+    // The ceiling, measured right after on the same machine: parse, validate, one group-committed durable insert.
+    const bareServer = await startServer(['bare-post', join(dir, 'bare-post.db')], {});
+    let ceiling: Awaited<ReturnType<typeof load>>;
+    try {
+      ceiling = await load(bareServer.url, { method: 'POST', headers, body: JSON.stringify(registerBody(0)), requests: [{ method: 'POST', path: '/bare-post' }] });
+    } finally {
+      await bareServer.stop();
+    }
+    const ceilingText = `bare Fastify POST (parse, zod, one group-committed FULL insert): ${int(ceiling.perSecond)}/s, p99 ${ms(ceiling.p99)}; goal ≥ 3,000/s, p99 ≤ 50 ms, ≥ 60 % of bare`;
+    const verdict = (r: Awaited<ReturnType<typeof load>>) =>
+      `${pct(r.perSecond, ceiling.perSecond)} of bare: ${meets(r.perSecond >= 3000 && r.p99 <= 50 && r.perSecond >= 0.6 * ceiling.perSecond)}`;
     row(
       `commands/s over HTTP, ${CONNECTIONS} clients: POST /api/projects`,
       `${int(register.perSecond)}/s, p99 ${ms(register.p99)}${register.failed ? `, ${register.failed} failed` : ''}`,
-      'goal ≥ 3,000/s',
-      meets(register.perSecond >= 3000),
+      ceilingText,
+      verdict(register),
     );
     let fee = 0;
     const mixed = await load(server.url, {
@@ -326,8 +413,8 @@ async function commandFigures(dir: string) {
     row(
       `commands/s over HTTP, ${CONNECTIONS} clients: register + PATCH 1:1`,
       `${int(mixed.perSecond)}/s, p99 ${ms(mixed.p99)}${mixed.failed ? `, ${mixed.failed} not 2xx` : ''}`,
-      'goal ≥ 3,000/s',
-      meets(mixed.perSecond >= 3000),
+      ceilingText,
+      verdict(mixed),
     );
     if (mixed.failed) notes.push(`register + PATCH: status codes ${JSON.stringify(Object.fromEntries(Object.entries(mixed.codes).map(([k, v]) => [k, v.count])))}`);
     const usage = await server.usage();
@@ -340,11 +427,11 @@ async function commandFigures(dir: string) {
 // ---------------------------------------------------------------------------------------------------
 // 3–6. The N-event log: build, scan, rebuild, as-of, lag
 
-async function logFigures(dir: string) {
-  const logDir = join(dir, 'log');
+async function logFigures(dir: string, N: number) {
+  const logDir = join(dir, `log-${N}`);
   mkdirSync(logDir, { recursive: true });
   const file = join(logDir, 'events.db');
-  const events = SqliteEventStore.open(file);
+  const events = await openEvents(file);
   log(`3. building a realistic log of ${int(N)} events through the port (big batches, one transaction each)`);
   const generator = new LogGenerator({ events: N });
   let lastReport = performance.now();
@@ -356,7 +443,8 @@ async function logFigures(dir: string) {
       }
     },
   });
-  const head = await events.headPosition();
+  const head = await events.headPosition(); // a position: on EventStoreDB not a count of events
+  const count = written.events;
   log(`   ${int(written.events)} events, ${int(generator.states.size)} projects (${int(generator.published.length)} published at the end), ${Object.entries(generator.counts).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
   row(`bulk load of the log through the port (events/s)`, `${int(written.events / (written.ms / 1000))} (${(written.ms / 1000).toFixed(1)} s)`, `${int(written.appends)} appends in ${int(written.transactions)} transactions`, 'informative');
 
@@ -372,7 +460,7 @@ async function logFigures(dir: string) {
   }
   const portScan = scanned / ((performance.now() - t0) / 1000);
   let rawScan = NaN;
-  try {
+  if (!ESDB_URL) try {
     const db = new Database(file, { readonly: true });
     t0 = performance.now();
     let n = 0;
@@ -388,7 +476,8 @@ async function logFigures(dir: string) {
   }
 
   log('5. full rebuild of every read model from a fresh read store');
-  const reads = EmbeddedReadStore.open(logDir);
+  const heapBefore = heapUsed();
+  const reads = await openReads(logDir);
   let failure: unknown = null;
   const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e) });
   t0 = performance.now();
@@ -406,16 +495,17 @@ async function logFigures(dir: string) {
       `during the ${rebuildSeconds.toFixed(0)} s rebuild only ${ticks} of the ${Math.floor(rebuildSeconds / 10)} ten-second progress timers fired: the catch-up did not yield to the event loop, so an HTTP server in the same process would not have answered meanwhile`,
     );
   }
-  const rebuild = head / rebuildSeconds;
+  const rebuild = count / rebuildSeconds;
+  const readStoreHeap = heapUsed() - heapBefore; // the documents and indexes the store keeps in memory (after GC)
   const ceiling = Number.isFinite(rawScan) ? Math.max(rawScan, portScan) : portScan;
   row(
-    `full rebuild of all read models, ${int(head)} events (events/s)`,
+    `full rebuild of all read models, ${int(count)} events (events/s)`,
     `${int(rebuild)} (${rebuildSeconds.toFixed(1)} s)`,
     `bare scan: readAll in batches of 500 ${int(portScan)}/s${Number.isFinite(rawScan) ? `; raw better-sqlite3 iterate + JSON.parse ${int(rawScan)}/s` : ''}; goal ≥ 50 %`,
     `${pct(rebuild, portScan)} of readAll${Number.isFinite(rawScan) ? `, ${pct(rebuild, rawScan)} of raw` : ''}: ${meets(rebuild >= 0.5 * ceiling)}`,
   );
 
-  log(`6. as-of statistics at ${int(head)} events, ${AS_OF_SAMPLES} random dates`);
+  log(`6. as-of statistics at ${int(count)} events, ${AS_OF_SAMPLES} random dates`);
   const from = Date.parse('2014-12-01T00:00:00Z');
   const now = Date.now();
   const samples: number[] = [];
@@ -428,7 +518,19 @@ async function logFigures(dir: string) {
   }
   samples.sort((a, b) => a - b);
   const asOfP99 = percentile(samples, 99);
-  row(`as-of statistics at ${int(head)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
+  log(`6b. the audit query at ${int(count)} events: searchLog, ${AS_OF_SAMPLES} questions by stream, by type, by actor (newest 50)`);
+  const audit: number[] = [];
+  for (let k = 0; k < AS_OF_SAMPLES; k++) {
+    const id = generator.published[Math.floor(Math.random() * generator.published.length)];
+    const query = k % 3 === 0 && id ? { stream: `project-${id}` } : k % 3 === 1 ? { type: 'ProjectUpdated' } : { actorId: BENCH_ACTOR.id };
+    const s0 = performance.now();
+    await events.searchLog({ ...query, offset: 0, limit: 50 });
+    audit.push(performance.now() - s0);
+  }
+  audit.sort((a, b) => a - b);
+  const auditP99 = percentile(audit, 99);
+  row(`audit query at ${int(count)} events: searchLog by stream, type or actor, newest 50 with total, p99 of ${AS_OF_SAMPLES}`, `p99 ${ms(auditP99)} (p50 ${ms(percentile(audit, 50))})`, '—', 'informative');
+  row(`as-of statistics at ${int(count)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
 
   const modes = new Map<string, number>();
   for (const id of generator.published) {
@@ -459,7 +561,10 @@ async function logFigures(dir: string) {
   const benchRss = process.resourceUsage().maxRSS * 1024;
   await events.close();
   await reads.close();
-  return { logDir, head, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss };
+  return {
+    logDir, head, count, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss,
+    appendRate: written.events / (written.ms / 1000), rebuildRate: rebuild, rebuildOfScan: rebuild / portScan, readStoreHeap, asOfP99, auditP99,
+  };
 }
 
 /** Issues commands at a fixed rate; for each, the time from its answer until every read model has it. */
@@ -583,14 +688,14 @@ async function readFigures(dir: string, logDir: string, head: number) {
   } finally {
     await bare.stop();
   }
-  return serverPeak;
+  return { serverPeak, startupMs: server.startupMs, searchP99: results[1]!.p99, statisticsP99: results[2]!.p99 };
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 /** Which code was measured: the stores and the runner are being tuned, so figures are tied to their sources. */
 function sources(): string {
-  const files = ['src/infra/sqlite-event-store.ts', 'src/infra/embedded-read-store.ts', 'src/projections/runner.ts', 'src/api/live.ts', 'src/projections/index.ts'];
+  const files = ['src/infra/sqlite-event-store.ts', 'src/infra/sqlite-append-writer.ts', 'src/infra/sqlite-group-commit.mjs', 'src/infra/embedded-read-store.ts', 'src/projections/runner.ts', 'src/api/live.ts', 'src/projections/index.ts'];
   const parts = files.map((f) => {
     try {
       return `${f.split('/').pop()} ${createHash('sha256').update(readFileSync(join(ROOT, f))).digest('hex').slice(0, 8)}`;
@@ -610,12 +715,20 @@ async function main() {
   log(`sources: ${measured}`);
   log(`${int(N)} events${QUICK ? ' (--quick)' : ''}; HTTP runs ${SECONDS} s each with ${CONNECTIONS} connections; data in ${dir}`);
   try {
-    await appendFigures(dir);
-    const commandsPeak = await commandFigures(dir);
-    const built = await logFigures(dir);
-    const serverPeak = await readFigures(dir, built.logDir, built.head);
-    row(`server peak memory (maxRSS) on the ${int(built.head)}-event data dir`, mb(serverPeak), `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
-    notes.push(`on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+    await checkServers();
+    if (ESDB_URL) notes.push('figure 1 (durable append beside a bare better-sqlite3 insert) is for the SQLite log only: skipped');
+    const commandsPeak = CURVE ? null : (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
+    for (const n of CURVE ? [100_000, 1_000_000] : [N]) {
+      const built = await logFigures(dir, n);
+      const read = await readFigures(dir, built.logDir, built.count);
+      row(`server peak memory (maxRSS) on the ${int(built.count)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
+      notes.push(`${int(built.count)} events on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
+      curve.push({
+        events: built.count, appendRate: built.appendRate, rebuildRate: built.rebuildRate, rebuildOfScan: built.rebuildOfScan, startupMs: read.startupMs,
+        serverRss: read.serverPeak, readStoreHeap: built.readStoreHeap, searchP99: read.searchP99, statisticsP99: read.statisticsP99, asOfP99: built.asOfP99, auditP99: built.auditP99,
+      });
+      if (CURVE) rmSync(built.logDir, { recursive: true, force: true }); // the 1M log needs the disk more
+    }
   } finally {
     if (args.keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -626,14 +739,24 @@ async function main() {
     '|---|---|---|---|',
     ...rows.map((r) => `| ${[r.figure, r.measured, r.ceiling, r.verdict].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
   ].join('\n');
+  const curveTable = [
+    '| events | bulk append (events/s) | rebuild (events/s, % of bare readAll) | server start | server maxRSS | read store heap after GC | search p99 (HTTP, 50 conn.) | statistics p99 (HTTP, 50 conn.) | as-of statistics p99 | audit query p99 |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...curve.map((c) =>
+      `| ${int(c.events)} | ${int(c.appendRate)} | ${int(c.rebuildRate)} (${Math.round(100 * c.rebuildOfScan)} %) | ${(c.startupMs / 1000).toFixed(1)} s | ${mb(c.serverRss)} | ${mb(c.readStoreHeap)} | ${ms(c.searchP99)} | ${ms(c.statisticsP99)} | ${ms(c.asOfP99)} | ${ms(c.auditP99)} |`),
+  ].join('\n');
   const report = [
-    `# Bench: ${int(N)} events${QUICK ? ' (--quick)' : ''}`,
+    `# Bench: ${CURVE ? 'cost curve, 100,000 and 1,000,000 events' : `${int(N)} events${QUICK ? ' (--quick)' : ''}`}`,
     '',
-    `${new Date().toISOString()} · ${machine} · embedded stores (SQLite event log with WAL, synchronous=FULL and group commit; embedded read store) in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
+    `${new Date().toISOString()} · ${machine} · ${storesLabel} in ${os.tmpdir()} · HTTP runs ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes · total ${total.toFixed(0)} s`,
     '',
     `Sources measured (sha256 prefixes): ${measured}`,
     '',
     table,
+    '',
+    'Cost curve:',
+    '',
+    curveTable,
     '',
     ...notes.map((n) => `- ${n}`),
     '',

@@ -2,9 +2,9 @@
 // portals (only the origins configured), and a rate limit per client address on everything that
 // needs no login (public reads, docs, the live socket's upgrade, refused anonymous commands).
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import { HttpProblem } from './problem.js';
 
 export interface ProtectionOptions {
@@ -20,7 +20,9 @@ const PROBES = new Set(['/health', '/ready']);
 /** Register before the routes: the rate limit attaches itself to each route as it is added. */
 export async function registerProtection(app: FastifyInstance, options: ProtectionOptions) {
   // TLS is the proxy's business: upgrade-insecure-requests would break /docs served over plain HTTP.
-  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  // helmet's middleware built once: @fastify/helmet builds it again for every request (5 % of a command's time).
+  const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   if (options.corsOrigins?.length) {
     const any = options.corsOrigins.includes('*');
     await app.register(cors, {

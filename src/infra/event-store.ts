@@ -103,10 +103,13 @@ export class AppendTooLarge extends Error {
 /** The size one append would have as stored: data, metadata and envelope of every event. */
 export function appendBytes(events: readonly NewEvent[]): number {
   let bytes = 0;
-  for (const e of events) {
-    bytes += Buffer.byteLength(JSON.stringify(e.data) ?? '') + Buffer.byteLength(JSON.stringify(e.metadata) ?? '') + (typeof e.type === 'string' ? e.type.length : 0) + ENVELOPE_BYTES;
-  }
+  for (const e of events) bytes += eventBytes(JSON.stringify(e.data), JSON.stringify(e.metadata), e.type);
   return bytes;
+}
+
+/** One event's share of appendBytes, from its data and metadata as JSON text (an adapter that has them already). */
+export function eventBytes(dataJson: string | undefined, metadataJson: string | undefined, type: unknown): number {
+  return Buffer.byteLength(dataJson ?? '') + Buffer.byteLength(metadataJson ?? '') + (typeof type === 'string' ? type.length : 0) + ENVELOPE_BYTES;
 }
 
 /** Throws AppendTooLarge when `events` exceed `limit`; called before anything is written. */

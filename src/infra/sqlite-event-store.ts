@@ -1,8 +1,10 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { canonicalJson, chainHashRaw, GENESIS_HASH } from './hash-chain.js';
-import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision, checkAppendSize, occurredAtOf } from './event-store.js';
+import { chainHashRaw, GENESIS_HASH } from './hash-chain.js';
+import { AppendWriter, type GroupCommitter, InlineCommitter, encode } from './sqlite-append-writer.js';
+import type { GroupCommitReply } from './sqlite-group-commit.mjs';
+import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision } from './event-store.js';
 import type {
   AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
 } from './event-store.js';
@@ -54,53 +56,52 @@ interface Row {
 
 interface PendingAppend {
   stream: string;
-  events: NewEvent[];
+  /** The append as the writer thread reads it: JSON text (see encode). */
+  text: string;
   expected: ExpectedRevision;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-/** Bounds the stream-head cache; it is only a cache, so dropping it is always safe. */
-const MAX_CACHED_STREAMS = 100_000;
 const VERIFY_BATCH = 10_000;
 
 export class SqliteEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
+  /** The group commit the writer thread is working on (at most one, so positions follow send order). */
   private flushing: Promise<void> | null = null;
-  /** Last revision per stream (-1: none), valid while the log head is `cachedAtHead`. */
-  private readonly heads = new Map<string, number>();
-  private cachedAtHead = -1;
+  private scheduled = false;
   /** Idle subscriptions waiting for an in-process append. */
   private readonly wakers = new Set<() => void>();
   private readonly subscriptions = new Set<SqliteSubscription>();
   private closing: Promise<void> | null = null;
+  private readonly writer: GroupCommitter;
 
-  private readonly insert: Database.Statement;
-  private readonly lastRevision: Database.Statement;
   private readonly top: Database.Statement;
   private readonly streamRows: Database.Statement;
   private readonly allRows: Database.Statement;
-  private readonly writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
 
   private constructor(
     private readonly db: Database.Database,
+    file: string,
+    busyTimeoutMs: number,
     private readonly pollIntervalMs: number,
-    private readonly clock: () => Date,
+    /** A pinned clock stamps here; without one the writer thread reads the system clock inside the lock. */
+    private readonly clock: (() => Date) | undefined,
     private readonly maxAppendBytes: number,
   ) {
-    this.insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.lastRevision = db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck();
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
     this.streamRows = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision <= @to
          AND (@until IS NULL OR occurred_at <= @until) ORDER BY revision`,
     );
     this.allRows = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
-    this.writeBatch = db.transaction((batch: PendingAppend[]) => this.write(batch));
+    // ':memory:' (and '') is one connection's private database: another thread could not see it.
+    this.writer = file === ':memory:' || file === '' ? new InlineCommitter(db) : new AppendWriter(file, busyTimeoutMs);
   }
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    const db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const db = new Database(file, { timeout: busyTimeoutMs });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL'); // an acknowledged append survives power loss
@@ -110,103 +111,65 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw storageError(err);
     }
-    return new SqliteEventStore(db, options.pollIntervalMs ?? 150, options.clock ?? (() => new Date()), options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
+    return new SqliteEventStore(db, file, busyTimeoutMs, options.pollIntervalMs ?? 150, options.clock, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closing) return Promise.reject(new Error('SqliteEventStore is closed'));
+    let text: string;
     try {
-      checkAppendSize(stream, events, this.maxAppendBytes);
+      text = encode(stream, events, expected, this.maxAppendBytes);
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, events, expected, resolve, reject });
-      // Group commit: every append queued before the next macrotask shares one transaction (one fsync).
-      this.flushing ??= new Promise<void>((done) =>
-        setImmediate(() => {
-          this.flushing = null;
-          this.flush(this.queue.splice(0));
-          done();
-        }),
-      );
+      this.queue.push({ stream, text, expected, resolve, reject });
+      this.schedule();
     });
   }
 
-  private flush(batch: PendingAppend[]): void {
-    let outcomes: (AppendResult | Error)[];
+  /**
+   * Group commit: every append queued before the next macrotask, or while the writer thread commits
+   * the previous group, shares one transaction (one fsync).
+   */
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.flushing || this.queue.length === 0) return;
+      this.flushing = this.flush(this.queue.splice(0)).finally(() => {
+        this.flushing = null;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async flush(batch: PendingAppend[]): Promise<void> {
+    let reply: GroupCommitReply;
     try {
-      // IMMEDIATE: take the write lock before reading the head, so positions are assigned in order.
-      outcomes = this.writeBatch.immediate(batch);
+      reply = await this.writer.request({
+        kind: 'append',
+        recordedAt: this.clock?.().toISOString(),
+        // One string, not a tree of objects: copying it to the thread costs far less than cloning the tree.
+        batch: `[${batch.map((pending) => pending.text).join(',')}]`,
+      });
     } catch (err) {
-      this.heads.clear();
-      this.cachedAtHead = -1;
-      const error = storageError(err);
+      for (const pending of batch) pending.reject(err);
+      return;
+    }
+    if (reply.failure) {
+      const error = storageError(Object.assign(new Error(reply.failure.message), { code: reply.failure.code }));
       for (const pending of batch) pending.reject(error);
       return;
     }
-    outcomes.forEach((outcome, i) => {
-      if (outcome instanceof Error) batch[i]!.reject(outcome);
-      else batch[i]!.resolve(outcome);
+    reply.outcomes!.forEach((outcome, i) => {
+      const { stream, expected, resolve, reject } = batch[i]!;
+      if ('wrongExpected' in outcome) reject(new WrongExpectedRevision(stream, expected, outcome.wrongExpected));
+      else if ('error' in outcome) reject(new TypeError(outcome.error));
+      else resolve(outcome);
     });
     for (const wake of this.wakers) wake();
-  }
-
-  /** Runs inside the transaction; a refused append writes nothing and costs the others nothing. */
-  private write(batch: PendingAppend[]): (AppendResult | Error)[] {
-    const top = this.top.get() as { position: number; hash: string } | undefined;
-    let position = top?.position ?? 0;
-    let prevHash = top?.hash ?? GENESIS_HASH;
-    // Another process appended since we last wrote: our cached stream heads may be stale.
-    if (position !== this.cachedAtHead) this.heads.clear();
-    const recordedAt = this.clock().toISOString();
-    const outcomes: (AppendResult | Error)[] = [];
-    for (const { stream, events, expected } of batch) {
-      const actual = this.streamHead(stream);
-      if (!satisfies(expected, actual)) {
-        outcomes.push(new WrongExpectedRevision(stream, expected, actual));
-        continue;
-      }
-      // Encode the whole append first, so a malformed event refuses only its own append.
-      let rows: unknown[][];
-      let hash = prevHash;
-      try {
-        rows = events.map((event, i) => {
-          checkEvent(event);
-          const occurredAt = occurredAtOf(event, recordedAt);
-          const head = { id: event.id, type: event.type, occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
-          // Data and metadata are encoded once: for the row and, as the same text, for the hash.
-          const dataJson = canonicalJson(event.data);
-          const metadataJson = canonicalJson(event.metadata);
-          hash = chainHashRaw(hash, head, dataJson, metadataJson);
-          return [head.position, stream, head.revision, event.id, event.type, dataJson, metadataJson, occurredAt, recordedAt, hash];
-        });
-      } catch (err) {
-        outcomes.push(err instanceof Error ? err : new Error(String(err)));
-        continue;
-      }
-      for (const row of rows) this.insert.run(...row);
-      position += rows.length;
-      prevHash = hash;
-      this.setStreamHead(stream, actual + rows.length);
-      outcomes.push({ revision: actual + rows.length, position });
-    }
-    this.cachedAtHead = position;
-    return outcomes;
-  }
-
-  private streamHead(stream: string): number {
-    let revision = this.heads.get(stream);
-    if (revision === undefined) {
-      revision = (this.lastRevision.get(stream) as number | null) ?? -1;
-      this.setStreamHead(stream, revision);
-    }
-    return revision;
-  }
-
-  private setStreamHead(stream: string, revision: number): void {
-    if (this.heads.size >= MAX_CACHED_STREAMS && !this.heads.has(stream)) this.heads.clear();
-    this.heads.set(stream, revision);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -310,8 +273,10 @@ export class SqliteEventStore implements EventStore {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      while (this.flushing) await this.flushing; // acknowledged appends get written first
+      // Appends already accepted get written first.
+      while (this.flushing || this.scheduled) await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
       await Promise.all([...this.subscriptions].map((s) => s.close()));
+      await this.writer.close();
       this.db.close();
     })();
     return this.closing;
@@ -384,19 +349,6 @@ class SqliteSubscription implements Subscription {
     this.wake?.();
     // Called from inside the handler, waiting for the loop would wait for ourselves.
     return this.inHandler ? Promise.resolve() : this.done;
-  }
-}
-
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return actual === expected;
-}
-
-function checkEvent(event: NewEvent): void {
-  if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.occurredAt !== 'string') {
-    throw new TypeError('event needs string id, type and occurredAt');
   }
 }
 

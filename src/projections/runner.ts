@@ -117,7 +117,10 @@ export class ProjectionRunner {
       await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
       await this.checkLogIdentity();
       await this.loadCheckpoints(true);
+      // Set, not raised (a rebuild starts again from 0); then a waitFor registered while start() ran is
+      // answered by the checkpoints themselves: with nothing left to project, no batch would ever answer it.
       this.processed = Math.min(...this.checkpoints.values());
+      this.advanceTo(this.processed);
     } catch (error) {
       this.fail(error, 'failed');
       throw error;

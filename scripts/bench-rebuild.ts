@@ -1,0 +1,49 @@
+// npx tsx scripts/bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]: the rebuild figure alone, for profiling
+// (node --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
+// runs), then rebuilds every read model from it into an in-memory read store and prints events/s
+// beside a bare readAll scan of the same log.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
+import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { allProjections } from '../src/projections/index.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
+import { LogGenerator, writeLog } from './bench-log.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' } } });
+const dir = positionals[0];
+if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'events.db');
+const fresh = !existsSync(file);
+const events = SqliteEventStore.open(file);
+if (fresh) {
+  const written = await writeLog(events, new LogGenerator({ events: Number(values.events ?? 50_000) }).events());
+  console.log(`wrote ${written.events} events in ${(written.ms / 1000).toFixed(1)} s`);
+}
+const head = await events.headPosition();
+
+let t0 = performance.now();
+for (let after = 0; ; ) {
+  const batch = await events.readAll(after, 500);
+  if (batch.length === 0) break;
+  after = batch[batch.length - 1]!.position;
+}
+const scan = head / ((performance.now() - t0) / 1000);
+
+const readDir = join(dir, `reads-${process.pid}`);
+const reads = EmbeddedReadStore.open(values.persist ? readDir : null);
+let failure: unknown = null;
+const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
+t0 = performance.now();
+await runner.start();
+while (!(await runner.waitFor(head, 5_000))) if (failure) throw failure;
+const seconds = (performance.now() - t0) / 1000;
+console.log(
+  `${head} events: rebuild ${Math.round(head / seconds)} events/s (${seconds.toFixed(1)} s), bare readAll ${Math.round(scan)} events/s: ` +
+    `${Math.round((100 * head) / seconds / scan)} %; peak RSS ${Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20)} MB`,
+);
+await runner.stop();
+await reads.close();
+await events.close();
