@@ -10,7 +10,8 @@ import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
-import { defineProjection, op } from './projection.js';
+import { type Recorded, defineProjection, op } from './projection.js';
+import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 import { bigrams } from './text-search.js';
 
 export const PROJECTS = 'projects';
@@ -42,7 +43,6 @@ function marketChange(changes: { availableArea?: number; totalArea?: number }, p
   return { set, inc };
 }
 
-type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
 /** The counter changes per project of the deltas an event carries (one op per project document). */
 function ledgerOps(event: RecordedEvent, deltas: (SpaceDelta | undefined)[]) {
   const byProject = new Map<string, Record<string, number>>();
@@ -57,7 +57,7 @@ function ledgerOps(event: RecordedEvent, deltas: (SpaceDelta | undefined)[]) {
   }
   return [...byProject].filter(([, inc]) => Object.keys(inc).length > 0).map(([projectId, inc]) => op(PROJECTS, projectId, event, { inc }));
 }
-const spaceOps = (event: RecordedEvent & SpaceEvent) => ledgerOps(event, [event.data.space]);
+const spaceOps = (event: Recorded<SpaceEvent>) => ledgerOps(event, [event.data.space]);
 
 export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
   name: 'projects-v2',
@@ -100,14 +100,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
     ],
     UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
     ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
-    NoticePublished: spaceOps,
-    NoticeAmended: spaceOps,
-    NoticeCancelled: spaceOps,
-    AllocationDecided: spaceOps,
-    AllocationForfeited: spaceOps,
-    WaitlistAllocated: spaceOps,
-    LeaseSigned: spaceOps,
-    SaleCompleted: spaceOps,
+    ...onSpaceMoves(spaceOps),
     TenancyEnded: (event) => ledgerOps(event, [event.data.space, event.data.spaceIn]),
     ProjectWithdrawn: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { status: 'withdrawn', withdrawnAt: event.occurredAt, withdrawReason: event.data.reason, updatedAt: event.occurredAt } }),

@@ -13,7 +13,8 @@ import type { NoticeEvent } from '../domain/notice.js';
 import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { DocOp, ReadStore } from '../infra/read-store.js';
-import { defineProjection, op } from './projection.js';
+import { type Recorded, defineProjection, op } from './projection.js';
+import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 
 export const STATS_NOW = 'stats_now';
 export const STATS_BUCKETS = 'stats_buckets';
@@ -109,15 +110,13 @@ const PROJECT_COUNTERS: CounterCollections = { now: STATS_NOW, buckets: STATS_BU
 const deltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, projectId: string): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta, { projectId });
 
 /** The events that move space carry their delta (ledger.ts SpaceDelta). */
-type SpaceEvent = Extract<NoticeEvent | ApplicationEvent | TenancyEvent, { data: { space?: SpaceDelta } }>;
-const spaceOps = (event: RecordedEvent & SpaceEvent) => {
-  const space = event.data.space;
-  return space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
-};
+const spaceOps = (event: Recorded<SpaceEvent>) => oneDeltaOps(event, event.data.space);
+const oneDeltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, space: SpaceDelta | undefined) =>
+  space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
 /** 换租 moves let space out of one project and into another (or the same) in one event. */
 const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
   const { space, spaceIn } = event.data;
-  if (!spaceIn) return spaceOps(event);
+  if (!spaceIn) return oneDeltaOps(event, space);
   const delta = spaceFigures(space);
   for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
   // Its delta record is found by the project it came from; the project it went to sees it by its own below.
@@ -141,14 +140,7 @@ export const statistics = defineProjection<ProjectEvent | NoticeEvent | Applicat
       figureDelta(delta, change.after, 1);
       return deltaOps(event, nonZero(delta), event.data.projectId);
     },
-    NoticePublished: spaceOps,
-    NoticeAmended: spaceOps,
-    NoticeCancelled: spaceOps,
-    AllocationDecided: spaceOps,
-    AllocationForfeited: spaceOps,
-    WaitlistAllocated: spaceOps,
-    LeaseSigned: spaceOps,
-    SaleCompleted: spaceOps,
+    ...onSpaceMoves(spaceOps),
     TenancyEnded: movedOps,
   },
 });
