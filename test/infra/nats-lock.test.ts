@@ -52,10 +52,14 @@ const until = async (check: () => boolean) => {
     let both = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const holding = new Promise<void>((r) => (entered = r));
     const first = locks[0]!.run('notice:x', async () => {
       both++;
+      entered();
       await gate;
     });
+    await holding; // notice:x is held (until the gate opens) before notice:y is asked for
     await locks[1]!.run('notice:y', async () => {
       both++;
     });
