@@ -13,22 +13,12 @@ import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 import { DEMAND_CANDIDATES, supplyOf } from '../../src/projections/demand-matching.js';
+import { prng } from '../../scripts/seed-data.js';
 import { DEMANDS } from '../../src/projections/demands.js';
 import { allProjections } from '../../src/projections/index.js';
 import { NOTICES } from '../../src/projections/notices.js';
 import { PROJECTS } from '../../src/projections/project-search.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DISTRICTS: District[] = ['nanshan', 'baoan', 'futian'];
 const USE = ['rnd', 'plant', 'office'] as const;
