@@ -124,8 +124,9 @@ const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyE
 };
 
 export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
-  name: 'statistics-v3',
+  name: 'statistics-v4',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
+  logCollections: [STATS_DELTAS], // one record per event: kept out of memory on the embedded store
   indexes: [
     { collection: STATS_DELTAS, keys: { day: 1 } },
     { collection: STATS_DELTAS, keys: { projectId: 1, occurredAt: 1 } },
