@@ -38,6 +38,12 @@ export function signatureHolds(anchor: Anchor, key: SigningKey): boolean {
   }
 }
 
+/** The signed statement that the log's link at `position` is `hash`. */
+export function signAnchor(link: { position: number; hash: string }, signedAt: string, key: SigningKey): Anchor {
+  const unsigned = { position: link.position, hash: link.hash, signedAt, keyId: key.keyId };
+  return { ...unsigned, algorithm: 'Ed25519', signature: sign(null, signedText(unsigned), key.privateKey).toString('base64') };
+}
+
 /**
  * Signs the head, appends the checkpoint event and publishes the anchor. Nothing when the log is empty
  * or nothing but the previous checkpoint was appended since (a quiet log is not signed over and over).
@@ -46,8 +52,7 @@ export async function checkpoint(events: EventStore, ledger: AnchorLedger, key: 
   // The last event itself, never a read at `position - 1`: on EventStoreDB that is no event's position.
   const head = await events.lastEvent();
   if (!head?.hash || head.stream === CHECKPOINT_STREAM) return null;
-  const unsigned = { position: head.position, hash: head.hash, signedAt: now, keyId: key.keyId };
-  const anchor: Anchor = { ...unsigned, algorithm: 'Ed25519', signature: sign(null, signedText(unsigned), key.privateKey).toString('base64') };
+  const anchor = signAnchor({ position: head.position, hash: head.hash }, now, key);
   const requestId = randomUUID();
   await events.append(
     CHECKPOINT_STREAM,
