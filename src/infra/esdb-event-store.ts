@@ -167,7 +167,8 @@ export class EsdbEventStore implements EventStore {
   private async appendLinked(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const until = Date.now() + (this.options.chainLockBudgetMs ?? DEFAULT_CHAIN_LOCK_BUDGET_MS);
     for (let attempt = 0; ; attempt++) {
-      const [head, last] = await Promise.all([this.streamHead(stream), this.lastEvent()]);
+      // From the leader: a follower (nodePreference) could be behind, and a link onto a stale head forks.
+      const [head, last] = await Promise.all([this.streamHead(stream, true), this.chainHead()]);
       const actual = head?.revision ?? -1;
       if (!satisfies(expected, actual)) throw new WrongExpectedRevision(stream, expected, actual);
       const recordedAt = new Date().toISOString();
@@ -213,9 +214,9 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  private async streamHead(stream: string): Promise<{ revision: number; hash: string } | null> {
+  private async streamHead(stream: string, requiresLeader = false): Promise<{ revision: number; hash: string } | null> {
     try {
-      const [last] = await collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+      const [last] = await collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader }));
       if (!last?.event) return null;
       const meta = last.event.metadata as Partial<StoredMetadata> | undefined;
       return { revision: Number(last.event.revision), hash: meta?.hash ?? GENESIS_HASH };
@@ -330,8 +331,17 @@ export class EsdbEventStore implements EventStore {
    * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
    * system events (or events written around this adapter) follow it does the walk go on, in growing pages.
    */
-  async lastEvent(): Promise<RecordedEvent | null> {
-    for await (const r of this.scan(BACKWARDS, 0, 1)) {
+  lastEvent(): Promise<RecordedEvent | null> {
+    return this.newest(false);
+  }
+
+  /** The chain's head as the next link must see it: read from the leader. */
+  private chainHead(): Promise<RecordedEvent | null> {
+    return this.newest(true);
+  }
+
+  private async newest(requiresLeader: boolean): Promise<RecordedEvent | null> {
+    for await (const r of this.scan(BACKWARDS, 0, 1, requiresLeader)) {
       const decoded = decode(r);
       if (decoded) return decoded.event;
     }
@@ -342,14 +352,14 @@ export class EsdbEventStore implements EventStore {
    * $all in pages, skipping what was already seen, so it does not matter whether the server treats
    * fromPosition as inclusive. Forwards: strictly after `after`; backwards: from the end.
    */
-  private async *scan(direction: Direction, after: number, firstPage = PAGE): AsyncGenerator<AllStreamResolvedEvent> {
+  private async *scan(direction: Direction, after: number, firstPage = PAGE, requiresLeader = false): AsyncGenerator<AllStreamResolvedEvent> {
     let from: ReadPosition = direction === BACKWARDS ? END : after > 0 ? atPosition(after) : START;
     let cursor = direction === BACKWARDS ? Number.POSITIVE_INFINITY : after;
     let size = firstPage;
     for (;;) {
       let page: AllStreamResolvedEvent[];
       try {
-        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size }));
+        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size, requiresLeader }));
       } catch (err) {
         throw portError(err);
       }
