@@ -19,7 +19,6 @@
 import {
   BACKWARDS,
   END,
-  ErrorType,
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
@@ -27,14 +26,12 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
   excludeSystemEvents,
-  isCommandError,
   jsonEvent,
   type AllStreamResolvedEvent,
   type AppendResult as ClientAppendResult,
   type Direction,
   type EventData,
   type JSONType,
-  type Position,
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
@@ -47,7 +44,6 @@ import {
   checkAppendSize,
   occurredAtOf,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type LogPage,
@@ -60,24 +56,24 @@ import {
   type VerifyOptions,
   type VerifyResult,
 } from './event-store.js';
+import {
+  InProcessChainLock,
+  atPosition,
+  collect,
+  decode,
+  portError,
+  positionOf,
+  satisfies,
+  type ChainLock,
+  type Decoded,
+  type StoredMetadata,
+} from './esdb-support.js';
 
-/** What we keep in the ESDB event metadata (a type alias, so it is a JSON record for the client). */
-type StoredMetadata = {
-  occurredAt: string;
-  recordedAt: string;
-  metadata: EventMetadata;
-  prevHash: string;
-  hash: string;
-};
+export type { ChainLock } from './esdb-support.js';
 
 export interface EsdbSubscribeOptions extends SubscribeOptions {
   /** Receives the error that stopped the subscription (a throwing handler or a broken connection). */
   onError?: (error: unknown) => void;
-}
-
-interface Decoded {
-  event: RecordedEvent & { hash: string };
-  prevHash: string;
 }
 
 const PAGE = 500;
@@ -85,22 +81,6 @@ const LOG_IDENTITY_STREAM = 'platform-log-identity';
 /** Default bounds of an audit question or a verification walking $all (until the audit read model). */
 const AUDIT_SCAN_LIMIT = 200_000;
 const AUDIT_TIME_LIMIT_MS = 10_000;
-
-/** A lock every writer of the log shares (NatsKeyedLock fits): `work` runs while no other holder of `key` runs. */
-export interface ChainLock {
-  run<T>(key: string, work: () => Promise<T>): Promise<T>;
-}
-
-/** One process: appends queue behind each other. */
-class InProcessChainLock implements ChainLock {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(_key: string, work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
 
 const CHAIN_LOCK_KEY = 'eventstore-hash-chain';
 const DEFAULT_CHAIN_LOCK_BUDGET_MS = 10_000;
@@ -472,68 +452,4 @@ export class EsdbEventStore implements EventStore {
     await this.client.dispose();
     await this.options.onClose?.();
   }
-}
-
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return actual === expected;
-}
-
-/** Events we wrote: user streams and types, JSON, with our metadata. Anything else is skipped. */
-function decode(r: ResolvedEvent | AllStreamResolvedEvent): Decoded | undefined {
-  const e = r.event;
-  if (!e || !e.isJson || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
-  const meta = e.metadata as Partial<StoredMetadata> | undefined;
-  if (!meta || typeof meta.hash !== 'string' || typeof meta.prevHash !== 'string') return undefined;
-  const commit = e.position?.commit ?? r.commitPosition;
-  return {
-    prevHash: meta.prevHash,
-    event: {
-      id: e.id,
-      type: e.type,
-      stream: e.streamId,
-      revision: Number(e.revision),
-      // Stream reads carry the $all position only on servers after 22.6; 0 means "unknown".
-      position: commit === undefined ? 0 : Number(commit),
-      recordedAt: String(meta.recordedAt),
-      occurredAt: String(meta.occurredAt),
-      data: e.data,
-      metadata: meta.metadata as EventMetadata,
-      hash: meta.hash,
-    },
-  };
-}
-
-function positionOf(r: AllStreamResolvedEvent): Position | undefined {
-  return r.event?.position ?? r.link?.position;
-}
-
-/** Non-transactional gRPC appends have commit === prepare, so a number is enough to resume from. */
-function atPosition(n: number): Position {
-  return { commit: BigInt(n), prepare: BigInt(n) };
-}
-
-async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of source) out.push(item);
-  return out;
-}
-
-const UNAVAILABLE_TYPES: readonly ErrorType[] = [
-  ErrorType.UNAVAILABLE,
-  ErrorType.DEADLINE_EXCEEDED,
-  ErrorType.TIMEOUT,
-  ErrorType.NOT_LEADER,
-];
-
-/** Connection-level failures become Unavailable (503); domain-level errors pass through. */
-function portError(err: unknown): unknown {
-  if (err instanceof Unavailable || err instanceof WrongExpectedRevision) return err;
-  if (err instanceof Error) {
-    const lost = isCommandError(err) ? UNAVAILABLE_TYPES.includes(err.type) : /discover|ECONNREFUSED|connect/i.test(err.message);
-    if (lost) return new Unavailable(`EventStoreDB: ${err.message}`, { cause: err });
-  }
-  return err;
 }
