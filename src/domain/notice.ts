@@ -134,6 +134,8 @@ export type NoticeEvent =
         offeredArea: number;
         /** The notice's units with their areas, in its listed order: allocated whole (allocation.ts rule 6). */
         units?: OfferedUnit[];
+        /** With units, the notice's per-enterprise cap, which rule 6 applies to each cover (so the event re-derives alone). */
+        maxAreaPerEnterprise?: number;
         inputs: AllocationInput[];
         order: string[];
         allocations: Allocation[];
@@ -316,7 +318,7 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         ...(lottery ?? {}),
         algorithm: units ? ALLOCATION_ALGORITHM_UNITS : ALLOCATION_ALGORITHM,
         offeredArea: s.terms.area,
-        ...(units ? { units } : {}),
+        ...(units ? { units, ...(cap !== undefined ? { maxAreaPerEnterprise: cap } : {}) } : {}),
         inputs,
         ...outcome,
         ...spaceDelta(whereOf(s), { offered: [-s.terms.area], allocated: outcome.allocations.map((a) => a.area) }),

@@ -114,6 +114,19 @@ describe('a notice that lists units', () => {
         expect((e?.data as { space?: unknown }).space).toBeUndefined(); // no class on this notice: no delta
       });
   });
+  it('the notice’s cap holds for each cover, and the event re-derives from what it records alone', () => {
+    const capped = history.map((e) => (e.type === 'NoticePublished' ? ({ ...e, data: { ...e.data, maxAreaPerEnterprise: 1_500 } } as NoticeEvent) : e));
+    given(capped)
+      .when(decide, at(AFTER_PUBLICITY))
+      .thenMatches(([e]) => {
+        const d = (e as Extract<NoticeEvent, { type: 'AllocationDecided' }>).data;
+        // b's cover (302+303, 1,800 ㎡) exceeds the 1,500 ㎡ cap: b gets nothing; c's is 302.
+        expect(d.allocations).toEqual([allocations[0], { applicationId: 'c', area: 1_100, rank: 3, unitIds: ['u-102'] }]);
+        expect(d.maxAreaPerEnterprise).toBe(1_500);
+        const again = allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed, { offered: d.units!, cap: d.maxAreaPerEnterprise! });
+        expect(again).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
+      });
+  });
   it('UNIT_FACTS_MISSING: without the units’ areas it cannot allocate them', () => {
     given(history).when({ ...decide, units: units.slice(0, 2) }, at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'UNIT_FACTS_MISSING');
   });
