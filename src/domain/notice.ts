@@ -334,7 +334,10 @@ function offeredUnits(s: NoticeRecord, facts: OfferedUnit[] | undefined): Offere
   const area = new Map((facts ?? []).map((u) => [u.unitId, u.area]));
   const missing = ids.filter((id) => !area.has(id));
   if (missing.length > 0) throw new RuleViolation('UNIT_FACTS_MISSING', `no area known for unit(s) ${missing.join(', ')}`);
-  return ids.map((unitId) => ({ unitId, area: area.get(unitId)! }));
+  const units = ids.map((unitId) => ({ unitId, area: area.get(unitId)! }));
+  // Checked at publication since units' areas are known there; a notice published before is checked here.
+  if (unitsArea(units) > s.terms.area) throw new RuleViolation('UNITS_EXCEED_AREA', `the units add up to ${unitsArea(units)} ㎡, more than the ${s.terms.area} ㎡ offered`);
+  return units;
 }
 
 /** The notice's own signingWorkingDays, when it set one, else the configured rule's. */

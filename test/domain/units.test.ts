@@ -130,6 +130,10 @@ describe('a notice that lists units', () => {
   it('UNIT_FACTS_MISSING: without the units’ areas it cannot allocate them', () => {
     given(history).when({ ...decide, units: units.slice(0, 2) }, at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'UNIT_FACTS_MISSING');
   });
+  it('UNITS_EXCEED_AREA: a notice published before its units’ areas were checked cannot allocate more than it offered', () => {
+    const bigger = [{ unitId: 'u-101', area: 1_201 }, ...units.slice(1)];
+    given(history).when({ ...decide, units: bigger }, at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'UNITS_EXCEED_AREA');
+  });
 
   const decided: NoticeEvent = {
     type: 'AllocationDecided',
