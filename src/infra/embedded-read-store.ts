@@ -618,7 +618,9 @@ export class EmbeddedReadStore implements ReadStore {
   }
 
   private schedulePersist(): void {
-    if (this.persistDelayMs === 0 || this.dirty.size + this.pendingLog.length >= PERSIST_MAX_DOCS) this.persist();
+    // Log documents are serialised already and cheap to hold: in bulk mode they wait for a bigger flush.
+    const waiting = this.dirty.size + (this.bulk ? this.pendingLog.length / 5 : this.pendingLog.length);
+    if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) this.persist();
     // In bulk mode hot documents (counters) change at every batch: write them less often.
     else this.persistTimer ??= setTimeout(() => this.persist(), this.bulk ? Math.max(this.persistDelayMs, BULK_PERSIST_DELAY_MS) : this.persistDelayMs);
   }

@@ -26,6 +26,13 @@ export function historyArray<T>(entries: unknown): T[] {
 
 /** ISO-8601 in UTC with milliseconds, so string order is time order; an unparseable value is kept as it is. */
 export function utc(iso: string): string {
+  // Several projections convert the same event's times in a row: remember the last few answers.
+  const known = recentUtc.get(iso);
+  if (known !== undefined) return known;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  const out = Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  if (recentUtc.size >= 64) recentUtc.clear();
+  recentUtc.set(iso, out);
+  return out;
 }
+const recentUtc = new Map<string, string>();

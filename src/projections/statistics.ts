@@ -57,8 +57,10 @@ export function spaceFigures(space: SpaceDelta | undefined): Delta {
 
 /** Drops the counters a change leaves as they were. */
 function nonZero(delta: Delta): Delta {
-  for (const [k, v] of Object.entries(delta)) if (v === 0) delete delta[k];
-  return delta;
+  // A new object rather than `delete`, which would turn this one into a slow dictionary.
+  const out: Delta = {};
+  for (const k in delta) if (delta[k] !== 0) out[k] = delta[k]!;
+  return out;
 }
 
 function figures(f: StatFigures, sign: 1 | -1): Delta {
