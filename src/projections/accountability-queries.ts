@@ -33,6 +33,12 @@ function effectOf(s: Doc, now: string): { active: boolean; description: string }
   return { active, description };
 }
 
+/** The case a sanction belongs to (undefined for an unknown sanction). */
+export async function caseOfSanction(reads: ReadStore, sanctionId: string): Promise<string | undefined> {
+  const doc = await reads.findOne(SANCTIONS, { _id: sanctionId });
+  return doc ? String(doc.caseId) : undefined;
+}
+
 export async function listCases(reads: ReadStore, q: CaseQuery, now: string): Promise<{ items: Record<string, unknown>[]; total: number }> {
   const filter: Filter = {};
   if (q.subjectKind !== undefined) filter.subjectKind = q.subjectKind;
