@@ -58,7 +58,7 @@ export async function imposeSanction(
       const decideAndCarryOut = () =>
         services.locks.run(key, async () => {
           const imposed = await impose(holding);
-          const [event] = await services.events.readStream(accountabilityStream(caseId), { toRevision: imposed.revision }).then((es) => es.slice(-1));
+          const event = (await services.events.readStream(accountabilityStream(caseId), { toRevision: imposed.revision })).at(-1);
           const data = event?.data as { revokes?: Revocation; reason: string } | undefined;
           if (!data?.revokes) return imposed;
           const effect = await carryOut(services, caseId, data.revokes, data.reason, { actor: meta.actor, requestId: meta.requestId, correlationId: meta.correlationId ?? meta.requestId, causationId: event!.id });
@@ -67,6 +67,12 @@ export async function imposeSanction(
       return lockedTenancy ? services.locks.run(lockedTenancy, decideAndCarryOut) : decideAndCarryOut();
     }),
   );
+}
+
+/** The id of the sanction imposed by the case's event at `revision` (the answer to imposeSanction). */
+export async function sanctionIdAt(services: Services, caseId: string, revision: number): Promise<string | undefined> {
+  const imposed = (await services.events.readStream(accountabilityStream(caseId), { toRevision: revision })).at(-1);
+  return imposed?.type === 'SanctionImposed' ? (imposed.data as { sanctionId: string }).sanctionId : undefined;
 }
 
 /**
