@@ -18,7 +18,7 @@ import { lockKeys } from './keyed-lock.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { leaseOf } from './tenancies.js';
 import { iso } from './use-case.js';
-import { caseOfSanction } from '../projections/accountability-queries.js';
+import { caseOfSanction, pendingRevocations } from '../projections/accountability-queries.js';
 
 /** A violation with its evidence (event ids, each looked up in the log), by city_admin; caseId is fresh. */
 export async function recordViolation(
@@ -119,6 +119,36 @@ function carryOut(services: Services, caseId: string, revokes: Revocation, reaso
     const command = { type: 'RecoverTenancy' as const, lease, grounds: 'sanction' as const, reasons: [reason], accountabilityId: caseId };
     return services.commands.execute(tenancyDecider, tenancyStream(revokes.tenancyId), revokes.tenancyId, command, meta);
   })();
+}
+
+/**
+ * A revocation whose effect is not on record — the process stopped between the sanction's append and its
+ * effect's — is carried out by the scheduler, under the same locks, if the application still holds what
+ * the sanction names (else the space already left by other means, and nothing is appended). Exactly once:
+ * the locks order it after an imposition still under way, and the notice's or tenancy's decider refuses
+ * a second effect. Answers the sanction ids carried out.
+ */
+export async function carryOutPendingRevocations(services: Services, actor: CommandMeta['actor']): Promise<string[]> {
+  await readModelsAtHead(services);
+  const carried: string[] = [];
+  for (const p of await pendingRevocations(services.reads)) {
+    const { revokes } = p;
+    const application = (await services.commands.load(applicationDecider, applicationStream(revokes.applicationId), true)).state;
+    if (application.status === 'none') continue;
+    const tenancyKey = lockKeys.tenancy(revokes.what === 'tenancy' ? revokes.tenancyId : revokes.applicationId);
+    const done = await services.locks.run(lockKeys.notice(application.noticeId), () =>
+      services.locks.run(tenancyKey, async () => {
+        const holding = await holdingOf(services, revokes.applicationId);
+        const still = revokes.what === 'allocation' ? holding.kind === 'allocation' : holding.kind === 'tenancy' && holding.tenancyId === revokes.tenancyId;
+        if (!still) return false;
+        const imposed = (await services.events.readStream(accountabilityStream(p.caseId))).find((e) => e.type === 'SanctionImposed' && (e.data as { sanctionId: string }).sanctionId === p.sanctionId);
+        await carryOut(services, p.caseId, revokes, p.reason, { actor, correlationId: `revocation:${p.sanctionId}`, causationId: imposed?.id ?? null });
+        return true;
+      }),
+    );
+    if (done) carried.push(p.sanctionId);
+  }
+  return carried;
 }
 
 /** 申诉: city_admin lifts, shortens or upholds a sanction, with reasons. The sanction's case is found by its id. */

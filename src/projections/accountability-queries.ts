@@ -52,6 +52,27 @@ function revocationText(revokes: Doc | undefined, carriedOut: Doc | undefined): 
   return carriedOut ? `${what}，已于 ${String(carriedOut.at)} 执行` : `${what}，待执行`;
 }
 
+export interface PendingRevocation {
+  caseId: string;
+  sanctionId: string;
+  reason: string;
+  revokes: { what: 'allocation'; applicationId: string; noticeId: string; area: number } | { what: 'tenancy'; applicationId: string; tenancyId: string; area: number };
+}
+
+/** Revocations whose effect (the forfeiture or recovery naming the case) is not in the read models. */
+export async function pendingRevocations(reads: ReadStore): Promise<PendingRevocation[]> {
+  const revocations = await reads.find(SANCTIONS, { kind: 'revocation' }, { sort: { imposedAt: 1, _id: 1 } });
+  if (revocations.length === 0) return [];
+  const effects = await reads.find(SANCTION_EFFECTS, { caseId: { $in: [...new Set(revocations.map((r) => String(r.caseId)))] } });
+  const done = (r: Doc) => {
+    const x = r.revokes as Doc | undefined;
+    return !x || effects.some((e) => e.caseId === r.caseId && e.what === x.what && (x.what === 'allocation' ? e.applicationId === x.applicationId : e.tenancyId === x.tenancyId));
+  };
+  return revocations
+    .filter((r) => !done(r))
+    .map((r) => ({ caseId: String(r.caseId), sanctionId: r._id, reason: String(r.reason), revokes: r.revokes as PendingRevocation['revokes'] }));
+}
+
 /** The case a sanction belongs to (undefined for an unknown sanction). */
 export async function caseOfSanction(reads: ReadStore, sanctionId: string): Promise<string | undefined> {
   const doc = await reads.findOne(SANCTIONS, { _id: sanctionId });

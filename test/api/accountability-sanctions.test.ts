@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startServer } from './harness.js';
 import { Api, Clock, DAY, HOUR, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, submitBody } from './procedure-kit.js';
 import { allProjections } from '../../src/projections/index.js';
+import { holdingOf } from '../../src/application/accountability.js';
+import { tick } from '../../src/application/scheduler.js';
+import { accountabilityDecider, accountabilityStream } from '../../src/domain/accountability.js';
 
 // Monday 2027-03-01, 10:00 CST.
 const clock = new Clock('2027-03-01T02:00:00.000Z');
@@ -139,6 +142,32 @@ describe('a revocation takes back what the false material obtained', () => {
     await srv.services.runner.rebuild();
     await atHead();
     for (const p of allProjections) for (const c of p.collections) expect(await srv.services.reads.find(c, {}, { sort: { _id: 1 } }), c).toEqual(snapshot[c]);
+  });
+});
+
+describe('a revocation recorded without its effect (the process stopped between the two appends)', () => {
+  it('is carried out by the scheduler, once', async () => {
+    const E6 = enterprise(44, '深圳市中断测试科技有限公司');
+    const f = await api.flow({ applicants: [{ who: E6, area: 300 }], area: 1000, until: 'result' });
+    const applicationId = applicationIdOf(f.noticeId, E6);
+    const caseId = await openCase(E6, [await evidenceOf(`application-${applicationId}`)]);
+    // Only the first append of imposeSanction: the sanction, as a crash right after it would leave the log.
+    const holding = await holdingOf(srv.services, applicationId);
+    await srv.services.commands.execute(accountabilityDecider, accountabilityStream(caseId), caseId, { type: 'ImposeSanction', kind: 'revocation', reason: '以虚假材料取得配租资格', applicationId, holding }, {
+      actor: { id: 'admin-1', role: 'city_admin', name: '市规划和自然资源局' },
+    });
+    await atHead();
+    const pending = (await caseOf(caseId)).sanctions[0];
+    expect(pending).not.toHaveProperty('carriedOut');
+    expect(pending.effect.description).toContain('待执行');
+
+    const first = await tick(srv.services);
+    expect(first.fired).toEqual([`revocation:${pending.id}`]);
+    const forfeited = (await api.stream(`notice-${f.noticeId}`)).filter((e) => e.type === 'AllocationForfeited');
+    expect(forfeited).toHaveLength(1);
+    expect(forfeited[0]).toMatchObject({ data: { applicationId, reason: 'revoked', accountabilityId: caseId }, metadata: { actor: { id: 'system:scheduler' }, correlationId: `revocation:${pending.id}` } });
+    expect((await tick(srv.services)).fired).toEqual([]);
+    expect((await caseOf(caseId)).sanctions[0]).toMatchObject({ carriedOut: { eventId: forfeited[0]!.id } });
   });
 });
 
