@@ -9,6 +9,7 @@ import { allProjections } from '../../src/projections/index.js';
 import { holdingOf } from '../../src/application/accountability.js';
 import { tick } from '../../src/application/scheduler.js';
 import { accountabilityDecider, accountabilityStream } from '../../src/domain/accountability.js';
+import { type NoticeEvent, type NoticeState, noticeDecider } from '../../src/domain/notice.js';
 
 // Monday 2027-03-01, 10:00 CST.
 const clock = new Clock('2027-03-01T02:00:00.000Z');
@@ -99,6 +100,15 @@ describe('a revocation takes back what the false material obtained', () => {
     expect(forfeited.metadata.causationId).toBe(sanctionEvent.id); // the effect follows from the sanction
     expect(sanctionEvent.data).toMatchObject({ kind: 'revocation', revokes: { what: 'allocation', applicationId: app(E1), noticeId: f.noticeId, area: 600 } });
     expect(events.find((e) => e.type === 'WaitlistAllocated')!.data).toMatchObject({ applicationId: app(E2), area: 500, replaces: app(E1), rank: 2 });
+    // Replay re-derives it: the notice's decider, on the notice as it stood before, with the same facts, decides the same events.
+    let before: NoticeState = noticeDecider.initialState;
+    for (const e of events.filter((x) => x.position < forfeited.position)) before = noticeDecider.evolve(before, { type: e.type, data: e.data } as unknown as NoticeEvent);
+    const again = noticeDecider.decide(
+      { type: 'ForfeitAllocation', applicationId: app(E1), reason: 'revoked', detail: '以虚假材料取得配租资格', signed: false, signing: { calendar: srv.services.calendar, workingDays: srv.services.deadlines.signingWorkingDays }, accountabilityId: caseId },
+      before,
+      { actor: forfeited.metadata.actor as never, now: forfeited.occurredAt, newId: () => 'unused' },
+    );
+    expect(again).toEqual(events.filter((e) => e.position >= forfeited.position).map((e) => ({ type: e.type, data: e.data })));
 
     const notice = await api.read(null, `/api/notices/${f.noticeId}`);
     expect(notice.body.allocations).toEqual([
