@@ -51,22 +51,26 @@ export async function imposeSanction(
   const applicationId = args.applicationId.trim();
   const application = (await services.commands.load(applicationDecider, applicationStream(applicationId), true)).state;
   if (application.status === 'none') return services.locks.run(key, () => impose()); // the decider says what is wrong first
-  return services.locks.run(lockKeys.notice(application.noticeId), () =>
-    services.locks.run(lockKeys.tenancy(applicationId), async () => {
-      const holding = await holdingOf(services, applicationId);
-      const lockedTenancy = holding.kind === 'tenancy' && holding.tenancyId !== applicationId ? lockKeys.tenancy(holding.tenancyId) : undefined;
-      const decideAndCarryOut = () =>
-        services.locks.run(key, async () => {
-          const imposed = await impose(holding);
-          const event = (await services.events.readStream(accountabilityStream(caseId), { toRevision: imposed.revision })).at(-1);
-          const data = event?.data as { revokes?: Revocation; reason: string } | undefined;
-          if (!data?.revokes) return imposed;
-          const effect = await carryOut(services, caseId, data.revokes, data.reason, { actor: meta.actor, requestId: meta.requestId, correlationId: meta.correlationId ?? meta.requestId, causationId: event!.id });
-          return { ...imposed, position: effect.position };
-        });
-      return lockedTenancy ? services.locks.run(lockedTenancy, decideAndCarryOut) : decideAndCarryOut();
-    }),
-  );
+  const held = new Set([applicationId]);
+  // Decided on the holding read with every lock it needs held: a lease moved by 换租 is locked under its
+  // successor's id too (older before newer, as a move takes them), and the holding is read again inside.
+  const underLocks = async (): Promise<CommandResult> => {
+    const holding = await holdingOf(services, applicationId);
+    if (holding.kind === 'tenancy' && !held.has(holding.tenancyId)) {
+      held.add(holding.tenancyId);
+      return services.locks.run(lockKeys.tenancy(holding.tenancyId), underLocks);
+    }
+    return services.locks.run(key, async () => {
+      const imposed = await impose(holding);
+      const event = (await services.events.readStream(accountabilityStream(caseId), { toRevision: imposed.revision })).at(-1);
+      const data = event?.data as { revokes?: Revocation; reason: string } | undefined;
+      if (!data?.revokes) return imposed;
+      // Should this append fail (the process stops), the scheduler carries the effect out (carryOutPendingRevocations).
+      const effect = await carryOut(services, caseId, data.revokes, data.reason, { actor: meta.actor, requestId: meta.requestId, correlationId: meta.correlationId ?? meta.requestId, causationId: event!.id });
+      return { ...imposed, position: effect.position };
+    });
+  };
+  return services.locks.run(lockKeys.notice(application.noticeId), () => services.locks.run(lockKeys.tenancy(applicationId), underLocks));
 }
 
 /** The id of the sanction imposed by the case's event at `revision` (the answer to imposeSanction). */

@@ -155,6 +155,25 @@ describe('a revocation takes back what the false material obtained', () => {
   });
 });
 
+describe('a revocation follows a lease moved by 换租', () => {
+  it('recovers the successor tenancy the lease moved to', async () => {
+    const E7 = enterprise(45, '深圳市换租科技有限公司');
+    const f = await api.flow({ applicants: [{ who: E7, area: 500 }], area: 1000, until: 'leased' });
+    const leaseId = applicationIdOf(f.noticeId, E7);
+    const exchangeId = (await api.ok(E7, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201)).id;
+    await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/review`, { approved: true, reason: '同意' });
+    await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/result`);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${exchangeId}/move`);
+    const caseId = await openCase(E7, [await evidenceOf(`application-${leaseId}`)]);
+    clock.advance(60_000);
+    await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId, kind: 'revocation', reason: '以虚假材料骗取承租资格', applicationId: leaseId });
+    const [ended] = await api.stream(`tenancy-${exchangeId}`);
+    expect(ended).toMatchObject({ type: 'TenancyEnded', data: { tenancyId: exchangeId, how: 'recovery', grounds: 'sanction', accountabilityId: caseId, area: 300 } });
+    expect((await api.read('nanshan', `/api/tenancies/${exchangeId}`)).body).toMatchObject({ status: 'ended', endedHow: 'recovery' });
+    expect((await caseOf(caseId)).sanctions[0]).toMatchObject({ revokes: { what: 'tenancy', applicationId: leaseId, tenancyId: exchangeId, area: 300 }, carriedOut: { stream: `tenancy-${exchangeId}` } });
+  });
+});
+
 describe('a revocation recorded without its effect (the process stopped between the two appends)', () => {
   it('is carried out by the scheduler, once', async () => {
     const E6 = enterprise(44, '深圳市中断测试科技有限公司');
