@@ -73,7 +73,7 @@ export type Holding =
   | { kind: 'allocation'; applicationId: string; creditCode: string; noticeId: string; area: number }
   | { kind: 'tenancy'; applicationId: string; creditCode: string; tenancyId: string; area: number }
   | { kind: 'sale' | 'none'; applicationId: string; creditCode: string };
-/** What a revocation takes back (recorded with the sanction; the effect's event names the sanction). */
+/** What a revocation takes back (recorded with the sanction; the forfeiture or recovery that carries it out names the case). */
 export type Revocation =
   | { what: 'allocation'; applicationId: string; noticeId: string; area: number }
   | { what: 'tenancy'; applicationId: string; tenancyId: string; area: number };

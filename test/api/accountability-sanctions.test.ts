@@ -4,7 +4,7 @@
 // sanction's effect as of any date. Every refusal is a 422 with its code and appends nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startServer } from './harness.js';
-import { Api, Clock, DAY, HOUR, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, submitBody } from './procedure-kit.js';
+import { Api, Clock, DAY, HOUR, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, leaseFrom, submitBody } from './procedure-kit.js';
 import { allProjections } from '../../src/projections/index.js';
 import { holdingOf } from '../../src/application/accountability.js';
 import { tick } from '../../src/application/scheduler.js';
@@ -171,6 +171,34 @@ describe('a revocation follows a lease moved by 换租', () => {
     expect(ended).toMatchObject({ type: 'TenancyEnded', data: { tenancyId: exchangeId, how: 'recovery', grounds: 'sanction', accountabilityId: caseId, area: 300 } });
     expect((await api.read('nanshan', `/api/tenancies/${exchangeId}`)).body).toMatchObject({ status: 'ended', endedHow: 'recovery' });
     expect((await caseOf(caseId)).sanctions[0]).toMatchObject({ revokes: { what: 'tenancy', applicationId: leaseId, tenancyId: exchangeId, area: 300 }, carriedOut: { stream: `tenancy-${exchangeId}` } });
+  });
+});
+
+describe('a revocation racing the contract', () => {
+  it('either the allocation is revoked and the contract refused, or the lease is signed and then recovered: never both, never neither', async () => {
+    for (let trial = 0; trial < 4; trial++) {
+      const E = enterprise(60 + trial, `深圳市竞速${trial}号科技有限公司`);
+      const f = await api.flow({ applicants: [{ who: E, area: 200 }], area: 1000, until: 'result' });
+      const applicationId = applicationIdOf(f.noticeId, E);
+      const caseId = await openCase(E, [await evidenceOf(`application-${applicationId}`)]);
+      const contract = () => api.request('nanshan', 'POST', `/api/applications/${enc(applicationId)}/contract`, { area: 200, contractRef: `合同-${trial}`, signedOn: clock.iso, ...leaseFrom(clock.iso) });
+      const revoke = () => api.request('admin', 'POST', '/api/accountability/sanctions', { caseId, kind: 'revocation', reason: '以虚假材料取得配租资格', applicationId });
+      const [signed, revoked] = trial % 2 === 0 ? await Promise.all([contract(), revoke()]) : (await Promise.all([revoke(), contract()])).reverse();
+      expect(revoked!.status, JSON.stringify(revoked!.body)).toBe(200);
+      const forfeited = (await api.stream(`notice-${f.noticeId}`)).filter((e) => e.type === 'AllocationForfeited');
+      const recovered = (await api.stream(`tenancy-${applicationId}`)).filter((e) => e.type === 'TenancyEnded');
+      if (signed!.status === 200) {
+        expect(forfeited).toHaveLength(0);
+        expect(recovered).toHaveLength(1);
+        expect(recovered[0]!.data).toMatchObject({ how: 'recovery', grounds: 'sanction', accountabilityId: caseId });
+      } else {
+        expectProblem(signed!, 422);
+        expect(forfeited).toHaveLength(1);
+        expect(recovered).toHaveLength(0);
+      }
+      const p = (await api.read('nanshan', `/api/projects/${f.projectId}`)).body;
+      expect(p.allocatedArea + p.letArea).toBe(0); // the space came back either way
+    }
   });
 });
 
