@@ -180,4 +180,46 @@ export const readinessAnswer = z
   .meta({ id: 'Readiness', description: 'readiness of the backing services and the read models (503 when not ready)' });
 
 /** The answer of a read that does not name its own yet (config.answer): an object, nothing more promised. */
+const sanctionEffect = z.looseObject({ active: z.boolean(), description: z.string() });
+export const accountabilityCase = z
+  .looseObject({
+    ...withId,
+    caseId: z.string(),
+    subject: z.looseObject({ kind: z.string(), id: z.string(), name: z.string().optional() }),
+    kind: z.string(),
+    kindName: z.string(),
+    description: z.string(),
+    evidence: z.array(z.looseObject({ id: z.string(), found: z.boolean(), type: z.string().optional(), stream: z.string().optional(), recordedAt: time.optional() })),
+    evidenceComplete: z.boolean(),
+    sanctions: z.array(
+      z.looseObject({
+        ...withId,
+        sanctionId: z.string(),
+        kind: z.string(),
+        kindName: z.string(),
+        until: time.optional().describe('the end in force (appeals may have moved it); imposedUntil: as imposed'),
+        liftedAt: time.optional(),
+        reason: z.string(),
+        revokes: z.looseObject({ what: z.enum(['allocation', 'tenancy']), applicationId: z.string(), area: z.number() }).optional(),
+        carriedOut: z.looseObject({ at: time, stream: z.string(), eventId: z.string() }).optional().describe('the event that carried out a revocation'),
+        effect: sanctionEffect,
+      }),
+    ),
+    appeals: z.array(
+      z.looseObject({
+        ...withId,
+        appealId: z.string(),
+        sanctionId: z.string(),
+        decision: z.enum(['lift', 'shorten', 'uphold']),
+        decisionName: z.string(),
+        until: time.optional(),
+        previousUntil: time.optional(),
+        reasons: z.array(z.string()),
+        decidedAt: time,
+      }),
+    ),
+  })
+  .meta({ id: 'AccountabilityCase', description: 'a violation with its evidence looked up, its sanctions with their effect, and the appeals decided' });
+export const accountabilityCasePage = page(accountabilityCase, 'AccountabilityCasePage', 'accountability cases, newest first');
+
 export const undescribedAnswer = z.looseObject({}).meta({ id: 'Answer', description: 'a JSON object (this read does not describe its answer in detail yet)' });

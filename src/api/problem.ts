@@ -69,7 +69,7 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
     return { p: problem(400, `invalid ${where}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors }) };
   }
   if (error instanceof HttpProblem) return { p: problem(error.status, error.message, { title: error.title, ...error.extra }), headers: error.headers };
-  if (error instanceof RuleViolation) return { p: problem(422, error.message, { code: error.code, title: 'Refused by a business rule' }) };
+  if (error instanceof RuleViolation) return { p: problem(422, error.message, { ...error.details, code: error.code, title: 'Refused by a business rule' }) };
   if (error instanceof Forbidden) return { p: problem(403, error.message) };
   if (error instanceof NotFound) return { p: problem(404, error.message) };
   if (error instanceof WrongExpectedRevision) {

@@ -35,6 +35,7 @@ export class KeyedLock implements Locks {
  *   notice → enterprise (a submission; a sanction takes the enterprise's alone)
  *   notice → project (an amendment); project (a publication, a project change)
  *   enterprise → project (an exchange request naming a project)
+ *   notice → tenancy → (successor tenancy →) enterprise (a revocation: the allocation or lease it takes back)
  */
 export const lockKeys = {
   notice: (noticeId: string) => `notice:${noticeId}`,

@@ -8,6 +8,7 @@ import { RuleViolation } from '../domain/shared.js';
 import type { Actor } from '../domain/shared.js';
 import { dueDeadlines } from '../projections/deadline-queries.js';
 import type { Doc } from '../infra/read-store.js';
+import { carryOutPendingRevocations } from './accountability.js';
 import { forfeitAllocation } from './notices.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { expireTenancy } from './tenancies.js';
@@ -16,7 +17,7 @@ import { expireTenancy } from './tenancies.js';
 export const SCHEDULER_ACTOR: Actor = { id: 'system:scheduler', role: 'city_admin', name: '平台期限调度' };
 
 export interface TickResult {
-  /** Deadline ids whose event this tick appended. */
+  /** Deadline ids whose event this tick appended (`revocation:<sanctionId>` for a revocation carried out late). */
   fired: string[];
   /** Due deadlines the decider refused (already settled by someone else): nothing appended. */
   settled: { id: string; code: string }[];
@@ -44,6 +45,8 @@ export async function tick(services: Services, options: { limit?: number } = {})
       result.settled.push({ id: d._id, code: e.code });
     }
   }
+  // A revocation recorded without its effect (a crash between the two appends) is carried out now.
+  for (const sanctionId of await carryOutPendingRevocations(services, SCHEDULER_ACTOR)) result.fired.push(`revocation:${sanctionId}`);
   return result;
 }
 

@@ -26,6 +26,10 @@ export class UpcastingEventStore implements EventStore {
     return (await this.inner.readAll(afterPosition, limit)).map(this.current);
   }
 
+  async eventsById(ids: readonly string[]): Promise<RecordedEvent[]> {
+    return (await this.inner.eventsById(ids)).map(this.current);
+  }
+
   headPosition(): Promise<number> {
     return this.inner.headPosition();
   }

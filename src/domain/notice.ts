@@ -144,7 +144,7 @@ export type NoticeEvent =
     >
   | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
   /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
-  | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
+  | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string; accountabilityId?: string }>
   /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
   | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string; unitIds?: string[] }>;
 
@@ -172,8 +172,8 @@ export type NoticeCommand =
   /** applications: the facts of every application on the publicity list. */
   | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[]; units?: OfferedUnit[] }
   | { type: 'PublishResult'; signing?: SigningRule }
-  /** signed: whether a contract is recorded for the application (a fact of its stream). */
-  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule };
+  /** signed: whether a contract is recorded for the application (a fact of its stream); accountabilityId: the case of a revocation. */
+  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule; accountabilityId?: string };
 
 export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
@@ -370,6 +370,7 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
       area: live.area,
       reason: command.reason,
       ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}),
+      ...(command.accountabilityId ? { accountabilityId: command.accountabilityId } : {}),
       ...spaceDelta(whereOf(s), { allocated: [-live.area] }),
     },
   };

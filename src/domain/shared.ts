@@ -67,6 +67,8 @@ export class RuleViolation extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Members the problem answer carries beside the code (e.g. the ids a refusal is about). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'RuleViolation';

@@ -53,6 +53,11 @@ export class CutEventStore implements EventStore {
     return out;
   }
 
+  /** Only what the view includes: an event after the cut does not exist for the investigation. */
+  async eventsById(ids: readonly string[]): Promise<RecordedEvent[]> {
+    return (await this.inner.eventsById(ids)).filter(this.includes);
+  }
+
   async headPosition(): Promise<number> {
     return Math.min(this.view.head, await this.inner.headPosition());
   }

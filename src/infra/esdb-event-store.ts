@@ -303,6 +303,31 @@ export class EsdbEventStore implements EventStore {
     return id;
   }
 
+  /**
+   * EventStoreDB reads by stream and revision or by $all position, never by event id: its read API has no
+   * id filter (readAll takes none; subscribeToAll filters by stream name or type only), and the system
+   * projections that could index one are off on our servers (EVENTSTORE_RUN_PROJECTIONS=None). So this
+   * walks $all backwards, newest first, and stops as soon as every id is found. Exact — an unknown id is
+   * only reported after the whole log was read — at a cost of reading every event newer than the oldest
+   * one asked for, and all of $all when one is missing (about a minute at 1M events). Never bounded like
+   * searchLog: a bounded walk would call an old event missing. Recording findings is rare (city_admin);
+   * the cheap exact form is an id → position map kept beside the checkpoints (see the branch notes).
+   */
+  async eventsById(ids: readonly string[]): Promise<RecordedEvent[]> {
+    const wanted = new Set(ids);
+    const found: RecordedEvent[] = [];
+    if (wanted.size === 0) return found;
+    for await (const r of this.scan(BACKWARDS, 0)) {
+      if (!r.event || !wanted.has(r.event.id)) continue;
+      const decoded = decode(r);
+      if (!decoded) continue;
+      found.push(decoded.event);
+      wanted.delete(decoded.event.id);
+      if (wanted.size === 0) break;
+    }
+    return found.reverse();
+  }
+
   async headPosition(): Promise<number> {
     return (await this.lastEvent())?.position ?? 0;
   }

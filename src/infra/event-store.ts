@@ -191,6 +191,12 @@ export interface EventStore {
   /** The last event of the log, with its link in the chain (null when empty): what a checkpoint signs. */
   lastEvent(): Promise<RecordedEvent | null>;
   /**
+   * The recorded events with these ids, in log order; an id the log does not hold is simply absent (so
+   * a caller compares what came back with what it asked for). Exact on every adapter: the embedded log
+   * answers from an index on the id; EventStoreDB has none, see its adapter for the cost.
+   */
+  eventsById(ids: readonly string[]): Promise<RecordedEvent[]>;
+  /**
    * Catch up from `afterPosition`, then follow live appends. The handler gets batches in log
    * order and the next batch waits for it (back-pressure); a throwing handler stops the subscription.
    */

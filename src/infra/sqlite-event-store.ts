@@ -44,6 +44,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revi
 CREATE INDEX IF NOT EXISTS events_actor ON events (json_extract(metadata, '$.actor.id'), position);
 CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
 CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded_at);
+-- Evidence cited by its event id (eventsById). Built here when an older file is opened the first time.
+CREATE INDEX IF NOT EXISTS events_id ON events (id);
 -- The log's identity (a random id given once, when the file is created): see EventStore.logIdentity.
 CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
@@ -216,6 +218,17 @@ export class SqliteEventStore implements EventStore {
 
   async logIdentity(): Promise<string> {
     return this.db.prepare("SELECT value FROM log_meta WHERE key = 'identity'").pluck().get() as string;
+  }
+
+  async eventsById(ids: readonly string[]): Promise<RecordedEvent[]> {
+    const wanted = [...new Set(ids)];
+    const rows: Row[] = [];
+    // In slices well under SQLite's limit on bound parameters (32,766).
+    for (let i = 0; i < wanted.length; i += 500) {
+      const slice = wanted.slice(i, i + 500);
+      rows.push(...(this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id IN (${slice.map(() => '?').join(', ')})`).all(slice) as Row[]));
+    }
+    return rows.sort((a, b) => a.position - b.position).map(toRecorded);
   }
 
   async headPosition(): Promise<number> {

@@ -299,6 +299,7 @@ export async function activeSanctionsOf(reads: ReadStore, creditCode: string, no
     kind: d.kind as SanctionRecord['kind'],
     ...(typeof d.until === 'string' ? { until: d.until } : {}),
     reason: d.reason as string,
+    ...(typeof d.liftedAt === 'string' ? { liftedAt: d.liftedAt } : {}),
   }));
   return records.filter((r) => activeApplicationBans([r], creditCode, now).length > 0);
 }

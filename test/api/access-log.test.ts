@@ -40,7 +40,9 @@ describe('the access log', () => {
   });
 
   it('records an auditor reading sanctions', async () => {
-    await srv.request('POST', '/api/accountability/violations', { token: 'admin', body: { subject: { kind: 'enterprise', id: E_HARNESS.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['e-1'] } });
+    const [evidence] = await srv.services.events.readAll(0, 1);
+    const recorded = await srv.request('POST', '/api/accountability/violations', { token: 'admin', body: { subject: { kind: 'enterprise', id: E_HARNESS.creditCode }, kind: 'false_material', description: '虚假材料', evidence: [evidence!.id] } });
+    expect(recorded.status).toBe(201);
     const list = await srv.request('GET', `/api/accountability?consistentWith=${await srv.logSize()}`, { token: 'auditor' });
     expect(list.body.total).toBe(1);
     const res = await srv.request('GET', '/api/audit/access?what=sanctions', { token: 'admin' });

@@ -82,7 +82,10 @@ beforeAll(async () => {
   const demandId = (await api.ok(E_HARNESS, 'POST', '/api/demands', demand, 201)).id;
   // A case with evidence that names a recorded event (the notice's publication).
   const evidence = (await srv.request('GET', `/api/streams/notice-${flow.noticeId}/events`, { token: 'admin' })).body.items[0].id;
-  await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'staff', id: 'staff-007' }, kind: 'procedure_breach', description: '未按规定公示', evidence: [evidence] }, 201);
+  const accountabilityCase = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'staff', id: 'staff-007' }, kind: 'procedure_breach', description: '未按规定公示', evidence: [evidence] }, 201);
+  // …with a sanction shortened on appeal, so the answer shows both.
+  const imposed = await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId: accountabilityCase.id, kind: 'public_criticism', until: '2030-01-01T00:00:00Z', reason: '通报批评' });
+  await api.ok('admin', 'POST', `/api/accountability/sanctions/${String(imposed.sanctionId)}/appeal`, { decision: 'shorten', until: '2029-01-01T00:00:00Z', reasons: ['情节较轻'] });
   ids = { projectId: flow.projectId, noticeId: flow.noticeId, applicationId: applicationIdOf(flow.noticeId, E_HARNESS), exchangeId, demandId };
   doc = (await srv.request('GET', '/docs/json')).body;
 }, 60_000);

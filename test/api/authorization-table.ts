@@ -54,6 +54,13 @@ export const clock = new Clock('2027-03-01T02:00:00.000Z');
 
 const enc = encodeURIComponent;
 const registered = async (api: Api) => ({ projectId: (await api.ok('nanshan', 'POST', '/api/projects', sampleProject, 201)).id });
+/** A case against an enterprise, citing an event that is on record (evidence must exist). */
+const recordedCase = async (api: Api) => {
+  const { projectId } = await registered(api);
+  const [evidence] = await api.stream(`project-${projectId}`);
+  const c = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: enterprise(900).creditCode }, kind: 'false_material', description: '虚假材料', evidence: [evidence!.id] }, 201);
+  return { caseId: c.id };
+};
 const published = async (api: Api) => ({ projectId: await api.publishedProject('nanshan') });
 /** A flow with the owner (and, when asked, the other enterprise) as applicants. */
 const withOwner = (until: Parameters<Api['flow']>[0]['until'], area = 400) => async (api: Api) => {
@@ -261,18 +268,28 @@ export const TABLE: Row[] = [
   {
     route: 'POST /api/accountability/violations',
     expect: cityAdmin,
-    setup: async () => ({}),
-    call: () => ({ method: 'POST', path: '/api/accountability/violations', body: { subject: { kind: 'staff', id: 'staff-007' }, kind: 'procedure_breach', description: '未按规定公示', evidence: ['00000000-0000-0000-0000-000000000000'] } }),
+    setup: async (api) => {
+      const { projectId } = await registered(api);
+      return { evidence: (await api.stream(`project-${projectId}`))[0]!.id };
+    },
+    call: (ids) => ({ method: 'POST', path: '/api/accountability/violations', body: { subject: { kind: 'staff', id: 'staff-007' }, kind: 'procedure_breach', description: '未按规定公示', evidence: [ids.evidence] } }),
   },
   {
     route: 'POST /api/accountability/sanctions',
     expect: cityAdmin,
-    setup: async (api) => {
-      const sub = enterprise(900);
-      const c = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: sub.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['e-1'] }, 201);
-      return { caseId: c.id };
-    },
+    setup: recordedCase,
     call: (ids) => ({ method: 'POST', path: '/api/accountability/sanctions', body: { caseId: ids.caseId, kind: 'public_criticism', reason: '通报批评' } }),
+  },
+  {
+    route: 'POST /api/accountability/sanctions/:id/appeal',
+    expect: cityAdmin,
+    setup: async (api) => {
+      const { caseId } = await recordedCase(api);
+      const imposed = await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId, kind: 'public_criticism', reason: '通报批评' });
+      return { sanctionId: String(imposed.sanctionId) };
+    },
+    // uphold: every allowed caller reaches the decider, and none changes what the next one finds.
+    call: (ids, n) => ({ method: 'POST', path: `/api/accountability/sanctions/${ids.sanctionId}/appeal`, body: { decision: 'uphold', reasons: [`维持${n}`] } }),
   },
 ];
 

@@ -263,7 +263,7 @@ describe('rules on facts from another stream, checked against the log afterwards
       for (let k = 0; k < 4; k++) notices.push(await api.notice({ opensIn: MINUTE, openFor: DAY }));
       clock.advance(2 * MINUTE);
       const E = fresh();
-      const violation = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: E.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['ev'] }, 201);
+      const violation = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: E.creditCode }, kind: 'false_material', description: '虚假材料', evidence: [await api.evidence()] }, 201);
       const at = trial % (notices.length + 1);
       const sends: (() => Promise<Res>)[] = notices.map((n) => () => api.submit(n.noticeId, E, 100));
       sends.splice(at, 0, () => api.request('admin', 'POST', '/api/accountability/sanctions', { caseId: violation.id, kind: 'application_ban', until: new Date(clock.ms + 30 * DAY).toISOString(), reason: '限制申请一个月' }));

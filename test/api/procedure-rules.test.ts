@@ -288,7 +288,7 @@ describe('applications', () => {
       subject: { kind: 'enterprise', id: E.creditCode, name: E.name },
       kind: 'false_material',
       description: '上一轮申报提供虚假审计报告',
-      evidence: ['6f1c1a36-7a4c-4ad5-9d36-1b8f2d1f0001'],
+      evidence: [await api.evidence()],
     }, 201);
     const until = inFuture(3 * HOUR);
     await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId: caseRes.id, kind: 'application_ban', until, reason: '限制申请' });
@@ -453,10 +453,10 @@ describe('accountability', () => {
   it('SANCTION_UNTIL_REQUIRED, SANCTION_UNTIL_IN_PAST, SANCTION_SUBJECT_MISMATCH, EVIDENCE_REQUIRED', async () => {
     const E = fresh();
     await refused('EVIDENCE_REQUIRED', 'admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: E.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['  '] });
-    const ent = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: E.creditCode }, kind: 'false_material', description: '虚假材料', evidence: ['ev-1'] }, 201);
+    const ent = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'enterprise', id: E.creditCode }, kind: 'false_material', description: '虚假材料', evidence: [await api.evidence()] }, 201);
     await refused('SANCTION_UNTIL_REQUIRED', 'admin', 'POST', '/api/accountability/sanctions', { caseId: ent.id, kind: 'application_ban', reason: '限制申请' });
     await refused('SANCTION_UNTIL_IN_PAST', 'admin', 'POST', '/api/accountability/sanctions', { caseId: ent.id, kind: 'application_ban', until: inFuture(-1), reason: '限制申请' });
-    const dept = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'department', id: '南山区住房和建设局' }, kind: 'procedure_breach', description: '未按规定公示', evidence: ['ev-2'] }, 201);
+    const dept = await api.ok('admin', 'POST', '/api/accountability/violations', { subject: { kind: 'department', id: '南山区住房和建设局' }, kind: 'procedure_breach', description: '未按规定公示', evidence: [await api.evidence()] }, 201);
     await refused('SANCTION_SUBJECT_MISMATCH', 'admin', 'POST', '/api/accountability/sanctions', { caseId: dept.id, kind: 'application_ban', until: inFuture(DAY), reason: '限制申请' });
   });
 });

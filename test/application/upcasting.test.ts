@@ -59,6 +59,8 @@ describe('upcasting', () => {
     await services.runner.start();
     expect(await services.runner.waitFor(await log.headPosition(), 5000)).toBe(true);
     expect(await reads.findOne(PROJECTS, { _id: projectId })).toMatchObject({ totalArea: 12000, marketArea: 12000 }); // the typed figure is the area on the market
+    // Found by id, it is upcast as every other read.
+    expect((await services.events.eventsById([raw[0]!.id]))[0]!.data).toMatchObject({ totalArea: 12000, availableArea: 12000 });
     // The decider folds the v1 event in its v2 shape: an update that needs the areas succeeds.
     await updateProject(services, { projectId, changes: { totalArea: 13000, availableArea: 13000 }, reason: '测绘复核' }, { actor: officer });
     const updated = (await log.readStream(`project-${projectId}`))[1]!;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyedLock } from '../../src/application/keyed-lock.js';
+import { CutEventStore } from '../../src/infra/cut-event-store.js';
 import { EsdbEventStore } from '../../src/infra/esdb-event-store.js';
 import {
   AppendTooLarge,
@@ -303,6 +304,24 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       await store.append(s('big'), [ev('Big', { half })], 0); // one half fits
     });
 
+    it('finds events by id, in log order, and leaves out ids it does not hold', async () => {
+      const first = [ev('A', 0), ev('B', 1)];
+      const second = [ev('C', 2)];
+      await store.append(s('x'), first, 'no_stream');
+      await store.append(s('y'), second, 'no_stream');
+      const unknown = randomUUID();
+      const got = await store.eventsById([second[0]!.id, unknown, first[0]!.id, second[0]!.id]);
+      expect(got.map((e) => e.id)).toEqual([first[0]!.id, second[0]!.id]);
+      const [a, c] = got;
+      expect(a).toMatchObject({ stream: s('x'), revision: 0, type: 'A', data: 0, metadata: first[0]!.metadata });
+      expect(c).toMatchObject({ stream: s('y'), revision: 0, type: 'C', data: 2 });
+      expect(c!.position).toBeGreaterThan(a!.position);
+      // The same envelope as every other read.
+      expect(c).toEqual((await store.readStream(s('y')))[0]);
+      expect(await store.eventsById([unknown])).toEqual([]);
+      expect(await store.eventsById([])).toEqual([]);
+    });
+
     it('has a log identity that stays the same', async () => {
       const identity = await store.logIdentity();
       expect(identity).toMatch(/^[0-9a-f-]{36}$/);
@@ -441,6 +460,34 @@ describe('SqliteEventStore: tamper evidence, durability, other processes', () =>
     const other = SqliteEventStore.open(tempFile());
     expect(await other.logIdentity()).not.toBe(identity);
     await other.close();
+  });
+
+  it('answers eventsById from an index on the id, created when an older file is opened', async () => {
+    const file = tempFile();
+    const store = SqliteEventStore.open(file);
+    const sent = ev('A', 0);
+    await store.append('s', [sent], 'no_stream');
+    await store.close();
+    const raw = new Database(file);
+    raw.exec('DROP INDEX events_id'); // a file from before the index
+    raw.close();
+    const reopened = SqliteEventStore.open(file);
+    expect((await reopened.eventsById([sent.id])).map((e) => e.id)).toEqual([sent.id]);
+    await reopened.close();
+    const check = new Database(file, { readonly: true });
+    const plan = check.prepare('EXPLAIN QUERY PLAN SELECT * FROM events WHERE id IN (?)').all('x') as { detail: string }[];
+    check.close();
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX events_id/);
+  });
+
+  it('an investigation cut does not find an event after the cut', async () => {
+    const store = SqliteEventStore.open(tempFile());
+    const [before, after] = [ev('A', 0), ev('B', 1)];
+    const { position } = await store.append('s', [before], 'no_stream');
+    await store.append('s', [after], 0);
+    const cut = new CutEventStore(store, { cut: position, head: position });
+    expect((await cut.eventsById([before.id, after.id])).map((e) => e.id)).toEqual([before.id]);
+    await store.close();
   });
 
   it('puts the file in WAL mode', async () => {

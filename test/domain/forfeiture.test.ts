@@ -73,6 +73,14 @@ describe('AllocationForfeited and WaitlistAllocated (递补)', () => {
   it('a withdrawal or revocation needs no deadline', () => {
     given(history).when(forfeit({ reason: 'revoked' }), at(RESULT)).thenMatches((es) => expect(es[0]!.data).toMatchObject({ applicationId: 'a', reason: 'revoked' }));
   });
+  it('a revocation names its accountability case, and the space still goes to the next in the order (递补)', () => {
+    given([...history, resulted])
+      .when(forfeit({ reason: 'revoked', accountabilityId: 'case-7' }), at(RESULT))
+      .thenMatches((es) => {
+        expect(es.map((e) => e.type)).toEqual(['AllocationForfeited', 'WaitlistAllocated']);
+        expect(es[0]!.data).toMatchObject({ applicationId: 'a', reason: 'revoked', accountabilityId: 'case-7' });
+      });
+  });
 });
 
 describe('the project’s ledger refusals', () => {

@@ -228,7 +228,7 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
 
   // Accountability: E3 barred from applying; its next application is refused with the ban from the read model.
   const evidence = (await events.readStream(applicationStream(A3)))[0]!.id;
-  await onCase('2026-03-10T02:00:00.000Z', { type: 'RecordViolation', caseId: CASE, subject: { kind: 'enterprise', id: E3.creditCode.toLowerCase(), name: E3.name }, kind: 'false_material', description: '申报材料中研发投入数据虚假', evidence: [evidence] });
+  await onCase('2026-03-10T02:00:00.000Z', { type: 'RecordViolation', caseId: CASE, subject: { kind: 'enterprise', id: E3.creditCode.toLowerCase(), name: E3.name }, kind: 'false_material', description: '申报材料中研发投入数据虚假', evidence: [evidence], evidenceOnRecord: [evidence] });
   await onCase('2026-03-10T03:00:00.000Z', { type: 'ImposeSanction', kind: 'application_ban', until: '2027-03-10T00:00:00.000Z', reason: '提供虚假材料，一年内不得申请' });
   await onCase('2026-03-10T04:00:00.000Z', { type: 'ImposeSanction', kind: 'public_criticism', reason: '通报批评' });
   await onNotice('2026-03-12T02:00:00.000Z', officer, N3, {
