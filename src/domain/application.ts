@@ -4,8 +4,15 @@
 // a NoticeSnapshot (see noticeSnapshot() in notice.ts); the enterprise's active sanctions arrive as data.
 //
 // submitted ⇄ returned → resubmitted → reviewed (→ objection upheld → reviewed again) → contract;
-// withdrawn (before review) → submitted again on the same stream while the window is open.
-import { instant } from './calendar.js';
+// withdrawn (before review), or lapsed (returned, not resubmitted by its 补正 deadline) → submitted again
+// on the same stream while the window is open.
+//
+// Deadlines (working days, the notice's own terms or the configured defaults: DeadlineRule): the events
+// that open a clock carry its due date — a submission or resubmission the review's (counted from the
+// window's close when it is later), a return (补正) the resubmission's, an objection its handling's, an
+// upheld objection the new review's. Only the 补正 deadline changes state when it passes (the scheduler
+// appends ApplicationLapsed); the others are officers' duties shown in their queues.
+import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type SpaceClass, type SpaceDelta, spaceDelta } from './ledger.js';
 import type { SupplyMode } from './project.js';
 import {
@@ -63,6 +70,17 @@ export interface NoticeSnapshot {
   projectId?: string;
   /** How statistics group the project's space (ledger.ts), as the notice was published. */
   spaceClass?: SpaceClass;
+  /** The notice's own deadline terms (working days); absent, DeadlineRule's defaults apply. */
+  reviewWorkingDays?: number;
+  correctionWorkingDays?: number;
+  objectionWorkingDays?: number;
+}
+/** How the procedure's deadlines are counted: the calendar and the configured defaults, in working days. */
+export interface DeadlineRule {
+  calendar: WorkingCalendar;
+  reviewWorkingDays: number;
+  correctionWorkingDays: number;
+  objectionWorkingDays: number;
 }
 /** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
 export interface Sanction {
@@ -108,17 +126,23 @@ interface Ids {
   applicationId: string;
   noticeId: string;
 }
+/** Where a deadline's queue is (the application's district): carried with the due date it goes with. */
+interface Queue {
+  district?: District;
+}
 export type ApplicationEvent =
   | DomainEvent<
       'ApplicationSubmitted',
-      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[] }
+      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[]; reviewDueAt?: string }
     >
   | DomainEvent<'ApplicationWithdrawn', Ids & { reason?: string }>
-  | DomainEvent<'ApplicationReturned', Ids & { missing: string[] }>
-  | DomainEvent<'ApplicationResubmitted', Ids & { documents: DocumentRef[] }>
+  | DomainEvent<'ApplicationReturned', Ids & Queue & { missing: string[]; correctionDueAt?: string }>
+  | DomainEvent<'ApplicationResubmitted', Ids & Queue & { documents: DocumentRef[]; reviewDueAt?: string }>
+  /** 补正 not made by its deadline: the application is out of the procedure (视为放弃申请), by the scheduler. */
+  | DomainEvent<'ApplicationLapsed', Ids & { district: District; missing: string[]; correctionDueAt: string }>
   | DomainEvent<'QualificationReviewed', Ids & Review & { reviewer: ActorRef; answersObjections?: string[]; previous?: Review }>
-  | DomainEvent<'ObjectionFiled', Ids & { objectionId: string; content: string; filedBy: ActorRef }>
-  | DomainEvent<'ObjectionResolved', Ids & { objectionId: string; upheld: boolean; reason: string }>
+  | DomainEvent<'ObjectionFiled', Ids & Queue & { objectionId: string; content: string; filedBy: ActorRef; resolveDueAt?: string }>
+  | DomainEvent<'ObjectionResolved', Ids & Queue & { objectionId: string; upheld: boolean; reason: string; reviewDueAt?: string }>
   | DomainEvent<'LeaseSigned', ContractRecord>
   | DomainEvent<'SaleCompleted', ContractRecord>;
 
@@ -130,8 +154,12 @@ interface ContractInput {
   lease?: LeaseTerms;
   sale?: SaleTerms;
 }
+/** Absent: no due dates are put on the events (as before deadlines were counted). */
+interface Deadlines {
+  deadlines?: DeadlineRule;
+}
 export type ApplicationCommand =
-  | {
+  | ({
       type: 'SubmitApplication';
       /** Deterministic per (notice, enterprise): see applicationIdFor(). */
       applicationId: string;
@@ -141,17 +169,22 @@ export type ApplicationCommand =
       requestedArea: number;
       declared: DeclaredFacts;
       documents: DocumentRef[];
-    }
+    } & Deadlines)
   | { type: 'WithdrawApplication'; reason?: string }
-  | { type: 'ReturnApplication'; notice: NoticeSnapshot; missing: string[] }
-  | { type: 'ResubmitApplication'; notice: NoticeSnapshot; documents: DocumentRef[] }
+  | ({ type: 'ReturnApplication'; notice: NoticeSnapshot; missing: string[] } & Deadlines)
+  | ({ type: 'ResubmitApplication'; notice: NoticeSnapshot; documents: DocumentRef[] } & Deadlines)
+  /** The scheduler, once the 补正 deadline has passed without a resubmission. */
+  | { type: 'LapseApplication' }
   | { type: 'ReviewQualification'; notice: NoticeSnapshot; qualified: boolean; reasons: string[]; score?: number }
-  | { type: 'FileObjection'; notice: NoticeSnapshot; content: string }
-  | { type: 'ResolveObjection'; notice: NoticeSnapshot; objectionId: string; upheld: boolean; reason: string }
+  | ({ type: 'FileObjection'; notice: NoticeSnapshot; content: string } & Deadlines)
+  | ({ type: 'ResolveObjection'; notice: NoticeSnapshot; objectionId: string; upheld: boolean; reason: string } & Deadlines)
   | ({ type: 'RecordLease' } & ContractInput)
   | ({ type: 'RecordSale' } & ContractInput);
 
-export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'reviewed' | 'withdrawn';
+export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'reviewed' | 'withdrawn' | 'lapsed';
+export const APPLICATION_STATUSES: readonly ApplicationStatus[] = ['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn', 'lapsed'];
+/** Out of the procedure: the enterprise withdrew, or its 补正 lapsed. It may apply again while the window is open. */
+export const isOut = (status: ApplicationStatus | 'none') => status === 'withdrawn' || status === 'lapsed';
 export interface Objection {
   objectionId: string;
   status: 'open' | 'upheld' | 'dismissed';
@@ -167,6 +200,8 @@ export interface ApplicationRecord extends Ids {
   declared: DeclaredFacts;
   documents: DocumentRef[];
   missing?: string[];
+  /** While returned: when the 补正 is due (absent on returns recorded before deadlines were counted). */
+  correctionDueAt?: string;
   review?: Review;
   /** Who made the review decision in force (separation of duties). */
   reviewerId?: string;
@@ -254,7 +289,20 @@ function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor):
   if (notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
   if (notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
   if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application has been withdrawn');
+  if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application lapsed: the material it was returned for was not supplied in time');
   return s;
+}
+
+type DeadlineKind = 'review' | 'correction' | 'objection';
+/** The end of the working day the clock of `kind` runs out, counted from `from`: the notice's own term, else the rule's. */
+function dueAfter(kind: DeadlineKind, from: string, notice: NoticeSnapshot, rule: DeadlineRule | undefined): string | undefined {
+  if (!rule) return undefined;
+  const key = `${kind}WorkingDays` as const;
+  return addWorkingDays(from, notice[key] ?? rule[key], rule.calendar);
+}
+/** A review is due counted from the submission, or from the window's close when that is later. */
+function reviewDue(now: string, notice: NoticeSnapshot, rule: DeadlineRule | undefined): string | undefined {
+  return dueAfter('review', instant(now) < instant(notice.closesAt) ? notice.closesAt : now, notice, rule);
 }
 
 function checkLease(lease: LeaseTerms | undefined, signed: number): LeaseTerms {
@@ -321,7 +369,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (state.status !== 'none') {
         if (state.creditCode !== creditCode) throw new Forbidden('this application belongs to another enterprise');
         if (state.noticeId !== notice.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
-        if (state.status !== 'withdrawn') throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
+        if (!isOut(state.status)) throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
       }
       const bar = command.sanctions.find((b) => instant(b.until, 'sanction until') > now);
       if (bar) throw new RuleViolation('ENTERPRISE_BARRED', `the enterprise is barred from applying until ${bar.until}: ${bar.reason}`);
@@ -335,6 +383,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (cap !== undefined && command.requestedArea > cap) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `one enterprise may apply for at most ${cap} ㎡ under this notice`);
       checkDeclared(command.declared);
       const documents = checkDocuments(command.documents);
+      const reviewDueAt = reviewDue(ctx.now, notice, command.deadlines);
       return [
         {
           type: 'ApplicationSubmitted',
@@ -347,6 +396,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
             requestedArea: command.requestedArea,
             declared: command.declared,
             documents,
+            ...(reviewDueAt ? { reviewDueAt } : {}),
           },
         },
       ];
@@ -355,6 +405,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const s = existing(state);
       requireOwner(ctx.actor, s);
       if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application is already withdrawn');
+      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application has lapsed: it is no longer in the procedure');
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application can no longer be withdrawn');
       return [{ type: 'ApplicationWithdrawn', data: { applicationId: s.applicationId, noticeId: s.noticeId, ...(blank(command.reason) ? {} : { reason: command.reason }) } }];
     }
@@ -365,24 +416,47 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application cannot be returned');
       const missing = command.missing.map((m) => m.trim()).filter((m) => m);
       if (missing.length === 0) throw new RuleViolation('MISSING_ITEMS_REQUIRED', 'say what material is missing');
-      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing } }];
+      const correctionDueAt = dueAfter('correction', ctx.now, command.notice, command.deadlines);
+      const due = correctionDueAt ? { district: s.district, correctionDueAt } : {};
+      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing, ...due } }];
     }
     case 'ResubmitApplication': {
       const s = existing(state);
       requireOwner(ctx.actor, s);
       if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
       if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', `the application lapsed: the material was due by ${s.correctionDueAt ?? 'its 补正 deadline'}`);
       if (s.status !== 'returned') throw new RuleViolation('APPLICATION_NOT_RETURNED', 'only an application returned for material can be resubmitted');
-      return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents: checkDocuments(command.documents) } }];
+      if (s.correctionDueAt !== undefined && now > instant(s.correctionDueAt)) {
+        throw new RuleViolation('CORRECTION_DEADLINE_PASSED', `the material was due by ${s.correctionDueAt}`);
+      }
+      const documents = checkDocuments(command.documents);
+      const reviewDueAt = reviewDue(ctx.now, command.notice, command.deadlines);
+      const due = reviewDueAt ? { district: s.district, reviewDueAt } : {};
+      return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents, ...due } }];
+    }
+    case 'LapseApplication': {
+      const s = existing(state);
+      requireManager(ctx.actor, s.district);
+      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application has already lapsed');
+      if (s.status !== 'returned') throw new RuleViolation('APPLICATION_NOT_RETURNED', 'only an application awaiting material can lapse');
+      if (s.correctionDueAt === undefined) throw new RuleViolation('NO_CORRECTION_DEADLINE', 'no 补正 deadline was set for this return');
+      if (now <= instant(s.correctionDueAt)) throw new RuleViolation('CORRECTION_DEADLINE_NOT_PASSED', `the material may be supplied until ${s.correctionDueAt}`);
+      return [{ type: 'ApplicationLapsed', data: { applicationId: s.applicationId, noticeId: s.noticeId, district: s.district, missing: s.missing ?? [], correctionDueAt: s.correctionDueAt } }];
     }
     case 'ReviewQualification': {
       const s = managed(state, command.notice, ctx.actor);
       requireDistrictDecider(ctx, 'review applications');
       if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'no reviews after the allocation');
-      // 补正 deadline: while the window is open the enterprise may still supply the material;
-      // after it closes a returned application may be reviewed as it stands, so it cannot block publicity.
-      if (s.status === 'returned' && now < instant(command.notice.closesAt)) {
-        throw new RuleViolation('APPLICATION_AWAITING_MATERIAL', 'the application awaits the material it was returned for');
+      // A returned application awaits its material until the 补正 deadline, then lapses (the scheduler):
+      // it is never reviewed as it stands. A return recorded before deadlines were counted has none: the
+      // material could be supplied while the window was open, and afterwards it was reviewed as it stood.
+      if (s.status === 'returned') {
+        const due = s.correctionDueAt;
+        if (due === undefined ? now < instant(command.notice.closesAt) : now <= instant(due)) {
+          throw new RuleViolation('APPLICATION_AWAITING_MATERIAL', `the application awaits the material it was returned for${due ? ` (due by ${due})` : ''}`);
+        }
+        if (due !== undefined) throw new RuleViolation('CORRECTION_DEADLINE_PASSED', `the material was due by ${due}: the application lapses`);
       }
       const answers = s.objections.filter((o) => o.status === 'upheld' && !o.answered).map((o) => o.objectionId);
       if (s.status === 'reviewed' && answers.length === 0) {
@@ -416,8 +490,10 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (!p || now < instant(p.startsAt) || now > instant(p.endsAt)) throw new RuleViolation('OUTSIDE_PUBLICITY_PERIOD', 'objections are accepted only during the publicity period');
       if (!p.applicationIds.includes(s.applicationId)) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', 'the application is not on the publicity list');
       if (blank(command.content)) throw new RuleViolation('OBJECTION_CONTENT_REQUIRED', 'an objection must say what is wrong');
+      const resolveDueAt = dueAfter('objection', ctx.now, command.notice, command.deadlines);
+      const due = resolveDueAt ? { district: s.district, resolveDueAt } : {};
       return [
-        { type: 'ObjectionFiled', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: ctx.newId(), content: command.content.trim(), filedBy: actorRef(ctx.actor) } },
+        { type: 'ObjectionFiled', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: ctx.newId(), content: command.content.trim(), filedBy: actorRef(ctx.actor), ...due } },
       ];
     }
     case 'ResolveObjection': {
@@ -431,8 +507,11 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (s.reviewerId === ctx.actor.id && !(ctx.duties ?? DEFAULT_DUTIES).reviewerMayResolveObjection) {
         throw new RuleViolation('REVIEWER_CANNOT_RESOLVE_OBJECTION', 'the officer who made the review decision may not resolve an objection against it');
       }
+      // Upheld: the new review it asks for is due like any review, counted from now.
+      const reviewDueAt = command.upheld ? dueAfter('review', ctx.now, command.notice, command.deadlines) : undefined;
+      const due = reviewDueAt ? { district: s.district, reviewDueAt } : {};
       return [
-        { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim() } },
+        { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim(), ...due } },
       ];
     }
     case 'RecordLease':
@@ -452,10 +531,15 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
   switch (event.type) {
     case 'ApplicationWithdrawn':
       return { ...state, status: 'withdrawn' };
-    case 'ApplicationReturned':
-      return { ...state, status: 'returned', missing: event.data.missing };
+    case 'ApplicationReturned': {
+      const { correctionDueAt: _previous, ...rest } = state;
+      const due = event.data.correctionDueAt;
+      return { ...rest, status: 'returned', missing: event.data.missing, ...(due !== undefined ? { correctionDueAt: due } : {}) };
+    }
     case 'ApplicationResubmitted':
       return { ...state, status: 'resubmitted', documents: [...state.documents, ...event.data.documents] };
+    case 'ApplicationLapsed':
+      return { ...state, status: 'lapsed' };
     case 'QualificationReviewed': {
       const { qualified, reasons, score, answersObjections = [] } = event.data;
       const objections = state.objections.map((o) => (answersObjections.includes(o.objectionId) ? { ...o, answered: true } : o));
