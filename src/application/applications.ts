@@ -66,8 +66,10 @@ export function returnApplication(services: Services, args: { applicationId: str
 }
 
 /** The 补正 deadline passed without a resubmission: the application lapses (the scheduler's use case). */
-export function lapseApplication(services: Services, args: { applicationId: string }, meta: CommandMeta): Promise<CommandResult> {
-  return onApplication(services, args.applicationId, () => onApplicationStream(services, args.applicationId, { type: 'LapseApplication' }, meta));
+export async function lapseApplication(services: Services, args: { applicationId: string }, meta: CommandMeta): Promise<CommandResult> {
+  // Decided on the application's own stream (its 补正 deadline is there); the notice's lock orders it against a resubmission.
+  const noticeId = await noticeOfApplication(services, args.applicationId);
+  return noticeLocked(services, noticeId, () => onApplicationStream(services, args.applicationId, { type: 'LapseApplication' }, meta));
 }
 
 /** 资质审查: qualified or not, with reasons (and a score for a ranking). */
