@@ -86,7 +86,9 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
     },
     ApplicationReturned: (event) => {
       const at = utc(event.occurredAt);
-      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'returned', returned: { missing: event.data.missing, returnedAt: at }, updatedAt: at } })];
+      // The enterprise sees by when the material is due (its 补正 deadline, if one was counted).
+      const due = event.data.correctionDueAt !== undefined ? { dueAt: utc(event.data.correctionDueAt) } : {};
+      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'returned', returned: { missing: event.data.missing, returnedAt: at, ...due }, updatedAt: at } })];
     },
     ApplicationLapsed: (event) => {
       const at = utc(event.occurredAt);

@@ -69,6 +69,8 @@ describe('补正 (correction) and review deadlines', () => {
     // ---- B, C and D are returned for material: 补正 due in 2 working days, the returning officer's; their reviews wait ----
     for (const id of [b, c, d]) await api.ok('nanshan', 'POST', `${app(id)}/return`, { missing: ['2025年度审计报告'] });
     const correctionDue = addWorkingDays(clock.iso, 2, DEFAULT_CALENDAR);
+    // The enterprise sees by when its material is due on its application.
+    expect((await api.read(B, app(b))).body.returned).toMatchObject({ missing: ['2025年度审计报告'], dueAt: correctionDue });
     const mine = await queue('nanshan', n.noticeId, '&officer=officer-ns');
     expect(mine.map((x) => x.id).sort()).toEqual([b, c, d].map((i) => `correction:${i}`).sort());
     for (const x of mine) expect(x).toMatchObject({ kind: 'correction', dueAt: correctionDue, overdue: false, officer: 'officer-ns' });
