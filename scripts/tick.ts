@@ -24,7 +24,7 @@ const services = createServices(stores.events, stores.reads, {
     signingWorkingDays: config.SIGNING_WORKING_DAYS,
   },
 });
-void services.runner.start();
+await services.runner.start(); // before the first tick: its stop() below must not race the start
 const limit = Number(process.env.TICK_LIMIT ?? 100);
 for (;;) {
   const { fired, settled } = await tick(services, { limit });
