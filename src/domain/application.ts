@@ -6,13 +6,9 @@
 // submitted ⇄ returned → resubmitted → reviewed (→ objection upheld → reviewed again) → contract;
 // withdrawn (before review), or lapsed (returned, not resubmitted by its 补正 deadline) → submitted again
 // on the same stream while the window is open.
-//
-// Deadlines (working days, the notice's own terms or the configured defaults: DeadlineRule): the events
-// that open a clock carry its due date — a submission or resubmission the review's (counted from the
-// window's close when it is later), a return (补正) the resubmission's, an objection its handling's, an
-// upheld objection the new review's. Only the 补正 deadline changes state when it passes (the scheduler
-// appends ApplicationLapsed); the others are officers' duties shown in their queues.
-import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
+// The deadlines the events carry, and the lapse: application-deadlines.ts.
+import { type DeadlineRule, type DeadlineTerms, decideLapse, dueAfter, requireMaterialOrLapse, reviewDue } from './application-deadlines.js';
+import { instant } from './calendar.js';
 import { type SpaceClass, type SpaceDelta, spaceDelta } from './ledger.js';
 import type { SupplyMode } from './project.js';
 import {
@@ -51,7 +47,10 @@ export interface ActorRef {
 }
 
 /** The notice as the application's commands need it (built by noticeSnapshot() in notice.ts). */
-export interface NoticeSnapshot {
+export type { DeadlineRule } from './application-deadlines.js';
+
+/** The notice's own deadline terms (working days; absent: DeadlineRule's defaults) ride on it too. */
+export interface NoticeSnapshot extends DeadlineTerms {
   noticeId: string;
   status: 'published' | 'closed' | 'cancelled';
   district: District;
@@ -70,17 +69,6 @@ export interface NoticeSnapshot {
   projectId?: string;
   /** How statistics group the project's space (ledger.ts), as the notice was published. */
   spaceClass?: SpaceClass;
-  /** The notice's own deadline terms (working days); absent, DeadlineRule's defaults apply. */
-  reviewWorkingDays?: number;
-  correctionWorkingDays?: number;
-  objectionWorkingDays?: number;
-}
-/** How the procedure's deadlines are counted: the calendar and the configured defaults, in working days. */
-export interface DeadlineRule {
-  calendar: WorkingCalendar;
-  reviewWorkingDays: number;
-  correctionWorkingDays: number;
-  objectionWorkingDays: number;
 }
 /** An enterprise's sanction as SubmitApplication needs it (see activeApplicationBans() in accountability.ts). */
 export interface Sanction {
@@ -293,17 +281,6 @@ function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor):
   return s;
 }
 
-type DeadlineKind = 'review' | 'correction' | 'objection';
-/** The end of the working day the clock of `kind` runs out, counted from `from`: the notice's own term, else the rule's. */
-function dueAfter(kind: DeadlineKind, from: string, notice: NoticeSnapshot, rule: DeadlineRule | undefined): string | undefined {
-  if (!rule) return undefined;
-  const key = `${kind}WorkingDays` as const;
-  return addWorkingDays(from, notice[key] ?? rule[key], rule.calendar);
-}
-/** A review is due counted from the submission, or from the window's close when that is later. */
-function reviewDue(now: string, notice: NoticeSnapshot, rule: DeadlineRule | undefined): string | undefined {
-  return dueAfter('review', instant(now) < instant(notice.closesAt) ? notice.closesAt : now, notice, rule);
-}
 
 function checkLease(lease: LeaseTerms | undefined, signed: number): LeaseTerms {
   if (!lease) throw new RuleViolation('LEASE_TERMS_REQUIRED', 'a lease is recorded with its term (startsOn, endsOn) and monthlyRent');
@@ -435,29 +412,13 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const due = reviewDueAt ? { district: s.district, reviewDueAt } : {};
       return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents, ...due } }];
     }
-    case 'LapseApplication': {
-      const s = existing(state);
-      requireManager(ctx.actor, s.district);
-      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application has already lapsed');
-      if (s.status !== 'returned') throw new RuleViolation('APPLICATION_NOT_RETURNED', 'only an application awaiting material can lapse');
-      if (s.correctionDueAt === undefined) throw new RuleViolation('NO_CORRECTION_DEADLINE', 'no 补正 deadline was set for this return');
-      if (now <= instant(s.correctionDueAt)) throw new RuleViolation('CORRECTION_DEADLINE_NOT_PASSED', `the material may be supplied until ${s.correctionDueAt}`);
-      return [{ type: 'ApplicationLapsed', data: { applicationId: s.applicationId, noticeId: s.noticeId, district: s.district, missing: s.missing ?? [], correctionDueAt: s.correctionDueAt } }];
-    }
+    case 'LapseApplication':
+      return decideLapse(existing(state), ctx);
     case 'ReviewQualification': {
       const s = managed(state, command.notice, ctx.actor);
       requireDistrictDecider(ctx, 'review applications');
       if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'no reviews after the allocation');
-      // A returned application awaits its material until the 补正 deadline, then lapses (the scheduler):
-      // it is never reviewed as it stands. A return recorded before deadlines were counted has none: the
-      // material could be supplied while the window was open, and afterwards it was reviewed as it stood.
-      if (s.status === 'returned') {
-        const due = s.correctionDueAt;
-        if (due === undefined ? now < instant(command.notice.closesAt) : now <= instant(due)) {
-          throw new RuleViolation('APPLICATION_AWAITING_MATERIAL', `the application awaits the material it was returned for${due ? ` (due by ${due})` : ''}`);
-        }
-        if (due !== undefined) throw new RuleViolation('CORRECTION_DEADLINE_PASSED', `the material was due by ${due}: the application lapses`);
-      }
+      if (s.status === 'returned') requireMaterialOrLapse(s, now, command.notice.closesAt);
       const answers = s.objections.filter((o) => o.status === 'upheld' && !o.answered).map((o) => o.objectionId);
       if (s.status === 'reviewed' && answers.length === 0) {
         throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a second review only answers an upheld objection');
