@@ -46,10 +46,12 @@ export interface ActorRef {
   creditCode?: string;
 }
 
-/** The notice as the application's commands need it (built by noticeSnapshot() in notice.ts). */
 export type { DeadlineRule } from './application-deadlines.js';
 
-/** The notice's own deadline terms (working days; absent: DeadlineRule's defaults) ride on it too. */
+/**
+ * The notice as the application's commands need it (built by noticeSnapshot() in notice.ts), with its own
+ * deadline terms (working days; absent: DeadlineRule's defaults).
+ */
 export interface NoticeSnapshot extends DeadlineTerms {
   noticeId: string;
   status: 'published' | 'closed' | 'cancelled';
@@ -280,7 +282,6 @@ function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor):
   if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application lapsed: the material it was returned for was not supplied in time');
   return s;
 }
-
 
 function checkLease(lease: LeaseTerms | undefined, signed: number): LeaseTerms {
   if (!lease) throw new RuleViolation('LEASE_TERMS_REQUIRED', 'a lease is recorded with its term (startsOn, endsOn) and monthlyRent');
