@@ -37,9 +37,12 @@ const reads = EmbeddedReadStore.open(values.persist ? readDir : null);
 let failure: unknown = null;
 const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
 t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await runner.start();
 while (!(await runner.waitFor(head, 5_000))) if (failure) throw failure;
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)})`);
 console.log(
   `${head} events: rebuild ${Math.round(head / seconds)} events/s (${seconds.toFixed(1)} s), bare readAll ${Math.round(scan)} events/s: ` +
     `${Math.round((100 * head) / seconds / scan)} %; peak RSS ${Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20)} MB`,

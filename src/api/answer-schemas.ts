@@ -183,7 +183,14 @@ const recordedEvent = z
 export const streamEvents = z.looseObject({ stream: z.string(), items: z.array(recordedEvent), total: z.number().int() }).meta({ id: 'StreamEvents', description: 'the events of one stream, in order' });
 export const auditPage = page(z.looseObject({ ...withId, stream: z.string(), type: z.string(), position: z.number().int() }), 'AuditPage', 'the audit trail, newest first');
 export const verifyAnswer = z
-  .looseObject({ ok: z.boolean(), checked: z.number().int(), firstBadPosition: z.number().int().optional(), checkpoint: z.looseObject({}).optional() })
+  .looseObject({
+    ok: z.boolean(),
+    checked: z.number().int(),
+    firstBadPosition: z.number().int().optional(),
+    checkpoint: z.looseObject({}).optional(),
+    reason: z.string().optional().describe('why an intact chain fails against the newest signed checkpoint'),
+    partial: z.boolean().optional().describe('EventStoreDB: the pass stopped at its scan bound, so ok speaks for the first `checked` events only (npm run verify walks them all)'),
+  })
   .meta({ id: 'LogVerification', description: 'the log’s tamper evidence, re-checked' });
 
 export const healthAnswer = z.looseObject({ status: z.literal('ok') }).meta({ id: 'Health', description: 'liveness' });

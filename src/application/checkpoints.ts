@@ -38,12 +38,10 @@ export function signatureHolds(anchor: Anchor, key: SigningKey): boolean {
   }
 }
 
-/** The log's head with its chain hash (null for an empty log). */
-async function headLink(events: EventStore): Promise<{ position: number; hash: string } | null> {
-  const head = await events.headPosition();
-  if (head === 0) return null;
-  const [last] = await events.readAll(head - 1, 1);
-  return last?.hash ? { position: last.position, hash: last.hash } : null;
+/** The signed statement that the log's link at `position` is `hash`. */
+export function signAnchor(link: { position: number; hash: string }, signedAt: string, key: SigningKey): Anchor {
+  const unsigned = { position: link.position, hash: link.hash, signedAt, keyId: key.keyId };
+  return { ...unsigned, algorithm: 'Ed25519', signature: sign(null, signedText(unsigned), key.privateKey).toString('base64') };
 }
 
 /**
@@ -51,12 +49,10 @@ async function headLink(events: EventStore): Promise<{ position: number; hash: s
  * or nothing but the previous checkpoint was appended since (a quiet log is not signed over and over).
  */
 export async function checkpoint(events: EventStore, ledger: AnchorLedger, key: SigningKey, now: string): Promise<Anchor | null> {
-  const head = await headLink(events);
-  if (!head) return null;
-  const [last] = await events.readAll(head.position - 1, 1);
-  if (last?.stream === CHECKPOINT_STREAM) return null;
-  const unsigned = { position: head.position, hash: head.hash, signedAt: now, keyId: key.keyId };
-  const anchor: Anchor = { ...unsigned, algorithm: 'Ed25519', signature: sign(null, signedText(unsigned), key.privateKey).toString('base64') };
+  // The last event itself, never a read at `position - 1`: on EventStoreDB that is no event's position.
+  const head = await events.lastEvent();
+  if (!head?.hash || head.stream === CHECKPOINT_STREAM) return null;
+  const anchor = signAnchor({ position: head.position, hash: head.hash }, now, key);
   const requestId = randomUUID();
   await events.append(
     CHECKPOINT_STREAM,
@@ -75,22 +71,25 @@ export interface AnchoredVerifyResult extends VerifyResult {
   reason?: string;
 }
 
-/** The chain, then the newest validly signed anchor: still within the log, with the same hash. */
+/**
+ * The chain, then the newest validly signed anchor: still within the log, with the same hash. One pass
+ * over the log finds both (the anchor's link is reported by verify itself), on every adapter.
+ */
 export async function verifyLog(events: EventStore, ledger: AnchorLedger | null, key: SigningKey | null): Promise<AnchoredVerifyResult> {
-  const chain = await events.verify();
-  if (!chain.ok || !ledger || !key) return chain;
-  const anchors = (await ledger.read()).filter((a) => signatureHolds(a, key));
-  const newest = anchors.at(-1);
-  if (!newest) return chain;
+  const newest = ledger && key ? (await ledger.read()).filter((a) => signatureHolds(a, key)).at(-1) : undefined;
+  const { link, ...chain } = await events.verify(newest ? { linkAt: newest.position } : {});
+  if (!chain.ok || !newest) return chain;
+  if (link?.position === newest.position) {
+    if (link.hash === newest.hash) return { ...chain, checkpoint: newest };
+    return { ok: false, checked: chain.checked, firstBadPosition: newest.position, reason: `the chain hash at ${newest.position} differs from the signed checkpoint: the log was rewritten` };
+  }
+  // A bounded pass (EventStoreDB's scan limit) that stopped before the anchor can say nothing about it.
+  if (chain.partial) return chain;
   const head = await events.headPosition();
   if (head < newest.position) {
     return { ok: false, checked: chain.checked, firstBadPosition: head + 1, reason: `the log ends at ${head}, but a signed checkpoint covers up to ${newest.position}: events were removed` };
   }
-  const [at] = await events.readAll(newest.position - 1, 1);
-  if (!at || at.hash !== newest.hash) {
-    return { ok: false, checked: chain.checked, firstBadPosition: newest.position, reason: `the chain hash at ${newest.position} differs from the signed checkpoint: the log was rewritten` };
-  }
-  return { ...chain, checkpoint: newest };
+  return { ok: false, checked: chain.checked, firstBadPosition: newest.position, reason: `no event stands at ${newest.position}, which a signed checkpoint covers: the log was rewritten` };
 }
 
 /** Signs a checkpoint every `intervalMs` (a failed one is retried at the next tick); returns stop(). */

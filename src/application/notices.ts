@@ -7,7 +7,7 @@ import { type ForfeitReason, type NoticeCommand, type NoticeTerms, noticeDecider
 import type { SupplyMode } from '../domain/project.js';
 import { applicationsOfNotice } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
-import { applicationFactsOf, noticeState, projectFactsForNotice } from './facts.js';
+import { applicationFactsOf, noticeState, projectFacts, projectFactsForNotice } from './facts.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { iso, noticeLocked, projectLocked } from './use-case.js';
 
@@ -88,10 +88,16 @@ export function decideAllocation(
     const notice = await noticeState(services, noticeId);
     const listed = notice.publicity?.list.map((e) => e.applicationId) ?? [];
     const facts = known(await Promise.all(listed.map((a) => applicationFactsOf(services.events, a))));
-    const result = await onNotice(services, noticeId, { type: 'DecideAllocation', method: args.method, seed: args.seed, applications: facts }, meta);
+    // A notice that lists units allocates them whole: their areas are the project's facts. An offered unit
+    // cannot be removed (UNIT_HELD) and units' areas never change, so the project's lock is not needed.
+    const units = notice.terms.unitIds?.length ? unitsOf(await projectFacts(services, notice.projectId)) : undefined;
+    const command: NoticeCommand = { type: 'DecideAllocation', method: args.method, seed: args.seed, applications: facts, ...(units ? { units } : {}) };
+    const result = await onNotice(services, noticeId, command, meta);
     return { ...result, allocations: await allocationsOf(services, noticeId) };
   });
 }
+
+const unitsOf = (p: { unitAreas?: Record<string, number> }) => Object.entries(p.unitAreas ?? {}).map(([unitId, area]) => ({ unitId, area }));
 
 /** The notice's allocations as decided ([] before the decision). */
 export async function allocationsOf(services: Services, noticeId: string): Promise<Allocation[]> {

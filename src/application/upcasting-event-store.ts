@@ -30,6 +30,11 @@ export class UpcastingEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
+  async lastEvent(): Promise<RecordedEvent | null> {
+    const last = await this.inner.lastEvent();
+    return last && this.current(last);
+  }
+
   /** The log it reads: an investigation copy or an upcasting view is the same log (the read models' checkpoints stay valid). */
   logIdentity(): Promise<string> {
     return this.inner.logIdentity();
@@ -44,7 +49,7 @@ export class UpcastingEventStore implements EventStore {
     return { ...page, items: page.items.map(this.current) };
   }
 
-  verify: EventStore['verify'] = () => this.inner.verify();
+  verify: EventStore['verify'] = (options) => this.inner.verify(options);
 
   close(): Promise<void> {
     return this.inner.close();

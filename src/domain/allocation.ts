@@ -23,6 +23,12 @@
 //    so a skipped candidate leaves a visible gap.
 // 5. Areas are compared in whole 0.0001 ㎡ units, so floating-point noise can neither refuse an exact fit
 //    nor let the total exceed the offered area.
+// 6. Units (ALLOCATION_ALGORITHM_UNITS): a notice that lists units allocates those units, whole — a lease
+//    is of rooms, not of square metres anywhere. Walking the same order, a candidate is given, from the
+//    units not yet given and in the order the notice lists them, the first ones that together cover its
+//    requested area (coverUnits()); its allocated area is their total. It gets nothing, and the walk goes
+//    on, when what is left cannot cover its request or the cover would exceed the notice's per-enterprise
+//    cap. The officer orders the units as they should go (e.g. by floor, smallest first).
 import { createHash } from 'node:crypto';
 import { RuleViolation } from './shared.js';
 
@@ -49,7 +55,18 @@ export interface Allocation {
   applicationId: string;
   area: number;
   rank: number;
+  /** The units given (rule 6): present when the notice lists units. */
+  unitIds?: string[];
 }
+
+/** A unit a notice offers, with its area (a fact of the project, recorded with the decision). */
+export interface OfferedUnit {
+  unitId: string;
+  area: number;
+}
+
+/** Rule 6 is a different rule, so a decision made by it records its own name. */
+export const ALLOCATION_ALGORITHM_UNITS = `${ALLOCATION_ALGORITHM};units=listed-order-cover,cap`;
 
 export interface AllocationOutcome {
   /** Every candidate's applicationId, in the order the method produced. */
@@ -157,7 +174,36 @@ function ordered(method: AllocationMethod, candidates: AllocationCandidate[], se
   }
 }
 
-export function allocate(method: AllocationMethod, candidates: AllocationCandidate[], offeredArea: number, seed?: string): AllocationOutcome {
+/**
+ * Rule 6: the first of `units` (in their order) that together cover `requested` ㎡, or undefined when they
+ * cannot, or when the cover would exceed `cap`. Also how 递补 passes a forfeited allocation's units on.
+ */
+export function coverUnits(units: OfferedUnit[], requested: number, cap?: number): OfferedUnit[] | undefined {
+  const want = toUnits(requested);
+  const taken: OfferedUnit[] = [];
+  let sum = 0;
+  for (const u of units) {
+    if (sum >= want) break;
+    taken.push(u);
+    sum += toUnits(u.area);
+  }
+  if (sum < want || want <= 0) return undefined;
+  if (cap !== undefined && sum > toUnits(cap)) return undefined;
+  return taken;
+}
+
+/** The total area of units, summed in whole 0.0001 ㎡. */
+export const unitsArea = (units: OfferedUnit[]) => units.reduce((t, u) => t + toUnits(u.area), 0) / AREA_SCALE;
+
+/** How a notice's units take part in its allocation (rule 6). */
+export interface UnitTerms {
+  /** The notice's units, in its listed order, with their areas. */
+  offered: OfferedUnit[];
+  /** The notice's per-enterprise cap (maxAreaPerEnterprise). */
+  cap?: number;
+}
+
+export function allocate(method: AllocationMethod, candidates: AllocationCandidate[], offeredArea: number, seed?: string, units?: UnitTerms): AllocationOutcome {
   if (!ALLOCATION_METHODS.includes(method)) throw new RuleViolation('ALLOCATION_METHOD_INVALID', `unknown allocation method ${String(method)}`);
   if (!(offeredArea > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the offered area must be positive');
   const ids = new Set<string>();
@@ -169,6 +215,7 @@ export function allocate(method: AllocationMethod, candidates: AllocationCandida
     if (c.score !== undefined && !Number.isFinite(c.score)) throw new RuleViolation('SCORE_INVALID', `application ${c.applicationId}: score is not a number`);
   }
   const order = ordered(method, candidates, seed);
+  if (units && units.offered.length > 0) return allocateUnits(order, units);
   let remaining = toUnits(offeredArea);
   let allocatedUnits = 0;
   const allocations: Allocation[] = [];
@@ -178,6 +225,23 @@ export function allocate(method: AllocationMethod, candidates: AllocationCandida
     remaining -= units;
     allocatedUnits += units;
     allocations.push({ applicationId: c.applicationId, area: c.requestedArea, rank: i + 1 });
+  });
+  return { order: order.map((c) => c.applicationId), allocations, allocatedArea: allocatedUnits / AREA_SCALE };
+}
+
+/** Rule 6: whole units, in the notice's listed order, walking the derived order. */
+function allocateUnits(order: AllocationCandidate[], units: UnitTerms): AllocationOutcome {
+  let left = [...units.offered];
+  let allocatedUnits = 0;
+  const allocations: Allocation[] = [];
+  order.forEach((c, i) => {
+    const cover = coverUnits(left, c.requestedArea, units.cap);
+    if (!cover) return;
+    const given = new Set(cover.map((u) => u.unitId));
+    left = left.filter((u) => !given.has(u.unitId));
+    const area = unitsArea(cover);
+    allocatedUnits += toUnits(area);
+    allocations.push({ applicationId: c.applicationId, area, rank: i + 1, unitIds: cover.map((u) => u.unitId) });
   });
   return { order: order.map((c) => c.applicationId), allocations, allocatedArea: allocatedUnits / AREA_SCALE };
 }

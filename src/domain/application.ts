@@ -67,7 +67,8 @@ export interface NoticeSnapshot extends DeadlineTerms {
   resultPublished: boolean;
   /** When the result was published (ResultPublished's publishedAt): no contract is signed before it. */
   resultPublishedAt?: string;
-  allocations: { applicationId: string; area: number }[];
+  /** unitIds: the units given, when the notice allocated units (allocation.ts rule 6). */
+  allocations: { applicationId: string; area: number; unitIds?: string[] }[];
   projectId?: string;
   /** How statistics group the project's space (ledger.ts), as the notice was published. */
   spaceClass?: SpaceClass;
@@ -103,6 +104,8 @@ export interface ContractRecord {
   district?: District;
   creditCode: string;
   area: number;
+  /** The allocated units the contract covers (absent when the allocation was of area only). */
+  unitIds?: string[];
   contractRef: string;
   signedOn: string;
   lease?: LeaseTerms;
@@ -307,6 +310,11 @@ function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLeas
   if (s.contract) throw new RuleViolation('CONTRACT_ALREADY_RECORDED', 'a contract is already recorded for this application');
   if (!(command.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the contract area must be positive');
   if (command.area > allocation.area) throw new RuleViolation('CONTRACT_AREA_EXCEEDS_ALLOCATION', `the contract covers ${command.area} ㎡, more than the ${allocation.area} ㎡ allocated`);
+  // Units are let or sold whole (ledger.ts): a contract on allocated units covers all their area.
+  const unitIds = allocation.unitIds ?? [];
+  if (unitIds.length > 0 && Math.round(command.area * 10_000) !== Math.round(allocation.area * 10_000)) {
+    throw new RuleViolation('CONTRACT_AREA_UNITS_MISMATCH', `the allocation is of units ${unitIds.join(', ')} totalling ${allocation.area} ㎡; the contract covers them all`);
+  }
   if (blank(command.contractRef)) throw new RuleViolation('CONTRACT_REF_REQUIRED', 'the contract reference is required');
   const signed = instant(command.signedOn, 'signedOn');
   const published = command.notice.resultPublishedAt;
@@ -327,6 +335,7 @@ function decideContract(command: Extract<ApplicationCommand, { type: 'RecordLeas
     ...where,
     creditCode: s.creditCode,
     area: command.area,
+    ...(unitIds.length > 0 ? { unitIds } : {}),
     contractRef: command.contractRef,
     signedOn: command.signedOn,
     ...terms,

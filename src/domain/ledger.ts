@@ -27,6 +27,8 @@ export interface SpaceLedger {
   /** What the department puts on the market (the project's availableArea field; totalArea when unset). */
   marketArea: number;
   unitIds: string[];
+  /** Each listed unit's area, where known (the project's facts): a holding's units never claim more ㎡ than it holds. */
+  unitAreas?: Record<string, number>;
   holdings: Holding[];
 }
 
@@ -79,6 +81,25 @@ export function requireAvailable(l: SpaceLedger, wanted: number, unitIds: string
     if (state === 'offered') throw new RuleViolation('UNIT_ALREADY_OFFERED', `unit ${u} is offered by another notice under way`);
     if (state !== 'available') throw new RuleViolation('UNIT_NOT_AVAILABLE', `unit ${u} is ${state}`);
   }
+  requireUnitsWithin(l, wanted, unitIds);
+}
+
+/** The area of `unitIds` (undefined when the ledger does not know every one's area). */
+export function areaOfUnits(l: SpaceLedger, unitIds: string[]): number | undefined {
+  if (!l.unitAreas) return undefined;
+  let sum = 0;
+  for (const u of unitIds) {
+    const a = l.unitAreas[u];
+    if (a === undefined) return undefined;
+    sum += units(a);
+  }
+  return area(sum);
+}
+
+/** A record's units lie within the area it holds: they cannot add up to more. */
+function requireUnitsWithin(l: SpaceLedger, held: number, unitIds: string[]): void {
+  const of = unitIds.length > 0 ? areaOfUnits(l, unitIds) : undefined;
+  if (of !== undefined && units(of) > units(held)) throw new RuleViolation('UNITS_EXCEED_AREA', `the units add up to ${of} ㎡, more than the ${held} ㎡`);
 }
 
 /** The market area may move (an update with a reason) only between what is held and the total. */
@@ -100,6 +121,8 @@ export type SpaceMove =
   | { type: 'allocate'; key: string; parts: { key: string; area: number; unitIds?: string[] }[] }
   /** A contract on (part of) an allocation: the rest of the allocation returns to available. */
   | { type: 'sign'; key: string; area: number; mode: 'let' | 'sold' }
+  /** 递补: a forfeited allocation passes (part of) its space and units to the next applicant; the rest returns. */
+  | { type: 'passOn'; key: string; to: string; area: number; unitIds?: string[] }
   /** Forfeiture, revocation, lease end, exit, recovery: the holding returns to available. */
   | { type: 'release'; key: string }
   | { type: 'setMarket'; marketArea: number; totalArea?: number };
@@ -140,6 +163,9 @@ export function moveSpace(l: SpaceLedger, m: SpaceMove): SpaceLedger {
           if (!unitsLeft.delete(u)) throw new RuleViolation('UNIT_NOT_OFFERED', `unit ${u} is not offered by the notice, or given twice`);
         }
         if (partKeys.has(p.key) || l.holdings.some((h) => h.key === p.key)) throw new RuleViolation('HOLDING_EXISTS', `${p.key} already holds space`);
+        // Units are allocated whole (allocation.ts rule 6): an allocation of units is exactly their area.
+        const of = p.unitIds?.length ? areaOfUnits(l, p.unitIds) : undefined;
+        if (of !== undefined && units(of) !== units(p.area)) throw new RuleViolation('UNITS_AREA_MISMATCH', `units of ${of} ㎡ allocated as ${p.area} ㎡`);
         partKeys.add(p.key);
       }
       const parts: Holding[] = m.parts.map((p) => ({ key: p.key, state: 'allocated', area: p.area, unitIds: p.unitIds ?? [] }));
@@ -149,7 +175,21 @@ export function moveSpace(l: SpaceLedger, m: SpaceMove): SpaceLedger {
       const a = holding(l, m.key, 'allocated');
       if (!(m.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the contract area must be positive');
       if (units(m.area) > units(a.area)) throw new RuleViolation('CONTRACT_AREA_EXCEEDS_ALLOCATION', `the contract covers more than the ${a.area} ㎡ allocated`);
+      // A contract on allocated units is for those units, whole.
+      if (a.unitIds.length > 0 && units(m.area) !== units(a.area)) throw new RuleViolation('CONTRACT_AREA_UNITS_MISMATCH', `the allocation is of units totalling ${a.area} ㎡; the contract covers them all`);
       return { ...l, holdings: l.holdings.map((h) => (h === a ? { ...a, state: m.mode, area: m.area } : h)) };
+    }
+    case 'passOn': {
+      const from = holding(l, m.key, 'allocated');
+      if (!(m.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'an allocation must have area');
+      if (units(m.area) > units(from.area)) throw new RuleViolation('ALLOCATION_EXCEEDS_OFFERED', `more than the ${from.area} ㎡ freed`);
+      if (l.holdings.some((h) => h.key === m.to)) throw new RuleViolation('HOLDING_EXISTS', `${m.to} already holds space`);
+      const unitIds = m.unitIds ?? [];
+      const stray = unitIds.find((u) => !from.unitIds.includes(u));
+      if (stray !== undefined) throw new RuleViolation('UNIT_NOT_OFFERED', `unit ${stray} is not among the units freed`);
+      const of = unitIds.length > 0 ? areaOfUnits(l, unitIds) : undefined;
+      if (of !== undefined && units(of) !== units(m.area)) throw new RuleViolation('UNITS_AREA_MISMATCH', `units of ${of} ㎡ allocated as ${m.area} ㎡`);
+      return { ...without(l, m.key), holdings: [...without(l, m.key).holdings, { key: m.to, state: 'allocated', area: m.area, unitIds }] };
     }
     case 'release':
       holding(l, m.key);

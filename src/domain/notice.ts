@@ -4,7 +4,7 @@
 // arrive in the commands as plain data: projectSnapshot() and applicationFacts() build them.
 // A lottery is commit–reveal: the notice commits to sha256(seed) when published (before anyone can apply),
 // the allocation reveals the seed, and the draw mixes it with the candidate list (lotteryDraw(), allocation.ts).
-import { ALLOCATION_ALGORITHM, ALLOCATION_METHODS, type Allocation, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from './allocation.js';
+import { ALLOCATION_ALGORITHM, ALLOCATION_ALGORITHM_UNITS, ALLOCATION_METHODS, type Allocation, type AllocationMethod, type OfferedUnit, allocate, coverUnits, lotteryDraw, sha256Hex, unitsArea } from './allocation.js';
 import { type ApplicationFacts, type NoticeSnapshot, isOut } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
@@ -28,13 +28,15 @@ export interface ProjectSnapshot {
   /** The area the department puts on the market (the project's availableArea field; totalArea when unset). */
   availableArea?: number;
   unitIds: string[];
+  /** Each unit's area (absent in old snapshots): a notice's units cannot add up to more than it offers. */
+  unitAreas?: Record<string, number>;
   /** The space other records hold (notices under way, allocations, tenancies, sales): see ledger.ts. */
   holdings?: Holding[];
 }
 
 /** The project's ledger as the snapshot gives it. */
 export function ledgerOf(p: ProjectSnapshot): SpaceLedger {
-  return { totalArea: p.totalArea, marketArea: p.availableArea ?? p.totalArea, unitIds: p.unitIds, holdings: p.holdings ?? [] };
+  return { totalArea: p.totalArea, marketArea: p.availableArea ?? p.totalArea, unitIds: p.unitIds, ...(p.unitAreas ? { unitAreas: p.unitAreas } : {}), holdings: p.holdings ?? [] };
 }
 export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefined {
   if (state.status === 'none') return undefined;
@@ -49,6 +51,7 @@ export function projectSnapshot(state: ProjectState): ProjectSnapshot | undefine
     totalArea: f.totalArea,
     ...(f.availableArea !== undefined ? { availableArea: f.availableArea } : {}),
     unitIds: state.units.map((u) => u.unitId),
+    unitAreas: Object.fromEntries(state.units.map((u) => [u.unitId, u.area])),
   };
 }
 
@@ -129,6 +132,10 @@ export type NoticeEvent =
         effectiveSeed?: string;
         algorithm: string;
         offeredArea: number;
+        /** The notice's units with their areas, in its listed order: allocated whole (allocation.ts rule 6). */
+        units?: OfferedUnit[];
+        /** With units, the notice's per-enterprise cap, which rule 6 applies to each cover (so the event re-derives alone). */
+        maxAreaPerEnterprise?: number;
         inputs: AllocationInput[];
         order: string[];
         allocations: Allocation[];
@@ -139,7 +146,7 @@ export type NoticeEvent =
   /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
   | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string }>
   /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
-  | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string }>;
+  | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string; unitIds?: string[] }>;
 
 export const FORFEIT_REASONS = ['signing_deadline', 'withdrawn', 'revoked'] as const;
 export type ForfeitReason = (typeof FORFEIT_REASONS)[number];
@@ -163,7 +170,7 @@ export type NoticeCommand =
   /** applications: every application of the notice (withdrawn ones included or not: they are skipped). */
   | { type: 'StartPublicity'; applications: ApplicationFacts[]; calendar: WorkingCalendar; endsAt?: string }
   /** applications: the facts of every application on the publicity list. */
-  | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[] }
+  | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[]; units?: OfferedUnit[] }
   | { type: 'PublishResult'; signing?: SigningRule }
   /** signed: whether a contract is recorded for the application (a fact of its stream). */
   | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule };
@@ -177,7 +184,7 @@ export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   terms: NoticeTerms;
   publicity?: { startsAt: string; endsAt: string; list: PublicityEntry[] };
   /** allocations: the live ones (forfeited and revoked ones leave, 递补 ones join); released: who lost theirs. */
-  allocation?: { method: AllocationMethod; allocations: (Allocation & { signingDueAt?: string })[]; order: string[]; inputs: AllocationInput[]; released: string[] };
+  allocation?: { method: AllocationMethod; allocations: (Allocation & { signingDueAt?: string })[]; order: string[]; inputs: AllocationInput[]; released: string[]; units?: OfferedUnit[] };
   resultPublishedAt?: string;
 }
 export type NoticeState = { status: 'none' } | NoticeRecord;
@@ -200,7 +207,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     allocated: allocation !== undefined,
     resultPublished: state.resultPublishedAt !== undefined,
     ...(state.resultPublishedAt !== undefined ? { resultPublishedAt: state.resultPublishedAt } : {}),
-    allocations: (allocation?.allocations ?? []).map(({ applicationId, area }) => ({ applicationId, area })),
+    allocations: (allocation?.allocations ?? []).map(({ applicationId, area, unitIds }) => ({ applicationId, area, ...(unitIds?.length ? { unitIds } : {}) })),
     projectId: state.projectId,
     ...(state.spaceClass ? { spaceClass: state.spaceClass } : {}),
     ...Object.fromEntries((['reviewWorkingDays', 'correctionWorkingDays', 'objectionWorkingDays'] as const).filter((k) => state.terms[k] !== undefined).map((k) => [k, state.terms[k]])),
@@ -299,7 +306,8 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
     throw new RuleViolation('SCORE_REQUIRED', 'ranking needs a review score for every qualified applicant');
   }
   const lottery = command.method === 'lottery' ? checkedLottery(s, command.seed, inputs) : undefined;
-  const outcome = allocate(command.method, inputs, s.terms.area, lottery?.effectiveSeed);
+  const units = offeredUnits(s, command.units);
+  const outcome = allocate(command.method, inputs, s.terms.area, lottery?.effectiveSeed, units && { offered: units, ...(cap !== undefined ? { cap } : {}) });
   return [
     {
       type: 'AllocationDecided',
@@ -309,14 +317,28 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         projectId: s.projectId,
         method: command.method,
         ...(lottery ?? {}),
-        algorithm: ALLOCATION_ALGORITHM,
+        algorithm: units ? ALLOCATION_ALGORITHM_UNITS : ALLOCATION_ALGORITHM,
         offeredArea: s.terms.area,
+        ...(units ? { units, ...(cap !== undefined ? { maxAreaPerEnterprise: cap } : {}) } : {}),
         inputs,
         ...outcome,
         ...spaceDelta(whereOf(s), { offered: [-s.terms.area], allocated: outcome.allocations.map((a) => a.area) }),
       },
     },
   ];
+}
+
+/** The notice's units with their areas (from the project's facts), in its listed order; undefined when it lists none. */
+function offeredUnits(s: NoticeRecord, facts: OfferedUnit[] | undefined): OfferedUnit[] | undefined {
+  const ids = s.terms.unitIds ?? [];
+  if (ids.length === 0) return undefined;
+  const area = new Map((facts ?? []).map((u) => [u.unitId, u.area]));
+  const missing = ids.filter((id) => !area.has(id));
+  if (missing.length > 0) throw new RuleViolation('UNIT_FACTS_MISSING', `no area known for unit(s) ${missing.join(', ')}`);
+  const units = ids.map((unitId) => ({ unitId, area: area.get(unitId)! }));
+  // Checked at publication since units' areas are known there; a notice published before is checked here.
+  if (unitsArea(units) > s.terms.area) throw new RuleViolation('UNITS_EXCEED_AREA', `the units add up to ${unitsArea(units)} ㎡, more than the ${s.terms.area} ㎡ offered`);
+  return units;
 }
 
 /** The notice's own signingWorkingDays, when it set one, else the configured rule's. */
@@ -355,13 +377,19 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
   const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
   const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
   const freed = Math.round(live.area * 10_000);
-  const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && Math.round(requested.get(id)! * 10_000) <= freed);
+  // Units pass on whole (allocation.ts rule 6): the freed units, in the notice's order, must cover the request.
+  const freedUnits = live.unitIds?.length ? (s.allocation.units ?? []).filter((u) => live.unitIds!.includes(u.unitId)) : undefined;
+  const cap = s.terms.maxAreaPerEnterprise;
+  const fits = (id: string): OfferedUnit[] | boolean =>
+    freedUnits ? (coverUnits(freedUnits, requested.get(id)!, cap) ?? false) : Math.round(requested.get(id)! * 10_000) <= freed;
+  const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && fits(id) !== false);
   if (rank < 0) return [forfeited];
   const next = s.allocation.order[rank]!;
   const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing, s.terms.signingWorkingDays) : {};
-  const area = requested.get(next)!;
-  const moves = spaceDelta(whereOf(s), { allocated: [area] });
-  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, area, rank: rank + 1, replaces: live.applicationId, ...due, ...moves } }];
+  const cover = fits(next);
+  const given = Array.isArray(cover) ? { area: unitsArea(cover), unitIds: cover.map((u) => u.unitId) } : { area: requested.get(next)! };
+  const moves = spaceDelta(whereOf(s), { allocated: [given.area] });
+  return [forfeited, { type: 'WaitlistAllocated', data: { ...ref, applicationId: next, ...given, rank: rank + 1, replaces: live.applicationId, ...due, ...moves } }];
 }
 
 export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
@@ -452,7 +480,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
       if (s.resultPublishedAt) throw new RuleViolation('RESULT_ALREADY_PUBLISHED', 'the result is already published');
       const due = signingDue(ctx.now, command.signing, s.terms.signingWorkingDays);
-      const allocations = s.allocation.allocations.map(({ applicationId, area, rank }) => ({ applicationId, area, rank }));
+      const allocations = s.allocation.allocations.map(({ applicationId, area, rank, unitIds }) => ({ applicationId, area, rank, ...(unitIds?.length ? { unitIds } : {}) }));
       return [
         {
           type: 'ResultPublished',
@@ -493,7 +521,10 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
     case 'QualificationPublicityStarted':
       return { ...state, publicity: { startsAt: event.data.startsAt, endsAt: event.data.endsAt, list: event.data.list } };
     case 'AllocationDecided':
-      return { ...state, allocation: { method: event.data.method, allocations: event.data.allocations, order: event.data.order, inputs: event.data.inputs, released: [] } };
+      return {
+        ...state,
+        allocation: { method: event.data.method, allocations: event.data.allocations, order: event.data.order, inputs: event.data.inputs, released: [], ...(event.data.units ? { units: event.data.units } : {}) },
+      };
     case 'ResultPublished': {
       const due = event.data.signingDueAt;
       const allocation = state.allocation && due !== undefined ? { ...state.allocation, allocations: state.allocation.allocations.map((a) => ({ ...a, signingDueAt: due })) } : state.allocation;
@@ -506,9 +537,10 @@ export function evolveNotice(state: NoticeState, event: NoticeEvent): NoticeStat
     }
     case 'WaitlistAllocated': {
       if (!state.allocation) return state;
-      const { applicationId, area, rank, signingDueAt } = event.data;
+      const { applicationId, area, rank, signingDueAt, unitIds } = event.data;
       const a = state.allocation;
-      return { ...state, allocation: { ...a, allocations: [...a.allocations, { applicationId, area, rank, ...(signingDueAt !== undefined ? { signingDueAt } : {}) }] } };
+      const given = { applicationId, area, rank, ...(unitIds?.length ? { unitIds } : {}), ...(signingDueAt !== undefined ? { signingDueAt } : {}) };
+      return { ...state, allocation: { ...a, allocations: [...a.allocations, given] } };
     }
     default:
       return assertNever(event);

@@ -26,7 +26,7 @@ export interface LeaseFacts {
 /** From a LeaseSigned record (undefined for a sale, or a lease recorded before terms were kept). */
 export function leaseFacts(c: ContractRecord): LeaseFacts | undefined {
   if (!c.lease || c.projectId === undefined || c.district === undefined) return undefined;
-  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: [], ...c.lease, ...(c.spaceClass ? { spaceClass: c.spaceClass } : {}) };
+  return { tenancyId: c.applicationId, projectId: c.projectId, district: c.district, creditCode: c.creditCode, noticeId: c.noticeId, area: c.area, unitIds: c.unitIds ?? [], ...c.lease, ...(c.spaceClass ? { spaceClass: c.spaceClass } : {}) };
 }
 
 /** The policy's renewal limits (configuration). */

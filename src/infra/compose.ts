@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import type { EsdbOptions } from './esdb-event-store.js';
 import type { EventStore } from './event-store.js';
 import type { ReadStore } from './read-store.js';
 import { EmbeddedReadStore } from './embedded-read-store.js';
@@ -13,14 +14,19 @@ export interface Stores {
   describe: { events: string; reads: string };
 }
 
-export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE'>): Promise<Stores> {
+type StoreConfig = Pick<
+  Config,
+  'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE' | 'NATS_URL' | 'NATS_PREFIX' | 'LOCK_TTL_MS' | 'LOCK_WAIT_MS'
+>;
+
+export async function openStores(config: StoreConfig): Promise<Stores> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';
   if (config.EVENTSTORE_URL) {
     // Loaded only when asked for, so the embedded default never loads the gRPC client.
     const { EsdbEventStore } = await import('./esdb-event-store.js');
-    events = await EsdbEventStore.connect(config.EVENTSTORE_URL, { maxAppendBytes: config.MAX_APPEND_BYTES });
+    events = await EsdbEventStore.connect(config.EVENTSTORE_URL, { maxAppendBytes: config.MAX_APPEND_BYTES, ...(await sharedChainLock(config)) });
     eventsKind = 'eventstoredb';
   } else {
     events = SqliteEventStore.open(config.EVENTS_FILE ?? join(config.DATA_DIR, 'events.db'), { maxAppendBytes: config.MAX_APPEND_BYTES });
@@ -35,4 +41,16 @@ export async function openStores(config: Pick<Config, 'DATA_DIR' | 'EVENTSTORE_U
     reads = EmbeddedReadStore.open(config.DATA_DIR, { persistDelayMs: config.READ_MODEL_FLUSH_MS });
   }
   return { events, reads, describe: { events: eventsKind, reads: readsKind } };
+}
+
+/**
+ * Every process that appends to an EventStoreDB log (servers, seed, tick) takes the same lock for its
+ * hash chain (see esdb-event-store.ts): with NATS, the cross-instance lock, held at most a third of its
+ * lease; without, a lock within the process, so one process writes at a time.
+ */
+async function sharedChainLock(config: StoreConfig): Promise<Pick<EsdbOptions, 'chainLock' | 'chainLockBudgetMs' | 'onClose'>> {
+  if (!config.NATS_URL) return {};
+  const { NatsCoordination } = await import('./nats-lock.js');
+  const coordination = await NatsCoordination.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, lockTtlMs: config.LOCK_TTL_MS, lockWaitMs: config.LOCK_WAIT_MS });
+  return { chainLock: coordination.locks(), chainLockBudgetMs: Math.floor(config.LOCK_TTL_MS / 3), onClose: () => coordination.close() };
 }

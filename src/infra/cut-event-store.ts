@@ -12,6 +12,7 @@ import type {
   ReadStreamOptions,
   SubscribeOptions,
   Subscription,
+  VerifyOptions,
   VerifyResult,
 } from './event-store.js';
 
@@ -56,6 +57,22 @@ export class CutEventStore implements EventStore {
     return Math.min(this.view.head, await this.inner.headPosition());
   }
 
+  /**
+   * The newest event of the view (its head). Usually the copy ends there; otherwise a walk in log order
+   * (an investigation copy signs no checkpoints, so nothing asks for it often).
+   */
+  async lastEvent(): Promise<RecordedEvent | null> {
+    const last = await this.inner.lastEvent();
+    if (last === null || (last.position <= this.view.head && this.includes(last))) return last;
+    let found: RecordedEvent | null = null;
+    for (let after = 0; ; ) {
+      const page = await this.readAll(after, 1000);
+      if (page.length === 0) return found;
+      found = page[page.length - 1]!;
+      after = found.position;
+    }
+  }
+
   /** The log it reads: an investigation copy or an upcasting view is the same log (the read models' checkpoints stay valid). */
   logIdentity(): Promise<string> {
     return this.inner.logIdentity();
@@ -78,8 +95,8 @@ export class CutEventStore implements EventStore {
     return { items: items.slice(query.offset, query.offset + query.limit), total: items.length };
   }
 
-  verify(): Promise<VerifyResult> {
-    return this.inner.verify(); // the copy's chain as a whole
+  verify(options?: VerifyOptions): Promise<VerifyResult> {
+    return this.inner.verify(options); // the copy's chain as a whole
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
+import { LogCollections, checkLogOp, logDocOf, logIndexSql } from './embedded-log-collections.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 // Filters may be built from request input: no server-side JavaScript ($where, $function).
@@ -36,8 +37,9 @@ export function checkDocOp(op: DocOp): void {
   if (!Number.isFinite(op.position)) fail('position must be a finite number');
   const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
   const inserted = op.setOnInsert ? leafPaths(op.setOnInsert).map(([p]) => p) : [];
-  for (const p of written) checkPath(p, fail);
-  for (const p of inserted) checkPath(p, fail);
+  for (const p of written) if (!checkedPaths.has(p)) checkPath(p, fail);
+  for (const p of inserted) if (!checkedPaths.has(p)) checkPath(p, fail);
+  if (written.length < 2) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
   // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
   const seen = new Set<string>();
   const prefixes = new Set<string>();
@@ -50,13 +52,22 @@ export function checkDocOp(op: DocOp): void {
     }
     seen.add(p);
   }
-  // MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
-  if (op.inc && inserted.length > 0) for (const p of Object.keys(op.inc)) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+  if (op.inc && inserted.length > 0) checkIncInsert(op, inserted, fail);
 }
+
+// MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
+function checkIncInsert(op: DocOp, inserted: string[], fail: (why: string) => void): void {
+  for (const p of Object.keys(op.inc ?? {})) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+}
+
+/** Paths found valid: the same few hundred recur in every batch (a rebuild checks millions of ops). */
+const checkedPaths = new Set<string>();
 
 function checkPath(p: string, fail: (why: string) => void): void {
   if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$')) fail(`bad path '${p}'`);
   if (p === '_id' || p.startsWith('_id.') || p === '_position' || p.startsWith('_position.')) fail(`'${p}' is managed by the store`);
+  if (checkedPaths.size >= 100_000) checkedPaths.clear();
+  checkedPaths.add(p);
 }
 
 // Values are stored as JSON, so they are normalised once here: memory then matches what a reload gives
@@ -76,19 +87,24 @@ function deepFreeze<T>(value: T): T {
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches
  * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for
- * this op, which may then be written in place.
+ * this op, which may then be written in place. In bulk mode (a long catch-up, see setBulk) nothing is
+ * copied or frozen: unfrozen objects are written in place, and sealed when the bulk ends.
  */
 class Writer {
   private readonly fresh = new Set<object>();
   readonly doc: Doc;
 
-  constructor(doc: Doc | undefined, id: string) {
-    this.doc = doc ? { ...doc } : { _id: id };
+  constructor(
+    doc: Doc | undefined,
+    id: string,
+    private readonly inPlace = false,
+  ) {
+    this.doc = doc ? (inPlace && !Object.isFrozen(doc) ? doc : { ...doc }) : { _id: id };
     this.fresh.add(this.doc);
   }
 
   private own<T extends object>(node: T): T {
-    if (this.fresh.has(node)) return node;
+    if (this.fresh.has(node) || (this.inPlace && !Object.isFrozen(node))) return node;
     const copy = (Array.isArray(node) ? [...node] : { ...node }) as T;
     this.fresh.add(copy);
     return copy;
@@ -118,12 +134,12 @@ class Writer {
 
   set(dotted: string, value: unknown): void {
     const [node, key] = this.parentOf(dotted, true) as [Node, string];
-    node[key] = deepFreeze(value);
+    node[key] = this.inPlace ? value : deepFreeze(value);
   }
 
-  /** Seals the new version: from now on it is shared with readers as it is. */
+  /** Seals the new version: from now on it is shared with readers as it is (in bulk mode: at the bulk's end). */
   finish(): Doc {
-    for (const node of this.fresh) Object.freeze(node);
+    if (!this.inPlace) for (const node of this.fresh) Object.freeze(node);
     return this.doc;
   }
 
@@ -187,7 +203,7 @@ class EqualityIndex {
   }
 
   /** The index keys of a document, or null when the path crosses an array (then it is always a candidate). */
-  private keysOf(doc: Doc): string[] | null {
+  keysOf(doc: Doc): string[] | null {
     let value: unknown = doc;
     for (const s of this.field.split('.')) {
       if (Array.isArray(value)) return null;
@@ -207,9 +223,9 @@ class EqualityIndex {
     }
   }
 
-  remove(doc: Doc): void {
+  remove(doc: Doc, keys = this.keysOf(doc)): void {
     this.alwaysCandidates.delete(doc._id);
-    for (const k of this.keysOf(doc) ?? []) this.ids.get(k)?.delete(doc._id);
+    for (const k of keys ?? []) this.ids.get(k)?.delete(doc._id);
   }
 
   candidates(values: Primitive[]): Set<string> {
@@ -239,6 +255,8 @@ function intersect(a: Set<string>, b: Set<string>): Set<string> {
 /** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
 export const DEFAULT_PERSIST_DELAY_MS = 100;
 const PERSIST_MAX_DOCS = 20_000;
+const BULK_PERSIST_DELAY_MS = 1_000;
+const LOG_COLLECTIONS_KEY = 'log-collections';
 
 /** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
 function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
@@ -263,10 +281,19 @@ export class EmbeddedReadStore implements ReadStore {
   private readonly dirtyCheckpoints = new Map<string, number>();
   private persistTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
+  private readonly logNames = new Set<string>();
+  private pendingLog: [string, string, number, string][] = [];
+  /** The last write sent to the file: log reads wait for it, so they see every commit before them. */
+  private written: Promise<void> = Promise.resolve();
+  /** In bulk mode: the documents written in place since it began (sealed at its end). */
+  private bulk: Set<string> | null = null;
+  private bulkFailure: Error | null = null;
 
   private constructor(
     private readonly db: FileWriter | null,
     private readonly persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
+    private readonly logs: LogCollections | null = null,
   ) {}
 
   /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
@@ -278,9 +305,11 @@ export class EmbeddedReadStore implements ReadStore {
     db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
     db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
                PRIMARY KEY (collection, id)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS log_docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, UNIQUE (collection, id));
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-    const store = new EmbeddedReadStore(new FileWriter(path.join(dir, 'read-models.db')), options.persistDelayMs);
+    const file = path.join(dir, 'read-models.db');
+    const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file));
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
@@ -289,6 +318,8 @@ export class EmbeddedReadStore implements ReadStore {
       store.checkpoints.set(row.name, row.position);
     }
     for (const row of db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]) store.meta.set(row.key, row.value);
+    // Declared by an earlier run: a store opened only to be read (an investigation, a test) finds them too.
+    for (const c of JSON.parse(store.meta.get(LOG_COLLECTIONS_KEY) ?? '[]') as string[]) store.logNames.add(c);
     db.close(); // from now on only the writer thread touches the file
     return store;
   }
@@ -375,8 +406,46 @@ export class EmbeddedReadStore implements ReadStore {
     return docs;
   }
 
+  /** True when `collection` is kept in the file: its reads first wait for the writes sent before them. */
+  private async onFile(collection: string): Promise<boolean> {
+    if (!this.logs || !this.logNames.has(collection)) return false;
+    if (this.pendingLog.length > 0) this.persist();
+    await this.written;
+    if (this.db?.failure) throw this.db.failure;
+    return true;
+  }
+
+  /**
+   * Bulk mode, for a long catch-up (a rebuild): documents are written in place, neither copied nor
+   * frozen, and written to the file less often. Answers read meanwhile may mix positions (they are
+   * behind anyway: /ready says so). Leaving it freezes what was written, as every commit does outside it.
+   */
+  async setBulk(on: boolean): Promise<void> {
+    this.assertOpen();
+    if (on) {
+      this.bulk ??= new Set();
+      return;
+    }
+    const touched = this.bulk;
+    this.bulk = null;
+    for (const key of touched ?? []) {
+      const [collection, id] = key.split('\u0000') as [string, string];
+      const doc = this.collections.get(collection)?.get(id);
+      if (doc) deepFreeze(doc);
+    }
+    this.persist();
+  }
+
+  async declareLogCollections(collections: string[]): Promise<void> {
+    this.assertOpen();
+    const before = this.logNames.size;
+    for (const c of collections) this.logNames.add(c);
+    if (this.db && this.logNames.size > before) await this.setMeta(LOG_COLLECTIONS_KEY, JSON.stringify([...this.logNames].sort()));
+  }
+
   async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
     this.assertOpen();
+    if (await this.onFile(collection)) return this.logs!.find(collection, filter, options);
     const all = this.matches(collection, filter, options.sort);
     const start = options.skip ?? 0;
     const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
@@ -386,6 +455,13 @@ export class EmbeddedReadStore implements ReadStore {
 
   async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {
     this.assertOpen();
+    if (await this.onFile(collection)) {
+      for (const page of this.logs!.pages(collection, filter, options.sort, Math.max(1, options.batchSize ?? 1000))) {
+        yield options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return;
+    }
     // One sorted answer, as it stood when asked (later commits make new documents, never change these).
     const all = this.matches(collection, filter, options.sort);
     const size = Math.max(1, options.batchSize ?? 1000);
@@ -404,6 +480,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   async count(collection: string, filter: Filter): Promise<number> {
     this.assertOpen();
+    if (await this.onFile(collection)) return this.logs!.count(collection, filter);
     return this.matches(collection, filter).length;
   }
 
@@ -414,7 +491,8 @@ export class EmbeddedReadStore implements ReadStore {
     const version = this.versions.get(collection) ?? 0;
     let result = key === null ? undefined : this.aggregates.get(key);
     if (!result || result.version !== version) {
-      result = { version, docs: new Aggregator(pipeline, MINGO_OPTIONS).run(this.docs(collection).values()) as Doc[] };
+      const input = (await this.onFile(collection)) ? this.logs!.find(collection, {}) : this.docs(collection).values();
+      result = { version, docs: new Aggregator(pipeline, MINGO_OPTIONS).run(input) as Doc[] };
       if (key !== null) {
         this.aggregates.delete(key);
         this.aggregates.set(key, result);
@@ -430,6 +508,11 @@ export class EmbeddedReadStore implements ReadStore {
     this.assertOpen();
     for (const spec of indexes) {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
+      if (this.logs && this.logNames.has(spec.collection)) {
+        const sql = logIndexSql(spec);
+        if (sql !== null) await this.db!.send({ kind: 'sql', sql });
+        continue;
+      }
       const [field, kind] = Object.entries(spec.keys)[0] ?? [];
       if (field === undefined || kind === '2dsphere') continue;
       const byField = this.indexes.get(spec.collection) ?? this.indexes.set(spec.collection, new Map()).get(spec.collection);
@@ -448,31 +531,63 @@ export class EmbeddedReadStore implements ReadStore {
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     this.assertOpen();
     if (this.db?.failure) throw this.db.failure;
+    if (this.bulkFailure) throw this.bulkFailure;
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
+    for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
     // untouched until the batch is done, so a failing op leaves nothing half applied.
-    const writers = new Map<string, { collection: string; writer: Writer }>();
+    const writers = new Map<string, { collection: string; writer: Writer; oldKeys?: Map<EqualityIndex, string[] | null> }>();
+    const bulk = this.bulk;
+    try {
     for (const op of ops) {
+      if (this.logNames.has(op.collection)) {
+        if (this.logs) {
+          // Written once: the file refuses a second op on the same document unless it is a replay.
+          this.pendingLog.push([op.collection, op.id, op.position, JSON.stringify(logDocOf(op))]);
+          this.touched(op.collection);
+          continue;
+        }
+        const stored = this.docs(op.collection).get(op.id);
+        if (stored && (stored._position ?? 0) < op.position) throw new Error(`log collection document ${op.collection}/${op.id} written twice`);
+      }
       const key = `${op.collection}\u0000${op.id}`;
       let entry = writers.get(key);
       const current = entry ? entry.writer.doc : this.docs(op.collection).get(op.id);
       if (reflects(current, op)) continue;
-      if (!entry) writers.set(key, (entry = { collection: op.collection, writer: new Writer(current, op.id) }));
+      if (!entry) {
+        writers.set(key, (entry = { collection: op.collection, writer: new Writer(current, op.id, bulk !== null) }));
+        // Written in place, the old version is gone afterwards: remember what the indexes hold for it.
+        if (bulk !== null && current === entry.writer.doc) entry.oldKeys = new Map([...(this.indexes.get(op.collection)?.values() ?? [])].map((i) => [i, i.keysOf(current)]));
+      }
       entry.writer.apply(op, current === undefined);
     }
-    const changed = new Map<string, { collection: string; doc: Doc }>();
-    for (const [key, { collection, writer }] of writers) changed.set(key, { collection, doc: writer.finish() });
+    } catch (error) {
+      // In bulk mode documents were being written in place: memory is no longer as of any checkpoint.
+      // Stop here; a restart resumes from the file, which only ever holds whole batches.
+      if (bulk !== null) this.bulkFailure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+    const changed = new Map<string, { collection: string; doc: Doc; oldKeys?: Map<EqualityIndex, string[] | null> }>();
+    for (const [key, { collection, writer, oldKeys }] of writers) {
+      changed.set(key, { collection, doc: writer.finish(), ...(oldKeys ? { oldKeys } : {}) });
+      bulk?.add(key);
+    }
     // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
     if (this.db) {
       for (const [key, change] of changed) this.dirty.set(key, change);
       this.dirtyCheckpoints.set(checkpointName, checkpoint);
       this.schedulePersist();
     }
-    for (const { collection, doc } of changed.values()) {
+    for (const { collection, doc, oldKeys } of changed.values()) {
       const docs = this.docs(collection);
       const previous = docs.get(doc._id);
       for (const index of this.indexes.get(collection)?.values() ?? []) {
+        if (oldKeys) {
+          index.remove(doc, oldKeys.get(index) ?? null);
+          index.add(doc);
+          continue;
+        }
         // Copy-on-write keeps an untouched field the very same value: nothing to re-index.
         if (previous && index.valueOf(previous) === index.valueOf(doc)) continue;
         if (previous) index.remove(previous);
@@ -493,17 +608,19 @@ export class EmbeddedReadStore implements ReadStore {
   persist(): void {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
-    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0)) return;
+    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLog.length === 0)) return;
     // Serialised here (the documents are this thread's), written by the writer thread.
     const docs = [...this.dirty.values()].map(({ collection, doc }) => [collection, doc._id, JSON.stringify(doc)]);
-    this.db.send({ kind: 'persist', docs, checkpoints: [...this.dirtyCheckpoints] });
+    this.written = this.db.send({ kind: 'persist', docs, logDocs: this.pendingLog, checkpoints: [...this.dirtyCheckpoints] });
     this.dirty.clear();
     this.dirtyCheckpoints.clear();
+    this.pendingLog = [];
   }
 
   private schedulePersist(): void {
-    if (this.persistDelayMs === 0 || this.dirty.size >= PERSIST_MAX_DOCS) this.persist();
-    else this.persistTimer ??= setTimeout(() => this.persist(), this.persistDelayMs);
+    if (this.persistDelayMs === 0 || this.dirty.size + this.pendingLog.length >= PERSIST_MAX_DOCS) this.persist();
+    // In bulk mode hot documents (counters) change at every batch: write them less often.
+    else this.persistTimer ??= setTimeout(() => this.persist(), this.bulk ? Math.max(this.persistDelayMs, BULK_PERSIST_DELAY_MS) : this.persistDelayMs);
   }
 
   private touched(collection: string): void {
@@ -532,7 +649,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.persist(); // what is pending is written before the reset, never after it
     // The file drops documents and checkpoint in one transaction (the writer thread).
     this.checkpoints.delete(checkpointName);
-    this.db?.send({ kind: 'reset', collections, name: checkpointName });
+    if (this.db) this.written = this.db.send({ kind: 'reset', collections, name: checkpointName });
     for (const c of collections) {
       this.collections.delete(c);
       this.touched(c);
@@ -547,6 +664,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.persist();
     this.closed = true;
     await this.db?.close();
+    this.logs?.close();
   }
 }
 

@@ -1,11 +1,24 @@
 // EventStoreDB adapter of the event store port. Our global position is the $all commit position;
 // the envelope fields ESDB does not have (occurredAt, recordedAt, our metadata, hashes) travel in
-// the ESDB event metadata. ESDB positions are only known after an append, so the hash chain is kept
-// per stream: hash = sha256(prevHashOfStream + canonical envelope without position).
+// the ESDB event metadata.
+//
+// One hash chain over $all, as on the embedded log: each event's link covers the previous event of
+// ours in $all order, hash = sha256(prevHash + canonical envelope without position), so a single
+// forward pass over $all checks it and a signed checkpoint (position + hash) anchors all of it.
+// ESDB assigns the position only when it commits, and an append is conditional on its own stream
+// alone (no multi-stream write, no condition on another stream), so the previous link cannot be
+// claimed atomically with the append. A chain-head stream written beside it would be a second,
+// separate write: a crash or a lost race between the two leaves a claim without events or events
+// without a claim. What is correct is one writer at a time: every append takes the chain lock (in
+// process by default; with NATS the composition root gives the cross-instance lock, nats-lock.ts),
+// reads the last link from $all, and appends chained onto it; the next holder starts only after the
+// server acknowledged, so $all order is lock order and each link's predecessor is known. A lock with
+// a lease is only as good as its time: an attempt that has held it longer than `chainLockBudgetMs`
+// (a third of the lease) appends nothing, and an append whose outcome is unknown is re-sent, still
+// holding the lock, with the same ids and expected revision (idempotent on ESDB) until it is known.
 import {
   BACKWARDS,
   END,
-  ErrorType,
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
@@ -13,12 +26,12 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
   excludeSystemEvents,
-  isCommandError,
   jsonEvent,
   type AllStreamResolvedEvent,
+  type AppendResult as ClientAppendResult,
   type Direction,
+  type EventData,
   type JSONType,
-  type Position,
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
@@ -31,7 +44,6 @@ import {
   checkAppendSize,
   occurredAtOf,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type LogPage,
@@ -41,26 +53,27 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  type VerifyOptions,
   type VerifyResult,
 } from './event-store.js';
+import {
+  InProcessChainLock,
+  atPosition,
+  collect,
+  decode,
+  portError,
+  positionOf,
+  satisfies,
+  type ChainLock,
+  type Decoded,
+  type StoredMetadata,
+} from './esdb-support.js';
 
-/** What we keep in the ESDB event metadata (a type alias, so it is a JSON record for the client). */
-type StoredMetadata = {
-  occurredAt: string;
-  recordedAt: string;
-  metadata: EventMetadata;
-  prevHash: string;
-  hash: string;
-};
+export type { ChainLock } from './esdb-support.js';
 
 export interface EsdbSubscribeOptions extends SubscribeOptions {
   /** Receives the error that stopped the subscription (a throwing handler or a broken connection). */
   onError?: (error: unknown) => void;
-}
-
-interface Decoded {
-  event: RecordedEvent & { hash: string };
-  prevHash: string;
 }
 
 const PAGE = 500;
@@ -69,9 +82,21 @@ const LOG_IDENTITY_STREAM = 'platform-log-identity';
 const AUDIT_SCAN_LIMIT = 200_000;
 const AUDIT_TIME_LIMIT_MS = 10_000;
 
+const CHAIN_LOCK_KEY = 'eventstore-hash-chain';
+const DEFAULT_CHAIN_LOCK_BUDGET_MS = 10_000;
+
 export interface EsdbOptions {
   /** Must not exceed the server's MaxAppendSize (1 MiB by default). */
   maxAppendBytes?: number;
+  /**
+   * Shared by every process that appends to this log (several instances: the NATS lock). Default: a
+   * lock within this process, which is enough only when this process is the log's one writer.
+   */
+  chainLock?: ChainLock;
+  /** Longest an append may hold the chain lock before it gives up unwritten: well below the lock's lease. */
+  chainLockBudgetMs?: number;
+  /** Called by close(), after the client is disposed (the chain lock's connection). */
+  onClose?: () => Promise<void>;
   /** At most this many events walked by one searchLog/verify; beyond, the answer says `partial`. */
   auditScanLimit?: number;
   /** At most this long (ms) for one searchLog/verify; beyond, the answer says `partial`. */
@@ -84,12 +109,14 @@ export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
 
   private readonly maxAppendBytes: number;
+  private readonly chainLock: ChainLock;
 
   private constructor(
     private readonly client: EventStoreDBClient,
     private readonly options: EsdbOptions,
   ) {
     this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+    this.chainLock = options.chainLock ?? new InProcessChainLock();
   }
 
   /** Connects and checks the server answers, so a wrong URL fails at start-up with Unavailable. */
@@ -100,6 +127,7 @@ export class EsdbEventStore implements EventStore {
       await collect(client.readAll({ fromPosition: START, maxCount: 1 }));
     } catch (err) {
       await client.dispose().catch(() => undefined);
+      await options.onClose?.().catch(() => undefined);
       throw portError(err);
     }
     return store;
@@ -107,13 +135,24 @@ export class EsdbEventStore implements EventStore {
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     checkAppendSize(stream, events, this.maxAppendBytes);
+    if (events.length === 0) {
+      const actual = (await this.streamHead(stream))?.revision ?? -1;
+      if (!satisfies(expected, actual)) throw new WrongExpectedRevision(stream, expected, actual);
+      return { revision: actual, position: await this.headPosition() };
+    }
+    return this.chainLock.run(CHAIN_LOCK_KEY, () => this.appendLinked(stream, events, expected));
+  }
+
+  /** Holding the chain lock: the last link and the stream head, then the events chained onto that link. */
+  private async appendLinked(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const until = Date.now() + (this.options.chainLockBudgetMs ?? DEFAULT_CHAIN_LOCK_BUDGET_MS);
     for (let attempt = 0; ; attempt++) {
-      const head = await this.streamHead(stream);
+      // From the leader: a follower (nodePreference) could be behind, and a link onto a stale head forks.
+      const [head, last] = await Promise.all([this.streamHead(stream, true), this.chainHead()]);
       const actual = head?.revision ?? -1;
       if (!satisfies(expected, actual)) throw new WrongExpectedRevision(stream, expected, actual);
-      if (events.length === 0) return { revision: actual, position: await this.headPosition() };
       const recordedAt = new Date().toISOString();
-      let prevHash = head?.hash ?? GENESIS_HASH;
+      let prevHash = last?.hash ?? GENESIS_HASH;
       const payload = events.map((e, i) => {
         const occurredAt = occurredAtOf(e, recordedAt);
         const envelope = { id: e.id, type: e.type, stream, revision: actual + 1 + i, recordedAt, occurredAt, data: e.data, metadata: e.metadata };
@@ -123,10 +162,8 @@ export class EsdbEventStore implements EventStore {
         return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata });
       });
       try {
-        // Always the exact head we chained onto: the server then guarantees the chain has no fork.
-        const result = await this.client.appendToStream(stream, payload, {
-          expectedRevision: actual === -1 ? NO_STREAM : BigInt(actual),
-        });
+        // Always the exact stream head read above, so a retry of this very append is idempotent.
+        const result = await this.sendWhileHolding(stream, payload, actual === -1 ? NO_STREAM : BigInt(actual), until);
         return { revision: Number(result.nextExpectedRevision), position: Number(result.position?.commit ?? 0n) };
       } catch (err) {
         if (!(err instanceof WrongExpectedVersionError)) throw portError(err);
@@ -137,9 +174,29 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  private async streamHead(stream: string): Promise<{ revision: number; hash: string } | null> {
+  /**
+   * Sends the append before the lock budget runs out, and resends it while its outcome is unknown (a
+   * timeout, a lost connection): same ids, same expected revision, so the server writes it at most once
+   * and answers a resend of a written append with success. Released unknown, the append could still
+   * land after the next holder's link and break the chain; so it is released only known, or as
+   * Unavailable once the budget is spent.
+   */
+  private async sendWhileHolding(stream: string, payload: EventData[], expectedRevision: bigint | typeof NO_STREAM, until: number): Promise<ClientAppendResult> {
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
+      const left = until - Date.now();
+      if (left <= 0) throw new Unavailable(`EventStoreDB: the append to ${stream} held the hash chain lock past its budget`);
+      try {
+        return await this.client.appendToStream(stream, payload, { expectedRevision, deadline: left });
+      } catch (err) {
+        if (!(portError(err) instanceof Unavailable)) throw err; // refused: nothing was written
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, until - Date.now()))));
+    }
+  }
+
+  private async streamHead(stream: string, requiresLeader = false): Promise<{ revision: number; hash: string } | null> {
     try {
-      const [last] = await collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+      const [last] = await collect(this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader }));
       if (!last?.event) return null;
       const meta = last.event.metadata as Partial<StoredMetadata> | undefined;
       return { revision: Number(last.event.revision), hash: meta?.hash ?? GENESIS_HASH };
@@ -220,10 +277,6 @@ export class EsdbEventStore implements EventStore {
   }
 
   /**
-   * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
-   * system events follow it does the walk go on, in growing pages.
-   */
-  /**
    * Kept as the first event of its own stream, written without our metadata so decode() (and with it
    * every read, subscription and verification) never sees it. The first instance to ask creates it.
    */
@@ -251,25 +304,42 @@ export class EsdbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
-    for await (const r of this.scan(BACKWARDS, 0, 1)) {
+    return (await this.lastEvent())?.position ?? 0;
+  }
+
+  /**
+   * The last event of $all is nearly always ours: one event read (maxCount 1), no page. Only when
+   * system events (or events written around this adapter) follow it does the walk go on, in growing pages.
+   */
+  lastEvent(): Promise<RecordedEvent | null> {
+    return this.newest(false);
+  }
+
+  /** The chain's head as the next link must see it: read from the leader. */
+  private chainHead(): Promise<RecordedEvent | null> {
+    return this.newest(true);
+  }
+
+  private async newest(requiresLeader: boolean): Promise<RecordedEvent | null> {
+    for await (const r of this.scan(BACKWARDS, 0, 1, requiresLeader)) {
       const decoded = decode(r);
-      if (decoded) return decoded.event.position;
+      if (decoded) return decoded.event;
     }
-    return 0;
+    return null;
   }
 
   /**
    * $all in pages, skipping what was already seen, so it does not matter whether the server treats
    * fromPosition as inclusive. Forwards: strictly after `after`; backwards: from the end.
    */
-  private async *scan(direction: Direction, after: number, firstPage = PAGE): AsyncGenerator<AllStreamResolvedEvent> {
+  private async *scan(direction: Direction, after: number, firstPage = PAGE, requiresLeader = false): AsyncGenerator<AllStreamResolvedEvent> {
     let from: ReadPosition = direction === BACKWARDS ? END : after > 0 ? atPosition(after) : START;
     let cursor = direction === BACKWARDS ? Number.POSITIVE_INFINITY : after;
     let size = firstPage;
     for (;;) {
       let page: AllStreamResolvedEvent[];
       try {
-        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size }));
+        page = await collect(this.client.readAll({ fromPosition: from, direction, maxCount: size, requiresLeader }));
       } catch (err) {
         throw portError(err);
       }
@@ -345,100 +415,41 @@ export class EsdbEventStore implements EventStore {
     return subscription;
   }
 
-  /** Walks $all: every stream must run 0, 1, 2… and each event must link to its predecessor's hash. */
-  async verify(): Promise<VerifyResult> {
-    const chains = new Map<string, { revision: number; hash: string }>();
+  /**
+   * One pass over $all, forwards: each of our events must name the previous one's hash as its
+   * predecessor and hash to its stored link, so an altered, removed, inserted or reordered event
+   * breaks the chain at `firstBadPosition`. Events that are not ours (system events, the log identity)
+   * are not links. Bounded like searchLog (then `partial`); `npm run verify` walks without bound.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    let expectedPrev = GENESIS_HASH;
     let checked = 0;
+    let link: VerifyResult['link'];
+    const done = (result: VerifyResult): VerifyResult => (link ? { ...result, link } : result);
     const bound = this.auditBound();
     for await (const r of this.scan(FORWARDS, 0)) {
-      if (bound.exceeded()) return { ok: true, checked, partial: true };
+      if (bound.exceeded()) return done({ ok: true, checked, partial: true });
       const decoded = decode(r);
-      if (!decoded) continue; // system events and events written around this adapter
+      if (!decoded) continue;
       checked++;
       const { event, prevHash } = decoded;
-      const previous = chains.get(event.stream);
-      const expectedPrev = previous?.hash ?? GENESIS_HASH;
       const { position, hash, ...envelope } = event;
       let actual: string | undefined;
       try {
         actual = chainHash(expectedPrev, envelope);
       } catch {
-        actual = undefined;
+        actual = undefined; // not JSON any more: a broken link like any other
       }
-      if (event.revision !== (previous ? previous.revision + 1 : 0) || prevHash !== expectedPrev || actual !== hash) {
-        return { ok: false, checked, firstBadPosition: position };
-      }
-      chains.set(event.stream, { revision: event.revision, hash });
+      if (prevHash !== expectedPrev || actual !== hash) return { ok: false, checked, firstBadPosition: position };
+      if (position === options.linkAt) link = { position, hash };
+      expectedPrev = hash;
     }
-    return { ok: true, checked };
+    return done({ ok: true, checked });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.client.dispose();
+    await this.options.onClose?.();
   }
-}
-
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return actual === expected;
-}
-
-/** Events we wrote: user streams and types, JSON, with our metadata. Anything else is skipped. */
-function decode(r: ResolvedEvent | AllStreamResolvedEvent): Decoded | undefined {
-  const e = r.event;
-  if (!e || !e.isJson || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
-  const meta = e.metadata as Partial<StoredMetadata> | undefined;
-  if (!meta || typeof meta.hash !== 'string' || typeof meta.prevHash !== 'string') return undefined;
-  const commit = e.position?.commit ?? r.commitPosition;
-  return {
-    prevHash: meta.prevHash,
-    event: {
-      id: e.id,
-      type: e.type,
-      stream: e.streamId,
-      revision: Number(e.revision),
-      // Stream reads carry the $all position only on servers after 22.6; 0 means "unknown".
-      position: commit === undefined ? 0 : Number(commit),
-      recordedAt: String(meta.recordedAt),
-      occurredAt: String(meta.occurredAt),
-      data: e.data,
-      metadata: meta.metadata as EventMetadata,
-      hash: meta.hash,
-    },
-  };
-}
-
-function positionOf(r: AllStreamResolvedEvent): Position | undefined {
-  return r.event?.position ?? r.link?.position;
-}
-
-/** Non-transactional gRPC appends have commit === prepare, so a number is enough to resume from. */
-function atPosition(n: number): Position {
-  return { commit: BigInt(n), prepare: BigInt(n) };
-}
-
-async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of source) out.push(item);
-  return out;
-}
-
-const UNAVAILABLE_TYPES: readonly ErrorType[] = [
-  ErrorType.UNAVAILABLE,
-  ErrorType.DEADLINE_EXCEEDED,
-  ErrorType.TIMEOUT,
-  ErrorType.NOT_LEADER,
-];
-
-/** Connection-level failures become Unavailable (503); domain-level errors pass through. */
-function portError(err: unknown): unknown {
-  if (err instanceof Unavailable || err instanceof WrongExpectedRevision) return err;
-  if (err instanceof Error) {
-    const lost = isCommandError(err) ? UNAVAILABLE_TYPES.includes(err.type) : /discover|ECONNREFUSED|connect/i.test(err.message);
-    if (lost) return new Unavailable(`EventStoreDB: ${err.message}`, { cause: err });
-  }
-  return err;
 }

@@ -135,12 +135,22 @@ export interface SubscribeOptions {
   onError?: (error: unknown) => void;
 }
 
+export interface VerifyOptions {
+  /**
+   * A position whose link the same pass reports (a signed checkpoint's), so anchoring needs no second
+   * read at a position: on EventStoreDB a position that is not an event's cannot be read from.
+   */
+  linkAt?: number;
+}
+
 export interface VerifyResult {
   ok: boolean;
   checked: number;
   firstBadPosition?: number;
   /** The adapter stopped at its scan bound (EventStoreDB): `ok` speaks for the `checked` first events only. */
   partial?: boolean;
+  /** The checked link at `linkAt`; absent when no event stands there (or the pass stopped before it). */
+  link?: { position: number; hash: string };
 }
 
 /** The audit trail's question: who did what to which record when (every field optional). */
@@ -178,6 +188,8 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0 when empty). */
   headPosition(): Promise<number>;
+  /** The last event of the log, with its link in the chain (null when empty): what a checkpoint signs. */
+  lastEvent(): Promise<RecordedEvent | null>;
   /**
    * Catch up from `afterPosition`, then follow live appends. The handler gets batches in log
    * order and the next batch waits for it (back-pressure); a throwing handler stops the subscription.
@@ -197,7 +209,7 @@ export interface EventStore {
    * pointed at another (or a wiped and recreated) log they rebuild instead of skipping events.
    */
   logIdentity(): Promise<string>;
-  /** Re-checks the tamper evidence of the whole log. */
-  verify(): Promise<VerifyResult>;
+  /** Re-checks the tamper evidence of the whole log in one pass, in log order. */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
   close(): Promise<void>;
 }

@@ -121,6 +121,12 @@ export class MongoReadStore implements ReadStore {
     return this.call('aggregate', () => this.db.collection(collection).aggregate(pipeline).toArray());
   }
 
+  /** MongoDB batches every commit already (bulkWrite): nothing to change for a catch-up. */
+  async setBulk(): Promise<void> {}
+
+  /** Append-only collections need nothing special on MongoDB: documents live on the server anyway. */
+  async declareLogCollections(): Promise<void> {}
+
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     for (const spec of indexes) {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);

@@ -53,6 +53,19 @@ export interface ReadStore {
    */
   stream(collection: string, filter: Filter, options?: StreamOptions): AsyncIterable<Doc[]>;
   aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Declares append-only collections, before their indexes: each document is written once, by one
+   * `set` op without arrays or dotted paths (the audit trail, the histories). MongoDB keeps them like any
+   * other collection; the embedded store keeps them in its file instead of memory, where a million of
+   * them would be most of its heap (embedded-log-collections.ts).
+   */
+  declareLogCollections(collections: string[]): Promise<void>;
+  /**
+   * A long catch-up (a rebuild) begins or ends: the store may then trade copy-on-write and frequent
+   * flushes for speed (the embedded store does; MongoDB needs nothing). Answers read during it may mix
+   * positions; they are behind the log anyway.
+   */
+  setBulk(on: boolean): Promise<void>;
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
   /** Applies the guarded ops in order and stores the checkpoint (atomically where the store can). */
   commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void>;

@@ -6,7 +6,7 @@ import { AppendWriter, type GroupCommitter, InlineCommitter, encode } from './sq
 import type { GroupCommitReply } from './sqlite-group-commit.mjs';
 import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision } from './event-store.js';
 import type {
-  AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyResult,
+  AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyOptions, VerifyResult,
 } from './event-store.js';
 
 export interface SqliteEventStoreOptions {
@@ -77,6 +77,7 @@ export class SqliteEventStore implements EventStore {
   private readonly writer: GroupCommitter;
 
   private readonly top: Database.Statement;
+  private readonly last: Database.Statement;
   private readonly streamRows: Database.Statement;
   private readonly allRows: Database.Statement;
 
@@ -90,6 +91,7 @@ export class SqliteEventStore implements EventStore {
     private readonly maxAppendBytes: number,
   ) {
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
+    this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`);
     this.streamRows = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision <= @to
          AND (@until IS NULL OR occurred_at <= @until) ORDER BY revision`,
@@ -222,6 +224,11 @@ export class SqliteEventStore implements EventStore {
     return top?.position ?? 0;
   }
 
+  async lastEvent(): Promise<RecordedEvent | null> {
+    const row = this.last.get() as Row | undefined;
+    return row ? toRecorded(row) : null;
+  }
+
   subscribe(
     afterPosition: number,
     handler: (batch: RecordedEvent[]) => Promise<void>,
@@ -246,14 +253,15 @@ export class SqliteEventStore implements EventStore {
    * breaks it at `firstBadPosition`. Removing rows from the very end needs an external anchor
    * (a published head hash) to be noticed; that is outside this method.
    */
-  async verify(): Promise<VerifyResult> {
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
     let prevHash = GENESIS_HASH;
     let expected = 1;
     let after = Number.MIN_SAFE_INTEGER; // also catches rows inserted below position 1
     let checked = 0;
+    let link: VerifyResult['link'];
     for (;;) {
       const rows = this.allRows.all(after, VERIFY_BATCH) as Row[];
-      if (rows.length === 0) return { ok: true, checked };
+      if (rows.length === 0) return link ? { ok: true, checked, link } : { ok: true, checked };
       for (const row of rows) {
         checked++;
         const bad = { ok: false, checked, firstBadPosition: Math.min(row.position, expected) };
@@ -263,6 +271,7 @@ export class SqliteEventStore implements EventStore {
         const head = { id: row.id, type: row.type, occurredAt: row.occurred_at, stream: row.stream, revision: row.revision, position: row.position, recordedAt: row.recorded_at };
         const hash = chainHashRaw(prevHash, head, row.data, row.metadata);
         if (hash !== row.hash) return bad;
+        if (row.position === options.linkAt) link = { position: row.position, hash };
         prevHash = hash;
         expected = row.position + 1;
         after = row.position;

@@ -42,8 +42,9 @@ const who = (a: RecordedActor | undefined) =>
   a ? { id: a.id, role: a.role, ...(a.name !== undefined ? { name: a.name } : {}), ...(a.district !== undefined ? { district: a.district } : {}) } : undefined;
 
 export const auditTrail: Projection = {
-  name: 'audit-trail-v1',
+  name: 'audit-trail-v2',
   collections: [AUDIT_TRAIL],
+  logCollections: [AUDIT_TRAIL],
   indexes: [
     { collection: AUDIT_TRAIL, keys: { actorId: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { district: 1, _id: -1 } },

@@ -71,8 +71,9 @@ const DEMAND_COUNTERS = { now: DEMAND_STATS_NOW, buckets: DEMAND_STATS_BUCKETS, 
 const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
-  name: 'demand-statistics-v1',
+  name: 'demand-statistics-v2',
   collections: [DEMAND_STATS_NOW, DEMAND_STATS_BUCKETS, DEMAND_STATS_DELTAS],
+  logCollections: [DEMAND_STATS_DELTAS],
   indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }],
   handlers: { DemandReported: bucketOps, DemandUpdated: bucketOps, DemandWithdrawn: bucketOps, DemandClosed: bucketOps },
 });

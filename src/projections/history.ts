@@ -17,12 +17,30 @@ export interface Moment {
   at: string;
 }
 
+/**
+ * `p` computing each event's ops once: the runner hands every projection the same event object in a
+ * batch, so a projection and its history (both given this one) share the work. Ops are never modified
+ * by the stores.
+ */
+export function memoized(p: Projection): Projection {
+  const done = new WeakMap<object, DocOp[]>();
+  return {
+    ...p,
+    apply(event) {
+      let ops = done.get(event);
+      if (!ops) done.set(event, (ops = p.apply(event)));
+      return ops;
+    },
+  };
+}
+
 /** The history of `collections` as the projection `p` changes them, as a projection of its own. */
 export function withHistory(p: Projection, collections: string[]): Projection {
   const tracked = new Set(collections);
   return {
-    name: `${p.name}-history-v1`,
+    name: `${p.name}-history-v2`,
     collections: collections.map(historyOf),
+    logCollections: collections.map(historyOf),
     indexes: collections.flatMap((c): IndexSpec[] => [
       { collection: historyOf(c), keys: { docId: 1, position: 1 } },
       { collection: historyOf(c), keys: { occurredAt: 1 } },

@@ -5,7 +5,7 @@ import { demandMatching } from './demand-matching.js';
 import { demandStatistics } from './demand-statistics.js';
 import { demands } from './demands.js';
 import { auditTrail } from './audit-trail.js';
-import { withHistory } from './history.js';
+import { memoized, withHistory } from './history.js';
 import { exchanges } from './exchanges.js';
 import { idempotency } from './idempotency.js';
 import { NOTICES, notices } from './notices.js';
@@ -20,9 +20,12 @@ import { statistics } from './statistics.js';
 /** Collections kept with their history, so the public reads can answer asOf / asRecordedAt (history.ts). */
 export const HISTORY_TRACKED = [NOTICES, PUBLIC_FEED, PROJECTS];
 
+// Each tracked projection computes an event's ops once for itself and its history.
+const [noticesOnce, feedOnce, searchOnce] = [notices, publicFeed, projectSearch].map(memoized) as [Projection, Projection, Projection];
+
 export const allProjections: Projection[] = [
-  ...[projectSearch, statistics, idempotency, notices, publicFeed, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics, auditTrail],
-  ...[withHistory(notices, [NOTICES]), withHistory(publicFeed, [PUBLIC_FEED]), withHistory(projectSearch, [PROJECTS])],
+  ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics, auditTrail],
+  ...[withHistory(noticesOnce, [NOTICES]), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS])],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).
   demandMatching,
 ];

@@ -15,6 +15,8 @@ export interface Projection {
   /** Checkpoint name; bump the suffix to rebuild after a change of shape. */
   name: string;
   collections: string[];
+  /** Those of `collections` that are append-only: one document per event, written once (ReadStore.declareLogCollections). */
+  logCollections?: string[];
   indexes: IndexSpec[];
   /** The handled event types: the keys of the handler map (a projection of every event, like the idempotency answers, says yes to all). */
   handles: { has(type: string): boolean };
@@ -29,11 +31,18 @@ export interface Projection {
   afterBatch?(store: ReadStore, batch: RecordedEvent[], position: number): Promise<DocOp[]>;
 }
 
-export function defineProjection<E extends DomainEvent>(spec: { name: string; collections: string[]; indexes: IndexSpec[]; handlers: Handlers<E> }): Projection {
+export function defineProjection<E extends DomainEvent>(spec: {
+  name: string;
+  collections: string[];
+  logCollections?: string[];
+  indexes: IndexSpec[];
+  handlers: Handlers<E>;
+}): Projection {
   const handlers = spec.handlers as Record<string, ((event: RecordedEvent) => DocOp[]) | undefined>;
   return {
     name: spec.name,
     collections: spec.collections,
+    ...(spec.logCollections ? { logCollections: spec.logCollections } : {}),
     indexes: spec.indexes,
     handles: new Set(Object.keys(handlers)),
     apply: (event) => handlers[event.type]?.(event) ?? [],

@@ -20,9 +20,13 @@ export interface RunnerOptions {
   stallAfterMs?: number;
   /** Operational time (progress, stalls); never a business rule. Default Date.now. */
   monotonicNow?: () => number;
+  /** Behind the head by more than this many positions at start: catch up in the store's bulk mode. Default 10 000. */
+  bulkAfterLag?: number;
   /** Things an operator should know, e.g. a rebuild because the log is not the one the read models came from. */
   onNotice?: (message: string) => void;
 }
+
+const BULK_AFTER_LAG = 10_000;
 
 /** Where the read store keeps the identity of the log its checkpoints refer to. */
 export const LOG_IDENTITY_KEY = 'log-identity:projections';
@@ -55,6 +59,8 @@ export class ProjectionRunner {
   private lastProgressAt: number;
   private batchListeners = new Set<(events: RecordedEvent[], position: number) => void>();
   private pollTimer: NodeJS.Timeout | null = null;
+  /** While catching up a long way (a rebuild): the head to reach before the store leaves bulk mode. */
+  private bulkUntil: number | null = null;
 
   constructor(
     private readonly events: EventStore,
@@ -114,6 +120,7 @@ export class ProjectionRunner {
     this.current = 'starting';
     this.lastProgressAt = this.now();
     try {
+      await this.store.declareLogCollections(this.projections.flatMap((p) => p.logCollections ?? []));
       await this.store.ensureIndexes(this.projections.flatMap((p) => p.indexes));
       await this.checkLogIdentity();
       await this.loadCheckpoints(true);
@@ -121,6 +128,11 @@ export class ProjectionRunner {
       // answered by the checkpoints themselves: with nothing left to project, no batch would ever answer it.
       this.processed = Math.min(...this.checkpoints.values());
       this.advanceTo(this.processed);
+      const head = await this.events.headPosition();
+      if (head - this.processed > (this.options.bulkAfterLag ?? BULK_AFTER_LAG)) {
+        await this.store.setBulk(true);
+        this.bulkUntil = head;
+      }
     } catch (error) {
       this.fail(error, 'failed');
       throw error;
@@ -168,6 +180,10 @@ export class ProjectionRunner {
     this.followed = null;
     this.current = 'stopped';
     await followed?.close();
+    if (this.bulkUntil !== null) {
+      this.bulkUntil = null;
+      await this.store.setBulk(false);
+    }
   }
 
   /** Resolves true once every read model has processed `position`, false after `timeoutMs`. */
@@ -254,6 +270,10 @@ export class ProjectionRunner {
       else for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
       await this.store.commit(p.name, ops, last);
       this.checkpoints.set(p.name, last);
+    }
+    if (this.bulkUntil !== null && last >= this.bulkUntil) {
+      this.bulkUntil = null;
+      await this.store.setBulk(false);
     }
     this.failure = null;
     this.current = 'running';

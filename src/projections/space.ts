@@ -38,7 +38,7 @@ export const space = defineProjection<NoticeEvent | ApplicationEvent | TenancyEv
         op(SPACE, offerKey(noticeId), event, { set: { state: 'allocated_out' } }),
         ...allocations.map((a) =>
           op(SPACE, allocationKey(a.applicationId), event, {
-            set: { kind: 'allocation', noticeId, projectId, district, applicationId: a.applicationId, rank: a.rank, state: 'allocated', status: 'allocated', via: method, area: a.area, unitIds: [] },
+            set: { kind: 'allocation', noticeId, projectId, district, applicationId: a.applicationId, rank: a.rank, state: 'allocated', status: 'allocated', via: method, area: a.area, unitIds: a.unitIds ?? [] },
           }),
         ),
       ];
@@ -48,10 +48,10 @@ export const space = defineProjection<NoticeEvent | ApplicationEvent | TenancyEv
       return [op(SPACE, allocationKey(event.data.applicationId), event, { set: { state: 'released', status, forfeitReason: event.data.reason } })];
     },
     WaitlistAllocated: (event) => {
-      const { noticeId, projectId, district, applicationId, area, rank, replaces } = event.data;
+      const { noticeId, projectId, district, applicationId, area, rank, replaces, unitIds = [] } = event.data;
       return [
         op(SPACE, allocationKey(applicationId), event, {
-          set: { kind: 'allocation', noticeId, projectId, district, applicationId, rank, state: 'allocated', status: 'allocated', via: 'waitlist', replaces, area, unitIds: [] },
+          set: { kind: 'allocation', noticeId, projectId, district, applicationId, rank, state: 'allocated', status: 'allocated', via: 'waitlist', replaces, area, unitIds },
         }),
       ];
     },

@@ -48,7 +48,7 @@ function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
 }
 
 /** The ledger's held states as counters; available = market − held and withheld = area − market are derived. */
-function spaceFigures(space: SpaceDelta | undefined): Delta {
+export function spaceFigures(space: SpaceDelta | undefined): Delta {
   const delta: Delta = {};
   if (!space) return delta;
   for (const prefix of groupsOf(space)) for (const [state, n] of Object.entries(space.centi)) add(delta, `${prefix}.${state}Centi`, n);
@@ -113,19 +113,37 @@ const deltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: 
 const spaceOps = (event: Recorded<SpaceEvent>) => oneDeltaOps(event, event.data.space);
 const oneDeltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, space: SpaceDelta | undefined) =>
   space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
-/** 换租 moves let space out of one project and into another (or the same) in one event. */
+/**
+ * 换租 moves let space out of one project and into another (or the same) in one event. The buckets take
+ * both sides at once; the per-event records are one per project (ids `<position>` and `<position>:in`),
+ * so each project's ledger as of a date (projectLedgerAsOf) sees its own side and nothing of the other's.
+ */
 const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
   const { space, spaceIn } = event.data;
   if (!spaceIn) return oneDeltaOps(event, space);
-  const delta = spaceFigures(space);
-  for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
-  // Its delta record is found by the project it came from; the project it went to sees it by its own below.
-  return deltaOps(event, nonZero(delta), (space ?? spaceIn).projectId);
+  if (!space || space.projectId === spaceIn.projectId) {
+    const delta = spaceFigures(space);
+    for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
+    return deltaOps(event, nonZero(delta), spaceIn.projectId);
+  }
+  const out = nonZero(spaceFigures(space));
+  const into = nonZero(spaceFigures(spaceIn));
+  const both: Delta = { ...out };
+  for (const [k, v] of Object.entries(into)) add(both, k, v);
+  const day = cstDay(event.occurredAt);
+  const record = (id: string, projectId: string, delta: Delta) =>
+    Object.keys(delta).length === 0 ? [] : [op(STATS_DELTAS, id, event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } })];
+  return [
+    ...counterOps(PROJECT_COUNTERS, event, nonZero(both)).filter((o) => o.collection !== STATS_DELTAS),
+    ...record(String(event.position), space.projectId, out),
+    ...record(`${event.position}:in`, spaceIn.projectId, into),
+  ];
 };
 
 export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
-  name: 'statistics-v3',
+  name: 'statistics-v4',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
+  logCollections: [STATS_DELTAS], // one record per event: kept out of memory on the embedded store
   indexes: [
     { collection: STATS_DELTAS, keys: { day: 1 } },
     { collection: STATS_DELTAS, keys: { projectId: 1, occurredAt: 1 } },

@@ -10,7 +10,7 @@ import { defineProjection, op } from './projection.js';
 export const TENANCIES = 'tenancy_records';
 
 export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
-  name: 'tenancies-v1',
+  name: 'tenancies-v2',
   collections: [TENANCIES],
   indexes: [
     { collection: TENANCIES, keys: { district: 1, status: 1, endsOn: 1 } },
@@ -31,6 +31,7 @@ export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
             district: c.district,
             creditCode: c.creditCode,
             area: c.area,
+            unitIds: c.unitIds ?? [],
             contractRef: c.contractRef,
             signedOn: utc(c.signedOn),
             startsOn: utc(c.lease.startsOn),

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyedLock } from '../../src/application/keyed-lock.js';
 import { EsdbEventStore } from '../../src/infra/esdb-event-store.js';
 import {
   AppendTooLarge,
@@ -17,6 +18,7 @@ import {
 } from '../../src/infra/event-store.js';
 import { chainHash, GENESIS_HASH } from '../../src/infra/hash-chain.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { type Traits, chainCases } from './event-store-chain.js';
 
 const actor = { id: 'user-1', role: 'city_admin' as const, district: 'nanshan' as const, name: '张三' };
 
@@ -49,10 +51,6 @@ function tempFile(): string {
 }
 afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-interface Traits {
-  /** Positions run 1, 2, 3… without holes (SQLite); ESDB positions are byte offsets. */
-  densePositions: boolean;
-}
 
 function eventStoreContract(name: string, open: () => Promise<EventStore>, traits: Traits, enabled = true): void {
   (enabled ? describe : describe.skip)(`EventStore contract: ${name}`, () => {
@@ -311,6 +309,8 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       expect(await store.logIdentity()).toBe(identity);
     });
 
+    chainCases({ store: () => store, base: () => base, prefix: () => prefix, s, ev, traits });
+
     it('verifies an intact log', async () => {
       await store.append(s('v'), [ev('V', 0), ev('V', 1)], 'no_stream');
       await store.append(s('w'), [ev('W', 0)], 'no_stream');
@@ -454,15 +454,34 @@ describe('SqliteEventStore: tamper evidence, durability, other processes', () =>
   });
 });
 
-eventStoreContract('SQLite', async () => SqliteEventStore.open(tempFile(), { pollIntervalMs: 50 }), { densePositions: true });
+const sqliteFiles = new WeakMap<EventStore, string>();
+eventStoreContract(
+  'SQLite',
+  async () => {
+    const file = tempFile();
+    const store = SqliteEventStore.open(file, { pollIntervalMs: 50 });
+    sqliteFiles.set(store, file);
+    return store;
+  },
+  // The file's write lock orders the writers: nothing to share between them.
+  { densePositions: true, linkCoversPosition: true, peer: async (store) => SqliteEventStore.open(sqliteFiles.get(store)!, { pollIntervalMs: 50 }) },
+);
 
 const esdbUrl = process.env.EVENTSTORE_URL;
 if (!esdbUrl) console.warn('EventStoreDB leg skipped: EVENTSTORE_URL not set');
-eventStoreContract('EventStoreDB', () => EsdbEventStore.connect(esdbUrl ?? ''), { densePositions: false }, Boolean(esdbUrl));
+// Every writer of the log shares the chain lock: in production the NATS lock (compose.ts), here one in
+// process standing in for it, so the second instance is a second client with its own connection.
+const chainLock = new KeyedLock();
+eventStoreContract(
+  'EventStoreDB',
+  () => EsdbEventStore.connect(esdbUrl ?? '', { chainLock }),
+  { densePositions: false, linkCoversPosition: false, peer: () => EsdbEventStore.connect(esdbUrl ?? '', { chainLock }) },
+  Boolean(esdbUrl),
+);
 
 (esdbUrl ? describe : describe.skip)('EsdbEventStore: bounded audit walks and a cheap head', () => {
   it('answers searchLog and verify as partial beyond the scan bound, and the head is the last appended event', async () => {
-    const store = await EsdbEventStore.connect(esdbUrl ?? '', { auditScanLimit: 2 });
+    const store = await EsdbEventStore.connect(esdbUrl ?? '', { auditScanLimit: 2, chainLock });
     try {
       const stream = `bound-${randomUUID()}`;
       const { position } = await store.append(stream, [ev('A', 0), ev('B', 1), ev('C', 2)], 'no_stream');

@@ -277,6 +277,42 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(ids(await store.find(P, { 'address.street': '粤海街道' }))).toEqual(['p1', 'p4']);
     });
 
+    it('in bulk mode gives the same documents and indexed answers, and shares nothing writable after it', async () => {
+      const plain = await adapter.fresh();
+      const later: DocOp[] = [
+        { collection: P, id: 'p1', position: 11, set: { district: 'futian', 'address.street': '福田街道' } },
+        { collection: P, id: 'p4', position: 12, set: { district: 'baoan' }, unset: ['tags'] },
+        { collection: S, id: 'all', position: 12, inc: { listings: 1 } },
+      ];
+      for (const s of [store, plain]) await s.ensureIndexes([{ collection: P, keys: { district: 1 } }]);
+      await plain.commit('search', batch, 10);
+      await plain.commit('search', later, 12);
+      const expected = await snapshot(plain);
+      await plain.close();
+      if (adapter.persistent) {
+        // MongoDB's fresh() empties the one database both used: start this store anew after it.
+        await store.close();
+        store = await adapter.fresh();
+      }
+      await store.ensureIndexes([{ collection: P, keys: { district: 1 } }]);
+      await store.setBulk(true);
+      await store.commit('search', batch, 10);
+      expect(ids(await store.find(P, { district: 'nanshan' }))).toEqual(['p1', 'p4']);
+      await store.commit('search', later, 12);
+      await store.commit('search', later, 12); // a replay changes nothing, in bulk mode too
+      expect(ids(await store.find(P, { district: 'nanshan' }))).toEqual([]);
+      expect(ids(await store.find(P, { district: 'baoan' }))).toEqual(['p2', 'p4']);
+      await store.setBulk(false);
+      expect(await everything(store)).toEqual(expected);
+      const [found] = await store.find(P, { _id: 'p1' });
+      try {
+        (found as Record<string, unknown>).district = 'x';
+      } catch (e) {
+        expect(e).toBeInstanceOf(TypeError); // the embedded store froze it when the bulk ended
+      }
+      expect(await everything(store)).toEqual(expected);
+    });
+
     it('keeps named values with the checkpoints (the log identity), null when never set', async () => {
       expect(await store.getMeta('log-identity:projections')).toBeNull();
       await store.setMeta('log-identity:projections', 'log-a');
@@ -300,6 +336,86 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(await store.count(P, {})).toBe(1);
       });
     }
+
+    describe('log collections (append-only: written once, by one set)', () => {
+      const L = 'trail';
+      const entries = Array.from({ length: 40 }, (_, i) => ({
+        collection: L,
+        id: String(i + 1).padStart(4, '0'),
+        position: i + 1,
+        set: { actor: `a${i % 3}`, kind: i % 2 === 0 ? 'even' : 'odd', at: `2026-01-${String((i % 28) + 1).padStart(2, '0')}`, n: i, who: { role: i % 4 === 0 ? 'admin' : 'officer' }, note: i === 5 ? undefined : `第${i}条` },
+      }));
+      const declare = async (s: ReadStore) => {
+        await s.declareLogCollections([L]);
+        await s.ensureIndexes([
+          { collection: L, keys: { actor: 1, _id: -1 } },
+          { collection: L, keys: { at: 1 } },
+        ]);
+      };
+      const idsOf = (docs: Doc[]) => docs.map((d) => d._id);
+      const expected = (test: (e: (typeof entries)[number]) => boolean) => entries.filter(test).map((e) => e.id);
+
+      it('answers equality, $in, ranges, residual conditions, sorts, pages and counts like any collection', async () => {
+        await declare(store);
+        await store.commit('trail', entries.slice(0, 25), 25);
+        await store.commit('trail', entries.slice(25), 40);
+        const newest = { _id: -1 } as const;
+        expect(idsOf(await store.find(L, { actor: 'a1' }, { sort: newest, limit: 5 }))).toEqual(expected((e) => e.set.actor === 'a1').reverse().slice(0, 5));
+        expect(await store.count(L, { actor: 'a1' })).toBe(expected((e) => e.set.actor === 'a1').length);
+        expect(idsOf(await store.find(L, { actor: { $in: ['a0', 'a2'] }, kind: 'odd' }, { sort: newest, skip: 2, limit: 3 }))).toEqual(
+          expected((e) => e.set.actor !== 'a1' && e.set.kind === 'odd').reverse().slice(2, 5),
+        );
+        const inJanuary = (e: (typeof entries)[number]) => e.set.at >= '2026-01-10' && e.set.at <= '2026-01-12';
+        expect(idsOf(await store.find(L, { at: { $gte: '2026-01-10', $lte: '2026-01-12' } }, { sort: { _id: 1 } }))).toEqual(expected(inJanuary));
+        // A number range never matches strings, nor a string range numbers (as in MongoDB).
+        expect(await store.count(L, { at: { $gte: 0 } })).toBe(0);
+        expect(await store.count(L, { n: { $gte: '0' } })).toBe(0);
+        expect(await store.count(L, { n: { $gte: 30 } })).toBe(10);
+        // Residual (not said in SQL): a regex, a nested object path, $or.
+        expect(idsOf(await store.find(L, { note: { $regex: '^第1' } }, { sort: { _id: 1 } }))).toEqual(expected((e) => /^第1/.test(e.set.note ?? '')));
+        expect(await store.count(L, { 'who.role': 'admin', actor: 'a0' })).toBe(entries.filter((e) => e.set.who.role === 'admin' && e.set.actor === 'a0').length);
+        expect(await store.count(L, { $or: [{ actor: 'a0' }, { n: 1 }] })).toBe(entries.filter((e) => e.set.actor === 'a0' || e.set.n === 1).length);
+        expect(idsOf(await store.find(L, { $or: [{ actor: 'a0' }, { n: 1 }] }, { sort: { n: -1 }, limit: 2 }))).toEqual(['0040', '0037']);
+        // undefined is stored as null and matches null.
+        expect(idsOf(await store.find(L, { note: null }))).toEqual(['0006']);
+        expect(await store.findOne(L, { _id: '0007' })).toMatchObject({ _id: '0007', n: 6, _position: 7 });
+        const pages: string[][] = [];
+        for await (const page of store.stream(L, { kind: 'even' }, { sort: newest, batchSize: 7 })) pages.push(idsOf(page));
+        expect(pages.map((p) => p.length)).toEqual([7, 7, 6]);
+        expect(pages.flat()).toEqual(expected((e) => e.set.kind === 'even').reverse());
+      });
+
+      it('ignores a replayed op, refuses a second write of a document and arrays, and resets', async () => {
+        await declare(store);
+        await store.commit('trail', entries.slice(0, 10), 10);
+        await store.commit('trail', entries.slice(0, 10), 10);
+        expect(await store.count(L, {})).toBe(10);
+        await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, set: { tags: ['a'] } }], 12)).rejects.toThrow(/array/);
+        await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, inc: { n: 1 } }], 12)).rejects.toThrow(/once/);
+        expect(await store.count(L, {})).toBe(10);
+        // Last: on the file it is found by the writer, and a failed write stops the store (as it must).
+        await expect(store.commit('trail', [{ collection: L, id: '0001', position: 11, set: { n: 99 } }], 11).then(() => store.count(L, {}))).rejects.toThrow(/written twice/);
+      });
+
+      if (adapter.persistent) {
+        it('are found again by a store reopened only to be read (no declaration)', async () => {
+          await declare(store);
+          await store.commit('trail', entries, 40);
+          await store.close();
+          store = await adapter.reopen();
+          expect(await store.count(L, { actor: 'a2' })).toBe(entries.filter((e) => e.set.actor === 'a2').length);
+          expect(idsOf(await store.find(L, {}, { sort: { _id: -1 }, limit: 1 }))).toEqual(['0040']);
+        });
+      }
+
+      it('is emptied by reset', async () => {
+        await declare(store);
+        await store.commit('trail', entries, 40);
+        await store.reset('trail', [L]);
+        expect(await store.count(L, {})).toBe(0);
+        expect(await store.find(L, { actor: 'a1' })).toEqual([]);
+      });
+    });
 
     if (adapter.persistent) {
       it('gives the same documents and checkpoints after close and reopen, and keeps guarding', async () => {

@@ -326,6 +326,11 @@ describe('LeaseSigned / SaleCompleted (contract recorded back)', () => {
     given(history).when(lease({ contractRef: ' ' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_REF_REQUIRED');
     given(history).when(lease({ signedOn: 'last week' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'INVALID_TIME');
   });
+  it('allocated units are let whole: the contract covers all their area and names them (CONTRACT_AREA_UNITS_MISMATCH)', () => {
+    const ofUnits = { ...resultNotice, allocations: resultNotice.allocations.map((a) => ({ ...a, unitIds: ['u-1', 'u-2'] })) };
+    given(history).when(lease({ notice: ofUnits, area: 999 }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_AREA_UNITS_MISMATCH');
+    given(history).when(lease({ notice: ofUnits }), at(RECORDED, actors.nanshan)).then([{ type: 'LeaseSigned', data: { ...contract, unitIds: ['u-1', 'u-2'] } }]);
+  });
   it('only the district', () => given(history).when(lease(), at(RECORDED)).thenThrows(Forbidden));
   it('not signed before the result was published (its very instant is fine)', () => {
     given(history).when(lease({ signedOn: '2026-01-28' }), at(RECORDED, actors.nanshan)).thenThrows(RuleViolation, 'CONTRACT_BEFORE_RESULT');

@@ -438,7 +438,7 @@ describe('snapshots for other deciders', () => {
       type: 'ProjectRegistered',
       data: { projectId: 'p-1', name: '南山智园', district: 'nanshan', address: '学苑大道', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000, availableArea: 5_000, units: [{ unitId: 'u-1', building: 'A', floor: '1', number: '101', area: 100 }, { unitId: 'u-2', building: 'A', floor: '1', number: '102', area: 100 }] },
     });
-    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual({ ...project, name: '南山智园', useType: 'rnd' });
+    expect(projectSnapshot(evolveProject(state, { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 20_000 } }))).toEqual({ ...project, name: '南山智园', useType: 'rnd', unitAreas: { 'u-1': 100, 'u-2': 100 } });
   });
 });
 

@@ -140,7 +140,8 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
       documents: [{ name: '营业执照.pdf', sha256: sha('a') }, { name: '审计报告.pdf', sha256: sha('b') }],
     });
 
-  // The notice, amended before its window opens; a second notice in another district, cancelled.
+  // The notice (area, not units: a notice listing units allocates them whole, test/domain/units.test.ts),
+  // amended before its window opens; a second notice in another district, cancelled.
   await onNotice('2026-01-05T02:00:00.000Z', officer, N1, {
     type: 'PublishNotice',
     noticeId: N1,
@@ -148,7 +149,6 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
     supplyMode: 'rent',
     project: nanshanProject,
     area: 3_000,
-    unitIds: ['u-1', 'u-2'],
     price: 65,
     eligibility: '南山区新一代信息技术、高端装备、生物医药企业',
     opensAt: '2026-01-10T01:00:00.000Z',

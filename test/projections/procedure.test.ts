@@ -56,7 +56,6 @@ describe('notices', () => {
       district: 'nanshan',
       supplyMode: 'rent',
       area: 3_000,
-      unitIds: ['u-1', 'u-2'],
       price: 60,
       eligibility: '南山区新一代信息技术、高端装备、生物医药企业',
       opensAt: '2026-01-10T01:00:00.000Z',

@@ -9,7 +9,7 @@
 // up to the decision reproduces it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApplicationFacts, type ApplicationState, applicationDecider, applicationFacts, applicationStream } from '../../src/domain/application.js';
-import { ALLOCATION_ALGORITHM, type AllocationMethod, allocate, lotteryDraw } from '../../src/domain/allocation.js';
+import { ALLOCATION_ALGORITHM, type AllocationMethod, type OfferedUnit, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { type NoticeEvent, type NoticeState, decideNotice, noticeDecider, noticeStream } from '../../src/domain/notice.js';
 import type { Actor } from '../../src/domain/shared.js';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
@@ -21,6 +21,9 @@ let srv: TestServer;
 let api: Api;
 const decided = new Map<AllocationMethod, string>(); // method → noticeId
 const SEED = '2027年8月 南山区创新型产业用房公开摇号 公证编号(2027)深南证字第0815号';
+
+/** A decision on units (allocation.ts rule 6) re-derives from its recorded units and cap. */
+const unitTerms = (d: { units?: OfferedUnit[]; maxAreaPerEnterprise?: number }) => (d.units ? { offered: d.units, ...(d.maxAreaPerEnterprise !== undefined ? { cap: d.maxAreaPerEnterprise } : {}) } : undefined);
 
 let next = 7000;
 const fresh = (): Enterprise => enterprise(next++);
@@ -155,7 +158,7 @@ describe.each(['lottery', 'ranking', 'first_come'] as const)('an AllocationDecid
     } else {
       for (const key of ['seed', 'lotterySeedSha256', 'candidatesSha256', 'effectiveSeed'] as const) expect(d[key]).toBeUndefined();
     }
-    const again = allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed);
+    const again = allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed, unitTerms(d));
     expect(again).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
     // Not a vacuous comparison: the candidates compete (more asked than offered) and someone goes without.
     expect(d.inputs.reduce((t, i) => t + i.requestedArea, 0)).toBeGreaterThan(d.offeredArea);
@@ -234,6 +237,6 @@ it('every AllocationDecided in the whole log re-derives from its recorded inputs
       expect(sha256(d.seed!)).toBe(await commitmentOf(d.noticeId));
       expect(d.effectiveSeed).toBe(lotteryDraw(d.seed!, d.inputs).effectiveSeed);
     }
-    expect(allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed)).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
+    expect(allocate(d.method, d.inputs, d.offeredArea, d.effectiveSeed, unitTerms(d))).toEqual({ order: d.order, allocations: d.allocations, allocatedArea: d.allocatedArea });
   }
 });

@@ -95,7 +95,7 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
           summary: '配租/配售: allocate to qualified applicants',
           params: idParams,
           body: z.strictObject({ method: z.enum(ALLOCATION_METHODS), seed: z.string().min(1).max(200).optional().describe('lottery: the seed committed to by the notice’s lotterySeedSha256') }),
-          response: { 200: s.commandResult.extend({ allocations: z.array(z.object({ applicationId: z.string(), area: z.number(), rank: z.number().optional() })) }) },
+          response: { 200: s.commandResult.extend({ allocations: z.array(z.object({ applicationId: z.string(), area: z.number(), rank: z.number().optional(), unitIds: z.array(z.string()).optional() })) }) },
         },
       },
       async (req, reply) => {

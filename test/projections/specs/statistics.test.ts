@@ -5,8 +5,9 @@ import type { SpaceDelta } from '../../../src/domain/ledger.js';
 import type { NoticeEvent } from '../../../src/domain/notice.js';
 import type { ProjectEvent, StatFigures } from '../../../src/domain/project.js';
 import type { TenancyEvent } from '../../../src/domain/tenancy.js';
-import { STATS_BUCKETS, STATS_DELTAS, STATS_NOW, accumulate, lineOf, statistics } from '../../../src/projections/statistics.js';
-import { projectionSpec } from '../projection-spec.js';
+import { EmbeddedReadStore } from '../../../src/infra/embedded-read-store.js';
+import { STATS_BUCKETS, STATS_DELTAS, STATS_NOW, accumulate, lineOf, nest, projectLedgerAsOf, spaceFigures, statistics, statisticsAsOf } from '../../../src/projections/statistics.js';
+import { project, projectionSpec, recorded } from '../projection-spec.js';
 
 const spec = projectionSpec<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>(statistics);
 const rnd: StatFigures = { district: 'nanshan', useType: 'rnd', supplyModes: ['rent', 'sale'], totalArea: 1200.5 };
@@ -86,5 +87,33 @@ describe('statistics', () => {
     const total = new Map<string, number>();
     accumulate(total, { byDistrict: { futian: { projects: 1, areaCenti: 80000, marketCenti: 70000, offeredCenti: 0, letCenti: 15000 } } });
     expect(lineOf(total, 'byDistrict.futian')).toEqual({ projects: 1, totalArea: 800, availableArea: 550, offeredArea: 0, letArea: 150, soldArea: 0, withheldArea: 100 });
+  });
+});
+
+describe('statistics: 换租 to another project', () => {
+  const spaceOf = (projectId: string, district: 'nanshan' | 'futian', useType: string, centi: SpaceDelta['centi']): SpaceDelta => ({ projectId, district, useType, supplyModes: ['rent'], centi });
+  const from = spaceOf('p-1', 'nanshan', 'rnd', { let: -90000 });
+  const to = spaceOf('p-2', 'futian', 'plant', { let: 60000 });
+  const events = [
+    published('p-1', { district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 5000 }),
+    published('p-2', plant),
+    { type: 'LeaseSigned' as const, data: { applicationId: 'a-1', noticeId: 'n-1', projectId: 'p-1', district: 'nanshan' as const, creditCode: 'C1', area: 900, contractRef: 'HT-1', signedOn: 'x', space: spaceOf('p-1', 'nanshan', 'rnd', { let: 90000 }) } },
+    {
+      type: 'TenancyEnded' as const,
+      data: { tenancyId: 'a-1', projectId: 'p-1', district: 'nanshan' as const, creditCode: 'C1', how: 'exchange' as const, endedOn: 'z', area: 900, unitIds: [], reasons: ['换租'], space: from, exchangeId: 'x-1', spaceIn: to },
+    },
+  ] satisfies Parameters<typeof spec.given>[0];
+
+  it('the move has a delta record for each project, so each project as of a date sees its own side', async () => {
+    const given = spec.given(events);
+    await given.then(STATS_DELTAS, '4', { day: '2027-01-04', occurredAt: '2027-01-04T02:04:00.000Z', projectId: 'p-1', c: nest(spaceFigures(from)) });
+    await given.then(STATS_DELTAS, '4:in', { day: '2027-01-04', occurredAt: '2027-01-04T02:04:00.000Z', projectId: 'p-2', c: nest(spaceFigures(to)) });
+    const store = EmbeddedReadStore.open(null);
+    await project(store, statistics, events.map((e, i) => recorded(e, i + 1)));
+    const at = '2027-01-04T02:05:00.000Z';
+    expect(await projectLedgerAsOf(store, 'p-1', at)).toMatchObject({ letArea: 0, availableArea: 5000 });
+    expect(await projectLedgerAsOf(store, 'p-2', at)).toMatchObject({ letArea: 600, availableArea: 200 });
+    // The statistics as of then count both sides once.
+    expect(await statisticsAsOf(store, at)).toMatchObject({ letArea: 600, byDistrict: expect.arrayContaining([expect.objectContaining({ district: 'futian', letArea: 600 }), expect.objectContaining({ district: 'nanshan', letArea: 0 })]) });
   });
 });

@@ -1,0 +1,215 @@
+// Log collections of the embedded store: the append-only read models (one document per event, written
+// once: the audit trail, the histories) stay in SQLite instead of memory. At a million events they were
+// most of the store's heap, its start time (every document parsed at open) and its garbage collection.
+// They are queried on the main thread through a read-only connection, with one expression index per
+// declared IndexSpec (`json_extract(json, '$.field')`, partial on the collection). A filter is turned
+// into SQL where the translation is exact (equality, $in and ranges on string or number values, $and);
+// whatever is left is tested by mingo on the candidates SQL gives, so answers are the in-memory store's.
+// Exactness rests on two rules the store enforces at commit: a log document holds no arrays (SQL does
+// not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
+import Database from 'better-sqlite3';
+import { Query } from 'mingo';
+import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
+
+const MINGO_OPTIONS = { scriptEnabled: false };
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** The SQL expression of a document path. */
+const expr = (field: string) => (field === '_id' ? 'id' : `json_extract(json, '$.${field}')`);
+const typeOf = (field: string) => `json_type(json, '$.${field}')`;
+
+/** The SQL that creates the expression index for one spec on a log collection. */
+export function logIndexSql(spec: IndexSpec): string | null {
+  const keys = Object.entries(spec.keys);
+  if (!NAME.test(spec.collection) || keys.some(([f, k]) => k === '2dsphere' || !FIELD.test(f))) return null;
+  const name = `log__${spec.collection}__${keys.map(([f, k]) => `${f.replaceAll('.', '_')}_${k === -1 ? 'd' : 'a'}`).join('__')}`;
+  const columns = keys.map(([f, k]) => `${expr(f)}${k === -1 ? ' DESC' : ''}`).join(', ');
+  return `CREATE INDEX IF NOT EXISTS "${name}" ON log_docs(${columns}) WHERE collection = '${spec.collection}'`;
+}
+
+/** Checks an op on a log collection: one plain `set` of a new document without arrays. */
+export function checkLogOp(op: DocOp): void {
+  const fail = (why: string) => {
+    throw new Error(`invalid op on log collection ${op.collection}/${op.id} at ${op.position}: ${why}`);
+  };
+  if (op.inc || op.unset || op.setOnInsert) fail('a log document is written once, by `set` only');
+  for (const [k, v] of Object.entries(op.set ?? {})) {
+    if (k.includes('.')) fail(`dotted path '${k}'`);
+    if (holdsArray(v)) fail(`'${k}' holds an array (SQL cannot match inside arrays as MongoDB does)`);
+  }
+}
+
+function holdsArray(v: unknown): boolean {
+  if (Array.isArray(v)) return true;
+  if (v !== null && typeof v === 'object') return Object.values(v).some(holdsArray);
+  return false;
+}
+
+/** The document a log op writes (undefined becomes null, as the MongoDB driver stores it). */
+export function logDocOf(op: DocOp): Doc {
+  const doc: Doc = { _id: op.id };
+  for (const [k, v] of Object.entries(op.set ?? {})) doc[k] = v === undefined ? null : v;
+  doc._position = op.position;
+  return doc;
+}
+
+interface Sql {
+  where: string[];
+  params: unknown[];
+  /** Conditions SQL could not express exactly: mingo tests them. */
+  residual: Filter;
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
+
+/** One field's condition as SQL, or null when it cannot be said exactly. */
+function condition(field: string, c: unknown): { sql: string; params: unknown[] } | null {
+  if (!FIELD.test(field) && field !== '_id') return null;
+  const e = expr(field);
+  if (isText(c) || isNumber(c)) return { sql: `${e} = ?`, params: [c] };
+  if (c === null) return field === '_id' ? null : { sql: `${e} IS NULL`, params: [] };
+  if (c === null || typeof c !== 'object' || Array.isArray(c) || c instanceof RegExp) return null;
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const [operator, v] of Object.entries(c)) {
+    if (operator === '$eq' && (isText(v) || isNumber(v))) {
+      parts.push(`${e} = ?`);
+      params.push(v);
+    } else if (operator === '$in' && Array.isArray(v) && v.length > 0 && v.every((x) => isText(x) || isNumber(x))) {
+      parts.push(`${e} IN (${v.map(() => '?').join(', ')})`);
+      params.push(...v);
+    } else if (operator in RANGE && (isText(v) || isNumber(v))) {
+      // MongoDB compares a string only with strings and a number only with numbers.
+      const kind = isText(v) ? `= 'text'` : `IN ('integer', 'real')`;
+      parts.push(field === '_id' ? `id ${RANGE[operator]} ?` : `(${e} ${RANGE[operator]} ? AND ${typeOf(field)} ${kind})`);
+      params.push(v);
+      if (field === '_id' && !isText(v)) return null;
+    } else return null;
+  }
+  return parts.length === 0 ? null : { sql: parts.join(' AND '), params };
+}
+
+function translate(filter: Filter, out: Sql): void {
+  for (const [key, c] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(c)) {
+      for (const part of c as Filter[]) translate(part, out);
+      continue;
+    }
+    const sql = key.startsWith('$') ? null : condition(key, c);
+    if (sql) {
+      out.where.push(sql.sql);
+      out.params.push(...sql.params);
+    } else {
+      const rest = (out.residual.$and ??= []) as Filter[];
+      rest.push({ [key]: c });
+    }
+  }
+}
+
+const orderBy = (sort: Record<string, 1 | -1> | undefined) => {
+  const keys = Object.entries(sort ?? {});
+  if (keys.some(([f]) => f !== '_id' && !FIELD.test(f))) return null;
+  const terms = keys.map(([f, d]) => `${expr(f)} ${d === -1 ? 'DESC' : 'ASC'}`);
+  if (!keys.some(([f]) => f === '_id')) terms.push('id ASC'); // insertion order breaks ties in memory; id here
+  return terms.join(', ');
+};
+
+/** The queries on the log collections of one read-model file. */
+export class LogCollections {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly file: string) {
+    this.db = new Database(file, { readonly: true });
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  private plan(collection: string, filter: Filter): Sql & { from: string } {
+    const out: Sql = { where: [`collection = '${collection}'`], params: [], residual: {} };
+    translate(filter, out);
+    return { ...out, from: `FROM log_docs WHERE ${out.where.join(' AND ')}` };
+  }
+
+  find(collection: string, filter: Filter, options: FindOptions = {}): Doc[] {
+    const plan = this.plan(collection, filter);
+    const order = orderBy(options.sort);
+    const exact = Object.keys(plan.residual).length === 0;
+    const skip = options.skip ?? 0;
+    const limit = options.limit ?? 0;
+    let docs: Doc[];
+    if (exact && order !== null) {
+      const page = limit > 0 ? ` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(skip)}` : skip > 0 ? ` LIMIT -1 OFFSET ${Math.trunc(skip)}` : '';
+      docs = this.parse(this.prepare(`SELECT json ${plan.from} ORDER BY ${order}${page}`).pluck().all(...plan.params) as string[]);
+    } else {
+      const query = new Query(plan.residual, MINGO_OPTIONS);
+      const rows = this.prepare(`SELECT json ${plan.from}${order !== null ? ` ORDER BY ${order}` : ''}`).pluck();
+      const matching: Doc[] = [];
+      const enough = order !== null && limit > 0 ? skip + limit : Infinity;
+      for (const json of rows.iterate(...plan.params) as Iterable<string>) {
+        const doc = JSON.parse(json) as Doc;
+        if (query.test(doc)) matching.push(doc);
+        if (matching.length >= enough) break;
+      }
+      docs = order !== null || !options.sort ? matching : new Query({}, MINGO_OPTIONS).find<Doc>(matching).sort(options.sort).all();
+      docs = limit > 0 ? docs.slice(skip, skip + limit) : docs.slice(skip);
+    }
+    return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(docs, options.projection).all() : docs;
+  }
+
+  count(collection: string, filter: Filter): number {
+    const plan = this.plan(collection, filter);
+    if (Object.keys(plan.residual).length === 0) return this.prepare(`SELECT count(*) ${plan.from}`).pluck().get(...plan.params) as number;
+    const query = new Query(plan.residual, MINGO_OPTIONS);
+    let n = 0;
+    for (const json of this.prepare(`SELECT json ${plan.from}`).pluck().iterate(...plan.params) as Iterable<string>) if (query.test(JSON.parse(json) as Doc)) n++;
+    return n;
+  }
+
+  /**
+   * The matching documents in `sort` order, `size` at a time, from one read transaction of a connection
+   * of its own: the answer as it stood when asked (WAL keeps that snapshot), and the iteration may span
+   * awaits without blocking the shared connection.
+   */
+  *pages(collection: string, filter: Filter, sort: Record<string, 1 | -1> | undefined, size: number): Generator<Doc[]> {
+    const plan = this.plan(collection, filter);
+    const order = orderBy(sort);
+    if (order === null) {
+      const all = new Query({}, MINGO_OPTIONS).find<Doc>(this.find(collection, filter), {}).sort(sort ?? {}).all();
+      for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
+      return;
+    }
+    const own = new Database(this.file, { readonly: true });
+    try {
+      const query = Object.keys(plan.residual).length === 0 ? null : new Query(plan.residual, MINGO_OPTIONS);
+      let page: Doc[] = [];
+      for (const json of own.prepare(`SELECT json ${plan.from} ORDER BY ${order}`).pluck().iterate(...plan.params) as Iterable<string>) {
+        const doc = JSON.parse(json) as Doc;
+        if (query && !query.test(doc)) continue;
+        page.push(doc);
+        if (page.length >= size) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      own.close();
+    }
+  }
+
+  private parse(rows: string[]): Doc[] {
+    return rows.map((json) => JSON.parse(json) as Doc);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
