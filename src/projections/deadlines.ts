@@ -117,9 +117,12 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
     WaitlistAllocated: (event) => {
       const { noticeId, projectId, district, applicationId, signingDueAt } = event.data;
       if (signingDueAt === undefined) return [];
+      // A 递补 the scheduler made is no officer's in particular: the district's queue.
+      const actor = event.metadata.actor.id;
+      const officer = actor.startsWith('system:') ? {} : { officer: actor };
       return [
         op(DEADLINES, signingDeadlineId(applicationId), event, {
-          set: { kind: 'signing', fires: true, status: 'open', dueAt: utc(signingDueAt), district, projectId, noticeId, applicationId, officer: event.metadata.actor.id },
+          set: { kind: 'signing', fires: true, status: 'open', dueAt: utc(signingDueAt), district, projectId, noticeId, applicationId, ...officer },
         }),
       ];
     },

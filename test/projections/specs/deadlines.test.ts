@@ -63,3 +63,14 @@ describe('deadlines: objections', () => {
   it('a cancelled notice is kept, so the queues leave its duties out', () =>
     spec.given([{ type: 'NoticeCancelled', data: { noticeId: N, district: 'nanshan', reason: '取消' } }]).then(DEADLINE_CANCELLED_NOTICES, N, { cancelledAt: at(1) }));
 });
+
+describe('deadlines: signing after a 递补', () => {
+  const waitlisted = (actor: { id: string; role: 'city_admin' | 'housing_dept' }): Given<E> => ({
+    type: 'WaitlistAllocated',
+    data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, rank: 3, replaces: 'n-1.other', signingDueAt: '2027-01-25T15:59:59.999Z' },
+    metadata: { actor },
+  });
+  const signing = { kind: 'signing', fires: true, status: 'open', dueAt: '2027-01-25T15:59:59.999Z', district: 'nanshan', projectId: 'p-1', noticeId: N, applicationId: A1 };
+  it('made by the scheduler: the district’s, not the scheduler’s', () => spec.given([waitlisted({ id: 'system:scheduler', role: 'city_admin' })]).then(DEADLINES, `signing:${A1}`, signing));
+  it('made by an officer (a withdrawal): that officer’s', () => spec.given([waitlisted(officer)]).then(DEADLINES, `signing:${A1}`, { ...signing, officer: officer.id }));
+});
