@@ -4,7 +4,9 @@
 //   1. a rental notice in Nanshan allocated by lottery (commit–reveal seed): eight applicants, one
 //      withdrawal, one 补正 and resubmission, one found unqualified, an objection upheld and the verdict
 //      reversed by a new review, the draw, the result, two leases;
-//   2. a sale notice in Bao'an allocated by ranking on review scores, its result and a completed sale;
+//   2. a sale notice in Bao'an allocated by ranking on review scores, its result, two completed sales, a
+//      winner who does not sign in time — the scheduler forfeits the allocation at the signing deadline
+//      and the next in the ranking who fits gets the space (递补) — and the 递补 winner's sale;
 //   3. a rent exchange (换租) by a tenant of notice 1, approved, its result published.
 // What depends on the log (the lottery's winners, an objection's id) is named by its place and resolved
 // when the step runs (scripts/seed.ts). The working days are those of the 2017–2018 State Council
@@ -17,6 +19,7 @@ import { DEFAULT_CALENDAR, type WorkingCalendar } from '../src/domain/calendar.j
 import type { WantedSpace } from '../src/domain/exchange.js';
 import type { ProjectFields } from '../src/domain/project.js';
 import type { Actor, District } from '../src/domain/shared.js';
+import { SCHEDULER_ACTOR } from '../src/application/scheduler.js';
 import { HEADLINE, type SeedPlan, seedId } from './seed-data.js';
 
 /** 国务院办公厅 holiday arrangements for 2017 and 2018 (weekdays off, and weekend make-up working days). */
@@ -104,6 +107,11 @@ export type ProcedureAction =
   | { type: 'startPublicity'; noticeId: string }
   | { type: 'decideAllocation'; noticeId: string; method: AllocationMethod; seed?: string }
   | { type: 'publishResult'; noticeId: string }
+  /**
+   * What the scheduler does at a winner's signing deadline (scheduler.ts, as SCHEDULER_ACTOR): the allocation
+   * is forfeited and, with `waitlisted`, the next in the order who fits gets it (递补) in the same append.
+   */
+  | { type: 'forfeitAllocation'; noticeId: string; applicationId: string; waitlisted: boolean }
   | { type: 'submitApplication'; args: SubmitApplicationArgs }
   | { type: 'withdrawApplication'; applicationId: string; reason: string }
   | { type: 'returnApplication'; applicationId: string; missing: string[] }
@@ -273,7 +281,7 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
   });
   submit2(cst('2018-03-19', '09:40'), 'hanhai', 2_000);
   submit2(cst('2018-03-21', '14:15'), 'mingrui', 1_800);
-  submit2(cst('2018-03-27', '10:30'), 'anchi', 2_500);
+  submit2(cst('2018-03-27', '10:30'), 'anchi', 2_000);
   submit2(cst('2018-04-03', '15:50'), 'xingtu', 1_200);
   submit2(cst('2018-04-11', '11:05'), 'hongye', 1_500);
   on2(cst('2018-04-16', '09:00'), ba, { type: 'closeNotice', noticeId: N2 });
@@ -289,8 +297,13 @@ export function buildProcedurePlan(plan: SeedPlan): ProcedurePlan {
   });
   on2(cst('2018-04-19', '10:00'), ba, { type: 'startPublicity', noticeId: N2 }); // 5 working days: until Thu 2018-04-26
   on2(cst('2018-05-03', '10:00'), ba, { type: 'decideAllocation', noticeId: N2, method: 'ranking' });
-  on2(cst('2018-05-04', '15:00'), ba, { type: 'publishResult', noticeId: N2 });
-  on2(cst('2018-06-19', '10:00'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 0 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0037号', signedOn: cst('2018-06-15', '15:00'), terms: { price: 9_860_000, resaleRestriction: '自不动产登记之日起十年内不得转让' } });
+  // Ranked 铭锐 (91), 星图 (88), 瀚海 (86.5): 5,000 ㎡; 安驰 (78.5, 2,000 ㎡) does not fit in the 1,000 ㎡ left.
+  on2(cst('2018-05-04', '15:00'), ba, { type: 'publishResult', noticeId: N2 }); // signing: 15 working days, until Fri 2018-05-25
+  on2(cst('2018-05-21', '10:00'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 0 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0037号', signedOn: cst('2018-05-18', '15:00'), terms: { price: 9_860_000, resaleRestriction: '自不动产登记之日起十年内不得转让' } });
+  on2(cst('2018-05-24', '10:30'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 1 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0041号', signedOn: cst('2018-05-23', '16:00'), terms: { price: 12_960_000, resaleRestriction: '自不动产登记之日起十年内不得转让' } });
+  // 瀚海 does not sign: at the first run after its deadline the scheduler forfeits it, and 安驰's 2,000 ㎡ fits (递补).
+  on2(cst('2018-05-28', '09:00'), SCHEDULER_ACTOR, { type: 'forfeitAllocation', noticeId: N2, applicationId: app2('hanhai'), waitlisted: true });
+  on2(cst('2018-06-19', '10:00'), ba, { type: 'recordContract', allocation: { noticeId: N2, place: 2 }, contractRef: '深宝安创新型产业用房买卖合同〔2018〕第0052号', signedOn: cst('2018-06-15', '15:00'), terms: { price: 21_600_000, resaleRestriction: '自不动产登记之日起十年内不得转让' } });
 
   // 3. Nanshan, 2018: the tenant of the first lease of notice 1 asks to move to a bigger space.
   const X1 = seedId('exchange-2018-nanshan-1');

@@ -1,8 +1,8 @@
 // Runs the procedure steps of the demo history (scripts/seed-procedure-data.ts) through the same functions
 // as the HTTP routes (the use cases of src/application), so every cross-stream rule holds for the import too.
-// A step is resolved to its stream first (the resume check compares stream lengths), then run; what the plan
-// names by its place (the n-th allocation of a notice, the open objection of an application) is read from
-// the log at that moment.
+// A step is resolved to its stream and the number of events it appends there first (the resume check
+// compares stream lengths), then run; what the plan names by its place (the n-th allocation of a notice, the
+// open objection of an application) is read from the log at that moment.
 import type { CommandHandler, CommandMeta, CommandResult } from '../src/application/command-handler.js';
 import type { Services } from '../src/application/services.js';
 import * as applications from '../src/application/applications.js';
@@ -22,6 +22,8 @@ const procedure = { ...notices, ...applications, ...exchanges };
 /** A step ready to run: its stream, who takes it, and the call. */
 export interface ResolvedStep {
   stream: string;
+  /** Events the step appends to its stream, in one append (default 1): a forfeiture with its 递补 appends 2. */
+  appends?: number;
   actor: Actor;
   run(services: Services, meta: CommandMeta): Promise<CommandResult>;
 }
@@ -74,6 +76,11 @@ export async function resolveProcedureStep(step: ProcedureStep, events: EventSto
       return onNotice(a.noticeId, (p, m) => procedure.decideAllocation(p, { noticeId: a.noticeId, method: a.method, ...(a.seed !== undefined ? { seed: a.seed } : {}) }, m));
     case 'publishResult':
       return onNotice(a.noticeId, (p, m) => procedure.publishResult(p, { noticeId: a.noticeId }, m));
+    case 'forfeitAllocation':
+      return {
+        ...onNotice(a.noticeId, (p, m) => procedure.forfeitAllocation(p, { noticeId: a.noticeId, applicationId: a.applicationId, reason: 'signing_deadline' }, m)),
+        appends: a.waitlisted ? 2 : 1,
+      };
     case 'submitApplication': {
       if (!actor.creditCode) throw new Error('a submission is an enterprise’s step');
       return onApplication(applicationIdFor(a.args.noticeId, actor.creditCode), (p, m) => procedure.submitApplication(p, a.args, m));

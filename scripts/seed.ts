@@ -7,8 +7,9 @@
 //     who took it on the legacy platform, run through src/api/procedure-commands.ts like the HTTP routes.
 // The steps run in time order, the projects' and the procedures' interleaved.
 //
-// Re-running is safe: each step knows the stream revision it produces and is skipped when the stream is
-// already longer, so a finished seed appends nothing and an interrupted one resumes where it stopped.
+// Re-running is safe: each step knows the stream revisions it produces (most steps append one event, a
+// forfeiture with its 递补 two, in one append) and is skipped when the stream already holds them, so a
+// finished seed appends nothing and an interrupted one resumes where it stopped.
 //
 //   DATA_DIR=/tmp/demo npm run seed            (or EVENTSTORE_URL=… for EventStoreDB)
 //   npm run seed -- --no-verify                skip the in-memory replay that checks the figures
@@ -32,7 +33,7 @@ import { ProjectionRunner } from '../src/projections/runner.js';
 import { currentStatistics, statisticsAsOf } from '../src/projections/statistics.js';
 import { HEADLINE, SEED_ACTOR, type SeedExpectations, type SeedPlan, type SeedStep, buildSeedPlan, dryRun, resolveCommand, seedId } from './seed-data.js';
 import { LEGACY_CALENDAR, type ProcedurePlan, type ProcedureStep, buildProcedurePlan } from './seed-procedure-data.js';
-import { resolveProcedureStep } from './seed-procedures.js';
+import { type ResolvedStep, resolveProcedureStep } from './seed-procedures.js';
 import { type DemandSeedStep, buildDemandPlan } from './seed-demand-data.js';
 import * as demands from '../src/application/demands.js';
 import { demandStream } from '../src/domain/demand.js';
@@ -46,10 +47,14 @@ export interface SeedResult {
   alreadySeeded: boolean;
   /** Part of the plan was in the log (an interrupted run): the rest was appended. */
   resumed: boolean;
+  /** Events appended by this run. */
   appended: number;
+  /** Steps already in the log. */
   skipped: number;
-  /** Steps of the whole plan, projects' and procedures'; each appends one event. */
+  /** Steps of the whole plan, projects' and procedures'. */
   steps: number;
+  /** Events the whole plan appends (a step may append more than one). */
+  events: number;
   /** Log head after the run. */
   head: number;
   expected: SeedExpectations;
@@ -132,17 +137,21 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
   let opened: Awaited<ReturnType<typeof openSeedPlatform>> | null = null;
   let appended = 0;
   let skipped = 0;
+  let planned = 0;
   let head = 0;
   try {
     for (const s of steps) {
-      const target =
+      const target: ResolvedStep =
         s.kind === 'project'
           ? { stream: projectStream(s.step.projectId), actor: SEED_ACTOR, run: (p: Services, meta: CommandMeta) => runProjectStep(p, s.step, meta) }
           : s.kind === 'demand'
             ? resolveDemandStep(s.step)
             : await resolveProcedureStep(s.step, events, reader);
+      const appends = target.appends ?? 1;
+      planned += appends;
       const revision = next.get(target.stream) ?? 0;
-      next.set(target.stream, revision + 1);
+      next.set(target.stream, revision + appends);
+      // A step's events are one append: the first there means all are.
       if ((await lengthOf(target.stream)) > revision) {
         skipped++;
         continue;
@@ -152,16 +161,19 @@ export async function runSeed(events: EventStore, options: SeedOptions = {}): Pr
         opened = await openSeedPlatform(events);
       }
       const result = await target.run(opened.services, metaOf(s, target.actor, revision));
+      if (result.revision !== revision + appends - 1) {
+        throw new Error(`seed step at ${s.at} on ${target.stream} appended ${result.revision - revision + 1} events, the plan says ${appends}`);
+      }
       lengths.set(target.stream, result.revision + 1);
       head = result.position;
-      appended++;
-      if (appended % 100 === 0) log(`seed: ${appended} events appended…`);
+      appended += appends;
+      if (appended % 100 < appends) log(`seed: ${appended} events appended…`);
     }
   } finally {
     await opened?.close();
   }
   const alreadySeeded = appended === 0;
-  return { alreadySeeded, resumed: !alreadySeeded && skipped > 0, appended, skipped, steps: steps.length, head: head || (await events.headPosition()), expected, plan, procedures };
+  return { alreadySeeded, resumed: !alreadySeeded && skipped > 0, appended, skipped, steps: steps.length, events: planned, head: head || (await events.headPosition()), expected, plan, procedures };
 }
 
 /** Who and when: the step's actor and time, imported by SEED_ACTOR, at exactly the revision the plan puts it. */

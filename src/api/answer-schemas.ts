@@ -3,7 +3,9 @@
 // own fields), which a generated client sees as extra properties. Documentation only at runtime (see
 // openapi.ts); test/api/answers.test.ts validates real answers against these schemas.
 import { z } from 'zod';
+import { APPLICATION_STATUSES } from '../domain/application.js';
 import { DISTRICT_CODES } from '../domain/shared.js';
+import { DEADLINE_KINDS } from '../projections/deadlines.js';
 
 const district = z.enum(DISTRICT_CODES);
 const time = z.string().describe('ISO-8601, UTC');
@@ -127,7 +129,7 @@ export const applicationAnswer = z
     creditCode: z.string(),
     enterpriseName: z.string(),
     requestedArea: z.number(),
-    status: z.enum(['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn']),
+    status: z.enum(APPLICATION_STATUSES),
     qualified: z.boolean().optional(),
     declared: z.looseObject({}).optional().describe('the declared facts: the applicant, officers and auditors only'),
     reasons: z.array(z.string()).optional().describe('the review’s reasons: the applicant, officers and auditors only'),
@@ -148,6 +150,23 @@ export const exchangeAnswer = z
   })
   .meta({ id: 'Exchange', description: 'a rent exchange request (换租)' });
 export const exchangePage = page(exchangeAnswer, 'ExchangePage', 'exchange requests in the order they were made');
+
+export const deadlineAnswer = z
+  .looseObject({
+    ...withId,
+    kind: z.enum(DEADLINE_KINDS).describe('review (资质审查), correction (补正), objection (异议处理), signing (签约), lease_end (租期届满)'),
+    status: z.literal('open'),
+    dueAt: time.describe('the end of the last working day (CST)'),
+    overdue: z.boolean(),
+    district: district.optional(),
+    officer: z.string().optional().describe('who follows it up; absent: the district’s (a first review, an objection)'),
+    noticeId: z.string().optional(),
+    applicationId: z.string().optional(),
+    objectionId: z.string().optional(),
+    tenancyId: z.string().optional(),
+  })
+  .meta({ id: 'Deadline', description: 'an open deadline; signing, correction and lease_end are fired by the scheduler when they pass, review and objection are officers’ duties' });
+export const deadlinePage = page(deadlineAnswer, 'DeadlinePage', 'open deadlines, soonest first');
 
 const recordedEvent = z
   .looseObject({

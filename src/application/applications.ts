@@ -2,13 +2,19 @@
 // under the lock of the application's notice with a fresh snapshot of the notice; a submission also
 // takes the enterprise's lock, so it is ordered against a sanction on that enterprise.
 import { activeApplicationBans } from '../domain/accountability.js';
-import { type ApplicationCommand, type DeclaredFacts, type DocumentRef, applicationDecider, applicationIdFor, applicationStream } from '../domain/application.js';
+import { type ApplicationCommand, type DeadlineRule, type DeclaredFacts, type DocumentRef, applicationDecider, applicationIdFor, applicationStream } from '../domain/application.js';
 import { NotFound } from '../domain/shared.js';
 import { activeSanctionsOf, findObjection } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { noticeFacts, noticeOfApplication } from './facts.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { businessNow, creditCodeOf, enterpriseLocked, iso, noticeLocked } from './use-case.js';
+
+/** The review, 补正 and objection deadlines: the platform's calendar and configured defaults (a notice may set its own). */
+const deadlineRule = (services: Services): DeadlineRule => {
+  const { reviewWorkingDays, correctionWorkingDays, objectionWorkingDays } = services.deadlines;
+  return { calendar: services.calendar, reviewWorkingDays, correctionWorkingDays, objectionWorkingDays };
+};
 
 const onApplicationStream = (services: Services, applicationId: string, command: ApplicationCommand, meta: CommandMeta) =>
   services.commands.execute(applicationDecider, applicationStream(applicationId), applicationId, command, meta);
@@ -39,7 +45,7 @@ export function submitApplication(services: Services, args: SubmitApplicationArg
       await readModelsAtHead(services); // sanctions recorded up to now are visible
       const now = businessNow(services, meta);
       const sanctions = activeApplicationBans(await activeSanctionsOf(services.reads, creditCode, now), creditCode, now);
-      return onApplicationStream(services, applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...body }, meta);
+      return onApplicationStream(services, applicationId, { type: 'SubmitApplication', applicationId, notice, sanctions, ...body, deadlines: deadlineRule(services) }, meta);
     }),
   );
 }
@@ -50,13 +56,20 @@ export function withdrawApplication(services: Services, args: { applicationId: s
 
 export function resubmitApplication(services: Services, args: { applicationId: string; documents: DocumentRef[] }, meta: CommandMeta): Promise<CommandResult> {
   return onApplication(services, args.applicationId, (notice) =>
-    onApplicationStream(services, args.applicationId, { type: 'ResubmitApplication', notice, documents: args.documents }, meta),
+    onApplicationStream(services, args.applicationId, { type: 'ResubmitApplication', notice, documents: args.documents, deadlines: deadlineRule(services) }, meta),
   );
 }
 
 /** 补正: send back for missing material. */
 export function returnApplication(services: Services, args: { applicationId: string; missing: string[] }, meta: CommandMeta): Promise<CommandResult> {
-  return onApplication(services, args.applicationId, (notice) => onApplicationStream(services, args.applicationId, { type: 'ReturnApplication', notice, missing: args.missing }, meta));
+  return onApplication(services, args.applicationId, (notice) => onApplicationStream(services, args.applicationId, { type: 'ReturnApplication', notice, missing: args.missing, deadlines: deadlineRule(services) }, meta));
+}
+
+/** The 补正 deadline passed without a resubmission: the application lapses (the scheduler's use case). */
+export async function lapseApplication(services: Services, args: { applicationId: string }, meta: CommandMeta): Promise<CommandResult> {
+  // Decided on the application's own stream (its 补正 deadline is there); the notice's lock orders it against a resubmission.
+  const noticeId = await noticeOfApplication(services, args.applicationId);
+  return noticeLocked(services, noticeId, () => onApplicationStream(services, args.applicationId, { type: 'LapseApplication' }, meta));
 }
 
 /** 资质审查: qualified or not, with reasons (and a score for a ranking). */
@@ -105,7 +118,7 @@ export async function fileObjection(
   if (ofApplication !== noticeId) throw new NotFound(`application ${applicationId} is not an application to notice ${noticeId}`);
   return noticeLocked(services, noticeId, async () => {
     const notice = await noticeFacts(services, noticeId);
-    const result = await onApplicationStream(services, applicationId, { type: 'FileObjection', notice, content }, meta);
+    const result = await onApplicationStream(services, applicationId, { type: 'FileObjection', notice, content, deadlines: deadlineRule(services) }, meta);
     return { ...result, objectionId: await objectionIdAt(services, applicationId, result.revision) };
   });
 }
@@ -123,6 +136,6 @@ export async function resolveObjection(services: Services, args: { objectionId: 
   const objection = await findObjection(services.reads, objectionId);
   if (!objection) throw new NotFound(`no objection ${objectionId}`);
   return onApplication(services, objection.applicationId, (notice) =>
-    onApplicationStream(services, objection.applicationId, { type: 'ResolveObjection', notice, objectionId, ...resolution }, meta),
+    onApplicationStream(services, objection.applicationId, { type: 'ResolveObjection', notice, objectionId, ...resolution, deadlines: deadlineRule(services) }, meta),
   );
 }

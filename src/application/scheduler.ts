@@ -4,11 +4,14 @@
 // or after a crash between the append and the read model catching up: the second attempt is refused by
 // the decider (already forfeited, signed, ended) and counts as settled. It reads the platform's one
 // business clock (services.commands.now()); tests call tick() after moving that clock.
+// It fires the deadlines that change state — signing (forfeiture and 递补), 补正 (the application lapses),
+// lease end — and never the review and objection deadlines, which are officers' duties shown in the queues.
 import { RuleViolation } from '../domain/shared.js';
 import type { Actor } from '../domain/shared.js';
 import { dueDeadlines } from '../projections/deadline-queries.js';
 import type { Doc } from '../infra/read-store.js';
 import { carryOutPendingRevocations } from './accountability.js';
+import { lapseApplication } from './applications.js';
 import { forfeitAllocation } from './notices.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { expireTenancy } from './tenancies.js';
@@ -27,6 +30,7 @@ function fire(services: Services, d: Doc) {
   const meta = { actor: SCHEDULER_ACTOR, correlationId: `deadline:${d._id}` };
   if (d.kind === 'signing') return forfeitAllocation(services, { noticeId: String(d.noticeId), applicationId: String(d.applicationId), reason: 'signing_deadline' }, meta);
   if (d.kind === 'lease_end') return expireTenancy(services, { tenancyId: String(d.tenancyId) }, meta);
+  if (d.kind === 'correction') return lapseApplication(services, { applicationId: String(d.applicationId) }, meta);
   return null;
 }
 

@@ -4,7 +4,10 @@
 // a NoticeSnapshot (see noticeSnapshot() in notice.ts); the enterprise's active sanctions arrive as data.
 //
 // submitted ⇄ returned → resubmitted → reviewed (→ objection upheld → reviewed again) → contract;
-// withdrawn (before review) → submitted again on the same stream while the window is open.
+// withdrawn (before review), or lapsed (returned, not resubmitted by its 补正 deadline) → submitted again
+// on the same stream while the window is open.
+// The deadlines the events carry, and the lapse: application-deadlines.ts.
+import { type DeadlineRule, type DeadlineTerms, decideLapse, dueAfter, requireMaterialOrLapse, reviewDue } from './application-deadlines.js';
 import { instant } from './calendar.js';
 import { type SpaceClass, type SpaceDelta, spaceDelta } from './ledger.js';
 import type { SupplyMode } from './project.js';
@@ -43,8 +46,13 @@ export interface ActorRef {
   creditCode?: string;
 }
 
-/** The notice as the application's commands need it (built by noticeSnapshot() in notice.ts). */
-export interface NoticeSnapshot {
+export type { DeadlineRule } from './application-deadlines.js';
+
+/**
+ * The notice as the application's commands need it (built by noticeSnapshot() in notice.ts), with its own
+ * deadline terms (working days; absent: DeadlineRule's defaults).
+ */
+export interface NoticeSnapshot extends DeadlineTerms {
   noticeId: string;
   status: 'published' | 'closed' | 'cancelled';
   district: District;
@@ -111,17 +119,23 @@ interface Ids {
   applicationId: string;
   noticeId: string;
 }
+/** Where a deadline's queue is (the application's district): carried with the due date it goes with. */
+interface Queue {
+  district?: District;
+}
 export type ApplicationEvent =
   | DomainEvent<
       'ApplicationSubmitted',
-      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[] }
+      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[]; reviewDueAt?: string }
     >
   | DomainEvent<'ApplicationWithdrawn', Ids & { reason?: string }>
-  | DomainEvent<'ApplicationReturned', Ids & { missing: string[] }>
-  | DomainEvent<'ApplicationResubmitted', Ids & { documents: DocumentRef[] }>
+  | DomainEvent<'ApplicationReturned', Ids & Queue & { missing: string[]; correctionDueAt?: string }>
+  | DomainEvent<'ApplicationResubmitted', Ids & Queue & { documents: DocumentRef[]; reviewDueAt?: string }>
+  /** 补正 not made by its deadline: the application is out of the procedure (视为放弃申请), by the scheduler. */
+  | DomainEvent<'ApplicationLapsed', Ids & { district: District; missing: string[]; correctionDueAt: string }>
   | DomainEvent<'QualificationReviewed', Ids & Review & { reviewer: ActorRef; answersObjections?: string[]; previous?: Review }>
-  | DomainEvent<'ObjectionFiled', Ids & { objectionId: string; content: string; filedBy: ActorRef }>
-  | DomainEvent<'ObjectionResolved', Ids & { objectionId: string; upheld: boolean; reason: string }>
+  | DomainEvent<'ObjectionFiled', Ids & Queue & { objectionId: string; content: string; filedBy: ActorRef; resolveDueAt?: string }>
+  | DomainEvent<'ObjectionResolved', Ids & Queue & { objectionId: string; upheld: boolean; reason: string; reviewDueAt?: string }>
   | DomainEvent<'LeaseSigned', ContractRecord>
   | DomainEvent<'SaleCompleted', ContractRecord>;
 
@@ -133,8 +147,12 @@ interface ContractInput {
   lease?: LeaseTerms;
   sale?: SaleTerms;
 }
+/** Absent: no due dates are put on the events (as before deadlines were counted). */
+interface Deadlines {
+  deadlines?: DeadlineRule;
+}
 export type ApplicationCommand =
-  | {
+  | ({
       type: 'SubmitApplication';
       /** Deterministic per (notice, enterprise): see applicationIdFor(). */
       applicationId: string;
@@ -144,17 +162,22 @@ export type ApplicationCommand =
       requestedArea: number;
       declared: DeclaredFacts;
       documents: DocumentRef[];
-    }
+    } & Deadlines)
   | { type: 'WithdrawApplication'; reason?: string }
-  | { type: 'ReturnApplication'; notice: NoticeSnapshot; missing: string[] }
-  | { type: 'ResubmitApplication'; notice: NoticeSnapshot; documents: DocumentRef[] }
+  | ({ type: 'ReturnApplication'; notice: NoticeSnapshot; missing: string[] } & Deadlines)
+  | ({ type: 'ResubmitApplication'; notice: NoticeSnapshot; documents: DocumentRef[] } & Deadlines)
+  /** The scheduler, once the 补正 deadline has passed without a resubmission. */
+  | { type: 'LapseApplication' }
   | { type: 'ReviewQualification'; notice: NoticeSnapshot; qualified: boolean; reasons: string[]; score?: number }
-  | { type: 'FileObjection'; notice: NoticeSnapshot; content: string }
-  | { type: 'ResolveObjection'; notice: NoticeSnapshot; objectionId: string; upheld: boolean; reason: string }
+  | ({ type: 'FileObjection'; notice: NoticeSnapshot; content: string } & Deadlines)
+  | ({ type: 'ResolveObjection'; notice: NoticeSnapshot; objectionId: string; upheld: boolean; reason: string } & Deadlines)
   | ({ type: 'RecordLease' } & ContractInput)
   | ({ type: 'RecordSale' } & ContractInput);
 
-export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'reviewed' | 'withdrawn';
+export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'reviewed' | 'withdrawn' | 'lapsed';
+export const APPLICATION_STATUSES: readonly ApplicationStatus[] = ['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn', 'lapsed'];
+/** Out of the procedure: the enterprise withdrew, or its 补正 lapsed. It may apply again while the window is open. */
+export const isOut = (status: ApplicationStatus | 'none') => status === 'withdrawn' || status === 'lapsed';
 export interface Objection {
   objectionId: string;
   status: 'open' | 'upheld' | 'dismissed';
@@ -170,6 +193,8 @@ export interface ApplicationRecord extends Ids {
   declared: DeclaredFacts;
   documents: DocumentRef[];
   missing?: string[];
+  /** While returned: when the 补正 is due (absent on returns recorded before deadlines were counted). */
+  correctionDueAt?: string;
   review?: Review;
   /** Who made the review decision in force (separation of duties). */
   reviewerId?: string;
@@ -257,6 +282,7 @@ function managed(state: ApplicationState, notice: NoticeSnapshot, actor: Actor):
   if (notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
   if (notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
   if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application has been withdrawn');
+  if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application lapsed: the material it was returned for was not supplied in time');
   return s;
 }
 
@@ -330,7 +356,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (state.status !== 'none') {
         if (state.creditCode !== creditCode) throw new Forbidden('this application belongs to another enterprise');
         if (state.noticeId !== notice.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
-        if (state.status !== 'withdrawn') throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
+        if (!isOut(state.status)) throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
       }
       const bar = command.sanctions.find((b) => instant(b.until, 'sanction until') > now);
       if (bar) throw new RuleViolation('ENTERPRISE_BARRED', `the enterprise is barred from applying until ${bar.until}: ${bar.reason}`);
@@ -344,6 +370,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (cap !== undefined && command.requestedArea > cap) throw new RuleViolation('AREA_EXCEEDS_ENTERPRISE_CAP', `one enterprise may apply for at most ${cap} ㎡ under this notice`);
       checkDeclared(command.declared);
       const documents = checkDocuments(command.documents);
+      const reviewDueAt = reviewDue(ctx.now, notice, command.deadlines);
       return [
         {
           type: 'ApplicationSubmitted',
@@ -356,6 +383,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
             requestedArea: command.requestedArea,
             declared: command.declared,
             documents,
+            ...(reviewDueAt ? { reviewDueAt } : {}),
           },
         },
       ];
@@ -364,6 +392,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const s = existing(state);
       requireOwner(ctx.actor, s);
       if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application is already withdrawn');
+      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application has lapsed: it is no longer in the procedure');
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application can no longer be withdrawn');
       return [{ type: 'ApplicationWithdrawn', data: { applicationId: s.applicationId, noticeId: s.noticeId, ...(blank(command.reason) ? {} : { reason: command.reason }) } }];
     }
@@ -374,25 +403,32 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application cannot be returned');
       const missing = command.missing.map((m) => m.trim()).filter((m) => m);
       if (missing.length === 0) throw new RuleViolation('MISSING_ITEMS_REQUIRED', 'say what material is missing');
-      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing } }];
+      const correctionDueAt = dueAfter('correction', ctx.now, command.notice, command.deadlines);
+      const due = correctionDueAt ? { district: s.district, correctionDueAt } : {};
+      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing, ...due } }];
     }
     case 'ResubmitApplication': {
       const s = existing(state);
       requireOwner(ctx.actor, s);
       if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
       if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+      if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', `the application lapsed: the material was due by ${s.correctionDueAt ?? 'its 补正 deadline'}`);
       if (s.status !== 'returned') throw new RuleViolation('APPLICATION_NOT_RETURNED', 'only an application returned for material can be resubmitted');
-      return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents: checkDocuments(command.documents) } }];
+      if (s.correctionDueAt !== undefined && now > instant(s.correctionDueAt)) {
+        throw new RuleViolation('CORRECTION_DEADLINE_PASSED', `the material was due by ${s.correctionDueAt}`);
+      }
+      const documents = checkDocuments(command.documents);
+      const reviewDueAt = reviewDue(ctx.now, command.notice, command.deadlines);
+      const due = reviewDueAt ? { district: s.district, reviewDueAt } : {};
+      return [{ type: 'ApplicationResubmitted', data: { applicationId: s.applicationId, noticeId: s.noticeId, documents, ...due } }];
     }
+    case 'LapseApplication':
+      return decideLapse(existing(state), ctx);
     case 'ReviewQualification': {
       const s = managed(state, command.notice, ctx.actor);
       requireDistrictDecider(ctx, 'review applications');
       if (command.notice.allocated) throw new RuleViolation('ALLOCATION_ALREADY_DECIDED', 'no reviews after the allocation');
-      // 补正 deadline: while the window is open the enterprise may still supply the material;
-      // after it closes a returned application may be reviewed as it stands, so it cannot block publicity.
-      if (s.status === 'returned' && now < instant(command.notice.closesAt)) {
-        throw new RuleViolation('APPLICATION_AWAITING_MATERIAL', 'the application awaits the material it was returned for');
-      }
+      if (s.status === 'returned') requireMaterialOrLapse(s, now, command.notice.closesAt);
       const answers = s.objections.filter((o) => o.status === 'upheld' && !o.answered).map((o) => o.objectionId);
       if (s.status === 'reviewed' && answers.length === 0) {
         throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a second review only answers an upheld objection');
@@ -425,8 +461,10 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (!p || now < instant(p.startsAt) || now > instant(p.endsAt)) throw new RuleViolation('OUTSIDE_PUBLICITY_PERIOD', 'objections are accepted only during the publicity period');
       if (!p.applicationIds.includes(s.applicationId)) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', 'the application is not on the publicity list');
       if (blank(command.content)) throw new RuleViolation('OBJECTION_CONTENT_REQUIRED', 'an objection must say what is wrong');
+      const resolveDueAt = dueAfter('objection', ctx.now, command.notice, command.deadlines);
+      const due = resolveDueAt ? { district: s.district, resolveDueAt } : {};
       return [
-        { type: 'ObjectionFiled', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: ctx.newId(), content: command.content.trim(), filedBy: actorRef(ctx.actor) } },
+        { type: 'ObjectionFiled', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: ctx.newId(), content: command.content.trim(), filedBy: actorRef(ctx.actor), ...due } },
       ];
     }
     case 'ResolveObjection': {
@@ -440,8 +478,11 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (s.reviewerId === ctx.actor.id && !(ctx.duties ?? DEFAULT_DUTIES).reviewerMayResolveObjection) {
         throw new RuleViolation('REVIEWER_CANNOT_RESOLVE_OBJECTION', 'the officer who made the review decision may not resolve an objection against it');
       }
+      // Upheld: the new review it asks for is due like any review, counted from now.
+      const reviewDueAt = command.upheld ? dueAfter('review', ctx.now, command.notice, command.deadlines) : undefined;
+      const due = reviewDueAt ? { district: s.district, reviewDueAt } : {};
       return [
-        { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim() } },
+        { type: 'ObjectionResolved', data: { applicationId: s.applicationId, noticeId: s.noticeId, objectionId: objection.objectionId, upheld: command.upheld, reason: command.reason.trim(), ...due } },
       ];
     }
     case 'RecordLease':
@@ -461,10 +502,15 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
   switch (event.type) {
     case 'ApplicationWithdrawn':
       return { ...state, status: 'withdrawn' };
-    case 'ApplicationReturned':
-      return { ...state, status: 'returned', missing: event.data.missing };
+    case 'ApplicationReturned': {
+      const { correctionDueAt: _previous, ...rest } = state;
+      const due = event.data.correctionDueAt;
+      return { ...rest, status: 'returned', missing: event.data.missing, ...(due !== undefined ? { correctionDueAt: due } : {}) };
+    }
     case 'ApplicationResubmitted':
       return { ...state, status: 'resubmitted', documents: [...state.documents, ...event.data.documents] };
+    case 'ApplicationLapsed':
+      return { ...state, status: 'lapsed' };
     case 'QualificationReviewed': {
       const { qualified, reasons, score, answersObjections = [] } = event.data;
       const objections = state.objections.map((o) => (answersObjections.includes(o.objectionId) ? { ...o, answered: true } : o));

@@ -5,7 +5,7 @@
 // A lottery is commit–reveal: the notice commits to sha256(seed) when published (before anyone can apply),
 // the allocation reveals the seed, and the draw mixes it with the candidate list (lotteryDraw(), allocation.ts).
 import { ALLOCATION_ALGORITHM, ALLOCATION_ALGORITHM_UNITS, ALLOCATION_METHODS, type Allocation, type AllocationMethod, type OfferedUnit, allocate, coverUnits, lotteryDraw, sha256Hex, unitsArea } from './allocation.js';
-import type { ApplicationFacts, NoticeSnapshot } from './application.js';
+import { type ApplicationFacts, type NoticeSnapshot, isOut } from './application.js';
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
@@ -210,6 +210,7 @@ export function noticeSnapshot(state: NoticeState): NoticeSnapshot | undefined {
     allocations: (allocation?.allocations ?? []).map(({ applicationId, area, unitIds }) => ({ applicationId, area, ...(unitIds?.length ? { unitIds } : {}) })),
     projectId: state.projectId,
     ...(state.spaceClass ? { spaceClass: state.spaceClass } : {}),
+    ...Object.fromEntries((['reviewWorkingDays', 'correctionWorkingDays', 'objectionWorkingDays'] as const).filter((k) => state.terms[k] !== undefined).map((k) => [k, state.terms[k]])),
   };
 }
 
@@ -457,7 +458,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       if (s.publicity) throw new RuleViolation('PUBLICITY_ALREADY_STARTED', 'the publicity has already started');
       if (s.status !== 'closed' && now < instant(s.terms.closesAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_OVER', `the window closes at ${s.terms.closesAt}`);
       checkFacts(command.applications);
-      const live = command.applications.filter((f) => f.status !== 'withdrawn');
+      const live = command.applications.filter((f) => !isOut(f.status));
       const unreviewed = live.filter((f) => f.status !== 'reviewed' || f.qualified === undefined).map((f) => f.applicationId);
       if (unreviewed.length > 0) throw new RuleViolation('APPLICATIONS_NOT_REVIEWED', `not yet reviewed: ${unreviewed.join(', ')}`);
       const minimum = addWorkingDays(ctx.now, s.terms.publicityWorkingDays, command.calendar);

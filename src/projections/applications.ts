@@ -18,7 +18,7 @@ export const OBJECTIONS = 'objections';
 export const TENANCIES = 'tenancies';
 
 /** Fields a fresh submission clears (a withdrawn application may be submitted again on its stream). */
-const CLEARED_ON_SUBMIT = ['returned', 'resubmittedAt', 'qualified', 'score', 'lastReview', 'reviewedAt', 'withdrawnAt', 'withdrawReason', 'allocation', 'allocatedArea', 'contract'];
+const CLEARED_ON_SUBMIT = ['returned', 'resubmittedAt', 'lapsedAt', 'qualified', 'score', 'lastReview', 'reviewedAt', 'withdrawnAt', 'withdrawReason', 'allocation', 'allocatedArea', 'contract'];
 
 /** The path of this event's entry in a history kept by log position. */
 const entryOf = (event: { position: number }) => historyKey(event.position);
@@ -86,7 +86,13 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
     },
     ApplicationReturned: (event) => {
       const at = utc(event.occurredAt);
-      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'returned', returned: { missing: event.data.missing, returnedAt: at }, updatedAt: at } })];
+      // The enterprise sees by when the material is due (its 补正 deadline, if one was counted).
+      const due = event.data.correctionDueAt !== undefined ? { dueAt: utc(event.data.correctionDueAt) } : {};
+      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'returned', returned: { missing: event.data.missing, returnedAt: at, ...due }, updatedAt: at } })];
+    },
+    ApplicationLapsed: (event) => {
+      const at = utc(event.occurredAt);
+      return [op(APPLICATIONS, event.data.applicationId, event, { set: { status: 'lapsed', lapsedAt: at, updatedAt: at } })];
     },
     ApplicationResubmitted: (event) => {
       const at = utc(event.occurredAt);

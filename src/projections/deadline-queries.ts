@@ -1,10 +1,13 @@
 // Queries over the deadlines read model (deadlines.ts): the scheduler's due list and the officers' queues.
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
-import { DEADLINES } from './deadlines.js';
+import { DEADLINES, DEADLINE_CANCELLED_NOTICES } from './deadlines.js';
 
-/** Open deadlines due at or before `now`, oldest first: what the scheduler fires next. */
+/**
+ * Open deadlines that change state when they pass (signing, 补正, lease end), due at or before `now`, oldest
+ * first: what the scheduler fires next. Officers' overdue duties (review, objection) never crowd them out.
+ */
 export function dueDeadlines(reads: ReadStore, now: string, limit = 100): Promise<Doc[]> {
-  return reads.find(DEADLINES, { status: 'open', dueAt: { $lte: now } }, { sort: { dueAt: 1, _id: 1 }, limit });
+  return reads.find(DEADLINES, { fires: true, status: 'open', dueAt: { $lte: now } }, { sort: { dueAt: 1, _id: 1 }, limit });
 }
 
 export interface DeadlineFilter {
@@ -15,9 +18,11 @@ export interface DeadlineFilter {
   overdue?: boolean;
 }
 
-/** Open deadlines (due and overdue), soonest first, per district and officer. */
+/** Open deadlines (due and overdue), soonest first, per district and officer; none of a cancelled notice. */
 export async function listDeadlines(reads: ReadStore, filter: DeadlineFilter, now: string, paging: { page: number; pageSize: number }) {
   const f: Filter = { status: 'open' };
+  const cancelled = (await reads.find(DEADLINE_CANCELLED_NOTICES, {}, { projection: { _id: 1 } })).map((d) => d._id);
+  if (cancelled.length > 0) f.noticeId = { $nin: cancelled };
   if (filter.district !== undefined) f.district = filter.district;
   if (filter.officer !== undefined) f.officer = filter.officer;
   if (filter.kind !== undefined) f.kind = filter.kind;
@@ -26,6 +31,6 @@ export async function listDeadlines(reads: ReadStore, filter: DeadlineFilter, no
     reads.find(DEADLINES, f, { sort: { dueAt: 1, _id: 1 }, skip: (paging.page - 1) * paging.pageSize, limit: paging.pageSize }),
     reads.count(DEADLINES, f),
   ]);
-  const items = docs.map(({ _id, _position, ...rest }) => ({ id: _id, ...rest, overdue: String(rest.dueAt) < now }));
+  const items = docs.map(({ _id, _position, fires: _fires, ...rest }) => ({ id: _id, ...rest, overdue: String(rest.dueAt) < now }));
   return { items, total, page: paging.page, pageSize: paging.pageSize };
 }

@@ -3,7 +3,7 @@
 // object: the store's `_position` and the projections' internal fields are removed, and histories kept
 // as maps keyed by log position come out as arrays in log order.
 import { type SanctionRecord, activeApplicationBans } from '../domain/accountability.js';
-import type { ApplicationStatus, DeclaredFacts, DocumentRef } from '../domain/application.js';
+import { APPLICATION_STATUSES, type ApplicationStatus, type DeclaredFacts, type DocumentRef } from '../domain/application.js';
 import type { OpenExchange, Tenancy } from '../domain/exchange.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
@@ -119,7 +119,6 @@ export interface ProcedureStatistics {
   allocatedArea: number;
 }
 
-const APPLICATION_STATUSES: ApplicationStatus[] = ['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn'];
 const MAX_PAGE_SIZE = 500;
 
 function paging(p: Paging): Paging {

@@ -319,7 +319,7 @@ describe('applications', () => {
     await refused('APPLICATION_WITHDRAWN', 'nanshan', 'POST', `${app(f.apps[0]!)}/review`, { qualified: true, reasons: [] });
   });
 
-  it('补正: APPLICATION_ALREADY_RETURNED, APPLICATION_NOT_RETURNED, APPLICATION_AWAITING_MATERIAL', async () => {
+  it('补正: APPLICATION_ALREADY_RETURNED, APPLICATION_NOT_RETURNED, APPLICATION_AWAITING_MATERIAL, CORRECTION_DEADLINE_PASSED', async () => {
     const E = fresh();
     const f = await api.flow({ applicants: [{ who: E, area: 100 }], until: 'submitted' });
     const path = app(f.apps[0]!);
@@ -327,9 +327,12 @@ describe('applications', () => {
     await api.ok('nanshan', 'POST', `${path}/return`, { missing: ['租赁用途说明'] });
     await refused('APPLICATION_ALREADY_RETURNED', 'nanshan', 'POST', `${path}/return`, { missing: ['其他'] });
     await refused('APPLICATION_AWAITING_MATERIAL', 'nanshan', 'POST', `${path}/review`, { qualified: true, reasons: [] });
-    // After the window the returned application is reviewed as it stands.
+    // The window closing changes nothing: the material is due by the 补正 deadline (5 working days), then the application lapses.
     clock.to(Date.parse(f.closesAt) + MINUTE);
-    await api.review(f.apps[0]!, false);
+    await refused('APPLICATION_AWAITING_MATERIAL', 'nanshan', 'POST', `${path}/review`, { qualified: false, reasons: ['未按期补正'] });
+    clock.advance(8 * DAY);
+    await refused('CORRECTION_DEADLINE_PASSED', 'nanshan', 'POST', `${path}/review`, { qualified: false, reasons: ['未按期补正'] });
+    await refused('CORRECTION_DEADLINE_PASSED', E, 'POST', `${path}/resubmit`, { documents: [{ name: '补充.pdf', sha256: sha('d') }] });
   });
 
   it('REASONS_REQUIRED: a negative review gives reasons', async () => {

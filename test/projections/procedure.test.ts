@@ -371,6 +371,7 @@ describe('statistics', () => {
           { status: 'resubmitted', count: 0 },
           { status: 'reviewed', count: 3 },
           { status: 'withdrawn', count: 0 },
+          { status: 'lapsed', count: 0 },
         ],
       },
       allocatedArea: 2_500,

@@ -1,5 +1,6 @@
 // The deadline scheduler killed with SIGKILL while it fires deadlines, then restarted (and run twice at
-// once): every due deadline is fired exactly once — one TenancyEnded per expired lease, none twice.
+// once): every due deadline is fired exactly once — one TenancyEnded per expired lease, one ApplicationLapsed
+// per 补正 not made in time, none twice.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 
 const officer: Actor = { id: 'officer-ns', role: 'housing_dept', district: 'nanshan', name: '南山区住房建设局' };
 const LEASES = 150;
+const RETURNS = 50;
 const NOW = '2030-01-01T00:00:00.000Z';
 
 const event = (type: string, data: unknown, occurredAt: string, actor: Actor = officer): NewEvent => ({
@@ -35,6 +37,21 @@ async function buildLog(file: string): Promise<void> {
       [
         event('ApplicationSubmitted', { ...ids, district: 'nanshan', creditCode, enterpriseName: `企业${i}`, requestedArea: 100, declared: { industry: '软件', employees: 10, annualRevenue: 1, rndShare: 0.1 }, documents: [] }, '2026-01-05T02:00:00.000Z', enterprise),
         event('LeaseSigned', { ...ids, projectId: 'p-crash', district: 'nanshan', creditCode, area: 100, contractRef: `C-${i}`, signedOn: '2026-02-01T02:00:00.000Z', lease: { startsOn: '2026-03-01T00:00:00.000Z', endsOn: new Date(Date.UTC(2027, 0, 1 + i)).toISOString(), monthlyRent: 5000 } }, '2026-02-02T02:00:00.000Z'),
+      ],
+      'no_stream',
+    );
+  }
+  // Applications returned for material (补正) whose deadline passed long before NOW.
+  for (let i = 0; i < RETURNS; i++) {
+    const creditCode = `91440300MA5U${String(i).padStart(5, '0')}X`;
+    const applicationId = `n-crash.${creditCode}`;
+    const ids = { applicationId, noticeId: 'n-crash' };
+    const enterprise: Actor = { id: `ent-r-${i}`, role: 'enterprise', creditCode };
+    await events.append(
+      `application-${applicationId}`,
+      [
+        event('ApplicationSubmitted', { ...ids, district: 'nanshan', creditCode, enterpriseName: `补正企业${i}`, requestedArea: 100, declared: { industry: '软件', employees: 10, annualRevenue: 1, rndShare: 0.1 }, documents: [] }, '2026-01-05T02:00:00.000Z', enterprise),
+        event('ApplicationReturned', { ...ids, missing: ['审计报告'], district: 'nanshan', correctionDueAt: new Date(Date.UTC(2026, 0, 10 + i, 15, 59, 59, 999)).toISOString() }, '2026-01-06T02:00:00.000Z'),
       ],
       'no_stream',
     );
@@ -63,7 +80,7 @@ async function endings(dir: string): Promise<Map<string, number>> {
   for (let after = 0; ; ) {
     const batch = await events.readAll(after, 1000);
     if (batch.length === 0) break;
-    for (const e of batch) if (e.type === 'TenancyEnded') counts.set(e.stream, (counts.get(e.stream) ?? 0) + 1);
+    for (const e of batch) if (e.type === 'TenancyEnded' || e.type === 'ApplicationLapsed') counts.set(e.stream, (counts.get(e.stream) ?? 0) + 1);
     after = batch[batch.length - 1]!.position;
   }
   await events.close();
@@ -101,10 +118,11 @@ describe('scheduler killed with SIGKILL while firing', () => {
     expect(b.code, b.err).toBe(0);
 
     const after = await endings(dir);
-    expect(after.size).toBe(LEASES);
-    expect([...after.values()].every((n) => n === 1), 'a tenancy ended twice').toBe(true);
+    expect(after.size).toBe(LEASES + RETURNS);
+    expect([...after.values()].every((n) => n === 1), 'a tenancy ended, or an application lapsed, twice').toBe(true);
+    expect([...after.keys()].filter((s) => s.startsWith('application-'))).toHaveLength(RETURNS);
     // What the restarts fired adds up to what was left at the kill: nothing was fired twice.
     const firedLater = (a.out + b.out).match(/^fired /gm)?.length ?? 0;
-    expect(firedLater).toBe(LEASES - atKill.size);
+    expect(firedLater).toBe(LEASES + RETURNS - atKill.size);
   }, 120_000);
 });

@@ -73,8 +73,10 @@ describe('seed: the demo history in one store', () => {
 
   it('appends the whole plan once', () => {
     expect(first.alreadySeeded).toBe(false);
-    expect(first.appended).toBe(first.steps);
-    expect(log).toHaveLength(first.steps);
+    // Every step appends one event, but the forfeiture that brings its 递补 with it: two.
+    expect(first.events).toBe(first.steps + 1);
+    expect(first.appended).toBe(first.events);
+    expect(log).toHaveLength(first.events);
     expect(first.head).toBe(log.at(-1)!.position);
   });
 
@@ -147,10 +149,12 @@ describe('seed: the demo history in one store', () => {
 
   it('keeps the original actor of each procedure step: the enterprise or the district officer', () => {
     const procedure = log.filter((e) => !e.stream.startsWith('project-') && !e.stream.startsWith('demand-'));
-    expect(procedure.length).toBe(first.procedures.steps.length);
+    expect(procedure.length).toBe(first.procedures.steps.length + 1); // the 递补 comes with its forfeiture
+    const byScheduler = procedure.filter((e) => e.metadata.actor.id === 'system:scheduler');
+    expect(byScheduler.map((e) => e.type)).toEqual(['AllocationForfeited', 'WaitlistAllocated']);
     const enterpriseSteps = new Set(['ApplicationSubmitted', 'ApplicationWithdrawn', 'ApplicationResubmitted', 'ObjectionFiled', 'ExchangeRequested']);
     const codes = new Set(ENTERPRISES.map((x) => x.actor.creditCode));
-    for (const e of procedure) {
+    for (const e of procedure.filter((x) => !byScheduler.includes(x))) {
       expect(e.occurredAt > CUTOFF).toBe(true);
       const { actor } = e.metadata;
       // A tenant's exit (退出) is the enterprise's step too; a 换租 move and a renewal are the officer's.
@@ -251,6 +255,27 @@ describe('seed: the demo history in one store', () => {
     expect((exchange[2]!.data as { approved: boolean }).approved).toBe(true);
   });
 
+  it('forfeits the sale winner who did not sign in time (the scheduler, at the deadline) and gives the space to the next in the ranking (递补), who signs', () => {
+    const ranking = first.procedures.notices.find((n) => n.method === 'ranking')!;
+    const notice = log.filter((e) => e.stream === `notice-${ranking.noticeId}`);
+    const result = notice.find((e) => e.type === 'ResultPublished')!.data as { publishedAt: string; signingDueAt: string; allocations: { applicationId: string; area: number }[] };
+    expect(result.signingDueAt).toBe(addWorkingDays(result.publishedAt, 15, LEGACY_CALENDAR));
+    const forfeited = notice.find((e) => e.type === 'AllocationForfeited')!;
+    const waitlisted = notice.find((e) => e.type === 'WaitlistAllocated')!;
+    expect(waitlisted.position).toBe(forfeited.position + 1); // one decision, one append
+    expect(forfeited.occurredAt > result.signingDueAt).toBe(true);
+    const f = forfeited.data as { applicationId: string; area: number; reason: string };
+    const w = waitlisted.data as { applicationId: string; area: number; rank: number; replaces: string; signingDueAt: string };
+    expect(f).toMatchObject({ applicationId: result.allocations[2]!.applicationId, area: result.allocations[2]!.area, reason: 'signing_deadline' });
+    const decided = notice.find((e) => e.type === 'AllocationDecided')!.data as { order: string[]; allocations: { applicationId: string }[] };
+    expect(w).toMatchObject({ applicationId: decided.order[3], rank: 4, replaces: f.applicationId, signingDueAt: addWorkingDays(forfeited.occurredAt, 15, LEGACY_CALENDAR) });
+    expect(decided.allocations.map((a) => a.applicationId)).not.toContain(w.applicationId);
+    // Every winner in the end signed: the first two in time, the 递补 winner within its own deadline.
+    const sales = log.filter((e) => e.type === 'SaleCompleted' && (e.data as { noticeId: string }).noticeId === ranking.noticeId).map((e) => e.data as { applicationId: string; signedOn: string });
+    expect(sales.map((x) => x.applicationId)).toEqual([result.allocations[0]!.applicationId, result.allocations[1]!.applicationId, w.applicationId]);
+    expect(sales[2]!.signedOn <= w.signingDueAt && sales[0]!.signedOn <= result.signingDueAt).toBe(true);
+  });
+
   it('re-derives each AllocationDecided from its recorded inputs (lottery: from the committed seed)', () => {
     const decisions = log.filter((e) => e.type === 'AllocationDecided');
     expect(decisions.map((e) => (e.data as { method: string }).method).sort()).toEqual(['lottery', 'ranking']);
@@ -318,8 +343,8 @@ describe('seed: interrupted and resumed', () => {
       const resumed = await runSeed(events);
       expect(resumed.resumed).toBe(true);
       expect(resumed.skipped).toBe(100);
-      expect(resumed.appended).toBe(resumed.steps - 100);
-      expect(await events.headPosition()).toBe(resumed.steps);
+      expect(resumed.appended).toBe(resumed.events - 100);
+      expect(await events.headPosition()).toBe(resumed.events);
       expect((await runSeed(events)).alreadySeeded).toBe(true);
     } finally {
       await events.close();
@@ -344,7 +369,39 @@ describe('seed: interrupted and resumed', () => {
       await expect(runSeed(failing)).rejects.toThrow('disk unplugged');
       expect((await events.readAll(stopsAt - 1, 1))[0]!.type).toBe('AllocationDecided');
       const resumed = await runSeed(events);
-      expect([resumed.resumed, resumed.skipped, await events.headPosition()]).toEqual([true, stopsAt, resumed.steps]);
+      expect([resumed.resumed, resumed.skipped, await events.headPosition()]).toEqual([true, stopsAt, resumed.events]);
+      expect((await runSeed(events)).alreadySeeded).toBe(true);
+    } finally {
+      await events.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('seed: resumed after the step that appends two events', () => {
+  it('stops right after the forfeiture and its 递补, and resumes without doubling them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isp-seed-resume-'));
+    const events = SqliteEventStore.open(join(dir, 'events.db'));
+    try {
+      const plan = buildSeedPlan();
+      const procedures = buildProcedurePlan(plan);
+      const forfeit = procedures.steps.findIndex((s) => s.action.type === 'forfeitAllocation');
+      const at = procedures.steps[forfeit]!.at;
+      // Appends (one per step) up to and including the forfeiture's.
+      let budget = plan.steps.filter((s) => s.at <= at).length + buildDemandPlan(plan).filter((s) => s.at <= at).length + forfeit + 1;
+      const stepsDone = budget;
+      const failing: EventStore = Object.assign(Object.create(events) as EventStore, {
+        append: (...args: Parameters<EventStore['append']>) => (budget-- > 0 ? events.append(...args) : Promise.reject(new Error('disk unplugged'))),
+      });
+      await expect(runSeed(failing)).rejects.toThrow('disk unplugged');
+      const [last, beforeLast] = [(await events.readAll(stepsDone, 1))[0]!, (await events.readAll(stepsDone - 1, 1))[0]!];
+      expect([beforeLast.type, last.type]).toEqual(['AllocationForfeited', 'WaitlistAllocated']);
+      const resumed = await runSeed(events);
+      expect([resumed.resumed, resumed.skipped, resumed.appended]).toEqual([true, stepsDone, resumed.events - stepsDone - 1]);
+      expect(await events.headPosition()).toBe(resumed.events);
+      const all = await readAll(events);
+      expect(all.filter((e) => e.type === 'AllocationForfeited')).toHaveLength(1);
+      expect(all.filter((e) => e.type === 'WaitlistAllocated')).toHaveLength(1);
       expect((await runSeed(events)).alreadySeeded).toBe(true);
     } finally {
       await events.close();

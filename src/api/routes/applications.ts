@@ -1,6 +1,7 @@
 // Online application and review (在线申请及审核): submit, withdraw, 补正, review, objections (异议), contracts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { APPLICATION_STATUSES } from '../../domain/application.js';
 import { NotFound } from '../../domain/shared.js';
 import { getApplication, listApplications } from '../../projections/procedure-queries.js';
 import { requireActor } from '../auth.js';
@@ -112,7 +113,7 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
           summary: 'review queues and own records, scoped by role',
           querystring: z.strictObject({
             noticeId: s.id.optional(),
-            status: z.enum(['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn']).optional(),
+            status: z.enum(APPLICATION_STATUSES).optional(),
             district: s.district.optional(),
             ...s.listQuery,
           }),

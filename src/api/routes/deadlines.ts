@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type Services, consistentWith } from '../../application/services.js';
 import { listDeadlines } from '../../projections/deadline-queries.js';
+import { DEADLINE_KINDS } from '../../projections/deadlines.js';
+import * as answers from '../answer-schemas.js';
 import { requireActor } from '../auth.js';
 import * as s from '../schemas.js';
 import { scopedToActor } from '../visibility.js';
@@ -12,14 +14,15 @@ export function deadlineRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/deadlines',
       {
+        config: { answer: answers.deadlinePage },
         schema: {
           tags: ['deadlines'],
-          summary: 'open deadlines (signing, lease end), soonest first; ?overdue=true for those past',
+          summary: 'open deadlines (review, 补正, objection, signing, lease end), soonest first; ?overdue=true for those past',
           querystring: z.strictObject({
             overdue: z.enum(['true', 'false']).optional(),
             district: s.district.optional(),
             officer: s.id.optional(),
-            kind: z.enum(['signing', 'lease_end']).optional(),
+            kind: z.enum(DEADLINE_KINDS).optional(),
             ...s.listQuery,
           }),
         },
