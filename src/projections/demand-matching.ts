@@ -107,26 +107,33 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   const lists = new Map<string, Candidate[]>(); // demand id → candidates after this batch
   const demandDocs = new Map<string, Doc>();
   if (projectIds.length > 0) {
-    const [projects, notices] = await Promise.all([store.find(PROJECTS, { _id: { $in: projectIds } }), noticesUnderWay(store, projectIds)]);
-    const supplies = new Map<string, Supply | null>(projectIds.map((id) => [id, null]));
-    const districts = new Set<District>(leftDistricts);
-    for (const p of projects) {
-      supplies.set(p._id, supplyOf(p, notices.filter((n) => n.projectId === p._id)));
-      districts.add(p.district as District);
-    }
-    const affected = await store.find(DEMANDS, { status: 'open', districts: { $in: [...districts] } }, { sort: { _id: 1 } });
-    const current = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: affected.map((d) => d._id) } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
-    for (const d of affected) {
-      demandDocs.set(d._id, d);
-      if (full.has(d._id)) continue;
-      let list: Candidate[] | null = current.get(d._id) ?? [];
-      const profile = profileOf(d);
-      for (const [id, supply] of supplies) {
-        list = rematchOne(list, profile, supply, id);
-        if (!list) break;
+    const projects = await store.find(PROJECTS, { _id: { $in: projectIds } });
+    // A project never published (registered, units added) is no demand's candidate and cannot become one
+    // without an event that publishes it: nothing to re-match (most commands on drafts end here).
+    const withdrawn = new Set(batch.filter((e) => e.type === 'ProjectWithdrawn').map((e) => (e.data as { projectId: string }).projectId));
+    const unchanged = leftDistricts.size === 0 && projects.every((p) => p.status !== 'published' && !withdrawn.has(p._id));
+    if (!unchanged) {
+      const notices = await noticesUnderWay(store, projectIds);
+      const supplies = new Map<string, Supply | null>(projectIds.map((id) => [id, null]));
+      const districts = new Set<District>(leftDistricts);
+      for (const p of projects) {
+        supplies.set(p._id, supplyOf(p, notices.filter((n) => n.projectId === p._id)));
+        districts.add(p.district as District);
       }
-      if (list) lists.set(d._id, list);
-      else full.add(d._id);
+      const affected = await store.find(DEMANDS, { status: 'open', districts: { $in: [...districts] } }, { sort: { _id: 1 } });
+      const current = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: affected.map((d) => d._id) } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+      for (const d of affected) {
+        demandDocs.set(d._id, d);
+        if (full.has(d._id)) continue;
+        let list: Candidate[] | null = current.get(d._id) ?? [];
+        const profile = profileOf(d);
+        for (const [id, supply] of supplies) {
+          list = rematchOne(list, profile, supply, id);
+          if (!list) break;
+        }
+        if (list) lists.set(d._id, list);
+        else full.add(d._id);
+      }
     }
   }
   const missing = [...full].filter((id) => !demandDocs.has(id));
