@@ -81,3 +81,23 @@ export function canonicalJsonWith(fields, raw) {
 export function chainHashRaw(prevHash, fields, dataJson, metadataJson) {
   return sha256Hex(prevHash + canonicalJsonWith(fields, { data: dataJson, metadata: metadataJson }));
 }
+
+// encode() leaves its set of open objects empty when done, so one can serve every call.
+const shared = new Set();
+const field = (key, v) => {
+  const text = v === undefined ? undefined : encode(v, shared);
+  return text === undefined ? '' : ',' + key + text;
+};
+
+/**
+ * chainHashRaw for the log's own envelope (id, type, occurredAt, stream, revision, position, recordedAt,
+ * data, metadata), its keys written in their sorted order without sorting them each time: the same text,
+ * hence the same hash (a property test holds them equal), at a fraction of the cost for a verify of
+ * millions of rows. Undefined fields are left out, as canonicalJson does.
+ */
+export function envelopeHash(prevHash, id, type, occurredAt, stream, revision, position, recordedAt, dataJson, metadataJson) {
+  const text =
+    '{"data":' + dataJson + field('"id":', id) + ',"metadata":' + metadataJson + field('"occurredAt":', occurredAt) + field('"position":', position) +
+    field('"recordedAt":', recordedAt) + field('"revision":', revision) + field('"stream":', stream) + field('"type":', type) + '}';
+  return createHash('sha256').update(prevHash, 'utf8').update(text, 'utf8').digest('hex');
+}

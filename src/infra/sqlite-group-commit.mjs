@@ -1,7 +1,7 @@
 // The event log's group commit (see sqlite-append.worker.mjs, which runs it on a thread). Plain
 // JavaScript, so a worker thread loads it without the TypeScript loader. An in-memory log (':memory:', one
 // connection only) runs it on the calling thread instead.
-import { GENESIS_HASH, canonicalJson, chainHashRaw } from './hash-chain-core.mjs';
+import { GENESIS_HASH, canonicalJson, envelopeHash } from './hash-chain-core.mjs';
 
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, occurred_at, recorded_at, hash';
 /** Bounds the stream-head cache; it is only a cache, so dropping it is always safe. */
@@ -68,7 +68,7 @@ export function createGroupCommit(db) {
           const fields = { id: event.id, type: event.type, occurredAt, stream, revision: actual + 1 + i, position: position + 1 + i, recordedAt };
           const dataJson = canonicalJson(event.data);
           const metadataJson = canonicalJson(event.metadata);
-          hash = chainHashRaw(hash, fields, dataJson, metadataJson);
+          hash = envelopeHash(hash, fields.id, fields.type, occurredAt, stream, fields.revision, fields.position, recordedAt, dataJson, metadataJson);
           return [fields.position, stream, fields.revision, event.id, event.type, dataJson, metadataJson, occurredAt, recordedAt, hash];
         });
       } catch (err) {
