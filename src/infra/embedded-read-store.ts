@@ -296,6 +296,16 @@ export class EmbeddedReadStore implements ReadStore {
     private readonly logs: LogCollections | null = null,
   ) {}
 
+  /** An in-memory store over documents taken as they are (frozen here if they were not): no copy, no op. */
+  static fromDocs(collections: Map<string, Map<string, Doc>>): EmbeddedReadStore {
+    const store = new EmbeddedReadStore(null);
+    for (const [collection, docs] of collections) {
+      for (const doc of docs.values()) deepFreeze(doc);
+      store.collections.set(collection, docs);
+    }
+    return store;
+  }
+
   /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
   static open(dir: string | null, options: { persistDelayMs?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);

@@ -7,6 +7,7 @@
 import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
+import { collectionAt } from './history-frames.js';
 import type { Projection } from './projection.js';
 
 export const historyOf = (collection: string) => `${collection}_history`;
@@ -44,6 +45,8 @@ export function withHistory(p: Projection, collections: string[]): Projection {
     indexes: collections.flatMap((c): IndexSpec[] => [
       { collection: historyOf(c), keys: { docId: 1, position: 1 } },
       { collection: historyOf(c), keys: { occurredAt: 1 } },
+      { collection: historyOf(c), keys: { recordedAt: 1 } },
+      { collection: historyOf(c), keys: { position: 1 } }, // the rows appended since the key frames were built
     ]),
     handles: p.handles,
     apply(event) {
@@ -79,17 +82,22 @@ function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
  * collections are read and folded once per answer.
  */
 export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment, only: Record<string, string[]> = {}): Promise<ReadStore> {
-  const view = EmbeddedReadStore.open(null);
+  const at = new Map<string, Map<string, Doc>>();
   for (const collection of collections) {
-    const docs = new Map<string, Doc>();
-    // `only`: a one-document read folds just that document's changes (indexed by docId).
     const ids = only[collection];
-    const filter = { [moment.field]: { $lte: moment.at }, ...(ids ? { docId: { $in: ids } } : {}) };
+    if (ids === undefined) {
+      // A whole collection: from the history's key frames (history-frames.ts), a few thousand changes at most.
+      at.set(collection, await collectionAt(reads, historyOf(collection), collection, moment.field, moment.at));
+      continue;
+    }
+    // `only`: a one-document read folds just that document's changes (indexed by docId).
+    const docs = new Map<string, Doc>();
+    const filter = { [moment.field]: { $lte: moment.at }, docId: { $in: ids } };
     for await (const page of reads.stream(historyOf(collection), filter, { sort: { position: 1, _id: 1 }, batchSize: 5000 })) {
       for (const row of page) fold(docs, collection, row);
     }
-    const ops: DocOp[] = [...docs.values()].map(({ _id, _position, ...fields }) => ({ collection, id: _id, position: _position ?? 0, set: fields }));
-    await view.commit(`as-of-${collection}`, ops, 0);
+    at.set(collection, docs);
   }
-  return view;
+  // The folded documents are frozen versions made by applyDocOp: the view takes them as they are.
+  return EmbeddedReadStore.fromDocs(at);
 }

@@ -1,0 +1,107 @@
+// Key frames must answer exactly what folding every change up to T in log order answers: for any T,
+// with changes dated out of log order (imports, corrections), and after more changes were appended.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
+import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
+import { collectionAt } from '../../src/projections/history-frames.js';
+
+const C = 'things';
+const H = 'things_history';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+interface Row {
+  docId: string;
+  position: number;
+  occurredAt: string;
+  recordedAt: string;
+  op: string;
+}
+
+const day = (n: number) => new Date(Date.UTC(2016, 0, 1) + n * 3_600_000).toISOString();
+
+/** Rows of a random history: mostly dated in log order, some dated back (`late` of them). */
+function history(seed: number, n: number, late: number): Row[] {
+  let x = seed;
+  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rows: Row[] = [];
+  for (let i = 1; i <= n; i++) {
+    const docId = `d${Math.floor(rnd() * 60)}`;
+    const back = rnd() < late ? Math.floor(rnd() * i) : i;
+    const change = rnd() < 0.5 ? { set: { name: `v${i}`, step: i } } : { inc: { count: 1 }, setOnInsert: { name: 'new' } };
+    rows.push({ docId, position: i, occurredAt: day(back), recordedAt: day(i), op: JSON.stringify(change) });
+  }
+  return rows;
+}
+
+/** What the platform showed at T: every change up to T, folded in log order. */
+function folded(rows: Row[], field: 'occurredAt' | 'recordedAt', at: string): Record<string, Doc> {
+  const docs = new Map<string, Doc>();
+  for (const r of rows) {
+    if (r[field] > at) continue;
+    const next = applyDocOp(docs.get(r.docId), { ...(JSON.parse(r.op) as object), collection: C, id: r.docId, position: r.position });
+    if (next) docs.set(r.docId, next);
+  }
+  return Object.fromEntries([...docs].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function store(file: boolean): Promise<ReadStore> {
+  const s = file ? EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'frames-'))) - 1]!) : EmbeddedReadStore.open(null);
+  await s.declareLogCollections([H]);
+  await s.ensureIndexes([
+    { collection: H, keys: { docId: 1, position: 1 } },
+    { collection: H, keys: { occurredAt: 1 } },
+    { collection: H, keys: { recordedAt: 1 } },
+    { collection: H, keys: { position: 1 } },
+  ]);
+  return s;
+}
+
+const write = (s: ReadStore, rows: Row[]) =>
+  s.commit('h', rows.map((r): DocOp => ({ collection: H, id: `${r.docId}@${r.position}`, position: r.position, set: { ...r } })), rows.at(-1)!.position);
+
+const asObject = (docs: Map<string, Doc>) => Object.fromEntries([...docs].sort(([a], [b]) => a.localeCompare(b)));
+
+describe.each([
+  ['in memory', false],
+  ['on file (a log collection)', true],
+])('key frames of a history (%s)', (_name, file) => {
+  it('answer every moment exactly like folding the whole history, before and after more rows arrive', async () => {
+    const rows = history(7, 6_000, 0.03);
+    const s = await store(file);
+    await write(s, rows.slice(0, 4_500));
+    const check = async (upTo: number, moments: number[]) => {
+      for (const field of ['occurredAt', 'recordedAt'] as const) {
+        for (const m of moments) {
+          const at = day(m);
+          expect(asObject(await collectionAt(s, H, C, field, at))).toEqual(folded(rows.slice(0, upTo), field, at));
+        }
+      }
+    };
+    await check(4_500, [-1, 0, 1, 1_999, 2_000, 2_001, 3_333, 4_499, 4_500, 9_999]);
+    // Appended later: in order, then one dated before every frame (a late import): still exact.
+    await write(s, rows.slice(4_500, 5_500));
+    await check(5_500, [10, 2_500, 5_000, 5_499]);
+    await write(s, [{ docId: 'd1', position: 5_501, occurredAt: day(3), recordedAt: day(5_501), op: JSON.stringify({ set: { name: 'late' } }) }]);
+    rows.splice(5_500, 0, { docId: 'd1', position: 5_501, occurredAt: day(3), recordedAt: day(5_501), op: JSON.stringify({ set: { name: 'late' } }) });
+    await check(5_501, [2, 3, 4, 4_000, 6_000]);
+    await s.close();
+  });
+
+  it('hold for random histories and moments (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.array(fc.integer({ min: -5, max: 2_600 }), { minLength: 1, maxLength: 6 }), async (seed, late, moments) => {
+        const rows = history(seed, 2_500, late);
+        const s = await store(file);
+        await write(s, rows);
+        for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows, 'occurredAt', day(m)));
+        await s.close();
+      }),
+      { numRuns: file ? 8 : 25 },
+    );
+  });
+});
