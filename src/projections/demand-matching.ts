@@ -162,6 +162,30 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   return ops;
 }
 
+/**
+ * Every open demand matched from scratch against the read models at `position` (the brute force the
+ * live re-matching equals): after a long catch-up, once, instead of re-matching at every batch. No
+ * outbox entries: nobody waits for the pushes of the past.
+ */
+async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
+  const [open, current] = await Promise.all([store.find(DEMANDS, { status: 'open' }, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
+  const before = new Map(current.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  const cache = new Map<District, Supply[]>();
+  const lists = new Map<string, Candidate[]>();
+  for (const d of open) {
+    const profile = profileOf(d);
+    lists.set(d._id, matchDemand(profile, await supplyOfDistricts(store, profile.districts, cache)));
+  }
+  for (const id of before.keys()) if (!lists.has(id)) lists.set(id, []);
+  const ops: DocOp[] = [];
+  for (const [id, next] of [...lists].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const prev = before.get(id);
+    if ((prev === undefined && next.length === 0) || (prev && JSON.stringify(prev) === JSON.stringify(next))) continue;
+    ops.push({ collection: DEMAND_CANDIDATES, id, position, set: { demandId: id, candidates: next } });
+  }
+  return ops;
+}
+
 export const demandMatching: Projection = {
   name: 'demand-matching-v1',
   collections: [DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES],
@@ -169,4 +193,5 @@ export const demandMatching: Projection = {
   handles: { has: () => true },
   apply: () => [],
   afterBatch: rematch,
+  catchUp: matchAll,
 };

@@ -29,6 +29,12 @@ export interface Projection {
    * so a rebuild ends where live updating did.
    */
   afterBatch?(store: ReadStore, batch: RecordedEvent[], position: number): Promise<DocOp[]>;
+  /**
+   * For a derived read model: its whole state from the other read models at `position`. During a long
+   * catch-up (the runner's bulk mode) the runner skips afterBatch, leaves the checkpoint where it was and
+   * calls this once at the end. Must give what afterBatch would have reached.
+   */
+  catchUp?(store: ReadStore, position: number): Promise<DocOp[]>;
 }
 
 export function defineProjection<E extends DomainEvent>(spec: {

@@ -265,6 +265,9 @@ export class ProjectionRunner {
     for (const p of this.projections) {
       const from = this.checkpoints.get(p.name) ?? 0;
       if (last <= from) continue;
+      // Derived read models wait for the end of a long catch-up (their checkpoint stays: a crash before
+      // the end resumes them from there, and every batch since covers what they missed).
+      if (p.catchUp && this.bulkUntil !== null) continue;
       const ops = [];
       if (p.afterBatch) ops.push(...(await p.afterBatch(this.store, batch.filter((e) => e.position > from), last)));
       else for (const e of batch) if (e.position > from && p.handles.has(e.type)) ops.push(...p.apply(e));
@@ -272,6 +275,11 @@ export class ProjectionRunner {
       this.checkpoints.set(p.name, last);
     }
     if (this.bulkUntil !== null && last >= this.bulkUntil) {
+      for (const p of this.projections) {
+        if (!p.catchUp || (this.checkpoints.get(p.name) ?? 0) >= last) continue;
+        await this.store.commit(p.name, await p.catchUp(this.store, last), last);
+        this.checkpoints.set(p.name, last);
+      }
       this.bulkUntil = null;
       await this.store.setBulk(false);
     }
