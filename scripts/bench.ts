@@ -8,15 +8,12 @@
 // Fastify route) or beside the goal it must meet. Everything runs in a temp dir; servers run as child
 // processes on 127.0.0.1 so the load generator does not share their event loop. Prints a markdown
 // table and writes it to .bench/last.md.
-import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createSigner } from 'fast-jwt';
@@ -33,6 +30,7 @@ import { ProjectionRunner } from '../src/projections/runner.js';
 import { createServices } from '../src/application/services.js';
 import { statisticsAsOf } from '../src/projections/statistics.js';
 import { BENCH_ACTOR, LogGenerator, writeLog } from './bench-log.js';
+import { CONNECTIONS, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, meets, ms, notes, pct, percentile, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -51,46 +49,14 @@ const CURVE = args.curve ?? false;
 const N = Number((args.events ?? (QUICK ? '50000' : '1000000')).replace(/_/g, ''));
 if (!Number.isInteger(N) || N < 1000) throw new Error(`--events must be a whole number ≥ 1000, not ${args.events}`);
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5)); // per HTTP run
+settings.seconds = SECONDS;
 const APPEND_SECONDS = QUICK ? 1.5 : 3;
 const LAG_SECONDS = QUICK ? 3 : 5;
 const AS_OF_SAMPLES = 300;
-const CONNECTIONS = 50;
-const SECRET = 'bench-secret-of-at-least-sixteen-characters';
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const require = createRequire(import.meta.url);
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-interface AutocannonResult {
-  duration: number;
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latency: { p50: number; p99: number; average: number; max: number };
-  statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = require('autocannon') as (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  requests?: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
 
 // ---------------------------------------------------------------------------------------------------
 // Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
 
-const ESDB_URL = process.env.EVENTSTORE_URL || '';
-const MONGO_URL = process.env.MONGO_URL || '';
-const MONGO_DB = `isp_bench_${Date.now().toString(36)}`; // a fresh database per run; drop it afterwards
 const storesLabel = `${ESDB_URL ? 'EventStoreDB' : 'SQLite event log with WAL, synchronous=FULL and group commit'}; ${MONGO_URL ? `MongoDB (database ${MONGO_DB})` : 'embedded read store'}`;
 
 async function openEvents(file: string): Promise<EventStore> {
@@ -153,29 +119,6 @@ const heapUsed = () => {
   return process.memoryUsage().heapUsed;
 };
 
-interface Row {
-  figure: string;
-  measured: string;
-  ceiling: string;
-  verdict: string;
-}
-const rows: Row[] = [];
-const notes: string[] = [];
-const row = (figure: string, measured: string, ceiling: string, verdict: string) => {
-  rows.push({ figure, measured, ceiling, verdict });
-  log(`  → ${figure}: ${measured} | ${ceiling} | ${verdict}`);
-};
-const started = performance.now();
-const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1)) + ' ms';
-const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`;
-const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`;
-const meets = (ok: boolean) => (ok ? '✅ meets goal' : '❌ below goal');
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 const fileSize = (f: string) => {
   let total = 0;
   for (const suffix of ['', '-wal']) {
@@ -235,67 +178,6 @@ function registerBody(i: number) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Child servers
-
-interface Server {
-  url: string;
-  startupMs: number;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
-  stop(): Promise<void>;
-}
-
-function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
-  const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T>(type: string) =>
-    new Promise<T>((res, rej) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        res(m as T);
-      };
-      const onExit = (code: number | null) => rej(new Error(`bench server ${args.join(' ')} exited with ${code}`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  return next<{ url: string; startupMs: number }>('ready').then(({ url, startupMs }) => ({
-    url,
-    startupMs,
-    usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
-      child.send({ type: 'usage' });
-      return answer;
-    },
-    stop: () =>
-      new Promise<void>((res) => {
-        child.once('exit', () => res());
-        child.send({ type: 'stop' });
-      }),
-  }));
-}
-
-/** Waits until the server answers promptly: the requests of the previous run may still be queued there. */
-async function settle(url: string): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  while (performance.now() < deadline) {
-    const t = performance.now();
-    await fetch(`${url}/health`).then((r) => r.arrayBuffer());
-    if (performance.now() - t < 10) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function load(url: string, options: Omit<Parameters<typeof autocannon>[0], 'url' | 'connections' | 'duration'>, seconds = SECONDS) {
-  await settle(url);
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
-  const ok = r['2xx'];
-  return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // 1. Durable append
