@@ -76,6 +76,8 @@ export interface Server {
   url: string;
   startupMs: number;
   usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
+  /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
+  accessLog(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,11 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
       child.send({ type: 'usage' });
       return answer;
     },
+    async accessLog(on: boolean) {
+      const answer = next<{ on: boolean }>('access-log');
+      child.send({ type: 'access-log', on });
+      if ((await answer).on !== on) throw new Error('the bench server did not switch its access log');
+    },
     stop: () =>
       new Promise<void>((res) => {
         child.once('exit', () => res());
@@ -129,4 +136,13 @@ export async function load(url: string, options: Omit<Parameters<typeof autocann
   const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
   const ok = r['2xx'];
   return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
+}
+
+export type LoadResult = Awaited<ReturnType<typeof load>>;
+
+/** A read measured on the platform, to be set beside a bare Fastify serving the same body. */
+export interface Compared {
+  name: string;
+  body: string;
+  result: LoadResult;
 }

@@ -21,6 +21,14 @@ import { prng } from './seed-data.js';
 
 export const BENCH_ACTOR: Actor = { id: 'bench-import', role: 'city_admin', name: '基准测试（历史数据导入）' };
 
+/** The officers who took the imported steps: three per district, so the audit trail has many actors. */
+export const benchOfficer = (district: District, k: number): Actor => ({
+  id: `bench-officer-${district}-${k}`,
+  role: 'housing_dept',
+  district,
+  name: `${DISTRICTS[district]}住房和建设局经办人${k}`,
+});
+
 const DISTRICT_WEIGHTS: [District, number][] = [
   ['nanshan', 20], ['baoan', 19], ['longgang', 18], ['longhua', 15], ['futian', 9], ['guangming', 8],
   ['pingshan', 7], ['luohu', 5], ['shenshan', 4], ['yantian', 3], ['dapeng', 3],
@@ -83,15 +91,16 @@ export class LogGenerator {
     while (emitted < n) {
       const at = new Date(from + ((to - from) * emitted) / n).toISOString();
       const { tracked, command } = this.next(rand, projects, emitted, n);
+      const actor = benchOfficer(tracked.district, 1 + (emitted % 3));
       let events: ProjectEvent[];
       try {
-        events = decideProject(command, tracked.state, { actor: BENCH_ACTOR, now: at, newId: () => counterId('b0000002', ++this.unitCounter) });
+        events = decideProject(command, tracked.state, { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) });
       } catch {
         // A random change that happens to change nothing (or not fit): a fee update always does.
         events = decideProject(
           { type: 'UpdateProject', changes: { managementFee: Math.round(rand() * 3000) / 100 + 0.01 * (emitted % 97) }, reason: '物业管理费调整' },
           tracked.state,
-          { actor: BENCH_ACTOR, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
+          { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
         );
       }
       for (const e of events) {
@@ -106,7 +115,7 @@ export class LogGenerator {
             type: e.type,
             data: e.data,
             occurredAt: at,
-            metadata: { actor: BENCH_ACTOR, correlationId: id, causationId: null, requestId: id, schemaVersion: 1, imported: true },
+            metadata: { actor, correlationId: id, causationId: null, requestId: id, schemaVersion: 1, imported: true, importedBy: BENCH_ACTOR },
           },
         };
         emitted++;
