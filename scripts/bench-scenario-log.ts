@@ -132,7 +132,7 @@ export class ScenarioLog {
     return (WEIGHTED.find(([, w]) => (r -= w) < 0) ?? WEIGHTED[0]!)[0];
   }
   private step<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, state: S, command: C, at: number, stream: string, actor: Actor): S {
-    const events = decider.decide(command, state, { actor, now: new Date(at).toISOString(), newId: () => counterId('b0000005', ++this.ids) });
+    const events = decider.decide(command, state, { actor, now: new Date(at).toISOString(), newId: () => counterId('b000000a', ++this.ids) });
     this.steps.push({ at, stream, actor, events });
     return events.reduce((s, e) => decider.evolve(s, e), state);
   }
@@ -142,8 +142,8 @@ export class ScenarioLog {
     const n = this.steps.length;
     const district = this.district();
     const officer = this.pick(this.officers.get(district)!);
-    const projectId = counterId('b0000006', n);
-    const noticeId = counterId('b0000007', n);
+    const projectId = counterId('b000000b', n);
+    const noticeId = counterId('b000000c', n);
     // Procedures start from the launch to 50 days before the log ends; winners of the last two months' results have not signed yet.
     const start = this.from + this.rand() * (this.to - this.from - 50 * DAY);
     const applicants = 6 + Math.floor(this.rand() * 5);
@@ -224,7 +224,7 @@ export class ScenarioLog {
   /** One demand and what happened to it; open ones are listed. */
   private demand(): void {
     const n = this.steps.length;
-    const demandId = counterId('b0000008', n);
+    const demandId = counterId('b000000d', n);
     const stream = demandStream(demandId);
     const e = this.pick(this.enterprises);
     const first = this.district();
