@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createSigner } from 'fast-jwt';
 import type { ReadStore } from '../src/infra/read-store.js';
 import { searchAudit } from '../src/projections/audit-queries.js';
-import { ESDB_URL, ROOT, SECRET, type Server, int, load, log, meets, ms, notes, percentile, row } from './bench-kit.js';
+import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type Server, int, load, log, meets, ms, notes, percentile, row } from './bench-kit.js';
 import type { ScenarioLog } from './bench-scenario-log.js';
 
 const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
@@ -44,7 +44,7 @@ export async function verifyFigures(logDir: string, events: number): Promise<voi
   }
   log(`9a. npm run verify on the ${int(events)}-event log`);
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((res, rej) =>
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'verify.ts'), '--data-dir', logDir], { env: { ...process.env, DATA_DIR: logDir, JWT_SECRET: SECRET, CHECKPOINT_SIGNING_KEY: '', CHECKPOINT_SIGNING_KEY_FILE: '' }, maxBuffer: 1 << 24 }, (error, out, err) =>
+    execFile(process.execPath, [...CHILD_EXEC_ARGV, join(ROOT, 'scripts', 'verify.ts'), '--data-dir', logDir], { env: { ...process.env, DATA_DIR: logDir, JWT_SECRET: SECRET, CHECKPOINT_SIGNING_KEY: '', CHECKPOINT_SIGNING_KEY_FILE: '' }, maxBuffer: 1 << 24 }, (error, out, err) =>
       // exit 1 is "not intact": still an answer to report
       error && (error as { code?: unknown }).code !== 1 ? rej(new Error(`verify failed: ${err || error.message}`)) : res({ stdout: out, stderr: err }),
     ),

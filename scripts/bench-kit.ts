@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there. */
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 
@@ -83,7 +85,7 @@ export interface Server {
 
 export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
   const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: CHILD_EXEC_ARGV,
     env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

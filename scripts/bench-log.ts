@@ -221,8 +221,9 @@ export interface WriteResult {
 }
 
 /**
- * Writes the log through the port in big batches: each chunk is grouped by stream, and every stream's
- * events go in one append, all issued in one tick so the store's group commit makes one transaction.
+ * Writes the log through the port in big batches: each chunk's consecutive events of one stream go in one
+ * append, and every append of a chunk is issued in one tick, in order, so the store's group commit makes
+ * one transaction and the log keeps the generated order across streams (a lease after its result).
  */
 export async function writeLog(
   store: EventStore,
@@ -235,11 +236,11 @@ export async function writeLog(
   let written = 0;
   let appends = 0;
   let transactions = 0;
-  let chunk = new Map<string, NewEvent[]>();
+  let chunk: { stream: string; events: NewEvent[] }[] = [];
   let inChunk = 0;
   const flush = async () => {
     const pending: Promise<unknown>[] = [];
-    for (const [stream, events] of chunk) {
+    for (const { stream, events } of chunk) {
       const last = revisions.get(stream);
       pending.push(store.append(stream, events, last === undefined ? 'no_stream' : last));
       revisions.set(stream, (last ?? -1) + events.length);
@@ -248,14 +249,14 @@ export async function writeLog(
     await Promise.all(pending);
     transactions++;
     written += inChunk;
-    chunk = new Map();
+    chunk = [];
     inChunk = 0;
     options.onProgress?.(written);
   };
   for (const { stream, event } of source) {
-    const list = chunk.get(stream);
-    if (list) list.push(event);
-    else chunk.set(stream, [event]);
+    const run = chunk.at(-1);
+    if (run?.stream === stream) run.events.push(event);
+    else chunk.push({ stream, events: [event] });
     if (++inChunk >= chunkSize) await flush();
   }
   if (inChunk > 0) await flush();

@@ -193,8 +193,8 @@ export class ScenarioLog {
       const review: ApplicationCommand = { type: 'ReviewQualification', notice: noticeSnapshot(notice)!, qualified, reasons: qualified ? [] : ['研发投入占比未达到申请条件'] };
       a.state = this.step(applicationDecider, a.state, review, closesAt + (1 + this.rand()) * DAY, applicationStream(a.id), officer);
     }
-    // The first-come number is the submission's place in the plan, in the same order as its log position
-    // (writeLog groups each chunk by stream, so the exact positions are not known here).
+    // The first-come number is the submission's place in this plan: in the same order as its log position
+    // (writeLog keeps the generated order), but not that position, which the merge with the projects decides.
     const facts = apps.map((a) => applicationFacts(a.state as Exclude<ApplicationState, { status: 'none' }>, a.order));
     const publicityAt = closesAt + 3 * DAY;
     notice = this.step(noticeDecider, notice, { type: 'StartPublicity', applications: facts, calendar: DEFAULT_CALENDAR }, publicityAt, noticeStream(noticeId), officer);

@@ -1,4 +1,5 @@
 // npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+// Profiles: node --cpu-prof --import tsx scripts/bench.ts …, with BENCH_CPU_PROF=<dir> for the child servers and verify.
 // EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
 //   Point them at empty servers: the log is written there, and readAll walks everything in $all.
 //   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
