@@ -21,6 +21,14 @@ import { prng } from './seed-data.js';
 
 export const BENCH_ACTOR: Actor = { id: 'bench-import', role: 'city_admin', name: '基准测试（历史数据导入）' };
 
+/** The officers who took the imported steps: three per district, so the audit trail has many actors. */
+export const benchOfficer = (district: District, k: number): Actor => ({
+  id: `bench-officer-${district}-${k}`,
+  role: 'housing_dept',
+  district,
+  name: `${DISTRICTS[district]}住房和建设局经办人${k}`,
+});
+
 const DISTRICT_WEIGHTS: [District, number][] = [
   ['nanshan', 20], ['baoan', 19], ['longgang', 18], ['longhua', 15], ['futian', 9], ['guangming', 8],
   ['pingshan', 7], ['luohu', 5], ['shenshan', 4], ['yantian', 3], ['dapeng', 3],
@@ -83,15 +91,16 @@ export class LogGenerator {
     while (emitted < n) {
       const at = new Date(from + ((to - from) * emitted) / n).toISOString();
       const { tracked, command } = this.next(rand, projects, emitted, n);
+      const actor = benchOfficer(tracked.district, 1 + (emitted % 3));
       let events: ProjectEvent[];
       try {
-        events = decideProject(command, tracked.state, { actor: BENCH_ACTOR, now: at, newId: () => counterId('b0000002', ++this.unitCounter) });
+        events = decideProject(command, tracked.state, { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) });
       } catch {
         // A random change that happens to change nothing (or not fit): a fee update always does.
         events = decideProject(
           { type: 'UpdateProject', changes: { managementFee: Math.round(rand() * 3000) / 100 + 0.01 * (emitted % 97) }, reason: '物业管理费调整' },
           tracked.state,
-          { actor: BENCH_ACTOR, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
+          { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
         );
       }
       for (const e of events) {
@@ -106,7 +115,7 @@ export class LogGenerator {
             type: e.type,
             data: e.data,
             occurredAt: at,
-            metadata: { actor: BENCH_ACTOR, correlationId: id, causationId: null, requestId: id, schemaVersion: 1, imported: true },
+            metadata: { actor, correlationId: id, causationId: null, requestId: id, schemaVersion: 1, imported: true, importedBy: BENCH_ACTOR },
           },
         };
         emitted++;
@@ -212,8 +221,9 @@ export interface WriteResult {
 }
 
 /**
- * Writes the log through the port in big batches: each chunk is grouped by stream, and every stream's
- * events go in one append, all issued in one tick so the store's group commit makes one transaction.
+ * Writes the log through the port in big batches: each chunk's consecutive events of one stream go in one
+ * append, and every append of a chunk is issued in one tick, in order, so the store's group commit makes
+ * one transaction and the log keeps the generated order across streams (a lease after its result).
  */
 export async function writeLog(
   store: EventStore,
@@ -226,11 +236,11 @@ export async function writeLog(
   let written = 0;
   let appends = 0;
   let transactions = 0;
-  let chunk = new Map<string, NewEvent[]>();
+  let chunk: { stream: string; events: NewEvent[] }[] = [];
   let inChunk = 0;
   const flush = async () => {
     const pending: Promise<unknown>[] = [];
-    for (const [stream, events] of chunk) {
+    for (const { stream, events } of chunk) {
       const last = revisions.get(stream);
       pending.push(store.append(stream, events, last === undefined ? 'no_stream' : last));
       revisions.set(stream, (last ?? -1) + events.length);
@@ -239,14 +249,14 @@ export async function writeLog(
     await Promise.all(pending);
     transactions++;
     written += inChunk;
-    chunk = new Map();
+    chunk = [];
     inChunk = 0;
     options.onProgress?.(written);
   };
   for (const { stream, event } of source) {
-    const list = chunk.get(stream);
-    if (list) list.push(event);
-    else chunk.set(stream, [event]);
+    const run = chunk.at(-1);
+    if (run?.stream === stream) run.events.push(event);
+    else chunk.push({ stream, events: [event] });
     if (++inChunk >= chunkSize) await flush();
   }
   if (inChunk > 0) await flush();

@@ -1,4 +1,6 @@
-// npx tsx scripts/bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]: the rebuild figure alone, for profiling
+// npx tsx scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]: the rebuild
+// figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
+// --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
 // (node --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
 // runs), then rebuilds every read model from it into an in-memory read store and prints events/s
 // beside a bare readAll scan of the same log.
@@ -10,16 +12,18 @@ import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { LogGenerator, writeLog } from './bench-log.js';
+import { ScenarioLog } from './bench-scenario-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, scenario: { type: 'boolean', default: false }, without: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' } } });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--persist] [--batch B]');
+if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'events.db');
 const fresh = !existsSync(file);
 const events = SqliteEventStore.open(file);
 if (fresh) {
-  const written = await writeLog(events, new LogGenerator({ events: Number(values.events ?? 50_000) }).events());
+  const size = Number(values.events ?? 50_000);
+  const written = await writeLog(events, values.scenario ? new ScenarioLog({ events: size }).events() : new LogGenerator({ events: size }).events());
   console.log(`wrote ${written.events} events in ${(written.ms / 1000).toFixed(1)} s`);
 }
 const head = await events.headPosition();
@@ -35,7 +39,9 @@ const scan = head / ((performance.now() - t0) / 1000);
 const readDir = join(dir, `reads-${process.pid}`);
 const reads = EmbeddedReadStore.open(values.persist ? readDir : null);
 let failure: unknown = null;
-const runner = new ProjectionRunner(events, reads, allProjections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
+const projections = allProjections.filter((p) => p.name !== values.without);
+if (values.without && projections.length === allProjections.length) throw new Error(`no projection named ${values.without}`);
+const runner = new ProjectionRunner(events, reads, projections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
 t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await runner.start();

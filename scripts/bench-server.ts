@@ -1,6 +1,7 @@
 // A server process for the bench, so the load generator (autocannon, in the parent) does not share its
 // event loop. Forked with IPC by scripts/bench.ts:
-//   bench-server.ts services     the real API and projections on DATA_DIR (JWT_SECRET from the env)
+//   bench-server.ts services     the real API and projections on DATA_DIR (JWT_SECRET from the env);
+//                                { type: 'access-log', on } switches the access log's recording (cost row)
 //   bench-server.ts bare <file>  a bare Fastify answering pre-computed bodies: GET /bare/<i> → bodies[i]
 //   bench-server.ts bare-post <db>  the ceiling of a command: POST /bare-post parses and validates the
 //                                body (zod, the shape of POST /api/projects) and inserts it durably (WAL,
@@ -16,13 +17,15 @@ import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
 import { createServices } from '../src/application/services.js';
 
-type Message = { type: 'usage' } | { type: 'stop' };
+type Message = { type: 'usage' } | { type: 'stop' } | { type: 'access-log'; on: boolean };
 
 const send = (message: unknown) => process.send?.(message);
 const t0 = performance.now();
 const [mode, file] = process.argv.slice(2);
 let app: FastifyInstance;
 let close: () => Promise<void>;
+/** The platform's access log, switchable for the access-log cost row (same route, same reads, recording or not). */
+let switchAccessLog: (on: boolean) => void = () => undefined;
 
 if (mode === 'bare') {
   const bodies = JSON.parse(readFileSync(file!, 'utf8')) as string[];
@@ -36,6 +39,10 @@ if (mode === 'bare') {
   const config = loadConfig();
   const stores = await openStores(config);
   const services = createServices(stores.events, stores.reads);
+  const record = services.access.record.bind(services.access);
+  switchAccessLog = (on) => {
+    services.access.record = on ? record : () => undefined;
+  };
   app = await buildApp(services, { auth: authOptions(config), logger: false }); // no rate limit: the bench is one client
   await services.runner.start();
   const head = await stores.events.headPosition();
@@ -56,6 +63,9 @@ send({ type: 'ready', url, startupMs: performance.now() - t0 });
 process.on('message', (message: Message) => {
   if (message.type === 'usage') {
     send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss });
+  } else if (message.type === 'access-log') {
+    switchAccessLog(message.on);
+    send({ type: 'access-log', on: message.on });
   } else if (message.type === 'stop') {
     void close().finally(() => process.exit(0));
   }

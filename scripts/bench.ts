@@ -1,4 +1,5 @@
 // npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+// Profiles: node --cpu-prof --import tsx scripts/bench.ts …, with BENCH_CPU_PROF=<dir> for the child servers and verify.
 // EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
 //   Point them at empty servers: the log is written there, and readAll walks everything in $all.
 //   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
@@ -8,15 +9,12 @@
 // Fastify route) or beside the goal it must meet. Everything runs in a temp dir; servers run as child
 // processes on 127.0.0.1 so the load generator does not share their event loop. Prints a markdown
 // table and writes it to .bench/last.md.
-import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createSigner } from 'fast-jwt';
@@ -32,7 +30,12 @@ import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { createServices } from '../src/application/services.js';
 import { statisticsAsOf } from '../src/projections/statistics.js';
-import { BENCH_ACTOR, LogGenerator, writeLog } from './bench-log.js';
+import { BENCH_ACTOR, writeLog } from './bench-log.js';
+import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, verifyFigures } from './bench-audit.js';
+import { deadlineFigures } from './bench-deadlines.js';
+import { demandQueueRequest, matchingFigures } from './bench-demands.js';
+import { ScenarioLog } from './bench-scenario-log.js';
+import { type Compared, CONNECTIONS, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, meets, ms, notes, pct, percentile, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -51,46 +54,14 @@ const CURVE = args.curve ?? false;
 const N = Number((args.events ?? (QUICK ? '50000' : '1000000')).replace(/_/g, ''));
 if (!Number.isInteger(N) || N < 1000) throw new Error(`--events must be a whole number ≥ 1000, not ${args.events}`);
 const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5)); // per HTTP run
+settings.seconds = SECONDS;
 const APPEND_SECONDS = QUICK ? 1.5 : 3;
 const LAG_SECONDS = QUICK ? 3 : 5;
 const AS_OF_SAMPLES = 300;
-const CONNECTIONS = 50;
-const SECRET = 'bench-secret-of-at-least-sixteen-characters';
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const require = createRequire(import.meta.url);
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-interface AutocannonResult {
-  duration: number;
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latency: { p50: number; p99: number; average: number; max: number };
-  statusCodeStats: Record<string, { count: number }>;
-}
-const autocannon = require('autocannon') as (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  requests?: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
 
 // ---------------------------------------------------------------------------------------------------
 // Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
 
-const ESDB_URL = process.env.EVENTSTORE_URL || '';
-const MONGO_URL = process.env.MONGO_URL || '';
-const MONGO_DB = `isp_bench_${Date.now().toString(36)}`; // a fresh database per run; drop it afterwards
 const storesLabel = `${ESDB_URL ? 'EventStoreDB' : 'SQLite event log with WAL, synchronous=FULL and group commit'}; ${MONGO_URL ? `MongoDB (database ${MONGO_DB})` : 'embedded read store'}`;
 
 async function openEvents(file: string): Promise<EventStore> {
@@ -153,29 +124,6 @@ const heapUsed = () => {
   return process.memoryUsage().heapUsed;
 };
 
-interface Row {
-  figure: string;
-  measured: string;
-  ceiling: string;
-  verdict: string;
-}
-const rows: Row[] = [];
-const notes: string[] = [];
-const row = (figure: string, measured: string, ceiling: string, verdict: string) => {
-  rows.push({ figure, measured, ceiling, verdict });
-  log(`  → ${figure}: ${measured} | ${ceiling} | ${verdict}`);
-};
-const started = performance.now();
-const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1)) + ' ms';
-const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`;
-const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`;
-const meets = (ok: boolean) => (ok ? '✅ meets goal' : '❌ below goal');
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 const fileSize = (f: string) => {
   let total = 0;
   for (const suffix of ['', '-wal']) {
@@ -235,67 +183,6 @@ function registerBody(i: number) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Child servers
-
-interface Server {
-  url: string;
-  startupMs: number;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
-  stop(): Promise<void>;
-}
-
-function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
-  const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = <T>(type: string) =>
-    new Promise<T>((res, rej) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        res(m as T);
-      };
-      const onExit = (code: number | null) => rej(new Error(`bench server ${args.join(' ')} exited with ${code}`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  return next<{ url: string; startupMs: number }>('ready').then(({ url, startupMs }) => ({
-    url,
-    startupMs,
-    usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
-      child.send({ type: 'usage' });
-      return answer;
-    },
-    stop: () =>
-      new Promise<void>((res) => {
-        child.once('exit', () => res());
-        child.send({ type: 'stop' });
-      }),
-  }));
-}
-
-/** Waits until the server answers promptly: the requests of the previous run may still be queued there. */
-async function settle(url: string): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  while (performance.now() < deadline) {
-    const t = performance.now();
-    await fetch(`${url}/health`).then((r) => r.arrayBuffer());
-    if (performance.now() - t < 10) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function load(url: string, options: Omit<Parameters<typeof autocannon>[0], 'url' | 'connections' | 'duration'>, seconds = SECONDS) {
-  await settle(url);
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
-  const ok = r['2xx'];
-  return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // 1. Durable append
@@ -433,9 +320,9 @@ async function logFigures(dir: string, N: number) {
   const file = join(logDir, 'events.db');
   const events = await openEvents(file);
   log(`3. building a realistic log of ${int(N)} events through the port (big batches, one transaction each)`);
-  const generator = new LogGenerator({ events: N });
+  const scenario = new ScenarioLog({ events: N });
   let lastReport = performance.now();
-  const written = await writeLog(events, generator.events(), {
+  const written = await writeLog(events, scenario.events(), {
     onProgress: (n) => {
       if (performance.now() - lastReport > 10_000) {
         lastReport = performance.now();
@@ -445,7 +332,9 @@ async function logFigures(dir: string, N: number) {
   });
   const head = await events.headPosition(); // a position: on EventStoreDB not a count of events
   const count = written.events;
+  const generator = scenario.projects;
   log(`   ${int(written.events)} events, ${int(generator.states.size)} projects (${int(generator.published.length)} published at the end), ${Object.entries(generator.counts).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+  log(`   beside them: ${int(scenario.openDemands.length)} open demands, ${int(scenario.deadlines.length)} open deadlines, ${int(scenario.enterprises.length)} enterprises; ${Object.entries(scenario.counts).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
   row(`bulk load of the log through the port (events/s)`, `${int(written.events / (written.ms / 1000))} (${(written.ms / 1000).toFixed(1)} s)`, `${int(written.appends)} appends in ${int(written.transactions)} transactions`, 'informative');
 
   // Ceilings: reading the log back as fast as possible, with JSON parsing.
@@ -518,18 +407,8 @@ async function logFigures(dir: string, N: number) {
   }
   samples.sort((a, b) => a - b);
   const asOfP99 = percentile(samples, 99);
-  log(`6b. the audit query at ${int(count)} events: searchLog, ${AS_OF_SAMPLES} questions by stream, by type, by actor (newest 50)`);
-  const audit: number[] = [];
-  for (let k = 0; k < AS_OF_SAMPLES; k++) {
-    const id = generator.published[Math.floor(Math.random() * generator.published.length)];
-    const query = k % 3 === 0 && id ? { stream: `project-${id}` } : k % 3 === 1 ? { type: 'ProjectUpdated' } : { actorId: BENCH_ACTOR.id };
-    const s0 = performance.now();
-    await events.searchLog({ ...query, offset: 0, limit: 50 });
-    audit.push(performance.now() - s0);
-  }
-  audit.sort((a, b) => a - b);
-  const auditP99 = percentile(audit, 99);
-  row(`audit query at ${int(count)} events: searchLog by stream, type or actor, newest 50 with total, p99 of ${AS_OF_SAMPLES}`, `p99 ${ms(auditP99)} (p50 ${ms(percentile(audit, 50))})`, '—', 'informative');
+  const auditP99 = await auditQueryFigures(reads, scenario, count, AS_OF_SAMPLES);
+  await deadlineFigures(reads, scenario, count);
   row(`as-of statistics at ${int(count)} events: statisticsAsOf, p99 of ${AS_OF_SAMPLES} random dates`, `p99 ${ms(asOfP99)} (p50 ${ms(percentile(samples, 50))}, max ${ms(samples.at(-1)!)})`, 'goal p99 ≤ 20 ms', meets(asOfP99 <= 20));
 
   const modes = new Map<string, number>();
@@ -555,6 +434,7 @@ async function logFigures(dir: string, N: number) {
   await services.runner.start();
   while (!(await services.runner.waitFor(await events.headPosition(), 10_000))) log('   … catching up');
   lagOf('as wired by the server (live feed attached)', await lagRun(services.runner, services.commands, generator.published, modes, 1));
+  await matchingFigures(services, scenario, QUICK ? 40 : 100);
   await app.close();
   await services.runner.stop();
 
@@ -563,7 +443,7 @@ async function logFigures(dir: string, N: number) {
   await reads.close();
   return {
     logDir, head, count, eventsBytes: fileSize(file), readsBytes: fileSize(join(logDir, 'read-models.db')), benchRss,
-    appendRate: written.events / (written.ms / 1000), rebuildRate: rebuild, rebuildOfScan: rebuild / portScan, readStoreHeap, asOfP99, auditP99,
+    appendRate: written.events / (written.ms / 1000), rebuildRate: rebuild, rebuildOfScan: rebuild / portScan, readStoreHeap, asOfP99, auditP99, scenario,
   };
 }
 
@@ -634,30 +514,34 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
 // ---------------------------------------------------------------------------------------------------
 // 8. Reads over HTTP on the N-event data dir, beside a bare Fastify
 
-async function readFigures(dir: string, logDir: string, head: number) {
+async function readFigures(dir: string, logDir: string, head: number, scenario: ScenarioLog) {
+  await verifyFigures(logDir, head);
   log(`8. reads over HTTP on the ${int(head)}-event data dir (server start loads the read models)`);
   const server = await startServer(['platform'], { DATA_DIR: logDir });
   row(`server start on the ${int(head)}-event data dir`, `${(server.startupMs / 1000).toFixed(1)} s`, '—', 'informative');
   const paths = ['/api/projects', '/api/projects?q=科技&district=nanshan&sort=-totalArea', '/api/statistics'];
   const names = ['GET /api/projects (first page, newest first)', 'GET /api/projects?q=科技&district=nanshan&sort=-totalArea', 'GET /api/statistics'];
-  const bodies: string[] = [];
-  const results: Awaited<ReturnType<typeof load>>[] = [];
+  const compared: Compared[] = [];
   let asOf: Awaited<ReturnType<typeof load>>;
   let asOfBody: string;
   let serverPeak = 0;
   try {
-    for (const path of paths) {
+    for (const [i, path] of paths.entries()) {
       const url = encodeURI(path);
       const res = await fetch(server.url + url);
-      bodies.push(await res.text());
-      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${bodies.at(-1)!.slice(0, 300)}`);
-      results.push(await load(server.url, { requests: [{ method: 'GET', path: url }] }));
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${body.slice(0, 300)}`);
+      compared.push({ name: names[i]!, body, result: await load(server.url, { requests: [{ method: 'GET', path: url }] }) });
     }
+    compared.push(await demandQueueRequest(server.url));
     asOfBody = await (await fetch(`${server.url}/api/statistics?asOf=2017-09-30`)).text();
     const from = Date.parse('2014-12-01T00:00:00Z');
     asOf = await load(server.url, {
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/statistics?asOf=${new Date(from + Math.random() * (Date.now() - from)).toISOString().slice(0, 10)}` }) }],
     });
+    await asOfFigures(server.url, head, QUICK ? 50 : 100, QUICK ? 15_000 : 30_000);
+    await csvExportFigures(server.url, head);
+    await accessLogFigures(server, scenario);
     const usage = await server.usage();
     notes.push(`server on the ${int(head)}-event data dir: peak RSS ${mb(usage.maxRssBytes)}, RSS after the runs ${mb(usage.rssBytes)}`);
     serverPeak = usage.maxRssBytes;
@@ -666,19 +550,19 @@ async function readFigures(dir: string, logDir: string, head: number) {
   }
 
   const bodyFile = join(dir, 'bare-bodies.json');
-  writeFileSync(bodyFile, JSON.stringify([...bodies, asOfBody]));
+  writeFileSync(bodyFile, JSON.stringify([...compared.map((c) => c.body), asOfBody]));
   const bare = await startServer(['bare', bodyFile], {});
   try {
-    for (const [i, r] of results.entries()) {
+    for (const [i, { name, body, result: r }] of compared.entries()) {
       const c = await load(bare.url, { requests: [{ method: 'GET', path: `/bare/${i}` }] });
       row(
-        `${names[i]}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(bodies[i]!))} B body)`,
+        `${name}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(body))} B body)`,
         `${int(r.perSecond)}/s, p99 ${ms(r.p99)}${r.failed ? `, ${r.failed} failed` : ''}`,
         `bare Fastify, same body: ${int(c.perSecond)}/s, p99 ${ms(c.p99)}; goal ≥ 50 %`,
         `${pct(r.perSecond, c.perSecond)}: ${meets(r.perSecond >= 0.5 * c.perSecond)}`,
       );
     }
-    const c = await load(bare.url, { requests: [{ method: 'GET', path: `/bare/${results.length}` }] });
+    const c = await load(bare.url, { requests: [{ method: 'GET', path: `/bare/${compared.length}` }] });
     row(
       `GET /api/statistics?asOf=<random day>: requests/s, ${CONNECTIONS} connections`,
       `${int(asOf.perSecond)}/s, p99 ${ms(asOf.p99)}${asOf.failed ? `, ${asOf.failed} failed` : ''}`,
@@ -688,7 +572,7 @@ async function readFigures(dir: string, logDir: string, head: number) {
   } finally {
     await bare.stop();
   }
-  return { serverPeak, startupMs: server.startupMs, searchP99: results[1]!.p99, statisticsP99: results[2]!.p99 };
+  return { serverPeak, startupMs: server.startupMs, searchP99: compared[1]!.result.p99, statisticsP99: compared[2]!.result.p99 };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -720,7 +604,7 @@ async function main() {
     const commandsPeak = CURVE ? null : (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
     for (const n of CURVE ? [100_000, 1_000_000] : [N]) {
       const built = await logFigures(dir, n);
-      const read = await readFigures(dir, built.logDir, built.count);
+      const read = await readFigures(dir, built.logDir, built.count, built.scenario);
       row(`server peak memory (maxRSS) on the ${int(built.count)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');
       notes.push(`${int(built.count)} events on disk: events.db ${mb(built.eventsBytes)}, read-models.db ${mb(built.readsBytes)}; bench process peak RSS (read models rebuilt in memory) ${mb(built.benchRss)}`);
       curve.push({

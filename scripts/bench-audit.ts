@@ -1,0 +1,164 @@
+// Issue 9's rows: the audit read model asked by actor, its CSV export over HTTP, what the platform showed
+// on a date (the notices feed and the project search with ?asOf=), `npm run verify`'s rate on the
+// embedded log, and what the access log (X-Access-Reason) costs a staff GET.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { createSigner } from 'fast-jwt';
+import type { ReadStore } from '../src/infra/read-store.js';
+import { searchAudit } from '../src/projections/audit-queries.js';
+import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type Server, int, load, log, meets, ms, notes, percentile, row } from './bench-kit.js';
+import type { ScenarioLog } from './bench-scenario-log.js';
+
+const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
+
+/** searchAudit by actor (newest 50 with the total), the question GET /api/audit?actor= asks the read model. */
+export async function auditQueryFigures(reads: ReadStore, scenario: ScenarioLog, events: number, samples: number): Promise<number> {
+  const officers = [...scenario.officers.values()].flat();
+  log(`6b. the audit read model at ${int(events)} events: searchAudit by actor, ${samples} questions (officers and enterprises, newest 50 with the total)`);
+  const times: number[] = [];
+  let largest = 0;
+  for (let k = 0; k < samples; k++) {
+    const actor = k % 2 === 0 ? officers[Math.floor(Math.random() * officers.length)]! : scenario.enterprises[Math.floor(Math.random() * scenario.enterprises.length)]!;
+    const s0 = performance.now();
+    const { items, total } = await searchAudit(reads, { actor: actor.id }, 1, 50);
+    times.push(performance.now() - s0);
+    largest = Math.max(largest, total);
+    if (total > 0 && items.length === 0) throw new Error(`audit query by ${actor.id}: total ${total} but no entries`);
+  }
+  times.sort((a, b) => a - b);
+  const p99 = percentile(times, 99);
+  row(
+    `audit query by actor at ${int(events)} events: searchAudit on the audit read model, newest 50 with total (${officers.length} officers, ${int(scenario.enterprises.length)} enterprises; up to ${int(largest)} entries each), p99 of ${samples}`,
+    `p99 ${ms(p99)} (p50 ${ms(percentile(times, 50))})`,
+    'goal p99 ≤ 50 ms (issue 9)',
+    meets(p99 <= 50),
+  );
+  return p99;
+}
+
+/** `npm run verify` on the log: the script itself (its own timing of verifyLog), in a child process. */
+export async function verifyFigures(logDir: string, events: number): Promise<void> {
+  if (ESDB_URL) {
+    notes.push('npm run verify checks the embedded log only: its row is skipped on EventStoreDB');
+    return;
+  }
+  log(`9a. npm run verify on the ${int(events)}-event log`);
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((res, rej) =>
+    execFile(process.execPath, [...CHILD_EXEC_ARGV, join(ROOT, 'scripts', 'verify.ts'), '--data-dir', logDir], { env: { ...process.env, DATA_DIR: logDir, JWT_SECRET: SECRET, CHECKPOINT_SIGNING_KEY: '', CHECKPOINT_SIGNING_KEY_FILE: '' }, maxBuffer: 1 << 24 }, (error, out, err) =>
+      // exit 1 is "not intact": still an answer to report
+      error && (error as { code?: unknown }).code !== 1 ? rej(new Error(`verify failed: ${err || error.message}`)) : res({ stdout: out, stderr: err }),
+    ),
+  );
+  const answer = JSON.parse(stdout) as { ok: boolean; checked: number };
+  const timing = /(\d+) events in ([\d.]+) s/.exec(stderr);
+  if (!timing) throw new Error(`verify printed no timing: ${stderr}`);
+  const rate = Number(timing[1]) / Number(timing[2]);
+  row(
+    `npm run verify on the ${int(events)}-event embedded log (hash chain, no signed checkpoint configured): events/s`,
+    `${int(rate)} (${int(answer.checked)} events in ${timing[2]} s${answer.ok ? '' : ', NOT intact'})`,
+    'goal ≥ 200,000 events/s (issue 9)',
+    meets(answer.ok && rate >= 200_000),
+  );
+}
+
+/** One request at a time, random dates, up to `samples` or `budgetMs`: per-request latency, as the goal is stated. */
+async function sequential(url: string, path: (date: string) => string, samples: number, budgetMs: number) {
+  const from = Date.parse('2014-12-01T00:00:00Z');
+  const times: number[] = [];
+  const until = performance.now() + budgetMs;
+  let items = 0;
+  while (times.length < samples && performance.now() < until) {
+    const date = new Date(from + Math.random() * (Date.now() - 86_400_000 - from)).toISOString().slice(0, 10);
+    const s0 = performance.now();
+    const res = await fetch(url + path(date));
+    const text = await res.text();
+    times.push(performance.now() - s0);
+    if (res.status !== 200) throw new Error(`${path(date)} answered ${res.status}: ${text.slice(0, 300)}`);
+    items += ((JSON.parse(text) as { items?: unknown[] }).items ?? []).length;
+  }
+  times.sort((a, b) => a - b);
+  return { p99: percentile(times, 99), p50: percentile(times, 50), n: times.length, items };
+}
+
+export async function asOfFigures(url: string, events: number, samples: number, budgetMs: number): Promise<void> {
+  for (const [name, path] of [
+    ['GET /api/notices?asOf=<random day> (the public feed as it stood)', (d: string) => `/api/notices?asOf=${d}`],
+    ['GET /api/projects?asOf=<random day> (the project search as it stood)', (d: string) => `/api/projects?asOf=${d}`],
+  ] as const) {
+    log(`9b. ${name}: one request at a time, up to ${samples} or ${budgetMs / 1000} s`);
+    const r = await sequential(url, path, samples, budgetMs);
+    row(
+      `${name} at ${int(events)} events: one client, p99 of ${r.n}`,
+      `p99 ${ms(r.p99)} (p50 ${ms(r.p50)}; ${int(r.items / Math.max(r.n, 1))} items per answer)`,
+      'goal p99 ≤ 50 ms (issue 9)',
+      meets(r.p99 <= 50),
+    );
+  }
+}
+
+/** GET /api/audit with Accept: text/csv over HTTP, read to the end; the rows counted against the JSON total. */
+export async function csvExportFigures(url: string, events: number): Promise<void> {
+  const headers = { authorization: `Bearer ${sign({ sub: 'bench-auditor', role: 'auditor', name: '市纪检监察审计员' })}` };
+  const query = '/api/audit?district=nanshan';
+  const expected = ((await (await fetch(`${url}${query}&pageSize=1`, { headers })).json()) as { total: number }).total;
+  log(`9c. CSV export over HTTP: GET ${query} (${int(expected)} entries), Accept: text/csv`);
+  const s0 = performance.now();
+  const res = await fetch(url + query, { headers: { ...headers, accept: 'text/csv' } });
+  if (res.status !== 200 || !res.body) throw new Error(`CSV export answered ${res.status}`);
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    // Each row ends in CRLF and no field of these entries holds a line break: line feeds count rows.
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  const seconds = (performance.now() - s0) / 1000;
+  const rows = lines - 1; // the header
+  const rate = rows / seconds;
+  if (rows !== expected) notes.push(`CSV export: ${int(rows)} rows read, the JSON answer's total is ${int(expected)}`);
+  row(
+    `audit CSV export over HTTP at ${int(events)} events: GET /api/audit?district=nanshan, Accept: text/csv, read to the end (rows/s)`,
+    `${int(rate)} (${int(rows)} rows, ${int(bytes / 2 ** 20)} MiB in ${seconds.toFixed(2)} s)`,
+    'goal ≥ 100,000 rows/s (issue 9)',
+    meets(rows === expected && rate >= 100_000),
+  );
+}
+
+/**
+ * The same staff GET (one application, as an officer of its district, with X-Access-Reason) with the
+ * access log recording and switched off in the server, alternated twice to spread the machine's drift.
+ */
+export async function accessLogFigures(server: Server, scenario: ScenarioLog): Promise<void> {
+  const district = 'nanshan';
+  const ids = scenario.applications.filter((a) => a.district === district).map((a) => a.applicationId);
+  if (ids.length === 0) {
+    notes.push('access log row: no application in nanshan in this log');
+    return;
+  }
+  const token = sign({ sub: 'bench-officer-nanshan-2', role: 'housing_dept', district, name: '南山区住房和建设局经办人2' });
+  const headers = { authorization: `Bearer ${token}`, 'x-access-reason': encodeURIComponent('资格复核') };
+  const probe = await fetch(`${server.url}/api/applications/${ids[0]}`, { headers });
+  if (probe.status !== 200) throw new Error(`GET /api/applications/:id answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+  log(`9d. access log cost: GET /api/applications/:id (${ids.length} applications) as an officer with X-Access-Reason, recording on / off, twice`);
+  const run = () => load(server.url, { headers, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/applications/${ids[Math.floor(Math.random() * ids.length)]}` }) }] });
+  const on: number[] = [];
+  const off: number[] = [];
+  let failed = 0;
+  for (let round = 0; round < 2; round++) {
+    for (const recording of round === 0 ? [true, false] : [false, true]) {
+      await server.accessLog(recording);
+      const r = await run();
+      failed += r.failed;
+      (recording ? on : off).push(r.perSecond);
+    }
+  }
+  await server.accessLog(true);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const cost = 1 - mean(on) / mean(off);
+  row(
+    'access log cost: GET /api/applications/:id as an officer with X-Access-Reason, 50 connections, recording vs not (requests/s, mean of 2 runs each)',
+    `${int(mean(on))}/s recording (${on.map(int).join(', ')})${failed ? `, ${failed} failed` : ''}`,
+    `same GET, recording switched off: ${int(mean(off))}/s (${off.map(int).join(', ')}); goal cost ≤ 5 %`,
+    `cost ${(cost * 100).toFixed(1)} %${cost < 0 ? ' (recording was faster: noise)' : ''}: ${meets(cost <= 0.05)}`,
+  );
+}

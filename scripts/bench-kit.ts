@@ -1,0 +1,150 @@
+// Shared pieces of the bench (scripts/bench.ts and its scenario modules bench-deadlines.ts,
+// bench-demands.ts, bench-audit.ts): the table's rows and notes, number formats, child servers and
+// the HTTP load generator. Nothing here measures by itself.
+import { type ChildProcess, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CONNECTIONS = 50;
+export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there. */
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+/** Seconds per HTTP run: set once by bench.ts from its options. */
+export const settings = { seconds: 5 };
+
+const require = createRequire(import.meta.url);
+export interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+}
+export interface AutocannonResult {
+  duration: number;
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p99: number; average: number; max: number };
+  statusCodeStats: Record<string, { count: number }>;
+}
+const autocannon = require('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  requests?: AutocannonRequest[];
+}) => Promise<AutocannonResult>;
+
+
+// Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
+export const ESDB_URL = process.env.EVENTSTORE_URL || '';
+export const MONGO_URL = process.env.MONGO_URL || '';
+export const MONGO_DB = `isp_bench_${Date.now().toString(36)}`; // a fresh database per run; drop it afterwards
+
+export interface Row {
+  figure: string;
+  measured: string;
+  ceiling: string;
+  verdict: string;
+}
+export const rows: Row[] = [];
+export const notes: string[] = [];
+export const row = (figure: string, measured: string, ceiling: string, verdict: string) => {
+  rows.push({ figure, measured, ceiling, verdict });
+  log(`  → ${figure}: ${measured} | ${ceiling} | ${verdict}`);
+};
+export const started = performance.now();
+export const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+export const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1)) + ' ms';
+export const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`;
+export const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`;
+export const meets = (ok: boolean) => (ok ? '✅ meets goal' : '❌ below goal');
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child servers
+
+export interface Server {
+  url: string;
+  startupMs: number;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
+  /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
+  accessLog(on: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
+  const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
+    execArgv: CHILD_EXEC_ARGV,
+    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(type: string) =>
+    new Promise<T>((res, rej) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        res(m as T);
+      };
+      const onExit = (code: number | null) => rej(new Error(`bench server ${args.join(' ')} exited with ${code}`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  return next<{ url: string; startupMs: number }>('ready').then(({ url, startupMs }) => ({
+    url,
+    startupMs,
+    usage() {
+      const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
+      child.send({ type: 'usage' });
+      return answer;
+    },
+    async accessLog(on: boolean) {
+      const answer = next<{ on: boolean }>('access-log');
+      child.send({ type: 'access-log', on });
+      if ((await answer).on !== on) throw new Error('the bench server did not switch its access log');
+    },
+    stop: () =>
+      new Promise<void>((res) => {
+        child.once('exit', () => res());
+        child.send({ type: 'stop' });
+      }),
+  }));
+}
+
+/** Waits until the server answers promptly: the requests of the previous run may still be queued there. */
+export async function settle(url: string): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    const t = performance.now();
+    await fetch(`${url}/health`).then((r) => r.arrayBuffer());
+    if (performance.now() - t < 10) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function load(url: string, options: Omit<Parameters<typeof autocannon>[0], 'url' | 'connections' | 'duration'>, seconds = settings.seconds) {
+  await settle(url);
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
+  const ok = r['2xx'];
+  return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
+}
+
+export type LoadResult = Awaited<ReturnType<typeof load>>;
+
+/** A read measured on the platform, to be set beside a bare Fastify serving the same body. */
+export interface Compared {
+  name: string;
+  body: string;
+  result: LoadResult;
+}
