@@ -10,8 +10,14 @@
 import { applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 
-/** Changes between two frames: the most a request folds beyond copying a frame. */
-const EVERY = 2_000;
+/** Changes between two frames: the most a request folds beyond assembling a frame. */
+const EVERY = 500;
+/**
+ * A frame holds the documents changed since the one before; every FULL-th also the whole collection.
+ * Assembling T's frame copies the full one before it and overlays at most FULL deltas: memory stays near
+ * one entry per change plus a whole copy per FULL × EVERY changes.
+ */
+const FULL = 40;
 
 type Field = 'occurredAt' | 'recordedAt';
 interface Row {
@@ -23,14 +29,15 @@ interface Row {
 interface Frame {
   at: string;
   position: number;
-  docs: Map<string, Doc>;
+  changed: Map<string, Doc>;
+  full?: Map<string, Doc>;
 }
 interface Frames {
   rows: number;
   built: number; // highest position swept
   frames: Frame[];
   state: Map<string, Doc>; // after every row swept
-  sinceFrame: number;
+  sinceFrame: Set<string>; // documents changed since the last frame
   last: Map<string, { at: string; position: number }>; // per document, its latest row
   disordered: Set<string>;
 }
@@ -48,16 +55,18 @@ function sweep(f: Frames, collection: string, row: Row): void {
   if (before && (row.at < before.at || row.position < before.position)) f.disordered.add(row.docId);
   if (!before || row.position > before.position) f.last.set(row.docId, { at: row.at, position: row.position });
   apply(f.state, collection, row);
+  f.sinceFrame.add(row.docId);
   f.rows++;
   f.built = Math.max(f.built, row.position);
-  if (++f.sinceFrame >= EVERY) {
-    f.frames.push({ at: row.at, position: row.position, docs: new Map(f.state) });
-    f.sinceFrame = 0;
+  if (f.rows % EVERY === 0) {
+    const changed = new Map([...f.sinceFrame].map((id) => [id, f.state.get(id)!]));
+    f.frames.push({ at: row.at, position: row.position, changed, ...(f.frames.length % FULL === 0 ? { full: new Map(f.state) } : {}) });
+    f.sinceFrame = new Set();
   }
 }
 
 async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
-  const f: Frames = { rows: 0, built: 0, frames: [], state: new Map(), sinceFrame: 0, last: new Map(), disordered: new Set() };
+  const f: Frames = { rows: 0, built: 0, frames: [], state: new Map(), sinceFrame: new Set(), last: new Map(), disordered: new Set() };
   for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 5_000 })) {
     for (const d of page) sweep(f, collection, rowOf(d, field));
   }
@@ -91,26 +100,37 @@ function framesOf(reads: ReadStore, history: string, collection: string, field: 
   return next;
 }
 
-/** The last frame at or before `at`, by binary search; undefined when the first is later. */
-function frameAt(frames: Frame[], at: string): Frame | undefined {
+/** The index of the last frame at or before `at`, by binary search; -1 when the first is later. */
+function frameAt(frames: Frame[], at: string): number {
   let lo = 0;
   let hi = frames.length - 1;
-  let found: Frame | undefined;
+  let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (frames[mid]!.at <= at) {
-      found = frames[mid];
+      found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
   return found;
 }
 
+/** The collection as of frame `k`: the full copy before it, overlaid with the changes of the frames after that. */
+function assemble(frames: Frame[], k: number): Map<string, Doc> {
+  if (k < 0) return new Map();
+  let j = k;
+  while (frames[j]!.full === undefined) j--;
+  const docs = new Map(frames[j]!.full);
+  for (let i = j + 1; i <= k; i++) for (const [id, doc] of frames[i]!.changed) docs.set(id, doc);
+  return docs;
+}
+
 /** `collection` as it stood at `at` by `field`: a frame, the changes after it up to `at`, disordered documents folded alone. */
 export async function collectionAt(reads: ReadStore, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
   const f = await framesOf(reads, history, collection, field);
-  const frame = frameAt(f.frames, at);
-  const docs = new Map(frame?.docs);
+  const k = frameAt(f.frames, at);
+  const frame = f.frames[k];
+  const docs = assemble(f.frames, k);
   const after = await reads.find(history, { [field]: { $gte: frame?.at ?? '', $lte: at } }, { sort: { [field]: 1, position: 1 } });
   for (const d of after) {
     const row = rowOf(d, field);

@@ -92,6 +92,16 @@ describe.each([
     await s.close();
   });
 
+  it('assemble a moment past several whole copies from the deltas after the last one', async () => {
+    const rows = history(11, 44_000, 0.01);
+    const s = await store(file);
+    await write(s, rows);
+    for (const m of [0, 19_999, 20_000, 20_001, 20_499, 20_500, 39_999, 40_250, 43_999]) {
+      expect(asObject(await collectionAt(s, H, C, 'recordedAt', day(m)))).toEqual(folded(rows, 'recordedAt', day(m)));
+    }
+    await s.close();
+  });
+
   it('hold for random histories and moments (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.array(fc.integer({ min: -5, max: 2_600 }), { minLength: 1, maxLength: 6 }), async (seed, late, moments) => {
