@@ -40,29 +40,29 @@ export const MAX_CANDIDATES = 20;
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const fmt = (n: number) => NUMBER.format(n);
 
-export function scoreCandidate(demand: DemandProfile, supply: Supply): Candidate | null {
+/** One project's score for one demand (null: not a candidate); its reasons pushed onto `reasons` when given. */
+function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null): number | null {
   if (!demand.districts.includes(supply.district)) return null;
   const available = supply.availableArea;
   if (!(available >= demand.minArea)) return null;
-  const reasons: string[] = [];
   let score = 0;
-  const range = `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
+  const range = () => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
   if (available <= demand.maxArea) {
     score += 40;
-    reasons.push(`面积匹配 ${fmt(available)}㎡ 在 ${range} 内`);
+    reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${range()} 内`);
   } else {
     score += 30;
-    reasons.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${range}`);
+    reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${range()}`);
   }
   score += 20;
-  reasons.push(`位于意向区域 ${DISTRICTS[supply.district]}`);
+  reasons?.push(`位于意向区域 ${DISTRICTS[supply.district]}`);
   if (supply.useType === demand.useType) {
     score += 15;
-    reasons.push(`用途一致：${USE_TYPE_NAMES[demand.useType]}`);
+    reasons?.push(`用途一致：${USE_TYPE_NAMES[demand.useType]}`);
   }
   if (supply.supplyModes.includes(demand.supplyMode)) {
     score += 10;
-    reasons.push(`供应方式一致：${SUPPLY_MODE_NAMES[demand.supplyMode]}`);
+    reasons?.push(`供应方式一致：${SUPPLY_MODE_NAMES[demand.supplyMode]}`);
   }
   // The cheapest fitting notice of the wanted supply mode decides price and date.
   const fitting = supply.notices
@@ -71,27 +71,37 @@ export function scoreCandidate(demand: DemandProfile, supply: Supply): Candidate
   const notice = fitting[0];
   if (notice) {
     score += 10;
-    reasons.push(`租售通告价格 ${fmt(notice.price)}元/㎡ 不超过预算 ${fmt(demand.maxPrice)}元/㎡`);
+    reasons?.push(`租售通告价格 ${fmt(notice.price)}元/㎡ 不超过预算 ${fmt(demand.maxPrice)}元/㎡`);
     if (Date.parse(notice.closesAt) <= Date.parse(demand.neededBy)) {
       score += 5;
-      reasons.push(`通告 ${notice.closesAt.slice(0, 10)} 截止申请，早于需求时间 ${demand.neededBy.slice(0, 10)}`);
+      reasons?.push(`通告 ${notice.closesAt.slice(0, 10)} 截止申请，早于需求时间 ${demand.neededBy.slice(0, 10)}`);
     }
   }
-  return { projectId: supply.projectId, score, reasons };
+  return score;
+}
+
+export function scoreCandidate(demand: DemandProfile, supply: Supply): Candidate | null {
+  const reasons: string[] = [];
+  const score = assess(demand, supply, reasons);
+  return score === null ? null : { projectId: supply.projectId, score, reasons };
 }
 
 /** Best first; ties by project id, so the order never depends on the order supply was read in. */
-export function byRank(a: Candidate, b: Candidate): number {
+export function byRank(a: Pick<Candidate, 'projectId' | 'score'>, b: Pick<Candidate, 'projectId' | 'score'>): number {
   return b.score - a.score || (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0);
 }
 
 export function matchDemand(demand: DemandProfile, supply: Supply[]): Candidate[] {
-  const out: Candidate[] = [];
+  // Ranked by score alone first; the reasons (text) are written for the few that make the list.
+  const ranked: { projectId: string; score: number; supply: Supply }[] = [];
   for (const s of supply) {
-    const c = scoreCandidate(demand, s);
-    if (c) out.push(c);
+    const score = assess(demand, s, null);
+    if (score !== null) ranked.push({ projectId: s.projectId, score, supply: s });
   }
-  return out.sort(byRank).slice(0, MAX_CANDIDATES);
+  return ranked
+    .sort(byRank)
+    .slice(0, MAX_CANDIDATES)
+    .map((r) => scoreCandidate(demand, r.supply)!);
 }
 
 /**

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DemandCommand, type DemandEvent, type DemandSpec, demandDecider, demandStream } from '../../src/domain/demand.js';
-import { MAX_CANDIDATES, type Supply, matchDemand, rematchOne, scoreCandidate } from '../../src/domain/matching.js';
+import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rematchOne, scoreCandidate } from '../../src/domain/matching.js';
 import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
@@ -134,6 +135,27 @@ describe('matching (供需匹配)', () => {
     expect(list).toHaveLength(MAX_CANDIDATES);
     expect(list[0]).toMatchObject({ projectId: 'p-01', score: 85 });
     expect(list).toEqual(matchDemand(want, many));
+  });
+  it('ranks by score before writing reasons, and gives what scoring every project would (property)', () => {
+    const districts = ['nanshan', 'futian', 'baoan'] as const;
+    const supplyOf = fc.record({
+      projectId: fc.string({ minLength: 1, maxLength: 4 }),
+      district: fc.constantFrom(...districts),
+      useType: fc.constantFrom('rnd' as const, 'office' as const, 'plant' as const),
+      supplyModes: fc.subarray(['rent', 'sale'] as const, { minLength: 1 }),
+      availableArea: fc.integer({ min: 0, max: 3000 }),
+      notices: fc.array(
+        fc.record({ noticeId: fc.string({ maxLength: 3 }), supplyMode: fc.constantFrom('rent' as const, 'sale' as const), price: fc.integer({ min: 10, max: 120 }), area: fc.constant(100), opensAt: fc.constant('2026-04-01T00:00:00.000Z'), closesAt: fc.constantFrom('2026-04-30T00:00:00.000Z', '2026-12-30T00:00:00.000Z') }),
+        { maxLength: 2 },
+      ),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(supplyOf, { selector: (s) => s.projectId, maxLength: 60 }), (supply) => {
+        const reference = supply.map((s) => scoreCandidate(want, s)).filter((c) => c !== null).sort(byRank).slice(0, MAX_CANDIDATES);
+        expect(matchDemand(want, supply)).toEqual(reference);
+      }),
+      { numRuns: 300 },
+    );
   });
   it('one project changing gives the same list as a full rematch, or asks for one', () => {
     const supply = Array.from({ length: 30 }, (_, i) => ({ ...project, projectId: `p-${String(i).padStart(2, '0')}`, useType: i % 3 ? ('rnd' as const) : ('plant' as const) }));
