@@ -92,16 +92,20 @@ export function byRank(a: Pick<Candidate, 'projectId' | 'score'>, b: Pick<Candid
 }
 
 export function matchDemand(demand: DemandProfile, supply: Supply[]): Candidate[] {
-  // Ranked by score alone first; the reasons (text) are written for the few that make the list.
-  const ranked: { projectId: string; score: number; supply: Supply }[] = [];
+  // Ranked by score alone, keeping only the best MAX_CANDIDATES as they come (no sort of every project);
+  // the reasons (text) are written for those alone.
+  const top: { projectId: string; score: number; supply: Supply }[] = [];
   for (const s of supply) {
     const score = assess(demand, s, null);
-    if (score !== null) ranked.push({ projectId: s.projectId, score, supply: s });
+    if (score === null) continue;
+    const entry = { projectId: s.projectId, score, supply: s };
+    if (top.length === MAX_CANDIDATES && byRank(entry, top[MAX_CANDIDATES - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && byRank(entry, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, entry);
+    if (top.length > MAX_CANDIDATES) top.pop();
   }
-  return ranked
-    .sort(byRank)
-    .slice(0, MAX_CANDIDATES)
-    .map((r) => scoreCandidate(demand, r.supply)!);
+  return top.map((r) => scoreCandidate(demand, r.supply)!);
 }
 
 /**
