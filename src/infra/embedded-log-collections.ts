@@ -109,12 +109,18 @@ function translate(filter: Filter, out: Sql): void {
   }
 }
 
-const orderBy = (sort: Record<string, 1 | -1> | undefined) => {
+/**
+ * The ORDER BY clause of a sort (with ` ORDER BY `), '' for none, null when SQL cannot sort it exactly.
+ * No sort asked, no ORDER BY: an `ORDER BY id` would lead SQLite to walk the whole collection in id order
+ * rather than use the index that narrows it (a million statistics records for one day's few hundred).
+ */
+const orderBy = (sort: Record<string, 1 | -1> | undefined): string | null => {
   const keys = Object.entries(sort ?? {});
+  if (keys.length === 0) return '';
   if (keys.some(([f]) => f !== '_id' && !FIELD.test(f))) return null;
   const terms = keys.map(([f, d]) => `${expr(f)} ${d === -1 ? 'DESC' : 'ASC'}`);
   if (!keys.some(([f]) => f === '_id')) terms.push('id ASC'); // insertion order breaks ties in memory; id here
-  return terms.join(', ');
+  return ` ORDER BY ${terms.join(', ')}`;
 };
 
 /** The queries on the log collections of one read-model file. */
@@ -147,10 +153,10 @@ export class LogCollections {
     let docs: Doc[];
     if (exact && order !== null) {
       const page = limit > 0 ? ` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(skip)}` : skip > 0 ? ` LIMIT -1 OFFSET ${Math.trunc(skip)}` : '';
-      docs = this.parse(this.prepare(`SELECT json ${plan.from} ORDER BY ${order}${page}`).pluck().all(...plan.params) as string[]);
+      docs = this.parse(this.prepare(`SELECT json ${plan.from}${order}${page}`).pluck().all(...plan.params) as string[]);
     } else {
       const query = new Query(plan.residual, MINGO_OPTIONS);
-      const rows = this.prepare(`SELECT json ${plan.from}${order !== null ? ` ORDER BY ${order}` : ''}`).pluck();
+      const rows = this.prepare(`SELECT json ${plan.from}${order ?? ''}`).pluck();
       const matching: Doc[] = [];
       const enough = order !== null && limit > 0 ? skip + limit : Infinity;
       for (const json of rows.iterate(...plan.params) as Iterable<string>) {
@@ -190,7 +196,7 @@ export class LogCollections {
     try {
       const query = Object.keys(plan.residual).length === 0 ? null : new Query(plan.residual, MINGO_OPTIONS);
       let page: Doc[] = [];
-      for (const json of own.prepare(`SELECT json ${plan.from} ORDER BY ${order}`).pluck().iterate(...plan.params) as Iterable<string>) {
+      for (const json of own.prepare(`SELECT json ${plan.from}${order}`).pluck().iterate(...plan.params) as Iterable<string>) {
         const doc = JSON.parse(json) as Doc;
         if (query && !query.test(doc)) continue;
         page.push(doc);
