@@ -6,8 +6,12 @@ import { DEADLINES, DEADLINE_CANCELLED_NOTICES } from './deadlines.js';
  * Open deadlines that change state when they pass (signing, 补正, lease end), due at or before `now`, oldest
  * first: what the scheduler fires next. Officers' overdue duties (review, objection) never crowd them out.
  */
-export function dueDeadlines(reads: ReadStore, now: string, limit = 100): Promise<Doc[]> {
-  return reads.find(DEADLINES, { fires: true, status: 'open', dueAt: { $lte: now } }, { sort: { dueAt: 1, _id: 1 }, limit });
+export async function dueDeadlines(reads: ReadStore, now: string, limit = 100): Promise<Doc[]> {
+  // The earliest `limit` open ones, then those already due: the same answer as asking for dueAt ≤ now
+  // (the due ones come first in dueAt order), but a query that does not change with the clock, so the
+  // embedded store answers it from its cache until a deadline changes.
+  const earliest = await reads.find(DEADLINES, { fires: true, status: 'open' }, { sort: { dueAt: 1, _id: 1 }, limit });
+  return earliest.filter((d) => typeof d.dueAt === 'string' && d.dueAt <= now);
 }
 
 export interface DeadlineFilter {
