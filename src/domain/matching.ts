@@ -115,10 +115,12 @@ export function matchDemand(demand: DemandProfile, supply: Supply[]): Candidate[
  */
 export function rematchOne(current: Candidate[], demand: DemandProfile, supply: Supply | null, projectId: string): Candidate[] | null {
   const before = current.find((c) => c.projectId === projectId);
-  const now = supply ? scoreCandidate(demand, supply) : null;
+  const score = supply ? assess(demand, supply, null) : null;
   const full = current.length >= MAX_CANDIDATES;
-  if (full && before && (!now || now.score < before.score)) return null;
+  if (full && before && (score === null || score < before.score)) return null;
   const rest = current.filter((c) => c.projectId !== projectId);
-  if (now) rest.push(now);
+  // Its reasons are written only when it makes the list (the list is kept sorted best first).
+  const enters = score !== null && (rest.length < MAX_CANDIDATES || byRank({ projectId, score }, rest[MAX_CANDIDATES - 1]!) < 0);
+  if (enters) rest.push(scoreCandidate(demand, supply!)!);
   return rest.sort(byRank).slice(0, MAX_CANDIDATES);
 }

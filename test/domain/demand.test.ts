@@ -156,6 +156,17 @@ describe('matching (供需匹配)', () => {
       }),
       { numRuns: 300 },
     );
+    // One project changed (or gone): the incremental list, or its call for a full rematch, equals a full rematch.
+    fc.assert(
+      fc.property(fc.uniqueArray(supplyOf, { selector: (s) => s.projectId, minLength: 1, maxLength: 60 }), supplyOf, fc.nat(), fc.boolean(), (supply, change, pick, gone) => {
+        const target = supply[pick % supply.length]!;
+        const changed = { ...change, projectId: target.projectId };
+        const after = gone ? supply.filter((s) => s !== target) : supply.map((s) => (s === target ? changed : s));
+        const incremental = rematchOne(matchDemand(want, supply), want, gone ? null : changed, target.projectId);
+        expect(incremental ?? matchDemand(want, after)).toEqual(matchDemand(want, after));
+      }),
+      { numRuns: 500 },
+    );
   });
   it('one project changing gives the same list as a full rematch, or asks for one', () => {
     const supply = Array.from({ length: 30 }, (_, i) => ({ ...project, projectId: `p-${String(i).padStart(2, '0')}`, useType: i % 3 ? ('rnd' as const) : ('plant' as const) }));
