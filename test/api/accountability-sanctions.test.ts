@@ -2,9 +2,8 @@
 // material revokes the offender's allocation (递补 to the next in the derived order) or tenancy (recovered on
 // the grounds of the sanction); appeals lift or shorten a sanction and the case lists them, with each
 // sanction's effect as of any date. Every refusal is a 422 with its code and appends nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startServer } from './harness.js';
-import { Api, Clock, DAY, HOUR, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, leaseFrom, submitBody } from './procedure-kit.js';
+import { describe, expect, it } from 'vitest';
+import { DAY, HOUR, E_HARNESS, E_HARNESS2, type Enterprise, applicationIdOf, enterprise, expectProblem, leaseFrom, submitBody, useProcedureServer } from './procedure-kit.js';
 import { allProjections } from '../../src/projections/index.js';
 import { holdingOf } from '../../src/application/accountability.js';
 import { tick } from '../../src/application/scheduler.js';
@@ -12,16 +11,7 @@ import { accountabilityDecider, accountabilityStream } from '../../src/domain/ac
 import { type NoticeEvent, type NoticeState, noticeDecider } from '../../src/domain/notice.js';
 
 // Monday 2027-03-01, 10:00 CST.
-const clock = new Clock('2027-03-01T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2027-03-01T02:00:00.000Z');
 
 const E1 = E_HARNESS;
 const E2 = E_HARNESS2;

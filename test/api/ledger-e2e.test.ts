@@ -3,25 +3,15 @@
 // a lease ends at endsOn and its space is available again; refusals append nothing; the scheduler fires
 // each deadline once; an approved exchange (换租) moves a tenancy in one event; statistics and the project
 // as of each step show its figures; a rebuild of every read model gives the same documents.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tick } from '../../src/application/scheduler.js';
 import { type NoticeEvent, type NoticeState, noticeDecider, noticeStream } from '../../src/domain/notice.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { allProjections } from '../../src/projections/index.js';
-import { type TestServer, startServer } from './harness.js';
-import { Api, Clock, DAY, E_HARNESS, E_HARNESS2, type Enterprise, type Flow, applicationIdOf, enterprise, expectProblem, leaseFrom } from './procedure-kit.js';
+import { type Api, DAY, E_HARNESS, E_HARNESS2, type Enterprise, type Flow, applicationIdOf, enterprise, expectProblem, leaseFrom, useProcedureServer } from './procedure-kit.js';
 
 // Monday 2027-03-01, 10:00 CST.
-const clock = new Clock('2027-03-01T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2027-03-01T02:00:00.000Z');
 
 const E1 = E_HARNESS;
 const E2 = E_HARNESS2;

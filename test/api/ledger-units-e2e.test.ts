@@ -2,23 +2,13 @@
 // order (allocation.ts rule 6), the project shows each unit's state through allocation, contract, forfeiture
 // and 递补, and lease end; refusals append nothing. Then an exchange (换租) moves a tenancy to another
 // project, and that project as of a date shows the move (the statistics' per-project delta records).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tick } from '../../src/application/scheduler.js';
 import { allProjections } from '../../src/projections/index.js';
-import { type TestServer, startServer } from './harness.js';
-import { Api, Clock, DAY, E_HARNESS, E_HARNESS2, MINUTE, type Enterprise, applicationIdOf, enterprise, expectProblem, leaseFrom } from './procedure-kit.js';
+import { type Api, DAY, E_HARNESS, E_HARNESS2, MINUTE, type Enterprise, applicationIdOf, enterprise, expectProblem, leaseFrom, useProcedureServer } from './procedure-kit.js';
 
 // Monday 2027-04-05, 10:00 CST.
-const clock = new Clock('2027-04-05T02:00:00.000Z');
-let srv: TestServer;
-let api: Api;
-beforeAll(async () => {
-  srv = await startServer({ clock: clock.read });
-  api = new Api(srv, clock);
-});
-afterAll(async () => {
-  await srv?.close();
-});
+const { srv, api, clock } = useProcedureServer('2027-04-05T02:00:00.000Z');
 
 const E1 = E_HARNESS;
 const E2 = E_HARNESS2;
