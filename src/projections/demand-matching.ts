@@ -146,15 +146,24 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
     lists.set(id, matchDemand(profile, await supplyOfDistricts(store, profile.districts, cache)));
   }
 
-  const ids = [...new Set([...lists.keys(), ...cleared])];
-  if (ids.length === 0) return [];
-  const before = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: ids } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  for (const id of cleared) lists.set(id, []);
+  if (lists.size === 0) return [];
+  const before = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: [...lists.keys()] } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  return candidateOps(lists, before, position, true);
+}
+
+/**
+ * The lists that changed as ops, in demand order (a demand never listed gets its document, empty or not);
+ * with `outbox`, the new candidates are noted for the push on demand:<id>.
+ */
+function candidateOps(lists: Map<string, Candidate[]>, before: Map<string, Candidate[]>, position: number, outbox: boolean): DocOp[] {
   const ops: DocOp[] = [];
-  for (const id of ids.sort()) {
-    const next = cleared.has(id) ? [] : lists.get(id)!;
+  for (const id of [...lists.keys()].sort()) {
+    const next = lists.get(id)!;
     const prev = before.get(id);
     if (prev && JSON.stringify(prev) === JSON.stringify(next)) continue;
     ops.push({ collection: DEMAND_CANDIDATES, id, position, set: { demandId: id, candidates: next } });
+    if (!outbox) continue;
     const known = new Set((prev ?? []).map((c) => c.projectId));
     const fresh = next.filter((c) => !known.has(c.projectId)).map((c) => c.projectId);
     if (fresh.length > 0) ops.push({ collection: DEMAND_NEW_CANDIDATES, id, position, set: { at: position, projectIds: fresh } });
@@ -168,22 +177,20 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
  * outbox entries: nobody waits for the pushes of the past.
  */
 async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
-  const [open, current] = await Promise.all([store.find(DEMANDS, { status: 'open' }, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
+  const [demands, current] = await Promise.all([store.find(DEMANDS, {}, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
   const before = new Map(current.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
   const cache = new Map<District, Supply[]>();
+  // Every demand reported has its document, as live matching leaves it: a closed one's list is empty.
   const lists = new Map<string, Candidate[]>();
-  for (const d of open) {
+  for (const d of demands) {
+    if (d.status !== 'open') {
+      lists.set(d._id, []);
+      continue;
+    }
     const profile = profileOf(d);
     lists.set(d._id, matchDemand(profile, await supplyOfDistricts(store, profile.districts, cache)));
   }
-  for (const id of before.keys()) if (!lists.has(id)) lists.set(id, []);
-  const ops: DocOp[] = [];
-  for (const [id, next] of [...lists].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const prev = before.get(id);
-    if ((prev === undefined && next.length === 0) || (prev && JSON.stringify(prev) === JSON.stringify(next))) continue;
-    ops.push({ collection: DEMAND_CANDIDATES, id, position, set: { demandId: id, candidates: next } });
-  }
-  return ops;
+  return candidateOps(lists, before, position, false);
 }
 
 export const demandMatching: Projection = {

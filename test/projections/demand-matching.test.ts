@@ -157,5 +157,8 @@ describe('demand matching, live and rebuilt', () => {
     // The matching's checkpoint reached the head only through its one catch-up at the end.
     expect(runner.health(head).projections.find((p) => p.name === 'demand-matching-v1')?.position).toBe(head);
     expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
+    // The same documents too (closed demands' empty lists included), not only the open demands' lists.
+    const lists = async (reads: EmbeddedReadStore) => (await reads.find(DEMAND_CANDIDATES, {}, { sort: { _id: 1 } })).map((d) => [d._id, d.candidates]);
+    expect(await lists(rebuilt)).toEqual(await lists(stores[0]!));
   });
 });
