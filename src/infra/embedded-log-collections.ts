@@ -69,24 +69,25 @@ const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<
 function condition(field: string, c: unknown): { sql: string; params: unknown[] } | null {
   if (!FIELD.test(field) && field !== '_id') return null;
   const e = expr(field);
-  if (isText(c) || isNumber(c)) return { sql: `${e} = ?`, params: [c] };
+  // The id column is TEXT: SQLite would turn a number into text before comparing; MongoDB would not match.
+  const fits = (v: unknown) => isText(v) || (isNumber(v) && field !== '_id');
+  if (fits(c)) return { sql: `${e} = ?`, params: [c] };
   if (c === null) return field === '_id' ? null : { sql: `${e} IS NULL`, params: [] };
-  if (c === null || typeof c !== 'object' || Array.isArray(c) || c instanceof RegExp) return null;
+  if (typeof c !== 'object' || Array.isArray(c) || c instanceof RegExp) return null;
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const [operator, v] of Object.entries(c)) {
-    if (operator === '$eq' && (isText(v) || isNumber(v))) {
+    if (operator === '$eq' && fits(v)) {
       parts.push(`${e} = ?`);
       params.push(v);
-    } else if (operator === '$in' && Array.isArray(v) && v.length > 0 && v.every((x) => isText(x) || isNumber(x))) {
+    } else if (operator === '$in' && Array.isArray(v) && v.length > 0 && v.every(fits)) {
       parts.push(`${e} IN (${v.map(() => '?').join(', ')})`);
       params.push(...v);
-    } else if (operator in RANGE && (isText(v) || isNumber(v))) {
+    } else if (operator in RANGE && fits(v)) {
       // MongoDB compares a string only with strings and a number only with numbers.
       const kind = isText(v) ? `= 'text'` : `IN ('integer', 'real')`;
       parts.push(field === '_id' ? `id ${RANGE[operator]} ?` : `(${e} ${RANGE[operator]} ? AND ${typeOf(field)} ${kind})`);
       params.push(v);
-      if (field === '_id' && !isText(v)) return null;
     } else return null;
   }
   return parts.length === 0 ? null : { sql: parts.join(' AND '), params };

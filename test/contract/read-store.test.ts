@@ -379,6 +379,7 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         // undefined is stored as null and matches null.
         expect(idsOf(await store.find(L, { note: null }))).toEqual(['0006']);
         expect(await store.findOne(L, { _id: '0007' })).toMatchObject({ _id: '0007', n: 6, _position: 7 });
+        expect(await store.find(L, { _id: { $in: [7, 8] } })).toEqual([]); // a number is not the id '0007'
         const pages: string[][] = [];
         for await (const page of store.stream(L, { kind: 'even' }, { sort: newest, batchSize: 7 })) pages.push(idsOf(page));
         expect(pages.map((p) => p.length)).toEqual([7, 7, 6]);
