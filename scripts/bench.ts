@@ -1,4 +1,4 @@
-// npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep]
+// npm run bench [-- --events N | --quick | --curve] [--seconds S] [--keep] [--commands-only: figures 1–2 alone, for profiling]
 // Profiles: node --cpu-prof --import tsx scripts/bench.ts …, with BENCH_CPU_PROF=<dir> for the child servers and verify.
 // EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
 //   Point them at empty servers: the log is written there, and readAll walks everything in $all.
@@ -26,6 +26,7 @@ import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import type { EventStore, NewEvent } from '../src/infra/event-store.js';
 import type { ReadStore } from '../src/infra/read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { AUDIT_TRAIL } from '../src/projections/audit-trail.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { createServices } from '../src/application/services.js';
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     keep: { type: 'boolean', default: false },
     curve: { type: 'boolean', default: false },
+    'commands-only': { type: 'boolean', default: false },
   },
 });
 const QUICK = args.quick ?? false;
@@ -378,6 +380,8 @@ async function logFigures(dir: string, N: number) {
     ticks++;
     log(`   … ${int(runner.position)} of ${int(head)} (${int(runner.position / ((performance.now() - t0) / 1000))} events/s)`);
   }
+  // Done when the file holds it all too: the writer thread's last writes and the log collections' indexes.
+  await reads.count(AUDIT_TRAIL, { _id: '' });
   const rebuildSeconds = (performance.now() - t0) / 1000;
   if (rebuildSeconds > 20 && ticks < Math.floor(rebuildSeconds / 10) - 1) {
     notes.push(
@@ -602,7 +606,7 @@ async function main() {
     await checkServers();
     if (ESDB_URL) notes.push('figure 1 (durable append beside a bare better-sqlite3 insert) is for the SQLite log only: skipped');
     const commandsPeak = CURVE ? null : (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
-    for (const n of CURVE ? [100_000, 1_000_000] : [N]) {
+    for (const n of args['commands-only'] ? [] : CURVE ? [100_000, 1_000_000] : [N]) {
       const built = await logFigures(dir, n);
       const read = await readFigures(dir, built.logDir, built.count, built.scenario);
       row(`server peak memory (maxRSS) on the ${int(built.count)}-event data dir`, mb(read.serverPeak), commandsPeak === null ? '—' : `after the command runs on a small log: ${mb(commandsPeak)}`, 'informative');

@@ -255,8 +255,10 @@ function intersect(a: Set<string>, b: Set<string>): Set<string> {
 /** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
 export const DEFAULT_PERSIST_DELAY_MS = 100;
 const PERSIST_MAX_DOCS = 20_000;
-const BULK_PERSIST_DELAY_MS = 1_000;
+const BULK_PERSIST_DELAY_MS = 10_000;
 const LOG_COLLECTIONS_KEY = 'log-collections';
+/** The writer thread's field and row separators (collection names never hold them). */
+const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 
 /** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
 function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
@@ -283,7 +285,10 @@ export class EmbeddedReadStore implements ReadStore {
   private closed = false;
   /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
   private readonly logNames = new Set<string>();
-  private pendingLog: [string, string, number, string][] = [];
+  /** Log documents not yet sent, already in the writer's format (rows appended to one string: cheaper than joins). */
+  private pendingLog = '';
+  private pendingLogRows = 0;
+  private pendingOddLog: (string | number)[][] = [];
   /** The last write sent to the file: log reads wait for it, so they see every commit before them. */
   private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
@@ -361,6 +366,7 @@ export class EmbeddedReadStore implements ReadStore {
    * substring search into a few set intersections, as MongoDB's multikey indexes do.
    */
   private narrow(collection: string, filter: Filter): Set<string> | null {
+    if (this.bulk !== null) return null; // the indexes are rebuilt when the bulk ends
     let best: Set<string> | null = null;
     const take = (ids: Set<string>) => {
       best = best === null ? ids : intersect(best, ids);
@@ -419,7 +425,7 @@ export class EmbeddedReadStore implements ReadStore {
   /** True when `collection` is kept in the file: its reads first wait for the writes sent before them. */
   private async onFile(collection: string): Promise<boolean> {
     if (!this.logs || !this.logNames.has(collection)) return false;
-    if (this.pendingLog.length > 0) this.persist();
+    if (this.pendingLogRows > 0) this.persist();
     await this.written;
     if (this.db?.failure) throw this.db.failure;
     return true;
@@ -433,17 +439,29 @@ export class EmbeddedReadStore implements ReadStore {
   async setBulk(on: boolean): Promise<void> {
     this.assertOpen();
     if (on) {
+      if (this.bulk === null && this.db) this.written = this.db.send({ kind: 'bulk', on: true });
+      // The equality indexes are not kept up to date meanwhile (re-indexing a project's hundreds of
+      // bigrams at every change was a rebuild's largest single cost): reads scan, and the end rebuilds them.
       this.bulk ??= new Set();
       return;
     }
     const touched = this.bulk;
+    if (touched === null) return;
     this.bulk = null;
-    for (const key of touched ?? []) {
+    for (const key of touched) {
       const [collection, id] = key.split('\u0000') as [string, string];
       const doc = this.collections.get(collection)?.get(id);
       if (doc) deepFreeze(doc);
     }
+    for (const [collection, byField] of this.indexes) {
+      for (const field of byField.keys()) {
+        const index = new EqualityIndex(field);
+        for (const doc of this.docs(collection).values()) index.add(doc);
+        byField.set(field, index);
+      }
+    }
     this.persist();
+    if (this.db) this.written = this.db.send({ kind: 'bulk', on: false });
   }
 
   async declareLogCollections(collections: string[]): Promise<void> {
@@ -547,14 +565,17 @@ export class EmbeddedReadStore implements ReadStore {
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
     // untouched until the batch is done, so a failing op leaves nothing half applied.
-    const writers = new Map<string, { collection: string; writer: Writer; oldKeys?: Map<EqualityIndex, string[] | null> }>();
+    const writers = new Map<string, { collection: string; writer: Writer }>();
     const bulk = this.bulk;
     try {
     for (const op of ops) {
       if (this.logNames.has(op.collection)) {
         if (this.logs) {
           // Written once: the file refuses a second op on the same document unless it is a replay.
-          this.pendingLog.push([op.collection, op.id, op.position, JSON.stringify(logDocOf(op))]);
+          const json = JSON.stringify(logDocOf(op));
+          if (holdsSeparator(op.id)) this.pendingOddLog.push([op.collection, op.id, op.position, json]);
+          else this.pendingLog += `${this.pendingLog === '' ? '' : '\u0002'}${op.collection}\u0001${op.id}\u0001${op.position}\u0001${json}`;
+          this.pendingLogRows++;
           this.touched(op.collection);
           continue;
         }
@@ -567,8 +588,6 @@ export class EmbeddedReadStore implements ReadStore {
       if (reflects(current, op)) continue;
       if (!entry) {
         writers.set(key, (entry = { collection: op.collection, writer: new Writer(current, op.id, bulk !== null) }));
-        // Written in place, the old version is gone afterwards: remember what the indexes hold for it.
-        if (bulk !== null && current === entry.writer.doc) entry.oldKeys = new Map([...(this.indexes.get(op.collection)?.values() ?? [])].map((i) => [i, i.keysOf(current)]));
       }
       entry.writer.apply(op, current === undefined);
     }
@@ -578,9 +597,9 @@ export class EmbeddedReadStore implements ReadStore {
       if (bulk !== null) this.bulkFailure = error instanceof Error ? error : new Error(String(error));
       throw error;
     }
-    const changed = new Map<string, { collection: string; doc: Doc; oldKeys?: Map<EqualityIndex, string[] | null> }>();
-    for (const [key, { collection, writer, oldKeys }] of writers) {
-      changed.set(key, { collection, doc: writer.finish(), ...(oldKeys ? { oldKeys } : {}) });
+    const changed = new Map<string, { collection: string; doc: Doc }>();
+    for (const [key, { collection, writer }] of writers) {
+      changed.set(key, { collection, doc: writer.finish() });
       bulk?.add(key);
     }
     // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
@@ -589,19 +608,16 @@ export class EmbeddedReadStore implements ReadStore {
       this.dirtyCheckpoints.set(checkpointName, checkpoint);
       this.schedulePersist();
     }
-    for (const { collection, doc, oldKeys } of changed.values()) {
+    for (const { collection, doc } of changed.values()) {
       const docs = this.docs(collection);
-      const previous = docs.get(doc._id);
-      for (const index of this.indexes.get(collection)?.values() ?? []) {
-        if (oldKeys) {
-          index.remove(doc, oldKeys.get(index) ?? null);
+      if (bulk === null) {
+        const previous = docs.get(doc._id);
+        for (const index of this.indexes.get(collection)?.values() ?? []) {
+          // Copy-on-write keeps an untouched field the very same value: nothing to re-index.
+          if (previous && index.valueOf(previous) === index.valueOf(doc)) continue;
+          if (previous) index.remove(previous);
           index.add(doc);
-          continue;
         }
-        // Copy-on-write keeps an untouched field the very same value: nothing to re-index.
-        if (previous && index.valueOf(previous) === index.valueOf(doc)) continue;
-        if (previous) index.remove(previous);
-        index.add(doc);
       }
       docs.set(doc._id, doc);
       this.touched(collection);
@@ -618,20 +634,41 @@ export class EmbeddedReadStore implements ReadStore {
   persist(): void {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
-    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLog.length === 0)) return;
-    // Serialised here (the documents are this thread's), written by the writer thread.
-    const docs = [...this.dirty.values()].map(({ collection, doc }) => [collection, doc._id, JSON.stringify(doc)]);
-    this.written = this.db.send({ kind: 'persist', docs, logDocs: this.pendingLog, checkpoints: [...this.dirtyCheckpoints] });
+    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0)) return;
+    // Serialised here (the documents are this thread's), written by the writer thread; one string crosses
+    // (see the worker for the format).
+    const odd: { docs: string[][]; logDocs: (string | number)[][] } = { docs: [], logDocs: [] };
+    const docs: string[] = [];
+    for (const { collection, doc } of this.dirty.values()) {
+      const row = [collection, doc._id, JSON.stringify(doc)];
+      if (holdsSeparator(doc._id)) odd.docs.push(row);
+      else docs.push(row.join('\u0001'));
+    }
+    this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs: this.takeLogRows(odd), checkpoints: [...this.dirtyCheckpoints], odd });
     this.dirty.clear();
     this.dirtyCheckpoints.clear();
-    this.pendingLog = [];
+  }
+
+  /** The pending log documents in the writer's format (odd ids aside), and none pending after. */
+  private takeLogRows(odd: { logDocs: (string | number)[][] }): string {
+    const rows = this.pendingLog;
+    odd.logDocs.push(...this.pendingOddLog);
+    this.pendingLog = '';
+    this.pendingLogRows = 0;
+    this.pendingOddLog = [];
+    return rows;
   }
 
   private schedulePersist(): void {
-    // Log documents are serialised already and cheap to hold: in bulk mode they wait for a bigger flush.
-    const waiting = this.dirty.size + (this.bulk ? this.pendingLog.length / 5 : this.pendingLog.length);
+    if (this.bulk && this.db && this.pendingLogRows >= PERSIST_MAX_DOCS) {
+      // In bulk mode the log documents go ahead alone, without a checkpoint: written once each, they are
+      // ignored when a crash replays them. The other documents wait: hot ones (counters) change at every
+      // batch, and writing them at every flush cost a rebuild as much as the log documents themselves.
+      const odd = { docs: [], logDocs: [] };
+      this.written = this.db.send({ kind: 'persist', docs: '', logDocs: this.takeLogRows(odd), checkpoints: [], odd });
+    }
+    const waiting = this.dirty.size + (this.bulk ? 0 : this.pendingLogRows);
     if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) this.persist();
-    // In bulk mode hot documents (counters) change at every batch: write them less often.
     else this.persistTimer ??= setTimeout(() => this.persist(), this.bulk ? Math.max(this.persistDelayMs, BULK_PERSIST_DELAY_MS) : this.persistDelayMs);
   }
 

@@ -2,6 +2,7 @@
 // when MONGO_URL is set. Projections are written against this behaviour, whichever store runs them.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -14,6 +15,8 @@ import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 interface Adapter {
   /** Whether reopen() is possible (the storage outlives the store). */
   persistent: boolean;
+  /** The embedded file's log-collection indexes as they stand (dropped during a bulk, made again after it). */
+  logIndexes?: () => Promise<string[]>;
   /** Whether `unique` indexes are enforced (MongoDB; the embedded store takes them as hints). */
   enforcesUnique?: boolean;
   /** A store over fresh, empty storage. */
@@ -304,6 +307,9 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(ids(await store.find(P, { district: 'baoan' }))).toEqual(['p2', 'p4']);
       await store.setBulk(false);
       expect(await everything(store)).toEqual(expected);
+      // The indexes hold what the bulk wrote (the embedded store builds them again when it ends).
+      expect(ids(await store.find(P, { district: 'baoan' }))).toEqual(['p2', 'p4']);
+      expect(ids(await store.find(P, { district: 'futian' }))).toEqual(['p1']);
       const [found] = await store.find(P, { _id: 'p1' });
       try {
         (found as Record<string, unknown>).district = 'x';
@@ -311,6 +317,10 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(e).toBeInstanceOf(TypeError); // the embedded store froze it when the bulk ended
       }
       expect(await everything(store)).toEqual(expected);
+      // …and keep up after it.
+      await store.commit('search', [{ collection: P, id: 'p2', position: 13, set: { district: 'futian' } }], 13);
+      expect(ids(await store.find(P, { district: 'futian' }))).toEqual(['p1', 'p2']);
+      expect(ids(await store.find(P, { district: 'baoan' }))).toEqual(['p4']);
     });
 
     it('keeps named values with the checkpoints (the log identity), null when never set', async () => {
@@ -409,6 +419,35 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         });
       }
 
+      it('answers the same in bulk mode and after it', async () => {
+        await declare(store);
+        await store.setBulk(true);
+        await store.commit('trail', entries.slice(0, 25), 25);
+        expect(idsOf(await store.find(L, { actor: 'a1' }, { sort: { _id: -1 }, limit: 3 }))).toEqual(expected((e) => e.set.actor === 'a1' && e.position <= 25).reverse().slice(0, 3));
+        await store.commit('trail', entries.slice(25), 40);
+        await store.setBulk(false);
+        expect(idsOf(await store.find(L, { actor: 'a1' }, { sort: { _id: -1 }, limit: 3 }))).toEqual(expected((e) => e.set.actor === 'a1').reverse().slice(0, 3));
+        expect(await store.count(L, { at: { $gte: '2026-01-10', $lte: '2026-01-12' } })).toBe(entries.filter((e) => e.set.at >= '2026-01-10' && e.set.at <= '2026-01-12').length);
+        if (adapter.logIndexes) expect(await adapter.logIndexes()).toEqual(['log__trail__actor_a___id_d', 'log__trail__at_a']);
+      });
+
+      it('keeps any id, control characters included (the embedded file writer separates fields with them)', async () => {
+        await declare(store);
+        const odd = ['a\u0001b', 'c\u0002', 'plain'];
+        await store.commit('trail', odd.map((id, i) => ({ collection: L, id, position: i + 1, set: { actor: 'a\u0001', n: i } })), 3);
+        await store.commit('search', odd.map((id, i) => ({ collection: P, id, position: i + 1, set: { name: `x\u0002${i}` } })), 3);
+        const check = async () => {
+          expect(idsOf(await store.find(L, { actor: 'a\u0001' }, { sort: { n: 1 } }))).toEqual(odd);
+          expect((await store.find(P, {}, { sort: { _id: 1 } })).map((d) => [d._id, d.name])).toEqual([...odd].sort().map((id) => [id, `x\u0002${odd.indexOf(id)}`]));
+        };
+        await check();
+        if (adapter.persistent) {
+          await store.close();
+          store = await adapter.reopen();
+          await check();
+        }
+      });
+
       it('is emptied by reset', async () => {
         await declare(store);
         await store.commit('trail', entries, 40);
@@ -448,6 +487,14 @@ readStoreContract('EmbeddedReadStore (SQLite file)', {
   persistent: true,
   fresh: async () => EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'read-store-'))) - 1] as string),
   reopen: async () => EmbeddedReadStore.open(dirs.at(-1) as string),
+  logIndexes: async () => {
+    const db = new Database(path.join(dirs.at(-1) as string, 'read-models.db'), { readonly: true });
+    try {
+      return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'log%' ORDER BY name").pluck().all() as string[]);
+    } finally {
+      db.close();
+    }
+  },
   cleanup: async () => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })),
 });
 
