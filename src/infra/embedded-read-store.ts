@@ -35,11 +35,26 @@ export function checkDocOp(op: DocOp): void {
     throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
   };
   if (!Number.isFinite(op.position)) fail('position must be a finite number');
-  const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
+  // The common op sets or increments plain fields of one kind: no path can then conflict with another.
+  let count = 0;
+  let dotted = false;
+  const parts = (op.set ? 1 : 0) + (op.unset ? 1 : 0) + (op.inc ? 1 : 0);
+  for (const p in op.set) {
+    if (!checkedPaths.has(p)) checkPath(p, fail);
+    count++;
+    dotted ||= p.includes('.');
+  }
+  for (const p in op.inc) {
+    if (!checkedPaths.has(p)) checkPath(p, fail);
+    count++;
+    dotted ||= p.includes('.');
+  }
+  for (const p of op.unset ?? []) if (!checkedPaths.has(p)) checkPath(p, fail);
   const inserted = op.setOnInsert ? leafPaths(op.setOnInsert).map(([p]) => p) : [];
-  for (const p of written) if (!checkedPaths.has(p)) checkPath(p, fail);
   for (const p of inserted) if (!checkedPaths.has(p)) checkPath(p, fail);
-  if (written.length < 2) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
+  if (parts <= 1 && !dotted && !op.unset) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
+  const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
+  if (written.length < 2 && count <= 1) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
   // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
   const seen = new Set<string>();
   const prefixes = new Set<string>();
@@ -84,6 +99,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Dotted paths split once: the same few hundred recur in every batch (as in checkedPaths). */
+const segmentCache = new Map<string, string[]>();
+function segmentsOf(dotted: string): string[] {
+  let segments = segmentCache.get(dotted);
+  if (segments === undefined) {
+    if (segmentCache.size >= 100_000) segmentCache.clear();
+    segmentCache.set(dotted, (segments = dotted.split('.')));
+  }
+  return segments;
+}
+
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches
  * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for
@@ -112,9 +138,10 @@ class Writer {
 
   /** The writable parent of `dotted`, creating missing objects like MongoDB does; throws on scalars. */
   parentOf(dotted: string, create: boolean): [Node, string] | undefined {
-    const segments = dotted.split('.');
+    const segments = segmentsOf(dotted);
     let node: Node = this.doc;
-    for (const [i, s] of segments.entries()) {
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i]!;
       if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
       if (i === segments.length - 1) return [node, s];
       let next = node[s];

@@ -210,6 +210,9 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       const good: DocOp = { collection: P, id: 'ok', position: 1, set: { a: 1 } };
       const bad = (change: Partial<DocOp>): DocOp[] => [good, { collection: P, id: 'bad', position: 2, ...change }];
       await expect(store.commit('search', bad({ set: { a: 1 }, inc: { a: 1 } }), 2)).rejects.toThrow(/conflict/);
+      await expect(store.commit('search', bad({ set: { a: 1 }, unset: ['a'] }), 2)).rejects.toThrow(/conflict/);
+      await expect(store.commit('search', bad({ set: { a: { b: 1 }, 'a.b': 2 } }), 2)).rejects.toThrow(/conflict/);
+      await expect(store.commit('search', bad({ inc: { 'c.a': 1, 'c.a.b': 1 } }), 2)).rejects.toThrow(/conflict/);
       await expect(store.commit('search', bad({ set: { _position: 9 } }), 2)).rejects.toThrow(/managed/);
       expect(await store.count(P, {})).toBe(0);
       expect(await store.getCheckpoint('search')).toBe(0);
