@@ -7,7 +7,7 @@ import { requireActor } from '../auth.js';
 import { verifyLog } from '../../application/checkpoints.js';
 import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import * as answers from '../answer-schemas.js';
-import { AUDIT_CSV_COLUMNS, type AuditQuery, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
+import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
 
 const auditQuery = z.strictObject({
@@ -38,11 +38,7 @@ function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
 /** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
 async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
   yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
-  for await (const page of streamAudit(services.reads, q)) {
-    let chunk = '';
-    for (const entry of page) chunk += csvRow(AUDIT_CSV_COLUMNS.map(([, value]) => value(entry)));
-    yield chunk;
-  }
+  yield* auditCsvChunks(services.reads, q);
 }
 
 async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {
