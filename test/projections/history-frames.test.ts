@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
+import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { collectionAt } from '../../src/projections/history-frames.js';
 
 const C = 'things';
@@ -113,5 +114,23 @@ describe.each([
       }),
       { numRuns: file ? 8 : 25 },
     );
+  });
+});
+
+// A request's queries on a history in a file: a range of one day, the rows appended since, one document's
+// rows. Without statistics SQLite took the (collection, id) index for ranges and walked the whole history.
+describe('the queries of a moment on a history in a file', () => {
+  it('use the history\'s own indexes, not a walk of the whole collection', async () => {
+    const s = await store(true);
+    await write(s, history(3, 3_000, 0.03));
+    await s.close();
+    const logs = new LogCollections(path.join(dirs.at(-1)!, 'read-models.db'));
+    try {
+      expect(logs.explain(H, { occurredAt: { $gte: day(10), $lte: day(11) } }, { occurredAt: 1, position: 1 }).join(' ')).toContain(`USING INDEX log__${H}__occurredAt_a`);
+      expect(logs.explain(H, { position: { $gt: 2_000 } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__position_a`);
+      expect(logs.explain(H, { docId: { $in: ['d1', 'd2'] }, occurredAt: { $lte: day(10) } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__docId_a__position_a`);
+    } finally {
+      logs.close();
+    }
   });
 });
