@@ -88,9 +88,11 @@ function framesOf(reads: ReadStore, history: string, collection: string, field: 
     if (!f) return build(reads, history, collection, field);
     const added = await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } });
     const lastFrame = f.frames.at(-1);
-    const total = await reads.count(history, {});
-    // Shrunk (a rebuild under way) or a change dated before the last frame: the frames no longer hold.
-    if (total !== f.rows + added.length || added.some((d) => lastFrame !== undefined && (d[field] as string) < lastFrame.at)) {
+    // Shrunk (a rebuild under way: it empties the history, then writes it again in log order, the same
+    // rows) or a change dated before the last frame: the frames no longer hold. The last row swept is
+    // back only once every row before it is: one indexed look-up, where counting the history read all of it.
+    const shrunk = f.rows > 0 && (await reads.findOne(history, { position: f.built })) === null;
+    if (shrunk || added.some((d) => lastFrame !== undefined && (d[field] as string) < lastFrame.at)) {
       return build(reads, history, collection, field);
     }
     for (const d of added) sweep(f, collection, rowOf(d, field));

@@ -93,6 +93,22 @@ describe.each([
     await s.close();
   });
 
+  it('answer from the history as it is again while a rebuild writes it anew, and after', async () => {
+    const rows = history(5, 4_000, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    const check = async (upTo: number, moments: number[]) => {
+      for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows.slice(0, upTo), 'occurredAt', day(m)));
+    };
+    await check(4_000, [100, 3_999]);
+    await s.reset('h', [H]); // a rebuild: the history emptied, then written again in log order
+    await write(s, rows.slice(0, 2_500));
+    await check(2_500, [100, 2_000, 3_999]);
+    await write(s, rows.slice(2_500));
+    await check(4_000, [100, 2_000, 3_999]);
+    await s.close();
+  });
+
   it('assemble a moment past several whole copies from the deltas after the last one', async () => {
     const rows = history(11, 44_000, 0.01);
     const s = await store(file);
