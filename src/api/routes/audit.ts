@@ -35,10 +35,13 @@ function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
   return null;
 }
 
-/** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
-async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
-  yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
-  yield* auditCsvChunks(services.reads, q);
+/**
+ * UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. Chunks go out as
+ * bytes: a string chunk is measured (Buffer.byteLength) and then encoded again by the socket.
+ */
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<Buffer> {
+  yield Buffer.from('\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header)), 'utf8');
+  for await (const chunk of auditCsvChunks(services.reads, q)) yield Buffer.from(chunk, 'utf8');
 }
 
 async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {
