@@ -12,7 +12,10 @@ import { GENESIS_HASH } from './hash-chain.js';
 import { type ChainRange, type ChainRangeResult, chainChecker } from './sqlite-chain-check.mjs';
 
 export interface VerifyTuning {
-  /** Threads that share the check of a log in a file. Default: the cores, up to 4; 1 checks inline. */
+  /**
+   * Threads that share the check of a log in a file; 1 checks inline. Default: half the logical CPUs (a
+   * core's two hyperthreads share its SHA and its cache: on 2 vCPUs two threads were slower than one), up to 4.
+   */
   threads?: number;
   /** Fewest rows a thread is started for (starting one costs tens of ms). Default 20,000. */
   minRowsPerThread?: number;
@@ -49,7 +52,7 @@ export async function verifyChain(db: Database.Database, file: string | null, bu
   // Two queries: SQLite reads min() or max() alone from the end of the table, both at once by a scan.
   const first = db.prepare('SELECT min(position) FROM events').pluck().get() as number | null;
   const span = first === null ? 0 : (db.prepare('SELECT max(position) FROM events').pluck().get() as number) - first + 1;
-  const threads = Math.min(tuning.threads ?? Math.min(4, availableParallelism()), Math.floor(span / (tuning.minRowsPerThread ?? 20_000)));
+  const threads = Math.min(tuning.threads ?? Math.min(4, Math.floor(availableParallelism() / 2)), Math.floor(span / (tuning.minRowsPerThread ?? 20_000)));
   if (!file || first === null || threads < 2) return inline(db, options.linkAt);
   // The ranges end on rows that exist, each range after the first starting from that row's stored link.
   const lastAt = db.prepare('SELECT position, hash FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1').raw();
