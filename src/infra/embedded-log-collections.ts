@@ -12,8 +12,6 @@ import { Query } from 'mingo';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
-/** The most of the file an export's connection maps (address space, not memory: the OS page cache backs it). */
-const EXPORT_MMAP_BYTES = 2 ** 34;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -236,9 +234,6 @@ export class LogCollections {
     }
     const own = new Database(this.file, { readonly: true });
     try {
-      // Pages mapped rather than read: a fresh connection's page cache is cold, and an export reads rows
-      // all over the file (a district's entries are every few rows): half of its time went to reads.
-      own.pragma(`mmap_size = ${EXPORT_MMAP_BYTES}`);
       const query = Object.keys(plan.residual).length === 0 ? null : new Query(plan.residual, MINGO_OPTIONS);
       let page: Doc[] = [];
       for (const json of own.prepare(`SELECT json ${plan.from}${order}`).pluck().iterate(...plan.params) as Iterable<string>) {
