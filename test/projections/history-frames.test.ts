@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { collectionAt } from '../../src/projections/history-frames.js';
+import { warmKeyFrames } from '../../src/projections/history.js';
 
 const C = 'things';
 const H = 'things_history';
@@ -106,6 +107,17 @@ describe.each([
     await check(2_500, [100, 2_000, 3_999]);
     await write(s, rows.slice(2_500));
     await check(4_000, [100, 2_000, 3_999]);
+    await s.close();
+  });
+
+  it('can be built ahead (warmKeyFrames): the first moment asked then sweeps nothing', async () => {
+    const rows = history(9, 3_000, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    await warmKeyFrames(s, [C]);
+    const stream = vi.spyOn(s, 'stream');
+    expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(1_500)))).toEqual(folded(rows, 'occurredAt', day(1_500)));
+    expect(stream).not.toHaveBeenCalled();
     await s.close();
   });
 
