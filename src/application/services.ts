@@ -113,7 +113,7 @@ export async function consistentWith(services: Services, position: number | unde
 export async function warmAsOf(services: Services): Promise<void> {
   const head = await services.events.headPosition();
   while (!(await services.runner.waitFor(head, 60_000))) if (services.runner.error) throw services.runner.error;
-  await warmKeyFrames(services.reads, [PROJECTS, PUBLIC_FEED]);
+  await warmKeyFrames(services.reads, [PUBLIC_FEED, PROJECTS]); // the small one first
 }
 
 /** Waits until the read models reflect the whole log, so a list read from them is complete. */

@@ -67,7 +67,8 @@ function sweep(f: Frames, collection: string, row: Row): void {
 
 async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
   const f: Frames = { rows: 0, built: 0, frames: [], state: new Map(), sinceFrame: new Set(), last: new Map(), disordered: new Set() };
-  for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 5_000 })) {
+  // Pages of 1,000: each is swept without a break, and requests wait meanwhile (a build runs beside them).
+  for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 1_000 })) {
     for (const d of page) sweep(f, collection, rowOf(d, field));
   }
   return f;
