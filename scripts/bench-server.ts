@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { buildApp } from '../src/api/app.js';
 import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
-import { createServices } from '../src/application/services.js';
+import { createServices, warmAsOf } from '../src/application/services.js';
 
 type Message = { type: 'usage' } | { type: 'stop' } | { type: 'access-log'; on: boolean };
 
@@ -49,6 +49,7 @@ if (mode === 'bare') {
   while (!(await services.runner.waitFor(head, 1000))) {
     if (services.runner.error) throw services.runner.error;
   }
+  void warmAsOf(services).catch(() => undefined); // as main.ts does: the asOf key frames, in the background
   close = async () => {
     await app.close();
     await services.runner.stop();

@@ -7,7 +7,7 @@ import { readCalendarFile } from './infra/calendar-file.js';
 import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
-import { createServices } from './application/services.js';
+import { createServices, warmAsOf } from './application/services.js';
 import { startScheduler } from './application/scheduler.js';
 import { signingKeyFrom, startCheckpoints } from './application/checkpoints.js';
 import { FileAnchorLedger } from './infra/checkpoint-anchors.js';
@@ -123,6 +123,7 @@ if (lease) {
   await publisher?.start();
 }
 await app.listen({ port: config.PORT, host: config.HOST });
+void warmAsOf(services).catch((err) => app.log.warn({ err }, 'asOf key frames: not built ahead (the first asOf answer builds them)'));
 // Deadlines that change state (a winner who did not sign, a lease at its end) are appended by the scheduler.
 const stopScheduler = config.SCHEDULER_INTERVAL_MS > 0 && !readOnly ? startScheduler(services, config.SCHEDULER_INTERVAL_MS, (err) => app.log.error({ err }, 'deadline scheduler')) : () => {};
 

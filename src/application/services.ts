@@ -9,7 +9,10 @@ import { UpcastingEventStore } from './upcasting-event-store.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
+import { warmKeyFrames } from '../projections/history.js';
 import { allProjections } from '../projections/index.js';
+import { PROJECTS } from '../projections/project-search.js';
+import { PUBLIC_FEED } from '../projections/public-feed.js';
 import { ProjectionRunner, type RunnerOptions } from '../projections/runner.js';
 import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
@@ -101,6 +104,16 @@ export async function consistentWith(services: Services, position: number | unde
   if (position === undefined) return;
   if (await services.runner.waitFor(position, services.consistencyTimeoutMs)) return;
   throw new NotCaughtUp(position, services.runner.position);
+}
+
+/**
+ * After a start: once the read models have caught up with the log, builds the key frames of the whole
+ * collections asked "as of" (GET /api/projects?asOf=, the feed), so no request pays for them.
+ */
+export async function warmAsOf(services: Services): Promise<void> {
+  const head = await services.events.headPosition();
+  while (!(await services.runner.waitFor(head, 60_000))) if (services.runner.error) throw services.runner.error;
+  await warmKeyFrames(services.reads, [PUBLIC_FEED, PROJECTS]); // the small one first
 }
 
 /** Waits until the read models reflect the whole log, so a list read from them is complete. */

@@ -1,7 +1,7 @@
 // The embedded default adapter of the event store port: one SQLite file, group commit, hash chain.
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { envelopeHash, GENESIS_HASH } from './hash-chain.js';
+import { type VerifyTuning, verifyChain } from './sqlite-verify.js';
 import { AppendWriter, type GroupCommitter, InlineCommitter, encode } from './sqlite-append-writer.js';
 import type { GroupCommitReply } from './sqlite-group-commit.mjs';
 import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision } from './event-store.js';
@@ -18,6 +18,8 @@ export interface SqliteEventStoreOptions {
   clock?: () => Date;
   /** Largest append (bytes, see appendBytes): the same limit as EventStoreDB's. Default 1 MiB. */
   maxAppendBytes?: number;
+  /** How verify() spreads its check over threads (tests force threads on small logs). */
+  verify?: VerifyTuning;
 }
 
 export interface SqliteSubscribeOptions extends SubscribeOptions {
@@ -65,8 +67,6 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-const VERIFY_BATCH = 1_000; // small batches: the rows die young (10,000 at once spent a third of verify in the collector)
-
 export class SqliteEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
   /** The group commit the writer thread is working on (at most one, so positions follow send order). */
@@ -85,12 +85,13 @@ export class SqliteEventStore implements EventStore {
 
   private constructor(
     private readonly db: Database.Database,
-    file: string,
-    busyTimeoutMs: number,
+    private readonly file: string,
+    private readonly busyTimeoutMs: number,
     private readonly pollIntervalMs: number,
     /** A pinned clock stamps here; without one the writer thread reads the system clock inside the lock. */
     private readonly clock: (() => Date) | undefined,
     private readonly maxAppendBytes: number,
+    private readonly verifyTuning: VerifyTuning,
   ) {
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
     this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`);
@@ -115,7 +116,7 @@ export class SqliteEventStore implements EventStore {
       db.close();
       throw storageError(err);
     }
-    return new SqliteEventStore(db, file, busyTimeoutMs, options.pollIntervalMs ?? 150, options.clock, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES);
+    return new SqliteEventStore(db, file, busyTimeoutMs, options.pollIntervalMs ?? 150, options.clock, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES, options.verify ?? {});
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -266,30 +267,8 @@ export class SqliteEventStore implements EventStore {
    * breaks it at `firstBadPosition`. Removing rows from the very end needs an external anchor
    * (a published head hash) to be noticed; that is outside this method.
    */
-  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
-    let prevHash = GENESIS_HASH;
-    let expected = 1;
-    let after = Number.MIN_SAFE_INTEGER; // also catches rows inserted below position 1
-    let checked = 0;
-    let link: VerifyResult['link'];
-    for (;;) {
-      const rows = this.allRows.all(after, VERIFY_BATCH) as Row[];
-      if (rows.length === 0) return link ? { ok: true, checked, link } : { ok: true, checked };
-      for (const row of rows) {
-        checked++;
-        const bad = { ok: false, checked, firstBadPosition: Math.min(row.position, expected) };
-        if (row.position !== expected) return bad;
-        // The stored data and metadata are the canonical text the hash was computed over when appended:
-        // hashing that text as it is (no parse, no re-encoding) checks exactly what is on disk, fast.
-        const hash = envelopeHash(prevHash, row.id, row.type, row.occurred_at, row.stream, row.revision, row.position, row.recorded_at, row.data, row.metadata);
-        if (hash !== row.hash) return bad;
-        if (row.position === options.linkAt) link = { position: row.position, hash };
-        prevHash = hash;
-        expected = row.position + 1;
-        after = row.position;
-      }
-      await new Promise((resolve) => setImmediate(resolve)); // let appends and requests run between batches
-    }
+  verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    return verifyChain(this.db, this.file === ':memory:' || this.file === '' ? null : this.file, this.busyTimeoutMs, options, this.verifyTuning);
   }
 
   close(): Promise<void> {

@@ -67,7 +67,8 @@ function sweep(f: Frames, collection: string, row: Row): void {
 
 async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
   const f: Frames = { rows: 0, built: 0, frames: [], state: new Map(), sinceFrame: new Set(), last: new Map(), disordered: new Set() };
-  for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 5_000 })) {
+  // Pages of 1,000: each is swept without a break, and requests wait meanwhile (a build runs beside them).
+  for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 1_000 })) {
     for (const d of page) sweep(f, collection, rowOf(d, field));
   }
   return f;
@@ -88,9 +89,11 @@ function framesOf(reads: ReadStore, history: string, collection: string, field: 
     if (!f) return build(reads, history, collection, field);
     const added = await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } });
     const lastFrame = f.frames.at(-1);
-    const total = await reads.count(history, {});
-    // Shrunk (a rebuild under way) or a change dated before the last frame: the frames no longer hold.
-    if (total !== f.rows + added.length || added.some((d) => lastFrame !== undefined && (d[field] as string) < lastFrame.at)) {
+    // Shrunk (a rebuild under way: it empties the history, then writes it again in log order, the same
+    // rows) or a change dated before the last frame: the frames no longer hold. The last row swept is
+    // back only once every row before it is: one indexed look-up, where counting the history read all of it.
+    const shrunk = f.rows > 0 && (await reads.findOne(history, { position: f.built })) === null;
+    if (shrunk || added.some((d) => lastFrame !== undefined && (d[field] as string) < lastFrame.at)) {
       return build(reads, history, collection, field);
     }
     for (const d of added) sweep(f, collection, rowOf(d, field));

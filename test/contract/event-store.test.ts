@@ -17,7 +17,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../src/infra/event-store.js';
-import { chainHash, GENESIS_HASH } from '../../src/infra/hash-chain.js';
+import { chainHash } from '../../src/infra/hash-chain.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 import { type Traits, chainCases } from './event-store-chain.js';
 
@@ -342,19 +342,29 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
   });
 }
 
-describe('SqliteEventStore: tamper evidence, durability, other processes', () => {
+// verify() checks in one pass, or in position ranges at once on threads (a large log's way, forced here
+// on five events: ranges (…, 2] and (2, …)); both must give the one pass's answer.
+describe.each([
+  ['one pass', { threads: 1 }],
+  ['two threads', { threads: 2, minRowsPerThread: 1 }],
+])('SqliteEventStore: tamper evidence (%s)', (_how, tuning) => {
   /** A file with 5 events at positions 1..5, opened by the store, and a raw connection to tamper with. */
-  async function fiveEvents() {
+  async function fiveEvents(streams = ['unit-a', 'unit-b']) {
     const file = tempFile();
-    const store = SqliteEventStore.open(file);
-    for (let i = 0; i < 5; i++) await store.append(i % 2 ? 'unit-b' : 'unit-a', [ev('E', { amount: i })], 'any');
+    const store = SqliteEventStore.open(file, { verify: tuning });
+    for (let i = 0; i < 5; i++) await store.append(streams[i % 2]!, [ev('E', { amount: i })], 'any');
     return { file, store, raw: new Database(file) };
   }
 
   it.each([
     ['altered data', 3, (raw: Database.Database) => raw.prepare(`UPDATE events SET data = '{"amount":999}' WHERE position = 3`).run()],
+    ['altered data at the end of a range', 2, (raw: Database.Database) => raw.prepare(`UPDATE events SET data = '{"amount":999}' WHERE position = 2`).run()],
     ['altered occurredAt', 2, (raw: Database.Database) => raw.prepare(`UPDATE events SET occurred_at = '2001-01-01T00:00:00.000Z' WHERE position = 2`).run()],
+    ['altered stored hash', 4, (raw: Database.Database) => raw.prepare(`UPDATE events SET hash = upper(hash) WHERE position = 4`).run()],
+    ['a stored hash split over two rows', 2, (raw: Database.Database) => raw.exec(
+      'UPDATE events SET hash = substr(hash, 1, 63) WHERE position = 2; UPDATE events SET hash = \'x\' || hash WHERE position = 3;')],
     ['removed row', 3, (raw: Database.Database) => raw.prepare('DELETE FROM events WHERE position = 3').run()],
+    ['removed row at the end of a range', 2, (raw: Database.Database) => raw.prepare('DELETE FROM events WHERE position = 2').run()],
     ['swapped rows', 2, (raw: Database.Database) => raw.exec(
       'UPDATE events SET position = -1 WHERE position = 2; UPDATE events SET position = 2 WHERE position = 4; UPDATE events SET position = 4 WHERE position = -1;')],
     ['inserted row below the start', 0, (raw: Database.Database) => raw.exec(
@@ -370,18 +380,31 @@ describe('SqliteEventStore: tamper evidence, durability, other processes', () =>
     await store.close();
   });
 
-  it('re-hashing an altered row moves the break to the next row instead of hiding it', async () => {
-    const { store, raw } = await fiveEvents();
-    const [prev, row] = await store.readAll(1, 2);
-    const forged = { ...row!, data: { amount: 999 } };
-    const { hash: _old, ...envelope } = forged;
-    raw.prepare('UPDATE events SET data = ?, hash = ? WHERE position = 3')
-      .run(JSON.stringify(forged.data), chainHash(prev!.hash ?? GENESIS_HASH, envelope));
-    expect(await store.verify()).toMatchObject({ ok: false, firstBadPosition: 4 });
+  it('checks rows whose fields JSON must escape (hashed field by field) like any other', async () => {
+    const { store, raw } = await fiveEvents(['unit-"quoted"', 'unit-\\back\nline']);
+    expect(await store.verify({ linkAt: 3 })).toMatchObject({ ok: true, checked: 5, link: { position: 3 } });
+    raw.prepare(`UPDATE events SET data = '{"amount":999}' WHERE position = 4`).run();
+    expect(await store.verify()).toEqual({ ok: false, checked: 4, firstBadPosition: 4 });
     raw.close();
     await store.close();
   });
 
+  it('re-hashing an altered row moves the break to the next row instead of hiding it', async () => {
+    const { store, raw } = await fiveEvents();
+    for (const at of [3, 2]) { // 2 ends the first range
+      const [prev, row] = await store.readAll(at - 2, 2);
+      const forged = { ...row!, data: { amount: 999 } };
+      const { hash: _old, ...envelope } = forged;
+      raw.prepare('UPDATE events SET data = ?, hash = ? WHERE position = ?')
+        .run(JSON.stringify(forged.data), chainHash(prev!.hash!, envelope), at);
+      expect(await store.verify()).toMatchObject({ ok: false, firstBadPosition: at + 1 });
+    }
+    raw.close();
+    await store.close();
+  });
+});
+
+describe('SqliteEventStore: durability, other processes', () => {
   it('survives close and reopen, and continues positions and revisions', async () => {
     const file = tempFile();
     let store = SqliteEventStore.open(file);

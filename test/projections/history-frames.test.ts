@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
+import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { collectionAt } from '../../src/projections/history-frames.js';
+import { warmKeyFrames } from '../../src/projections/history.js';
 
 const C = 'things';
 const H = 'things_history';
@@ -92,6 +94,33 @@ describe.each([
     await s.close();
   });
 
+  it('answer from the history as it is again while a rebuild writes it anew, and after', async () => {
+    const rows = history(5, 4_000, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    const check = async (upTo: number, moments: number[]) => {
+      for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows.slice(0, upTo), 'occurredAt', day(m)));
+    };
+    await check(4_000, [100, 3_999]);
+    await s.reset('h', [H]); // a rebuild: the history emptied, then written again in log order
+    await write(s, rows.slice(0, 2_500));
+    await check(2_500, [100, 2_000, 3_999]);
+    await write(s, rows.slice(2_500));
+    await check(4_000, [100, 2_000, 3_999]);
+    await s.close();
+  });
+
+  it('can be built ahead (warmKeyFrames): the first moment asked then sweeps nothing', async () => {
+    const rows = history(9, 3_000, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    await warmKeyFrames(s, [C]);
+    const stream = vi.spyOn(s, 'stream');
+    expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(1_500)))).toEqual(folded(rows, 'occurredAt', day(1_500)));
+    expect(stream).not.toHaveBeenCalled();
+    await s.close();
+  });
+
   it('assemble a moment past several whole copies from the deltas after the last one', async () => {
     const rows = history(11, 44_000, 0.01);
     const s = await store(file);
@@ -113,5 +142,23 @@ describe.each([
       }),
       { numRuns: file ? 8 : 25 },
     );
+  });
+});
+
+// A request's queries on a history in a file: a range of one day, the rows appended since, one document's
+// rows. Without statistics SQLite took the (collection, id) index for ranges and walked the whole history.
+describe('the queries of a moment on a history in a file', () => {
+  it('use the history\'s own indexes, not a walk of the whole collection', async () => {
+    const s = await store(true);
+    await write(s, history(3, 3_000, 0.03));
+    await s.close();
+    const logs = new LogCollections(path.join(dirs.at(-1)!, 'read-models.db'));
+    try {
+      expect(logs.explain(H, { occurredAt: { $gte: day(10), $lte: day(11) } }, { occurredAt: 1, position: 1 }).join(' ')).toContain(`USING INDEX log__${H}__occurredAt_a`);
+      expect(logs.explain(H, { position: { $gt: 2_000 } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__position_a`);
+      expect(logs.explain(H, { docId: { $in: ['d1', 'd2'] }, occurredAt: { $lte: day(10) } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__docId_a__position_a`);
+    } finally {
+      logs.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { requireActor } from '../auth.js';
 import { verifyLog } from '../../application/checkpoints.js';
 import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import * as answers from '../answer-schemas.js';
-import { AUDIT_CSV_COLUMNS, type AuditQuery, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
+import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
 
 const auditQuery = z.strictObject({
@@ -35,14 +35,13 @@ function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
   return null;
 }
 
-/** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
-async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
-  yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
-  for await (const page of streamAudit(services.reads, q)) {
-    let chunk = '';
-    for (const entry of page) chunk += csvRow(AUDIT_CSV_COLUMNS.map(([, value]) => value(entry)));
-    yield chunk;
-  }
+/**
+ * UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. Chunks go out as
+ * bytes: a string chunk is measured (Buffer.byteLength) and then encoded again by the socket.
+ */
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<Buffer> {
+  yield Buffer.from('\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header)), 'utf8');
+  for await (const chunk of auditCsvChunks(services.reads, q)) yield Buffer.from(chunk, 'utf8');
 }
 
 async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {

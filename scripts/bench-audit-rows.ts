@@ -1,0 +1,34 @@
+// npx tsx scripts/bench-audit-rows.ts <dir> [csv] [asof] [access] [--wait S]: issue 9's HTTP rows alone (bench-audit.ts),
+// against a data dir built once by bench-rebuild.ts <dir> --events N --scenario --persist (move its
+// reads-<pid>/read-models.db into <dir>, where the server looks for it). With BENCH_CPU_PROF=<dir> the
+// server writes a CPU profile on exit. --wait: seconds between the server's start and the rows (the bench
+// runs other rows first, while the server builds its asOf key frames).
+import { parseArgs } from 'node:util';
+import { accessLogFigures, asOfFigures, csvExportFigures } from './bench-audit.js';
+import { rows, startServer } from './bench-kit.js';
+import { ScenarioLog } from './bench-scenario-log.js';
+import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { join } from 'node:path';
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { wait: { type: 'string' } } });
+const [dir, ...which] = positionals;
+if (!dir) throw new Error('usage: bench-audit-rows.ts <dir> [csv] [asof] [access]');
+const want = (name: string) => which.length === 0 || which.includes(name);
+const events = SqliteEventStore.open(join(dir, 'events.db'));
+const head = await events.headPosition();
+await events.close();
+const server = await startServer(['services'], { DATA_DIR: dir });
+console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s`);
+await new Promise((resolve) => setTimeout(resolve, Number(values.wait ?? 0) * 1000));
+try {
+  if (want('csv')) for (let k = 0; k < 3; k++) await csvExportFigures(server.url, head);
+  if (want('asof')) await asOfFigures(server.url, head, 100, 30_000);
+  if (want('access')) {
+    const scenario = new ScenarioLog({ events: head });
+    for (const _ of scenario.events()); // the generator fills in the applications as it goes
+    await accessLogFigures(server, scenario);
+  }
+} finally {
+  await server.stop();
+}
+for (const r of rows) console.log(`${r.figure}\n  ${r.measured} | ${r.ceiling} | ${r.verdict}`);
