@@ -77,6 +77,8 @@ export function percentile(sorted: number[], p: number): number {
 export interface Server {
   url: string;
   startupMs: number;
+  /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
+  warmMs: number | null;
   usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
@@ -101,9 +103,10 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
-  return next<{ url: string; startupMs: number }>('ready').then(({ url, startupMs }) => ({
+  return next<{ url: string; startupMs: number; warmMs: number | null }>('ready').then(({ url, startupMs, warmMs }) => ({
     url,
     startupMs,
+    warmMs,
     usage() {
       const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
       child.send({ type: 'usage' });
