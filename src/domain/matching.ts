@@ -40,19 +40,21 @@ export const MAX_CANDIDATES = 20;
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const fmt = (n: number) => NUMBER.format(n);
 
+// Module level: a closure made per call would be named again at every call where the code runs through tsx.
+const rangeOf = (demand: DemandProfile) => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
+
 /** One project's score for one demand (null: not a candidate); its reasons pushed onto `reasons` when given. */
 function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null): number | null {
   if (!demand.districts.includes(supply.district)) return null;
   const available = supply.availableArea;
   if (!(available >= demand.minArea)) return null;
   let score = 0;
-  const range = () => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
   if (available <= demand.maxArea) {
     score += 40;
-    reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${range()} 内`);
+    reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${rangeOf(demand)} 内`);
   } else {
     score += 30;
-    reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${range()}`);
+    reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${rangeOf(demand)}`);
   }
   score += 20;
   reasons?.push(`位于意向区域 ${DISTRICTS[supply.district]}`);
@@ -65,10 +67,12 @@ function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null)
     reasons?.push(`供应方式一致：${SUPPLY_MODE_NAMES[demand.supplyMode]}`);
   }
   // The cheapest fitting notice of the wanted supply mode decides price and date.
-  const fitting = supply.notices
-    .filter((n) => n.supplyMode === demand.supplyMode && n.price <= demand.maxPrice)
-    .sort((a, b) => a.price - b.price || a.noticeId.localeCompare(b.noticeId));
-  const notice = fitting[0];
+  // (A loop, not filter and sort: this runs for every project a demand is ranked against.)
+  let notice: SupplyNotice | undefined;
+  for (const n of supply.notices) {
+    if (n.supplyMode !== demand.supplyMode || !(n.price <= demand.maxPrice)) continue;
+    if (!notice || n.price < notice.price || (n.price === notice.price && n.noticeId.localeCompare(notice.noticeId) < 0)) notice = n;
+  }
   if (notice) {
     score += 10;
     reasons?.push(`租售通告价格 ${fmt(notice.price)}元/㎡ 不超过预算 ${fmt(demand.maxPrice)}元/㎡`);

@@ -123,6 +123,11 @@ describe('matching (供需匹配)', () => {
     expect(c.score).toBe(100);
     expect(c.reasons.slice(4)).toEqual(['租售通告价格 60元/㎡ 不超过预算 80元/㎡', '通告 2026-04-30 截止申请，早于需求时间 2026-09-30']);
     expect(scoreCandidate(want, { ...project, notices: [{ ...notice, price: 90 }] })!.score).toBe(85);
+    // The cheapest fitting notice decides, here one that closes after the need (no date point); at one price, the first id.
+    const later = { ...notice, noticeId: 'n-2', price: 55, closesAt: '2026-12-30T00:00:00.000Z' };
+    const both = scoreCandidate(want, { ...project, notices: [notice, later, { ...notice, noticeId: 'n-3', supplyMode: 'sale', price: 10 }] })!;
+    expect([both.score, both.reasons[4]]).toEqual([95, '租售通告价格 55元/㎡ 不超过预算 80元/㎡']);
+    expect(scoreCandidate(want, { ...project, notices: [{ ...notice, price: 55, noticeId: 'n-9' }, later, { ...notice, price: 55, noticeId: 'n-5' }] })!.score).toBe(95);
   });
   it('another district or too little space is no candidate', () => {
     expect(scoreCandidate(want, { ...project, district: 'futian' })).toBeNull();
