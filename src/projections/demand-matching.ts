@@ -156,6 +156,7 @@ async function changedProjects(store: ReadStore, batch: RecordedEvent[]): Promis
 
 async function rematch(store: ReadStore, batch: RecordedEvent[], position: number): Promise<DocOp[]> {
   const { index, built } = await indexOf(store);
+  index.at = -1; // changed from here on: should this batch fail half-way, the next one builds it again
   const changedDemands = new Set<string>(); // demands reported, changed or closed: ranked afresh or cleared
   for (const e of batch) if (DEMAND_EVENTS.has(e.type)) changedDemands.add((e.data as { demandId: string }).demandId);
 

@@ -183,4 +183,30 @@ describe('demand matching, live and rebuilt', () => {
     expect(restarts).toBeGreaterThan(5);
     expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
   });
+
+  it('a batch that fails half-way is matched again from the read models, not from its half-changed memory', async () => {
+    // Every 5th read of demands by id (matching reads them after changing its memory) fails once.
+    const inner = EmbeddedReadStore.open(null);
+    stores.push(inner);
+    let reads = 0;
+    let failures = 0;
+    const flaky = new Proxy(inner, {
+      get(target, key, receiver) {
+        if (key !== 'find') return Reflect.get(target, key, receiver);
+        return (collection: string, filter: Record<string, unknown>, options?: object) => {
+          if (collection === DEMANDS && '_id' in filter && ++reads % 5 === 0) {
+            failures++;
+            return Promise.reject(new Error('read store unavailable'));
+          }
+          return target.find(collection, filter, options);
+        };
+      },
+    });
+    const runner = new ProjectionRunner(events, flaky, allProjections, { batchSize: 3, retry: { initialDelayMs: 1, maxDelayMs: 5 } });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
+    expect(failures).toBeGreaterThan(5);
+    expect(await candidatesIn(inner)).toEqual(await candidatesIn(stores[0]!));
+  });
 });
