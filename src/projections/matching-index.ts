@@ -52,7 +52,7 @@ export class MatchingIndex {
     inDistrict.set(projectId, supply);
   }
 
-  /** The published supply of some districts (in no particular order: matchDemand's ranking does not depend on it). */
+  /** The published supply of some districts (in no particular order: a ranking does not depend on it). */
   supplyOf(districts: District[]): Supply[] {
     return districts.flatMap((d) => [...(this.byDistrict.get(d)?.values() ?? [])]);
   }
