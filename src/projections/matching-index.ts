@@ -32,6 +32,7 @@ export class MatchingIndex {
   at = 0;
   private readonly supply = new Map<string, Supply>();
   private readonly byDistrict = new Map<District, Map<string, Supply>>();
+  private readonly listed = new Map<District, Supply[]>();
   private readonly demands = new Map<string, Entry>();
   /** Project id → the demands whose head names it. */
   private readonly listing = new Map<string, Set<string>>();
@@ -42,6 +43,8 @@ export class MatchingIndex {
   setSupply(projectId: string, supply: Supply | null): void {
     const old = this.supply.get(projectId);
     if (old) this.byDistrict.get(old.district)?.delete(projectId);
+    if (old) this.listed.delete(old.district);
+    if (supply) this.listed.delete(supply.district);
     if (!supply) {
       this.supply.delete(projectId);
       return;
@@ -54,7 +57,15 @@ export class MatchingIndex {
 
   /** The published supply of some districts (in no particular order: a ranking does not depend on it). */
   supplyOf(districts: District[]): Supply[] {
-    return districts.flatMap((d) => [...(this.byDistrict.get(d)?.values() ?? [])]);
+    if (districts.length === 1) return this.listOf(districts[0]!);
+    return [...new Set(districts)].flatMap((d) => this.listOf(d)); // a district named twice counts once
+  }
+
+  /** A district's supply as an array, kept until it changes (a ranking from scratch reads it whole). */
+  private listOf(district: District): Supply[] {
+    let list = this.listed.get(district);
+    if (!list) this.listed.set(district, (list = [...(this.byDistrict.get(district)?.values() ?? [])]));
+    return list;
   }
 
   profile(demandId: string): DemandProfile | undefined {
