@@ -176,6 +176,21 @@ export function scoreCeiling(supply: Supply, useType: UseType, supplyMode: Suppl
   return (fitsMaxArea ? 40 : 30) + 20 + (supply.useType === useType ? 15 : 0) + (supply.supplyModes.includes(supplyMode) ? 10 : 0) + (notice ? 15 : 0);
 }
 
+/**
+ * Whether two versions of a project score alike (and with the same reasons) for every demand of a supply
+ * mode: only the district, use type, area, whether it offers the mode and its notices of the mode count.
+ */
+export function scoresAlike(a: Supply, b: Supply, supplyMode: SupplyMode): boolean {
+  const notices = (s: Supply) => JSON.stringify(s.notices.filter((n) => n.supplyMode === supplyMode).sort((x, y) => (x.noticeId < y.noticeId ? -1 : 1)));
+  return (
+    a.district === b.district &&
+    a.useType === b.useType &&
+    a.availableArea === b.availableArea &&
+    a.supplyModes.includes(supplyMode) === b.supplyModes.includes(supplyMode) &&
+    notices(a) === notices(b)
+  );
+}
+
 /** The score a project must reach to enter a head (then ties go by project id); -1 when any candidate enters. */
 export const floorOf = (head: Ranking): number => (head.complete ? -1 : (head.ranks[head.ranks.length - 1]?.score ?? -1));
 

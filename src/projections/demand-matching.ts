@@ -170,7 +170,7 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   if (!built) for (const [id, supply] of supplies) if (sameSupply(index.supplyOfProject(id), supply)) supplies.delete(id);
   const concerns = new Map<string, string[]>(); // demand id → the changed projects that concern it, in order
   for (const [id, supply] of supplies) {
-    for (const d of index.concerned(id, supply)) {
+    for (const d of index.concerned(id, supply, built ? undefined : index.supplyOfProject(id))) {
       if (changedDemands.has(d)) continue;
       const ids = concerns.get(d);
       if (ids) ids.push(id);

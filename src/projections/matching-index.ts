@@ -3,7 +3,7 @@
 // can concern without scoring every open demand of its district. Nothing here is a source of truth: it is built from the read models
 // (demand-matching.ts rebuilds it whenever it may be stale) and kept current from the lists matching
 // writes, so every answer it gives is one a scan of the read models would give.
-import { type Candidate, type DemandProfile, type Ranking, type Supply, floorOf, scoreCeiling, wouldEnter } from '../domain/matching.js';
+import { type Candidate, type DemandProfile, type Ranking, type Supply, floorOf, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import type { District } from '../domain/shared.js';
 
@@ -117,13 +117,16 @@ export class MatchingIndex {
   /**
    * The open demands whose ranking's head a change of one project (to `supply`, null: no longer supply)
    * can change, judged against their heads as they stand: those naming it, and those it would enter.
+   * With `before`, the project's supply they were ranked with: the demands of a supply mode it scores
+   * alike for cannot take it now if they did not before, so only those naming it are taken there.
    */
-  concerned(projectId: string, supply: Supply | null): Set<string> {
+  concerned(projectId: string, supply: Supply | null, before?: Supply): Set<string> {
     const out = new Set(this.listing.get(projectId));
     if (!supply) return out;
     const available = supply.availableArea;
-    for (const useType of USE_TYPES) {
-      for (const supplyMode of SUPPLY_MODES) {
+    for (const supplyMode of SUPPLY_MODES) {
+      if (before && scoresAlike(before, supply, supplyMode)) continue;
+      for (const useType of USE_TYPES) {
         const group = this.groups.get(groupKey(supply.district, useType, supplyMode));
         if (!group) continue;
         for (const [floor, bucket] of group) {
