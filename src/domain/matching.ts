@@ -40,19 +40,21 @@ export const MAX_CANDIDATES = 20;
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const fmt = (n: number) => NUMBER.format(n);
 
+// Module level: a closure made per call would be named again at every call where the code runs through tsx.
+const rangeOf = (demand: DemandProfile) => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
+
 /** One project's score for one demand (null: not a candidate); its reasons pushed onto `reasons` when given. */
 function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null): number | null {
   if (!demand.districts.includes(supply.district)) return null;
   const available = supply.availableArea;
   if (!(available >= demand.minArea)) return null;
   let score = 0;
-  const range = () => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
   if (available <= demand.maxArea) {
     score += 40;
-    reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${range()} 内`);
+    reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${rangeOf(demand)} 内`);
   } else {
     score += 30;
-    reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${range()}`);
+    reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${rangeOf(demand)}`);
   }
   score += 20;
   reasons?.push(`位于意向区域 ${DISTRICTS[supply.district]}`);
@@ -65,10 +67,12 @@ function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null)
     reasons?.push(`供应方式一致：${SUPPLY_MODE_NAMES[demand.supplyMode]}`);
   }
   // The cheapest fitting notice of the wanted supply mode decides price and date.
-  const fitting = supply.notices
-    .filter((n) => n.supplyMode === demand.supplyMode && n.price <= demand.maxPrice)
-    .sort((a, b) => a.price - b.price || a.noticeId.localeCompare(b.noticeId));
-  const notice = fitting[0];
+  // (A loop, not filter and sort: this runs for every project a demand is ranked against.)
+  let notice: SupplyNotice | undefined;
+  for (const n of supply.notices) {
+    if (n.supplyMode !== demand.supplyMode || !(n.price <= demand.maxPrice)) continue;
+    if (!notice || n.price < notice.price || (n.price === notice.price && n.noticeId.localeCompare(notice.noticeId) < 0)) notice = n;
+  }
   if (notice) {
     score += 10;
     reasons?.push(`租售通告价格 ${fmt(notice.price)}元/㎡ 不超过预算 ${fmt(demand.maxPrice)}元/㎡`);
@@ -91,36 +95,109 @@ export function byRank(a: Pick<Candidate, 'projectId' | 'score'>, b: Pick<Candid
   return b.score - a.score || (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0);
 }
 
-export function matchDemand(demand: DemandProfile, supply: Supply[]): Candidate[] {
-  // Ranked by score alone, keeping only the best MAX_CANDIDATES as they come (no sort of every project);
-  // the reasons (text) are written for those alone.
-  const top: { projectId: string; score: number; supply: Supply }[] = [];
+/** A project's place in a demand's ranking, without the reasons. */
+export interface Rank {
+  projectId: string;
+  score: number;
+}
+
+/** The best `depth` of `supply` for a demand, best first, with the supply each came from. */
+function topOf(demand: DemandProfile, supply: Iterable<Supply>, depth: number): (Rank & { supply: Supply })[] {
+  // Ranked by score alone, keeping only the best as they come (no sort of every project); the reasons
+  // (text) are written by the callers for those alone.
+  const top: (Rank & { supply: Supply })[] = [];
   for (const s of supply) {
     const score = assess(demand, s, null);
     if (score === null) continue;
     const entry = { projectId: s.projectId, score, supply: s };
-    if (top.length === MAX_CANDIDATES && byRank(entry, top[MAX_CANDIDATES - 1]!) >= 0) continue;
+    if (top.length === depth && byRank(entry, top[depth - 1]!) >= 0) continue;
     let i = top.length;
     while (i > 0 && byRank(entry, top[i - 1]!) < 0) i--;
     top.splice(i, 0, entry);
-    if (top.length > MAX_CANDIDATES) top.pop();
+    if (top.length > depth) top.pop();
   }
-  return top.map((r) => scoreCandidate(demand, r.supply)!);
+  return top;
+}
+
+export function matchDemand(demand: DemandProfile, supply: Iterable<Supply>): Candidate[] {
+  return topOf(demand, supply, MAX_CANDIDATES).map((r) => scoreCandidate(demand, r.supply)!);
 }
 
 /**
- * The candidates after one project changed, from the candidates before, without rescanning the others.
- * Null when the answer needs a full rematch: the list was full and the project leaves it or sinks, so
- * a project beyond the list might now belong in it.
+ * The head of a demand's ranking: exact (every project beyond it ranks lower), and all of its candidates
+ * when `complete`. Live matching keeps a head deeper than the list, so a candidate that leaves the list
+ * is replaced from it instead of from a new ranking of all supply.
  */
-export function rematchOne(current: Candidate[], demand: DemandProfile, supply: Supply | null, projectId: string): Candidate[] | null {
-  const before = current.find((c) => c.projectId === projectId);
+export interface Ranking {
+  ranks: Rank[];
+  complete: boolean;
+}
+
+export function rankDemand(demand: DemandProfile, supply: Iterable<Supply>, depth: number): Ranking {
+  const ranks = topOf(demand, supply, depth).map((r) => ({ projectId: r.projectId, score: r.score }));
+  return { ranks, complete: ranks.length < depth };
+}
+
+/**
+ * The head after one project changed (to `supply`, null: no longer supply), without the others: the
+ * project is placed in it if it beats its last, else the head ends before it. Null when the head got
+ * shorter than a list (and is not complete): the demand must be ranked again from all supply.
+ */
+export function rerank(head: Ranking, demand: DemandProfile, supply: Supply | null, projectId: string, depth: number): Ranking | null {
+  const at = head.ranks.findIndex((r) => r.projectId === projectId);
   const score = supply ? assess(demand, supply, null) : null;
-  const full = current.length >= MAX_CANDIDATES;
-  if (full && before && (score === null || score < before.score)) return null;
-  const rest = current.filter((c) => c.projectId !== projectId);
-  // Its reasons are written only when it makes the list (the list is kept sorted best first).
-  const enters = score !== null && (rest.length < MAX_CANDIDATES || byRank({ projectId, score }, rest[MAX_CANDIDATES - 1]!) < 0);
-  if (enters) rest.push(scoreCandidate(demand, supply!)!);
-  return rest.sort(byRank).slice(0, MAX_CANDIDATES);
+  const rest = at === -1 ? head.ranks : head.ranks.filter((_, i) => i !== at);
+  const last = rest[rest.length - 1];
+  const enters = score !== null && (head.complete || (last !== undefined && byRank({ projectId, score }, last) < 0));
+  if (!enters && at === -1) return head;
+  let ranks = rest;
+  let complete = head.complete;
+  if (enters) {
+    const entry = { projectId, score };
+    ranks = [...rest];
+    let i = ranks.length;
+    while (i > 0 && byRank(entry, ranks[i - 1]!) < 0) i--;
+    ranks.splice(i, 0, entry);
+    if (ranks.length > depth) {
+      ranks.pop();
+      complete = false;
+    }
+  }
+  return !complete && ranks.length < MAX_CANDIDATES ? null : { ranks, complete };
+}
+
+/**
+ * The highest score `supply` can reach for any demand of this use type and supply mode, whose maximum
+ * area is at least `available` (`fitsMaxArea`) or not: price and date taken as met by any notice of the
+ * mode. Live matching skips the demands whose list it cannot enter.
+ */
+export function scoreCeiling(supply: Supply, useType: UseType, supplyMode: SupplyMode, fitsMaxArea: boolean): number {
+  const notice = supply.notices.some((n) => n.supplyMode === supplyMode);
+  return (fitsMaxArea ? 40 : 30) + 20 + (supply.useType === useType ? 15 : 0) + (supply.supplyModes.includes(supplyMode) ? 10 : 0) + (notice ? 15 : 0);
+}
+
+/**
+ * Whether two versions of a project score alike (and with the same reasons) for every demand of a supply
+ * mode: only the district, use type, area, whether it offers the mode and its notices of the mode count.
+ */
+export function scoresAlike(a: Supply, b: Supply, supplyMode: SupplyMode): boolean {
+  const notices = (s: Supply) => JSON.stringify(s.notices.filter((n) => n.supplyMode === supplyMode).sort((x, y) => (x.noticeId < y.noticeId ? -1 : 1)));
+  return (
+    a.district === b.district &&
+    a.useType === b.useType &&
+    a.availableArea === b.availableArea &&
+    a.supplyModes.includes(supplyMode) === b.supplyModes.includes(supplyMode) &&
+    notices(a) === notices(b)
+  );
+}
+
+/** The score a project must reach to enter a head (then ties go by project id); -1 when any candidate enters. */
+export const floorOf = (head: Ranking): number => (head.complete ? -1 : (head.ranks[head.ranks.length - 1]?.score ?? -1));
+
+/** Whether a project the head does not name would enter it. */
+export function wouldEnter(head: Ranking, demand: DemandProfile, supply: Supply): boolean {
+  const score = assess(demand, supply, null);
+  if (score === null) return false;
+  const last = head.ranks[head.ranks.length - 1];
+  return head.complete || (last !== undefined && byRank({ projectId: supply.projectId, score }, last) < 0);
 }

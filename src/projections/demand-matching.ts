@@ -1,18 +1,20 @@
 // Live matching (供需匹配) as a derived projection: after each batch, the demands the batch touched are
 // matched again, reading the project, notice and demand read models at the batch's position.
-// Without rescanning every demand × project pair:
-// - a demand reported or changed is matched against the published projects of its districts only;
-// - a project (or one of its notices, or its space) that changed is re-scored against the open demands
-//   naming its district (old and new district when it moved), merged into each one's list (rematchOne),
-//   with a full match of that demand only when its full list loses a member.
+// Without rescanning every demand × project pair (the index, matching-index.ts, keeps the supply and
+// every open demand's ranking in memory, built from the read models):
+// - a demand reported or changed is ranked against the published projects of its districts;
+// - a project (or one of its notices, or its space) that changed is re-scored only against the demands
+//   whose ranking's head names it or that it would enter (rerank), found through the index; a demand is
+//   ranked again from all supply only when its head gets shorter than a list (rankDemand).
 // Every candidate list is a function of the read models' state, so a rebuild ends with the same lists.
 // New candidates are also noted in an outbox (demand_new_candidates) for the live push on demand:<id>;
 // the outbox is a delivery record, not a read model.
-import { type Candidate, type DemandProfile, type Supply, type SupplyNotice, matchDemand, rematchOne } from '../domain/matching.js';
+import { type Candidate, type DemandProfile, MAX_CANDIDATES, type Ranking, type Supply, type SupplyNotice, rankDemand, rerank, scoreCandidate } from '../domain/matching.js';
 import type { District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 import { DEMANDS } from './demands.js';
+import { MatchingIndex } from './matching-index.js';
 import { NOTICES } from './notices.js';
 import type { Projection } from './projection.js';
 import { PROJECTS } from './project-search.js';
@@ -54,102 +56,176 @@ const profileOf = (d: Doc): DemandProfile => ({
   neededBy: String(d.neededBy),
 });
 
-const noticesUnderWay = (store: ReadStore, projectIds: string[]) => store.find(NOTICES, { projectId: { $in: projectIds }, status: 'published' }, { sort: { _id: 1 } });
-
-/** Published projects of some districts with their notices under way, read once per district per batch. */
-async function supplyOfDistricts(store: ReadStore, districts: District[], cache: Map<District, Supply[]>): Promise<Supply[]> {
-  const missing = districts.filter((d) => !cache.has(d));
-  if (missing.length > 0) {
-    const projects = await store.find(PROJECTS, { status: 'published', district: { $in: missing } }, { sort: { _id: 1 } });
-    const notices = projects.length > 0 ? await noticesUnderWay(store, projects.map((p) => p._id)) : [];
-    const byProject = new Map<string, Doc[]>();
-    for (const n of notices) byProject.set(String(n.projectId), [...(byProject.get(String(n.projectId)) ?? []), n]);
-    for (const d of missing) cache.set(d, []);
-    for (const p of projects) {
-      const s = supplyOf(p, byProject.get(p._id) ?? []);
-      if (s) cache.get(s.district)!.push(s);
-    }
+/** The supply of some projects (null: not published), or of every published one, as the read models have it. */
+async function suppliesOf(store: ReadStore, projectIds: string[] | 'published'): Promise<Map<string, Supply | null>> {
+  const all = projectIds === 'published';
+  if (!all && projectIds.length === 0) return new Map();
+  // Every notice under way at once when all are wanted: a filter naming thousands of projects costs more.
+  const [projects, notices] = await Promise.all([
+    store.find(PROJECTS, all ? { status: 'published' } : { _id: { $in: projectIds } }),
+    store.find(NOTICES, all ? { status: 'published' } : { projectId: { $in: projectIds }, status: 'published' }),
+  ]);
+  const byProject = new Map<string, Doc[]>();
+  for (const n of notices) {
+    const id = String(n.projectId);
+    const mine = byProject.get(id);
+    if (mine) mine.push(n);
+    else byProject.set(id, [n]);
   }
-  return districts.flatMap((d) => cache.get(d) ?? []);
+  const out = new Map<string, Supply | null>(all ? [] : projectIds.map((id) => [id, null]));
+  for (const p of projects) out.set(p._id, supplyOf(p, byProject.get(p._id) ?? []));
+  return out;
 }
+
+/**
+ * How deep each open demand's ranking is kept: candidates that leave a list are replaced from the
+ * head until it is shorter than a list, instead of ranking all supply of the districts again each time.
+ */
+const DEPTH = 2 * MAX_CANDIDATES;
+
+/**
+ * The index of `store` at the matching's checkpoint, built from the read models when there is none or
+ * it may be stale (a commit that failed, a reset, another instance that projected meanwhile): its
+ * position then differs from the checkpoint. Kept per store (tests run several).
+ */
+const indexes = new WeakMap<ReadStore, MatchingIndex>();
+
+async function indexOf(store: ReadStore): Promise<{ index: MatchingIndex; built: boolean }> {
+  const checkpoint = await store.getCheckpoint(demandMatching.name);
+  const known = indexes.get(store);
+  if (known && known.at === checkpoint) return { index: known, built: false };
+  const index = await buildIndex(store, true);
+  index.at = checkpoint;
+  indexes.set(store, index);
+  return { index, built: true };
+}
+
+/** Two supplies that score alike for every demand (and give the same reasons). */
+function sameSupply(a: Supply | undefined, b: Supply | null): boolean {
+  if (!a || !b) return !a && !b;
+  const notices = (s: Supply) => JSON.stringify([...s.notices].sort((x, y) => (x.noticeId < y.noticeId ? -1 : 1)));
+  return a.district === b.district && a.useType === b.useType && a.availableArea === b.availableArea && a.supplyModes.join() === b.supplyModes.join() && notices(a) === notices(b);
+}
+
+/**
+ * Supply and open demands from the read models, with their stored lists as the heads of their rankings
+ * (exact, and complete when shorter than a list), or (`stored` false) with empty ones to rank afresh.
+ */
+async function buildIndex(store: ReadStore, stored: boolean): Promise<MatchingIndex> {
+  const index = new MatchingIndex();
+  for (const [id, supply] of await suppliesOf(store, 'published')) index.setSupply(id, supply);
+  const [open, lists] = await Promise.all([store.find(DEMANDS, { status: 'open' }), stored ? store.find(DEMAND_CANDIDATES, {}) : []]);
+  const listOf = new Map(lists.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  for (const d of open) {
+    const list = listOf.get(d._id) ?? [];
+    const head = { ranks: list.map((c) => ({ projectId: c.projectId, score: c.score })), complete: list.length < MAX_CANDIDATES };
+    index.setDemand(d._id, profileOf(d), head, list);
+  }
+  return index;
+}
+
+/** A demand's candidates: the head's first, with the reasons kept from `list` where neither project nor score changed. */
+function candidatesOf(index: MatchingIndex, profile: DemandProfile, head: Ranking, list: Candidate[], changed: Map<string, unknown>): Candidate[] {
+  const kept = new Map(list.map((c) => [c.projectId, c]));
+  return head.ranks.slice(0, MAX_CANDIDATES).map((r) => {
+    const old = kept.get(r.projectId);
+    return old && old.score === r.score && !changed.has(r.projectId) ? old : scoreCandidate(profile, index.supplyOfProject(r.projectId)!)!;
+  });
+}
+
+const sameCandidate = (a: Candidate, b: Candidate) => a === b || (a.projectId === b.projectId && a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]));
+const sameCandidates = (a: Candidate[], b: Candidate[]) => a.length === b.length && a.every((c, i) => sameCandidate(c, b[i]!));
 
 const DEMAND_EVENTS = new Set(['DemandReported', 'DemandUpdated', 'DemandWithdrawn', 'DemandClosed']);
 
-/** The projects a batch may have changed the supply of, and districts they left. */
-async function changedSupply(store: ReadStore, batch: RecordedEvent[]) {
+/** The projects a batch may have changed the supply of. */
+async function changedProjects(store: ReadStore, batch: RecordedEvent[]): Promise<string[]> {
   const projectIds = new Set<string>();
-  const leftDistricts = new Set<District>();
   const noticeIds = new Set<string>();
   for (const e of batch) {
     if (e.stream.startsWith('demand-')) continue;
-    const data = e.data as { projectId?: unknown; noticeId?: unknown; previous?: { district?: District } };
+    const data = e.data as { projectId?: unknown; noticeId?: unknown };
     if (typeof data.projectId === 'string') projectIds.add(data.projectId);
     else if (typeof data.noticeId === 'string') noticeIds.add(data.noticeId);
-    if (e.type === 'ProjectUpdated' && data.previous?.district) leftDistricts.add(data.previous.district);
   }
   if (noticeIds.size > 0) {
     for (const n of await store.find(NOTICES, { _id: { $in: [...noticeIds] } })) if (typeof n.projectId === 'string') projectIds.add(n.projectId);
   }
-  return { projectIds: [...projectIds].sort(), leftDistricts };
+  return [...projectIds].sort();
 }
 
 async function rematch(store: ReadStore, batch: RecordedEvent[], position: number): Promise<DocOp[]> {
-  const full = new Set<string>(); // demands to match from scratch
-  const cleared = new Set<string>(); // demands closed in this batch
-  for (const e of batch) {
-    if (!DEMAND_EVENTS.has(e.type)) continue;
-    const id = (e.data as { demandId: string }).demandId;
-    if (e.type === 'DemandWithdrawn' || e.type === 'DemandClosed') cleared.add(id);
-    else full.add(id);
-  }
-  const { projectIds, leftDistricts } = await changedSupply(store, batch);
+  const { index, built } = await indexOf(store);
+  index.at = -1; // changed from here on: should this batch fail half-way, the next one builds it again
+  const changedDemands = new Set<string>(); // demands reported, changed or closed: ranked afresh or cleared
+  for (const e of batch) if (DEMAND_EVENTS.has(e.type)) changedDemands.add((e.data as { demandId: string }).demandId);
 
-  const lists = new Map<string, Candidate[]>(); // demand id → candidates after this batch
-  const demandDocs = new Map<string, Doc>();
-  if (projectIds.length > 0) {
-    const projects = await store.find(PROJECTS, { _id: { $in: projectIds } });
-    // A project never published (registered, units added) is no demand's candidate and cannot become one
-    // without an event that publishes it: nothing to re-match (most commands on drafts end here).
-    const withdrawn = new Set(batch.filter((e) => e.type === 'ProjectWithdrawn').map((e) => (e.data as { projectId: string }).projectId));
-    const unchanged = leftDistricts.size === 0 && projects.every((p) => p.status !== 'published' && !withdrawn.has(p._id));
-    if (!unchanged) {
-      const notices = await noticesUnderWay(store, projectIds);
-      const supplies = new Map<string, Supply | null>(projectIds.map((id) => [id, null]));
-      const districts = new Set<District>(leftDistricts);
-      for (const p of projects) {
-        supplies.set(p._id, supplyOf(p, notices.filter((n) => n.projectId === p._id)));
-        districts.add(p.district as District);
-      }
-      const affected = await store.find(DEMANDS, { status: 'open', districts: { $in: [...districts] } }, { sort: { _id: 1 } });
-      const current = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: affected.map((d) => d._id) } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
-      for (const d of affected) {
-        demandDocs.set(d._id, d);
-        if (full.has(d._id)) continue;
-        let list: Candidate[] | null = current.get(d._id) ?? [];
-        const profile = profileOf(d);
-        for (const [id, supply] of supplies) {
-          list = rematchOne(list, profile, supply, id);
-          if (!list) break;
-        }
-        if (list) lists.set(d._id, list);
-        else full.add(d._id);
+  // Which changed projects concern which demands, judged against the heads before the batch. That is
+  // enough for the whole batch: applying a project leaves a head it does not concern as it was, and
+  // a head that took a change is no easier to enter (its last only gets better) unless complete, where
+  // every candidate concerns it anyway.
+  const supplies = await suppliesOf(store, await changedProjects(store, batch));
+  // A project whose supply did not change (most updates, any change of a draft) concerns no demand. An
+  // index built in this batch holds the supply after it: no telling then, every one is taken as changed.
+  if (!built) for (const [id, supply] of supplies) if (sameSupply(index.supplyOfProject(id), supply)) supplies.delete(id);
+  const concerns = new Map<string, string[]>(); // demand id → the changed projects that concern it, in order
+  for (const [id, supply] of supplies) {
+    for (const d of index.concerned(id, supply, built ? undefined : index.supplyOfProject(id))) {
+      if (changedDemands.has(d)) continue;
+      const ids = concerns.get(d);
+      if (ids) ids.push(id);
+      else concerns.set(d, [id]);
+    }
+  }
+  for (const [id, supply] of supplies) index.setSupply(id, supply);
+
+  const lists = new Map<string, Candidate[]>(); // demand id → candidates after this batch, where they may have changed
+  const before = new Map<string, Candidate[]>(); // and before it, where there were any
+  const afresh = new Set<string>(); // demands to rank from all supply
+  for (const [id, projectIds] of concerns) {
+    before.set(id, index.list(id)!);
+    let head: Ranking | null = index.head(id)!;
+    const profile = index.profile(id)!;
+    for (const projectId of projectIds) {
+      head = rerank(head, profile, supplies.get(projectId)!, projectId, DEPTH);
+      if (!head) break;
+    }
+    if (!head) {
+      afresh.add(id);
+      continue;
+    }
+    const list = candidatesOf(index, profile, head, before.get(id)!, supplies);
+    index.update(id, head, list);
+    if (!sameCandidates(list, before.get(id)!)) lists.set(id, list);
+  }
+  if (changedDemands.size > 0) {
+    const ids = [...changedDemands];
+    const [docs, stored] = await Promise.all([store.find(DEMANDS, { _id: { $in: ids } }), store.find(DEMAND_CANDIDATES, { _id: { $in: ids } })]);
+    for (const c of stored) before.set(c._id, (c.candidates as Candidate[]) ?? []);
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    for (const id of changedDemands) {
+      const d = byId.get(id);
+      if (d?.status === 'open') {
+        index.setDemand(id, profileOf(d), { ranks: [], complete: true }, []);
+        afresh.add(id);
+      } else {
+        index.setDemand(id, null, { ranks: [], complete: true }, []);
+        if (d) lists.set(id, []); // closed in this batch: an empty list
       }
     }
   }
-  const missing = [...full].filter((id) => !demandDocs.has(id));
-  if (missing.length > 0) for (const d of await store.find(DEMANDS, { _id: { $in: missing } })) demandDocs.set(d._id, d);
-  const cache = new Map<District, Supply[]>();
-  for (const id of [...full].sort()) {
-    const d = demandDocs.get(id);
-    if (!d || d.status !== 'open') continue;
-    const profile = profileOf(d);
-    lists.set(id, matchDemand(profile, await supplyOfDistricts(store, profile.districts, cache)));
-  }
-
-  for (const id of cleared) lists.set(id, []);
-  if (lists.size === 0) return [];
-  const before = new Map((await store.find(DEMAND_CANDIDATES, { _id: { $in: [...lists.keys()] } })).map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  for (const id of afresh) lists.set(id, rankAfresh(index, id));
+  index.at = position;
   return candidateOps(lists, before, position, true);
+}
+
+/** An open demand in the index ranked from all supply of its districts; its new candidates. */
+function rankAfresh(index: MatchingIndex, demandId: string): Candidate[] {
+  const profile = index.profile(demandId)!;
+  const head = rankDemand(profile, index.supplyOf(profile.districts), DEPTH);
+  const list = head.ranks.slice(0, MAX_CANDIDATES).map((r) => scoreCandidate(profile, index.supplyOfProject(r.projectId)!)!);
+  index.update(demandId, head, list);
+  return list;
 }
 
 /**
@@ -161,7 +237,7 @@ function candidateOps(lists: Map<string, Candidate[]>, before: Map<string, Candi
   for (const id of [...lists.keys()].sort()) {
     const next = lists.get(id)!;
     const prev = before.get(id);
-    if (prev && JSON.stringify(prev) === JSON.stringify(next)) continue;
+    if (prev && sameCandidates(prev, next)) continue;
     ops.push({ collection: DEMAND_CANDIDATES, id, position, set: { demandId: id, candidates: next } });
     if (!outbox) continue;
     const known = new Set((prev ?? []).map((c) => c.projectId));
@@ -177,19 +253,15 @@ function candidateOps(lists: Map<string, Candidate[]>, before: Map<string, Candi
  * outbox entries: nobody waits for the pushes of the past.
  */
 async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
+  const index = await buildIndex(store, false);
   const [demands, current] = await Promise.all([store.find(DEMANDS, {}, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
   const before = new Map(current.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
-  const cache = new Map<District, Supply[]>();
   // Every demand reported has its document, as live matching leaves it: a closed one's list is empty.
   const lists = new Map<string, Candidate[]>();
-  for (const d of demands) {
-    if (d.status !== 'open') {
-      lists.set(d._id, []);
-      continue;
-    }
-    const profile = profileOf(d);
-    lists.set(d._id, matchDemand(profile, await supplyOfDistricts(store, profile.districts, cache)));
-  }
+  for (const d of demands) lists.set(d._id, d.status === 'open' ? rankAfresh(index, d._id) : []);
+  // Live matching goes on from here once these lists are committed (else the checkpoint differs and it rebuilds).
+  index.at = position;
+  indexes.set(store, index);
   return candidateOps(lists, before, position, false);
 }
 

@@ -21,15 +21,21 @@ export type DemandView = Record<string, unknown> & { id: string; candidates: Can
 
 const HISTORIES = ['updates', 'suggestions', 'brokerings', 'followUps', 'feedback'] as const;
 
-function shape(doc: Doc, candidates: Candidate[] | undefined, now: string): DemandView {
+/** Whether an open demand's follow-up was due before `now`. */
+export function overdueAt(doc: Doc, now: string): boolean {
+  const due = typeof doc.followUpDueAt === 'string' ? doc.followUpDueAt : undefined;
+  return doc.status === 'open' && due !== undefined && due < now;
+}
+
+/** One demand as the API shows it, its candidates included (the list's own only while open); `overdue` last. */
+export function demandView(doc: Doc, candidates: Candidate[] | undefined, now: string): DemandView {
   const { _id, _position: _p, ...fields } = doc;
   const out: Record<string, unknown> = { id: _id, ...fields };
   for (const h of HISTORIES) out[h] = historyArray(doc[h]).map((e) => {
     const { position: _pos, ...rest } = e as Record<string, unknown>;
     return rest;
   });
-  const due = typeof doc.followUpDueAt === 'string' ? doc.followUpDueAt : undefined;
-  return { ...out, candidates: doc.status === 'open' ? (candidates ?? []) : [], overdue: doc.status === 'open' && due !== undefined && due < now } as DemandView;
+  return { ...out, candidates: doc.status === 'open' ? (candidates ?? []) : [], overdue: overdueAt(doc, now) } as DemandView;
 }
 
 async function candidatesOf(reads: ReadStore, ids: string[]): Promise<Map<string, Candidate[]>> {
@@ -52,16 +58,24 @@ export function demandFilter(f: DemandFilter): Filter {
   return q;
 }
 
-export async function listDemands(reads: ReadStore, filter: DemandFilter, page: Paging, now: string): Promise<Page<DemandView>> {
+/** One page of a queue as stored: the demand documents and their candidate lists. */
+export type DemandPage = Omit<Page<DemandView>, 'items'> & { docs: Doc[]; candidates: Map<string, Candidate[]> };
+
+export async function findDemands(reads: ReadStore, filter: DemandFilter, page: Paging): Promise<DemandPage> {
   const q = demandFilter(filter);
   const sort: Record<string, 1 | -1> = filter.overdueBefore ? { followUpDueAt: 1, _id: 1 } : { reportedPosition: -1, _id: 1 };
   const [docs, total] = await Promise.all([reads.find(DEMANDS, q, { sort, skip: (page.page - 1) * page.pageSize, limit: page.pageSize }), reads.count(DEMANDS, q)]);
   const candidates = await candidatesOf(reads, docs.map((d) => d._id));
-  return { items: docs.map((d) => shape(d, candidates.get(d._id), now)), total, page: page.page, pageSize: page.pageSize };
+  return { docs, candidates, total, page: page.page, pageSize: page.pageSize };
+}
+
+export async function listDemands(reads: ReadStore, filter: DemandFilter, page: Paging, now: string): Promise<Page<DemandView>> {
+  const { docs, candidates, ...rest } = await findDemands(reads, filter, page);
+  return { items: docs.map((d) => demandView(d, candidates.get(d._id), now)), ...rest };
 }
 
 export async function getDemand(reads: ReadStore, demandId: string, now: string): Promise<DemandView | null> {
   const doc = await reads.findOne(DEMANDS, { _id: demandId });
   if (!doc) return null;
-  return shape(doc, (await candidatesOf(reads, [demandId])).get(demandId), now);
+  return demandView(doc, (await candidatesOf(reads, [demandId])).get(demandId), now);
 }

@@ -55,6 +55,18 @@ function socket(token: string): Promise<{ ws: WebSocket; next: (pred: (m: any) =
   });
 }
 
+/**
+ * The queue's text (kept per version of each demand's documents) is exactly the texts of its demands
+ * read one by one, as documents, candidates and the clock move.
+ */
+async function expectQueueText(token: keyof typeof tokens, path = '/api/demands') {
+  const text = async (p: string) => (await fetch(srv.url + p, { headers: { authorization: `Bearer ${tokens[token]}` } })).text();
+  const list = await text(path);
+  const { items, total, page, pageSize } = JSON.parse(list) as { items: { id: string }[]; total: number; page: number; pageSize: number };
+  const one = await Promise.all(items.map((d) => text(`/api/demands/${d.id}`)));
+  expect(list).toBe(`{"items":[${one.join(',')}],"total":${total},"page":${page},"pageSize":${pageSize}}`);
+}
+
 describe('a demand from report to settlement', () => {
   let demandId: string;
   let projectId: string;
@@ -68,6 +80,7 @@ describe('a demand from report to settlement', () => {
     expect(view.body).toMatchObject({ id: demandId, status: 'open', districts: ['nanshan', 'baoan'], districtNames: ['南山区', '宝安区'], areaBand: '1000-3000', candidates: [], overdue: false });
     expect(view.body.neededBy).toBe('2027-09-30T15:59:59.999Z');
     expect(view.body.followUpDueAt).toBe('2027-03-08T15:59:59.999Z'); // Mon + 5 working days, end of day CST
+    await expectQueueText('enterprise');
   });
 
   it('a fitting project published later becomes a candidate with reasons, pushed to the enterprise', async () => {
@@ -86,6 +99,7 @@ describe('a demand from report to settlement', () => {
     // The read at that moment already shows it.
     const list = await srv.request('GET', '/api/demands', { token: 'enterprise' });
     expect(list.body.items.find((d: { id: string }) => d.id === demandId).candidates).toHaveLength(1);
+    await expectQueueText('enterprise');
     client.ws.close();
   });
 
@@ -107,8 +121,10 @@ describe('a demand from report to settlement', () => {
     clock.to('2027-03-09T02:00:00.000Z'); // Tuesday: the follow-up was due Monday night
     const overdue = await api.read('nanshan', '/api/demands?overdue=true');
     expect(overdue.body.items.map((d: { id: string; overdue: boolean }) => [d.id, d.overdue])).toEqual([[demandId, true]]);
+    await expectQueueText('nanshan');
     await api.ok('nanshan', 'POST', `/api/demands/${demandId}/follow-up`, { note: '电话回访，企业仍有需求' });
     expect((await api.read('nanshan', '/api/demands?overdue=true')).body.total).toBe(0);
+    await expectQueueText('nanshan');
   });
 
   it('statistics and the district map show the open demand', async () => {
@@ -134,6 +150,7 @@ describe('a demand from report to settlement', () => {
     expect(view.body.brokerings).toEqual([expect.objectContaining({ projectId, note: '已约见园区运营方看房' })]);
     expect(view.body.followUps).toHaveLength(1);
     expect(view.body.feedback).toEqual([expect.objectContaining({ satisfied: true })]);
+    await expectQueueText('enterprise');
     const before = await srv.logSize();
     const res = await srv.request('POST', `/api/demands/${demandId}/follow-up`, { token: 'nanshan', body: { note: '再次回访' } });
     expectProblem(res, 422, 'DEMAND_CLOSED');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DemandCommand, type DemandEvent, type DemandSpec, demandDecider, demandStream } from '../../src/domain/demand.js';
-import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rematchOne, scoreCandidate } from '../../src/domain/matching.js';
+import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rankDemand, rerank, scoreCandidate, scoreCeiling } from '../../src/domain/matching.js';
 import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
@@ -123,6 +123,11 @@ describe('matching (供需匹配)', () => {
     expect(c.score).toBe(100);
     expect(c.reasons.slice(4)).toEqual(['租售通告价格 60元/㎡ 不超过预算 80元/㎡', '通告 2026-04-30 截止申请，早于需求时间 2026-09-30']);
     expect(scoreCandidate(want, { ...project, notices: [{ ...notice, price: 90 }] })!.score).toBe(85);
+    // The cheapest fitting notice decides, here one that closes after the need (no date point); at one price, the first id.
+    const later = { ...notice, noticeId: 'n-2', price: 55, closesAt: '2026-12-30T00:00:00.000Z' };
+    const both = scoreCandidate(want, { ...project, notices: [notice, later, { ...notice, noticeId: 'n-3', supplyMode: 'sale', price: 10 }] })!;
+    expect([both.score, both.reasons[4]]).toEqual([95, '租售通告价格 55元/㎡ 不超过预算 80元/㎡']);
+    expect(scoreCandidate(want, { ...project, notices: [{ ...notice, price: 55, noticeId: 'n-9' }, later, { ...notice, price: 55, noticeId: 'n-5' }] })!.score).toBe(95);
   });
   it('another district or too little space is no candidate', () => {
     expect(scoreCandidate(want, { ...project, district: 'futian' })).toBeNull();
@@ -156,30 +161,62 @@ describe('matching (供需匹配)', () => {
       }),
       { numRuns: 300 },
     );
-    // One project changed (or gone): the incremental list, or its call for a full rematch, equals a full rematch.
+    // Projects changed (or gone) one by one: the head of the ranking stays exact (the start of every
+    // candidate's ranking, all of it when complete), or asks for a new ranking.
+    const ranking = (supply: Supply[]) => rankDemand(want, supply, 1000).ranks;
     fc.assert(
-      fc.property(fc.uniqueArray(supplyOf, { selector: (s) => s.projectId, minLength: 1, maxLength: 60 }), supplyOf, fc.nat(), fc.boolean(), (supply, change, pick, gone) => {
-        const target = supply[pick % supply.length]!;
-        const changed = { ...change, projectId: target.projectId };
-        const after = gone ? supply.filter((s) => s !== target) : supply.map((s) => (s === target ? changed : s));
-        const incremental = rematchOne(matchDemand(want, supply), want, gone ? null : changed, target.projectId);
-        expect(incremental ?? matchDemand(want, after)).toEqual(matchDemand(want, after));
-      }),
+      fc.property(
+        fc.uniqueArray(supplyOf, { selector: (s) => s.projectId, minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(supplyOf, fc.nat(), fc.boolean()), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(MAX_CANDIDATES, MAX_CANDIDATES + 3),
+        (start, changes, depth) => {
+          let supply = start;
+          let head = rankDemand(want, supply, depth);
+          for (const [change, pick, gone] of changes) {
+            const target = supply[pick % supply.length]!;
+            const changed = { ...change, projectId: target.projectId };
+            supply = gone && supply.length > 1 ? supply.filter((s) => s !== target) : supply.map((s) => (s === target ? changed : s));
+            head = rerank(head, want, supply.includes(changed) ? changed : null, target.projectId, depth) ?? rankDemand(want, supply, depth);
+            const all = ranking(supply);
+            expect(head.ranks).toEqual(all.slice(0, head.ranks.length));
+            expect(head.ranks.length).toBeLessThanOrEqual(depth);
+            expect(head.ranks.length >= MAX_CANDIDATES || head.complete).toBe(true);
+            if (head.complete) expect(head.ranks).toHaveLength(all.length);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
+    // No demand of a use type and supply mode scores a project above its ceiling.
+    fc.assert(
+      fc.property(supplyOf, fc.constantFrom('rnd' as const, 'office' as const, 'plant' as const), fc.constantFrom('rent' as const, 'sale' as const), fc.integer({ min: 0, max: 3000 }), (supply, useType, supplyMode, maxArea) => {
+        const demand = { ...want, useType, supplyMode, minArea: 0, maxArea, districts: [supply.district] };
+        const score = scoreCandidate(demand, supply)!.score;
+        expect(score).toBeLessThanOrEqual(scoreCeiling(supply, useType, supplyMode, supply.availableArea <= maxArea));
+      }),
+      { numRuns: 300 },
+    );
   });
-  it('one project changing gives the same list as a full rematch, or asks for one', () => {
+  it('one project changing keeps the head of the ranking exact, or asks for a new ranking', () => {
     const supply = Array.from({ length: 30 }, (_, i) => ({ ...project, projectId: `p-${String(i).padStart(2, '0')}`, useType: i % 3 ? ('rnd' as const) : ('plant' as const) }));
-    const before = matchDemand(want, supply);
-    const changed = { ...supply[7]!, useType: 'plant' as const };
-    const next = supply.map((s) => (s.projectId === changed.projectId ? changed : s));
-    const incremental = rematchOne(before, want, changed, changed.projectId);
-    expect(incremental ?? matchDemand(want, next)).toEqual(matchDemand(want, next));
+    const depth = MAX_CANDIDATES + 2;
+    const head = rankDemand(want, supply, depth);
+    expect(head).toMatchObject({ complete: false });
+    expect(head.ranks).toHaveLength(depth);
     const improved = { ...supply[0]!, useType: 'rnd' as const };
-    const next2 = supply.map((s) => (s.projectId === improved.projectId ? improved : s));
-    expect(rematchOne(before, want, improved, improved.projectId)).toEqual(matchDemand(want, next2));
-    expect(rematchOne(before, want, null, 'p-01')).toBeNull(); // the full list loses one: a full rematch
-    const short = matchDemand(want, supply.slice(0, 5));
-    expect(rematchOne(short, want, null, 'p-01')).toEqual(matchDemand(want, supply.slice(0, 5).filter((s) => s.projectId !== 'p-01')));
+    const next = supply.map((s) => (s.projectId === improved.projectId ? improved : s));
+    expect(rerank(head, want, improved, improved.projectId, depth)).toEqual(rankDemand(want, next, depth));
+    // Two leave: the head shortens to the list's length and stays exact; a third leaving asks for a new ranking.
+    const one = rerank(head, want, null, 'p-01', depth)!;
+    const two = rerank(one, want, null, 'p-02', depth)!;
+    expect(two.ranks).toEqual(rankDemand(want, supply.filter((s) => !['p-01', 'p-02'].includes(s.projectId)), depth).ranks.slice(0, MAX_CANDIDATES));
+    expect(rerank(two, want, null, 'p-04', depth)).toBeNull();
+    // A project that does not concern the head leaves it as it was (the same object).
+    const outside = supply.find((s) => !two.ranks.some((r) => r.projectId === s.projectId))!;
+    expect(rerank(two, want, { ...outside, availableArea: 1 }, outside.projectId, depth)).toBe(two);
+    // A complete head takes any candidate.
+    const short = rankDemand(want, supply.slice(0, 5), depth);
+    expect(short.complete).toBe(true);
+    expect(rerank(short, want, { ...supply[9]!, useType: 'plant' }, 'p-09', depth)).toEqual(rankDemand(want, [...supply.slice(0, 5), { ...supply[9]!, useType: 'plant' }], depth));
   });
 });

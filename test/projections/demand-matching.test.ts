@@ -1,6 +1,6 @@
 // Live matching: incremental re-matching batch by batch ends with exactly the candidates a from-scratch
 // rebuild (one big batch) gives, and both equal a brute-force match of every open demand against every
-// published project. A seeded random history: projects published, resized, moved and withdrawn, notices
+// published project; so do restarts, whose memory of the rankings is built again from the read models. A seeded random history: projects published, resized, moved and withdrawn, notices
 // opened and cancelled, demands reported, changed and closed; enough projects per district to fill the
 // candidate lists, so the full-rematch fallback is exercised too.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,5 +160,53 @@ describe('demand matching, live and rebuilt', () => {
     // The same documents too (closed demands' empty lists included), not only the open demands' lists.
     const lists = async (reads: EmbeddedReadStore) => (await reads.find(DEMAND_CANDIDATES, {}, { sort: { _id: 1 } })).map((d) => [d._id, d.candidates]);
     expect(await lists(rebuilt)).toEqual(await lists(stores[0]!));
+  });
+
+  it('restarts (each building its memory of the rankings again from the stored lists) end with the same candidates', async () => {
+    // One event per batch, a restart every 40: the first batch after each restart is matched with the
+    // memory just built from the read models, which hold that batch already.
+    const head = await events.headPosition();
+    const path = join(dir, 'restarted');
+    let reads = EmbeddedReadStore.open(path);
+    let restarts = 0;
+    for (let at = 40; ; at += 40) {
+      const runner = new ProjectionRunner(events, reads, allProjections, { batchSize: 1 });
+      await runner.start();
+      expect(await runner.waitFor(Math.min(at, head), 30_000)).toBe(true);
+      await runner.stop();
+      if (runner.position >= head) break;
+      await reads.close();
+      reads = EmbeddedReadStore.open(path);
+      restarts++;
+    }
+    stores.push(reads);
+    expect(restarts).toBeGreaterThan(5);
+    expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
+  });
+
+  it('a batch that fails half-way is matched again from the read models, not from its half-changed memory', async () => {
+    // Every 5th read of demands by id (matching reads them after changing its memory) fails once.
+    const inner = EmbeddedReadStore.open(null);
+    stores.push(inner);
+    let reads = 0;
+    let failures = 0;
+    const flaky = new Proxy(inner, {
+      get(target, key, receiver) {
+        if (key !== 'find') return Reflect.get(target, key, receiver);
+        return (collection: string, filter: Record<string, unknown>, options?: object) => {
+          if (collection === DEMANDS && '_id' in filter && ++reads % 5 === 0) {
+            failures++;
+            return Promise.reject(new Error('read store unavailable'));
+          }
+          return target.find(collection, filter, options);
+        };
+      },
+    });
+    const runner = new ProjectionRunner(events, flaky, allProjections, { batchSize: 3, retry: { initialDelayMs: 1, maxDelayMs: 5 } });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
+    expect(failures).toBeGreaterThan(5);
+    expect(await candidatesIn(inner)).toEqual(await candidatesIn(stores[0]!));
   });
 });

@@ -9,9 +9,10 @@ import { type Actor, NotFound } from '../../domain/shared.js';
 import { parseAsOf } from '../../domain/time.js';
 import * as demands from '../../application/demands.js';
 import { type Services, consistentWith } from '../../application/services.js';
-import { type DemandFilter, getDemand, listDemands } from '../../projections/demand-queries.js';
+import { type DemandFilter, findDemands, getDemand } from '../../projections/demand-queries.js';
 import { requireActor } from '../auth.js';
 import { command } from '../command.js';
+import { demandQueueJson } from '../demand-queue.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 import { maySeeDemand } from '../visibility.js';
@@ -144,13 +145,14 @@ export function demandRoutes(services: Services): FastifyPluginAsyncZod {
           }),
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const actor = requireActor(req);
         const { consistentWith: at, page, pageSize, overdue, ...filter } = req.query;
         await consistentWith(services, at);
         const now = services.commands.now();
         const scope = scoped(actor, { ...(filter as DemandFilter), ...(overdue === 'true' ? { overdueBefore: now } : {}) });
-        return listDemands(services.reads, scope, { page, pageSize }, now);
+        // Already presented text (demand-queue.ts): it passes the presenting hook untouched.
+        return reply.type('application/json; charset=utf-8').send(demandQueueJson(await findDemands(services.reads, scope, { page, pageSize }), now));
       },
     );
 

@@ -1,0 +1,169 @@
+// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N]: issue 8's matching rows
+// alone, on a data dir built by bench-rebuild.ts --scenario --persist, with CPU figures. Works on a copy
+// (<data dir>/run-<pid>, removed at the end) so runs start from the same state. Two parts:
+// - the lag run of bench 7a: R commands/s for S s, half registrations in longgang, half updates of
+//   published projects (one in five a change of supply mode), each timed from its answer until visible;
+// - N single changes of candidate projects as bench 7d (market area 1 ㎡ ↔ whole), one at a time.
+// For both: the demand matching's time per batch (its afterBatch), and the process's CPU per command.
+// --warm: first match every open demand as the end of a rebuild does (catchUp), as in the bench, where the
+// runner comes from a rebuild; without it the first batch builds the matching's memory from the read models.
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CommandHandler } from '../src/application/command-handler.js';
+import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
+import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
+import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { DEMAND_CANDIDATES, demandMatching } from '../src/projections/demand-matching.js';
+import { DEMANDS } from '../src/projections/demands.js';
+import { allProjections } from '../src/projections/index.js';
+import { PROJECTS } from '../src/projections/project-search.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
+import { BENCH_ACTOR } from './bench-log.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, warm: { type: 'boolean', default: false } } });
+const source = positionals[0];
+if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--warm]');
+const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
+if (!reads0) throw new Error(`no persisted read models (reads-*) in ${source}: build them with bench-rebuild.ts --persist`);
+const dir = join(source, `run-${process.pid}`);
+for (const f of readdirSync(source)) if (f.startsWith('events.db')) cpSync(join(source, f), join(dir, f));
+cpSync(join(source, reads0), join(dir, 'reads'), { recursive: true });
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const f1 = (n: number) => n.toFixed(1);
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+
+// The matching's own time per batch: its afterBatch is synchronous work between a few store reads.
+// CPU time (the machine is shared: wall time says little); what runs between its awaits is counted too.
+const batches: { ms: number; events: number; ops: number }[] = [];
+const afterBatch = demandMatching.afterBatch!;
+demandMatching.afterBatch = async (store, batch, position) => {
+  const c0 = process.cpuUsage();
+  const ops = await afterBatch(store, batch, position);
+  batches.push({ ms: cpuMs(process.cpuUsage(c0)), events: batch.length, ops: ops.length });
+  return ops;
+};
+const summary = (from: number) => {
+  const b = batches.slice(from);
+  const times = b.map((x) => x.ms);
+  const total = times.reduce((a, x) => a + x, 0);
+  return `${b.length} batches (${f1(b.reduce((a, x) => a + x.events, 0) / Math.max(1, b.length))} events each), matching cpu ${f1(total)} ms in all, per batch p50 ${f1(pct(times, 50))} p99 ${f1(pct(times, 99))} max ${f1(Math.max(0, ...times))} ms, ${b.reduce((a, x) => a + x.ops, 0)} ops`;
+};
+
+const events = SqliteEventStore.open(join(dir, 'events.db'));
+const reads = EmbeddedReadStore.open(join(dir, 'reads'));
+if (values.warm) {
+  const at = await reads.getCheckpoint(demandMatching.name);
+  const t0 = performance.now();
+  const ops = await demandMatching.catchUp!(reads, at);
+  await reads.commit(demandMatching.name, ops, at);
+  console.log(`catch-up match of every open demand: ${f1(performance.now() - t0)} ms, ${ops.length} ops (a list that differs from live matching's would be one)`);
+}
+const runner = new ProjectionRunner(events, reads, allProjections);
+await runner.start();
+if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
+const commands = new CommandHandler(events);
+const openDemands = await reads.count(DEMANDS, { status: 'open' });
+const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) => ({ id: p._id, totalArea: Number(p.totalArea), modes: (p.supplyModes as string[]).length }));
+console.log(`${await events.headPosition()} events, ${openDemands} open demands, ${published.length} published projects`);
+
+// The first batch builds the matching's index (a restarted server pays this once).
+{
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const p = published[0]!;
+  const r = await commands.execute(projectDecider, projectStream(p.id), p.id, { type: 'UpdateProject', changes: { managementFee: 5.5 }, reason: '物业管理费调整' }, { actor: BENCH_ACTOR });
+  await runner.waitFor(r.position, 60_000);
+  console.log(`first batch (one update): ${f1(performance.now() - t0)} ms, cpu ${f1(cpuMs(process.cpuUsage(c0)))} ms; ${summary(batches.length - 1)}`);
+}
+
+// 1. The lag run.
+{
+  const rate = Number(values.rate ?? 1000);
+  const total = Math.round(rate * Number(values.seconds ?? 5));
+  const lags: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const busy = new Set<string>();
+  let errors = 0;
+  const from = batches.length;
+  const fire = (k: number) => {
+    let id: string;
+    let command: ProjectCommand;
+    if (k % 2 === 0) {
+      id = `b0000009-0000-4000-8000-${(k + process.pid * 1e6).toString(16).padStart(12, '0')}`;
+      const units = [{ building: '1栋', floor: '6层', number: '601', area: 900 }];
+      const fields = { name: `龙岗创新型产业用房${k}号`, district: 'longgang', address: '龙岗区坂田街道雪岗路2018号', useType: 'rnd', supplyModes: ['rent'], totalArea: 18_000, managingDepartment: '龙岗区住房和建设局', location: { lng: 114.07, lat: 22.63 } };
+      command = { type: 'RegisterProject', projectId: id, fields, units } as unknown as ProjectCommand;
+    } else {
+      const p = published[Math.floor(Math.random() * published.length)]!;
+      id = p.id;
+      if (k % 10 === 1 && !busy.has(id)) {
+        const two = p.modes === 2;
+        p.modes = two ? 1 : 2;
+        command = { type: 'UpdateProject', changes: { supplyModes: two ? ['rent'] : ['rent', 'sale'] }, reason: '经批准调整供应方式' };
+      } else {
+        command = { type: 'UpdateProject', changes: { managementFee: 5 + k / 1e7 }, reason: '物业管理费调整' };
+      }
+    }
+    busy.add(id);
+    const p = commands
+      .execute(projectDecider, projectStream(id), id, command, { actor: BENCH_ACTOR })
+      .then(async (result) => {
+        const answered = performance.now();
+        if (!(await runner.waitFor(result.position, 30_000))) throw new Error(`position ${result.position} not visible after 30 s`);
+        lags.push(performance.now() - answered);
+      })
+      .catch(() => void errors++)
+      .finally(() => {
+        inFlight.delete(p);
+        busy.delete(id);
+      });
+    inFlight.add(p);
+  };
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let issued = 0;
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    while (issued < due) fire(issued++);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(process.cpuUsage(c0));
+  console.log(`lag run: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; cpu ${f1(cpu / total)} ms per command`);
+  console.log(`  ${summary(from)}`);
+}
+
+// 2. Single changes of candidate projects.
+{
+  const n = Number(values.changes ?? 40);
+  const listed = new Set<string>();
+  for (const doc of await reads.find(DEMAND_CANDIDATES, {})) for (const c of (doc.candidates as { projectId: string }[] | undefined) ?? []) listed.add(c.projectId);
+  const chosen = published.filter((p) => listed.has(p.id)).sort(() => Math.random() - 0.5).slice(0, Math.ceil(n / 2));
+  const lags: number[] = [];
+  const moved: number[] = [];
+  const from = batches.length;
+  const c0 = process.cpuUsage();
+  for (let k = 0; k < n; k++) {
+    const p = chosen[Math.floor(k / 2) % chosen.length]!;
+    const before = await reads.count(DEMAND_CANDIDATES, { 'candidates.projectId': p.id });
+    const r = await commands.execute(projectDecider, projectStream(p.id), p.id, { type: 'UpdateProject', changes: { availableArea: k % 2 === 0 ? 1 : p.totalArea }, reason: '租售情况变化，更新未租售用房面积' }, { actor: BENCH_ACTOR });
+    const answered = performance.now();
+    if (!(await runner.waitFor(r.position, 60_000))) throw new Error('not visible');
+    lags.push(performance.now() - answered);
+    moved.push(Math.abs((await reads.count(DEMAND_CANDIDATES, { 'candidates.projectId': p.id })) - before));
+  }
+  const cpu = cpuMs(process.cpuUsage(c0));
+  console.log(`single changes: ${n}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; lists moved per change median ${pct(moved, 50)} max ${Math.max(...moved)}; cpu ${f1(cpu / n)} ms per change (with the counts)`);
+  console.log(`  ${summary(from)}`);
+}
+
+await runner.stop();
+await reads.close();
+await events.close();
+rmSync(dir, { recursive: true, force: true });
