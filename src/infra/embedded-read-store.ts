@@ -208,7 +208,9 @@ export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
  * so it must return a superset of the matches: documents whose path crosses an array are always candidates.
  */
 class EqualityIndex {
-  private readonly ids = new Map<string, Set<string>>();
+  /** Strings by themselves (a text field's bigrams are most of an index: no key string made per value), numbers and booleans apart. */
+  private readonly strings = new Map<string, Set<string>>();
+  private readonly others = new Map<string, Set<string>>();
   private readonly alwaysCandidates = new Set<string>();
 
   private readonly segments: string[];
@@ -217,7 +219,9 @@ class EqualityIndex {
     this.segments = field.split('.');
   }
 
-  private static key = (v: Primitive) => `${typeof v}:${String(v)}`;
+  private mapOf(v: Primitive): [Map<string, Set<string>>, string] {
+    return typeof v === 'string' ? [this.strings, v] : [this.others, `${typeof v}:${String(v)}`];
+  }
 
   /** The value at the indexed path, or the first array on it; undefined when absent. */
   valueOf(doc: Doc): unknown {
@@ -229,35 +233,47 @@ class EqualityIndex {
     return value;
   }
 
-  /** The index keys of a document, or null when the path crosses an array (then it is always a candidate). */
-  keysOf(doc: Doc): string[] | null {
+  /** The indexed values of a document, or null when the path crosses an array (then it is always a candidate). */
+  private valuesOf(doc: Doc): unknown[] | null {
     let value: unknown = doc;
-    for (const s of this.field.split('.')) {
+    for (const s of this.segments) {
       if (Array.isArray(value)) return null;
       value = isPlainObject(value) ? value[s] : undefined;
     }
-    const values = Array.isArray(value) ? value : [value]; // {tags: 'x'} matches tags: ['x', 'y']
-    return values.filter(isPrimitive).map(EqualityIndex.key);
+    return Array.isArray(value) ? value : [value]; // {tags: 'x'} matches tags: ['x', 'y']
   }
 
   add(doc: Doc): void {
-    const keys = this.keysOf(doc);
-    if (keys === null) this.alwaysCandidates.add(doc._id);
-    for (const k of keys ?? []) {
-      const ids = this.ids.get(k);
+    const values = this.valuesOf(doc);
+    if (values === null) {
+      this.alwaysCandidates.add(doc._id);
+      return;
+    }
+    for (const v of values) {
+      if (!isPrimitive(v)) continue;
+      const map = typeof v === 'string' ? this.strings : this.others;
+      const key = typeof v === 'string' ? v : `${typeof v}:${String(v)}`;
+      const ids = map.get(key);
       if (ids) ids.add(doc._id);
-      else this.ids.set(k, new Set([doc._id]));
+      else map.set(key, new Set([doc._id]));
     }
   }
 
-  remove(doc: Doc, keys = this.keysOf(doc)): void {
+  remove(doc: Doc): void {
     this.alwaysCandidates.delete(doc._id);
-    for (const k of keys ?? []) this.ids.get(k)?.delete(doc._id);
+    for (const v of this.valuesOf(doc) ?? []) {
+      if (!isPrimitive(v)) continue;
+      const [map, key] = this.mapOf(v);
+      map.get(key)?.delete(doc._id);
+    }
   }
 
   candidates(values: Primitive[]): Set<string> {
     const out = new Set(this.alwaysCandidates);
-    for (const v of values) for (const id of this.ids.get(EqualityIndex.key(v)) ?? []) out.add(id);
+    for (const v of values) {
+      const [map, key] = this.mapOf(v);
+      for (const id of map.get(key) ?? []) out.add(id);
+    }
     return out;
   }
 }
