@@ -6,20 +6,25 @@ import { supplyDemand } from '../../projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { PUBLIC } from '../openapi.js';
+import { presentAnswer } from '../present.js';
 import { HttpProblem } from '../problem.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 
 const MEMO_SIZE = 500;
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Stands for the request's time in a remembered answer (the figures move with the runner, `asOf: now` with every request). */
+const NOW_MARK = 'now-7d1e3b0c-asOf';
 
 export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
-  // Figures depend only on the read models: remembered per moment asked for, until the runner moves.
-  const memo = new Map<string, { position: number; value: Record<string, unknown> }>();
+  // Answers depend only on the read models: remembered as text per moment asked for, until the runner
+  // moves (presenting and serialising the same figures at every request cost more than the rest).
+  const memo = new Map<string, { position: number; value: string }>();
   const remembered = async (key: string, compute: () => Promise<Record<string, unknown>>) => {
     const position = services.runner.position;
     const hit = memo.get(key);
     if (hit && hit.position === position) return hit.value;
-    const value = await compute();
+    const value = JSON.stringify(presentAnswer(await compute()));
     memo.delete(key);
     memo.set(key, { position, value });
     if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
@@ -29,16 +34,16 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/api/statistics',
       { config: { answer: answers.statisticsAnswer }, schema: { tags: ['statistics'], summary: 'published projects and area, overall and by district, supply mode and use type', security: PUBLIC, querystring: s.asOfQuery } },
-      async (req) => {
+      async (req, reply) => {
         await consistentWith(services, req.query.consistentWith);
         const now = services.commands.now();
         if (req.query.asOf === undefined) {
           // Applications by status and the allocated area are kept for now only; projects also as of any date.
-          const figures = await remembered('now', async () => {
-            const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, now), procedureStatistics(services.reads), supplyDemand(services.reads)]);
-            return { ...projects, ...procedure, demand };
+          const text = await remembered('now', async () => {
+            const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, NOW_MARK), procedureStatistics(services.reads), supplyDemand(services.reads)]);
+            return { ...projects, ...procedure, demand, asOf: NOW_MARK };
           });
-          return { ...figures, asOf: now };
+          return reply.type(JSON_TYPE).send(text.replaceAll(JSON.stringify(NOW_MARK), JSON.stringify(now)));
         }
         const asOf = parseAsOf(req.query.asOf);
         if (!asOf) {
@@ -51,7 +56,7 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
           return { ...projects, demand };
         };
         if (asOf >= now) return at(now); // the future is now; not worth remembering
-        return remembered(asOf, () => at(asOf));
+        return reply.type(JSON_TYPE).send(await remembered(asOf, () => at(asOf)));
       },
     );
   };
