@@ -35,26 +35,23 @@ export function checkDocOp(op: DocOp): void {
     throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
   };
   if (!Number.isFinite(op.position)) fail('position must be a finite number');
-  // The common op sets or increments plain fields of one kind: no path can then conflict with another.
-  let count = 0;
   let dotted = false;
-  const parts = (op.set ? 1 : 0) + (op.unset ? 1 : 0) + (op.inc ? 1 : 0);
   for (const p in op.set) {
     if (!checkedPaths.has(p)) checkPath(p, fail);
-    count++;
     dotted ||= p.includes('.');
   }
   for (const p in op.inc) {
     if (!checkedPaths.has(p)) checkPath(p, fail);
-    count++;
     dotted ||= p.includes('.');
   }
   for (const p of op.unset ?? []) if (!checkedPaths.has(p)) checkPath(p, fail);
   const inserted = op.setOnInsert ? leafPaths(op.setOnInsert).map(([p]) => p) : [];
   for (const p of inserted) if (!checkedPaths.has(p)) checkPath(p, fail);
-  if (parts <= 1 && !dotted && !op.unset) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
+  const incInsert = () => (op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined);
+  // Plain fields set, or plain fields incremented, cannot conflict (the keys of one object): no search.
+  if (!dotted && !op.unset && !(op.set && op.inc)) return incInsert();
   const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
-  if (written.length < 2 && count <= 1) return op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined;
+  if (written.length < 2) return incInsert();
   // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
   const seen = new Set<string>();
   const prefixes = new Set<string>();
@@ -67,7 +64,7 @@ export function checkDocOp(op: DocOp): void {
     }
     seen.add(p);
   }
-  if (op.inc && inserted.length > 0) checkIncInsert(op, inserted, fail);
+  incInsert();
 }
 
 // MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
@@ -251,8 +248,7 @@ class EqualityIndex {
     }
     for (const v of values) {
       if (!isPrimitive(v)) continue;
-      const map = typeof v === 'string' ? this.strings : this.others;
-      const key = typeof v === 'string' ? v : `${typeof v}:${String(v)}`;
+      const [map, key] = this.mapOf(v);
       const ids = map.get(key);
       if (ids) ids.add(doc._id);
       else map.set(key, new Set([doc._id]));
@@ -328,7 +324,7 @@ export class EmbeddedReadStore implements ReadStore {
   private closed = false;
   /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
   private readonly logNames = new Set<string>();
-  /** Log documents not yet sent, already in the writer's format (rows appended to one string: cheaper than joins). */
+  /** Log documents not yet sent, already in the writer's format (one string crosses to the writer thread). */
   private pendingLog = '';
   private pendingLogRows = 0;
   private pendingOddLog: (string | number)[][] = [];
