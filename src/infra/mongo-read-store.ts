@@ -10,7 +10,7 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import type { AnyBulkWriteOperation, Db, Document, Filter as MongoFilter, IndexSpecification, WriteError } from 'mongodb';
-import { checkDocOp, leafPaths, pathsOverlap } from './embedded-read-store.js';
+import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { Unavailable } from './event-store.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 

@@ -1,0 +1,192 @@
+// Document changes as the embedded read store applies them: the checks that keep every adapter's answer
+// the same as MongoDB's (checkDocOp), and copy-on-write application of one guarded op (Writer, applyDocOp).
+import type { Doc, DocOp } from './read-store.js';
+
+export type Primitive = string | number | boolean;
+export type Node = Record<string, unknown>;
+
+export const isPrimitive = (v: unknown): v is Primitive => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+export const isPlainObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** True when writing one path would touch the other (the same path, or one inside the other). */
+export const pathsOverlap = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/** The dotted leaf paths of `setOnInsert`-style values: nested plain objects are flattened. */
+export function leafPaths(values: Record<string, unknown> | undefined, prefix = ''): [string, unknown][] {
+  return Object.entries(values ?? {}).flatMap(([k, v]): [string, unknown][] =>
+    isPlainObject(v) && Object.keys(v).length > 0 ? leafPaths(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+  );
+}
+
+/**
+ * Rejects ops that MongoDB would reject or that the two adapters would apply differently, so a projection
+ * bug shows up in tests on the embedded store rather than in production.
+ */
+export function checkDocOp(op: DocOp): void {
+  const fail = (why: string) => {
+    throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
+  };
+  if (!Number.isFinite(op.position)) fail('position must be a finite number');
+  let dotted = false;
+  for (const p in op.set) {
+    if (!checkedPaths.has(p)) checkPath(p, fail);
+    dotted ||= p.includes('.');
+  }
+  for (const p in op.inc) {
+    if (!checkedPaths.has(p)) checkPath(p, fail);
+    dotted ||= p.includes('.');
+  }
+  for (const p of op.unset ?? []) if (!checkedPaths.has(p)) checkPath(p, fail);
+  const inserted = op.setOnInsert ? leafPaths(op.setOnInsert).map(([p]) => p) : [];
+  for (const p of inserted) if (!checkedPaths.has(p)) checkPath(p, fail);
+  const incInsert = () => (op.inc && inserted.length > 0 ? checkIncInsert(op, inserted, fail) : undefined);
+  // Plain fields set, or plain fields incremented, cannot conflict (the keys of one object): no search.
+  if (!dotted && !op.unset && !(op.set && op.inc)) return incInsert();
+  const written = [...Object.keys(op.set ?? {}), ...(op.unset ?? []), ...Object.keys(op.inc ?? {})];
+  if (written.length < 2) return incInsert();
+  // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
+  const seen = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const p of written) {
+    if (seen.has(p) || prefixes.has(p)) fail(`'${p}' conflicts with another written path`);
+    for (let dot = p.indexOf('.'); dot !== -1; dot = p.indexOf('.', dot + 1)) {
+      const prefix = p.slice(0, dot);
+      if (seen.has(prefix)) fail(`'${p}' and '${prefix}' conflict`);
+      prefixes.add(prefix);
+    }
+    seen.add(p);
+  }
+  incInsert();
+}
+
+// MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
+function checkIncInsert(op: DocOp, inserted: string[], fail: (why: string) => void): void {
+  for (const p of Object.keys(op.inc ?? {})) if (inserted.includes(p)) fail(`'${p}' is both inc and setOnInsert`);
+}
+
+/** Paths found valid: the same few hundred recur in every batch (a rebuild checks millions of ops). */
+const checkedPaths = new Set<string>();
+
+function checkPath(p: string, fail: (why: string) => void): void {
+  if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$')) fail(`bad path '${p}'`);
+  if (p === '_id' || p.startsWith('_id.') || p === '_position' || p.startsWith('_position.')) fail(`'${p}' is managed by the store`);
+  if (checkedPaths.size >= 100_000) checkedPaths.clear();
+  checkedPaths.add(p);
+}
+
+// Values are stored as JSON, so they are normalised once here: memory then matches what a reload gives
+// (Dates become ISO strings, undefined becomes null as the MongoDB driver does) and callers keep no alias.
+export const plain = (v: unknown): unknown =>
+  v === undefined ? null : v === null || typeof v !== 'object' ? v : JSON.parse(JSON.stringify(v));
+
+/** Freezes a value and everything in it: stored documents are shared with readers, never copied for them. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Dotted paths split once: the same few hundred recur in every batch (as in checkedPaths). */
+const segmentCache = new Map<string, string[]>();
+function segmentsOf(dotted: string): string[] {
+  let segments = segmentCache.get(dotted);
+  if (segments === undefined) {
+    if (segmentCache.size >= 100_000) segmentCache.clear();
+    segmentCache.set(dotted, (segments = dotted.split('.')));
+  }
+  return segments;
+}
+
+/**
+ * Stored documents are never modified: a change copies only the objects on the paths it touches
+ * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for
+ * this op, which may then be written in place. In bulk mode (a long catch-up, see setBulk) nothing is
+ * copied or frozen: unfrozen objects are written in place, and sealed when the bulk ends.
+ */
+export class Writer {
+  private readonly fresh = new Set<object>();
+  readonly doc: Doc;
+
+  constructor(
+    doc: Doc | undefined,
+    id: string,
+    private readonly inPlace = false,
+  ) {
+    this.doc = doc ? (inPlace && !Object.isFrozen(doc) ? doc : { ...doc }) : { _id: id };
+    this.fresh.add(this.doc);
+  }
+
+  private own<T extends object>(node: T): T {
+    if (this.fresh.has(node) || (this.inPlace && !Object.isFrozen(node))) return node;
+    const copy = (Array.isArray(node) ? [...node] : { ...node }) as T;
+    this.fresh.add(copy);
+    return copy;
+  }
+
+  /** The writable parent of `dotted`, creating missing objects like MongoDB does; throws on scalars. */
+  parentOf(dotted: string, create: boolean): [Node, string] | undefined {
+    const segments = segmentsOf(dotted);
+    let node: Node = this.doc;
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i]!;
+      if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
+      if (i === segments.length - 1) return [node, s];
+      let next = node[s];
+      if (next === undefined) {
+        if (!create) return undefined;
+        next = node[s] = {};
+        this.fresh.add(next as object);
+      } else if (typeof next !== 'object' || next === null) {
+        throw new Error(`cannot create field '${dotted}' inside a scalar`);
+      } else {
+        next = node[s] = this.own(next as Node);
+      }
+      node = next as Node;
+    }
+    return undefined; // unreachable: split always yields at least one segment
+  }
+
+  set(dotted: string, value: unknown): void {
+    const [node, key] = this.parentOf(dotted, true) as [Node, string];
+    node[key] = this.inPlace ? value : deepFreeze(value);
+  }
+
+  /** Seals the new version: from now on it is shared with readers as it is (in bulk mode: at the bulk's end). */
+  finish(): Doc {
+    if (!this.inPlace) for (const node of this.fresh) Object.freeze(node);
+    return this.doc;
+  }
+
+  /** Applies a checked op; `inserting`: the document did not exist before it (for setOnInsert). */
+  apply(op: DocOp, inserting: boolean): void {
+    if (inserting) for (const [p, v] of Object.entries(op.setOnInsert ?? {})) this.set(p, plain(v));
+    for (const [p, v] of Object.entries(op.set ?? {})) this.set(p, plain(v));
+    for (const p of op.unset ?? []) {
+      const found = this.parentOf(p, false);
+      if (found && Array.isArray(found[0])) found[0][Number(found[1])] = null; // MongoDB nulls array slots
+      else if (found) delete found[0][found[1]];
+    }
+    for (const [p, by] of Object.entries(op.inc ?? {})) {
+      const [node, key] = this.parentOf(p, true) as [Node, string];
+      const current = node[key] ?? 0;
+      if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
+      node[key] = current + by;
+    }
+    this.doc._position = op.position;
+  }
+}
+
+export const reflects = (doc: Doc | undefined, op: DocOp) => doc !== undefined && typeof doc._position === 'number' && doc._position >= op.position;
+
+/**
+ * Applies one guarded op: returns the new document, or undefined when the document already reflects a
+ * position ≥ op.position. `doc` is never modified (unchanged parts are shared with the result).
+ */
+export function applyDocOp(doc: Doc | undefined, op: DocOp): Doc | undefined {
+  if (reflects(doc, op)) return undefined;
+  checkDocOp(op);
+  const w = new Writer(doc, op.id);
+  w.apply(op, doc === undefined);
+  return w.finish();
+}

@@ -1,0 +1,38 @@
+// The writer thread of an embedded read-model file (read-model-writer.worker.mjs), as the store talks to it.
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The writer thread of a read-model file: requests are written in the order sent, each in one
+ * transaction. A failed write is kept and thrown by the next commit, so the runner stops rather than
+ * running ahead of what can be stored.
+ */
+export class FileWriter {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, () => void>();
+  failure: Error | null = null;
+
+  constructor(file: string) {
+    this.worker = new Worker(new URL('./read-model-writer.worker.mjs', import.meta.url), { workerData: { file } });
+    this.worker.unref(); // a store never closed must not keep the process alive (an unfinished write just rolls back)
+    this.worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+      if (!m.ok) this.failure ??= new Error(`read-model file write failed: ${m.error}`);
+      this.pending.get(m.id)?.();
+      this.pending.delete(m.id);
+    });
+    this.worker.on('error', (e) => (this.failure ??= e));
+  }
+
+  send(message: Record<string, unknown>): Promise<void> {
+    const id = this.next++;
+    const done = new Promise<void>((resolve) => this.pending.set(id, resolve));
+    this.worker.postMessage({ ...message, id });
+    return done;
+  }
+
+  /** Waits for every write sent so far, then stops the thread. */
+  async close(): Promise<void> {
+    await this.send({ kind: 'close' });
+    await this.worker.terminate();
+  }
+}
