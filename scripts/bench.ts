@@ -465,6 +465,8 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
   const fire = (k: number) => {
     let id: string;
     let command: ProjectCommand;
+    let undo: (() => void) | null = null;
+    let appended = false;
     if (k % 2 === 0) {
       // Half are registrations of new projects…
       id = `b000000${5 + run}-0000-4000-8000-${k.toString(16).padStart(12, '0')}`;
@@ -476,6 +478,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
       if (k % 10 === 1 && !busy.has(id)) {
         const two = modes.get(id) === 2;
         modes.set(id, two ? 1 : 2);
+        undo = () => modes.set(id, two ? 2 : 1); // a refused toggle leaves the project as it was
         command = { type: 'UpdateProject', changes: { supplyModes: two ? ['rent'] : ['rent', 'sale'] }, reason: '经批准调整供应方式' };
       } else {
         command = { type: 'UpdateProject', changes: { managementFee: 5 + (run * 1e6 + k) / 1e7 }, reason: '物业管理费调整' };
@@ -486,6 +489,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
     const p = commands
       .execute(projectDecider, projectStream(id), id, command, { actor: BENCH_ACTOR })
       .then(async (result) => {
+        appended = true;
         const answered = performance.now();
         latencies.push(answered - s0);
         if (!(await runner.waitFor(result.position, 10_000))) throw new Error(`position ${result.position} not visible after 10 s`);
@@ -494,6 +498,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
       .catch((e: unknown) => {
         errors++;
         firstError ??= e;
+        if (!appended) undo?.();
       })
       .finally(() => {
         inFlight.delete(p);
