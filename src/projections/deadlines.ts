@@ -28,6 +28,10 @@ type At = { occurredAt: string; metadata: { actor: { id: string } } };
 const done = (event: At, outcome: string) => ({ status: 'done', outcome, doneAt: utc(event.occurredAt) });
 /** A deadline (re)opened: what an earlier closing wrote goes. */
 const REOPENED = ['outcome', 'doneAt'];
+/** Which kinds the scheduler fires when they pass; review and objection handling are only listed. */
+const FIRES: Record<DeadlineKind, boolean> = { review: false, correction: true, objection: false, signing: true, lease_end: true };
+/** An open deadline's fields (`fires` follows from its kind). */
+const opened = (kind: DeadlineKind, dueAt: string, fields: Record<string, unknown>) => ({ kind, fires: FIRES[kind], status: 'open', dueAt: utc(dueAt), ...fields });
 
 export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | TenancyEvent>({
   name: 'deadlines-v2',
@@ -44,7 +48,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       if (reviewDueAt === undefined) return [];
       return [
         op(DEADLINES, reviewDeadlineId(applicationId), event, {
-          set: { kind: 'review', fires: false, status: 'open', dueAt: utc(reviewDueAt), district, noticeId, applicationId, creditCode },
+          set: opened('review', reviewDueAt, { district, noticeId, applicationId, creditCode }),
           unset: [...REOPENED, 'officer'],
         }),
       ];
@@ -62,7 +66,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       return [
         paused,
         op(DEADLINES, correctionDeadlineId(applicationId), event, {
-          set: { kind: 'correction', fires: true, status: 'open', dueAt: utc(correctionDueAt), district, noticeId, applicationId, officer },
+          set: opened('correction', correctionDueAt, { district, noticeId, applicationId, officer }),
           unset: REOPENED,
         }),
       ];
@@ -74,7 +78,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       return [
         corrected,
         op(DEADLINES, reviewDeadlineId(applicationId), event, {
-          set: { kind: 'review', fires: false, status: 'open', dueAt: utc(reviewDueAt), district, noticeId, applicationId },
+          set: opened('review', reviewDueAt, { district, noticeId, applicationId }),
           unset: REOPENED,
         }),
       ];
@@ -86,7 +90,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       if (resolveDueAt === undefined) return [];
       return [
         op(DEADLINES, objectionDeadlineId(objectionId), event, {
-          set: { kind: 'objection', fires: false, status: 'open', dueAt: utc(resolveDueAt), district, noticeId, applicationId, objectionId },
+          set: opened('objection', resolveDueAt, { district, noticeId, applicationId, objectionId }),
         }),
       ];
     },
@@ -97,7 +101,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       return [
         resolved,
         op(DEADLINES, reviewDeadlineId(applicationId), event, {
-          set: { kind: 'review', fires: false, status: 'open', dueAt: utc(reviewDueAt), district, noticeId, applicationId, officer: event.metadata.actor.id },
+          set: opened('review', reviewDueAt, { district, noticeId, applicationId, officer: event.metadata.actor.id }),
           unset: REOPENED,
         }),
       ];
@@ -110,7 +114,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       const officer = event.metadata.actor.id;
       return allocations.map((a) =>
         op(DEADLINES, signingDeadlineId(a.applicationId), event, {
-          set: { kind: 'signing', fires: true, status: 'open', dueAt: utc(signingDueAt), district, projectId, noticeId, applicationId: a.applicationId, officer },
+          set: opened('signing', signingDueAt, { district, projectId, noticeId, applicationId: a.applicationId, officer }),
         }),
       );
     },
@@ -122,7 +126,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       const officer = actor.startsWith('system:') ? {} : { officer: actor };
       return [
         op(DEADLINES, signingDeadlineId(applicationId), event, {
-          set: { kind: 'signing', fires: true, status: 'open', dueAt: utc(signingDueAt), district, projectId, noticeId, applicationId, ...officer },
+          set: opened('signing', signingDueAt, { district, projectId, noticeId, applicationId, ...officer }),
         }),
       ];
     },
@@ -134,7 +138,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       return [
         signed,
         op(DEADLINES, leaseEndDeadlineId(c.applicationId), event, {
-          set: { kind: 'lease_end', fires: true, status: 'open', dueAt: utc(c.lease.endsOn), district: c.district, projectId: c.projectId, noticeId: c.noticeId, tenancyId: c.applicationId, creditCode: c.creditCode, officer: event.metadata.actor.id },
+          set: opened('lease_end', c.lease.endsOn, { district: c.district, projectId: c.projectId, noticeId: c.noticeId, tenancyId: c.applicationId, creditCode: c.creditCode, officer: event.metadata.actor.id }),
         }),
       ];
     },
@@ -147,7 +151,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       return [
         ended,
         op(DEADLINES, leaseEndDeadlineId(s.tenancyId), event, {
-          set: { kind: 'lease_end', fires: true, status: 'open', dueAt: utc(s.endsOn), district: s.district, projectId: s.projectId, tenancyId: s.tenancyId, creditCode: s.creditCode, officer: event.metadata.actor.id },
+          set: opened('lease_end', s.endsOn, { district: s.district, projectId: s.projectId, tenancyId: s.tenancyId, creditCode: s.creditCode, officer: event.metadata.actor.id }),
         }),
       ];
     },

@@ -4,13 +4,12 @@ import {
   type ApplicationCommand,
   type ApplicationEvent,
   type DeadlineRule,
-  type NoticeSnapshot,
   applicationDecider,
   applicationFacts,
-  applicationIdFor,
 } from '../../src/domain/application.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { Forbidden, RuleViolation } from '../../src/domain/shared.js';
+import { APP, openNotice } from './application-fixtures.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(applicationDecider);
@@ -19,20 +18,8 @@ const rule: DeadlineRule = { calendar: DEFAULT_CALENDAR, reviewWorkingDays: 10, 
 
 const DURING = '2026-01-15T02:00:00.000Z'; // Thursday, the window open
 const AFTER_CLOSE = '2026-01-21T02:00:00.000Z'; // Wednesday
-const APP = applicationIdFor('n-1', actors.enterprise.creditCode);
 const ids = { applicationId: APP, noticeId: 'n-1' };
-const notice: NoticeSnapshot = {
-  noticeId: 'n-1',
-  status: 'published',
-  district: 'nanshan',
-  supplyMode: 'rent',
-  opensAt: '2026-01-10T01:00:00.000Z',
-  closesAt: '2026-01-20T09:00:00.000Z', // Tuesday 17:00 CST
-  offeredArea: 3_000,
-  allocated: false,
-  resultPublished: false,
-  allocations: [],
-};
+const notice = openNotice;
 const declared = { industry: '新一代信息技术', employees: 120, annualRevenue: 50_000_000, rndShare: 0.12 };
 const documents = [{ name: '营业执照.pdf', sha256: 'ab'.repeat(32) }];
 const submit: ApplicationCommand = { type: 'SubmitApplication', applicationId: APP, notice, sanctions: [], enterpriseName: '深圳市创新科技有限公司', requestedArea: 1_000, declared, documents, deadlines: rule };

@@ -10,6 +10,7 @@ import {
   applicationStream,
 } from '../../src/domain/application.js';
 import { type Actor, DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { APP, openNotice } from './application-fixtures.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(applicationDecider);
@@ -21,19 +22,7 @@ const PUBLICITY_END = '2026-01-28T15:59:59.999Z';
 const AFTER_PUBLICITY = '2026-01-29T02:00:00.000Z';
 const at = (now: string, actor: Actor = actors.enterprise) => testContext(actor, now);
 
-const APP = applicationIdFor('n-1', actors.enterprise.creditCode);
-const notice: NoticeSnapshot = {
-  noticeId: 'n-1',
-  status: 'published',
-  district: 'nanshan',
-  supplyMode: 'rent',
-  opensAt: '2026-01-10T01:00:00.000Z',
-  closesAt: '2026-01-20T09:00:00.000Z',
-  offeredArea: 3_000,
-  allocated: false,
-  resultPublished: false,
-  allocations: [],
-};
+const notice = openNotice;
 const inPublicity: NoticeSnapshot = { ...notice, status: 'closed', publicity: { startsAt: AFTER_CLOSE, endsAt: PUBLICITY_END, applicationIds: [APP] } };
 const allocatedNotice: NoticeSnapshot = { ...inPublicity, allocated: true };
 const resultNotice: NoticeSnapshot = { ...allocatedNotice, resultPublished: true, resultPublishedAt: AFTER_PUBLICITY, allocations: [{ applicationId: APP, area: 1_000 }] };
