@@ -118,6 +118,7 @@ describe('a demand from report to settlement', () => {
 
   it('an overdue follow-up shows in the officer’s queue, and a follow-up moves the due date', async () => {
     expect((await api.read('nanshan', '/api/demands?overdue=true')).body.total).toBe(0);
+    await expectQueueText('nanshan'); // kept, then the clock alone moves its overdue flag
     clock.to('2027-03-09T02:00:00.000Z'); // Tuesday: the follow-up was due Monday night
     const overdue = await api.read('nanshan', '/api/demands?overdue=true');
     expect(overdue.body.items.map((d: { id: string; overdue: boolean }) => [d.id, d.overdue])).toEqual([[demandId, true]]);
@@ -140,7 +141,9 @@ describe('a demand from report to settlement', () => {
   });
 
   it('broker, feedback, close as settled; nothing after close', async () => {
+    await expectQueueText('nanshan');
     await api.ok('nanshan', 'POST', `/api/demands/${demandId}/match`, { suggestions: [{ projectId, score: 90, reason: '面积、用途均匹配' }] });
+    await expectQueueText('nanshan'); // the demand's document moved, its candidates did not
     await api.ok('nanshan', 'POST', `/api/demands/${demandId}/broker`, { projectId, note: '已约见园区运营方看房' });
     await api.ok('enterprise', 'POST', `/api/demands/${demandId}/feedback`, { satisfied: true, note: '撮合及时，已看房' });
     clock.advance(3 * DAY);
@@ -170,7 +173,10 @@ describe('a demand from report to settlement', () => {
 
   it('a rebuild gives the same candidates', async () => {
     // A second open demand that keeps its candidate, so the comparison is not of empty lists.
+    await expectQueueText('nanshan', '/api/demands?page=5'); // an empty page: only its total moves
     const open = await api.ok(E_HARNESS2, 'POST', '/api/demands', { ...demandBody, districts: ['nanshan'] }, 201);
+    await expectQueueText('nanshan', '/api/demands?page=5');
+    expect((await api.read('nanshan', '/api/demands?page=5')).body.total).toBe((await api.read('nanshan', '/api/demands')).body.total);
     const before = (await api.read('admin', '/api/demands?status=open')).body.items.map((d: { id: string; candidates: unknown }) => [d.id, d.candidates]);
     expect(before).toEqual([[open.id, [expect.objectContaining({ projectId, score: 85 })]]]);
     await srv.services.runner.rebuild();

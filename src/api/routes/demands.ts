@@ -12,7 +12,7 @@ import { type Services, consistentWith } from '../../application/services.js';
 import { type DemandFilter, findDemands, getDemand } from '../../projections/demand-queries.js';
 import { requireActor } from '../auth.js';
 import { command } from '../command.js';
-import { demandQueueJson } from '../demand-queue.js';
+import { DemandQueueBodies } from '../demand-queue.js';
 import { HttpProblem } from '../problem.js';
 import * as s from '../schemas.js';
 import { maySeeDemand } from '../visibility.js';
@@ -64,6 +64,7 @@ export function demandRoutes(services: Services): FastifyPluginAsyncZod {
     const tags = ['demands'];
     const idParams = z.object({ id: s.id });
     const ok = { 200: s.commandResult };
+    const queueBodies = new DemandQueueBodies();
 
     app.post('/api/demands', { schema: { tags, summary: '需求申报: an enterprise reports a space demand', body: reportBody, response: { 201: s.commandResult } } }, async (req, reply) => {
       const actor = requireActor(req, 'enterprise');
@@ -151,8 +152,11 @@ export function demandRoutes(services: Services): FastifyPluginAsyncZod {
         await consistentWith(services, at);
         const now = services.commands.now();
         const scope = scoped(actor, { ...(filter as DemandFilter), ...(overdue === 'true' ? { overdueBefore: now } : {}) });
-        // Already presented text (demand-queue.ts): it passes the presenting hook untouched.
-        return reply.type('application/json; charset=utf-8').send(demandQueueJson(await findDemands(services.reads, scope, { page, pageSize }), now));
+        const found = await findDemands(services.reads, scope, { page, pageSize });
+        // The query names the page kept; the clock is not part of it (what it moves is compared instead).
+        const key = JSON.stringify([{ ...scope, overdueBefore: overdue === 'true' }, page, pageSize]);
+        // Already presented bytes (demand-queue.ts): they pass the presenting hook untouched.
+        return reply.type('application/json; charset=utf-8').send(queueBodies.body(key, found, now));
       },
     );
 
