@@ -1,12 +1,18 @@
 // Staff-behaviour controls (第六章): who opened which non-public record (an application's declared facts
 // and documents, an enterprise's sanctions), when, and why if they said so. Reads are many, so entries
 // are buffered and written in one commit per flush (every `flushMs` or `maxBuffer` entries): never a
-// write, let alone an fsync, per read. Stored through the ReadStore port (any adapter) in a collection
-// no projection owns, so a rebuild of the read models never drops it.
+// write, let alone an fsync, per read. Stored through the ReadStore port (any adapter) in collections
+// no projection owns, so a rebuild of the read models never drops them; they are log collections, so the
+// embedded store keeps them in its file, not in memory, however many reads there were.
 import type { Actor } from '../domain/shared.js';
-import type { DocOp, Filter, ReadStore } from '../infra/read-store.js';
+import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
 
+/** Where entries were kept before they were log collections (one document per read, in memory): moved at first use. */
 export const ACCESS_LOG = 'access_log';
+/** One document per staff read, written once (a log collection: on disk with the embedded store, not in memory). */
+export const ACCESS_ENTRIES = 'access_log_entries';
+/** One document per record a read showed, so "who read this record" is an indexed look-up (log documents hold no arrays). */
+export const ACCESS_RECORDS = 'access_log_records';
 const CHECKPOINT = 'access-log';
 
 export interface AccessRead {
@@ -26,12 +32,48 @@ export interface AccessQuery {
   to?: string;
 }
 
+type Entry = AccessRead & { at: string };
+
+const idOf = (seq: number) => String(seq).padStart(16, '0');
+
+/** The two documents' ops of one read: its entry, and one per record it showed (deduplicated). */
+function opsOf(seq: number, r: Entry): DocOp[] {
+  const a = r.actor;
+  const records = [...new Set(r.records)];
+  const id = idOf(seq);
+  const entry: DocOp = {
+    collection: ACCESS_ENTRIES,
+    id,
+    position: seq,
+    set: {
+      seq,
+      at: r.at,
+      actorId: a.id,
+      actorName: a.name ?? null,
+      role: a.role,
+      district: a.district ?? null,
+      what: r.what,
+      records: JSON.stringify(records),
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.requestId ? { requestId: r.requestId } : {}),
+    },
+  };
+  const shown = records.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, at: r.at, actorId: a.id, what: r.what } }));
+  return [entry, ...shown];
+}
+
+/** An entry as the API shows it (the shape it always had: `records` a list). */
+function present(d: Doc): Record<string, unknown> {
+  const { _id, _position, records, ...rest } = d;
+  return { id: _id, ...rest, records: JSON.parse(records as string) as string[] };
+}
+
 export class AccessLog {
-  private buffer: (AccessRead & { at: string })[] = [];
+  private buffer: Entry[] = [];
   private seq: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private indexed = false;
+  private prepared: Promise<void> | null = null;
 
   constructor(
     private readonly reads: ReadStore,
@@ -60,52 +102,75 @@ export class AccessLog {
     return this.flushing;
   }
 
-  private async write(batch: (AccessRead & { at: string })[]): Promise<void> {
-    if (batch.length === 0) return;
-    if (!this.indexed) {
+  /** Once: the collections declared and indexed, and entries kept the earlier way moved into them. */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      await this.reads.declareLogCollections([ACCESS_ENTRIES, ACCESS_RECORDS]);
       await this.reads.ensureIndexes([
-        { collection: ACCESS_LOG, keys: { actorId: 1 } },
-        { collection: ACCESS_LOG, keys: { records: 1 } },
+        { collection: ACCESS_ENTRIES, keys: { actorId: 1 } },
+        { collection: ACCESS_ENTRIES, keys: { what: 1 } },
+        { collection: ACCESS_RECORDS, keys: { record: 1 } },
       ]);
-      this.indexed = true;
-    }
-    let seq = this.seq ?? (await this.reads.getCheckpoint(CHECKPOINT));
-    const ops: DocOp[] = batch.map((r) => {
-      seq++;
-      const a = r.actor;
-      return {
-        collection: ACCESS_LOG,
-        id: String(seq).padStart(16, '0'),
-        position: seq,
-        set: {
-          seq,
-          at: r.at,
-          actorId: a.id,
-          actorName: a.name ?? null,
-          role: a.role,
-          district: a.district ?? null,
-          what: r.what,
-          records: r.records,
-          ...(r.reason ? { reason: r.reason } : {}),
-          ...(r.requestId ? { requestId: r.requestId } : {}),
-        },
-      };
+      await this.moveEarlierEntries();
+    })().catch((error) => {
+      this.prepared = null; // tried again by the next flush or search
+      throw error;
     });
+    return this.prepared;
+  }
+
+  /**
+   * Entries written before the access log was a log collection: the same entries (seq, time, who, what,
+   * why) written again into the new collections, then the old collection dropped. Interrupted, it runs
+   * again at the next start: a log document written a second time by the same op is ignored.
+   */
+  private async moveEarlierEntries(): Promise<void> {
+    if ((await this.reads.count(ACCESS_LOG, {})) === 0) return;
+    let last = 0;
+    for await (const page of this.reads.stream(ACCESS_LOG, {}, { sort: { _id: 1 }, batchSize: 1000 })) {
+      const ops = page.flatMap((d) => {
+        last = Math.max(last, d.seq as number);
+        const entry: Entry = {
+          actor: { id: d.actorId, name: d.actorName ?? undefined, role: d.role, district: d.district ?? undefined } as Actor,
+          what: d.what as string,
+          records: d.records as string[],
+          reason: d.reason as string | undefined,
+          requestId: d.requestId as string | undefined,
+          at: d.at as string,
+        };
+        return opsOf(d.seq as number, entry);
+      });
+      await this.reads.commit(CHECKPOINT, ops, Math.max(last, await this.reads.getCheckpoint(CHECKPOINT)));
+    }
+    await this.reads.reset(`${CHECKPOINT}:moved`, [ACCESS_LOG]);
+  }
+
+  private async write(batch: Entry[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.prepare();
+    let seq = this.seq ?? (await this.reads.getCheckpoint(CHECKPOINT));
+    const ops: DocOp[] = batch.flatMap((r) => opsOf(++seq, r));
     await this.reads.commit(CHECKPOINT, ops, seq);
     this.seq = seq;
   }
 
   async search(q: AccessQuery, page: number, pageSize: number): Promise<{ items: Record<string, unknown>[]; total: number }> {
     await this.flush();
+    await this.prepare();
     const f: Filter = {};
     if (q.actor !== undefined) f.actorId = q.actor;
-    if (q.record !== undefined) f.records = q.record;
     if (q.what !== undefined) f.what = q.what;
     if (q.from !== undefined || q.to !== undefined) f.at = { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
-    const [docs, total] = await Promise.all([
-      this.reads.find(ACCESS_LOG, f, { sort: { _id: -1 }, skip: (page - 1) * pageSize, limit: pageSize }),
-      this.reads.count(ACCESS_LOG, f),
-    ]);
-    return { items: docs.map(({ _id, _position, ...d }) => ({ id: _id, ...d })), total };
+    const newest = { sort: { _id: -1 as const }, skip: (page - 1) * pageSize, limit: pageSize };
+    if (q.record === undefined) {
+      const [docs, total] = await Promise.all([this.reads.find(ACCESS_ENTRIES, f, newest), this.reads.count(ACCESS_ENTRIES, f)]);
+      return { items: docs.map(present), total };
+    }
+    // By record: the record's documents carry what the other filters ask (who, what, when).
+    const byRecord = { ...f, record: q.record };
+    const [shown, total] = await Promise.all([this.reads.find(ACCESS_RECORDS, byRecord, newest), this.reads.count(ACCESS_RECORDS, byRecord)]);
+    const ids = shown.map((d) => d.entry as string);
+    const entries = new Map((await this.reads.find(ACCESS_ENTRIES, { _id: { $in: ids } })).map((d) => [d._id, d]));
+    return { items: ids.flatMap((id) => (entries.has(id) ? [present(entries.get(id)!)] : [])), total };
   }
 }

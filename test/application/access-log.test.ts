@@ -1,0 +1,67 @@
+// The access log kept as log collections (on disk with the embedded store): entries written before that,
+// as one in-memory document each, are moved into them at first use, unchanged as the API shows them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog } from '../../src/application/access-log.js';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'access-log-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const officer = { id: 'officer-ns', name: '南山区经办人', role: 'housing_dept', district: 'nanshan' } as const;
+const auditor = { id: 'auditor-1', role: 'auditor' } as const;
+
+/** An entry as the earlier access log wrote it: one ordinary document, `records` a list. */
+function earlier(seq: number, set: Record<string, unknown>) {
+  return { collection: ACCESS_LOG, id: String(seq).padStart(16, '0'), position: seq, set: { seq, ...set } };
+}
+
+describe('the access log in log collections', () => {
+  it('moves entries kept the earlier way, then records after them; the old collection is emptied, and a store opened again finds them', async () => {
+    const dir = tempDir();
+    const old = EmbeddedReadStore.open(dir);
+    await old.commit('access-log', [
+      earlier(1, { at: '2027-03-01T02:00:00.000Z', actorId: officer.id, actorName: officer.name, role: officer.role, district: officer.district, what: 'application', records: ['app-1'], reason: '核查申报材料', requestId: 'req-1' }),
+      earlier(2, { at: '2027-03-01T03:00:00.000Z', actorId: auditor.id, actorName: null, role: auditor.role, district: null, what: 'applications', records: ['app-1', 'app-2'] }),
+    ], 2);
+    await old.close();
+
+    const reads = EmbeddedReadStore.open(dir);
+    const log = new AccessLog(reads, () => '2027-03-02T02:00:00.000Z');
+    log.record({ actor: officer, what: 'sanctions', records: ['sanction-9', 'sanction-9'] });
+    const all = await log.search({}, 1, 50);
+    expect(all.total).toBe(3);
+    expect(all.items).toEqual([
+      { id: '0000000000000003', seq: 3, at: '2027-03-02T02:00:00.000Z', actorId: officer.id, actorName: officer.name, role: officer.role, district: officer.district, what: 'sanctions', records: ['sanction-9'] },
+      { id: '0000000000000002', seq: 2, at: '2027-03-01T03:00:00.000Z', actorId: auditor.id, actorName: null, role: auditor.role, district: null, what: 'applications', records: ['app-1', 'app-2'] },
+      { id: '0000000000000001', seq: 1, at: '2027-03-01T02:00:00.000Z', actorId: officer.id, actorName: officer.name, role: officer.role, district: officer.district, what: 'application', records: ['app-1'], reason: '核查申报材料', requestId: 'req-1' },
+    ]);
+    const byRecord = await log.search({ record: 'app-1' }, 1, 50);
+    expect(byRecord.items.map((e) => e.seq)).toEqual([2, 1]);
+    expect(byRecord.total).toBe(2);
+    expect((await log.search({ record: 'app-1', actor: auditor.id }, 1, 50)).items.map((e) => e.seq)).toEqual([2]);
+    expect((await log.search({ record: 'app-2', from: '2027-03-01T02:30:00.000Z' }, 1, 1)).items.map((e) => e.seq)).toEqual([2]);
+    expect((await log.search({ record: 'app-1' }, 2, 1)).items.map((e) => e.seq)).toEqual([1]);
+    expect(await reads.count(ACCESS_LOG, {})).toBe(0);
+    await reads.close();
+
+    // On disk, as log documents: a store opened again finds them without holding them in memory.
+    const again = EmbeddedReadStore.open(dir);
+    expect(await again.count(ACCESS_ENTRIES, {})).toBe(3);
+    expect(await again.count(ACCESS_RECORDS, { record: 'app-1' })).toBe(2);
+    expect(await again.count(ACCESS_LOG, {})).toBe(0);
+    const next = new AccessLog(again, () => '2027-03-03T02:00:00.000Z');
+    next.record({ actor: auditor, what: 'application', records: ['app-2'] });
+    expect((await next.search({ record: 'app-2' }, 1, 50)).items.map((e) => e.seq)).toEqual([4, 2]);
+    await again.close();
+  });
+});
