@@ -79,7 +79,7 @@ export interface Server {
   startupMs: number;
   /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
   warmMs: number | null;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number }>;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -108,7 +108,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
     startupMs,
     warmMs,
     usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number }>('usage');
+      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number }>('usage');
       child.send({ type: 'usage' });
       return answer;
     },
@@ -140,7 +140,7 @@ export async function load(url: string, options: Omit<Parameters<typeof autocann
   await settle(url);
   const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
   const ok = r['2xx'];
-  return { perSecond: ok / r.duration, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
+  return { perSecond: ok / r.duration, answered: ok, p99: r.latency.p99, p50: r.latency.p50, failed: r.non2xx + r.errors + r.timeouts, codes: r.statusCodeStats };
 }
 
 export type LoadResult = Awaited<ReturnType<typeof load>>;

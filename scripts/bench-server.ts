@@ -70,7 +70,8 @@ send({ type: 'ready', url, startupMs: startedMs ?? performance.now() - t0, warmM
 
 process.on('message', (message: Message) => {
   if (message.type === 'usage') {
-    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss });
+    const cpu = process.cpuUsage(); // every thread of the process: the writer threads' share of a request too
+    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
   } else if (message.type === 'access-log') {
     switchAccessLog(message.on);
     send({ type: 'access-log', on: message.on });
