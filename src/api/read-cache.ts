@@ -1,7 +1,7 @@
 // Anonymous reads of read models, answered again from the text of the first answer while the read
 // models have not moved: nothing they show can have changed until the runner commits another batch.
 // Opt-in per route (`config: { publicCache: true }`); never for a request with a token, whose answer
-// may depend on who asks.
+// may depend on who asks. Kept as UTF-8 bytes: a hit is then written as it is, not encoded again.
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionRunner } from '../projections/runner.js';
 
@@ -17,7 +17,7 @@ declare module 'fastify' {
 const MAX_ENTRIES = 1000;
 
 export function registerReadCache(app: FastifyInstance, runner: ProjectionRunner) {
-  const entries = new Map<string, { position: number; body: string }>();
+  const entries = new Map<string, { position: number; body: Buffer }>();
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config.publicCache || request.method !== 'GET' || request.headers.authorization) return;
     const position = runner.position;
@@ -30,7 +30,7 @@ export function registerReadCache(app: FastifyInstance, runner: ProjectionRunner
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.cacheAt === undefined || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     entries.delete(request.url);
-    entries.set(request.url, { position: request.cacheAt, body: payload });
+    entries.set(request.url, { position: request.cacheAt, body: Buffer.from(payload, 'utf8') });
     if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
     return payload;
   });
