@@ -54,6 +54,23 @@ export function logDocOf(op: DocOp): Doc {
   return doc;
 }
 
+/**
+ * `JSON.stringify(logDocOf(op))` without making the document: the set's own text between the id and the
+ * position (every command writes two log documents, the access log one per staff read). Where the two
+ * could differ (an undefined value, which the document turns into null; an integer-like key, which an
+ * object puts first; a key named like the envelope's; nothing set), it makes the document.
+ */
+export function logDocJson(op: DocOp): string {
+  const set = op.set ?? {};
+  let any = false;
+  for (const k in set) {
+    if (set[k] === undefined || k === '_id' || k === '_position' || /^\d+$/.test(k)) return JSON.stringify(logDocOf(op));
+    any = true;
+  }
+  if (!any) return JSON.stringify(logDocOf(op));
+  return `{"_id":${JSON.stringify(op.id)},${JSON.stringify(set).slice(1, -1)},"_position":${JSON.stringify(op.position)}}`;
+}
+
 interface Sql {
   where: string[];
   params: unknown[];

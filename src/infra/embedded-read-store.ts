@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
-import { LogCollections, checkLogOp, logDocOf, logIndexSql } from './embedded-log-collections.js';
+import { LogCollections, checkLogOp, logDocJson, logIndexSql } from './embedded-log-collections.js';
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
@@ -336,7 +336,7 @@ export class EmbeddedReadStore implements ReadStore {
       if (this.logNames.has(op.collection)) {
         if (this.logs) {
           // Written once: the file refuses a second op on the same document unless it is a replay.
-          const json = JSON.stringify(logDocOf(op));
+          const json = logDocJson(op);
           if (holdsSeparator(op.id)) this.pendingOddLog.push([op.collection, op.id, op.position, json]);
           else this.pendingLog += `${this.pendingLog === '' ? '' : '\u0002'}${op.collection}\u0001${op.id}\u0001${op.position}\u0001${json}`;
           this.pendingLogRows++;
