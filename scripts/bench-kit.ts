@@ -79,7 +79,7 @@ export interface Server {
   startupMs: number;
   /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
   warmMs: number | null;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number }>;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -108,7 +108,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
     startupMs,
     warmMs,
     usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number }>('usage');
+      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number }>('usage');
       child.send({ type: 'usage' });
       return answer;
     },
