@@ -11,7 +11,10 @@ import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
 export const ACCESS_LOG = 'access_log';
 /** One document per staff read, written once (a log collection: on disk with the embedded store, not in memory). */
 export const ACCESS_ENTRIES = 'access_log_entries';
-/** One document per record a read showed, so "who read this record" is an indexed look-up (log documents hold no arrays). */
+/**
+ * One document per record a read of several showed, so "who read this record" is an indexed look-up (log
+ * documents hold no arrays). A read of one record, the usual kind, names it on its entry instead.
+ */
 export const ACCESS_RECORDS = 'access_log_records';
 const CHECKPOINT = 'access-log';
 
@@ -36,7 +39,7 @@ type Entry = AccessRead & { at: string };
 
 const idOf = (seq: number) => String(seq).padStart(16, '0');
 
-/** The two documents' ops of one read: its entry, and one per record it showed (deduplicated). */
+/** The ops of one read: its entry (naming its record when it showed one), and one per record when it showed several. */
 function opsOf(seq: number, r: Entry): DocOp[] {
   const a = r.actor;
   const records = [...new Set(r.records)];
@@ -53,19 +56,20 @@ function opsOf(seq: number, r: Entry): DocOp[] {
       role: a.role,
       district: a.district ?? null,
       what: r.what,
-      records: JSON.stringify(records),
+      ...(records.length === 1 ? { record: records[0] } : { records: JSON.stringify(records) }),
       ...(r.reason ? { reason: r.reason } : {}),
       ...(r.requestId ? { requestId: r.requestId } : {}),
     },
   };
+  if (records.length === 1) return [entry];
   const shown = records.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, at: r.at, actorId: a.id, what: r.what } }));
   return [entry, ...shown];
 }
 
 /** An entry as the API shows it (the shape it always had: `records` a list). */
 function present(d: Doc): Record<string, unknown> {
-  const { _id, _position, records, ...rest } = d;
-  return { id: _id, ...rest, records: JSON.parse(records as string) as string[] };
+  const { _id, _position, record, records, ...rest } = d;
+  return { id: _id, ...rest, records: typeof record === 'string' ? [record] : (JSON.parse(records as string) as string[]) };
 }
 
 export class AccessLog {
@@ -109,6 +113,7 @@ export class AccessLog {
       await this.reads.ensureIndexes([
         { collection: ACCESS_ENTRIES, keys: { actorId: 1 } },
         { collection: ACCESS_ENTRIES, keys: { what: 1 } },
+        { collection: ACCESS_ENTRIES, keys: { record: 1 } },
         { collection: ACCESS_RECORDS, keys: { record: 1 } },
       ]);
       await this.moveEarlierEntries();
@@ -161,16 +166,24 @@ export class AccessLog {
     if (q.actor !== undefined) f.actorId = q.actor;
     if (q.what !== undefined) f.what = q.what;
     if (q.from !== undefined || q.to !== undefined) f.at = { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
-    const newest = { sort: { _id: -1 as const }, skip: (page - 1) * pageSize, limit: pageSize };
     if (q.record === undefined) {
+      const newest = { sort: { _id: -1 as const }, skip: (page - 1) * pageSize, limit: pageSize };
       const [docs, total] = await Promise.all([this.reads.find(ACCESS_ENTRIES, f, newest), this.reads.count(ACCESS_ENTRIES, f)]);
       return { items: docs.map(present), total };
     }
-    // By record: the record's documents carry what the other filters ask (who, what, when).
+    // By record: entries of reads of that record alone, and the record's documents of reads of several
+    // (they carry what the other filters ask: who, what, when), merged newest first.
     const byRecord = { ...f, record: q.record };
-    const [shown, total] = await Promise.all([this.reads.find(ACCESS_RECORDS, byRecord, newest), this.reads.count(ACCESS_RECORDS, byRecord)]);
-    const ids = shown.map((d) => d.entry as string);
-    const entries = new Map((await this.reads.find(ACCESS_ENTRIES, { _id: { $in: ids } })).map((d) => [d._id, d]));
-    return { items: ids.flatMap((id) => (entries.has(id) ? [present(entries.get(id)!)] : [])), total };
+    const upTo = { sort: { _id: -1 as const }, limit: page * pageSize };
+    const [alone, among, nAlone, nAmong] = await Promise.all([
+      this.reads.find(ACCESS_ENTRIES, byRecord, upTo),
+      this.reads.find(ACCESS_RECORDS, byRecord, upTo),
+      this.reads.count(ACCESS_ENTRIES, byRecord),
+      this.reads.count(ACCESS_RECORDS, byRecord),
+    ]);
+    const ids = [...alone.map((d) => d._id), ...among.map((d) => d.entry as string)].sort().reverse().slice((page - 1) * pageSize, page * pageSize);
+    const entries = new Map(alone.map((d) => [d._id, d]));
+    for (const d of await this.reads.find(ACCESS_ENTRIES, { _id: { $in: ids.filter((id) => !entries.has(id)) } })) entries.set(d._id, d);
+    return { items: ids.flatMap((id) => (entries.has(id) ? [present(entries.get(id)!)] : [])), total: nAlone + nAmong };
   }
 }

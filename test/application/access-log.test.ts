@@ -51,13 +51,19 @@ describe('the access log in log collections', () => {
     expect((await log.search({ record: 'app-1', actor: auditor.id }, 1, 50)).items.map((e) => e.seq)).toEqual([2]);
     expect((await log.search({ record: 'app-2', from: '2027-03-01T02:30:00.000Z' }, 1, 1)).items.map((e) => e.seq)).toEqual([2]);
     expect((await log.search({ record: 'app-1' }, 2, 1)).items.map((e) => e.seq)).toEqual([1]);
+    expect((await log.search({ record: 'app-1' }, 1, 1)).items.map((e) => e.seq)).toEqual([2]);
+    expect((await log.search({ record: 'app-1' }, 3, 1)).items).toEqual([]);
+    expect((await log.search({ record: 'sanction-9' }, 1, 50)).items.map((e) => e.records)).toEqual([['sanction-9']]);
     expect(await reads.count(ACCESS_LOG, {})).toBe(0);
     await reads.close();
 
     // On disk, as log documents: a store opened again finds them without holding them in memory.
     const again = EmbeddedReadStore.open(dir);
     expect(await again.count(ACCESS_ENTRIES, {})).toBe(3);
-    expect(await again.count(ACCESS_RECORDS, { record: 'app-1' })).toBe(2);
+    // A read of one record names it on its entry; a read of several has one document per record.
+    expect(await again.count(ACCESS_ENTRIES, { record: 'app-1' })).toBe(1);
+    expect(await again.count(ACCESS_RECORDS, { record: 'app-1' })).toBe(1);
+    expect(await again.count(ACCESS_RECORDS, {})).toBe(2);
     expect(await again.count(ACCESS_LOG, {})).toBe(0);
     const next = new AccessLog(again, () => '2027-03-03T02:00:00.000Z');
     next.record({ actor: auditor, what: 'application', records: ['app-2'] });
