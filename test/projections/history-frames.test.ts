@@ -94,6 +94,24 @@ describe.each([
     await s.close();
   });
 
+  it('answer exactly after appended rows whose times are out of log order among themselves (new documents)', async () => {
+    const rows = history(13, 4_500, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    const check = async (moments: number[]) => {
+      for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows, 'occurredAt', day(m)));
+    };
+    await check([4_000]);
+    // 1,200 new documents, one row each, dated after everything swept but shuffled: none is disordered.
+    let x = 17;
+    const shuffled = Array.from({ length: 1_200 }, (_, i) => 5_000 + i).sort(() => ((x = (x * 48271) % 2_147_483_647) % 3) - 1);
+    const added = shuffled.map((t, i): Row => ({ docId: `n${i}`, position: 4_501 + i, occurredAt: day(t), recordedAt: day(4_501 + i), op: JSON.stringify({ set: { name: `n${i}` } }) }));
+    await write(s, added);
+    rows.push(...added);
+    await check([4_499, 5_000, 5_100, 5_599, 5_600, 6_000, 6_199, 6_200]);
+    await s.close();
+  });
+
   it('answer from the history as it is again while a rebuild writes it anew, and after', async () => {
     const rows = history(5, 4_000, 0.03);
     const s = await store(file);
