@@ -9,6 +9,7 @@ import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimit
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
 import { sortNatively } from './embedded-sort.js';
+import { equalityTest } from './embedded-filter.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
@@ -184,8 +185,10 @@ export class EmbeddedReadStore implements ReadStore {
       docs = sortNatively(matched, sort) ?? new Query({}, MINGO_OPTIONS).find<Doc>(matched).sort(sort).all();
     } else {
       const query = new Query(filter, MINGO_OPTIONS);
+      const byMingo = (doc: Doc) => query.test(doc);
+      const test = equalityTest(filter, byMingo) ?? byMingo;
       docs = [];
-      for (const doc of this.candidates(collection, filter)) if (query.test(doc)) docs.push(doc);
+      for (const doc of this.candidates(collection, filter)) if (test(doc)) docs.push(doc);
     }
     if (key !== null) {
       this.cache.set(key, { version, docs });

@@ -49,37 +49,43 @@ export function sortNatively(docs: readonly Doc[], sort: Record<string, 1 | -1>,
     }
     return a - b;
   };
-  const order = first !== undefined && first < docs.length / 8 ? firstOf(docs.length, first, before) : Array.from(docs.keys()).sort(before).slice(0, first);
+  // A descending first key: documents mostly come oldest first (in the order they were made), so from the
+  // end the page fills with the best early and the rest is turned away by one comparison each.
+  const order = first !== undefined && first < docs.length / 8 ? firstOf(docs.length, first, before, keys[0]![1] === -1) : Array.from(docs.keys()).sort(before).slice(0, first);
   return order.map((i) => docs[i]!);
 }
 
-/** The first `k` of 0..n-1 by a total order, sorted: a bounded max-heap of the best seen so far. */
-function firstOf(n: number, k: number, before: (a: number, b: number) => number): number[] {
+/**
+ * The first `k` of 0..n-1 by a total order, sorted: a bounded max-heap of the best seen so far. The order
+ * being total, the answer is the same whichever way 0..n-1 is walked (`backwards`: from n-1 down).
+ */
+function firstOf(n: number, k: number, before: (a: number, b: number) => number, backwards: boolean): number[] {
   const heap: number[] = []; // heap[0]: the worst kept
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let worst = i;
-      if (l < heap.length && before(heap[l]!, heap[worst]!) > 0) worst = l;
-      if (r < heap.length && before(heap[r]!, heap[worst]!) > 0) worst = r;
-      if (worst === i) return;
-      [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
-      i = worst;
-    }
-  };
-  for (let x = 0; x < n && k > 0; x++) {
+  for (let step = 0; step < n && k > 0; step++) {
+    const x = backwards ? n - 1 - step : step;
     if (heap.length < k) {
+      let i = heap.length;
       heap.push(x);
-      for (let i = heap.length - 1; i > 0; ) {
+      while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (before(heap[i]!, heap[parent]!) <= 0) break;
-        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        if (before(x, heap[parent]!) <= 0) break;
+        heap[i] = heap[parent]!;
         i = parent;
       }
+      heap[i] = x;
     } else if (before(x, heap[0]!) < 0) {
-      heap[0] = x;
-      down(0);
+      // x replaces the worst: sift it down to its place.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const child = r < k && before(heap[r]!, heap[l]!) > 0 ? r : l;
+        if (before(heap[child]!, x) <= 0) break;
+        heap[i] = heap[child]!;
+        i = child;
+      }
+      heap[i] = x;
     }
   }
   return heap.sort(before);
