@@ -16,10 +16,12 @@ import { LayeredMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 
 /**
- * Rows between two whole copies: the most a request lays over one. A copy is one Map entry per document
- * (the documents are shared with the rows): memory stays near one version per row.
+ * Rows between two whole copies: the most a request lays over one. A copy is an array of one pointer per
+ * document (the documents are shared with the rows): memory stays near one version per row.
  */
-const FULL_EVERY = 20_000;
+const FULL_EVERY = 5_000;
+/** Tests make whole copies every few rows, to meet many of them in small histories (taken at each build). */
+export const framesForTests = { fullEvery: FULL_EVERY };
 
 type Field = 'occurredAt' | 'recordedAt';
 interface Row {
@@ -29,6 +31,7 @@ interface Row {
   op: string;
 }
 interface Frames {
+  fullEvery: number;
   built: number; // highest position swept
   lastAt: string; // the time of the last row swept: rows are swept in time order
   /** Per row swept, in sweep order: its time, its document and the document after it (undefined: none). */
@@ -36,8 +39,11 @@ interface Frames {
   ids: string[];
   versions: (Doc | undefined)[];
   /** fulls[m]: the collection after the first m × FULL_EVERY rows. */
-  fulls: Map<string, Doc>[];
+  fulls: WholeCopy[];
   state: Map<string, Doc>; // after every row swept
+  /** The same as an array, documents in the order they appeared (as in `state`): what a whole copy copies. */
+  stateArray: Doc[];
+  order: Order;
   last: Map<string, { id: string; at: string; position: number }>; // per document, its latest row (and its id, shared by its rows)
   disordered: Set<string>;
 }
@@ -50,7 +56,52 @@ function apply(docs: Map<string, Doc>, collection: string, row: Row): void {
   if (next) docs.set(row.docId, next);
 }
 
-const empty = (): Frames => ({ built: 0, lastAt: '', ats: [], ids: [], versions: [], fulls: [new Map()], state: new Map(), last: new Map(), disordered: new Set() });
+/** Where each document stands in the arrays of whole copies: the order in which the documents appeared. */
+interface Order {
+  of: Map<string, number>;
+  ids: string[];
+}
+
+/**
+ * A whole copy: the documents at their place in the order (shared by every copy of one build), read as
+ * a Map iterating as `new Map(state)` did at that moment, without the cost of a Map per copy.
+ */
+class WholeCopy implements ReadonlyMap<string, Doc> {
+  readonly size: number;
+  constructor(
+    private readonly docs: readonly Doc[],
+    private readonly order: Order,
+  ) {
+    this.size = docs.length;
+  }
+  get(id: string): Doc | undefined {
+    const i = this.order.of.get(id);
+    return i === undefined ? undefined : this.docs[i];
+  }
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+  forEach(callback: (doc: Doc, id: string, map: ReadonlyMap<string, Doc>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.docs.length; i++) callback.call(thisArg, this.docs[i]!, this.order.ids[i]!, this);
+  }
+  *entries(): MapIterator<[string, Doc]> {
+    for (let i = 0; i < this.docs.length; i++) yield [this.order.ids[i]!, this.docs[i]!];
+  }
+  *keys(): MapIterator<string> {
+    for (let i = 0; i < this.docs.length; i++) yield this.order.ids[i]!;
+  }
+  *values(): MapIterator<Doc> {
+    yield* this.docs;
+  }
+  [Symbol.iterator](): MapIterator<[string, Doc]> {
+    return this.entries();
+  }
+}
+
+function empty(): Frames {
+  const order: Order = { of: new Map(), ids: [] };
+  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions: [], fulls: [new WholeCopy([], order)], state: new Map(), stateArray: [], order, last: new Map(), disordered: new Set() };
+}
 
 function sweep(f: Frames, collection: string, row: Row): void {
   const before = f.last.get(row.docId);
@@ -58,13 +109,22 @@ function sweep(f: Frames, collection: string, row: Row): void {
   const id = before?.id ?? row.docId;
   if (!before || row.position > before.position) f.last.set(id, { id, at: row.at, position: row.position });
   apply(f.state, collection, row);
+  const doc = f.state.get(id);
+  if (doc !== undefined) {
+    let i = f.order.of.get(id);
+    if (i === undefined) {
+      f.order.of.set(id, (i = f.order.ids.length));
+      f.order.ids.push(id);
+    }
+    f.stateArray[i] = doc;
+  }
   // Rows of one event share their time: one string for them all.
   f.ats.push(row.at === f.lastAt ? f.lastAt : row.at);
   f.ids.push(id);
-  f.versions.push(f.state.get(id));
+  f.versions.push(doc);
   f.lastAt = f.ats.at(-1)!;
   f.built = Math.max(f.built, row.position);
-  if (f.ats.length % FULL_EVERY === 0) f.fulls.push(new Map(f.state));
+  if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateArray.slice(), f.order));
 }
 
 async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
@@ -124,9 +184,9 @@ function rowsUpTo(ats: string[], at: string): number {
 export async function collectionAt(reads: ReadStore, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
   const f = await framesOf(reads, history, collection, field);
   const n = rowsUpTo(f.ats, at);
-  const m = Math.floor(n / FULL_EVERY);
+  const m = Math.floor(n / f.fullEvery);
   const docs = new LayeredMap(f.fulls[m]!);
-  for (let i = m * FULL_EVERY; i < n; i++) {
+  for (let i = m * f.fullEvery; i < n; i++) {
     const doc = f.versions[i];
     if (doc !== undefined) docs.set(f.ids[i]!, doc);
   }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { LogCollections } from '../../src/infra/embedded-log-collections.js';
-import { collectionAt } from '../../src/projections/history-frames.js';
+import { collectionAt, framesForTests } from '../../src/projections/history-frames.js';
 import { warmKeyFrames } from '../../src/projections/history.js';
 
 const C = 'things';
@@ -147,6 +147,28 @@ describe.each([
       expect(asObject(await collectionAt(s, H, C, 'recordedAt', day(m)))).toEqual(folded(rows, 'recordedAt', day(m)));
     }
     await s.close();
+  });
+
+  it('hold for random histories and moments, whole copies every few rows or many (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.constantFrom(1, 2, 7, 64, 5_000), fc.array(fc.integer({ min: -5, max: 700 }), { minLength: 1, maxLength: 6 }), async (seed, late, every, moments) => {
+        const rows = history(seed, 600, late);
+        const s = await store(file);
+        const before = framesForTests.fullEvery;
+        framesForTests.fullEvery = every;
+        try {
+          await write(s, rows.slice(0, 500));
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows.slice(0, 500), 'occurredAt', day(m)));
+          await write(s, rows.slice(500)); // appended: swept onto the same copies, or a rebuild if dated back
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'recordedAt', day(m)))).toEqual(folded(rows, 'recordedAt', day(m)));
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows, 'occurredAt', day(m)));
+        } finally {
+          framesForTests.fullEvery = before;
+        }
+        await s.close();
+      }),
+      { numRuns: file ? 10 : 40 },
+    );
   });
 
   it('hold for random histories and moments (property)', async () => {
