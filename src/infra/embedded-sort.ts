@@ -57,18 +57,38 @@ function orderOf(docs: readonly Doc[], key: string, direction: number): Order | 
 }
 
 /**
+ * The order by a key after the first: read only for documents tied on the keys before it (rarely any:
+ * reading a key of every document was a large part of a sort). Each comparison made must be between two
+ * values of one kind that native comparison orders as mingo does; else `mixed` is set and mingo sorts.
+ */
+function tieOrder(docs: readonly Doc[], key: string, direction: number, mixed: { seen: boolean }): Order {
+  const segments = key.split('.');
+  const values: unknown[] = [];
+  const read = (i: number): unknown => (i in values ? values[i] : (values[i] = valueAt(docs[i]!, segments)));
+  const plain = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v) && !Object.is(v, -0));
+  return (a, b) => {
+    const x = read(a);
+    const y = read(b);
+    if (typeof x !== typeof y || !plain(x) || !plain(y)) {
+      mixed.seen = true;
+      return 0;
+    }
+    return x === y ? 0 : (x as string | number) < (y as string | number) ? -direction : direction;
+  };
+}
+
+/**
  * `docs` in the order mingo's $sort gives them (by each key in turn, descending keys reversed, ties in
- * the order given), or null when some key's values are not all strings or all numbers: mingo sorts those.
+ * the order given), or null when the values compared are not all strings or all numbers: mingo sorts those.
  * With `first`, only the first `first` of that order (a page, chosen without sorting the rest).
  */
 export function sortNatively(docs: readonly Doc[], sort: Record<string, 1 | -1>, first?: number): Doc[] | null {
   const keys = Object.entries(sort);
-  const orders: Order[] = [];
-  for (const [key, direction] of keys) {
-    const order = orderOf(docs, key, direction);
-    if (order === null) return null;
-    orders.push(order);
-  }
+  if (keys.length === 0) return null;
+  const head = orderOf(docs, keys[0]![0], keys[0]![1]);
+  if (head === null) return null;
+  const mixed = { seen: false };
+  const orders = [head, ...keys.slice(1).map(([key, direction]) => tieOrder(docs, key, direction, mixed))];
   /** Ties fall back on the position in `docs`, so the order is total. */
   const before = (a: number, b: number): number => {
     for (const order of orders) {
@@ -80,7 +100,7 @@ export function sortNatively(docs: readonly Doc[], sort: Record<string, 1 | -1>,
   // A descending first key: documents mostly come oldest first (in the order they were made), so from the
   // end the page fills with the best early and the rest is turned away by one comparison each.
   const order = first !== undefined && first < docs.length / 8 ? firstOf(docs.length, first, before, keys[0]![1] === -1) : Array.from(docs.keys()).sort(before).slice(0, first);
-  return order.map((i) => docs[i]!);
+  return mixed.seen ? null : order.map((i) => docs[i]!);
 }
 
 /**
