@@ -5,7 +5,7 @@
 // runs other rows first, while the server builds its asOf key frames).
 import { parseArgs } from 'node:util';
 import { accessLogFigures, asOfFigures, csvExportFigures } from './bench-audit.js';
-import { rows, startServer } from './bench-kit.js';
+import { mb, rows, startServer } from './bench-kit.js';
 import { ScenarioLog } from './bench-scenario-log.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ const events = SqliteEventStore.open(join(dir, 'events.db'));
 const head = await events.headPosition();
 await events.close();
 const server = await startServer(['services'], { DATA_DIR: dir });
-console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s`);
+console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s${server.warmMs === null ? '' : `, asOf key frames built in ${(server.warmMs / 1000).toFixed(1)} s`}`);
 await new Promise((resolve) => setTimeout(resolve, Number(values.wait ?? 0) * 1000));
 try {
   if (want('csv')) for (let k = 0; k < 3; k++) await csvExportFigures(server.url, head);
@@ -28,6 +28,8 @@ try {
     for (const _ of scenario.events()); // the generator fills in the applications as it goes
     await accessLogFigures(server, scenario);
   }
+  const { maxRssBytes, rssBytes } = await server.usage();
+  console.log(`server memory: peak RSS ${mb(maxRssBytes)}, now ${mb(rssBytes)}`);
 } finally {
   await server.stop();
 }

@@ -9,7 +9,8 @@ import { UpcastingEventStore } from './upcasting-event-store.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
-import { warmKeyFrames } from '../projections/history.js';
+import { type Moment, readStoreAt, warmKeyFrames } from '../projections/history.js';
+import { listFeed } from '../projections/procedure-queries.js';
 import { allProjections } from '../projections/index.js';
 import { PROJECTS } from '../projections/project-search.js';
 import { PUBLIC_FEED } from '../projections/public-feed.js';
@@ -114,6 +115,15 @@ export async function warmAsOf(services: Services): Promise<void> {
   const head = await services.events.headPosition();
   while (!(await services.runner.waitFor(head, 60_000))) if (services.runner.error) throw services.runner.error;
   await warmKeyFrames(services.reads, [PUBLIC_FEED, PROJECTS]); // the small one first
+  // A few reads as of now through them, like the feed's and the search's first page: the first requests
+  // after a start otherwise ran the code of these reads before it was compiled (the slowest of a hundred).
+  const now: Moment = { field: 'occurredAt', at: new Date().toISOString() };
+  for (let k = 0; k < 3; k++) {
+    await listFeed(await readStoreAt(services.reads, [PUBLIC_FEED], now), { page: 1, pageSize: 20 });
+    const search = await readStoreAt(services.reads, [PROJECTS], now);
+    await search.find(PROJECTS, { status: 'published' }, { sort: { publishedAt: -1, _id: 1 }, limit: 20 });
+    await search.count(PROJECTS, { status: 'published' });
+  }
 }
 
 /** Waits until the read models reflect the whole log, so a list read from them is complete. */

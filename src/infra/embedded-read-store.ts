@@ -8,6 +8,8 @@ import { LogCollections, checkLogOp, logDocJson, logIndexSql } from './embedded-
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
+import { sortNatively } from './embedded-sort.js';
+import { equalityTest } from './embedded-filter.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
@@ -58,6 +60,8 @@ export class EmbeddedReadStore implements ReadStore {
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
   private bulk: Set<string> | null = null;
   private bulkFailure: Error | null = null;
+  /** Made by fromDocs for one answer: the next page of a sort is unlikely to be asked of it. */
+  private oneAnswer = false;
 
   private constructor(
     private readonly db: FileWriter | null,
@@ -65,11 +69,15 @@ export class EmbeddedReadStore implements ReadStore {
     private readonly logs: LogCollections | null = null,
   ) {}
 
-  /** An in-memory store over documents taken as they are (frozen here if they were not): no copy, no op. */
-  static fromDocs(collections: Map<string, Map<string, Doc>>): EmbeddedReadStore {
+  /**
+   * An in-memory store over documents taken as they are (frozen here unless `frozen` says they are): no
+   * copy, no op. Made for one answer: a sorted page is chosen without sorting every match (see find).
+   */
+  static fromDocs(collections: Map<string, Map<string, Doc>>, options: { frozen?: boolean } = {}): EmbeddedReadStore {
     const store = new EmbeddedReadStore(null);
+    store.oneAnswer = true;
     for (const [collection, docs] of collections) {
-      for (const doc of docs.values()) deepFreeze(doc);
+      if (!options.frozen) for (const doc of docs.values()) deepFreeze(doc);
       store.collections.set(collection, docs);
     }
     return store;
@@ -173,11 +181,14 @@ export class EmbeddedReadStore implements ReadStore {
     }
     let docs: Doc[];
     if (sort) {
-      docs = new Query({}, MINGO_OPTIONS).find<Doc>(this.matches(collection, filter)).sort(sort).all();
+      const matched = this.matches(collection, filter);
+      docs = sortNatively(matched, sort) ?? new Query({}, MINGO_OPTIONS).find<Doc>(matched).sort(sort).all();
     } else {
       const query = new Query(filter, MINGO_OPTIONS);
+      const byMingo = (doc: Doc) => query.test(doc);
+      const test = equalityTest(filter, byMingo) ?? byMingo;
       docs = [];
-      for (const doc of this.candidates(collection, filter)) if (query.test(doc)) docs.push(doc);
+      for (const doc of this.candidates(collection, filter)) if (test(doc)) docs.push(doc);
     }
     if (key !== null) {
       this.cache.set(key, { version, docs });
@@ -238,8 +249,13 @@ export class EmbeddedReadStore implements ReadStore {
   async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {
     this.assertOpen();
     if (await this.onFile(collection)) return this.logs!.find(collection, filter, options);
-    const all = this.matches(collection, filter, options.sort);
     const start = options.skip ?? 0;
+    if (this.oneAnswer && options.sort && options.limit) {
+      // One page of a sort, once: its documents alone are put in order (matches would sort them all).
+      const page = sortNatively(this.matches(collection, filter), options.sort, start + options.limit)?.slice(start);
+      if (page) return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+    }
+    const all = this.matches(collection, filter, options.sort);
     const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
     // Documents are frozen and never modified in place, so readers get them as they are: no copy.
     return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;

@@ -1,23 +1,27 @@
-// Key frames of a history, so a whole collection "as of T" costs a copy of one frame plus the few
-// thousand changes after it, instead of folding every change up to T at each request. Built once per
-// read store, collection and time field (occurredAt: asOf, recordedAt: asRecordedAt) by one pass over the
-// history in (time, position) order, kept up to date with the rows appended since, rebuilt when the
-// history shrank or a change arrived dated before the last frame (a late import).
+// Key frames of a history, so a whole collection "as of T" costs laying the changes up to T over one
+// whole copy, instead of folding every change up to T at each request. Built once per read store,
+// collection and time field (occurredAt: asOf, recordedAt: asRecordedAt) by one pass over the history in
+// (time, position) order, kept up to date with the rows appended since, rebuilt when the history shrank
+// or a change arrived dated before the last row swept (a late import).
+//
+// The pass keeps, for every row, the document as it stood after it: a moment is then the whole copy
+// before it with the documents of the rows after that copy laid over it (no row is read or folded at a
+// request), in a LayeredMap (the copy itself is never copied).
 //
 // Exact: sweeping in time order applies a document's changes in log order only while its changes are
 // dated in log order. A document with a change dated before an earlier one ("disordered": imports,
 // corrections) is folded on its own from its rows up to T, in log order, as history.ts always did.
 import { applyDocOp } from '../infra/embedded-read-store.js';
+import { LayeredMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 
-/** Changes between two frames: the most a request folds beyond assembling a frame. */
-const EVERY = 500;
 /**
- * A frame holds the documents changed since the one before; every FULL-th also the whole collection.
- * Assembling T's frame copies the full one before it and overlays at most FULL deltas: memory stays near
- * one entry per change plus a whole copy per FULL × EVERY changes.
+ * Rows between two whole copies: the most a request lays over one. A copy is an array of one pointer per
+ * document (the documents are shared with the rows): memory stays near one version per row.
  */
-const FULL = 40;
+const FULL_EVERY = 5_000;
+/** Tests make whole copies every few rows, to meet many of them in small histories (taken at each build). */
+export const framesForTests = { fullEvery: FULL_EVERY };
 
 type Field = 'occurredAt' | 'recordedAt';
 interface Row {
@@ -26,19 +30,21 @@ interface Row {
   at: string;
   op: string;
 }
-interface Frame {
-  at: string;
-  position: number;
-  changed: Map<string, Doc>;
-  full?: Map<string, Doc>;
-}
 interface Frames {
-  rows: number;
+  fullEvery: number;
   built: number; // highest position swept
-  frames: Frame[];
+  lastAt: string; // the time of the last row swept: rows are swept in time order
+  /** Per row swept, in sweep order: its time, its document and the document after it (undefined: none). */
+  ats: string[];
+  ids: string[];
+  versions: (Doc | undefined)[];
+  /** fulls[m]: the collection after the first m × FULL_EVERY rows. */
+  fulls: WholeCopy[];
   state: Map<string, Doc>; // after every row swept
-  sinceFrame: Set<string>; // documents changed since the last frame
-  last: Map<string, { at: string; position: number }>; // per document, its latest row
+  /** The same as an array, documents in the order they appeared (as in `state`): what a whole copy copies. */
+  stateArray: Doc[];
+  order: Order;
+  last: Map<string, { id: string; at: string; position: number }>; // per document, its latest row (and its id, shared by its rows)
   disordered: Set<string>;
 }
 
@@ -50,23 +56,79 @@ function apply(docs: Map<string, Doc>, collection: string, row: Row): void {
   if (next) docs.set(row.docId, next);
 }
 
-function sweep(f: Frames, collection: string, row: Row): void {
-  const before = f.last.get(row.docId);
-  if (before && (row.at < before.at || row.position < before.position)) f.disordered.add(row.docId);
-  if (!before || row.position > before.position) f.last.set(row.docId, { at: row.at, position: row.position });
-  apply(f.state, collection, row);
-  f.sinceFrame.add(row.docId);
-  f.rows++;
-  f.built = Math.max(f.built, row.position);
-  if (f.rows % EVERY === 0) {
-    const changed = new Map([...f.sinceFrame].map((id) => [id, f.state.get(id)!]));
-    f.frames.push({ at: row.at, position: row.position, changed, ...(f.frames.length % FULL === 0 ? { full: new Map(f.state) } : {}) });
-    f.sinceFrame = new Set();
+/** Where each document stands in the arrays of whole copies: the order in which the documents appeared. */
+interface Order {
+  of: Map<string, number>;
+  ids: string[];
+}
+
+/**
+ * A whole copy: the documents at their place in the order (shared by every copy of one build), read as
+ * a Map iterating as `new Map(state)` did at that moment, without the cost of a Map per copy.
+ */
+class WholeCopy implements ReadonlyMap<string, Doc> {
+  readonly size: number;
+  constructor(
+    private readonly docs: readonly Doc[],
+    private readonly order: Order,
+  ) {
+    this.size = docs.length;
+  }
+  get(id: string): Doc | undefined {
+    const i = this.order.of.get(id);
+    return i === undefined ? undefined : this.docs[i];
+  }
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+  forEach(callback: (doc: Doc, id: string, map: ReadonlyMap<string, Doc>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.docs.length; i++) callback.call(thisArg, this.docs[i]!, this.order.ids[i]!, this);
+  }
+  *entries(): MapIterator<[string, Doc]> {
+    for (let i = 0; i < this.docs.length; i++) yield [this.order.ids[i]!, this.docs[i]!];
+  }
+  *keys(): MapIterator<string> {
+    for (let i = 0; i < this.docs.length; i++) yield this.order.ids[i]!;
+  }
+  *values(): MapIterator<Doc> {
+    yield* this.docs;
+  }
+  [Symbol.iterator](): MapIterator<[string, Doc]> {
+    return this.entries();
   }
 }
 
+function empty(): Frames {
+  const order: Order = { of: new Map(), ids: [] };
+  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions: [], fulls: [new WholeCopy([], order)], state: new Map(), stateArray: [], order, last: new Map(), disordered: new Set() };
+}
+
+function sweep(f: Frames, collection: string, row: Row): void {
+  const before = f.last.get(row.docId);
+  if (before && (row.at < before.at || row.position < before.position)) f.disordered.add(row.docId);
+  const id = before?.id ?? row.docId;
+  if (!before || row.position > before.position) f.last.set(id, { id, at: row.at, position: row.position });
+  apply(f.state, collection, row);
+  const doc = f.state.get(id);
+  if (doc !== undefined) {
+    let i = f.order.of.get(id);
+    if (i === undefined) {
+      f.order.of.set(id, (i = f.order.ids.length));
+      f.order.ids.push(id);
+    }
+    f.stateArray[i] = doc;
+  }
+  // Rows of one event share their time: one string for them all.
+  f.ats.push(row.at === f.lastAt ? f.lastAt : row.at);
+  f.ids.push(id);
+  f.versions.push(doc);
+  f.lastAt = f.ats.at(-1)!;
+  f.built = Math.max(f.built, row.position);
+  if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateArray.slice(), f.order));
+}
+
 async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
-  const f: Frames = { rows: 0, built: 0, frames: [], state: new Map(), sinceFrame: new Set(), last: new Map(), disordered: new Set() };
+  const f = empty();
   // Pages of 1,000: each is swept without a break, and requests wait meanwhile (a build runs beside them).
   for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 1_000 })) {
     for (const d of page) sweep(f, collection, rowOf(d, field));
@@ -87,58 +149,46 @@ function framesOf(reads: ReadStore, history: string, collection: string, field: 
   const previous = byKey.get(key) ?? Promise.resolve(null);
   const next = previous.then(async (f) => {
     if (!f) return build(reads, history, collection, field);
-    const added = await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } });
-    const lastFrame = f.frames.at(-1);
+    const added = (await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } })).map((d) => rowOf(d, field));
     // Shrunk (a rebuild under way: it empties the history, then writes it again in log order, the same
-    // rows) or a change dated before the last frame: the frames no longer hold. The last row swept is
+    // rows) or a change dated before the last row swept: the frames no longer hold. The last row swept is
     // back only once every row before it is: one indexed look-up, where counting the history read all of it.
-    const shrunk = f.rows > 0 && (await reads.findOne(history, { position: f.built })) === null;
-    if (shrunk || added.some((d) => lastFrame !== undefined && (d[field] as string) < lastFrame.at)) {
-      return build(reads, history, collection, field);
-    }
-    for (const d of added) sweep(f, collection, rowOf(d, field));
+    const shrunk = f.ats.length > 0 && (await reads.findOne(history, { position: f.built })) === null;
+    if (shrunk || added.some((row) => row.at < f.lastAt)) return build(reads, history, collection, field);
+    // Appended rows come in log order; swept in time order, as the build sweeps.
+    added.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.position - b.position));
+    for (const row of added) sweep(f, collection, row);
     return f;
   });
   byKey.set(key, next.catch(() => null)); // a failed refresh builds anew next time
   return next;
 }
 
-/** The index of the last frame at or before `at`, by binary search; -1 when the first is later. */
-function frameAt(frames: Frame[], at: string): number {
+/** How many rows swept are dated at or before `at` (they come first: rows are swept in time order). */
+function rowsUpTo(ats: string[], at: string): number {
   let lo = 0;
-  let hi = frames.length - 1;
-  let found = -1;
-  while (lo <= hi) {
+  let hi = ats.length;
+  while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (frames[mid]!.at <= at) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+    if (ats[mid]! <= at) lo = mid + 1;
+    else hi = mid;
   }
-  return found;
+  return lo;
 }
 
-/** The collection as of frame `k`: the full copy before it, overlaid with the changes of the frames after that. */
-function assemble(frames: Frame[], k: number): Map<string, Doc> {
-  if (k < 0) return new Map();
-  let j = k;
-  while (frames[j]!.full === undefined) j--;
-  const docs = new Map(frames[j]!.full);
-  for (let i = j + 1; i <= k; i++) for (const [id, doc] of frames[i]!.changed) docs.set(id, doc);
-  return docs;
-}
-
-/** `collection` as it stood at `at` by `field`: a frame, the changes after it up to `at`, disordered documents folded alone. */
+/**
+ * `collection` as it stood at `at` by `field`: the whole copy before it with the documents of the rows
+ * after that copy laid over it; disordered documents folded alone. The Map answered is the caller's to
+ * change (its changes stay in it).
+ */
 export async function collectionAt(reads: ReadStore, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
   const f = await framesOf(reads, history, collection, field);
-  const k = frameAt(f.frames, at);
-  const frame = f.frames[k];
-  const docs = assemble(f.frames, k);
-  const after = await reads.find(history, { [field]: { $gte: frame?.at ?? '', $lte: at } }, { sort: { [field]: 1, position: 1 } });
-  for (const d of after) {
-    const row = rowOf(d, field);
-    if (frame && row.at === frame.at && row.position <= frame.position) continue; // in the frame already
-    if (!f.disordered.has(row.docId)) apply(docs, collection, row);
+  const n = rowsUpTo(f.ats, at);
+  const m = Math.floor(n / f.fullEvery);
+  const docs = new LayeredMap(f.fulls[m]!);
+  for (let i = m * f.fullEvery; i < n; i++) {
+    const doc = f.versions[i];
+    if (doc !== undefined) docs.set(f.ids[i]!, doc);
   }
   if (f.disordered.size > 0) {
     const ids = [...f.disordered];

@@ -99,7 +99,7 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
     at.set(collection, docs);
   }
   // The folded documents are frozen versions made by applyDocOp: the view takes them as they are.
-  return EmbeddedReadStore.fromDocs(at);
+  return EmbeddedReadStore.fromDocs(at, { frozen: true });
 }
 
 /**

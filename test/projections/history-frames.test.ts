@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { LogCollections } from '../../src/infra/embedded-log-collections.js';
-import { collectionAt } from '../../src/projections/history-frames.js';
+import { collectionAt, framesForTests } from '../../src/projections/history-frames.js';
 import { warmKeyFrames } from '../../src/projections/history.js';
 
 const C = 'things';
@@ -94,6 +94,24 @@ describe.each([
     await s.close();
   });
 
+  it('answer exactly after appended rows whose times are out of log order among themselves (new documents)', async () => {
+    const rows = history(13, 4_500, 0.03);
+    const s = await store(file);
+    await write(s, rows);
+    const check = async (moments: number[]) => {
+      for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows, 'occurredAt', day(m)));
+    };
+    await check([4_000]);
+    // 1,200 new documents, one row each, dated after everything swept but shuffled: none is disordered.
+    let x = 17;
+    const shuffled = Array.from({ length: 1_200 }, (_, i) => 5_000 + i).sort(() => ((x = (x * 48271) % 2_147_483_647) % 3) - 1);
+    const added = shuffled.map((t, i): Row => ({ docId: `n${i}`, position: 4_501 + i, occurredAt: day(t), recordedAt: day(4_501 + i), op: JSON.stringify({ set: { name: `n${i}` } }) }));
+    await write(s, added);
+    rows.push(...added);
+    await check([4_499, 5_000, 5_100, 5_599, 5_600, 6_000, 6_199, 6_200]);
+    await s.close();
+  });
+
   it('answer from the history as it is again while a rebuild writes it anew, and after', async () => {
     const rows = history(5, 4_000, 0.03);
     const s = await store(file);
@@ -129,6 +147,28 @@ describe.each([
       expect(asObject(await collectionAt(s, H, C, 'recordedAt', day(m)))).toEqual(folded(rows, 'recordedAt', day(m)));
     }
     await s.close();
+  });
+
+  it('hold for random histories and moments, whole copies every few rows or many (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.2, noNaN: true }), fc.constantFrom(1, 2, 7, 64, 5_000), fc.array(fc.integer({ min: -5, max: 700 }), { minLength: 1, maxLength: 6 }), async (seed, late, every, moments) => {
+        const rows = history(seed, 600, late);
+        const s = await store(file);
+        const before = framesForTests.fullEvery;
+        framesForTests.fullEvery = every;
+        try {
+          await write(s, rows.slice(0, 500));
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows.slice(0, 500), 'occurredAt', day(m)));
+          await write(s, rows.slice(500)); // appended: swept onto the same copies, or a rebuild if dated back
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'recordedAt', day(m)))).toEqual(folded(rows, 'recordedAt', day(m)));
+          for (const m of moments) expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(m)))).toEqual(folded(rows, 'occurredAt', day(m)));
+        } finally {
+          framesForTests.fullEvery = before;
+        }
+        await s.close();
+      }),
+      { numRuns: file ? 10 : 40 },
+    );
   });
 
   it('hold for random histories and moments (property)', async () => {
