@@ -91,7 +91,8 @@ export class MongoReadStore implements ReadStore {
 
   async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {
     const size = Math.max(1, options.batchSize ?? 1000);
-    const given = { batchSize: size, ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) };
+    // Small pages (an export hands out 250 entries at a time) need not mean a round trip each.
+    const given = { batchSize: Math.max(size, 1000), ...(options.sort && { sort: options.sort }), ...(options.projection && { projection: options.projection }) };
     const cursor = this.docs(collection).find(filter as MongoFilter<Doc>, given);
     try {
       let page: Doc[] = [];

@@ -109,11 +109,6 @@ export async function searchAudit(reads: ReadStore, q: AuditQuery, page: number,
   return { items: docs.map(presentAuditEntry), total };
 }
 
-/** Every matching entry, newest first, a page at a time (exports). */
-export async function* streamAudit(reads: ReadStore, q: AuditQuery, batchSize = 2000): AsyncIterable<AuditEntry[]> {
-  for await (const page of reads.stream(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize })) yield page.map(presentAuditEntry);
-}
-
 /** One record's whole history, oldest first: who did what, when and why. */
 export async function recordTimeline(reads: ReadStore, stream: string): Promise<AuditEntry[]> {
   const docs = await reads.find(AUDIT_TRAIL, { stream }, { sort: { _id: 1 } });
@@ -143,14 +138,18 @@ export const AUDIT_CSV_COLUMNS: [string, (e: AuditEntry) => unknown][] = [
 ];
 
 const QUOTE_NEEDED = /[",\r\n]/;
-/** First characters a spreadsheet would read as a formula: = + - @ tab CR. */
-const FORMULA_LEAD = new Set([61, 43, 45, 64, 9, 13]);
+/** A first character a spreadsheet would read as a formula: = + - @ tab CR. */
+const formulaLead = (c: number) => c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading =+-@ is defused for spreadsheets. */
 export function csvField(value: unknown): string {
+  if (typeof value === 'string') {
+    const text = formulaLead(value.charCodeAt(0)) ? `'${value}` : value;
+    return QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
   if (value === undefined || value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && FORMULA_LEAD.has(text.charCodeAt(0))) text = `'${text}`;
+  if (typeof value === 'number') return String(value); // digits, sign, point, exponent: never quoted
+  const text = String(value);
   return QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -170,11 +169,28 @@ export function auditCsvLine(d: Doc): string {
   );
 }
 
-/** The CSV export's rows after the header, a page of lines per chunk. */
-export async function* auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = 2000): AsyncIterable<string> {
+/**
+ * Entries per page read by an export, each page one chunk sent. At a million events 250 took as much CPU as
+ * 1,000 or 2,000 but finished 10-20 % sooner: the client reads a chunk while the next one is made.
+ */
+const EXPORT_BATCH = 250;
+
+/**
+ * The CSV export's rows after the header, a page of lines per chunk: one string joined from the lines,
+ * which the socket encodes as it writes. Growing a chunk by `+=` and encoding it into a Buffer here took
+ * ~12 % of the export's main thread at a million events (the rope flattened, then encoded); and 1 MiB
+ * Buffers filled line by line made V8 mark its whole 1.2 GB heap during each export (the Buffers' memory
+ * is outside the heap: "external memory pressure").
+ */
+export async function* auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
   for await (const page of reads.stream(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize })) {
-    let chunk = '';
-    for (const doc of page) chunk += auditCsvLine(doc);
-    yield chunk;
+    yield page.map(auditCsvLine).join('');
+  }
+}
+
+/** The NDJSON export: one presented entry per line, a page of lines per chunk (strings, as the CSV's). */
+export async function* auditNdjsonChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
+  for await (const page of reads.stream(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize })) {
+    yield page.map((doc) => JSON.stringify(presentAuditEntry(doc)) + '\n').join('');
   }
 }

@@ -399,6 +399,31 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(pages.flat()).toEqual(expected((e) => e.set.kind === 'even').reverse());
       });
 
+      it('streams pages of batchSize through residual conditions, and a stream left early leaves the others be', async () => {
+        await declare(store);
+        await store.commit('trail', entries, 40);
+        const newest = { _id: -1 } as const;
+        const pages: string[][] = [];
+        for await (const page of store.stream(L, { note: { $regex: '^第[12]' } }, { sort: newest, batchSize: 4 })) pages.push(idsOf(page));
+        const matching = expected((e) => /^第[12]/.test(e.set.note ?? '')).reverse();
+        expect(pages.flat()).toEqual(matching);
+        expect(pages.map((p) => p.length)).toEqual([...Array(Math.floor(matching.length / 4)).fill(4), ...(matching.length % 4 ? [matching.length % 4] : [])]);
+        const first = store.stream(L, {}, { sort: newest, batchSize: 5 });
+        const both: string[][] = [];
+        for await (const page of first) {
+          both.push(idsOf(page));
+          let n = 0;
+          for await (const inner of store.stream(L, { actor: 'a1' }, { sort: newest, batchSize: 3 })) n += inner.length;
+          expect(n).toBe(expected((e) => e.set.actor === 'a1').length);
+          if (both.length === 2) break;
+        }
+        expect(both.flat()).toEqual(entries.map((e) => e.id).reverse().slice(0, 10));
+        expect((await first[Symbol.asyncIterator]().next()).done).toBe(true); // left: it is over
+        let all = 0;
+        for await (const page of store.stream(L, {}, { batchSize: 16 })) all += page.length;
+        expect(all).toBe(40);
+      });
+
       it('ignores a replayed op, refuses a second write of a document and arrays, and resets', async () => {
         await declare(store);
         await store.commit('trail', entries.slice(0, 10), 10);

@@ -7,7 +7,7 @@ import { requireActor } from '../auth.js';
 import { verifyLog } from '../../application/checkpoints.js';
 import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import * as answers from '../answer-schemas.js';
-import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, csvRow, recordTimeline, searchAudit, streamAudit } from '../../projections/audit-queries.js';
+import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, auditNdjsonChunks, csvRow, recordTimeline, searchAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
 
 const auditQuery = z.strictObject({
@@ -35,21 +35,10 @@ function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
   return null;
 }
 
-/**
- * UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. Chunks go out as
- * bytes: a string chunk is measured (Buffer.byteLength) and then encoded again by the socket.
- */
-async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<Buffer> {
-  yield Buffer.from('\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header)), 'utf8');
-  for await (const chunk of auditCsvChunks(services.reads, q)) yield Buffer.from(chunk, 'utf8');
-}
-
-async function* ndjsonExport(services: Services, q: AuditQuery): AsyncIterable<string> {
-  for await (const page of streamAudit(services.reads, q)) {
-    let chunk = '';
-    for (const entry of page) chunk += JSON.stringify(entry) + '\n';
-    yield chunk;
-  }
+/** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+  yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
+  yield* auditCsvChunks(services.reads, q);
 }
 
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
@@ -94,7 +83,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
           reply.header('content-disposition', 'attachment; filename="audit-trail.csv"');
           return reply.type('text/csv; charset=utf-8').send(Readable.from(csvExport(services, q)));
         }
-        if (format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjsonExport(services, q)));
+        if (format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(auditNdjsonChunks(services.reads, q)));
         const { items, total } = await searchAudit(services.reads, q, page, pageSize);
         return { items, total, page, pageSize };
       },
