@@ -101,26 +101,32 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
   const headers = { authorization: `Bearer ${sign({ sub: 'bench-auditor', role: 'auditor', name: '市纪检监察审计员' })}` };
   const query = '/api/audit?district=nanshan';
   const expected = ((await (await fetch(`${url}${query}&pageSize=1`, { headers })).json()) as { total: number }).total;
-  log(`9c. CSV export over HTTP: GET ${query} (${int(expected)} entries), Accept: text/csv`);
-  const s0 = performance.now();
-  const res = await fetch(url + query, { headers: { ...headers, accept: 'text/csv' } });
-  if (res.status !== 200 || !res.body) throw new Error(`CSV export answered ${res.status}`);
-  let lines = 0;
-  let bytes = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    bytes += chunk.byteLength;
-    // Each row ends in CRLF and no field of these entries holds a line break: line feeds count rows.
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  log(`9c. CSV export over HTTP: GET ${query} (${int(expected)} entries), Accept: text/csv, three times`);
+  // Three exports one after another, the median taken (the first also pays for compiling the export's code
+  // and for reading the audit trail's pages into the cache); each is shown.
+  const runs: { rate: number; rows: number; bytes: number; seconds: number }[] = [];
+  for (let k = 0; k < 3; k++) {
+    const s0 = performance.now();
+    const res = await fetch(url + query, { headers: { ...headers, accept: 'text/csv' } });
+    if (res.status !== 200 || !res.body) throw new Error(`CSV export answered ${res.status}`);
+    let lines = 0;
+    let bytes = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      // Each row ends in CRLF and no field of these entries holds a line break: line feeds count rows.
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    }
+    const seconds = (performance.now() - s0) / 1000;
+    const rows = lines - 1; // the header
+    if (rows !== expected) notes.push(`CSV export: ${int(rows)} rows read, the JSON answer's total is ${int(expected)}`);
+    runs.push({ rate: rows / seconds, rows, bytes, seconds });
   }
-  const seconds = (performance.now() - s0) / 1000;
-  const rows = lines - 1; // the header
-  const rate = rows / seconds;
-  if (rows !== expected) notes.push(`CSV export: ${int(rows)} rows read, the JSON answer's total is ${int(expected)}`);
+  const median = [...runs].sort((a, b) => a.rate - b.rate)[1]!;
   row(
-    `audit CSV export over HTTP at ${int(events)} events: GET /api/audit?district=nanshan, Accept: text/csv, read to the end (rows/s)`,
-    `${int(rate)} (${int(rows)} rows, ${int(bytes / 2 ** 20)} MiB in ${seconds.toFixed(2)} s)`,
+    `audit CSV export over HTTP at ${int(events)} events: GET /api/audit?district=nanshan, Accept: text/csv, read to the end (rows/s, median of 3 exports)`,
+    `${int(median.rate)} (${int(median.rows)} rows, ${int(median.bytes / 2 ** 20)} MiB in ${median.seconds.toFixed(2)} s; the three: ${runs.map((r) => int(r.rate)).join(', ')})`,
     'goal ≥ 100,000 rows/s (issue 9)',
-    meets(rows === expected && rate >= 100_000),
+    meets(runs.every((r) => r.rows === expected) && median.rate >= 100_000),
   );
 }
 
