@@ -25,9 +25,12 @@ function demandText(doc: Doc, candidates: Candidate[] | undefined, now: string):
   return open;
 }
 
-/** The page as JSON, the same text as serialising `{ items, total, page, pageSize }` of presented views. */
-export function demandQueueJson(page: DemandPage, now: string): string {
-  const items = page.docs.map((doc) => `${demandText(doc, page.candidates.get(doc._id), now)},"overdue":${overdueAt(doc, now)}}`);
+/**
+ * The page as JSON, the same text as serialising `{ items, total, page, pageSize }` of presented views;
+ * `candidates` and `overdue` are the documents' own, in their order.
+ */
+function queueJson(page: DemandPage, candidates: (Candidate[] | undefined)[], overdue: boolean[], now: string): string {
+  const items = page.docs.map((doc, i) => `${demandText(doc, candidates[i], now)},"overdue":${overdue[i]}}`);
   return `{"items":[${items.join(',')}],"total":${page.total},"page":${page.page},"pageSize":${page.pageSize}}`;
 }
 
@@ -46,7 +49,7 @@ const MAX_PAGES = 100;
 export class DemandQueueBodies {
   private readonly pages = new Map<string, KeptPage>();
 
-  /** `demandQueueJson` as bytes: the same Buffer while nothing it shows has moved. `key` names the query. */
+  /** The page's JSON as bytes: the same Buffer while nothing it shows has moved. `key` names the query. */
   body(key: string, page: DemandPage, now: string): Buffer {
     const candidates = page.docs.map((d) => page.candidates.get(d._id));
     const overdue = page.docs.map((d) => overdueAt(d, now));
@@ -59,7 +62,7 @@ export class DemandQueueBodies {
     ) {
       return kept.body;
     }
-    const body = Buffer.from(demandQueueJson(page, now), 'utf8');
+    const body = Buffer.from(queueJson(page, candidates, overdue, now), 'utf8');
     this.pages.delete(key);
     this.pages.set(key, { docs: page.docs, positions: page.docs.map((d) => d._position), candidates, overdue, total: page.total, body });
     if (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);

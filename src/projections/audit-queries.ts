@@ -141,16 +141,14 @@ const QUOTE_NEEDED = /[",\r\n]/;
 /** A first character a spreadsheet would read as a formula: = + - @ tab CR. */
 const formulaLead = (c: number) => c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 
+const quoted = (text: string) => (QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading =+-@ is defused for spreadsheets. */
 export function csvField(value: unknown): string {
-  if (typeof value === 'string') {
-    const text = formulaLead(value.charCodeAt(0)) ? `'${value}` : value;
-    return QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  }
+  if (typeof value === 'string') return quoted(formulaLead(value.charCodeAt(0)) ? `'${value}` : value);
   if (value === undefined || value === null) return '';
   if (typeof value === 'number') return String(value); // digits, sign, point, exponent: never quoted
-  const text = String(value);
-  return QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return quoted(String(value));
 }
 
 export const csvRow = (values: unknown[]) => values.map(csvField).join(',') + '\r\n';
