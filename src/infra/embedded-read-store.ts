@@ -250,15 +250,15 @@ export class EmbeddedReadStore implements ReadStore {
     this.assertOpen();
     if (await this.onFile(collection)) return this.logs!.find(collection, filter, options);
     const start = options.skip ?? 0;
+    // Documents are frozen and never modified in place, so readers get them as they are: no copy.
+    const shaped = (page: Doc[]) => (options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page);
     if (this.oneAnswer && options.sort && options.limit) {
       // One page of a sort, once: its documents alone are put in order (matches would sort them all).
       const page = sortNatively(this.matches(collection, filter), options.sort, start + options.limit)?.slice(start);
-      if (page) return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+      if (page) return shaped(page);
     }
     const all = this.matches(collection, filter, options.sort);
-    const page = options.limit ? all.slice(start, start + options.limit) : all.slice(start); // limit 0: no limit, as in MongoDB
-    // Documents are frozen and never modified in place, so readers get them as they are: no copy.
-    return options.projection ? new Query({}, MINGO_OPTIONS).find<Doc>(page, options.projection).all() : page;
+    return shaped(options.limit ? all.slice(start, start + options.limit) : all.slice(start)); // limit 0: no limit, as in MongoDB
   }
 
   async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {
