@@ -9,6 +9,7 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
+import { logTable } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
@@ -25,24 +26,26 @@ export function logIndexSql(spec: IndexSpec): string | null {
   if (!NAME.test(spec.collection) || keys.some(([f, k]) => k === '2dsphere' || !FIELD.test(f))) return null;
   const name = `log__${spec.collection}__${keys.map(([f, k]) => `${f.replaceAll('.', '_')}_${k === -1 ? 'd' : 'a'}`).join('__')}`;
   const columns = keys.map(([f, k]) => `${expr(f)}${k === -1 ? ' DESC' : ''}`).join(', ');
-  return `CREATE INDEX IF NOT EXISTS "${name}" ON log_docs(${columns}) WHERE collection = '${spec.collection}'`;
+  return `CREATE INDEX IF NOT EXISTS "${name}" ON ${logTable(spec.collection)}(${columns})`;
 }
 
 /** Checks an op on a log collection: one plain `set` of a new document without arrays. */
 export function checkLogOp(op: DocOp): void {
-  const fail = (why: string) => {
-    throw new Error(`invalid op on log collection ${op.collection}/${op.id} at ${op.position}: ${why}`);
-  };
-  if (op.inc || op.unset || op.setOnInsert) fail('a log document is written once, by `set` only');
-  for (const [k, v] of Object.entries(op.set ?? {})) {
-    if (k.includes('.')) fail(`dotted path '${k}'`);
-    if (holdsArray(v)) fail(`'${k}' holds an array (SQL cannot match inside arrays as MongoDB does)`);
+  if (op.inc || op.unset || op.setOnInsert) failLogOp(op, 'a log document is written once, by `set` only');
+  for (const k in op.set) {
+    if (k.includes('.')) failLogOp(op, `dotted path '${k}'`);
+    if (holdsArray(op.set[k])) failLogOp(op, `'${k}' holds an array (SQL cannot match inside arrays as MongoDB does)`);
   }
 }
 
+function failLogOp(op: DocOp, why: string): never {
+  throw new Error(`invalid op on log collection ${op.collection}/${op.id} at ${op.position}: ${why}`);
+}
+
 function holdsArray(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return true;
-  if (v !== null && typeof v === 'object') return Object.values(v).some(holdsArray);
+  for (const k in v) if (holdsArray((v as Record<string, unknown>)[k])) return true;
   return false;
 }
 
@@ -153,7 +156,7 @@ const orderBy = (sort: Record<string, 1 | -1> | undefined): string | null => {
 export class LogCollections {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private indexes: { version: number; leading: Map<string, string> } | null = null;
+  private known: { version: number; tables: Set<string>; leading: Map<string, string> } | null = null;
 
   constructor(private readonly file: string) {
     this.db = new Database(file, { readonly: true });
@@ -166,19 +169,22 @@ export class LogCollections {
   }
 
   private plan(collection: string, filter: Filter): Sql & { from: string } {
-    const out: Sql = { where: [`collection = '${collection}'`], params: [], residual: {}, equal: new Set(), ranged: new Set() };
+    const out: Sql = { where: [], params: [], residual: {}, equal: new Set(), ranged: new Set() };
     translate(filter, out);
-    return { ...out, from: `FROM log_docs${this.hint(collection, out)} WHERE ${out.where.join(' AND ')}` };
+    // A collection declared but never written (an old file, a store only read) has no table: nothing matches.
+    const table = this.schema().tables.has(collection) ? logTable(collection) : '(SELECT NULL AS id, NULL AS json WHERE 0)';
+    const where = out.where.length > 0 ? ` WHERE ${out.where.join(' AND ')}` : '';
+    return { ...out, from: `FROM ${table}${this.hint(collection, out)}${where}` };
   }
 
   /**
    * ` INDEXED BY <index>`: the index that leads with a field the filter compares for equality (or $in),
-   * else with one it bounds by a range; '' when none does. Without statistics SQLite rates the equality on
-   * the collection above an $in or a range on a field, so it walked the whole collection by (collection,
-   * id) for a history's few hundred rows of a day: seconds at 200,000 events, growing with the log.
+   * else with one it bounds by a range; '' when none does. Without statistics SQLite may prefer a walk of
+   * the whole table in id order to the index that narrows it (a history's few hundred rows of a day:
+   * seconds at 200,000 events, growing with the log).
    */
   private hint(collection: string, sql: Sql): string {
-    const leading = this.leadingIndexes();
+    const leading = this.schema().leading;
     for (const f of [...sql.equal, ...sql.ranged]) {
       const name = leading.get(`${collection}\u0000${f}`);
       if (name) return ` INDEXED BY "${name}"`;
@@ -186,19 +192,22 @@ export class LogCollections {
     return '';
   }
 
-  /** The expression indexes by collection and first field, read again whenever the schema changed. */
-  private leadingIndexes(): Map<string, string> {
+  /** The log tables and their expression indexes by collection and first field, read again whenever the schema changed. */
+  private schema(): { tables: Set<string>; leading: Map<string, string> } {
     const version = this.db.pragma('schema_version', { simple: true }) as number;
-    if (this.indexes?.version !== version) {
+    if (this.known?.version !== version) {
+      const tables = new Set<string>();
       const leading = new Map<string, string>();
-      const rows = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_docs' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
-      for (const { name, sql } of rows) {
-        const m = /ON log_docs\(json_extract\(json, '\$\.([A-Za-z0-9_.]+)'\).* WHERE collection = '([A-Za-z0-9_]+)'$/.exec(sql);
-        if (m && !leading.has(`${m[2]}\u0000${m[1]}`)) leading.set(`${m[2]}\u0000${m[1]}`, name);
+      const rows = this.db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name LIKE 'log\\_\\_%' ESCAPE '\\'`).all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
+      for (const { type, name, tbl_name, sql } of rows) {
+        const collection = tbl_name.slice('log__'.length);
+        if (type === 'table') tables.add(collection);
+        const m = type === 'index' && sql ? /\(json_extract\(json, '\$\.([A-Za-z0-9_.]+)'\)/.exec(sql) : null;
+        if (m && !leading.has(`${collection}\u0000${m[1]}`)) leading.set(`${collection}\u0000${m[1]}`, name);
       }
-      this.indexes = { version, leading };
+      this.known = { version, tables, leading };
     }
-    return this.indexes.leading;
+    return this.known;
   }
 
   find(collection: string, filter: Filter, options: FindOptions = {}): Doc[] {
