@@ -8,6 +8,7 @@ import { LogCollections, checkLogOp, logDocJson, logIndexSql } from './embedded-
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
+import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
@@ -92,10 +93,10 @@ export class EmbeddedReadStore implements ReadStore {
     db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
     db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
                PRIMARY KEY (collection, id)) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS log_docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, UNIQUE (collection, id));
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     const file = path.join(dir, 'read-models.db');
+    moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
     const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file));
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
@@ -242,8 +243,12 @@ export class EmbeddedReadStore implements ReadStore {
   async declareLogCollections(collections: string[]): Promise<void> {
     this.assertOpen();
     const before = this.logNames.size;
-    for (const c of collections) this.logNames.add(c);
-    if (this.db && this.logNames.size > before) await this.setMeta(LOG_COLLECTIONS_KEY, JSON.stringify([...this.logNames].sort()));
+    const added = collections.filter((c) => !this.logNames.has(c));
+    for (const c of added) this.logNames.add(c);
+    if (this.db && this.logNames.size > before) {
+      this.written = this.db.send({ kind: 'declare', collections: added }); // their tables, before anything reads them
+      await this.setMeta(LOG_COLLECTIONS_KEY, JSON.stringify([...this.logNames].sort()));
+    }
   }
 
   async find(collection: string, filter: Filter, options: FindOptions = {}): Promise<Doc[]> {

@@ -3,6 +3,7 @@
 // load without the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { logTable, logTableSql } from './log-tables.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
@@ -15,10 +16,22 @@ const saveCheckpoint = db.prepare('INSERT OR REPLACE INTO checkpoints (name, pos
 const dropDocs = db.prepare('DELETE FROM docs WHERE collection = ?');
 const dropCheckpoint = db.prepare('DELETE FROM checkpoints WHERE name = ?');
 const saveMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-// Log collections (embedded-log-collections.ts): written once; a replay of the same op is ignored.
-const insertLog = db.prepare('INSERT INTO log_docs (collection, id, json) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-const storedLogPosition = db.prepare("SELECT json_extract(json, '$._position') FROM log_docs WHERE collection = ? AND id = ?").pluck();
-const dropLogDocs = db.prepare('DELETE FROM log_docs WHERE collection = ?');
+// Log collections (embedded-log-collections.ts): a table each, written once; a replay of the same op is ignored.
+const logStatements = new Map();
+function logStatementsOf(collection) {
+  let s = logStatements.get(collection);
+  if (!s) {
+    db.exec(logTableSql(collection));
+    const table = logTable(collection);
+    s = {
+      insert: db.prepare(`INSERT INTO ${table} (id, json) VALUES (?, ?) ON CONFLICT DO NOTHING`),
+      storedPosition: db.prepare(`SELECT json_extract(json, '$._position') FROM ${table} WHERE id = ?`).pluck(),
+      drop: db.prepare(`DELETE FROM ${table}`),
+    };
+    logStatements.set(collection, s);
+  }
+  return s;
+}
 
 // Rows cross from the main thread as one string per kind (measured ~20 % less of the main thread's time
 // than arrays of rows, which are cloned element by element): fields split by \u0001, rows by \u0002; JSON text never holds either unescaped, and the rare
@@ -35,7 +48,8 @@ function* rows(text, width) {
 const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
   for (const [collection, id, json] of [...rows(docs, 3), ...odd.docs]) upsert.run(collection, id, json);
   for (const [collection, id, position, json] of [...rows(logDocs, 4), ...odd.logDocs]) {
-    if (insertLog.run(collection, id, json).changes === 0 && storedLogPosition.get(collection, id) < Number(position)) {
+    const log = logStatementsOf(collection);
+    if (log.insert.run(id, json).changes === 0 && log.storedPosition.get(id) < Number(position)) {
       throw new Error(`log collection document ${collection}/${id} written twice`);
     }
   }
@@ -61,13 +75,14 @@ const reset = db.transaction((collections, name) => {
   dropCheckpoint.run(name);
   for (const c of collections) {
     dropDocs.run(c);
-    dropLogDocs.run(c);
+    if (logStatements.has(c) || db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`log__${c}`)) logStatementsOf(c).drop.run();
   }
 });
 
 parentPort.on('message', (m) => {
   try {
     if (m.kind === 'persist') persist(m.docs, m.logDocs, m.checkpoints, m.odd);
+    else if (m.kind === 'declare') for (const c of m.collections) logStatementsOf(c);
     else if (m.kind === 'sql') {
       db.exec(m.sql);
       if (droppedIndexes !== null) setBulk(true); // an index declared during a bulk waits for its end too

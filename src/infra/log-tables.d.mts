@@ -1,0 +1,6 @@
+// Types of log-tables.mjs (documented there).
+import type Database from 'better-sqlite3';
+
+export declare const logTable: (collection: string) => string;
+export declare const logTableSql: (collection: string) => string;
+export declare function moveSharedLogTable(db: Database.Database): number;

@@ -1,0 +1,59 @@
+// A read-model file of an earlier version kept every log collection in one shared table (log_docs): opened
+// now, its rows move to a table per collection, unchanged and still found by their indexes, and the shared
+// table is gone. The access log in it is the only copy of who read what: nothing may be lost.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function earlierFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'log-tables-'));
+  dirs.push(dir);
+  const db = new Database(join(dir, 'read-models.db'));
+  db.exec(`CREATE TABLE docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (collection, id)) WITHOUT ROWID;
+           CREATE TABLE log_docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, UNIQUE (collection, id));
+           CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+           CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+           CREATE INDEX "log__trail__actorId_a" ON log_docs(json_extract(json, '$.actorId')) WHERE collection = 'trail';`);
+  const insert = db.prepare('INSERT INTO log_docs (collection, id, json) VALUES (?, ?, ?)');
+  for (let i = 1; i <= 30; i++) insert.run('trail', `e${String(i).padStart(3, '0')}`, JSON.stringify({ _id: `e${String(i).padStart(3, '0')}`, actorId: `a${i % 3}`, _position: i }));
+  insert.run('reads', 'r1', JSON.stringify({ _id: 'r1', who: '审计员', _position: 1 }));
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('log-collections', JSON.stringify(['reads', 'trail', 'never_written']));
+  db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?)').run('trail-v1', 30);
+  db.close();
+  return dir;
+}
+
+describe('log collections in a table each', () => {
+  it('moves the rows of the shared table of an earlier file, which is then dropped; queries and new writes go on', async () => {
+    const dir = earlierFile();
+    const reads = EmbeddedReadStore.open(dir);
+    await reads.declareLogCollections(['trail', 'reads']);
+    await reads.ensureIndexes([{ collection: 'trail', keys: { actorId: 1, _id: -1 } }]);
+    expect(await reads.getCheckpoint('trail-v1')).toBe(30);
+    expect(await reads.count('trail', {})).toBe(30);
+    expect((await reads.find('trail', { actorId: 'a1' }, { sort: { _id: -1 }, limit: 3 })).map((d) => d._id)).toEqual(['e028', 'e025', 'e022']);
+    expect(await reads.find('reads', {})).toEqual([{ _id: 'r1', who: '审计员', _position: 1 }]);
+    expect(await reads.count('never_written', {})).toBe(0); // declared in the old file, no rows, no table
+    await reads.commit('trail-v1', [{ collection: 'trail', id: 'e031', position: 31, set: { actorId: 'a1' } }], 31);
+    expect(await reads.count('trail', { actorId: 'a1' })).toBe(11);
+    await reads.close();
+
+    const db = new Database(join(dir, 'read-models.db'), { readonly: true });
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").pluck().all() as string[]).filter((n) => n.startsWith('log'));
+    expect(names).toEqual(['log__reads', 'log__trail', 'log__trail__actorId_a___id_d']);
+    expect(db.prepare('EXPLAIN QUERY PLAN SELECT json FROM "log__trail" INDEXED BY "log__trail__actorId_a___id_d" WHERE json_extract(json, \'$.actorId\') = ?').all('a1')).not.toEqual([]);
+    db.close();
+
+    const again = EmbeddedReadStore.open(dir); // nothing left to move: opens as it is
+    expect(await again.count('trail', {})).toBe(31);
+    await again.close();
+  });
+});
