@@ -102,10 +102,9 @@ export interface Rank {
 }
 
 /** The best `depth` of `supply` for a demand, best first, with the supply each came from. */
-function topOf(demand: DemandProfile, supply: Iterable<Supply>, depth: number): (Rank & { supply: Supply })[] {
+function topOf(demand: DemandProfile, supply: Iterable<Supply>, depth: number, top: (Rank & { supply: Supply })[] = []): (Rank & { supply: Supply })[] {
   // Ranked by score alone, keeping only the best as they come (no sort of every project); the reasons
   // (text) are written by the callers for those alone.
-  const top: (Rank & { supply: Supply })[] = [];
   for (const s of supply) {
     const score = assess(demand, s, null);
     if (score === null) continue;
@@ -135,6 +134,27 @@ export interface Ranking {
 
 export function rankDemand(demand: DemandProfile, supply: Iterable<Supply>, depth: number): Ranking {
   const ranks = topOf(demand, supply, depth).map((r) => ({ projectId: r.projectId, score: r.score }));
+  return { ranks, complete: ranks.length < depth };
+}
+
+/** Supply that no demand of one use type and supply mode scores above `ceiling` (scoreCeiling of each of it). */
+export interface SupplyTier {
+  ceiling: number;
+  supply: readonly Supply[];
+}
+
+/**
+ * rankDemand over supply filed in tiers: once the head is full, a tier whose ceiling is below its last
+ * score cannot enter it and is not scored (ranking every open demand at a rebuild's end scored every
+ * project of its districts). The same head as rankDemand over all of it.
+ */
+export function rankDemandInTiers(demand: DemandProfile, tiers: readonly SupplyTier[], depth: number): Ranking {
+  const top: (Rank & { supply: Supply })[] = [];
+  for (const tier of [...tiers].sort((a, b) => b.ceiling - a.ceiling)) {
+    if (top.length === depth && tier.ceiling < top[depth - 1]!.score) break;
+    topOf(demand, tier.supply, depth, top);
+  }
+  const ranks = top.map((r) => ({ projectId: r.projectId, score: r.score }));
   return { ranks, complete: ranks.length < depth };
 }
 

@@ -9,7 +9,7 @@
 // Every candidate list is a function of the read models' state, so a rebuild ends with the same lists.
 // New candidates are also noted in an outbox (demand_new_candidates) for the live push on demand:<id>;
 // the outbox is a delivery record, not a read model.
-import { type Candidate, type DemandProfile, MAX_CANDIDATES, type Ranking, type Supply, type SupplyNotice, rankDemand, rerank, scoreCandidate } from '../domain/matching.js';
+import { type Candidate, type DemandProfile, MAX_CANDIDATES, type Ranking, type Supply, type SupplyNotice, rankDemandInTiers, rerank, scoreCandidate } from '../domain/matching.js';
 import type { District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
@@ -222,7 +222,7 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
 /** An open demand in the index ranked from all supply of its districts; its new candidates. */
 function rankAfresh(index: MatchingIndex, demandId: string): Candidate[] {
   const profile = index.profile(demandId)!;
-  const head = rankDemand(profile, index.supplyOf(profile.districts), DEPTH);
+  const head = rankDemandInTiers(profile, index.tiersOf(profile), DEPTH);
   const list = head.ranks.slice(0, MAX_CANDIDATES).map((r) => scoreCandidate(profile, index.supplyOfProject(r.projectId)!)!);
   index.update(demandId, head, list);
   return list;

@@ -3,7 +3,8 @@
 // can concern without scoring every open demand of its district. Nothing here is a source of truth: it is built from the read models
 // (demand-matching.ts rebuilds it whenever it may be stale) and kept current from the lists matching
 // writes, so every answer it gives is one a scan of the read models would give.
-import { type Candidate, type DemandProfile, type Ranking, type Supply, floorOf, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
+import { type Candidate, type DemandProfile, type Ranking, type Supply, type SupplyTier, floorOf, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
+import type { SupplyMode, UseType } from '../domain/project.js';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import type { District } from '../domain/shared.js';
 
@@ -25,6 +26,18 @@ interface Entry {
   floor: number;
 }
 
+/** A district's supply by use type, then by [offers the mode, has a notice of it]: one ceiling per group. */
+function groupFor(list: readonly Supply[], supplyMode: SupplyMode): Map<UseType, Supply[][]> {
+  const groups = new Map<UseType, Supply[][]>();
+  for (const s of list) {
+    let byKind = groups.get(s.useType);
+    if (!byKind) groups.set(s.useType, (byKind = [[], [], [], []]));
+    byKind[(s.supplyModes.includes(supplyMode) ? 2 : 0) + (s.notices.some((n) => n.supplyMode === supplyMode) ? 1 : 0)]!.push(s);
+  }
+  for (const [useType, byKind] of groups) groups.set(useType, byKind.filter((g) => g.length > 0));
+  return groups;
+}
+
 const groupKey = (district: District, useType: string, supplyMode: string) => `${district}|${useType}|${supplyMode}`;
 
 export class MatchingIndex {
@@ -33,6 +46,8 @@ export class MatchingIndex {
   private readonly supply = new Map<string, Supply>();
   private readonly byDistrict = new Map<District, Map<string, Supply>>();
   private readonly listed = new Map<District, Supply[]>();
+  /** Per district (with its list) and supply mode: its supply by use type, then by whether it offers the mode and has a notice of it. */
+  private readonly tiered = new Map<District, Map<SupplyMode, Map<UseType, Supply[][]>>>();
   private readonly demands = new Map<string, Entry>();
   /** Project id → the demands whose head names it. */
   private readonly listing = new Map<string, Set<string>>();
@@ -64,8 +79,31 @@ export class MatchingIndex {
   /** A district's supply as an array, kept until it changes (a ranking from scratch reads it whole). */
   private listOf(district: District): Supply[] {
     let list = this.listed.get(district);
-    if (!list) this.listed.set(district, (list = [...(this.byDistrict.get(district)?.values() ?? [])]));
+    if (!list) {
+      this.listed.set(district, (list = [...(this.byDistrict.get(district)?.values() ?? [])]));
+      this.tiered.delete(district);
+    }
     return list;
+  }
+
+  /**
+   * The supply of a demand's districts in tiers for its use type and supply mode (rankDemandInTiers): per
+   * district and supply mode, the projects that score alike on use type, mode and notices of the mode
+   * share a ceiling. Kept with the district's list, until it changes.
+   */
+  tiersOf(profile: Pick<DemandProfile, 'districts' | 'useType' | 'supplyMode'>): SupplyTier[] {
+    const tiers: SupplyTier[] = [];
+    for (const district of new Set(profile.districts)) {
+      const list = this.listOf(district);
+      let byMode = this.tiered.get(district);
+      if (!byMode) this.tiered.set(district, (byMode = new Map()));
+      let groups = byMode.get(profile.supplyMode);
+      if (!groups) byMode.set(profile.supplyMode, (groups = groupFor(list, profile.supplyMode)));
+      for (const group of groups.values()) {
+        for (const supply of group) tiers.push({ ceiling: scoreCeiling(supply[0]!, profile.useType, profile.supplyMode, true), supply });
+      }
+    }
+    return tiers;
   }
 
   profile(demandId: string): DemandProfile | undefined {

@@ -4,7 +4,7 @@
 // checking those) leaves it out.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DemandProfile, MAX_CANDIDATES, type Supply, rankDemand, rerank } from '../../src/domain/matching.js';
+import { type DemandProfile, MAX_CANDIDATES, type Supply, rankDemand, rankDemandInTiers, rerank } from '../../src/domain/matching.js';
 import type { District } from '../../src/domain/shared.js';
 import { MatchingIndex } from '../../src/projections/matching-index.js';
 
@@ -101,6 +101,38 @@ describe('matching index', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+  it('ranks a demand over its districts in tiers exactly as over all their supply, before and after supply changes (property)', () => {
+    const districts: District[] = ['nanshan', 'futian', 'luohu'];
+    const notice = fc.record({ noticeId: fc.string({ maxLength: 2 }), supplyMode: fc.constantFrom('rent' as const, 'sale' as const), price: fc.integer({ min: 10, max: 120 }), area: fc.constant(100), opensAt: fc.constant('2026-04-01T00:00:00.000Z'), closesAt: fc.constantFrom('2026-04-30T00:00:00.000Z', '2026-12-30T00:00:00.000Z') });
+    const supplyArb = fc.record({
+      district: fc.constantFrom(...districts),
+      useType: fc.constantFrom('rnd' as const, 'office' as const, 'plant' as const),
+      supplyModes: fc.subarray(['rent', 'sale'] as const, { minLength: 1 }),
+      availableArea: fc.integer({ min: 0, max: 3000 }),
+      notices: fc.array(notice, { maxLength: 2 }),
+    });
+    const demandArb = fc.record({
+      minArea: fc.integer({ min: 0, max: 800 }),
+      span: fc.integer({ min: 0, max: 2000 }),
+      districts: fc.subarray(districts, { minLength: 1 }),
+      useType: fc.constantFrom('rnd' as const, 'office' as const, 'plant' as const),
+      supplyMode: fc.constantFrom('rent' as const, 'sale' as const),
+      maxPrice: fc.integer({ min: 10, max: 120 }),
+    });
+    fc.assert(
+      fc.property(fc.array(supplyArb, { maxLength: 150 }), demandArb, fc.integer({ min: 1, max: 45 }), fc.array(fc.tuple(fc.nat(), supplyArb), { maxLength: 5 }), (raw, d, depth, changes) => {
+        const profile: DemandProfile = { ...demand, ...d, maxArea: d.minArea + d.span };
+        const index = new MatchingIndex();
+        const supply = raw.map((s, i) => project(i, s));
+        for (const s of supply) index.setSupply(s.projectId, s);
+        expect(rankDemandInTiers(profile, index.tiersOf(profile), depth)).toEqual(rankDemand(profile, index.supplyOf(profile.districts), depth));
+        // Tiers are kept per district: a change of supply must reach them.
+        for (const [pick, s] of changes) index.setSupply(`p-${String(pick % 200).padStart(2, '0')}`, pick % 7 === 0 ? null : { ...s, projectId: `p-${String(pick % 200).padStart(2, '0')}` });
+        expect(rankDemandInTiers(profile, index.tiersOf(profile), depth)).toEqual(rankDemand(profile, index.supplyOf(profile.districts), depth));
+      }),
+      { numRuns: 1500 },
     );
   });
 });
