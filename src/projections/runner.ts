@@ -275,13 +275,22 @@ export class ProjectionRunner {
       this.checkpoints.set(p.name, last);
     }
     if (this.bulkUntil !== null && last >= this.bulkUntil) {
-      for (const p of this.projections) {
-        if (!p.catchUp || (this.checkpoints.get(p.name) ?? 0) >= last) continue;
-        await this.store.commit(p.name, await p.catchUp(this.store, last), last);
-        this.checkpoints.set(p.name, last);
-      }
+      // Bulk mode ends first: the store's file then builds its indexes on its own thread while the
+      // derived read models catch up here (at a million events: ~35 s of matching beside ~50 s of indexes).
       this.bulkUntil = null;
       await this.store.setBulk(false);
+      try {
+        for (const p of this.projections) {
+          if (!p.catchUp || (this.checkpoints.get(p.name) ?? 0) >= last) continue;
+          await this.store.commit(p.name, await p.catchUp(this.store, last), last);
+          this.checkpoints.set(p.name, last);
+        }
+      } catch (error) {
+        // As before the end: the retry replays from the derived models' checkpoints and catches them up again.
+        this.bulkUntil = last;
+        await this.store.setBulk(true);
+        throw error;
+      }
     }
     this.failure = null;
     this.current = 'running';

@@ -162,6 +162,26 @@ describe('demand matching, live and rebuilt', () => {
     expect(await lists(rebuilt)).toEqual(await lists(stores[0]!));
   });
 
+  it('a catch-up that fails at the end of bulk mode is made again by the retry, with the same candidates', async () => {
+    const rebuilt = EmbeddedReadStore.open(null);
+    stores.push(rebuilt);
+    const head = await events.headPosition();
+    let failures = 0;
+    const projections = allProjections.map((p) =>
+      p.catchUp
+        ? { ...p, catchUp: (store: Parameters<NonNullable<typeof p.catchUp>>[0], position: number) => (failures++ === 0 ? Promise.reject(new Error('store gone for a moment')) : p.catchUp!(store, position)) }
+        : p,
+    );
+    const errors: unknown[] = [];
+    const runner = new ProjectionRunner(events, rebuilt, projections, { batchSize: 97, bulkAfterLag: 0, retry: { initialDelayMs: 1 }, onError: (e) => errors.push(e) });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(head, 30_000)).toBe(true);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['store gone for a moment']);
+    expect(failures).toBe(2);
+    expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
+  });
+
   it('restarts (each building its memory of the rankings again from the stored lists) end with the same candidates', async () => {
     // One event per batch, a restart every 40: the first batch after each restart is matched with the
     // memory just built from the read models, which hold that batch already.
