@@ -48,21 +48,18 @@ export class EqualityIndex {
       this.alwaysCandidates.add(doc._id);
       return;
     }
+    // No [map, key] pair per value: a project's hundreds of bigrams are indexed at every change of it.
     for (const v of values) {
-      if (!isPrimitive(v)) continue;
-      const [map, key] = this.mapOf(v);
-      const ids = map.get(key);
-      if (ids) ids.add(doc._id);
-      else map.set(key, new Set([doc._id]));
+      if (typeof v === 'string') addTo(this.strings, v, doc._id);
+      else if (isPrimitive(v)) addTo(this.others, `${typeof v}:${String(v)}`, doc._id);
     }
   }
 
   remove(doc: Doc): void {
     this.alwaysCandidates.delete(doc._id);
     for (const v of this.valuesOf(doc) ?? []) {
-      if (!isPrimitive(v)) continue;
-      const [map, key] = this.mapOf(v);
-      map.get(key)?.delete(doc._id);
+      if (typeof v === 'string') this.strings.get(v)?.delete(doc._id);
+      else if (isPrimitive(v)) this.others.get(`${typeof v}:${String(v)}`)?.delete(doc._id);
     }
   }
 
@@ -74,6 +71,12 @@ export class EqualityIndex {
     }
     return out;
   }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (ids) ids.add(id);
+  else map.set(key, new Set([id]));
 }
 
 /** The primitive values a top-level filter condition requires by equality, or null when it is not that. */
