@@ -46,6 +46,15 @@ export function checkDocOp(op: DocOp): void {
   // Plain fields set, or plain fields incremented, cannot conflict (the keys of one object): no search.
   if (!dotted && !op.unset && !(op.set && op.inc)) return;
   if (written + (op.unset?.length ?? 0) < 2) return;
+  // The same shapes recur (a statistics counter op per event): a set of paths found free of conflicts once is so again.
+  // (Each path length-prefixed: one text names one list of paths, whatever characters they hold.)
+  let shape = 's';
+  for (const p in op.set) shape += `${p.length}:${p}`;
+  shape += 'u';
+  for (const p of op.unset ?? []) shape += `${p.length}:${p}`;
+  shape += 'i';
+  for (const p in op.inc) shape += `${p.length}:${p}`;
+  if (freeShapes.has(shape)) return;
   // Two written paths conflict when equal or one is a prefix of the other: linear in paths × depth.
   const seen = new Set<string>();
   const prefixes = new Set<string>();
@@ -61,7 +70,12 @@ export function checkDocOp(op: DocOp): void {
   for (const p in op.set) visit(p);
   for (const p of op.unset ?? []) visit(p);
   for (const p in op.inc) visit(p);
+  if (freeShapes.size >= 10_000) freeShapes.clear();
+  freeShapes.add(shape);
 }
+
+/** Path sets (set, unset, inc) found free of conflicts (checkDocOp). */
+const freeShapes = new Set<string>();
 
 function failOp(op: DocOp, why: string): never {
   throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
