@@ -9,24 +9,29 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
-import { logTable } from './log-tables.mjs';
+import { logTable, valueColumn } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** The SQL expression of a document path. */
-const expr = (field: string) => (field === '_id' ? 'id' : `json_extract(json, '$.${field}')`);
+/** The SQL expression of a document path: its value column where an index made one, else json_extract. */
+type Expr = (field: string) => string;
+const exprIn =
+  (columns: ReadonlySet<string>): Expr =>
+  (field) =>
+    field === '_id' ? 'id' : columns.has(field) ? valueColumn(field) : `json_extract(json, '$.${field}')`;
 const typeOf = (field: string) => `json_type(json, '$.${field}')`;
 
-/** The SQL that creates the expression index for one spec on a log collection. */
-export function logIndexSql(spec: IndexSpec): string | null {
+/** What the writer thread makes for one spec on a log collection: a value column per field, then the index on them. */
+export function logIndexSql(spec: IndexSpec): { name: string; fields: string[]; sql: string } | null {
   const keys = Object.entries(spec.keys);
   if (!NAME.test(spec.collection) || keys.some(([f, k]) => k === '2dsphere' || !FIELD.test(f))) return null;
   const name = `log__${spec.collection}__${keys.map(([f, k]) => `${f.replaceAll('.', '_')}_${k === -1 ? 'd' : 'a'}`).join('__')}`;
-  const columns = keys.map(([f, k]) => `${expr(f)}${k === -1 ? ' DESC' : ''}`).join(', ');
-  return `CREATE INDEX IF NOT EXISTS "${name}" ON ${logTable(spec.collection)}(${columns})`;
+  const fields = keys.map(([f]) => f).filter((f) => f !== '_id');
+  const columns = keys.map(([f, k]) => `${f === '_id' ? 'id' : valueColumn(f)}${k === -1 ? ' DESC' : ''}`).join(', ');
+  return { name, fields, sql: `CREATE INDEX IF NOT EXISTS "${name}" ON ${logTable(spec.collection)}(${columns})` };
 }
 
 /** Checks an op on a log collection: one plain `set` of a new document without arrays. */
@@ -89,7 +94,7 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
 /** One field's condition as SQL, or null when it cannot be said exactly. */
-function condition(field: string, c: unknown): { sql: string; params: unknown[]; ranged?: true } | null {
+function condition(field: string, c: unknown, expr: Expr): { sql: string; params: unknown[]; ranged?: true } | null {
   if (!FIELD.test(field) && field !== '_id') return null;
   const e = expr(field);
   // The id column is TEXT: SQLite would turn a number into text before comparing; MongoDB would not match.
@@ -120,13 +125,13 @@ function condition(field: string, c: unknown): { sql: string; params: unknown[];
   return ranged ? { sql: parts.join(' AND '), params, ranged } : { sql: parts.join(' AND '), params };
 }
 
-function translate(filter: Filter, out: Sql): void {
+function translate(filter: Filter, out: Sql, expr: Expr): void {
   for (const [key, c] of Object.entries(filter)) {
     if (key === '$and' && Array.isArray(c)) {
-      for (const part of c as Filter[]) translate(part, out);
+      for (const part of c as Filter[]) translate(part, out, expr);
       continue;
     }
-    const sql = key.startsWith('$') ? null : condition(key, c);
+    const sql = key.startsWith('$') ? null : condition(key, c, expr);
     if (sql) {
       out.where.push(sql.sql);
       out.params.push(...sql.params);
@@ -143,7 +148,7 @@ function translate(filter: Filter, out: Sql): void {
  * No sort asked, no ORDER BY: an `ORDER BY id` would lead SQLite to walk the whole collection in id order
  * rather than use the index that narrows it (a million statistics records for one day's few hundred).
  */
-const orderBy = (sort: Record<string, 1 | -1> | undefined): string | null => {
+const orderBy = (sort: Record<string, 1 | -1> | undefined, expr: Expr): string | null => {
   const keys = Object.entries(sort ?? {});
   if (keys.length === 0) return '';
   if (keys.some(([f]) => f !== '_id' && !FIELD.test(f))) return null;
@@ -156,7 +161,7 @@ const orderBy = (sort: Record<string, 1 | -1> | undefined): string | null => {
 export class LogCollections {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private known: { version: number; tables: Set<string>; leading: Map<string, string> } | null = null;
+  private known: { version: number; tables: Map<string, Set<string>>; leading: Map<string, string> } | null = null;
 
   constructor(private readonly file: string) {
     this.db = new Database(file, { readonly: true });
@@ -168,13 +173,15 @@ export class LogCollections {
     return s;
   }
 
-  private plan(collection: string, filter: Filter): Sql & { from: string } {
+  private plan(collection: string, filter: Filter): Sql & { from: string; expr: Expr } {
     const out: Sql = { where: [], params: [], residual: {}, equal: new Set(), ranged: new Set() };
-    translate(filter, out);
+    const columns = this.schema().tables.get(collection);
+    const expr = exprIn(columns ?? new Set());
+    translate(filter, out, expr);
     // A collection declared but never written (an old file, a store only read) has no table: nothing matches.
-    const table = this.schema().tables.has(collection) ? logTable(collection) : '(SELECT NULL AS id, NULL AS json WHERE 0)';
+    const table = columns ? logTable(collection) : '(SELECT NULL AS id, NULL AS json WHERE 0)';
     const where = out.where.length > 0 ? ` WHERE ${out.where.join(' AND ')}` : '';
-    return { ...out, from: `FROM ${table}${this.hint(collection, out)}${where}` };
+    return { ...out, expr, from: `FROM ${table}${this.hint(collection, out)}${where}` };
   }
 
   /**
@@ -192,18 +199,26 @@ export class LogCollections {
     return '';
   }
 
-  /** The log tables and their expression indexes by collection and first field, read again whenever the schema changed. */
-  private schema(): { tables: Set<string>; leading: Map<string, string> } {
+  /** The log tables with their value columns, and their indexes by collection and first field, read again whenever the schema changed. */
+  private schema(): { tables: Map<string, Set<string>>; leading: Map<string, string> } {
     const version = this.db.pragma('schema_version', { simple: true }) as number;
     if (this.known?.version !== version) {
-      const tables = new Set<string>();
+      const tables = new Map<string, Set<string>>();
       const leading = new Map<string, string>();
-      const rows = this.db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name LIKE 'log\\_\\_%' ESCAPE '\\'`).all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
+      const rows = this.db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name LIKE 'log\\_\\_%' ESCAPE '\\' ORDER BY type DESC`).all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
       for (const { type, name, tbl_name, sql } of rows) {
         const collection = tbl_name.slice('log__'.length);
-        if (type === 'table') tables.add(collection);
-        const m = type === 'index' && sql ? /\(json_extract\(json, '\$\.([A-Za-z0-9_.]+)'\)/.exec(sql) : null;
-        if (m && !leading.has(`${collection}\u0000${m[1]}`)) leading.set(`${collection}\u0000${m[1]}`, name);
+        if (type === 'table') {
+          const names = this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(tbl_name) as string[];
+          tables.set(collection, new Set(names.filter((n) => n.startsWith('v.')).map((n) => n.slice(2))));
+          continue;
+        }
+        // Tables come first (ORDER BY type DESC): an index on json_extract where the field has a column
+        // (made before value columns) cannot serve a query on the column.
+        const onColumn = sql ? /\("v\.([A-Za-z0-9_.]+)"/.exec(sql) : null;
+        const onJson = sql ? /\(json_extract\(json, '\$\.([A-Za-z0-9_.]+)'\)/.exec(sql) : null;
+        const field = onColumn?.[1] ?? (onJson && !tables.get(collection)?.has(onJson[1]!) ? onJson[1] : undefined);
+        if (field !== undefined && !leading.has(`${collection}\u0000${field}`)) leading.set(`${collection}\u0000${field}`, name);
       }
       this.known = { version, tables, leading };
     }
@@ -212,7 +227,7 @@ export class LogCollections {
 
   find(collection: string, filter: Filter, options: FindOptions = {}): Doc[] {
     const plan = this.plan(collection, filter);
-    const order = orderBy(options.sort);
+    const order = orderBy(options.sort, plan.expr);
     const exact = Object.keys(plan.residual).length === 0;
     const skip = options.skip ?? 0;
     const limit = options.limit ?? 0;
@@ -252,7 +267,7 @@ export class LogCollections {
    */
   *pages(collection: string, filter: Filter, sort: Record<string, 1 | -1> | undefined, size: number): Generator<Doc[]> {
     const plan = this.plan(collection, filter);
-    const order = orderBy(sort);
+    const order = orderBy(sort, plan.expr);
     if (order === null) {
       const all = new Query({}, MINGO_OPTIONS).find<Doc>(this.find(collection, filter), {}).sort(sort ?? {}).all();
       for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
@@ -280,7 +295,7 @@ export class LogCollections {
   /** The plan SQLite makes of find's query (tests hold the index choice with it). */
   explain(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string[] {
     const plan = this.plan(collection, filter);
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN SELECT json ${plan.from}${orderBy(sort) ?? ''}`).all(...plan.params) as { detail: string }[];
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN SELECT json ${plan.from}${orderBy(sort, plan.expr) ?? ''}`).all(...plan.params) as { detail: string }[];
     return rows.map((r) => r.detail);
   }
 

@@ -322,8 +322,8 @@ export class EmbeddedReadStore implements ReadStore {
     for (const spec of indexes) {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
       if (this.logs && this.logNames.has(spec.collection)) {
-        const sql = logIndexSql(spec);
-        if (sql !== null) await this.db!.send({ kind: 'sql', sql });
+        const index = logIndexSql(spec);
+        if (index !== null) await this.db!.send({ kind: 'logIndex', collection: spec.collection, ...index });
         continue;
       }
       const [field, kind] = Object.entries(spec.keys)[0] ?? [];

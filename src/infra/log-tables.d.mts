@@ -2,5 +2,6 @@
 import type Database from 'better-sqlite3';
 
 export declare const logTable: (collection: string) => string;
+export declare const valueColumn: (field: string) => string;
 export declare const logTableSql: (collection: string) => string;
 export declare function moveSharedLogTable(db: Database.Database): number;

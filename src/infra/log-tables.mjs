@@ -6,6 +6,13 @@
 /** The table of one log collection, as a quoted SQL identifier. */
 export const logTable = (collection) => `"log__${collection.replaceAll('"', '""')}"`;
 
+/**
+ * The column holding a document field an index names: the field's value as json_extract gives it, stored
+ * at insert, so an index is built from the column (no JSON parsed per row and index) and a query compares
+ * the column. Added (and filled from the JSON) when an index first names the field.
+ */
+export const valueColumn = (field) => `"v.${field.replaceAll('"', '""')}"`;
+
 /** Its schema: the id is unique (a replayed write is ignored), rows in the order written. */
 export const logTableSql = (collection) => `CREATE TABLE IF NOT EXISTS ${logTable(collection)} (id TEXT NOT NULL UNIQUE, json TEXT NOT NULL)`;
 
