@@ -47,9 +47,11 @@ t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await runner.start();
 while (!(await runner.waitFor(head, 5_000))) if (failure) throw failure;
+const projected = (performance.now() - t0) / 1000;
 // Done when the file holds it all too: the writer thread's last writes and the log collections' indexes.
 await reads.count(AUDIT_TRAIL, { _id: '' });
 const seconds = (performance.now() - t0) / 1000;
+console.log(`read models at the head after ${projected.toFixed(1)} s; the file (last writes, log indexes) ${(seconds - projected).toFixed(1)} s later`);
 const cpu = process.cpuUsage(cpu0);
 console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)})`);
 console.log(
