@@ -22,7 +22,6 @@ const QUERY_CACHE_SIZE = 64;
 /** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
 export const DEFAULT_PERSIST_DELAY_MS = 100;
 const PERSIST_MAX_DOCS = 20_000;
-const BULK_PERSIST_DELAY_MS = 10_000;
 const LOG_COLLECTIONS_KEY = 'log-collections';
 /** The writer thread's field and row separators (collection names never hold them). */
 const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
@@ -422,14 +421,22 @@ export class EmbeddedReadStore implements ReadStore {
     if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0)) return;
     // Serialised here (the documents are this thread's), written by the writer thread; one string crosses
     // (see the worker for the format).
-    const odd: { docs: string[][]; logDocs: (string | number)[][] } = { docs: [], logDocs: [] };
-    const docs: string[] = [];
+    // Many documents (the end of a bulk: every one it wrote) go in parts of PERSIST_MAX_DOCS, the checkpoints
+    // with the last: a part written ahead of them only holds documents at positions the checkpoints have
+    // not reached, which a replay from them leaves as they are (the position guard).
+    let odd: { docs: string[][]; logDocs: (string | number)[][] } = { docs: [], logDocs: [] };
+    let docs: string[] = [];
+    let logDocs = this.takeLogRows(odd);
     for (const { collection, doc } of this.dirty.values()) {
       const row = [collection, doc._id, JSON.stringify(doc)];
       if (holdsSeparator(doc._id)) odd.docs.push(row);
       else docs.push(row.join('\u0001'));
+      if (docs.length + odd.docs.length >= PERSIST_MAX_DOCS) {
+        this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [], odd });
+        [docs, logDocs, odd] = [[], '', { docs: [], logDocs: [] }];
+      }
     }
-    this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs: this.takeLogRows(odd), checkpoints: [...this.dirtyCheckpoints], odd });
+    this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [...this.dirtyCheckpoints], odd });
     this.dirty.clear();
     this.dirtyCheckpoints.clear();
   }
@@ -445,16 +452,20 @@ export class EmbeddedReadStore implements ReadStore {
   }
 
   private schedulePersist(): void {
-    if (this.bulk && this.db && this.pendingLogRows >= PERSIST_MAX_DOCS) {
+    if (this.bulk && this.db) {
       // In bulk mode the log documents go ahead alone, without a checkpoint: written once each, they are
-      // ignored when a crash replays them. The other documents wait: hot ones (counters) change at every
-      // batch, and writing them at every flush cost a rebuild as much as the log documents themselves.
-      const odd = { docs: [], logDocs: [] };
-      this.written = this.db.send({ kind: 'persist', docs: '', logDocs: this.takeLogRows(odd), checkpoints: [], odd });
+      // ignored when a crash replays them. The other documents and the checkpoints wait for the bulk's end
+      // (setBulk): written at every flush, documents changed all along (projects, counters) were serialised
+      // again at each, 8 % of a rebuild's main thread at a million events. A crash meanwhile replays the bulk.
+      if (this.pendingLogRows >= PERSIST_MAX_DOCS) {
+        const odd = { docs: [], logDocs: [] };
+        this.written = this.db.send({ kind: 'persist', docs: '', logDocs: this.takeLogRows(odd), checkpoints: [], odd });
+      }
+      return;
     }
-    const waiting = this.dirty.size + (this.bulk ? 0 : this.pendingLogRows);
+    const waiting = this.dirty.size + this.pendingLogRows;
     if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) this.persist();
-    else this.persistTimer ??= setTimeout(() => this.persist(), this.bulk ? Math.max(this.persistDelayMs, BULK_PERSIST_DELAY_MS) : this.persistDelayMs);
+    else this.persistTimer ??= setTimeout(() => this.persist(), this.persistDelayMs);
   }
 
   private touched(collection: string): void {
