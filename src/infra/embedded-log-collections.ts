@@ -1,8 +1,9 @@
 // Log collections of the embedded store: the append-only read models (one document per event, written
 // once: the audit trail, the histories) stay in SQLite instead of memory. At a million events they were
 // most of the store's heap, its start time (every document parsed at open) and its garbage collection.
-// They are queried on the main thread through a read-only connection, with one expression index per
-// declared IndexSpec (`json_extract(json, '$.field')`, partial on the collection). A filter is turned
+// They are queried on the main thread through a read-only connection; each has a table of its own
+// (log-tables.mjs), with one index per declared IndexSpec on value columns that hold the fields'
+// `json_extract(json, '$.field')`, filled at insert. A filter is turned
 // into SQL where the translation is exact (equality, $in and ranges on string or number values, $and);
 // whatever is left is tested by mingo on the candidates SQL gives, so answers are the in-memory store's.
 // Exactness rests on two rules the store enforces at commit: a log document holds no arrays (SQL does
