@@ -133,7 +133,11 @@ export interface Ranking {
 }
 
 export function rankDemand(demand: DemandProfile, supply: Iterable<Supply>, depth: number): Ranking {
-  const ranks = topOf(demand, supply, depth).map((r) => ({ projectId: r.projectId, score: r.score }));
+  return rankingOf(topOf(demand, supply, depth), depth);
+}
+
+function rankingOf(top: Rank[], depth: number): Ranking {
+  const ranks = top.map((r) => ({ projectId: r.projectId, score: r.score }));
   return { ranks, complete: ranks.length < depth };
 }
 
@@ -154,8 +158,7 @@ export function rankDemandInTiers(demand: DemandProfile, tiers: readonly SupplyT
     if (top.length === depth && tier.ceiling < top[depth - 1]!.score) break;
     topOf(demand, tier.supply, depth, top);
   }
-  const ranks = top.map((r) => ({ projectId: r.projectId, score: r.score }));
-  return { ranks, complete: ranks.length < depth };
+  return rankingOf(top, depth);
 }
 
 /**

@@ -38,7 +38,7 @@ export function checkDocOp(op: DocOp): void {
   }
   if (op.unset) for (const p of op.unset) if (!checkedPaths.has(p)) checkPath(op, p);
   if (op.setOnInsert) {
-    const inserted = flatLeafPaths(op.setOnInsert);
+    const inserted = leafPaths(op.setOnInsert).map(([p]) => p);
     for (const p of inserted) if (!checkedPaths.has(p)) checkPath(op, p);
     // MongoDB cannot both $setOnInsert and $inc one path; the embedded store would add them.
     if (op.inc) for (const p in op.inc) if (inserted.includes(p)) failOp(op, `'${p}' is both inc and setOnInsert`);
@@ -79,21 +79,6 @@ const freeShapes = new Set<string>();
 
 function failOp(op: DocOp, why: string): never {
   throw new Error(`invalid op on ${op.collection}/${op.id} at ${op.position}: ${why}`);
-}
-
-/** leafPaths' paths alone, without the pairs (checkDocOp's case: usually a few plain keys). */
-function flatLeafPaths(values: Record<string, unknown>, prefix = '', out: string[] = []): string[] {
-  for (const k in values) {
-    const v = values[k];
-    if (isPlainObject(v) && hasKeys(v)) flatLeafPaths(v, `${prefix}${k}.`, out);
-    else out.push(`${prefix}${k}`);
-  }
-  return out;
-}
-
-function hasKeys(v: object): boolean {
-  for (const _ in v) return true;
-  return false;
 }
 
 /** Paths found valid: the same few hundred recur in every batch (a rebuild checks millions of ops). */
