@@ -10,7 +10,7 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
-import { logTable, valueColumn } from './log-tables.mjs';
+import { logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
@@ -210,8 +210,7 @@ export class LogCollections {
       for (const { type, name, tbl_name, sql } of rows) {
         const collection = tbl_name.slice('log__'.length);
         if (type === 'table') {
-          const names = this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(tbl_name) as string[];
-          tables.set(collection, new Set(names.filter((n) => n.startsWith('v.')).map((n) => n.slice(2))));
+          tables.set(collection, new Set(valueFieldsOf(this.db, collection)));
           continue;
         }
         // Tables come first (ORDER BY type DESC): an index on json_extract where the field has a column

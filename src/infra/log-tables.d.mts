@@ -4,4 +4,5 @@ import type Database from 'better-sqlite3';
 export declare const logTable: (collection: string) => string;
 export declare const valueColumn: (field: string) => string;
 export declare const logTableSql: (collection: string) => string;
-export declare function moveSharedLogTable(db: Database.Database): number;
+export declare const valueFieldsOf: (db: Database.Database, collection: string) => string[];
+export declare function moveSharedLogTable(db: Database.Database): void;

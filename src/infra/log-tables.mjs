@@ -13,6 +13,10 @@ export const logTable = (collection) => `"log__${collection.replaceAll('"', '""'
  */
 export const valueColumn = (field) => `"v.${field.replaceAll('"', '""')}"`;
 
+/** The fields that have a value column in a collection's table (none when it has no table). */
+export const valueFieldsOf = (db, collection) =>
+  db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(`log__${collection}`).filter((n) => n.startsWith('v.')).map((n) => n.slice(2));
+
 /** Its schema: the id is unique (a replayed write is ignored), rows in the order written. */
 export const logTableSql = (collection) => `CREATE TABLE IF NOT EXISTS ${logTable(collection)} (id TEXT NOT NULL UNIQUE, json TEXT NOT NULL)`;
 
@@ -22,14 +26,12 @@ export const logTableSql = (collection) => `CREATE TABLE IF NOT EXISTS ${logTabl
  */
 export function moveSharedLogTable(db) {
   const shared = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_docs'").get();
-  if (!shared) return 0;
-  let moved = 0;
+  if (!shared) return;
   db.transaction(() => {
     for (const { collection } of db.prepare('SELECT DISTINCT collection FROM log_docs').all()) {
       db.exec(logTableSql(collection));
-      moved += db.prepare(`INSERT OR IGNORE INTO ${logTable(collection)} (id, json) SELECT id, json FROM log_docs WHERE collection = ? ORDER BY rowid`).run(collection).changes;
+      db.prepare(`INSERT OR IGNORE INTO ${logTable(collection)} (id, json) SELECT id, json FROM log_docs WHERE collection = ? ORDER BY rowid`).run(collection);
     }
     db.exec('DROP TABLE log_docs');
   })();
-  return moved;
 }

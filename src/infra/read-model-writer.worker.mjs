@@ -3,7 +3,7 @@
 // load without the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { logTable, logTableSql, valueColumn } from './log-tables.mjs';
+import { logTable, logTableSql, valueColumn, valueFieldsOf } from './log-tables.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
@@ -18,14 +18,13 @@ const dropCheckpoint = db.prepare('DELETE FROM checkpoints WHERE name = ?');
 const saveMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
 // Log collections (embedded-log-collections.ts): a table each, written once; a replay of the same op is ignored.
 const logStatements = new Map();
-const valueFields = (table) => db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.slice(1, -1).replaceAll('""', '"')).filter((n) => n.startsWith('v.')).map((n) => n.slice(2));
 function logStatementsOf(collection) {
   let s = logStatements.get(collection);
   if (!s) {
     db.exec(logTableSql(collection));
     const table = logTable(collection);
     // Each value column filled from the row's JSON as it is inserted (json_extract, as the index once computed it).
-    const fields = valueFields(table);
+    const fields = valueFieldsOf(db, collection);
     const columns = fields.map((f) => `, ${valueColumn(f)}`).join('');
     const values = fields.map((f) => `, json_extract(j, '$.${f}')`).join('');
     s = {
@@ -47,7 +46,7 @@ const logIndex = db.transaction((collection, fields, name, sql) => {
   // Made before value columns, on json_extract: the same name, but a query on the columns cannot use it.
   if (indexSql.get(name)?.includes('json_extract(')) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
   const table = logTable(collection);
-  const have = new Set(valueFields(table));
+  const have = new Set(valueFieldsOf(db, collection));
   for (const f of fields) {
     if (have.has(f)) continue;
     db.exec(`ALTER TABLE ${table} ADD COLUMN ${valueColumn(f)}`);

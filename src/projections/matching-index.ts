@@ -4,7 +4,7 @@
 // (demand-matching.ts rebuilds it whenever it may be stale) and kept current from the lists matching
 // writes, so every answer it gives is one a scan of the read models would give.
 import { type Candidate, type DemandProfile, type Ranking, type Supply, type SupplyTier, floorOf, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
-import type { SupplyMode, UseType } from '../domain/project.js';
+import type { SupplyMode } from '../domain/project.js';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import type { District } from '../domain/shared.js';
 
@@ -26,16 +26,16 @@ interface Entry {
   floor: number;
 }
 
-/** A district's supply by use type, then by [offers the mode, has a notice of it]: one ceiling per group. */
-function groupFor(list: readonly Supply[], supplyMode: SupplyMode): Map<UseType, Supply[][]> {
-  const groups = new Map<UseType, Supply[][]>();
+/** A district's supply in groups of one use type, whether it offers the mode and whether it has a notice of it: one ceiling per group. */
+function groupFor(list: readonly Supply[], supplyMode: SupplyMode): Supply[][] {
+  const groups = new Map<string, Supply[]>();
   for (const s of list) {
-    let byKind = groups.get(s.useType);
-    if (!byKind) groups.set(s.useType, (byKind = [[], [], [], []]));
-    byKind[(s.supplyModes.includes(supplyMode) ? 2 : 0) + (s.notices.some((n) => n.supplyMode === supplyMode) ? 1 : 0)]!.push(s);
+    const key = `${s.useType}|${s.supplyModes.includes(supplyMode)}|${s.notices.some((n) => n.supplyMode === supplyMode)}`;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
   }
-  for (const [useType, byKind] of groups) groups.set(useType, byKind.filter((g) => g.length > 0));
-  return groups;
+  return [...groups.values()];
 }
 
 const groupKey = (district: District, useType: string, supplyMode: string) => `${district}|${useType}|${supplyMode}`;
@@ -46,8 +46,8 @@ export class MatchingIndex {
   private readonly supply = new Map<string, Supply>();
   private readonly byDistrict = new Map<District, Map<string, Supply>>();
   private readonly listed = new Map<District, Supply[]>();
-  /** Per district (with its list) and supply mode: its supply by use type, then by whether it offers the mode and has a notice of it. */
-  private readonly tiered = new Map<District, Map<SupplyMode, Map<UseType, Supply[][]>>>();
+  /** Per district (with its list) and supply mode: its supply in groups of one ceiling (groupFor). */
+  private readonly tiered = new Map<District, Map<SupplyMode, Supply[][]>>();
   private readonly demands = new Map<string, Entry>();
   /** Project id → the demands whose head names it. */
   private readonly listing = new Map<string, Set<string>>();
@@ -99,9 +99,7 @@ export class MatchingIndex {
       if (!byMode) this.tiered.set(district, (byMode = new Map()));
       let groups = byMode.get(profile.supplyMode);
       if (!groups) byMode.set(profile.supplyMode, (groups = groupFor(list, profile.supplyMode)));
-      for (const group of groups.values()) {
-        for (const supply of group) tiers.push({ ceiling: scoreCeiling(supply[0]!, profile.useType, profile.supplyMode, true), supply });
-      }
+      for (const supply of groups) tiers.push({ ceiling: scoreCeiling(supply[0]!, profile.useType, profile.supplyMode, true), supply });
     }
     return tiers;
   }
