@@ -2,7 +2,8 @@
 // Profiles: node --cpu-prof --import tsx scripts/bench.ts …, with BENCH_CPU_PROF=<dir> for the child servers and verify.
 // EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
 //   Point them at empty servers: the log is written there, and readAll walks everything in $all.
-//   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000)
+//   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000, with
+//   NODE_OPTIONS=--max-old-space-size=16384 for this process and its servers: the embedded read store outgrows 4 GB)
 //
 // Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
 // its ceiling measured in the same run (a bare better-sqlite3 insert, a bare scan of the log, a bare
