@@ -198,7 +198,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
  * loop not idle) per read, from record() until the entry is written, three rounds of 20,000 reads. A
  * cross-check of the row over HTTP, whose noise on this machine is of the size of the cost.
  */
-export async function accessLogAlone(): Promise<number[]> {
+async function accessLogAlone(): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-access-'));
   const reads = EmbeddedReadStore.open(dir);
   try {
