@@ -51,10 +51,8 @@ export class EmbeddedReadStore implements ReadStore {
   private closed = false;
   /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
   private readonly logNames = new Set<string>();
-  /** Log documents not yet sent, already in the writer's format (one string crosses to the writer thread). */
-  private pendingLog = '';
-  private pendingLogRows = 0;
-  private pendingOddLog: (string | number)[][] = [];
+  /** Log documents not yet sent, in the writer's format: collection, id, position, JSON, row after row (see the worker). */
+  private pendingLog: (string | number)[] = [];
   /** The last write sent to the file: log reads wait for it, so they see every commit before them. */
   private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
@@ -357,9 +355,7 @@ export class EmbeddedReadStore implements ReadStore {
         if (this.logs) {
           // Written once: the file refuses a second op on the same document unless it is a replay.
           const json = logDocJson(op);
-          if (holdsSeparator(op.id)) this.pendingOddLog.push([op.collection, op.id, op.position, json]);
-          else this.pendingLog += `${this.pendingLog === '' ? '' : '\u0002'}${op.collection}\u0001${op.id}\u0001${op.position}\u0001${json}`;
-          this.pendingLogRows++;
+          this.pendingLog.push(op.collection, op.id, op.position, json);
           this.touched(op.collection);
           continue;
         }
@@ -424,16 +420,16 @@ export class EmbeddedReadStore implements ReadStore {
     // Many documents (the end of a bulk: every one it wrote) go in parts of PERSIST_MAX_DOCS, the checkpoints
     // with the last: a part written ahead of them only holds documents at positions the checkpoints have
     // not reached, which a replay from them leaves as they are (the position guard).
-    let odd: { docs: string[][]; logDocs: (string | number)[][] } = { docs: [], logDocs: [] };
+    let odd: { docs: string[][] } = { docs: [] };
     let docs: string[] = [];
-    let logDocs = this.takeLogRows(odd);
+    let logDocs = this.takeLogRows();
     for (const { collection, doc } of this.dirty.values()) {
       const row = [collection, doc._id, JSON.stringify(doc)];
       if (holdsSeparator(doc._id)) odd.docs.push(row);
       else docs.push(row.join('\u0001'));
       if (docs.length + odd.docs.length >= PERSIST_MAX_DOCS) {
         this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [], odd });
-        [docs, logDocs, odd] = [[], '', { docs: [], logDocs: [] }];
+        [docs, logDocs, odd] = [[], [], { docs: [] }];
       }
     }
     this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [...this.dirtyCheckpoints], odd });
@@ -441,14 +437,15 @@ export class EmbeddedReadStore implements ReadStore {
     this.dirtyCheckpoints.clear();
   }
 
-  /** The pending log documents in the writer's format (odd ids aside), and none pending after. */
-  private takeLogRows(odd: { logDocs: (string | number)[][] }): string {
+  /** The pending log documents in the writer's format, and none pending after. */
+  private takeLogRows(): (string | number)[] {
     const rows = this.pendingLog;
-    odd.logDocs.push(...this.pendingOddLog);
-    this.pendingLog = '';
-    this.pendingLogRows = 0;
-    this.pendingOddLog = [];
+    this.pendingLog = [];
     return rows;
+  }
+
+  private get pendingLogRows(): number {
+    return this.pendingLog.length / 4;
   }
 
   private schedulePersist(): void {
@@ -458,8 +455,7 @@ export class EmbeddedReadStore implements ReadStore {
       // (setBulk): written at every flush, documents changed all along (projects, counters) were serialised
       // again at each, 8 % of a rebuild's main thread at a million events. A crash meanwhile replays the bulk.
       if (this.pendingLogRows >= PERSIST_MAX_DOCS) {
-        const odd = { docs: [], logDocs: [] };
-        this.written = this.db.send({ kind: 'persist', docs: '', logDocs: this.takeLogRows(odd), checkpoints: [], odd });
+        this.written = this.db.send({ kind: 'persist', docs: '', logDocs: this.takeLogRows(), checkpoints: [], odd: { docs: [] } });
       }
       return;
     }
