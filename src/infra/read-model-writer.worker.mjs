@@ -74,7 +74,10 @@ function* rows(text, width) {
 const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
   for (const [collection, id, json] of [...rows(docs, 3), ...odd.docs]) upsert.run(collection, id, json);
   for (let i = 0; i < logDocs.length; i += 4) {
-    const [collection, id, position, json] = [logDocs[i], logDocs[i + 1], logDocs[i + 2], logDocs[i + 3]];
+    const collection = logDocs[i];
+    const id = logDocs[i + 1];
+    const position = logDocs[i + 2];
+    const json = logDocs[i + 3];
     const log = logStatementsOf(collection);
     if (log.insert.run(id, json).changes === 0 && log.storedPosition.get(id) < position) {
       throw new Error(`log collection document ${collection}/${id} written twice`);
