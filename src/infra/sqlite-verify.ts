@@ -4,6 +4,7 @@
 // the link the next one started from, the whole chain holds, and the first range that fails fails
 // where one pass would. Anything else (rows removed or added between the split and the check) is
 // settled by one pass, so the answer is always the one pass's.
+import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -13,12 +14,40 @@ import { type ChainRange, type ChainRangeResult, chainChecker } from './sqlite-c
 
 export interface VerifyTuning {
   /**
-   * Threads that share the check of a log in a file; 1 checks inline. Default: half the logical CPUs (a
-   * core's two hyperthreads share its SHA and its cache: on 2 vCPUs two threads were slower than one), up to 4.
+   * Threads that share the check of a log in a file; 1 checks inline. Default: the physical cores
+   * (physicalCores), up to 4.
    */
   threads?: number;
   /** Fewest rows a thread is started for (starting one costs tens of ms). Default 20,000. */
   minRowsPerThread?: number;
+}
+
+/**
+ * The cores the OS reports (Linux: distinct package and core ids), a core's hyperthreads counted once:
+ * they share its SHA unit and caches (on an AMD host whose 2 vCPUs were one core's two threads, two verify
+ * threads were slower than one; on an Intel host reporting 2 cores of 1 thread, two took 1M events from
+ * 143–186k to 223–241k events/s). Unknown: half the logical CPUs.
+ */
+let cores: number | null = null;
+export function physicalCores(): number {
+  cores ??= countCores();
+  return cores;
+}
+
+function countCores(): number {
+  const logical = availableParallelism();
+  try {
+    const seen = new Set<string>();
+    for (const cpu of readdirSync('/sys/devices/system/cpu')) {
+      if (!/^cpu\d+$/.test(cpu)) continue;
+      const topology = `/sys/devices/system/cpu/${cpu}/topology`;
+      seen.add(`${readFileSync(`${topology}/physical_package_id`, 'utf8').trim()}:${readFileSync(`${topology}/core_id`, 'utf8').trim()}`);
+    }
+    if (seen.size > 0) return Math.min(seen.size, logical);
+  } catch {
+    // not Linux, or no topology exposed
+  }
+  return Math.max(1, Math.floor(logical / 2));
 }
 
 /** The rows before position 1 are checked too (inserted rows there break the chain). */
@@ -52,7 +81,7 @@ export async function verifyChain(db: Database.Database, file: string | null, bu
   // Two queries: SQLite reads min() or max() alone from the end of the table, both at once by a scan.
   const first = db.prepare('SELECT min(position) FROM events').pluck().get() as number | null;
   const span = first === null ? 0 : (db.prepare('SELECT max(position) FROM events').pluck().get() as number) - first + 1;
-  const threads = Math.min(tuning.threads ?? Math.min(4, Math.floor(availableParallelism() / 2)), Math.floor(span / (tuning.minRowsPerThread ?? 20_000)));
+  const threads = Math.min(tuning.threads ?? Math.min(4, physicalCores()), Math.floor(span / (tuning.minRowsPerThread ?? 20_000)));
   if (!file || first === null || threads < 2) return inline(db, options.linkAt);
   // The ranges end on rows that exist, each range after the first starting from that row's stored link.
   const lastAt = db.prepare('SELECT position, hash FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1').raw();
