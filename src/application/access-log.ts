@@ -39,28 +39,20 @@ type Entry = AccessRead & { at: string };
 
 const idOf = (seq: number) => String(seq).padStart(16, '0');
 
-/** The ops of one read: its entry (naming its record when it showed one), and one per record when it showed several. */
+/**
+ * The ops of one read: its entry (naming its record when it showed one), and one per record when it showed
+ * several. Built by plain assignment, not spreads: one entry per staff read, on the thread serving reads.
+ */
 function opsOf(seq: number, r: Entry): DocOp[] {
   const a = r.actor;
-  const records = [...new Set(r.records)];
+  const records = r.records.length === 1 ? r.records : [...new Set(r.records)];
   const id = idOf(seq);
-  const entry: DocOp = {
-    collection: ACCESS_ENTRIES,
-    id,
-    position: seq,
-    set: {
-      seq,
-      at: r.at,
-      actorId: a.id,
-      actorName: a.name ?? null,
-      role: a.role,
-      district: a.district ?? null,
-      what: r.what,
-      ...(records.length === 1 ? { record: records[0] } : { records: JSON.stringify(records) }),
-      ...(r.reason ? { reason: r.reason } : {}),
-      ...(r.requestId ? { requestId: r.requestId } : {}),
-    },
-  };
+  const set: Record<string, unknown> = { seq, at: r.at, actorId: a.id, actorName: a.name ?? null, role: a.role, district: a.district ?? null, what: r.what };
+  if (records.length === 1) set.record = records[0];
+  else set.records = JSON.stringify(records);
+  if (r.reason) set.reason = r.reason;
+  if (r.requestId) set.requestId = r.requestId;
+  const entry: DocOp = { collection: ACCESS_ENTRIES, id, position: seq, set };
   if (records.length === 1) return [entry];
   const shown = records.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, at: r.at, actorId: a.id, what: r.what } }));
   return [entry, ...shown];

@@ -69,11 +69,14 @@ export function logDocOf(op: DocOp): Doc {
  * could differ (an undefined value, which the document turns into null; an integer-like key, which an
  * object puts first; a key named like the envelope's; nothing set), it makes the document.
  */
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 export function logDocJson(op: DocOp): string {
   const set = op.set ?? {};
   let any = false;
   for (const k in set) {
-    if (set[k] === undefined || k === '_id' || k === '_position' || /^\d+$/.test(k)) return JSON.stringify(logDocOf(op));
+    // A key starting with a digit may be integer-like (an object puts those first): the document decides.
+    if (set[k] === undefined || k === '_id' || k === '_position' || isDigit(k.charCodeAt(0))) return JSON.stringify(logDocOf(op));
     any = true;
   }
   if (!any) return JSON.stringify(logDocOf(op));
