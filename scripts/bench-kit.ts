@@ -149,5 +149,6 @@ export type LoadResult = Awaited<ReturnType<typeof load>>;
 export interface Compared {
   name: string;
   body: string;
-  result: LoadResult;
+  /** One run of the read on the platform (the same request each time). */
+  run: () => Promise<LoadResult>;
 }
