@@ -63,14 +63,14 @@ export function logDocOf(op: DocOp): Doc {
   return doc;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 /**
  * `JSON.stringify(logDocOf(op))` without making the document: the set's own text between the id and the
  * position (every command writes two log documents, the access log one per staff read). Where the two
  * could differ (an undefined value, which the document turns into null; an integer-like key, which an
  * object puts first; a key named like the envelope's; nothing set), it makes the document.
  */
-const isDigit = (c: number) => c >= 48 && c <= 57;
-
 export function logDocJson(op: DocOp): string {
   const set = op.set ?? {};
   let any = false;

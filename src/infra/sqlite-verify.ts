@@ -22,13 +22,14 @@ export interface VerifyTuning {
   minRowsPerThread?: number;
 }
 
+let cores: number | null = null;
+
 /**
  * The cores the OS reports (Linux: distinct package and core ids), a core's hyperthreads counted once:
  * they share its SHA unit and caches (on an AMD host whose 2 vCPUs were one core's two threads, two verify
  * threads were slower than one; on an Intel host reporting 2 cores of 1 thread, two took 1M events from
- * 143–186k to 223–241k events/s). Unknown: half the logical CPUs.
+ * 143–186k to 223–241k events/s). Unknown: half the logical CPUs. Read once.
  */
-let cores: number | null = null;
 export function physicalCores(): number {
   cores ??= countCores();
   return cores;
