@@ -11,7 +11,7 @@ import type { Actor } from '../src/domain/shared.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import type { ReadStore } from '../src/infra/read-store.js';
 import { searchAudit } from '../src/projections/audit-queries.js';
-import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type Server, int, load, log, meets, ms, notes, percentile, row, settle } from './bench-kit.js';
+import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type Server, int, load, log, median, meets, ms, notes, percentile, row, settle } from './bench-kit.js';
 import type { ScenarioLog } from './bench-scenario-log.js';
 
 const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
@@ -177,7 +177,6 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
     }
   }
   await server.accessLog(true);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const failed = [...on, ...off].reduce((n, r) => n + r.failed, 0);
   const us = (x: number) => `${Math.round(x)} µs`;
   const runs = (rs: typeof on) => `main thread ${rs.map((r) => us(r.main)).join(', ')}; process CPU ${rs.map((r) => us(r.cpu)).join(', ')}; ${rs.map((r) => `${int(r.perSecond)}/s`).join(', ')}`;

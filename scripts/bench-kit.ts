@@ -66,6 +66,9 @@ export const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1)) + ' ms';
 export const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MB`;
 export const pct = (a: number, b: number) => `${Math.round((100 * a) / b)} %`;
 export const meets = (ok: boolean) => (ok ? '✅ meets goal' : '❌ below goal');
+/** The middle value (the upper one of an even count), of values in any order. */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -37,7 +37,7 @@ import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, ver
 import { deadlineFigures } from './bench-deadlines.js';
 import { demandQueueRequest, matchingFigures } from './bench-demands.js';
 import { ScenarioLog } from './bench-scenario-log.js';
-import { type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, meets, ms, notes, pct, percentile, row, rows, settings, started, startServer } from './bench-kit.js';
+import { type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, pct, percentile, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -615,7 +615,6 @@ async function pairedRounds(ours: () => Promise<LoadResult>, bare: () => Promise
     }
     m.ratios.push(m.ours[k]!.perSecond / Math.max(m.bare[k]!.perSecond, 1e-9));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   m.ratio = median(m.ratios);
   m.perSecond = median(m.ours.map((r) => r.perSecond));
   m.p99 = median(m.ours.map((r) => r.p99));
