@@ -558,7 +558,7 @@ async function readFigures(dir: string, logDir: string, head: number, scenario: 
         measured.push(m);
         const failed = m.ours.reduce((n, r) => n + r.failed, 0);
         row(
-          `${c.name}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(c.body))} B body; ${m.ours.length} rounds, each a run of the server and one of the bare Fastify, next to each other)`,
+          `${c.name}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(c.body))} B body; ${m.ours.length} round${m.ours.length === 1 ? "" : "s"}, each a run of the server and one of the bare Fastify, next to each other)`,
           `${int(m.perSecond)}/s, p99 ${ms(m.p99)} (median of the rounds: ${m.ours.map((r) => int(r.perSecond)).join(', ')}/s)${failed ? `, ${failed} failed` : ''}`,
           `bare Fastify, same body: ${int(m.barePerSecond)}/s, p99 ${ms(m.bareP99)} (${m.bare.map((r) => int(r.perSecond)).join(', ')}/s); goal ≥ 50 %`,
           `${Math.round(100 * m.ratio)} % (median of the rounds' ratios: ${m.ratios.map((x) => `${Math.round(100 * x)} %`).join(', ')}): ${meets(m.ratio >= 0.5)}`,
