@@ -558,10 +558,10 @@ async function readFigures(dir: string, logDir: string, head: number, scenario: 
         measured.push(m);
         const failed = m.ours.reduce((n, r) => n + r.failed, 0);
         row(
-          `${c.name}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(c.body))} B body; ${m.ours.length} round${m.ours.length === 1 ? "" : "s"}, each a run of the server and one of the bare Fastify, next to each other)`,
+          `${c.name}: requests/s, ${CONNECTIONS} connections (${int(Buffer.byteLength(c.body))} B body; ${m.ours.length} round${m.ours.length === 1 ? '' : 's'}, each a run of the server and one of the bare Fastify, next to each other)`,
           `${int(m.perSecond)}/s, p99 ${ms(m.p99)} (median of the rounds: ${m.ours.map((r) => int(r.perSecond)).join(', ')}/s)${failed ? `, ${failed} failed` : ''}`,
           `bare Fastify, same body: ${int(m.barePerSecond)}/s, p99 ${ms(m.bareP99)} (${m.bare.map((r) => int(r.perSecond)).join(', ')}/s); goal ≥ 50 %`,
-          `${Math.round(100 * m.ratio)} % (median of the rounds' ratios: ${m.ratios.map((x) => `${Math.round(100 * x)} %`).join(', ')}): ${meets(m.ratio >= 0.5)}`,
+          `${pct(m.ratio, 1)} (median of the rounds' ratios: ${m.ratios.map((x) => pct(x, 1)).join(', ')}): ${meets(m.ratio >= 0.5)}`,
         );
       }
       const from = Date.parse('2014-12-01T00:00:00Z');
@@ -603,24 +603,26 @@ interface Paired {
 }
 
 async function pairedRounds(ours: () => Promise<LoadResult>, bare: () => Promise<LoadResult>): Promise<Paired> {
-  const rounds = QUICK ? 1 : READ_ROUNDS;
-  const m: Paired = { ours: [], bare: [], ratios: [], ratio: 0, perSecond: 0, p99: 0, barePerSecond: 0, bareP99: 0 };
-  for (let k = 0; k < rounds; k++) {
+  const runs: { ours: LoadResult[]; bare: LoadResult[] } = { ours: [], bare: [] };
+  for (let k = 0; k < (QUICK ? 1 : READ_ROUNDS); k++) {
     if (k % 2 === 0) {
-      m.ours.push(await ours());
-      m.bare.push(await bare());
+      runs.ours.push(await ours());
+      runs.bare.push(await bare());
     } else {
-      m.bare.push(await bare());
-      m.ours.push(await ours());
+      runs.bare.push(await bare());
+      runs.ours.push(await ours());
     }
-    m.ratios.push(m.ours[k]!.perSecond / Math.max(m.bare[k]!.perSecond, 1e-9));
   }
-  m.ratio = median(m.ratios);
-  m.perSecond = median(m.ours.map((r) => r.perSecond));
-  m.p99 = median(m.ours.map((r) => r.p99));
-  m.barePerSecond = median(m.bare.map((r) => r.perSecond));
-  m.bareP99 = median(m.bare.map((r) => r.p99));
-  return m;
+  const ratios = runs.ours.map((r, k) => r.perSecond / Math.max(runs.bare[k]!.perSecond, 1e-9));
+  return {
+    ...runs,
+    ratios,
+    ratio: median(ratios),
+    perSecond: median(runs.ours.map((r) => r.perSecond)),
+    p99: median(runs.ours.map((r) => r.p99)),
+    barePerSecond: median(runs.bare.map((r) => r.perSecond)),
+    bareP99: median(runs.bare.map((r) => r.p99)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
