@@ -295,6 +295,17 @@ export class LogCollections {
     }
   }
 
+  /**
+   * The query of `pages` as SQL a thread of its own can run on the file (line-export.ts), when SQL says the
+   * whole filter and the sort exactly; null when mingo must test or sort the candidates.
+   */
+  exportQuery(collection: string, filter: Filter, sort: Record<string, 1 | -1> | undefined): { file: string; sql: string; params: unknown[] } | null {
+    const plan = this.plan(collection, filter);
+    const order = orderBy(sort, plan.expr);
+    if (order === null || Object.keys(plan.residual).length > 0) return null;
+    return { file: this.file, sql: `SELECT json ${plan.from}${order}`, params: plan.params };
+  }
+
   /** The plan SQLite makes of find's query (tests hold the index choice with it). */
   explain(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string[] {
     const plan = this.plan(collection, filter);

@@ -11,7 +11,8 @@ import { FileWriter } from './read-model-file-writer.js';
 import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
-import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import { exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
+import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 
@@ -282,6 +283,14 @@ export class EmbeddedReadStore implements ReadStore {
       // Let other requests run between pages of a long export.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  async *exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string> {
+    this.assertOpen();
+    const batchSize = Math.max(1, options.batchSize ?? 1000);
+    const query = (await this.onFile(collection)) ? this.logs!.exportQuery(collection, filter, options.sort) : null;
+    if (query && exportThreadsFree()) yield* linesOnThreads({ ...query, format: options.format, batchSize });
+    else yield* linesOf(this.stream(collection, filter, { sort: options.sort, batchSize }), options.format);
   }
 
   async findOne(collection: string, filter: Filter): Promise<Doc | null> {

@@ -12,7 +12,8 @@ import {
 import type { AnyBulkWriteOperation, Db, Document, Filter as MongoFilter, IndexSpecification, WriteError } from 'mongodb';
 import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { Unavailable } from './event-store.js';
-import type { Doc, DocOp, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import { linesOf } from './line-export.js';
+import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -87,6 +88,10 @@ export class MongoReadStore implements ReadStore {
     // Only the options given: MongoDB rejects some explicit undefined values.
     const given = { ...(sort && { sort }), ...(skip && { skip }), ...(limit && { limit }), ...(projection && { projection }) };
     return this.call('find', () => this.docs(collection).find(filter as MongoFilter<Doc>, given).toArray());
+  }
+
+  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string> {
+    return linesOf(this.stream(collection, filter, options), options.format);
   }
 
   async *stream(collection: string, filter: Filter, options: StreamOptions = {}): AsyncIterable<Doc[]> {

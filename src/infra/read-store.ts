@@ -32,6 +32,23 @@ export interface StreamOptions {
   projection?: Record<string, 0 | 1>;
 }
 
+/**
+ * Where an export's line maker is: a named export of a plain JavaScript module (a file URL), called with
+ * each document and returning its text line (line break included). A module, not a function, so the
+ * embedded store can run an export on a thread of its own.
+ */
+export interface LineFormat {
+  module: string;
+  name: string;
+}
+
+export interface ExportOptions {
+  sort?: Record<string, 1 | -1>;
+  /** Documents per chunk (default 1000). */
+  batchSize?: number;
+  format: LineFormat;
+}
+
 export interface IndexSpec {
   collection: string;
   keys: Record<string, 1 | -1 | '2dsphere'>;
@@ -52,6 +69,12 @@ export interface ReadStore {
    * (whose documents are in memory anyway) slices of one sorted list of shared documents.
    */
   stream(collection: string, filter: Filter, options?: StreamOptions): AsyncIterable<Doc[]>;
+  /**
+   * The documents of `stream`, each made a line by `format`, `batchSize` lines joined per chunk. The
+   * embedded store reads a log collection's export on a worker thread (fetching, parsing and writing a
+   * million lines would otherwise hold the thread that serves requests); elsewhere, pages of `stream`.
+   */
+  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string>;
   aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
   /**
    * Declares append-only collections, before their indexes: each document is written once, by one

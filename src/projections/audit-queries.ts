@@ -1,7 +1,10 @@
 // Questions auditors ask of the audit trail read model: a filtered page, the whole answer as a stream
 // (exports), and one record's history. Newest first everywhere but the timeline, which reads forward.
-import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
+import type { Filter, ReadStore } from '../infra/read-store.js';
 import { AUDIT_TRAIL } from './audit-trail.js';
+import { csvField, presentAuditEntry } from './audit-lines.mjs';
+
+export { auditCsvLine, csvField, presentAuditEntry } from './audit-lines.mjs';
 
 export interface AuditQuery {
   actor?: string;
@@ -38,31 +41,6 @@ export interface AuditEntry {
   why?: string;
 }
 
-/** An entry as stored by the audit-trail projection. */
-interface StoredEntry {
-  eventId: string;
-  position: number;
-  stream: string;
-  revision: number;
-  recordType: string;
-  record: string;
-  type: string;
-  actorId: string | null;
-  actorName: string | null;
-  role: string | null;
-  district: string | null;
-  creditCode?: string;
-  recordedAt: string;
-  occurredAt: string;
-  imported: boolean;
-  importedBy?: AuditEntry['importedBy'];
-  requestId: string | null;
-  correlationId: string | null;
-  causationId: string | null;
-  schemaVersion: number;
-  why?: string;
-}
-
 const NEWEST_FIRST = { _id: -1 } as const;
 
 export function auditFilter(q: AuditQuery): Filter {
@@ -78,29 +56,6 @@ export function auditFilter(q: AuditQuery): Filter {
     f.recordedAt = { ...(q.from !== undefined ? { $gte: q.from } : {}), ...(q.to !== undefined ? { $lte: q.to } : {}) };
   }
   return f;
-}
-
-export function presentAuditEntry(d: Doc): AuditEntry {
-  const e = d as unknown as StoredEntry;
-  return {
-    id: e.eventId,
-    position: e.position,
-    stream: e.stream,
-    revision: e.revision,
-    recordType: e.recordType,
-    record: e.record,
-    type: e.type,
-    actor: { id: e.actorId, name: e.actorName, role: e.role, district: e.district, ...(e.creditCode !== undefined ? { creditCode: e.creditCode } : {}) },
-    recordedAt: e.recordedAt,
-    occurredAt: e.occurredAt,
-    imported: e.imported,
-    ...(e.importedBy !== undefined ? { importedBy: e.importedBy } : {}),
-    requestId: e.requestId,
-    correlationId: e.correlationId,
-    causationId: e.causationId,
-    schemaVersion: e.schemaVersion,
-    ...(e.why !== undefined ? { why: e.why } : {}),
-  };
 }
 
 export async function searchAudit(reads: ReadStore, q: AuditQuery, page: number, pageSize: number): Promise<{ items: AuditEntry[]; total: number }> {
@@ -137,58 +92,29 @@ export const AUDIT_CSV_COLUMNS: [string, (e: AuditEntry) => unknown][] = [
   ['事件ID eventId', (e) => e.id],
 ];
 
-const QUOTE_NEEDED = /[",\r\n]/;
-/** A first character a spreadsheet would read as a formula: = + - @ tab CR. */
-const formulaLead = (c: number) => c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
-
-const quoted = (text: string) => (QUOTE_NEEDED.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
-
-/** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading =+-@ is defused for spreadsheets. */
-export function csvField(value: unknown): string {
-  if (typeof value === 'string') return quoted(formulaLead(value.charCodeAt(0)) ? `'${value}` : value);
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'number') return String(value); // digits, sign, point, exponent: never quoted
-  return quoted(String(value));
-}
-
 export const csvRow = (values: unknown[]) => values.map(csvField).join(',') + '\r\n';
 
-/**
- * csvRow of AUDIT_CSV_COLUMNS for a stored entry, read from the stored document without presenting it
- * first (an export writes hundreds of thousands: no entry object, no array per row). A test holds the
- * two equal.
- */
-export function auditCsvLine(d: Doc): string {
-  const e = d as unknown as StoredEntry;
-  return (
-    `${csvField(e.position)},${csvField(e.recordedAt)},${csvField(e.occurredAt)},${csvField(e.actorId)},${csvField(e.actorName)},${csvField(e.role)},` +
-    `${csvField(e.district)},${csvField(e.recordType)},${csvField(e.record)},${csvField(e.stream)},${csvField(e.revision)},${csvField(e.type)},` +
-    `${csvField(e.why)},${e.imported ? 'true' : 'false'},${csvField(e.importedBy?.id)},${csvField(e.requestId)},${csvField(e.correlationId)},${csvField(e.eventId)}\r\n`
-  );
-}
+/** Where the exports' lines are made: audit-lines.mjs, which the embedded store's export thread loads too. */
+const LINES = new URL('./audit-lines.mjs', import.meta.url).href;
+const CSV_LINES = { module: LINES, name: 'auditCsvLine' };
+const NDJSON_LINES = { module: LINES, name: 'auditNdjsonLine' };
 
 /**
- * Entries per page read by an export, each page one chunk sent. At a million events 250 took as much CPU as
- * 1,000 or 2,000 but finished 10-20 % sooner: the client reads a chunk while the next one is made.
+ * Entries per chunk of an export. At a million events (the lines made in the serving thread) 250 took as
+ * much CPU as 1,000 or 2,000 but finished 10-20 % sooner: the client reads a chunk while the next is made.
  */
 const EXPORT_BATCH = 250;
 
 /**
- * The CSV export's rows after the header, a page of lines per chunk: one string joined from the lines,
- * which the socket encodes as it writes. Growing a chunk by `+=` and encoding it into a Buffer here took
- * ~12 % of the export's main thread at a million events (the rope flattened, then encoded); and 1 MiB
- * Buffers filled line by line made V8 mark its whole 1.2 GB heap during each export (the Buffers' memory
- * is outside the heap: "external memory pressure").
+ * The CSV export's rows after the header, one string per chunk of lines, which the socket encodes as it
+ * writes. (Growing a chunk by `+=` and encoding it into a Buffer took ~12 % of the export's thread at a
+ * million events; 1 MiB Buffers filled line by line made V8 mark its whole heap during each export.)
  */
-export async function* auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
-  for await (const page of reads.stream(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize })) {
-    yield page.map(auditCsvLine).join('');
-  }
+export function auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
+  return reads.exportLines(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize, format: CSV_LINES });
 }
 
-/** The NDJSON export: one presented entry per line, a page of lines per chunk (strings, as the CSV's). */
-export async function* auditNdjsonChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
-  for await (const page of reads.stream(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize })) {
-    yield page.map((doc) => JSON.stringify(presentAuditEntry(doc)) + '\n').join('');
-  }
+/** The NDJSON export: one presented entry per line, chunks as the CSV's. */
+export function auditNdjsonChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
+  return reads.exportLines(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize, format: NDJSON_LINES });
 }

@@ -424,6 +424,47 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(all).toBe(40);
       });
 
+      const formats = new URL('./line-formats.mjs', import.meta.url).href;
+      const lines = async (chunks: AsyncIterable<string>) => {
+        const out: string[] = [];
+        for await (const chunk of chunks) out.push(chunk);
+        return out;
+      };
+
+      it('exports lines in chunks of batchSize, in order, through exact and residual filters alike', async () => {
+        await declare(store);
+        await store.commit('trail', entries, 40);
+        const newest = { _id: -1 } as const;
+        const idLine = { module: formats, name: 'idLine' };
+        const a1 = entries.filter((e) => e.set.actor === 'a1').reverse();
+        const chunks = await lines(store.exportLines(L, { actor: 'a1' }, { sort: newest, batchSize: 4, format: idLine }));
+        expect(chunks.map((c) => c.split('\n').length - 1)).toEqual([4, 4, 4, 1]);
+        expect(chunks.join('')).toBe(a1.map((e) => `${e.id} ${e.set.kind}\n`).join(''));
+        // A residual condition (mingo tests it), and a range with a sort on another field.
+        const noted = entries.filter((e) => /^第[12]/.test(e.set.note ?? '')).reverse();
+        expect((await lines(store.exportLines(L, { note: { $regex: '^第[12]' } }, { sort: newest, batchSize: 5, format: idLine }))).join('')).toBe(noted.map((e) => `${e.id} ${e.set.kind}\n`).join(''));
+        const late = entries.filter((e) => e.set.at >= '2026-01-20').sort((x, y) => (x.set.at < y.set.at ? -1 : x.set.at > y.set.at ? 1 : x.id < y.id ? -1 : 1));
+        expect((await lines(store.exportLines(L, { at: { $gte: '2026-01-20' } }, { sort: { at: 1 }, batchSize: 3, format: idLine }))).join('')).toBe(late.map((e) => `${e.id} ${e.set.kind}\n`).join(''));
+        expect(await lines(store.exportLines(L, { actor: 'nobody' }, { sort: newest, format: idLine }))).toEqual([]);
+        // Any collection, not only log ones.
+        await store.commit('search', batch, 10);
+        expect((await lines(store.exportLines(P, { district: 'nanshan' }, { sort: { _id: 1 }, format: idLine }))).join('')).toBe('p1 -\np4 -\n');
+      });
+
+      it('exports left early or failing: the error reaches the reader, and the next export is whole', async () => {
+        await declare(store);
+        await store.commit('trail', entries, 40);
+        const newest = { _id: -1 } as const;
+        for await (const chunk of store.exportLines(L, {}, { sort: newest, batchSize: 2, format: { module: formats, name: 'idLine' } })) {
+          expect(chunk).toBe('0040 odd\n0039 even\n');
+          break;
+        }
+        await expect(lines(store.exportLines(L, {}, { sort: newest, batchSize: 2, format: { module: formats, name: 'failingLine' } }))).rejects.toThrow(/failed at n = 30/);
+        await expect(lines(store.exportLines(L, {}, { format: { module: formats, name: 'noSuchLine' } }))).rejects.toThrow(/noSuchLine/);
+        const all = await lines(store.exportLines(L, {}, { sort: newest, batchSize: 7, format: { module: formats, name: 'idLine' } }));
+        expect(all.join('').split('\n').filter(Boolean)).toHaveLength(40);
+      });
+
       it('ignores a replayed op, refuses a second write of a document and arrays, and resets', async () => {
         await declare(store);
         await store.commit('trail', entries.slice(0, 10), 10);

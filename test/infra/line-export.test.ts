@@ -1,0 +1,53 @@
+// The embedded store makes a log collection's export on threads of its own when SQL says the whole query
+// (line-export.ts), and in the serving thread otherwise; either way the reader gets the same lines.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { exportThreadsInUse } from '../../src/infra/line-export.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const where = { module: new URL('../contract/line-formats.mjs', import.meta.url).href, name: 'whereLine' };
+
+async function storeWith(n: number) {
+  const reads = EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'line-export-'))) - 1]!);
+  await reads.declareLogCollections(['trail']);
+  await reads.ensureIndexes([{ collection: 'trail', keys: { actor: 1, _id: -1 } }]);
+  const ops = Array.from({ length: n }, (_, i) => ({ collection: 'trail', id: String(i + 1).padStart(6, '0'), position: i + 1, set: { actor: `a${i % 2}`, note: `第${i}条` } }));
+  await reads.commit('trail', ops, n);
+  return reads;
+}
+
+const threadsOf = (text: string) => new Set(text.split('\n').filter(Boolean).map((l) => Number(l.split('@')[1])));
+
+describe('exports of the embedded store', () => {
+  it('run on other threads when SQL says the query, in this one when mingo must test it, with the same lines', async () => {
+    const reads = await storeWith(1000);
+    let onThreads = '';
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1' }, { sort: { _id: -1 }, batchSize: 50, format: where })) onThreads += chunk;
+    let here = '';
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1', note: { $regex: '条$' } }, { sort: { _id: -1 }, batchSize: 50, format: where })) here += chunk;
+    expect(threadsOf(here)).toEqual(new Set([threadId]));
+    expect(threadsOf(onThreads).has(threadId)).toBe(false);
+    const ids = (text: string) => text.split('\n').filter(Boolean).map((l) => l.split('@')[0]);
+    expect(ids(onThreads)).toEqual(ids(here));
+    expect(ids(onThreads)).toHaveLength(500);
+    await reads.close();
+  });
+
+  it('give their threads back when the reader leaves early, however far the threads had got', async () => {
+    const reads = await storeWith(5000);
+    for (let k = 0; k < 3; k++) {
+      for await (const chunk of reads.exportLines('trail', {}, { sort: { _id: -1 }, batchSize: 10, format: where })) {
+        expect(chunk.startsWith('005000@')).toBe(true);
+        expect(exportThreadsInUse()).toBe(2);
+        break;
+      }
+      expect(exportThreadsInUse()).toBe(0);
+    }
+    await reads.close();
+  });
+});
