@@ -132,9 +132,9 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
   const expected = ((await (await fetch(`${url}${query}&pageSize=1`, { headers })).json()) as { total: number }).total;
   log(`9c. CSV export over HTTP: GET ${query} (${int(expected)} entries), Accept: text/csv, three times`);
   // One export untimed first (it pays for compiling the export's code and reading the audit trail's pages
-  // into the cache: ~15 % slower), then three one after another, the median taken; each is shown. Read with node:http, not
-  // fetch: on this two-core machine fetch's web streams took ~0.6 s of CPU per export from the server
-  // (60-70k rows/s read with fetch was 115-130k with node:http, in the same server).
+  // into the cache: 15-50 % slower here), then three one after another, the median taken; each is shown.
+  // Read with node:http, not fetch: on this two-core machine fetch's web streams took ~0.6 s of CPU per
+  // export from the server (the same server: 84-115k rows/s read with fetch, 116-146k with node:http).
   const runs: { rate: number; rows: number; bytes: number; seconds: number }[] = [];
   const warm = performance.now();
   const first = await readLines(url + query, { ...headers, accept: 'text/csv' });

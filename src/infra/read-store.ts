@@ -71,8 +71,9 @@ export interface ReadStore {
   stream(collection: string, filter: Filter, options?: StreamOptions): AsyncIterable<Doc[]>;
   /**
    * The documents of `stream`, each made a line by `format`, `batchSize` lines joined per chunk. The
-   * embedded store reads a log collection's export on a worker thread (fetching, parsing and writing a
-   * million lines would otherwise hold the thread that serves requests); elsewhere, pages of `stream`.
+   * embedded store makes a log collection's export on two threads of its own (fetching, parsing and
+   * making a hundred thousand lines would otherwise hold the thread that serves requests for seconds);
+   * elsewhere the lines are made from pages of `stream`.
    */
   exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string>;
   aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
