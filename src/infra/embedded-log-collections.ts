@@ -306,6 +306,20 @@ export class LogCollections {
     return { file: this.file, sql: `SELECT json ${plan.from}${order}`, params: plan.params };
   }
 
+  /**
+   * Whether the query may reach `n` documents: the entries of the index it goes by for its one field the
+   * index leads with, counted in the index alone up to `n` (an upper bound: the other conditions would need
+   * each row; counting them made a selective export pay its whole scan twice). True when no index narrows it.
+   */
+  mayReach(collection: string, filter: Filter, n: number): boolean {
+    const plan = this.plan(collection, filter);
+    const leading = this.schema().leading;
+    const field = [...plan.equal, ...plan.ranged].find((f) => leading.has(`${collection}\u0000${f}`));
+    if (field === undefined || !(field in filter)) return true;
+    const narrow = this.plan(collection, { [field]: filter[field] });
+    return (this.prepare(`SELECT count(*) FROM (SELECT 1 ${narrow.from} LIMIT ${Math.trunc(n)})`).pluck().get(...narrow.params) as number) >= n;
+  }
+
   /** The plan SQLite makes of find's query (tests hold the index choice with it). */
   explain(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string[] {
     const plan = this.plan(collection, filter);

@@ -11,7 +11,7 @@ import { FileWriter } from './read-model-file-writer.js';
 import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
-import { exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
+import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
 import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
@@ -66,6 +66,7 @@ export class EmbeddedReadStore implements ReadStore {
     private readonly db: FileWriter | null,
     private readonly persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
     private readonly logs: LogCollections | null = null,
+    private readonly exportThreadsFrom = EXPORT_THREADS_FROM,
   ) {}
 
   /**
@@ -83,7 +84,8 @@ export class EmbeddedReadStore implements ReadStore {
   }
 
   /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
-  static open(dir: string | null, options: { persistDelayMs?: number } = {}): EmbeddedReadStore {
+  /** `exportThreadsFrom`: the documents an export of a log collection must reach to be made on threads of its own (line-export.ts). */
+  static open(dir: string | null, options: { persistDelayMs?: number; exportThreadsFrom?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     fs.mkdirSync(dir, { recursive: true });
     const db = new Database(path.join(dir, 'read-models.db'));
@@ -95,7 +97,7 @@ export class EmbeddedReadStore implements ReadStore {
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     const file = path.join(dir, 'read-models.db');
     moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
-    const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file));
+    const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file), options.exportThreadsFrom);
     const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
@@ -289,7 +291,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.assertOpen();
     const batchSize = Math.max(1, options.batchSize ?? 1000);
     const query = (await this.onFile(collection)) ? this.logs!.exportQuery(collection, filter, options.sort) : null;
-    if (query && exportThreadsFree()) yield* linesOnThreads({ ...query, format: options.format, batchSize });
+    if (query && exportThreadsFree() && this.logs!.mayReach(collection, filter, this.exportThreadsFrom)) yield* linesOnThreads({ ...query, format: options.format, batchSize });
     else yield* linesOf(this.stream(collection, filter, { sort: options.sort, batchSize }), options.format);
   }
 

@@ -554,8 +554,9 @@ readStoreContract('EmbeddedReadStore (in memory)', {
 });
 readStoreContract('EmbeddedReadStore (SQLite file)', {
   persistent: true,
-  fresh: async () => EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'read-store-'))) - 1] as string),
-  reopen: async () => EmbeddedReadStore.open(dirs.at(-1) as string),
+  // Every export of a log collection on threads, however small (by default only from 20,000 documents).
+  fresh: async () => EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'read-store-'))) - 1] as string, { exportThreadsFrom: 1 }),
+  reopen: async () => EmbeddedReadStore.open(dirs.at(-1) as string, { exportThreadsFrom: 1 }),
   logIndexes: async () => {
     const db = new Database(path.join(dirs.at(-1) as string, 'read-models.db'), { readonly: true });
     try {

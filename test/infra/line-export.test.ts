@@ -1,19 +1,20 @@
 // The embedded store makes a log collection's export on threads of its own when SQL says the whole query
-// (line-export.ts), and in the serving thread otherwise; either way the reader gets the same lines.
+// and it reaches `exportThreadsFrom` documents (line-export.ts), and in the serving thread otherwise;
+// either way the reader gets the same lines.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
-import { exportThreadsInUse } from '../../src/infra/line-export.js';
+import { EXPORT_THREADS_FROM, exportThreadsInUse } from '../../src/infra/line-export.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const where = { module: new URL('../contract/line-formats.mjs', import.meta.url).href, name: 'whereLine' };
 
-async function storeWith(n: number) {
-  const reads = EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'line-export-'))) - 1]!);
+async function storeWith(n: number, exportThreadsFrom = 100) {
+  const reads = EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'line-export-'))) - 1]!, { exportThreadsFrom });
   await reads.declareLogCollections(['trail']);
   await reads.ensureIndexes([{ collection: 'trail', keys: { actor: 1, _id: -1 } }]);
   const ops = Array.from({ length: n }, (_, i) => ({ collection: 'trail', id: String(i + 1).padStart(6, '0'), position: i + 1, set: { actor: `a${i % 2}`, note: `第${i}条` } }));
@@ -36,6 +37,23 @@ describe('exports of the embedded store', () => {
     expect(ids(onThreads)).toEqual(ids(here));
     expect(ids(onThreads)).toHaveLength(500);
     await reads.close();
+  });
+
+  it('stay in this thread when the index the query goes by holds fewer than exportThreadsFrom entries for it', async () => {
+    const threadsFor = async (reads: EmbeddedReadStore, filter: Record<string, unknown>) => {
+      let text = '';
+      for await (const chunk of reads.exportLines('trail', filter, { sort: { _id: -1 }, batchSize: 50, format: where })) text += chunk;
+      return threadsOf(text);
+    };
+    // 500 documents of actor a1: on threads from 500, here from 501.
+    const from500 = await storeWith(1000, 500);
+    expect((await threadsFor(from500, { actor: 'a1' })).has(threadId)).toBe(false);
+    // The count is the index's (an upper bound): a further condition does not make it smaller.
+    expect((await threadsFor(from500, { actor: 'a1', note: { $gte: '第9' } })).has(threadId)).toBe(false);
+    const from501 = await storeWith(1000, 501);
+    expect(await threadsFor(from501, { actor: 'a1' })).toEqual(new Set([threadId]));
+    expect(EXPORT_THREADS_FROM).toBe(20_000);
+    await Promise.all([from500.close(), from501.close()]);
   });
 
   it('give their threads back when the reader leaves early, however far the threads had got', async () => {
