@@ -195,12 +195,18 @@ export class LogCollections {
    * seconds at 200,000 events, growing with the log).
    */
   private hint(collection: string, sql: Sql): string {
+    const index = this.indexFor(collection, sql);
+    return index ? ` INDEXED BY "${index.name}"` : '';
+  }
+
+  /** The index a query goes by (see hint) and the field it leads with; null when none narrows it. */
+  private indexFor(collection: string, sql: Sql): { name: string; field: string } | null {
     const leading = this.schema().leading;
-    for (const f of [...sql.equal, ...sql.ranged]) {
-      const name = leading.get(`${collection}\u0000${f}`);
-      if (name) return ` INDEXED BY "${name}"`;
+    for (const field of [...sql.equal, ...sql.ranged]) {
+      const name = leading.get(`${collection}\u0000${field}`);
+      if (name) return { name, field };
     }
-    return '';
+    return null;
   }
 
   /** The log tables with their value columns, and their indexes by collection and first field, read again whenever the schema changed. */
@@ -312,9 +318,7 @@ export class LogCollections {
    * each row; counting them made a selective export pay its whole scan twice). True when no index narrows it.
    */
   mayReach(collection: string, filter: Filter, n: number): boolean {
-    const plan = this.plan(collection, filter);
-    const leading = this.schema().leading;
-    const field = [...plan.equal, ...plan.ranged].find((f) => leading.has(`${collection}\u0000${f}`));
+    const field = this.indexFor(collection, this.plan(collection, filter))?.field;
     if (field === undefined || !(field in filter)) return true;
     const narrow = this.plan(collection, { [field]: filter[field] });
     return (this.prepare(`SELECT count(*) FROM (SELECT 1 ${narrow.from} LIMIT ${Math.trunc(n)})`).pluck().get(...narrow.params) as number) >= n;

@@ -83,8 +83,11 @@ export class EmbeddedReadStore implements ReadStore {
     return store;
   }
 
-  /** Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only. */
-  /** `exportThreadsFrom`: the documents an export of a log collection must reach to be made on threads of its own (line-export.ts). */
+  /**
+   * Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only.
+   * `exportThreadsFrom`: the documents an export of a log collection must reach to be made on threads of
+   * its own (line-export.ts).
+   */
   static open(dir: string | null, options: { persistDelayMs?: number; exportThreadsFrom?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     fs.mkdirSync(dir, { recursive: true });
