@@ -188,8 +188,10 @@ export class EmbeddedReadStore implements ReadStore {
       const matched = this.matches(collection, filter);
       docs = sortNatively(matched, sort) ?? new Query({}, MINGO_OPTIONS).find<Doc>(matched).sort(sort).all();
     } else {
-      const query = new Query(filter, MINGO_OPTIONS);
-      const byMingo = (doc: Doc) => query.test(doc);
+      // Compiled when a candidate needs it: compiling is most of the cost of a filter that narrows to
+      // nothing (the demand pushes ask for the outbox of every committed batch: 5 % of a command's main thread).
+      let query: Query | undefined;
+      const byMingo = (doc: Doc) => (query ??= new Query(filter, MINGO_OPTIONS)).test(doc);
       const test = equalityTest(filter, byMingo) ?? byMingo;
       docs = [];
       for (const doc of this.candidates(collection, filter)) if (test(doc)) docs.push(doc);
