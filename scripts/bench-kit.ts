@@ -10,7 +10,7 @@ export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there. */
-export const CHILD_EXEC_ARGV = ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 
@@ -82,7 +82,9 @@ export interface Server {
   startupMs: number;
   /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
   warmMs: number | null;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number }>;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; oldBytes: number }>;
+  /** A full collection in the server: its duration (null without --expose-gc) and the old generation left. */
+  collect(): Promise<{ ms: number | null; oldBytes: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -111,8 +113,13 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
     startupMs,
     warmMs,
     usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number }>('usage');
+      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; oldBytes: number }>('usage');
       child.send({ type: 'usage' });
+      return answer;
+    },
+    collect() {
+      const answer = next<{ ms: number | null; oldBytes: number }>('collect');
+      child.send({ type: 'collect' });
       return answer;
     },
     async accessLog(on: boolean) {
