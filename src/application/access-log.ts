@@ -35,52 +35,28 @@ export interface AccessQuery {
   to?: string;
 }
 
-/** The stored fields of one read, made when it is recorded; `seq` is given when it is written. */
-type Entry = Record<string, unknown> & { seq: number; at: string; actorId: string; what: string };
+type Entry = AccessRead & { at: string };
 
 const idOf = (seq: number) => String(seq).padStart(16, '0');
 
 /**
- * The stored fields of one read: its record when it showed one (a list of several as JSON text). Made at
- * once and kept alone until the flush (not the read with a copy of it): one object per staff read, on the
- * thread serving reads. `seq` comes first, as it always did in the stored JSON.
+ * The ops of one read: its entry (naming its record when it showed one), and one per record when it showed
+ * several. Built by plain assignment, not spreads: one entry per staff read, on the thread serving reads.
  */
-function entryOf(r: AccessRead, at: string): Entry {
+function opsOf(seq: number, r: Entry): DocOp[] {
   const a = r.actor;
-  const set: Entry = { seq: 0, at, actorId: a.id, actorName: a.name ?? null, role: a.role, district: a.district ?? null, what: r.what };
   const records = r.records.length === 1 ? r.records : [...new Set(r.records)];
+  const id = idOf(seq);
+  const set: Record<string, unknown> = { seq, at: r.at, actorId: a.id, actorName: a.name ?? null, role: a.role, district: a.district ?? null, what: r.what };
   if (records.length === 1) set.record = records[0];
   else set.records = JSON.stringify(records);
   if (r.reason) set.reason = r.reason;
   if (r.requestId) set.requestId = r.requestId;
-  return set;
-}
-
-/** The ops of one read: its entry, and one per record when it showed several (log documents hold no arrays). */
-function opsOf(seq: number, set: Entry): DocOp[] {
-  set.seq = seq;
-  const id = idOf(seq);
   const entry: DocOp = { collection: ACCESS_ENTRIES, id, position: seq, set };
-  if (typeof set.records !== 'string') return [entry];
-  const records = JSON.parse(set.records) as string[];
-  const shown = records.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, at: set.at, actorId: set.actorId, what: set.what } }));
+  if (records.length === 1) return [entry];
+  const shown = records.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, at: r.at, actorId: a.id, what: r.what } }));
   return [entry, ...shown];
 }
-
-/**
- * The time now as ISO text, made again only when the millisecond changed: several staff reads share one
- * (`toISOString` was ~3 µs of a read's main thread in a server holding 1M events' read models).
- */
-export function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-let lastMs = -1;
-let lastIso = '';
 
 /** An entry as the API shows it (the shape it always had: `records` a list). */
 function present(d: Doc): Record<string, unknown> {
@@ -104,7 +80,7 @@ export class AccessLog {
   /** Staff reads only: an enterprise reading its own records is not what 第六章 controls. */
   record(read: AccessRead): void {
     if (read.actor.role === 'enterprise') return;
-    this.buffer.push(entryOf(read, this.now()));
+    this.buffer.push({ ...read, at: this.now() });
     if (this.buffer.length >= (this.options.maxBuffer ?? 1000)) void this.flush().catch(() => undefined);
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.flushMs ?? 1000);
@@ -151,14 +127,15 @@ export class AccessLog {
     for await (const page of this.reads.stream(ACCESS_LOG, {}, { sort: { _id: 1 }, batchSize: 1000 })) {
       const ops = page.flatMap((d) => {
         last = Math.max(last, d.seq as number);
-        const read: AccessRead = {
+        const entry: Entry = {
           actor: { id: d.actorId, name: d.actorName ?? undefined, role: d.role, district: d.district ?? undefined } as Actor,
           what: d.what as string,
           records: d.records as string[],
           reason: d.reason as string | undefined,
           requestId: d.requestId as string | undefined,
+          at: d.at as string,
         };
-        return opsOf(d.seq as number, entryOf(read, d.at as string));
+        return opsOf(d.seq as number, entry);
       });
       await this.reads.commit(CHECKPOINT, ops, Math.max(last, await this.reads.getCheckpoint(CHECKPOINT)));
     }

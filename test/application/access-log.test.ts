@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, isoNow } from '../../src/application/access-log.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog } from '../../src/application/access-log.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 
 const dirs: string[] = [];
@@ -69,22 +69,5 @@ describe('the access log in log collections', () => {
     next.record({ actor: auditor, what: 'application', records: ['app-2'] });
     expect((await next.search({ record: 'app-2' }, 1, 50)).items.map((e) => e.seq)).toEqual([4, 2]);
     await again.close();
-  });
-});
-
-describe('isoNow', () => {
-  it('is the time now, made again when the millisecond changes', () => {
-    vi.useFakeTimers();
-    try {
-      vi.setSystemTime(new Date('2027-03-02T02:00:00.007Z'));
-      expect(isoNow()).toBe('2027-03-02T02:00:00.007Z');
-      expect(isoNow()).toBe('2027-03-02T02:00:00.007Z');
-      vi.setSystemTime(new Date('2027-03-02T02:00:00.008Z'));
-      expect(isoNow()).toBe('2027-03-02T02:00:00.008Z');
-      vi.setSystemTime(new Date('2028-01-01T00:00:00.000Z'));
-      expect(isoNow()).toBe('2028-01-01T00:00:00.000Z');
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
