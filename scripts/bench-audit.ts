@@ -166,8 +166,8 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
  * and the access log's one-time preparation); then five rounds of one run each way, next to each other in
  * time, in alternating order; the cost is the median of the five rounds' ratios (a pair shares the
  * machine's drift, which moved single runs by ±10 %). The main thread's time is its CPU time (Linux's
- * per-thread counters): its busy time counted waiting for one of the two cores too. Each run starts after a full collection in the
- * server: one of a 3 GB heap (~2 s of main thread, every ~45 s of this load) decided the verdict of
+ * per-thread counters): its busy time counted waiting for one of the two cores too. Each run starts
+ * after a full collection in the server: one of a 3 GB heap (~2 s of main thread, every ~45 s of this load) decided the verdict of
  * whichever run it fell in (measured with --trace-gc: the row swung from −6 to +14 %). What a run
  * promotes to the old generation is counted instead, at a full collection's time per live byte.
  */
@@ -185,9 +185,6 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
   log(`9d. access log cost: GET /api/applications/:id (${ids.length} applications) as an officer with X-Access-Reason, recording on / off, a warm-up and five rounds`);
   const run = async () => {
     await settle(server.url);
-    // Each run starts after a full collection, so none of the old generation's own lands in it (at 1M events
-    // one costs ~2 s of main thread, every ~45 s of this load: it decided whichever run it fell in). Their
-    // cost is counted instead from what the run left in the old generation (below).
     const collected = await server.collect();
     const before = await server.usage();
     const r = await load(server.url, { headers, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/applications/${ids[Math.floor(Math.random() * ids.length)]}` }) }] });

@@ -6,7 +6,8 @@
 //   bench-server.ts bare-post <db>  the ceiling of a command: POST /bare-post parses and validates the
 //                                body (zod, the shape of POST /api/projects) and inserts it durably (WAL,
 //                                synchronous=FULL), group-committed: one transaction per macrotask
-// It reports { type: 'ready', url, startupMs } and answers { type: 'usage' } with its peak memory.
+// It reports { type: 'ready', url, startupMs } and answers { type: 'usage' } with its peak memory and CPU
+// times, and { type: 'collect' } with a full collection (the access-log row).
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { getHeapSpaceStatistics } from 'node:v8';
