@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDocOp, checkDocOp } from '../../src/infra/embedded-read-store.js';
 import { decodeKey, encodeKey, historyArray, utc } from '../../src/projections/doc-paths.js';
@@ -34,5 +35,26 @@ describe('histories and times', () => {
   it('normalises instants to UTC so strings sort like times', () => {
     expect(utc('2026-01-06T08:00:00+08:00')).toBe('2026-01-06T00:00:00.000Z');
     expect(utc('not a time')).toBe('not a time');
+  });
+
+  it('answers as parsing and printing would, for times already in UTC and for near misses', () => {
+    const slow = (s: string) => {
+      const ms = Date.parse(s);
+      return Number.isNaN(ms) ? s : new Date(ms).toISOString();
+    };
+    const canonical = fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    // A canonical text with one character replaced: impossible days (02-30), hour 24, a letter, a sign…
+    const nearMiss = fc
+      .tuple(canonical, fc.nat({ max: 23 }), fc.constantFrom(...'0123456789-:.TZ+ x'))
+      .map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1));
+    fc.assert(
+      fc.property(fc.oneof(canonical, nearMiss), (s) => {
+        expect(utc(s)).toBe(slow(s));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const s of ['2017-02-29T00:00:00.000Z', '2016-02-29T00:00:00.000Z', '2000-02-29T12:00:00.000Z', '1900-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '2026-01-01T24:00:00.000Z']) {
+      expect(utc(s)).toBe(slow(s));
+    }
   });
 });
