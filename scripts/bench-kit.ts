@@ -10,7 +10,7 @@ export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there. */
-export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 
