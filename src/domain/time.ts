@@ -3,6 +3,8 @@ const CST_OFFSET_MS = 8 * 3600_000;
 
 /** 'YYYY-MM-DD' of an instant, in CST. */
 export function cstDay(iso: string): string {
+  // Before 16:00 UTC the CST day is the UTC day: read off a canonical time (1 % of a rebuild's main thread).
+  if (isCanonicalUtc(iso) && digits2(iso, 11) < 16) return iso.slice(0, 10);
   return new Date(Date.parse(iso) + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
@@ -22,4 +24,34 @@ export function parseAsOf(value: string): string | null {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
   const t = Date.parse(value);
   return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** The two digits at `i` as a number, or -1. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Whether `s` is exactly what toISOString prints for the instant it names (`YYYY-MM-DDTHH:MM:SS.sssZ`, a
+ * real date and time), so parsing and printing it gives it back. Date.parse would take 2017-02-30 and
+ * print a day of March: not canonical.
+ */
+export function isCanonicalUtc(s: string): boolean {
+  if (s.length !== 24 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.' || s[23] !== 'Z') return false;
+  const hi = digits2(s, 0);
+  const lo = digits2(s, 2);
+  const month = digits2(s, 5);
+  const day = digits2(s, 8);
+  const millis = digits2(s, 20);
+  if (hi < 0 || lo < 0 || millis < 0 || s.charCodeAt(22) < 48 || s.charCodeAt(22) > 57) return false;
+  if (month < 1 || month > 12 || day < 1) return false;
+  const h = digits2(s, 11);
+  const m = digits2(s, 14);
+  const sec = digits2(s, 17);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return false;
+  const year = hi * 100 + lo;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
 }

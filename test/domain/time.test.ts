@@ -1,11 +1,37 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cstDay, cstMonth, parseAsOf } from '../../src/domain/time.js';
+import { isoTexts } from './iso-texts.js';
 
 describe('China Standard Time days', () => {
   it('puts 16:00 UTC on the next CST day', () => {
     expect(cstDay('2017-09-30T15:59:59.999Z')).toBe('2017-09-30');
     expect(cstDay('2017-09-30T16:00:00.000Z')).toBe('2017-10-01');
     expect(cstMonth('2017-09-30T16:00:00.000Z')).toBe('2017-10');
+  });
+
+  it('answers as the date arithmetic would, for any time text (a canonical one is read off before 16:00 UTC)', () => {
+    const slow = (s: string) => {
+      try {
+        return new Date(Date.parse(s) + 8 * 3600_000).toISOString().slice(0, 10);
+      } catch {
+        return 'throws';
+      }
+    };
+    const fast = (s: string) => {
+      try {
+        return cstDay(s);
+      } catch {
+        return 'throws';
+      }
+    };
+    fc.assert(
+      fc.property(isoTexts, (s) => {
+        expect(fast(s)).toBe(slow(s));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const s of ['2017-02-29T00:00:00.000Z', '2016-02-29T15:59:59.999Z', '2026-04-31T00:00:00.000Z', '2026-01-01T24:00:00.000Z']) expect(fast(s)).toBe(slow(s));
   });
 
   it('reads a bare date as the end of that day in CST', () => {
