@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]: the rebuild
+// npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]: the rebuild
 // figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
 // --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
 // (node --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
