@@ -1,7 +1,7 @@
 // npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]: the rebuild
 // figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
 // --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
-// (node --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
+// (node --max-semi-space-size=64 --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
 // runs), then rebuilds every read model from it into an in-memory read store and prints events/s
 // beside a bare readAll scan of the same log.
 import { existsSync, mkdirSync } from 'node:fs';
