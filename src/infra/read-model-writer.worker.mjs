@@ -26,11 +26,11 @@ function logStatementsOf(collection) {
     // Each value column filled from the row's JSON as it is inserted (json_extract, as the index once computed it).
     const fields = valueFieldsOf(db, collection);
     const columns = fields.map((f) => `, ${valueColumn(f)}`).join('');
-    const values = fields.map((f) => `, json_extract(j, '$.${f}')`).join('');
+    const values = fields.map((f) => `, json_extract(@json, '$.${f}')`).join('');
     s = {
-      // (A SELECT names the JSON once: better-sqlite3 takes no numbered parameters given by position. The
-      // WHERE is SQLite's rule for an upsert from a SELECT.)
-      insert: db.prepare(`INSERT INTO ${table} (id, json${columns}) SELECT i, j${values} FROM (SELECT ? AS i, ? AS j) WHERE true ON CONFLICT DO NOTHING`),
+      // Named parameters name the JSON once. (An INSERT … SELECT from the two parameters, as this was
+      // before, took ~40 % longer per row into the audit trail's eight indexes: 82-113 against 51-67 µs.)
+      insert: db.prepare(`INSERT INTO ${table} (id, json${columns}) VALUES (@id, @json${values}) ON CONFLICT DO NOTHING`),
       storedPosition: db.prepare(`SELECT json_extract(json, '$._position') FROM ${table} WHERE id = ?`).pluck(),
       drop: db.prepare(`DELETE FROM ${table}`),
     };
@@ -79,7 +79,7 @@ const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
     const position = logDocs[i + 2];
     const json = logDocs[i + 3];
     const log = logStatementsOf(collection);
-    if (log.insert.run(id, json).changes === 0 && log.storedPosition.get(id) < position) {
+    if (log.insert.run({ id, json }).changes === 0 && log.storedPosition.get(id) < position) {
       throw new Error(`log collection document ${collection}/${id} written twice`);
     }
   }
