@@ -1,7 +1,7 @@
 // The event store as deciders and projections read it: every event in its type's current shape (see
 // domain/schemas.ts). Appends, the hash chain and verification go to the stored events untouched.
 import { type SchemaRegistry, currentVersion, upcast } from '../domain/schemas.js';
-import type { EventStore, LogPage, LogQuery, RecordedEvent, ReadStreamOptions, SubscribeOptions, Subscription } from '../infra/event-store.js';
+import type { EventStore, RecordedEvent, ReadStreamOptions, SubscribeOptions, Subscription } from '../infra/event-store.js';
 
 export class UpcastingEventStore implements EventStore {
   constructor(
@@ -46,11 +46,6 @@ export class UpcastingEventStore implements EventStore {
 
   subscribe(afterPosition: number, handler: (batch: RecordedEvent[]) => Promise<void>, options?: SubscribeOptions): Subscription {
     return this.inner.subscribe(afterPosition, (batch) => handler(batch.map(this.current)), options);
-  }
-
-  async searchLog(query: LogQuery): Promise<LogPage> {
-    const page = await this.inner.searchLog(query);
-    return { ...page, items: page.items.map(this.current) };
   }
 
   verify: EventStore['verify'] = (options) => this.inner.verify(options);

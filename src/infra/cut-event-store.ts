@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import type {
   AppendResult,
   EventStore,
-  LogPage,
-  LogQuery,
   RecordedEvent,
   ReadStreamOptions,
   SubscribeOptions,
@@ -92,12 +90,6 @@ export class CutEventStore implements EventStore {
       },
       options,
     );
-  }
-
-  async searchLog(query: LogQuery): Promise<LogPage> {
-    const page = await this.inner.searchLog({ ...query, offset: 0, limit: query.offset + query.limit + 10_000 });
-    const items = page.items.filter(this.includes);
-    return { items: items.slice(query.offset, query.offset + query.limit), total: items.length };
   }
 
   verify(options?: VerifyOptions): Promise<VerifyResult> {

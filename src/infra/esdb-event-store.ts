@@ -46,8 +46,6 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
-  type LogPage,
-  type LogQuery,
   type NewEvent,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -97,9 +95,9 @@ export interface EsdbOptions {
   chainLockBudgetMs?: number;
   /** Called by close(), after the client is disposed (the chain lock's connection). */
   onClose?: () => Promise<void>;
-  /** At most this many events walked by one searchLog/verify; beyond, the answer says `partial`. */
+  /** At most this many events walked by one verify; beyond, the answer says `partial`. */
   auditScanLimit?: number;
-  /** At most this long (ms) for one searchLog/verify; beyond, the answer says `partial`. */
+  /** At most this long (ms) for one verify; beyond, the answer says `partial`. */
   auditTimeLimitMs?: number;
 }
 /** 'any' / 'stream_exists' appends retry when another writer moved the stream head under them. */
@@ -237,38 +235,7 @@ export class EsdbEventStore implements EventStore {
     return out;
   }
 
-  /**
-   * EventStoreDB has no secondary index on our metadata: a stream question reads that stream, any
-   * other walks $all backwards, newest first, within the scan bounds (then the page says `partial`).
-   * The audit read model replaces this walk.
-   */
-  async searchLog(query: LogQuery): Promise<LogPage> {
-    const matches = (e: RecordedEvent) =>
-      (query.actorId === undefined || e.metadata.actor.id === query.actorId) &&
-      (query.type === undefined || e.type === query.type) &&
-      (query.from === undefined || e.recordedAt >= query.from) &&
-      (query.to === undefined || e.recordedAt <= query.to);
-    const items: RecordedEvent[] = [];
-    let total = 0;
-    const take = (e: RecordedEvent) => {
-      if (!matches(e)) return;
-      if (total >= query.offset && items.length < query.limit) items.push(e);
-      total++;
-    };
-    if (query.stream !== undefined) {
-      for (const e of (await this.readStream(query.stream)).reverse()) take(e);
-    } else {
-      const bound = this.auditBound();
-      for await (const r of this.scan(BACKWARDS, 0)) {
-        if (bound.exceeded()) return { items, total, partial: true };
-        const decoded = decode(r);
-        if (decoded) take(decoded.event);
-      }
-    }
-    return { items, total };
-  }
-
-  /** Counts the events walked and the time taken against the audit scan bounds. */
+  /** Counts the events walked and the time taken against the scan bounds of verify. */
   private auditBound(): { exceeded(): boolean } {
     const limit = this.options.auditScanLimit ?? AUDIT_SCAN_LIMIT;
     const until = Date.now() + (this.options.auditTimeLimitMs ?? AUDIT_TIME_LIMIT_MS);
@@ -310,7 +277,7 @@ export class EsdbEventStore implements EventStore {
    * walks $all backwards, newest first, and stops as soon as every id is found. Exact — an unknown id is
    * only reported after the whole log was read — at a cost of reading every event newer than the oldest
    * one asked for, and all of $all when one is missing (about a minute at 1M events). Never bounded like
-   * searchLog: a bounded walk would call an old event missing. Recording findings is rare (city_admin);
+   * verify: a bounded walk would call an old event missing. Recording findings is rare (city_admin);
    * the cheap exact form is an id → position map kept beside the checkpoints (see the branch notes).
    */
   async eventsById(ids: readonly string[]): Promise<RecordedEvent[]> {
@@ -444,7 +411,7 @@ export class EsdbEventStore implements EventStore {
    * One pass over $all, forwards: each of our events must name the previous one's hash as its
    * predecessor and hash to its stored link, so an altered, removed, inserted or reordered event
    * breaks the chain at `firstBadPosition`. Events that are not ours (system events, the log identity)
-   * are not links. Bounded like searchLog (then `partial`); `npm run verify` walks without bound.
+   * are not links. Bounded (then `partial`); `npm run verify` walks without bound.
    */
   async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
     let expectedPrev = GENESIS_HASH;

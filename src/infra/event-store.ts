@@ -153,29 +153,6 @@ export interface VerifyResult {
   link?: { position: number; hash: string };
 }
 
-/** The audit trail's question: who did what to which record when (every field optional). */
-export interface LogQuery {
-  actorId?: string;
-  stream?: string;
-  type?: string;
-  /** Inclusive bounds on recordedAt (ISO-8601, UTC). */
-  from?: string;
-  to?: string;
-  /** Newest first. */
-  offset: number;
-  limit: number;
-}
-
-export interface LogPage {
-  items: RecordedEvent[];
-  total: number;
-  /**
-   * The adapter stopped at its scan bound (EventStoreDB walks $all): items and total cover the newest
-   * part of the log only. Narrow the question (stream, time) for a complete answer.
-   */
-  partial?: boolean;
-}
-
 export interface EventStore {
   /**
    * Appends atomically; a refused append leaves the stream exactly as it was. Larger than the store's
@@ -205,11 +182,6 @@ export interface EventStore {
     handler: (batch: RecordedEvent[]) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription;
-  /**
-   * The audit trail, answered from the log itself rather than from a projection: auditors read the
-   * official record. Newest first.
-   */
-  searchLog(query: LogQuery): Promise<LogPage>;
   /**
    * A random id given to the log when it was created: read stores keep it with their checkpoints, so
    * pointed at another (or a wiped and recreated) log they rebuild instead of skipping events.

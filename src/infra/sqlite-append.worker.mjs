@@ -1,6 +1,6 @@
 // The event log's writer thread: each request is one group commit (one IMMEDIATE transaction, one
 // fsync under synchronous=FULL) of every append the main thread queued meanwhile. Canonical JSON, the
-// hash chain, five index updates and the fsync run here, so the main thread keeps serving requests.
+// hash chain, two index updates and the fsync run here, so the main thread keeps serving requests.
 // Plain JavaScript: a worker thread must load without the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';

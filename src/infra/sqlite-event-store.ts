@@ -6,7 +6,7 @@ import { AppendWriter, type GroupCommitter, InlineCommitter, encode } from './sq
 import type { GroupCommitReply } from './sqlite-group-commit.mjs';
 import { DEFAULT_MAX_APPEND_BYTES, Unavailable, WrongExpectedRevision } from './event-store.js';
 import type {
-  AppendResult, EventStore, ExpectedRevision, LogPage, LogQuery, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyOptions, VerifyResult,
+  AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription, VerifyOptions, VerifyResult,
 } from './event-store.js';
 
 export interface SqliteEventStoreOptions {
@@ -42,10 +42,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 -- Enforces one event per stream revision and is the index readStream walks.
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revision);
--- The audit trail's questions: by actor, by type, by time.
-CREATE INDEX IF NOT EXISTS events_actor ON events (json_extract(metadata, '$.actor.id'), position);
-CREATE INDEX IF NOT EXISTS events_type ON events (type, position);
-CREATE INDEX IF NOT EXISTS events_recorded ON events (recorded_at);
+-- Files made before the audit trail was a read model have indexes for its questions (by actor, type,
+-- time) on the log itself: every group commit wrote their pages too, and nothing reads them now.
+DROP INDEX IF EXISTS events_actor;
+DROP INDEX IF EXISTS events_type;
+DROP INDEX IF EXISTS events_recorded;
 -- Evidence cited by its event id (eventsById). Built here when an older file is opened the first time.
 CREATE INDEX IF NOT EXISTS events_id ON events (id);
 -- The log's identity (a random id given once, when the file is created): see EventStore.logIdentity.
@@ -193,28 +194,6 @@ export class SqliteEventStore implements EventStore {
   private readAllSync(afterPosition: number, limit: number): RecordedEvent[] {
     if (limit <= 0) return [];
     return (this.allRows.all(afterPosition, limit) as Row[]).map(toRecorded);
-  }
-
-  async searchLog(query: LogQuery): Promise<LogPage> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    const add = (sql: string, key: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(sql);
-      params[key] = value;
-    };
-    add("json_extract(metadata, '$.actor.id') = @actorId", 'actorId', query.actorId);
-    add('stream = @stream', 'stream', query.stream);
-    add('type = @type', 'type', query.type);
-    add('recorded_at >= @from', 'from', query.from);
-    add('recorded_at <= @to', 'to', query.to);
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    // Filters are few and fixed, so the statements are few too; better-sqlite3 caches nothing itself.
-    const total = this.db.prepare(`SELECT count(*) FROM events ${clause}`).pluck().get(params) as number;
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM events ${clause} ORDER BY position DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: query.limit, offset: query.offset }) as Row[];
-    return { items: rows.map(toRecorded), total };
   }
 
   async logIdentity(): Promise<string> {
