@@ -26,7 +26,7 @@ let events: EventStore;
 if (config.EVENTSTORE_URL) {
   const { EsdbEventStore } = await import('../src/infra/esdb-event-store.js');
   try {
-    events = await EsdbEventStore.connect(config.EVENTSTORE_URL, { auditScanLimit: Number.POSITIVE_INFINITY, auditTimeLimitMs: Number.POSITIVE_INFINITY });
+    events = await EsdbEventStore.connect(config.EVENTSTORE_URL, { verifyScanLimit: Number.POSITIVE_INFINITY, verifyTimeLimitMs: Number.POSITIVE_INFINITY });
   } catch (err) {
     console.error(`EventStoreDB at ${where(config.EVENTSTORE_URL)} did not answer: ${(err as Error).message.replace(/\s*Resolution note:\s*$/, '')}`);
     process.exit(3);

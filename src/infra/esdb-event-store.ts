@@ -76,9 +76,9 @@ export interface EsdbSubscribeOptions extends SubscribeOptions {
 
 const PAGE = 500;
 const LOG_IDENTITY_STREAM = 'platform-log-identity';
-/** Default bounds of an audit question or a verification walking $all (until the audit read model). */
-const AUDIT_SCAN_LIMIT = 200_000;
-const AUDIT_TIME_LIMIT_MS = 10_000;
+/** Default bounds of a verification walking $all from a request (`npm run verify` walks without bound). */
+const VERIFY_SCAN_LIMIT = 200_000;
+const VERIFY_TIME_LIMIT_MS = 10_000;
 
 const CHAIN_LOCK_KEY = 'eventstore-hash-chain';
 const DEFAULT_CHAIN_LOCK_BUDGET_MS = 10_000;
@@ -96,9 +96,9 @@ export interface EsdbOptions {
   /** Called by close(), after the client is disposed (the chain lock's connection). */
   onClose?: () => Promise<void>;
   /** At most this many events walked by one verify; beyond, the answer says `partial`. */
-  auditScanLimit?: number;
+  verifyScanLimit?: number;
   /** At most this long (ms) for one verify; beyond, the answer says `partial`. */
-  auditTimeLimitMs?: number;
+  verifyTimeLimitMs?: number;
 }
 /** 'any' / 'stream_exists' appends retry when another writer moved the stream head under them. */
 const MAX_RETRIES = 10;
@@ -236,9 +236,9 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** Counts the events walked and the time taken against the scan bounds of verify. */
-  private auditBound(): { exceeded(): boolean } {
-    const limit = this.options.auditScanLimit ?? AUDIT_SCAN_LIMIT;
-    const until = Date.now() + (this.options.auditTimeLimitMs ?? AUDIT_TIME_LIMIT_MS);
+  private verifyBound(): { exceeded(): boolean } {
+    const limit = this.options.verifyScanLimit ?? VERIFY_SCAN_LIMIT;
+    const until = Date.now() + (this.options.verifyTimeLimitMs ?? VERIFY_TIME_LIMIT_MS);
     let walked = 0;
     return { exceeded: () => ++walked > limit || (walked % 100 === 0 && Date.now() > until) };
   }
@@ -418,7 +418,7 @@ export class EsdbEventStore implements EventStore {
     let checked = 0;
     let link: VerifyResult['link'];
     const done = (result: VerifyResult): VerifyResult => (link ? { ...result, link } : result);
-    const bound = this.auditBound();
+    const bound = this.verifyBound();
     for await (const r of this.scan(FORWARDS, 0)) {
       if (bound.exceeded()) return done({ ok: true, checked, partial: true });
       const decoded = decode(r);

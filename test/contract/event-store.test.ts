@@ -523,7 +523,7 @@ eventStoreContract(
 
 (esdbUrl ? describe : describe.skip)('EsdbEventStore: a bounded verify and a cheap head', () => {
   it('answers verify as partial beyond the scan bound, and the head is the last appended event', async () => {
-    const store = await EsdbEventStore.connect(esdbUrl ?? '', { auditScanLimit: 2, chainLock });
+    const store = await EsdbEventStore.connect(esdbUrl ?? '', { verifyScanLimit: 2, chainLock });
     try {
       const stream = `bound-${randomUUID()}`;
       const { position } = await store.append(stream, [ev('A', 0), ev('B', 1), ev('C', 2)], 'no_stream');
