@@ -10,7 +10,7 @@ import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
-import { type Recorded, defineProjection, op } from './projection.js';
+import { type Recorded, defineProjection, merged, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 import { bigrams } from './text-search.js';
 
@@ -76,16 +76,14 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
       const ledger = { marketCenti: centiOf(market), availableCenti: centiOf(market), offeredCenti: 0, allocatedCenti: 0, letCenti: 0, soldCenti: 0, withheldCenti: centiOf(fields.totalArea) - centiOf(market) };
       return [
         op(PROJECTS, fields.projectId, event, {
-          set: {
-            ...fields,
-            ...derived(fields),
+          set: merged(fields, derived(fields), {
             marketArea: market,
             ledger,
             units: Object.fromEntries(units.map((u) => [u.unitId, u])),
             status: 'registered',
             registeredAt: at,
             updatedAt: at,
-          },
+          }),
         }),
       ];
     },
@@ -93,7 +91,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
       const { availableArea: _market, ...changes } = event.data.changes;
       const market = marketChange(event.data.changes, event.data.previous);
       const inc = Object.keys(market.inc).length > 0 ? { inc: market.inc } : {};
-      return [op(PROJECTS, event.data.projectId, event, { set: { ...changes, ...derived(changes), ...market.set, updatedAt: event.occurredAt }, ...inc })];
+      return [op(PROJECTS, event.data.projectId, event, { set: merged(changes, derived(changes), market.set, { updatedAt: event.occurredAt }), ...inc })];
     },
     UnitsAdded: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { ...Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u])), updatedAt: event.occurredAt } }),

@@ -59,3 +59,19 @@ export function defineProjection<E extends DomainEvent>(spec: {
 export function op(collection: string, id: string, event: Pick<RecordedEvent, 'position'>, change: Omit<DocOp, 'collection' | 'id' | 'position'>): DocOp {
   return { collection, id, position: event.position, ...change };
 }
+
+/**
+ * What `{ ...parts[0], ...parts[1], … }` gives (own enumerable keys, later parts winning, `__proto__`
+ * defined as data as a spread does), copied key by key: on Node 20's V8 an object literal that starts with
+ * a spread and goes on is several times dearer (a new project's document: 15 µs against 4).
+ */
+export function merged(...parts: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const key of Object.keys(part)) {
+      if (key === '__proto__') Object.defineProperty(out, key, { value: part[key], enumerable: true, writable: true, configurable: true });
+      else out[key] = part[key];
+    }
+  }
+  return out;
+}
