@@ -7,7 +7,7 @@
 import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
-import { collectionAt } from './history-frames.js';
+import { collectionAt, rowOp } from './history-frames.js';
 import type { Projection } from './projection.js';
 
 export const historyOf = (collection: string) => `${collection}_history`;
@@ -71,8 +71,7 @@ export function withHistory(p: Projection, collections: string[]): Projection {
 
 function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
   const id = row.docId as string;
-  const change = JSON.parse(row.op as string) as Omit<DocOp, 'collection' | 'id' | 'position'>;
-  const next = applyDocOp(docs.get(id), { ...change, collection, id, position: row.position as number });
+  const next = applyDocOp(docs.get(id), rowOp(collection, id, row.position as number, row.op as string));
   if (next) docs.set(id, next);
 }
 
