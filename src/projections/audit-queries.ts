@@ -1,7 +1,7 @@
 // Questions auditors ask of the audit trail read model: a filtered page, the whole answer as a stream
 // (exports), and one record's history. Newest first everywhere but the timeline, which reads forward.
 import type { Filter, ReadStore } from '../infra/read-store.js';
-import { AUDIT_TRAIL } from './audit-trail.js';
+import { AUDIT_TRAIL, recordOf } from './audit-trail.js';
 import { csvField, presentAuditEntry } from './audit-lines.mjs';
 
 export { auditCsvLine, csvField, presentAuditEntry } from './audit-lines.mjs';
@@ -46,7 +46,11 @@ const NEWEST_FIRST = { _id: -1 } as const;
 export function auditFilter(q: AuditQuery): Filter {
   const f: Filter = {};
   if (q.actor !== undefined) f.actorId = q.actor;
-  if (q.stream !== undefined) f.stream = q.stream;
+  // The record a stream names, so the query goes by the record index (there is none on the stream).
+  if (q.stream !== undefined) {
+    f.stream = q.stream;
+    f.record = recordOf(q.stream)[1];
+  }
   if (q.type !== undefined) f.type = q.type;
   if (q.district !== undefined) f.district = q.district;
   if (q.role !== undefined) f.role = q.role;
@@ -66,7 +70,7 @@ export async function searchAudit(reads: ReadStore, q: AuditQuery, page: number,
 
 /** One record's whole history, oldest first: who did what, when and why. */
 export async function recordTimeline(reads: ReadStore, stream: string): Promise<AuditEntry[]> {
-  const docs = await reads.find(AUDIT_TRAIL, { stream }, { sort: { _id: 1 } });
+  const docs = await reads.find(AUDIT_TRAIL, { stream, record: recordOf(stream)[1] }, { sort: { _id: 1 } });
   return docs.map(presentAuditEntry);
 }
 

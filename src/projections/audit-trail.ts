@@ -49,7 +49,8 @@ export const auditTrail: Projection = {
     { collection: AUDIT_TRAIL, keys: { actorId: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { district: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { role: 1, _id: -1 } },
-    { collection: AUDIT_TRAIL, keys: { stream: 1, _id: -1 } },
+    // A stream's entries go by this one too (auditFilter adds the record a stream names): an index on the
+    // stream as well cost each entry one more random insert, ~10 of ~77 µs of the writer thread's time per event.
     { collection: AUDIT_TRAIL, keys: { record: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { type: 1, _id: -1 } },
     { collection: AUDIT_TRAIL, keys: { correlationId: 1, _id: -1 } },
