@@ -12,7 +12,7 @@ db.pragma('synchronous = NORMAL'); // read models are disposable: losing the las
 // them at 1M events mostly wait for pages.
 db.pragma('cache_size = -65536');
 // Checkpoints every ~40 MB of WAL, not SQLite's default 4 MB: the log collections' indexes take random
-// inserts (event and correlation ids, streams), so each commit dirties hundreds of pages, and a page
+// inserts (event, correlation and record ids), so each commit dirties hundreds of pages, and a page
 // rewritten many times between checkpoints is copied back once. Replaying a command run's audit and
 // history rows, 225 per commit: 78-86 → 64-67 µs of CPU and 117-127 → 80-86 µs of wall time per event.
 db.pragma('wal_autocheckpoint = 10000');
