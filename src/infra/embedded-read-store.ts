@@ -37,6 +37,26 @@ function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | 
   return plainJson ? `${collection}\u0000${text}` : null;
 }
 
+/**
+ * The documents' table: rows in rowid order with a unique (collection, id) index. It was a WITHOUT ROWID
+ * table keyed by (collection, id), which SQLite advises against for rows over ~1/20 of a page: a project's
+ * document (~1.5 KB) inserted at a random key moved whole pages about. Upserting 40,000 such documents and
+ * then as many updates, 225 per commit (timed alone): 46-52 µs per write that way, 26-27 µs this way.
+ */
+const DOCS_COLUMNS = 'collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, UNIQUE (collection, id)';
+
+/** A file of an earlier version: its WITHOUT ROWID documents' table becomes the rowid table, in one transaction. */
+function moveDocsToRowidTable(db: Database.Database): void {
+  const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'docs'").pluck().get() as string | undefined;
+  if (!sql || !/WITHOUT\s+ROWID/i.test(sql)) return;
+  db.transaction(() => {
+    db.exec(`CREATE TABLE docs_rowid (${DOCS_COLUMNS});
+             INSERT INTO docs_rowid (collection, id, json) SELECT collection, id, json FROM docs ORDER BY collection, id;
+             DROP TABLE docs;
+             ALTER TABLE docs_rowid RENAME TO docs;`);
+  })();
+}
+
 export class EmbeddedReadStore implements ReadStore {
   private readonly collections = new Map<string, Map<string, Doc>>();
   private readonly checkpoints = new Map<string, number>();
@@ -94,14 +114,15 @@ export class EmbeddedReadStore implements ReadStore {
     const db = new Database(path.join(dir, 'read-models.db'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
-    db.exec(`CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
-               PRIMARY KEY (collection, id)) WITHOUT ROWID;
+    db.exec(`CREATE TABLE IF NOT EXISTS docs (${DOCS_COLUMNS});
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     const file = path.join(dir, 'read-models.db');
     moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
+    moveDocsToRowidTable(db);
     const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file), options.exportThreadsFrom);
-    const rows = db.prepare('SELECT collection, id, json FROM docs').iterate() as Iterable<{ collection: string; id: string; json: string }>;
+    // In (collection, id) order, as the file of earlier versions gave them (its key was its order).
+    const rows = db.prepare('SELECT collection, id, json FROM docs ORDER BY collection, id').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
     }
