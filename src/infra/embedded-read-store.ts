@@ -121,8 +121,9 @@ export class EmbeddedReadStore implements ReadStore {
     moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
     moveDocsToRowidTable(db);
     const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file), options.exportThreadsFrom);
-    // In (collection, id) order, as the file of earlier versions gave them (its key was its order).
-    const rows = db.prepare('SELECT collection, id, json FROM docs ORDER BY collection, id').iterate() as Iterable<{ collection: string; id: string; json: string }>;
+    // In the order they were first written (an upsert keeps a document's row), as they stood in memory
+    // before the restart; a moved file's documents in (collection, id) order, as it gave them.
+    const rows = db.prepare('SELECT collection, id, json FROM docs ORDER BY rowid').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
       store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
     }

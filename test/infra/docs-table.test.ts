@@ -1,6 +1,7 @@
 // The documents' table of an earlier file (WITHOUT ROWID, keyed by collection and id) becomes a rowid table
 // with a unique (collection, id) index when opened: every document kept, loaded in the same order, and
-// later writes update a document in place instead of adding a second row.
+// later writes update a document in place instead of adding a second row; documents load in the order
+// they were first written, as they stood in memory.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +64,8 @@ describe('the documents table', () => {
     await reads.close();
     expect(tableSql(dir).rows).toHaveLength(5);
     const again = EmbeddedReadStore.open(dir);
-    // p0 was written last, and still loads first: the key's order, as before.
-    expect((await again.find('projects', {})).map((d) => [d._id, d.name])).toEqual([['p0', '新项目'], ['p1', '项目p1'], ['p2', '再改名'], ['p3', '项目p3']]);
+    // In the order first written, as in memory before the reopen: the moved ones in key order, then p0.
+    expect((await again.find('projects', {})).map((d) => [d._id, d.name])).toEqual([['p1', '项目p1'], ['p2', '再改名'], ['p3', '项目p3'], ['p0', '新项目']]);
     expect(await again.getCheckpoint('projects-v2')).toBe(5);
     await again.close();
   });
