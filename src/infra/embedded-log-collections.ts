@@ -10,7 +10,7 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
-import { logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
+import { logDocOf as logDocTextDoc, logDocText, logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
@@ -35,12 +35,17 @@ export function logIndexSql(spec: IndexSpec): { name: string; fields: string[]; 
   return { name, fields, sql: `CREATE INDEX IF NOT EXISTS "${name}" ON ${logTable(spec.collection)}(${columns})` };
 }
 
-/** Checks an op on a log collection: one plain `set` of a new document without arrays. */
+/**
+ * Checks an op on a log collection: one plain `set` of a new document holding JSON data without arrays.
+ * Plain data only, because the set crosses to the writer thread as it is (structured clone) and is made
+ * text there: a function, a symbol, a bigint or a class instance (its toJSON) would not arrive as it left.
+ */
 export function checkLogOp(op: DocOp): void {
   if (op.inc || op.unset || op.setOnInsert) failLogOp(op, 'a log document is written once, by `set` only');
   for (const k in op.set) {
     if (k.includes('.')) failLogOp(op, `dotted path '${k}'`);
-    if (holdsArray(op.set[k])) failLogOp(op, `'${k}' holds an array (SQL cannot match inside arrays as MongoDB does)`);
+    const unfit = unfitValue(op.set[k]);
+    if (unfit !== null) failLogOp(op, `'${k}' ${unfit}`);
   }
 }
 
@@ -48,40 +53,30 @@ function failLogOp(op: DocOp, why: string): never {
   throw new Error(`invalid op on log collection ${op.collection}/${op.id} at ${op.position}: ${why}`);
 }
 
-function holdsArray(v: unknown): boolean {
-  if (v === null || typeof v !== 'object') return false;
-  if (Array.isArray(v)) return true;
-  for (const k in v) if (holdsArray((v as Record<string, unknown>)[k])) return true;
-  return false;
+/** Why a value cannot be in a log document, or null when it can. */
+function unfitValue(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const type = typeof v;
+  if (type === 'string' || type === 'number' || type === 'boolean') return null;
+  if (type !== 'object') return `holds a ${type} (a log document holds JSON data)`;
+  if (Array.isArray(v)) return 'holds an array (SQL cannot match inside arrays as MongoDB does)';
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return 'holds an object that is not plain data (a log document holds JSON data)';
+  for (const k in v as Record<string, unknown>) {
+    const unfit = unfitValue((v as Record<string, unknown>)[k]);
+    if (unfit !== null) return unfit;
+  }
+  return null;
 }
 
 /** The document a log op writes (undefined becomes null, as the MongoDB driver stores it). */
-export function logDocOf(op: DocOp): Doc {
-  const doc: Doc = { _id: op.id };
-  for (const [k, v] of Object.entries(op.set ?? {})) doc[k] = v === undefined ? null : v;
-  doc._position = op.position;
-  return doc;
-}
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
+export const logDocOf = (op: DocOp): Doc => logDocTextDoc(op.id, op.set, op.position);
 
 /**
- * `JSON.stringify(logDocOf(op))` without making the document: the set's own text between the id and the
- * position (every command writes two log documents, the access log one per staff read). Where the two
- * could differ (an undefined value, which the document turns into null; an integer-like key, which an
- * object puts first; a key named like the envelope's; nothing set), it makes the document.
+ * `JSON.stringify(logDocOf(op))`: the text the file stores (made by the writer thread, which is given
+ * the op's set; see logDocText in log-tables.mjs).
  */
-export function logDocJson(op: DocOp): string {
-  const set = op.set ?? {};
-  let any = false;
-  for (const k in set) {
-    // A key starting with a digit may be integer-like (an object puts those first): the document decides.
-    if (set[k] === undefined || k === '_id' || k === '_position' || isDigit(k.charCodeAt(0))) return JSON.stringify(logDocOf(op));
-    any = true;
-  }
-  if (!any) return JSON.stringify(logDocOf(op));
-  return `{"_id":${JSON.stringify(op.id)},${JSON.stringify(set).slice(1, -1)},"_position":${JSON.stringify(op.position)}}`;
-}
+export const logDocJson = (op: DocOp): string => logDocText(op.id, op.set, op.position);
 
 interface Sql {
   where: string[];

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
-import { LogCollections, checkLogOp, logDocJson, logIndexSql } from './embedded-log-collections.js';
+import { LogCollections, checkLogOp, logIndexSql } from './embedded-log-collections.js';
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
@@ -72,8 +72,8 @@ export class EmbeddedReadStore implements ReadStore {
   private closed = false;
   /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
   private readonly logNames = new Set<string>();
-  /** Log documents not yet sent, in the writer's format: collection, id, position, JSON, row after row (see the worker). */
-  private pendingLog: (string | number)[] = [];
+  /** Log documents not yet sent, in the writer's format: collection, id, position, the op's set, row after row (see the worker). */
+  private pendingLog: (string | number | Record<string, unknown>)[] = [];
   /** The last write sent to the file: log reads wait for it, so they see every commit before them. */
   private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
@@ -392,8 +392,8 @@ export class EmbeddedReadStore implements ReadStore {
       if (this.logNames.has(op.collection)) {
         if (this.logs) {
           // Written once: the file refuses a second op on the same document unless it is a replay.
-          const json = logDocJson(op);
-          this.pendingLog.push(op.collection, op.id, op.position, json);
+          // The set as it is: the writer thread makes its text (logDocText), once postMessage has cloned it.
+          this.pendingLog.push(op.collection, op.id, op.position, op.set ?? {});
           this.touched(op.collection);
           continue;
         }
@@ -476,7 +476,7 @@ export class EmbeddedReadStore implements ReadStore {
   }
 
   /** The pending log documents in the writer's format, and none pending after. */
-  private takeLogRows(): (string | number)[] {
+  private takeLogRows(): (string | number | Record<string, unknown>)[] {
     const rows = this.pendingLog;
     this.pendingLog = [];
     return rows;

@@ -35,3 +35,31 @@ export function moveSharedLogTable(db) {
     db.exec('DROP TABLE log_docs');
   })();
 }
+
+/** The document a log op writes: its id, its set (undefined becomes null, as the MongoDB driver stores it), its position. */
+export function logDocOf(id, set, position) {
+  const doc = { _id: id };
+  for (const [k, v] of Object.entries(set ?? {})) doc[k] = v === undefined ? null : v;
+  doc._position = position;
+  return doc;
+}
+
+const isDigit = (c) => c >= 48 && c <= 57;
+
+/**
+ * `JSON.stringify(logDocOf(id, set, position))` without making the document: the set's own text between
+ * the id and the position. Where the two could differ (an undefined value, which the document turns into
+ * null; an integer-like key, which an object puts first; a key named like the envelope's; nothing set), it
+ * makes the document. The writer thread makes it: the main thread sends the set itself, cloned once by
+ * postMessage (~0.9 µs for an access-log entry), where serialising it there and cloning the text took ~2.5 µs.
+ */
+export function logDocText(id, set, position) {
+  let any = false;
+  for (const k in set) {
+    // A key starting with a digit may be integer-like (an object puts those first): the document decides.
+    if (set[k] === undefined || k === '_id' || k === '_position' || isDigit(k.charCodeAt(0))) return JSON.stringify(logDocOf(id, set, position));
+    any = true;
+  }
+  if (!any) return JSON.stringify(logDocOf(id, set, position));
+  return `{"_id":${JSON.stringify(id)},${JSON.stringify(set).slice(1, -1)},"_position":${JSON.stringify(position)}}`;
+}

@@ -11,6 +11,7 @@ import {
 } from 'mongodb';
 import type { AnyBulkWriteOperation, Db, Document, Filter as MongoFilter, IndexSpecification, WriteError } from 'mongodb';
 import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
+import { checkLogOp } from './embedded-log-collections.js';
 import { Unavailable } from './event-store.js';
 import { linesOf } from './line-export.js';
 import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
@@ -50,6 +51,8 @@ export const mongoGuard = (op: DocOp): Document => ({
 
 export class MongoReadStore implements ReadStore {
   private readonly indexSpecs: IndexSpec[] = [];
+  /** Declared append-only (declareLogCollections): their ops are checked as log ops. */
+  private readonly logNames = new Set<string>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -130,8 +133,10 @@ export class MongoReadStore implements ReadStore {
   /** MongoDB batches every commit already (bulkWrite): nothing to change for a catch-up. */
   async setBulk(): Promise<void> {}
 
-  /** Append-only collections need nothing special on MongoDB: documents live on the server anyway. */
-  async declareLogCollections(): Promise<void> {}
+  /** Append-only collections live on the server as any other; their ops are checked as the embedded store checks them. */
+  async declareLogCollections(collections: string[]): Promise<void> {
+    for (const c of collections) this.logNames.add(c);
+  }
 
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     for (const spec of indexes) {
@@ -148,6 +153,7 @@ export class MongoReadStore implements ReadStore {
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     ops.forEach(checkDocOp); // before any write: a bad op must not leave the batch half applied
+    for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
     const byCollection = new Map<string, DocOp[]>();
     for (const op of ops) {
       const inCollection = byCollection.get(op.collection) ?? [];

@@ -3,7 +3,7 @@
 // load without the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { logTable, logTableSql, valueColumn, valueFieldsOf } from './log-tables.mjs';
+import { logDocText, logTable, logTableSql, valueColumn, valueFieldsOf } from './log-tables.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
@@ -65,9 +65,10 @@ const logIndex = db.transaction((collection, fields, name, sql) => {
 // Documents cross from the main thread as one string (measured ~20 % less of the main thread's time than
 // arrays of rows, which are cloned element by element): fields split by \u0001, rows by \u0002; JSON text
 // never holds either unescaped, and the rare id that does comes in `odd` as an array. Log documents cross
-// as one flat array (collection, id, position, JSON, next row…): each JSON is already one string, and
-// joining them into one made the main thread flatten a rope of every piece (postMessage was 9 % of a
-// rebuild's main thread at a million events).
+// as one flat array (collection, id, position, the op's set, next row…), their text made here: serialising
+// a set on the main thread and cloning its text cost that thread ~2.5 µs for an access-log entry, cloning
+// the set ~0.9 µs (joining the texts into one string made it flatten a rope of every piece: postMessage
+// was 9 % of a rebuild's main thread at a million events).
 function* rows(text, width) {
   if (text === '') return;
   for (const row of text.split('\u0002')) {
@@ -83,7 +84,7 @@ const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
     const collection = logDocs[i];
     const id = logDocs[i + 1];
     const position = logDocs[i + 2];
-    const json = logDocs[i + 3];
+    const json = logDocText(id, logDocs[i + 3], position);
     const log = logStatementsOf(collection);
     if (log.insert.run({ id, json }).changes === 0 && log.storedPosition.get(id) < position) {
       throw new Error(`log collection document ${collection}/${id} written twice`);

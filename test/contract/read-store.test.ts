@@ -472,6 +472,9 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(await store.count(L, {})).toBe(10);
         await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, set: { tags: ['a'] } }], 12)).rejects.toThrow(/array/);
         await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, inc: { n: 1 } }], 12)).rejects.toThrow(/once/);
+        // JSON data only (the embedded file's writer thread is handed the set itself): no function, no class instance.
+        await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, set: { f: () => 1 } }], 12)).rejects.toThrow(/JSON data/);
+        await expect(store.commit('x', [{ collection: L, id: 'z', position: 12, set: { nested: { at: new Date(0) } } }], 12)).rejects.toThrow(/JSON data/);
         expect(await store.count(L, {})).toBe(10);
         // Last: on the file it is found by the writer, and a failed write stops the store (as it must).
         await expect(store.commit('trail', [{ collection: L, id: '0001', position: 11, set: { n: 99 } }], 11).then(() => store.count(L, {}))).rejects.toThrow(/written twice/);
