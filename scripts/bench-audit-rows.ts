@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-audit-rows.ts <dir> [csv] [asof] [access] [--wait S]: issue 9's HTTP rows alone (bench-audit.ts),
+// npx tsx scripts/bench-audit-rows.ts <dir> [csv] [asof] [access] [--wait S] [--events N]: issue 9's HTTP rows alone (bench-audit.ts),
 // against a data dir built once by bench-rebuild.ts <dir> --events N --scenario --persist (move its
 // reads-<pid>/read-models.db into <dir>, where the server looks for it). With BENCH_CPU_PROF=<dir> the
 // server writes a CPU profile on exit. --wait: seconds between the server's start and the rows (the bench
@@ -10,7 +10,7 @@ import { ScenarioLog } from './bench-scenario-log.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { join } from 'node:path';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { wait: { type: 'string' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { wait: { type: 'string' }, events: { type: 'string' } } });
 const [dir, ...which] = positionals;
 if (!dir) throw new Error('usage: bench-audit-rows.ts <dir> [csv] [asof] [access]');
 const want = (name: string) => which.length === 0 || which.includes(name);
@@ -24,7 +24,8 @@ try {
   if (want('csv')) for (let k = 0; k < 3; k++) await csvExportFigures(server.url, head);
   if (want('asof')) await asOfFigures(server.url, head, 100, 30_000);
   if (want('access')) {
-    const scenario = new ScenarioLog({ events: head });
+    // The scenario the log was written from (`--events`: the bench's N, when commands ran on it after)
+    const scenario = new ScenarioLog({ events: Number(values.events ?? head) });
     for (const _ of scenario.events()); // the generator fills in the applications as it goes
     await accessLogFigures(server, scenario);
   }

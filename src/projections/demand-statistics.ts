@@ -151,5 +151,10 @@ export async function supplyDemand(store: ReadStore, asOf?: string) {
   const [projects, demand] = asOf === undefined
     ? await Promise.all([currentStatistics(store, ''), currentDemandStatistics(store)])
     : await Promise.all([statisticsAsOf(store, asOf), demandStatisticsAsOf(store, asOf)]);
-  return { ...demand, gap: supplyDemandGap(projects.byDistrict, demand) };
+  return demandSection(projects.byDistrict, demand);
+}
+
+/** The demand section from the project figures already at hand (GET /api/statistics asks for both). */
+export function demandSection(projectsByDistrict: Parameters<typeof supplyDemandGap>[0], demand: DemandStatistics) {
+  return { ...demand, gap: supplyDemandGap(projectsByDistrict, demand) };
 }

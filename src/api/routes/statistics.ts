@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseAsOf } from '../../domain/time.js';
 import { procedureStatistics } from '../../projections/procedure-queries.js';
-import { supplyDemand } from '../../projections/demand-statistics.js';
+import { currentDemandStatistics, demandSection, demandStatisticsAsOf } from '../../projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { PUBLIC } from '../openapi.js';
@@ -40,8 +40,8 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
         if (req.query.asOf === undefined) {
           // Applications by status and the allocated area are kept for now only; projects also as of any date.
           const text = await remembered('now', async () => {
-            const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, NOW_MARK), procedureStatistics(services.reads), supplyDemand(services.reads)]);
-            return { ...projects, ...procedure, demand, asOf: NOW_MARK };
+            const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, NOW_MARK), procedureStatistics(services.reads), currentDemandStatistics(services.reads)]);
+            return { ...projects, ...procedure, demand: demandSection(projects.byDistrict, demand), asOf: NOW_MARK };
           });
           return reply.type(JSON_TYPE).send(text.replaceAll(JSON.stringify(NOW_MARK), JSON.stringify(now)));
         }
@@ -52,8 +52,9 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
           });
         }
         const at = async (t: string) => {
-          const [projects, demand] = await Promise.all([statisticsAsOf(services.reads, t), supplyDemand(services.reads, t)]);
-          return { ...projects, demand };
+          // The project figures once: the demand section's gap is computed from them (each took ~2 ms at 1M events).
+          const [projects, demand] = await Promise.all([statisticsAsOf(services.reads, t), demandStatisticsAsOf(services.reads, t)]);
+          return { ...projects, demand: demandSection(projects.byDistrict, demand) };
         };
         if (asOf >= now) return at(now); // the future is now; not worth remembering
         return reply.type(JSON_TYPE).send(await remembered(asOf, () => at(asOf)));
