@@ -11,7 +11,7 @@ import { cstDay } from '../domain/time.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
 import { defineProjection, type Recorded } from './projection.js';
-import { accumulate, bucketsBefore, counterOps, currentStatistics, statisticsAsOf } from './statistics.js';
+import { accumulate, bucketsBefore, counterOps, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -123,9 +123,7 @@ export async function demandStatisticsAsOf(store: ReadStore, asOf: string): Prom
     store.find(DEMAND_STATS_BUCKETS, { _id: { $in: bucketsBefore(day) } }),
     store.find(DEMAND_STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
   ]);
-  const total = new Map<string, number>();
-  for (const d of [...buckets, ...events]) accumulate(total, d.c);
-  return shapeDemandStatistics(total);
+  return shapeDemandStatistics(sumCounters([...buckets, ...events].map((d) => d.c)));
 }
 
 /** Per district: supply (available area where the statistics keep it, else published area), open demanded area, and the gap (供需缺口 = demand − supply). */

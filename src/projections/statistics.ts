@@ -177,6 +177,59 @@ export function accumulate(total: Map<string, number>, node: unknown, prefix = '
   }
 }
 
+type SumTree = { [key: string]: number | SumTree };
+
+/**
+ * What `accumulate` of every node into one map gives, made by adding the nodes into one tree of their shape
+ * and naming its leaves once: an as-of answer adds ~50 bucket documents of a few hundred counters each, and
+ * naming every leaf of every document (a dotted text per leaf) was ~1 ms of it at a million events.
+ */
+export function sumCounters(nodes: readonly unknown[]): Map<string, number> {
+  const sum: SumTree = Object.create(null) as SumTree;
+  for (const node of nodes) {
+    if (node === null || node === undefined) continue;
+    // Shapes that do not nest alike (a number where another has counters, a counter at the top): the plain way.
+    if (typeof node !== 'object' || !addInto(sum, node as Record<string, unknown>)) {
+      const total = new Map<string, number>();
+      for (const n of nodes) accumulate(total, n);
+      return total;
+    }
+  }
+  const total = new Map<string, number>();
+  nameLeaves(sum, '', total);
+  return total;
+}
+
+function addInto(sum: SumTree, node: Record<string, unknown>): boolean {
+  for (const k of Object.keys(node)) {
+    const v = node[k];
+    const have = sum[k];
+    if (typeof v === 'number') {
+      if (have === undefined) sum[k] = 0 + v; // as accumulate adds to 0 (-0 becomes 0)
+      else if (typeof have === 'number') sum[k] = have + v;
+      else return false;
+    } else if (v !== null && typeof v === 'object') {
+      if (have === undefined) {
+        const child = Object.create(null) as SumTree;
+        sum[k] = child;
+        if (!addInto(child, v as Record<string, unknown>)) return false;
+      } else if (typeof have === 'object') {
+        if (!addInto(have, v as Record<string, unknown>)) return false;
+      } else return false;
+    }
+  }
+  return true;
+}
+
+function nameLeaves(sum: SumTree, prefix: string, total: Map<string, number>): void {
+  for (const k in sum) {
+    const v = sum[k]!;
+    const name = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number') total.set(name, v);
+    else nameLeaves(v, name, total);
+  }
+}
+
 export interface StatLine {
   projects: number;
   totalArea: number;
@@ -252,9 +305,7 @@ export async function statisticsAsOf(store: ReadStore, asOf: string) {
     store.find(STATS_BUCKETS, { _id: { $in: bucketsBefore(day) } }),
     store.find(STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
   ]);
-  const total = new Map<string, number>();
-  for (const d of [...buckets, ...events]) accumulate(total, d.c);
-  return shapeStatistics(asOf, total);
+  return shapeStatistics(asOf, sumCounters([...buckets, ...events].map((d) => d.c)));
 }
 
 /**
