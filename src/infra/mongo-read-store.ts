@@ -154,6 +154,7 @@ export class MongoReadStore implements ReadStore {
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     ops.forEach(checkDocOp); // before any write: a bad op must not leave the batch half applied
     for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
+    await this.refuseSecondWrites(ops);
     const byCollection = new Map<string, DocOp[]>();
     for (const op of ops) {
       const inCollection = byCollection.get(op.collection) ?? [];
@@ -168,6 +169,29 @@ export class MongoReadStore implements ReadStore {
         { upsert: true },
       ),
     );
+  }
+
+  /**
+   * A log document is written once, as on the embedded store: an op naming one stored at an earlier
+   * position, or named twice in the batch, is refused before anything is written. The same op again (a
+   * replay) passes, and the position guard ignores it. One look-up per log collection in the batch.
+   */
+  private async refuseSecondWrites(ops: DocOp[]): Promise<void> {
+    const byCollection = new Map<string, Map<string, number>>();
+    for (const op of ops) {
+      if (!this.logNames.has(op.collection)) continue;
+      let positions = byCollection.get(op.collection);
+      if (!positions) byCollection.set(op.collection, (positions = new Map()));
+      const earlier = positions.get(op.id);
+      if (earlier !== undefined && earlier !== op.position) throw new Error(`log collection document ${op.collection}/${op.id} written twice`);
+      positions.set(op.id, op.position);
+    }
+    for (const [collection, positions] of byCollection) {
+      const stored = await this.call('commit', () => this.docs(collection).find({ _id: { $in: [...positions.keys()] } }, { projection: { _position: 1 } }).toArray());
+      for (const d of stored) {
+        if (typeof d._position === 'number' && d._position < positions.get(d._id)!) throw new Error(`log collection document ${collection}/${d._id} written twice`);
+      }
+    }
   }
 
   /**
