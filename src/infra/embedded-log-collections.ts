@@ -10,7 +10,7 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
-import { logDocOf as logDocTextDoc, logDocText, logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
+import { logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
 const MINGO_OPTIONS = { scriptEnabled: false };
@@ -68,15 +68,6 @@ function unfitValue(v: unknown): string | null {
   }
   return null;
 }
-
-/** The document a log op writes (undefined becomes null, as the MongoDB driver stores it). */
-export const logDocOf = (op: DocOp): Doc => logDocTextDoc(op.id, op.set, op.position);
-
-/**
- * `JSON.stringify(logDocOf(op))`: the text the file stores (made by the writer thread, which is given
- * the op's set; see logDocText in log-tables.mjs).
- */
-export const logDocJson = (op: DocOp): string => logDocText(op.id, op.set, op.position);
 
 interface Sql {
   where: string[];
