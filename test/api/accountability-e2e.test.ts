@@ -2,7 +2,7 @@
 // by actor, district and record and exports them; the reads asOf a moment before show the old state;
 // deleting the newest events from the stored log is detected against the last signed checkpoint.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,7 +13,8 @@ import { type TestServer, startServer, tokens } from './harness.js';
 import { Api, Clock, E_HARNESS } from './procedure-kit.js';
 
 const key = signingKeyFrom(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-const ledger = new FileAnchorLedger(join(mkdtempSync(join(tmpdir(), 'isp-e2e-anchor-')), 'checkpoints.jsonl'));
+const ledgerDir = mkdtempSync(join(tmpdir(), 'isp-e2e-anchor-'));
+const ledger = new FileAnchorLedger(join(ledgerDir, 'checkpoints.jsonl'));
 const clock = new Clock('2027-03-01T02:00:00.000Z');
 let srv: TestServer;
 let api: Api;
@@ -36,6 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await srv?.close();
+  rmSync(ledgerDir, { recursive: true, force: true });
 });
 
 describe('accountability end to end', () => {

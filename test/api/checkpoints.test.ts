@@ -1,6 +1,8 @@
 // Anchored tamper evidence: signed checkpoints published outside the log catch what the chain alone
 // cannot: the newest events removed from the stored file, or the whole chain recomputed after a rewrite.
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,13 +14,16 @@ import { type TestServer, sampleProject, startServer } from './harness.js';
 const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const key = signingKeyFrom(pem);
 let srv: TestServer | undefined;
+const ledgerDirs: string[] = [];
 afterEach(async () => {
   await srv?.close();
   srv = undefined;
+  for (const dir of ledgerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 async function serverWithAnchors() {
-  const ledgerDir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'isp-anchor-'));
+  const ledgerDir = mkdtempSync(join(tmpdir(), 'isp-anchor-'));
+  ledgerDirs.push(ledgerDir);
   const ledger = new FileAnchorLedger(join(ledgerDir, 'checkpoints.jsonl'));
   srv = await startServer({ anchors: { ledger, key } });
   return { srv, ledger };

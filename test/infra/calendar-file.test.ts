@@ -1,15 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALENDAR, addWorkingDays, extendCalendar } from '../../src/domain/calendar.js';
 import { readCalendarFile } from '../../src/infra/calendar-file.js';
 
 /** What the composition root does with WORKING_CALENDAR_FILE. */
 const loadCalendar = (path: string | undefined) => extendCalendar(DEFAULT_CALENDAR, readCalendarFile(path));
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 const file = (content: unknown) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'isp-cal-')), 'calendar.json');
+  const dir = mkdtempSync(join(tmpdir(), 'isp-cal-'));
+  dirs.push(dir);
+  const path = join(dir, 'calendar.json');
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 };
