@@ -158,6 +158,16 @@ function segmentsOf(dotted: string): string[] {
   return segments;
 }
 
+/** The value at a dotted path of a document (undefined when a step is missing or not an object). */
+export function valueAt(doc: Doc, dotted: string): unknown {
+  let node: unknown = doc;
+  for (const s of segmentsOf(dotted)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Node)[s];
+  }
+  return node;
+}
+
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches
  * (copy-on-write) and shares the rest with the previous version. `fresh` holds the copies made for

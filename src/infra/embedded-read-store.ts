@@ -8,6 +8,7 @@ import { LogCollections, checkLogOp, logIndexSql } from './embedded-log-collecti
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
 import { FileWriter } from './read-model-file-writer.js';
+import { coalesceCounts, mergedParts, sumsExactly } from './embedded-coalesce.js';
 import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
@@ -380,6 +381,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.assertOpen();
     if (this.db?.failure) throw this.db.failure;
     if (this.bulkFailure) throw this.bulkFailure;
+    ops = coalesceCounts(ops, (collection, id) => this.collections.get(collection)?.get(id));
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
     for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
     // One writer per document per batch: its first op copies what it touches of the stored version,
@@ -407,7 +409,11 @@ export class EmbeddedReadStore implements ReadStore {
       if (!entry) {
         writers.set(key, (entry = { collection: op.collection, writer: new Writer(current, op.id, bulk !== null) }));
       }
-      entry.writer.apply(op, current === undefined);
+      const parts = mergedParts(op);
+      if (parts !== undefined && !sumsExactly(entry.writer.doc, op)) {
+        // A counter too large (or fractional) for a sum to be added in any order: the run op by op.
+        for (let i = 0; i < parts.length; i++) entry.writer.apply(parts[i]!, i === 0 && current === undefined);
+      } else entry.writer.apply(op, current === undefined);
     }
     } catch (error) {
       // In bulk mode documents were being written in place: memory is no longer as of any checkpoint.

@@ -11,7 +11,7 @@ import { cstDay } from '../domain/time.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
 import { defineProjection, type Recorded } from './projection.js';
-import { accumulate, bucketsBefore, counterOps, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
+import { accumulate, bucketsBefore, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -26,10 +26,10 @@ function add(delta: Delta, key: string, n: number) {
 
 function openDelta(delta: Delta, f: DemandFigures, sign: 1 | -1) {
   const area = sign * Math.round(f.maxArea * 100);
-  const groups = ['all', ...f.districts.map((d) => `byDistrict.${d}`), `byIndustry.${encodeKey(f.industry)}`, `byUseType.${f.useType}`, `byAreaBand.${areaBandOf(f.maxArea)}`];
+  const groups = ['all', ...f.districts.map((d) => counterPath('byDistrict', d)), counterPath('byIndustry', encodeKey(f.industry)), counterPath('byUseType', f.useType), counterPath('byAreaBand', areaBandOf(f.maxArea))];
   for (const g of groups) {
-    add(delta, `${g}.open`, sign);
-    add(delta, `${g}.areaCenti`, area);
+    add(delta, counterPath(g, 'open'), sign);
+    add(delta, counterPath(g, 'areaCenti'), area);
   }
 }
 

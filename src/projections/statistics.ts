@@ -20,19 +20,44 @@ export const STATS_NOW = 'stats_now';
 export const STATS_BUCKETS = 'stats_buckets';
 export const STATS_DELTAS = 'stats_deltas';
 
-/** Flat counter paths → amounts. Areas are counted in hundredths of a ㎡ so sums stay exact. */
-type Delta = Record<string, number>;
+/**
+ * Flat counter paths → amounts. Areas are counted in hundredths of a ㎡ so sums stay exact. A Map: ~30
+ * dotted keys added to a fresh object per event in ever different orders made the object's keyed stores
+ * the dearest line of this projection.
+ */
+type Delta = Map<string, number>;
 
 function add(delta: Delta, key: string, n: number) {
-  delta[key] = (delta[key] ?? 0) + n;
+  delta.set(key, (delta.get(key) ?? 0) + n);
 }
 
-const groupsOf = (f: { district: string; useType: string; supplyModes: string[] }) => [
-  'all',
-  `byDistrict.${f.district}`,
-  `byUseType.${f.useType}`,
-  ...f.supplyModes.map((m) => `bySupplyMode.${m}`),
-];
+/**
+ * `${prefix}.${leaf}` (or `${prefix}${leaf}` with `sep` ''), made once and then the same string every time.
+ * Counter paths are keys many times over (the delta, the ops, the store's checks and writes), and a path
+ * built afresh per event is hashed afresh at each: building and adding the paths was a third of this
+ * projection's time in a rebuild.
+ */
+const joined = new Map<string, Map<string, string>>();
+export function counterPath(prefix: string, leaf: string, sep = '.'): string {
+  const at = sep === '.' ? prefix : `${prefix}${sep}`;
+  let byLeaf = joined.get(at);
+  if (byLeaf === undefined) {
+    if (joined.size >= 1_000) joined.clear(); // a handful of prefixes; bounded all the same
+    joined.set(at, (byLeaf = new Map()));
+  }
+  let path = byLeaf.get(leaf);
+  if (path === undefined) {
+    if (byLeaf.size >= 10_000) byLeaf.clear();
+    byLeaf.set(leaf, (path = `${prefix}${sep}${leaf}`));
+  }
+  return path;
+}
+
+function groupsOf(f: { district: string; useType: string; supplyModes: string[] }): string[] {
+  const groups = ['all', counterPath('byDistrict', f.district), counterPath('byUseType', f.useType)];
+  for (const m of f.supplyModes) groups.push(counterPath('bySupplyMode', m));
+  return groups;
+}
 
 function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
   const area = sign * Math.round(f.totalArea * 100);
@@ -40,43 +65,55 @@ function figureDelta(delta: Delta, f: StatFigures, sign: 1 | -1) {
   // A withdrawn project takes its sold space with it (nothing else may be held then: project.ts).
   const sold = sign * Math.round((f.soldArea ?? 0) * 100);
   for (const prefix of groupsOf(f)) {
-    add(delta, `${prefix}.projects`, sign);
-    add(delta, `${prefix}.areaCenti`, area);
-    add(delta, `${prefix}.marketCenti`, market);
-    add(delta, `${prefix}.soldCenti`, sold);
+    add(delta, counterPath(prefix, 'projects'), sign);
+    add(delta, counterPath(prefix, 'areaCenti'), area);
+    add(delta, counterPath(prefix, 'marketCenti'), market);
+    add(delta, counterPath(prefix, 'soldCenti'), sold);
   }
 }
 
 /** The ledger's held states as counters; available = market − held and withheld = area − market are derived. */
 export function spaceFigures(space: SpaceDelta | undefined): Delta {
-  const delta: Delta = {};
+  const delta: Delta = new Map();
   if (!space) return delta;
-  for (const prefix of groupsOf(space)) for (const [state, n] of Object.entries(space.centi)) add(delta, `${prefix}.${state}Centi`, n);
+  for (const prefix of groupsOf(space)) {
+    for (const state in space.centi) add(delta, counterPath(prefix, counterPath(state, 'Centi', '')), space.centi[state as keyof typeof space.centi]!);
+  }
   return delta;
 }
 
 /** Drops the counters a change leaves as they were. */
 function nonZero(delta: Delta): Delta {
-  // A new object rather than `delete`, which would turn this one into a slow dictionary.
-  const out: Delta = {};
-  for (const k in delta) if (delta[k] !== 0) out[k] = delta[k]!;
+  const out: Delta = new Map();
+  for (const [k, n] of delta) if (n !== 0) out.set(k, n);
   return out;
 }
 
 function figures(f: StatFigures, sign: 1 | -1): Delta {
-  const delta: Delta = {};
+  const delta: Delta = new Map();
   figureDelta(delta, f, sign);
   return delta;
+}
+
+/** A counter path split once (the same few hundred recur). */
+const split = new Map<string, string[]>();
+function partsOf(path: string): string[] {
+  let parts = split.get(path);
+  if (parts === undefined) {
+    if (split.size >= 10_000) split.clear();
+    split.set(path, (parts = path.split('.')));
+  }
+  return parts;
 }
 
 /** Nested form of a flat delta, for storing as one field. */
 export function nest(delta: Delta): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [path, n] of Object.entries(delta)) {
-    const parts = path.split('.');
+  for (const [path, n] of delta) {
+    const parts = partsOf(path);
     let node: Record<string, unknown> = out;
-    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
-    node[parts.at(-1)!] = n;
+    for (let i = 0; i < parts.length - 1; i++) node = (node[parts[i]!] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]!] = n;
   }
   return out;
 }
@@ -93,12 +130,14 @@ export interface CounterCollections {
  * The counter changes of one event, in every bucket it falls into plus its own record (`extra` beside it),
  * so "as of T" sums a few buckets and one day's records instead of replaying the log.
  */
-export function counterOps(to: CounterCollections, event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, extra: Record<string, unknown> = {}): DocOp[] {
-  if (Object.keys(delta).length === 0) return [];
+export function counterOps(to: CounterCollections, event: Pick<RecordedEvent, 'position' | 'occurredAt'>, counts: Delta | Record<string, number>, extra: Record<string, unknown> = {}): DocOp[] {
+  const delta = counts instanceof Map ? counts : new Map(Object.entries(counts));
+  if (delta.size === 0) return [];
   const day = cstDay(event.occurredAt);
   const month = cstMonth(event.occurredAt);
   const year = day.slice(0, 4);
-  const inc = Object.fromEntries(Object.entries(delta).map(([k, v]) => [`c.${k}`, v]));
+  const inc: Record<string, number> = {};
+  for (const [k, n] of delta) inc[counterPath('c', k)] = n;
   return [
     op(to.now, 'current', event, { inc }),
     op(to.buckets, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
@@ -125,16 +164,16 @@ const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyE
   if (!spaceIn) return oneDeltaOps(event, space);
   if (!space || space.projectId === spaceIn.projectId) {
     const delta = spaceFigures(space);
-    for (const [k, v] of Object.entries(spaceFigures(spaceIn))) add(delta, k, v);
+    for (const [k, v] of spaceFigures(spaceIn)) add(delta, k, v);
     return deltaOps(event, nonZero(delta), spaceIn.projectId);
   }
   const out = nonZero(spaceFigures(space));
   const into = nonZero(spaceFigures(spaceIn));
-  const both: Delta = { ...out };
-  for (const [k, v] of Object.entries(into)) add(both, k, v);
+  const both: Delta = new Map(out);
+  for (const [k, v] of into) add(both, k, v);
   const day = cstDay(event.occurredAt);
   const record = (id: string, projectId: string, delta: Delta) =>
-    Object.keys(delta).length === 0 ? [] : [op(STATS_DELTAS, id, event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } })];
+    delta.size === 0 ? [] : [op(STATS_DELTAS, id, event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } })];
   return [
     ...counterOps(PROJECT_COUNTERS, event, nonZero(both)).filter((o) => o.collection !== STATS_DELTAS),
     ...record(String(event.position), space.projectId, out),
