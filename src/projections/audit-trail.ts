@@ -62,32 +62,32 @@ export const auditTrail: Projection = {
     const [recordType, record] = recordOf(event.stream);
     const why = whyOf(event.data);
     const importedBy = who(m.importedBy);
-    return [
-      op(AUDIT_TRAIL, auditKey(event.position), event, {
-        set: {
-          eventId: event.id,
-          position: event.position,
-          stream: event.stream,
-          revision: event.revision,
-          recordType,
-          record,
-          type: event.type,
-          actorId: m.actor?.id ?? null,
-          actorName: m.actor?.name ?? null,
-          role: m.actor?.role ?? null,
-          district: m.actor?.district ?? null,
-          ...(m.actor?.creditCode !== undefined ? { creditCode: m.actor.creditCode } : {}),
-          recordedAt: utc(event.recordedAt),
-          occurredAt: utc(event.occurredAt),
-          imported: m.imported === true,
-          ...(importedBy ? { importedBy } : {}),
-          requestId: m.requestId ?? null,
-          correlationId: m.correlationId ?? null,
-          causationId: m.causationId ?? null,
-          schemaVersion: m.schemaVersion ?? 1,
-          ...(why !== undefined ? { why } : {}),
-        },
-      }),
-    ];
+    const actor = m.actor;
+    // Assigned key by key in the order the entry always had: a literal with spreads in it took a few µs
+    // per event, and this runs for every event of the log.
+    const set: Record<string, unknown> = {
+      eventId: event.id,
+      position: event.position,
+      stream: event.stream,
+      revision: event.revision,
+      recordType,
+      record,
+      type: event.type,
+      actorId: actor?.id ?? null,
+      actorName: actor?.name ?? null,
+      role: actor?.role ?? null,
+      district: actor?.district ?? null,
+    };
+    if (actor?.creditCode !== undefined) set.creditCode = actor.creditCode;
+    set.recordedAt = utc(event.recordedAt);
+    set.occurredAt = utc(event.occurredAt);
+    set.imported = m.imported === true;
+    if (importedBy) set.importedBy = importedBy;
+    set.requestId = m.requestId ?? null;
+    set.correlationId = m.correlationId ?? null;
+    set.causationId = m.causationId ?? null;
+    set.schemaVersion = m.schemaVersion ?? 1;
+    if (why !== undefined) set.why = why;
+    return [op(AUDIT_TRAIL, auditKey(event.position), event, { set })];
   },
 };
