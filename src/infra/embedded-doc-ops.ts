@@ -45,7 +45,11 @@ export function checkDocOp(op: DocOp): void {
   }
   // Plain fields set, or plain fields incremented, cannot conflict (the keys of one object): no search.
   if (!dotted && !op.unset && !(op.set && op.inc)) return;
-  if (written + (op.unset?.length ?? 0) < 2) return;
+  const paths = written + (op.unset?.length ?? 0);
+  if (paths < 2) return;
+  // A few paths (a unit added or removed: its own dotted path and updatedAt, new at every event, so no
+  // shape would recur): compared pair by pair, without making the shape's text.
+  if (paths <= FEW_PATHS) return checkFewPaths(op);
   // The same shapes recur (a statistics counter op per event): a set of paths found free of conflicts once is so again.
   // (Each path length-prefixed: one text names one list of paths, whatever characters they hold.)
   let shape = 's';
@@ -72,6 +76,24 @@ export function checkDocOp(op: DocOp): void {
   for (const p in op.inc) visit(p);
   if (freeShapes.size >= 10_000) freeShapes.clear();
   freeShapes.add(shape);
+}
+
+const FEW_PATHS = 6;
+const DOT = 46;
+/** True when one of two paths is the other or inside it (pathsOverlap without making texts). */
+function overlap(a: string, b: string): boolean {
+  if (a.length === b.length) return a === b;
+  return a.length < b.length ? b.charCodeAt(a.length) === DOT && b.startsWith(a) : a.charCodeAt(b.length) === DOT && a.startsWith(b);
+}
+
+function checkFewPaths(op: DocOp): void {
+  const paths: string[] = [];
+  for (const p in op.set) paths.push(p);
+  for (const p of op.unset ?? []) paths.push(p);
+  for (const p in op.inc) paths.push(p);
+  for (let i = 1; i < paths.length; i++) {
+    for (let j = 0; j < i; j++) if (overlap(paths[i]!, paths[j]!)) failOp(op, `'${paths[i]}' conflicts with '${paths[j]}'`);
+  }
 }
 
 /** Path sets (set, unset, inc) found free of conflicts (checkDocOp). */

@@ -1,7 +1,8 @@
 // checkDocOp remembers the path sets it found free of conflicts (a rebuild checks millions of ops of a few
 // shapes): a remembered shape must never let through an op whose paths differ.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDocOp } from '../../src/infra/embedded-doc-ops.js';
+import { checkDocOp, pathsOverlap } from '../../src/infra/embedded-doc-ops.js';
 
 const op = (change: Record<string, unknown>) => ({ collection: 'c', id: 'x', position: 1, ...change });
 
@@ -18,5 +19,31 @@ describe('checkDocOp with remembered shapes', () => {
     expect(() => checkDocOp(op({ set: { x: 1 }, inc: { 'x.y': 1 } }))).toThrow(/conflict/);
     // The same shape twice: remembered, still fine.
     for (let i = 0; i < 2; i++) expect(() => checkDocOp(op({ set: { a: 1 }, inc: { b: 1 } }))).not.toThrow();
+  });
+});
+
+describe('checkDocOp on written paths', () => {
+  // Few paths are compared pair by pair, many through a remembered shape: both must refuse exactly the ops
+  // in which one written path is another or inside it.
+  const segment = fc.constantFrom('a', 'b', 'ab', 'units', 'u-1', 'u-12');
+  const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('.'));
+  const change = fc.record(
+    {
+      set: fc.dictionary(path, fc.constant(1), { maxKeys: 5 }),
+      unset: fc.uniqueArray(path, { maxLength: 3 }),
+      inc: fc.dictionary(path, fc.constant(1), { maxKeys: 6 }),
+    },
+    { requiredKeys: [] },
+  );
+  it('refuses an op exactly when two of its written paths overlap (property)', () => {
+    fc.assert(
+      fc.property(change, (c) => {
+        const paths = [...Object.keys(c.set ?? {}), ...(c.unset ?? []), ...Object.keys(c.inc ?? {})];
+        const conflicts = paths.some((p, i) => paths.some((q, j) => j < i && pathsOverlap(p, q)));
+        if (conflicts) expect(() => checkDocOp(op(c))).toThrow(/conflict/);
+        else expect(() => checkDocOp(op(c))).not.toThrow();
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
