@@ -93,9 +93,12 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
       const inc = Object.keys(market.inc).length > 0 ? { inc: market.inc } : {};
       return [op(PROJECTS, event.data.projectId, event, { set: merged(changes, derived(changes), market.set, { updatedAt: event.occurredAt }), ...inc })];
     },
-    UnitsAdded: (event) => [
-      op(PROJECTS, event.data.projectId, event, { set: { ...Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u])), updatedAt: event.occurredAt } }),
-    ],
+    UnitsAdded: (event) => {
+      // Assigned, not `{ ...units, updatedAt }`: a literal that starts with a spread and goes on is dear on Node 20.
+      const set: Record<string, unknown> = Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u]));
+      set.updatedAt = event.occurredAt;
+      return [op(PROJECTS, event.data.projectId, event, { set })];
+    },
     UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
     ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
     ...onSpaceMoves(spaceOps),
