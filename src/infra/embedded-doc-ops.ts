@@ -7,8 +7,12 @@ export type Node = Record<string, unknown>;
 
 export const isPrimitive = (v: unknown): v is Primitive => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 export const isPlainObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** True when writing one path would touch the other (the same path, or one inside the other). */
-export const pathsOverlap = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+const DOT = 46;
+/** True when writing one path would touch the other (the same path, or one inside the other). No text is made: checkDocOp calls it per pair. */
+export function pathsOverlap(a: string, b: string): boolean {
+  if (a.length === b.length) return a === b;
+  return a.length < b.length ? b.charCodeAt(a.length) === DOT && b.startsWith(a) : a.charCodeAt(b.length) === DOT && a.startsWith(b);
+}
 
 /** The dotted leaf paths of `setOnInsert`-style values: nested plain objects are flattened. */
 export function leafPaths(values: Record<string, unknown> | undefined, prefix = ''): [string, unknown][] {
@@ -79,12 +83,6 @@ export function checkDocOp(op: DocOp): void {
 }
 
 const FEW_PATHS = 6;
-const DOT = 46;
-/** True when one of two paths is the other or inside it (pathsOverlap without making texts). */
-function overlap(a: string, b: string): boolean {
-  if (a.length === b.length) return a === b;
-  return a.length < b.length ? b.charCodeAt(a.length) === DOT && b.startsWith(a) : a.charCodeAt(b.length) === DOT && a.startsWith(b);
-}
 
 function checkFewPaths(op: DocOp): void {
   const paths: string[] = [];
@@ -92,7 +90,7 @@ function checkFewPaths(op: DocOp): void {
   for (const p of op.unset ?? []) paths.push(p);
   for (const p in op.inc) paths.push(p);
   for (let i = 1; i < paths.length; i++) {
-    for (let j = 0; j < i; j++) if (overlap(paths[i]!, paths[j]!)) failOp(op, `'${paths[i]}' conflicts with '${paths[j]}'`);
+    for (let j = 0; j < i; j++) if (pathsOverlap(paths[i]!, paths[j]!)) failOp(op, `'${paths[i]}' conflicts with '${paths[j]}'`);
   }
 }
 
@@ -169,9 +167,9 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Dotted paths split once: the same few hundred recur in every batch (as in checkedPaths). */
+/** Dotted paths split once: the same few hundred recur in every batch (as in checkedPaths). Shared arrays: read only. */
 const segmentCache = new Map<string, string[]>();
-function segmentsOf(dotted: string): string[] {
+export function segmentsOf(dotted: string): readonly string[] {
   let segments = segmentCache.get(dotted);
   if (segments === undefined) {
     if (segmentCache.size >= 100_000) segmentCache.clear();

@@ -12,6 +12,7 @@ import type { SpaceDelta } from '../domain/ledger.js';
 import type { NoticeEvent } from '../domain/notice.js';
 import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
+import { segmentsOf } from '../infra/embedded-doc-ops.js';
 import type { DocOp, ReadStore } from '../infra/read-store.js';
 import { type Recorded, defineProjection, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
@@ -95,22 +96,11 @@ function figures(f: StatFigures, sign: 1 | -1): Delta {
   return delta;
 }
 
-/** A counter path split once (the same few hundred recur). */
-const split = new Map<string, string[]>();
-function partsOf(path: string): string[] {
-  let parts = split.get(path);
-  if (parts === undefined) {
-    if (split.size >= 10_000) split.clear();
-    split.set(path, (parts = path.split('.')));
-  }
-  return parts;
-}
-
 /** Nested form of a flat delta, for storing as one field. */
 export function nest(delta: Delta): Record<string, unknown> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [path, n] of delta) {
-    const parts = partsOf(path);
+    const parts = segmentsOf(path); // split once, as the store splits them
     let node: Record<string, unknown> = out;
     for (let i = 0; i < parts.length - 1; i++) node = (node[parts[i]!] ??= {}) as Record<string, unknown>;
     node[parts[parts.length - 1]!] = n;
