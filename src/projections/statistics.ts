@@ -33,25 +33,31 @@ function add(delta: Delta, key: string, n: number) {
 }
 
 /**
- * `${prefix}.${leaf}` (or `${prefix}${leaf}` with `sep` ''), made once and then the same string every time.
- * Counter paths are keys many times over (the delta, the ops, the store's checks and writes), and a path
- * built afresh per event is hashed afresh at each: building and adding the paths was a third of this
- * projection's time in a rebuild.
+ * `${prefix}.${leaf}`, made once and then the same string every time. Counter paths are keys many times
+ * over (the delta, the ops, the store's checks and writes), and a path built afresh per event is hashed
+ * afresh at each: building and adding the paths was a third of this projection's time in a rebuild.
  */
 const joined = new Map<string, Map<string, string>>();
-export function counterPath(prefix: string, leaf: string, sep = '.'): string {
-  const at = sep === '.' ? prefix : `${prefix}${sep}`;
-  let byLeaf = joined.get(at);
+export function counterPath(prefix: string, leaf: string): string {
+  let byLeaf = joined.get(prefix);
   if (byLeaf === undefined) {
     if (joined.size >= 1_000) joined.clear(); // a handful of prefixes; bounded all the same
-    joined.set(at, (byLeaf = new Map()));
+    joined.set(prefix, (byLeaf = new Map()));
   }
   let path = byLeaf.get(leaf);
   if (path === undefined) {
     if (byLeaf.size >= 10_000) byLeaf.clear();
-    byLeaf.set(leaf, (path = `${prefix}${sep}${leaf}`));
+    byLeaf.set(leaf, (path = `${prefix}.${leaf}`));
   }
   return path;
+}
+
+/** A ledger state's counter name (`offered` → `offeredCenti`), made once per state like counterPath. */
+const centiNames = new Map<string, string>();
+function centiName(state: string): string {
+  let name = centiNames.get(state);
+  if (name === undefined) centiNames.set(state, (name = `${state}Centi`)); // the ledger's few states
+  return name;
 }
 
 function groupsOf(f: { district: string; useType: string; supplyModes: string[] }): string[] {
@@ -78,7 +84,7 @@ export function spaceFigures(space: SpaceDelta | undefined): Delta {
   const delta: Delta = new Map();
   if (!space) return delta;
   for (const prefix of groupsOf(space)) {
-    for (const state in space.centi) add(delta, counterPath(prefix, counterPath(state, 'Centi', '')), space.centi[state as keyof typeof space.centi]!);
+    for (const state in space.centi) add(delta, counterPath(prefix, centiName(state)), space.centi[state as keyof typeof space.centi]!);
   }
   return delta;
 }
