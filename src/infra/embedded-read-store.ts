@@ -13,7 +13,7 @@ import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
-import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import type { Doc, DocOp, ExportChunk, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 
@@ -315,7 +315,7 @@ export class EmbeddedReadStore implements ReadStore {
     }
   }
 
-  async *exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string> {
+  async *exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<ExportChunk> {
     this.assertOpen();
     const batchSize = Math.max(1, options.batchSize ?? 1000);
     const query = (await this.onFile(collection)) ? this.logs!.exportQuery(collection, filter, options.sort) : null;

@@ -63,10 +63,11 @@ export const exportThreadsFree = () => threads + 2 <= MAX_THREADS;
 export const exportThreadsInUse = () => threads;
 
 /**
- * The chunks of a file export, made on two threads (log-export.worker.mjs), in order. Left early (the
- * client went away) or failed, both threads are told to stop and terminated.
+ * The chunks of a file export, made on two threads (log-export.worker.mjs), in order, as UTF-8 bytes moved
+ * to this thread (read-store.ts, ExportChunk). Left early (the client went away) or failed, both threads
+ * are told to stop and terminated.
  */
-export async function* linesOnThreads(job: FileExport): AsyncIterable<string> {
+export async function* linesOnThreads(job: FileExport): AsyncIterable<Uint8Array> {
   const flow = new Int32Array(new SharedArrayBuffer(12)); // the worker file says what each slot counts
   const { port1, port2 } = new MessageChannel();
   const { format, batchSize, ...query } = job;
@@ -76,7 +77,7 @@ export async function* linesOnThreads(job: FileExport): AsyncIterable<string> {
   threads += 2;
   const fetch = new Worker(url, { workerData: { role: 'fetch', ...query, format, batchSize, port: port1, flow: flow.buffer, ahead: AHEAD }, transferList: [port1], ...options });
   const lines = new Worker(url, { workerData: { role: 'lines', format, port: port2, flow: flow.buffer, ahead: AHEAD }, transferList: [port2], ...options });
-  const chunks: string[] = [];
+  const chunks: Uint8Array[] = [];
   let done = false;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -84,7 +85,7 @@ export async function* linesOnThreads(job: FileExport): AsyncIterable<string> {
     wake?.();
     wake = null;
   };
-  lines.on('message', (m: string | null) => {
+  lines.on('message', (m: Uint8Array | null) => {
     if (m === null) done = true;
     else chunks.push(m);
     woken();
@@ -105,7 +106,8 @@ export async function* linesOnThreads(job: FileExport): AsyncIterable<string> {
       if (chunk !== undefined) {
         Atomics.sub(flow, 1, 1);
         Atomics.notify(flow, 1);
-        yield chunk;
+        // A Buffer over the moved bytes: written to a socket as they are (a plain Uint8Array is too, but Node's streams wrap it first).
+        yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         continue;
       }
       if (failure) throw failure;

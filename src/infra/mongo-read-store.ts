@@ -14,7 +14,7 @@ import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { checkLogOp } from './embedded-log-collections.js';
 import { Unavailable } from './event-store.js';
 import { linesOf } from './line-export.js';
-import type { Doc, DocOp, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import type { Doc, DocOp, ExportChunk, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -93,7 +93,7 @@ export class MongoReadStore implements ReadStore {
     return this.call('find', () => this.docs(collection).find(filter as MongoFilter<Doc>, given).toArray());
   }
 
-  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string> {
+  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<ExportChunk> {
     return linesOf(this.stream(collection, filter, options), options.format);
   }
 

@@ -37,6 +37,14 @@ export interface StreamOptions {
  * each document and returning its text line (line break included). A module, not a function, so the
  * embedded store can run an export on a thread of its own.
  */
+/**
+ * A chunk of an export's text: a string, or its UTF-8 bytes when it was made on another thread. Handed
+ * over as bytes, a chunk is moved, not copied, and the socket writes it as it is: as strings, each chunk
+ * (~200 KB of two-byte text) was copied into the serving thread's large-object space and encoded there,
+ * and a 1M-event export's 100+ MB of them brought on full collections of a multi-gigabyte heap.
+ */
+export type ExportChunk = string | Uint8Array;
+
 export interface LineFormat {
   module: string;
   name: string;
@@ -73,9 +81,10 @@ export interface ReadStore {
    * The documents of `stream`, each made a line by `format`, `batchSize` lines joined per chunk. The
    * embedded store makes a log collection's export on two threads of its own (fetching, parsing and
    * making a hundred thousand lines would otherwise hold the thread that serves requests for seconds);
-   * elsewhere the lines are made from pages of `stream`.
+   * elsewhere the lines are made from pages of `stream`. Chunks made on other threads come as UTF-8
+   * bytes (`ExportChunk`), each holding whole characters.
    */
-  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<string>;
+  exportLines(collection: string, filter: Filter, options: ExportOptions): AsyncIterable<ExportChunk>;
   aggregate(collection: string, pipeline: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
   /**
    * Declares append-only collections, before their indexes: each document is written once, by one

@@ -1,6 +1,6 @@
 // Questions auditors ask of the audit trail read model: a filtered page, the whole answer as a stream
 // (exports), and one record's history. Newest first everywhere but the timeline, which reads forward.
-import type { Filter, ReadStore } from '../infra/read-store.js';
+import type { ExportChunk, Filter, ReadStore } from '../infra/read-store.js';
 import { AUDIT_TRAIL, recordOf } from './audit-trail.js';
 import { csvField, presentAuditEntry } from './audit-lines.mjs';
 
@@ -110,15 +110,16 @@ const NDJSON_LINES = { module: LINES, name: 'auditNdjsonLine' };
 const EXPORT_BATCH = 250;
 
 /**
- * The CSV export's rows after the header, one string per chunk of lines, which the socket encodes as it
- * writes. (Growing a chunk by `+=` and encoding it into a Buffer took ~12 % of the export's thread at a
- * million events; 1 MiB Buffers filled line by line made V8 mark its whole heap during each export.)
+ * The CSV export's rows after the header, one chunk of lines per batch: a string, which the socket encodes
+ * as it writes, or UTF-8 bytes made on an export thread (ExportChunk). (Growing a chunk by `+=` and
+ * encoding it into a Buffer took ~12 % of the serving thread at a million events; 1 MiB Buffers filled
+ * line by line made V8 mark its whole heap during each export.)
  */
-export function auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
+export function auditCsvChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<ExportChunk> {
   return reads.exportLines(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize, format: CSV_LINES });
 }
 
 /** The NDJSON export: one presented entry per line, chunks as the CSV's. */
-export function auditNdjsonChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<string> {
+export function auditNdjsonChunks(reads: ReadStore, q: AuditQuery, batchSize = EXPORT_BATCH): AsyncIterable<ExportChunk> {
   return reads.exportLines(AUDIT_TRAIL, auditFilter(q), { sort: NEWEST_FIRST, batchSize, format: NDJSON_LINES });
 }

@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 
 export const idLine = (doc) => `${doc._id} ${doc.kind ?? '-'}\n`;
 export const whereLine = (doc) => `${doc._id}@${threadId}\n`;
+export const noteLine = (doc) => `${doc._id} ${doc.note}\n`;
 export const failingLine = (doc) => {
   if (doc.n === 30) throw new Error('the line maker failed at n = 30');
   return `${doc._id}\n`;

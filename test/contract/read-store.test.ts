@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
 import { Unavailable } from '../../src/infra/event-store.js';
 import { MongoReadStore, mongoGuard, mongoUpdate } from '../../src/infra/mongo-read-store.js';
-import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
+import type { Doc, DocOp, ExportChunk, ReadStore } from '../../src/infra/read-store.js';
 
 interface Adapter {
   /** Whether reopen() is possible (the storage outlives the store). */
@@ -425,9 +425,10 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       });
 
       const formats = new URL('./line-formats.mjs', import.meta.url).href;
-      const lines = async (chunks: AsyncIterable<string>) => {
+      const textOf = (chunk: ExportChunk) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const lines = async (chunks: AsyncIterable<ExportChunk>) => {
         const out: string[] = [];
-        for await (const chunk of chunks) out.push(chunk);
+        for await (const chunk of chunks) out.push(textOf(chunk));
         return out;
       };
 
@@ -456,7 +457,7 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         await store.commit('trail', entries, 40);
         const newest = { _id: -1 } as const;
         for await (const chunk of store.exportLines(L, {}, { sort: newest, batchSize: 2, format: { module: formats, name: 'idLine' } })) {
-          expect(chunk).toBe('0040 odd\n0039 even\n');
+          expect(textOf(chunk)).toBe('0040 odd\n0039 even\n');
           break;
         }
         await expect(lines(store.exportLines(L, {}, { sort: newest, batchSize: 2, format: { module: formats, name: 'failingLine' } }))).rejects.toThrow(/failed at n = 30/);

@@ -8,10 +8,13 @@ import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { EXPORT_THREADS_FROM, exportThreadsInUse } from '../../src/infra/line-export.js';
+import type { ExportChunk } from '../../src/infra/read-store.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const where = { module: new URL('../contract/line-formats.mjs', import.meta.url).href, name: 'whereLine' };
+const formats = new URL('../contract/line-formats.mjs', import.meta.url).href;
+const where = { module: formats, name: 'whereLine' };
+const text = (chunk: ExportChunk) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
 
 async function storeWith(n: number, exportThreadsFrom = 100) {
   const reads = EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'line-export-'))) - 1]!, { exportThreadsFrom });
@@ -28,9 +31,9 @@ describe('exports of the embedded store', () => {
   it('run on other threads when SQL says the query, in this one when mingo must test it, with the same lines', async () => {
     const reads = await storeWith(1000);
     let onThreads = '';
-    for await (const chunk of reads.exportLines('trail', { actor: 'a1' }, { sort: { _id: -1 }, batchSize: 50, format: where })) onThreads += chunk;
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1' }, { sort: { _id: -1 }, batchSize: 50, format: where })) onThreads += text(chunk);
     let here = '';
-    for await (const chunk of reads.exportLines('trail', { actor: 'a1', note: { $regex: '条$' } }, { sort: { _id: -1 }, batchSize: 50, format: where })) here += chunk;
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1', note: { $regex: '条$' } }, { sort: { _id: -1 }, batchSize: 50, format: where })) here += text(chunk);
     expect(threadsOf(here)).toEqual(new Set([threadId]));
     expect(threadsOf(onThreads).has(threadId)).toBe(false);
     const ids = (text: string) => text.split('\n').filter(Boolean).map((l) => l.split('@')[0]);
@@ -39,11 +42,26 @@ describe('exports of the embedded store', () => {
     await reads.close();
   });
 
+  it('come from threads as UTF-8 bytes moved to this thread, each chunk whole lines of whole characters', async () => {
+    const reads = await storeWith(1000);
+    const note = { module: formats, name: 'noteLine' };
+    const moved: ExportChunk[] = [];
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1' }, { sort: { _id: -1 }, batchSize: 7, format: note })) moved.push(chunk);
+    let here = '';
+    for await (const chunk of reads.exportLines('trail', { actor: 'a1', note: { $regex: '条$' } }, { sort: { _id: -1 }, batchSize: 7, format: note })) here += text(chunk);
+    expect(moved.every((c) => Buffer.isBuffer(c))).toBe(true);
+    expect(moved).toHaveLength(Math.ceil(500 / 7));
+    for (const c of moved) expect(text(c)).toMatch(/^(\d{6} 第\d+条\n)+$/);
+    expect(moved.map(text).join('')).toBe(here);
+    expect(here).toContain('000998 第997条\n');
+    await reads.close();
+  });
+
   it('stay in this thread when the index the query goes by holds fewer than exportThreadsFrom entries for it', async () => {
     const threadsFor = async (reads: EmbeddedReadStore, filter: Record<string, unknown>) => {
-      let text = '';
-      for await (const chunk of reads.exportLines('trail', filter, { sort: { _id: -1 }, batchSize: 50, format: where })) text += chunk;
-      return threadsOf(text);
+      let out = '';
+      for await (const chunk of reads.exportLines('trail', filter, { sort: { _id: -1 }, batchSize: 50, format: where })) out += text(chunk);
+      return threadsOf(out);
     };
     // 500 documents of actor a1: on threads from 500, here from 501.
     const from500 = await storeWith(1000, 500);
@@ -60,7 +78,7 @@ describe('exports of the embedded store', () => {
     const reads = await storeWith(5000);
     for (let k = 0; k < 3; k++) {
       for await (const chunk of reads.exportLines('trail', {}, { sort: { _id: -1 }, batchSize: 10, format: where })) {
-        expect(chunk.startsWith('005000@')).toBe(true);
+        expect(text(chunk).startsWith('005000@')).toBe(true);
         expect(exportThreadsInUse()).toBe(2);
         break;
       }

@@ -64,7 +64,7 @@ describe('the exports, page by page from the audit trail on file', () => {
 
     const csv: unknown[] = [];
     for await (const chunk of auditCsvChunks(reads, { district: 'nanshan' }, 100)) csv.push(chunk);
-    // Strings, not Buffers: the socket encodes them as it writes (auditCsvChunks says why).
+    // In this thread (601 entries), strings: the socket encodes them as it writes (auditCsvChunks says why).
     expect(csv.every((c) => typeof c === 'string')).toBe(true);
     expect(csv).toHaveLength(Math.ceil(nanshan.length / 100));
     expect(csv.join('')).toBe(nanshan.map(auditCsvLine).join(''));

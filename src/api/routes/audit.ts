@@ -9,6 +9,7 @@ import { type Services, consistentWith, readModelsAtHead } from '../../applicati
 import * as answers from '../answer-schemas.js';
 import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, auditNdjsonChunks, csvRow, recordTimeline, searchAudit } from '../../projections/audit-queries.js';
 import * as s from '../schemas.js';
+import type { ExportChunk } from '../../infra/read-store.js';
 
 const auditQuery = z.strictObject({
   actor: z.string().min(1).max(200).optional(),
@@ -36,7 +37,7 @@ function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
 }
 
 /** UTF-8 with a byte-order mark, so spreadsheet software reads the Chinese as Chinese. */
-async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<string> {
+async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<ExportChunk> {
   yield '\uFEFF' + csvRow(AUDIT_CSV_COLUMNS.map(([header]) => header));
   yield* auditCsvChunks(services.reads, q);
 }
