@@ -1,8 +1,8 @@
 // The two threads of one export (line-export.ts), a pipeline: `fetch` runs the export's query on a
 // read-only connection of its own (one statement: the answer as it stood when asked, as WAL keeps it)
 // and hands the rows' JSON on in batches; `lines` parses each row, makes its line with the format's line
-// maker and posts a batch's lines joined as one chunk of UTF-8 bytes (moved, not copied) to the reader,
-// then null. Making lines costs more than fetching, so while `lines` has batches waiting, `fetch` makes a
+// maker and posts a batch's lines as one chunk of UTF-8 bytes (moved, not copied) to the reader, then
+// null. Making lines costs more than fetching, so while `lines` has batches waiting, `fetch` makes a
 // batch's lines itself and hands on the chunk, which `lines` passes through in its turn: order kept, both
 // threads busy. Each waits while `ahead` of its messages are untaken, and both stop once the reader has
 // left. Plain JavaScript: loaded as it is, by the server and its tests alike.

@@ -33,11 +33,6 @@ export interface StreamOptions {
 }
 
 /**
- * Where an export's line maker is: a named export of a plain JavaScript module (a file URL), called with
- * each document and returning its text line (line break included). A module, not a function, so the
- * embedded store can run an export on a thread of its own.
- */
-/**
  * A chunk of an export's text: a string, or its UTF-8 bytes when it was made on another thread. Handed
  * over as bytes, a chunk is moved, not copied, and the socket writes it as it is: as strings, each chunk
  * (~200 KB of two-byte text) was copied into the serving thread's large-object space and encoded there,
@@ -45,6 +40,11 @@ export interface StreamOptions {
  */
 export type ExportChunk = string | Uint8Array;
 
+/**
+ * Where an export's line maker is: a named export of a plain JavaScript module (a file URL), called with
+ * each document and returning its text line (line break included). A module, not a function, so the
+ * embedded store can run an export on a thread of its own.
+ */
 export interface LineFormat {
   module: string;
   name: string;

@@ -36,10 +36,8 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
   const answerNow = async (now: string) => {
     const position = services.runner.position;
     if (nowAnswer?.position !== position) {
-      const text = await remembered('now', async () => {
-        const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, NOW_MARK), procedureStatistics(services.reads), currentDemandStatistics(services.reads)]);
-        return { ...projects, ...procedure, demand: demandSection(projects.byDistrict, demand), asOf: NOW_MARK };
-      });
+      const [projects, procedure, demand] = await Promise.all([currentStatistics(services.reads, NOW_MARK), procedureStatistics(services.reads), currentDemandStatistics(services.reads)]);
+      const text = JSON.stringify(presentAnswer({ ...projects, ...procedure, demand: demandSection(projects.byDistrict, demand), asOf: NOW_MARK }));
       nowAnswer = { position, parts: text.split(JSON.stringify(NOW_MARK)).map((part) => Buffer.from(part)) };
     }
     const time = Buffer.from(JSON.stringify(now));
