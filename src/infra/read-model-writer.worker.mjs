@@ -18,6 +18,23 @@ db.pragma(`cache_size = ${CACHE_SIZE}`);
 // rewritten many times between checkpoints is copied back once. Replaying a command run's audit and
 // history rows, 225 per commit: 78-86 → 64-67 µs of CPU and 117-127 → 80-86 µs of wall time per event.
 db.pragma('wal_autocheckpoint = 10000');
+// Index builds sort in small runs on helper threads, then merge: SQLite's sorter takes its run size from the
+// page cache, and one 64 MB run sorted on one thread was the slowest way (the audit trail's record index at
+// 1M rows: 2.3-2.5 s; with runs of 1 MB 2.1 s alone, 1.3 s with two helpers; all the log indexes of the 1M
+// scenario file 18.5 -> 12.8-13.2 s). The cache is only sorting's memory then: a build reads its table once,
+// in order. The writer's own settings are put back after.
+const SORT_THREADS = Math.min(4, availableParallelism());
+function buildIndexes(sqls) {
+  db.pragma(`threads = ${SORT_THREADS}`);
+  db.pragma('cache_size = -1000');
+  try {
+    for (const sql of sqls) db.exec(sql);
+  } finally {
+    db.pragma('threads = 0');
+    db.pragma(`cache_size = ${CACHE_SIZE}`);
+  }
+}
+
 // An update in place (the row keeps its rowid), not REPLACE's delete and insert.
 const upsert = db.prepare('INSERT INTO docs (collection, id, json) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET json = excluded.json');
 const saveCheckpoint = db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)');
@@ -61,7 +78,7 @@ const logIndex = db.transaction((collection, fields, name, sql) => {
     db.exec(`UPDATE ${table} SET ${valueColumn(f)} = json_extract(json, '$.${f}')`);
     logStatements.delete(collection); // its insert names the columns
   }
-  db.exec(sql);
+  buildIndexes([sql]);
 });
 
 // Documents cross from the main thread as one string (measured ~20 % less of the main thread's time than
@@ -79,8 +96,6 @@ function* rows(text, width) {
     yield fields;
   }
 }
-
-const SORT_THREADS = Math.min(4, availableParallelism());
 
 const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
   for (const [collection, id, json] of [...rows(docs, 3), ...odd.docs]) upsert.run(collection, id, json);
@@ -108,19 +123,7 @@ function setBulk(on) {
     for (const { name } of found) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
     droppedIndexes = [...(droppedIndexes ?? []), ...found];
   } else if (droppedIndexes !== null) {
-    // Sorted in small runs by helper threads, then merged: SQLite's sorter takes its run size from the page
-    // cache, and one 64 MB run sorted on one thread was the slowest way (the audit trail's record index at
-    // 1M rows: 2.3-2.5 s; with runs of 1 MB 2.1 s alone, 1.3 s with two helpers; all the log indexes of the
-    // 1M scenario file 18.5 -> 12.8-13.2 s). The cache is only sorting's memory here: the builds read the
-    // tables once each, in order.
-    db.pragma(`threads = ${SORT_THREADS}`);
-    db.pragma('cache_size = -1000');
-    try {
-      for (const { sql } of droppedIndexes) db.exec(sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '));
-    } finally {
-      db.pragma('threads = 0');
-      db.pragma(`cache_size = ${CACHE_SIZE}`);
-    }
+    buildIndexes(droppedIndexes.map(({ sql }) => sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
     droppedIndexes = null;
   }
 }
