@@ -79,6 +79,12 @@ export class EmbeddedReadStore implements ReadStore {
   private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
   private bulk: Set<string> | null = null;
+  /**
+   * In a bulk the writer takes without fsyncs (the worker's `unsynced`: a rebuild into a store holding
+   * nothing yet), the checkpoint names it is for: a log write under any other name (the access log's,
+   * which the log cannot give again) has the file made durable first.
+   */
+  private unsyncedFor: ReadonlySet<string> | null = null;
   private bulkFailure: Error | null = null;
   /** Made by fromDocs for one answer: the next page of a sort is unlikely to be asked of it. */
   private oneAnswer = false;
@@ -112,13 +118,16 @@ export class EmbeddedReadStore implements ReadStore {
   static open(dir: string | null, options: { persistDelayMs?: number; exportThreadsFrom?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     fs.mkdirSync(dir, { recursive: true });
-    const db = new Database(path.join(dir, 'read-models.db'));
+    const file = path.join(dir, 'read-models.db');
+    // A rebuild was being written here without fsyncs and did not finish (see the worker's `unsynced`):
+    // after a power cut the file may be torn. It held nothing the log cannot give again: start afresh.
+    if (fs.existsSync(`${file}.unsynced`)) for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.unsynced`]) fs.rmSync(f, { force: true });
+    const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
     db.exec(`CREATE TABLE IF NOT EXISTS docs (${DOCS_COLUMNS});
              CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-    const file = path.join(dir, 'read-models.db');
     moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
     moveDocsToRowidTable(db);
     const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file), options.exportThreadsFrom);
@@ -240,10 +249,15 @@ export class EmbeddedReadStore implements ReadStore {
    * frozen, and written to the file less often. Answers read meanwhile may mix positions (they are
    * behind anyway: /ready says so). Leaving it freezes what was written, as every commit does outside it.
    */
-  async setBulk(on: boolean): Promise<void> {
+  async setBulk(on: boolean, checkpointNames: readonly string[] = []): Promise<void> {
     this.assertOpen();
     if (on) {
-      if (this.bulk === null && this.db) this.written = this.db.send({ kind: 'bulk', on: true });
+      if (this.bulk === null && this.db) {
+        // Unsynced only into a store holding nothing yet: the worker checks its file, this its memory.
+        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0;
+        this.unsyncedFor = checkpointNames.length > 0 && nothing ? new Set(checkpointNames) : null;
+        this.written = this.db.send({ kind: 'bulk', on: true, unsynced: this.unsyncedFor !== null });
+      }
       // The equality indexes are not kept up to date meanwhile (re-indexing a project's hundreds of
       // bigrams at every change was a rebuild's largest single cost): reads scan, and the end rebuilds them.
       this.bulk ??= new Set();
@@ -252,6 +266,7 @@ export class EmbeddedReadStore implements ReadStore {
     const touched = this.bulk;
     if (touched === null) return;
     this.bulk = null;
+    this.unsyncedFor = null; // the writer makes the file durable at the bulk's end
     for (const key of touched) {
       const [collection, id] = key.split('\u0000') as [string, string];
       const doc = this.collections.get(collection)?.get(id);
@@ -384,6 +399,10 @@ export class EmbeddedReadStore implements ReadStore {
     ops = coalesceCounts(ops, (collection, id) => this.collections.get(collection)?.get(id));
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
     for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
+    if (this.unsyncedFor !== null && !this.unsyncedFor.has(checkpointName) && ops.some((op) => this.logNames.has(op.collection))) {
+      this.unsyncedFor = null;
+      this.written = this.db!.send({ kind: 'sync' });
+    }
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
     // untouched until the batch is done, so a failing op leaves nothing half applied.

@@ -1,7 +1,9 @@
 // Writes the embedded read models to their SQLite file off the main thread, in the order asked, each
 // request one transaction (documents and checkpoints together). Plain JavaScript: a worker thread must
 // load without the TypeScript loader.
+import { closeSync, existsSync, fsyncSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { logDocText, logTable, logTableSql, valueColumn, valueFieldsOf } from './log-tables.mjs';
@@ -117,15 +119,61 @@ const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
 // until the next start, whose ensureIndexes creates them (IF NOT EXISTS) before anything reads.
 let droppedIndexes = null;
 const logIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'log\\_\\_%' ESCAPE '\\'");
-function setBulk(on) {
+function setBulk(on, unsynced) {
   if (on) {
+    if (unsynced) beginUnsynced();
     const found = logIndexes.all(); // when already in bulk: only those declared since
     for (const { name } of found) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
     droppedIndexes = [...(droppedIndexes ?? []), ...found];
   } else if (droppedIndexes !== null) {
+    endUnsynced(); // before the builds: a crash during them only leaves indexes for the next start to make
     buildIndexes(droppedIndexes.map(({ sql }) => sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
     droppedIndexes = null;
+  } else endUnsynced();
+}
+
+// A rebuild into a file that holds nothing else (no checkpoint, no log row: nothing the log cannot give
+// again) is written without fsyncs: at a million events the checkpoints' fsyncs (~2 GB through the WAL and
+// back into the file) were a fifth of this thread's time, and this thread paces a rebuild. A power cut
+// meanwhile could leave the file torn, so a marker beside it, made durable first, says so, and the next
+// open throws the file away (EmbeddedReadStore.open) to rebuild it: what a crash during the bulk means
+// anyway, its checkpoints being written only at its end. Leaving (the bulk's end, or a write the log cannot
+// give again: `sync`) fsyncs the file and its WAL, then removes the marker.
+const UNSYNCED = `${workerData.file}.unsynced`;
+let unsynced = false;
+const anyCheckpoint = db.prepare('SELECT 1 FROM checkpoints LIMIT 1').pluck();
+const logTables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'log\\_\\_%' ESCAPE '\\'").pluck();
+const holdsNothing = () => anyCheckpoint.get() === undefined && logTables.all().every((t) => db.prepare(`SELECT 1 FROM "${t.replaceAll('"', '""')}" LIMIT 1`).get() === undefined);
+function fsyncPath(path) {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
+}
+function fsyncDir(path) {
+  try {
+    fsyncPath(path);
+  } catch (error) {
+    if (error?.code !== 'EISDIR' && error?.code !== 'EPERM') throw error; // a directory cannot be fsynced everywhere (Windows)
+  }
+}
+function beginUnsynced() {
+  if (unsynced || !holdsNothing()) return;
+  writeFileSync(UNSYNCED, 'A rebuild was being written here without fsyncs: the next open discards read-models.db and rebuilds it.\n');
+  fsyncPath(UNSYNCED);
+  fsyncDir(dirname(UNSYNCED)); // the marker's name, too, before anything is written unsynced
+  db.pragma('synchronous = OFF');
+  unsynced = true;
+}
+function endUnsynced() {
+  if (!unsynced) return;
+  db.pragma('synchronous = NORMAL');
+  for (const f of [workerData.file, `${workerData.file}-wal`]) if (existsSync(f)) fsyncPath(f);
+  rmSync(UNSYNCED);
+  fsyncDir(dirname(UNSYNCED));
+  unsynced = false;
 }
 const reset = db.transaction((collections, name) => {
   dropCheckpoint.run(name);
@@ -142,10 +190,14 @@ parentPort.on('message', (m) => {
     else if (m.kind === 'logIndex') {
       logIndex(m.collection, m.fields, m.name, m.sql);
       if (droppedIndexes !== null) setBulk(true); // an index declared during a bulk waits for its end too
-    } else if (m.kind === 'bulk') setBulk(m.on);
+    } else if (m.kind === 'bulk') setBulk(m.on, m.unsynced === true);
+    else if (m.kind === 'sync') endUnsynced();
     else if (m.kind === 'reset') reset(m.collections, m.name);
     else if (m.kind === 'meta') saveMeta.run(m.key, m.value);
-    else if (m.kind === 'close') db.close();
+    else if (m.kind === 'close') {
+      endUnsynced(); // closed in the middle of a bulk: what was persisted is whole, keep it
+      db.close();
+    }
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (error) {
     parentPort.postMessage({ id: m.id, ok: false, error: error instanceof Error ? error.message : String(error) });

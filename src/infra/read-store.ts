@@ -96,9 +96,10 @@ export interface ReadStore {
   /**
    * A long catch-up (a rebuild) begins or ends: the store may then trade copy-on-write and frequent
    * flushes for speed (the embedded store does; MongoDB needs nothing). Answers read during it may mix
-   * positions; they are behind the log anyway.
+   * positions; they are behind the log anyway. `checkpointNames`: those the catch-up commits under (the
+   * embedded store then skips fsyncs into a file that holds nothing else, until a write under another name).
    */
-  setBulk(on: boolean): Promise<void>;
+  setBulk(on: boolean, checkpointNames?: readonly string[]): Promise<void>;
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
   /** Applies the guarded ops in order and stores the checkpoint (atomically where the store can). */
   commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void>;

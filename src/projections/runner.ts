@@ -130,7 +130,7 @@ export class ProjectionRunner {
       this.advanceTo(this.processed);
       const head = await this.events.headPosition();
       if (head - this.processed > (this.options.bulkAfterLag ?? BULK_AFTER_LAG)) {
-        await this.store.setBulk(true);
+        await this.store.setBulk(true, this.projections.map((p) => p.name));
         this.bulkUntil = head;
       }
     } catch (error) {
@@ -288,7 +288,7 @@ export class ProjectionRunner {
       } catch (error) {
         // As before the end: the retry replays from the derived models' checkpoints and catches them up again.
         this.bulkUntil = last;
-        await this.store.setBulk(true);
+        await this.store.setBulk(true, this.projections.map((p) => p.name));
         throw error;
       }
     }

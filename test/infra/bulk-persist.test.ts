@@ -1,7 +1,7 @@
 // Bulk mode (a rebuild) on the embedded store's file: log documents go ahead, the other documents and the
 // checkpoints wait for the bulk's end and then go in parts (more than one transaction's worth here). An
 // end not reached leaves the file as it was before the bulk, but for the log documents written once each.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -66,5 +66,88 @@ describe('bulk mode on the file', () => {
     file.close();
     await reads.setBulk(false);
     await reads.close();
+  });
+
+  // A rebuild into a file holding nothing else skips fsyncs (the worker's `unsynced`); a marker beside the
+  // file says so until the file is made durable, and an open that finds it throws the file away.
+  const MARKER = 'read-models.db.unsynced';
+  /** What a process killed now would leave: the file, its WAL and the marker, copied elsewhere. */
+  const crashCopy = (dir: string) => {
+    const copy = tempDir();
+    for (const f of ['read-models.db', 'read-models.db-wal', MARKER]) if (existsSync(join(dir, f))) copyFileSync(join(dir, f), join(copy, f));
+    return copy;
+  };
+
+  it('a rebuild into an empty file is marked while unsynced; a crash then means starting afresh, its end keeps it all', async () => {
+    const dir = tempDir();
+    const reads = EmbeddedReadStore.open(dir);
+    await reads.declareLogCollections(['trail']);
+    await reads.setBulk(true, ['p']);
+    await reads.commit('p', ops(0, 25_000), 25_000);
+    await reads.count('trail', {}); // waits for what was sent before it
+    expect(existsSync(join(dir, MARKER))).toBe(true);
+    const crashed = EmbeddedReadStore.open(crashCopy(dir));
+    expect(await crashed.getCheckpoint('p')).toBe(0);
+    expect(await crashed.count('items', {})).toBe(0);
+    expect(await crashed.count('trail', {})).toBe(0); // the log rows went with the file
+    await crashed.close();
+
+    await reads.setBulk(false);
+    await reads.count('trail', {});
+    expect(existsSync(join(dir, MARKER))).toBe(false);
+    const after = EmbeddedReadStore.open(crashCopy(dir));
+    expect(await after.getCheckpoint('p')).toBe(25_000);
+    expect(await after.count('trail', {})).toBe(25_000);
+    await after.close();
+    await reads.close();
+  });
+
+  it('stays synced when the file holds a checkpoint, or the bulk names none', async () => {
+    const dir = tempDir();
+    const first = EmbeddedReadStore.open(dir);
+    await first.setBulk(true); // no checkpoint names: nothing says what the bulk is for
+    await first.commit('p', ops(0, 10), 10);
+    await first.count('items', {});
+    expect(existsSync(join(dir, MARKER))).toBe(false);
+    await first.setBulk(false);
+    await first.close();
+    const reads = EmbeddedReadStore.open(dir);
+    await reads.declareLogCollections(['trail']);
+    await reads.setBulk(true, ['p']);
+    await reads.commit('p', ops(10, 20), 20);
+    await reads.count('trail', {});
+    expect(existsSync(join(dir, MARKER))).toBe(false);
+    await reads.close();
+  });
+
+  it('a log write under another name (the access log) has the file made durable first; a close keeps what it persisted', async () => {
+    const dir = tempDir();
+    const reads = EmbeddedReadStore.open(dir);
+    await reads.declareLogCollections(['trail', 'reads']);
+    await reads.setBulk(true, ['p']);
+    await reads.commit('p', ops(0, 100), 100);
+    await reads.count('trail', {});
+    expect(existsSync(join(dir, MARKER))).toBe(true);
+    await reads.commit('access', [{ collection: 'reads', id: 'r1', position: 1, set: { who: 'officer' } }], 1);
+    await reads.count('reads', {});
+    expect(existsSync(join(dir, MARKER))).toBe(false);
+    const crashed = EmbeddedReadStore.open(crashCopy(dir));
+    expect(await crashed.count('reads', {})).toBe(1);
+    expect(await crashed.count('trail', {})).toBe(100);
+    await crashed.close();
+    await reads.close();
+
+    // Closed in the middle of an unsynced bulk: persisted whole, made durable, opened again as it was.
+    const other = tempDir();
+    const closing = EmbeddedReadStore.open(other);
+    await closing.declareLogCollections(['trail']);
+    await closing.setBulk(true, ['p']);
+    await closing.commit('p', ops(0, 50), 50);
+    await closing.close();
+    expect(existsSync(join(other, MARKER))).toBe(false);
+    const again = EmbeddedReadStore.open(other);
+    expect(await again.getCheckpoint('p')).toBe(50);
+    expect(await again.count('items', {})).toBe(50);
+    await again.close();
   });
 });
