@@ -125,11 +125,12 @@ function setBulk(on, unsynced) {
     const found = logIndexes.all(); // when already in bulk: only those declared since
     for (const { name } of found) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
     droppedIndexes = [...(droppedIndexes ?? []), ...found];
-  } else if (droppedIndexes !== null) {
+  } else {
     endUnsynced(); // before the builds: a crash during them only leaves indexes for the next start to make
+    if (droppedIndexes === null) return;
     buildIndexes(droppedIndexes.map(({ sql }) => sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
     droppedIndexes = null;
-  } else endUnsynced();
+  }
 }
 
 // A rebuild into a file that holds nothing else (no checkpoint, no log row: nothing the log cannot give
