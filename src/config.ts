@@ -52,7 +52,7 @@ const schema = z.object({
   LEADER_LEASE_MS: z.coerce.number().int().min(1000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long the embedded read models may wait in memory before being written to DATA_DIR (0: every batch). */
-  READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(500), // DEFAULT_PERSIST_DELAY_MS: why 500
   /** How long `consistentWith` may wait before a 503. */
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /**

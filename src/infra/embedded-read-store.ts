@@ -21,8 +21,14 @@ export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-
 const MINGO_OPTIONS = { scriptEnabled: false };
 const QUERY_CACHE_SIZE = 64;
 
-/** How long changed documents may wait in memory before they are written to disk (0: at every commit), and how many. */
-export const DEFAULT_PERSIST_DELAY_MS = 100;
+/**
+ * How long changed documents may wait in memory before they are written to disk (0: at every commit), and
+ * how many. Reads never wait for it (memory is current; a log read flushes first), and a crash only replays
+ * the log from the checkpoints written. 500 ms, not 100: a hot document is written once per flush, and a
+ * larger transaction rewrites each index page once for more rows. Commands over HTTP (register + PATCH,
+ * 50 clients, alternating runs): the writer thread's CPU per command 107-122 → 72-100 µs, 2,689 → 2,929/s.
+ */
+export const DEFAULT_PERSIST_DELAY_MS = 500;
 const PERSIST_MAX_DOCS = 20_000;
 /**
  * In bulk mode, the log documents sent to the writer at a time. A message of 20,000 rows lives on both
