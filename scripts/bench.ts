@@ -272,8 +272,8 @@ async function commandFigures(dir: string) {
       ids.push(...made.map((m) => m.id));
     }
     // Each load runs once untimed first (WARM_UP_SECONDS): a fresh server's first seconds measure its JIT
-    // compiling the command path, not the steady rate (fresh servers, 4 runs each: the first 5-25 % below
-    // the next three, more so for this code's larger path than for 9210e74's).
+    // compiling the command path, not the steady rate (fresh servers, 4 runs each: the first 8-18 % below
+    // the next three in five of six; 9210e74's shorter path -14 to +4 %).
     const registerLoad = { method: 'POST', headers, body: JSON.stringify(registerBody(0)), requests: [{ method: 'POST', path: '/api/projects' }] };
     await load(server.url, registerLoad, WARM_UP_SECONDS);
     const register = await load(server.url, registerLoad);
