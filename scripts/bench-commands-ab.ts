@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
-import { type AutocannonRequest, SECRET, load, median, settings } from './bench-kit.js';
+import { type AutocannonRequest, SECRET, load, median, mixedRequests, registerBody, registerProjects, settings } from './bench-kit.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,13 +28,6 @@ settings.seconds = Number(args.seconds);
 
 const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-const register = (i: number) =>
-  JSON.stringify({
-    name: `龙岗天安云谷创新型产业用房${i}号`, district: 'longgang', address: '龙岗区坂田街道雪岗路2018号', useType: 'rnd', supplyModes: ['rent'], totalArea: 18_000,
-    managingDepartment: '龙岗区住房和建设局', location: { lng: 114.07, lat: 22.63 },
-    units: [{ building: '1栋', floor: '6层', number: '601', area: 900 }, { building: '1栋', floor: '6层', number: '602', area: 720 }],
-  });
-
 /** The checkout's own server, with the young generation its package.json gives `npm start` (none: Node's default). */
 async function start(checkout: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const semi = /--max-semi-space-size=(\d+)/.exec(JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')).scripts?.start ?? '')?.[1];
@@ -69,22 +62,8 @@ async function run(checkout: string, mode: string): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'isp-commands-ab-'));
   const { child, url } = await start(checkout, join(dir, 'commands'));
   try {
-    const ids: string[] = [];
-    for (let b = 0; b < 10; b++) {
-      const made = await Promise.all(Array.from({ length: 50 }, (_, k) => fetch(`${url}/api/projects`, { method: 'POST', headers, body: register(b * 50 + k) }).then((r) => r.json() as Promise<{ id: string }>)));
-      ids.push(...made.map((m) => m.id));
-    }
-    let fee = 0;
-    const requests: AutocannonRequest[] =
-      mode === 'post'
-        ? [{ method: 'POST', path: '/api/projects', body: register(0) }]
-        : [
-            { method: 'POST', path: '/api/projects', body: register(1) },
-            {
-              method: 'PATCH',
-              setupRequest: (req) => ({ ...req, path: `/api/projects/${ids[Math.floor(Math.random() * ids.length)]}`, body: JSON.stringify({ managementFee: 5 + (++fee % 10_000) / 100, reason: '物业管理费调整' }) }),
-            },
-          ];
+    const ids = await registerProjects(url, headers);
+    const requests: AutocannonRequest[] = mode === 'post' ? [{ method: 'POST', path: '/api/projects', body: JSON.stringify(registerBody(0)) }] : mixedRequests(ids);
     const counted: number[] = [];
     for (let r = 0; r < Number(args.rounds); r++) {
       const before = threadTicks(child.pid!);

@@ -1,6 +1,6 @@
-// Shared pieces of the bench (scripts/bench.ts and its scenario modules bench-deadlines.ts,
-// bench-demands.ts, bench-audit.ts): the table's rows and notes, number formats, child servers and
-// the HTTP load generator. Nothing here measures by itself.
+// Shared pieces of the bench (scripts/bench.ts, its scenario modules bench-deadlines.ts,
+// bench-demands.ts, bench-audit.ts, and bench-commands-ab.ts): the table's rows and notes, number formats,
+// child servers, the HTTP load generator and the command loads. Nothing here measures by itself.
 import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -133,6 +133,54 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
         child.send({ type: 'stop' });
       }),
   }));
+}
+
+/** The body of the command loads' POST /api/projects (a project with two units), numbered. */
+export function registerBody(i: number) {
+  return {
+    name: `龙岗天安云谷创新型产业用房${i}号`,
+    district: 'longgang',
+    address: '龙岗区坂田街道雪岗路2018号',
+    useType: 'rnd',
+    supplyModes: ['rent'],
+    totalArea: 18_000,
+    managingDepartment: '龙岗区住房和建设局',
+    location: { lng: 114.07, lat: 22.63 },
+    units: [
+      { building: '1栋', floor: '6层', number: '601', area: 900 },
+      { building: '1栋', floor: '6层', number: '602', area: 720 },
+    ],
+  };
+}
+
+/** Registers 500 projects, 50 at a time, for the mixed load to PATCH (one stream each, so clients rarely collide). */
+export async function registerProjects(url: string, headers: Record<string, string>): Promise<string[]> {
+  const ids: string[] = [];
+  for (let b = 0; b < 10; b++) {
+    const made = await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        fetch(`${url}/api/projects`, { method: 'POST', headers, body: JSON.stringify(registerBody(b * 50 + k)) }).then((r) => r.json() as Promise<{ id: string }>),
+      ),
+    );
+    ids.push(...made.map((m) => m.id));
+  }
+  return ids;
+}
+
+/** The mixed command load: a registration, then a PATCH of one of `ids` (management fee, with a reason), in turn. */
+export function mixedRequests(ids: string[]): AutocannonRequest[] {
+  let fee = 0;
+  return [
+    { method: 'POST', path: '/api/projects', body: JSON.stringify(registerBody(1)) },
+    {
+      method: 'PATCH',
+      setupRequest: (req) => ({
+        ...req,
+        path: `/api/projects/${ids[Math.floor(Math.random() * ids.length)]}`,
+        body: JSON.stringify({ managementFee: 5 + (++fee % 10_000) / 100, reason: '物业管理费调整' }),
+      }),
+    },
+  ];
 }
 
 /** Waits until the server answers promptly: the requests of the previous run may still be queued there. */

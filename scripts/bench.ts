@@ -37,7 +37,7 @@ import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, ver
 import { deadlineFigures } from './bench-deadlines.js';
 import { demandQueueRequest, matchingFigures } from './bench-demands.js';
 import { ScenarioLog } from './bench-scenario-log.js';
-import { type AutocannonRequest, type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, pct, percentile, row, rows, settings, started, startServer } from './bench-kit.js';
+import { type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -173,24 +173,6 @@ function sampleEvent(i: number): NewEvent {
   };
 }
 
-function registerBody(i: number) {
-  return {
-    name: `龙岗天安云谷创新型产业用房${i}号`,
-    district: 'longgang',
-    address: '龙岗区坂田街道雪岗路2018号',
-    useType: 'rnd',
-    supplyModes: ['rent'],
-    totalArea: 18_000,
-    managingDepartment: '龙岗区住房和建设局',
-    location: { lng: 114.07, lat: 22.63 },
-    units: [
-      { building: '1栋', floor: '6层', number: '601', area: 900 },
-      { building: '1栋', floor: '6层', number: '602', area: 720 },
-    ],
-  };
-}
-
-
 // ---------------------------------------------------------------------------------------------------
 // 1. Durable append
 
@@ -261,16 +243,7 @@ async function commandFigures(dir: string) {
   const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   try {
-    // Projects to PATCH in the mixed run (one stream each, so clients rarely collide).
-    const ids: string[] = [];
-    for (let b = 0; b < 10; b++) {
-      const made = await Promise.all(
-        Array.from({ length: 50 }, (_, k) =>
-          fetch(`${server.url}/api/projects`, { method: 'POST', headers, body: JSON.stringify(registerBody(b * 50 + k)) }).then((r) => r.json() as Promise<{ id: string }>),
-        ),
-      );
-      ids.push(...made.map((m) => m.id));
-    }
+    const ids = await registerProjects(server.url, headers);
     // Each load runs once untimed first (WARM_UP_SECONDS): a fresh server's first seconds measure its JIT
     // compiling the command path, not the steady rate (fresh servers, 4 runs each: the first 8-18 % below
     // the next three in five of six; 9210e74's shorter path -14 to +4 %).
@@ -296,21 +269,7 @@ async function commandFigures(dir: string) {
       ceilingText,
       verdict(register),
     );
-    let fee = 0;
-    const mixedLoad: { headers: Record<string, string>; requests: AutocannonRequest[] } = {
-      headers,
-      requests: [
-        { method: 'POST', path: '/api/projects', body: JSON.stringify(registerBody(1)) },
-        {
-          method: 'PATCH',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/projects/${ids[Math.floor(Math.random() * ids.length)]}`,
-            body: JSON.stringify({ managementFee: 5 + (++fee % 10_000) / 100, reason: '物业管理费调整' }),
-          }),
-        },
-      ],
-    };
+    const mixedLoad = { headers, requests: mixedRequests(ids) };
     await load(server.url, mixedLoad, WARM_UP_SECONDS);
     const mixed = await load(server.url, mixedLoad);
     row(
