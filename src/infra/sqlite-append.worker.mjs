@@ -11,6 +11,11 @@ let commit;
 try {
   db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
   db.pragma('synchronous = FULL'); // an acknowledged append survives power loss (journal_mode is WAL: set by the opener)
+  // Checkpoints every ~40 MB of WAL, not SQLite's 4 MB: an index page the appends touch again and again
+  // (streams' and events' ids land at random) is copied back into the file once per checkpoint, and the
+  // checkpoint's fsync waits inside a group commit. Durability is the WAL's fsync at every commit, unchanged.
+  // Register + PATCH over HTTP, three alternating pairs: this thread 91-108 → 81-90 µs per command, 2,763 → 2,837/s.
+  db.pragma('wal_autocheckpoint = 10000');
   commit = createGroupCommit(db);
 } catch (err) {
   db?.close();
