@@ -51,8 +51,11 @@ const schema = z.object({
   /** With NATS_URL: the leader's lease; renewed at a third of it, taken over when it runs out (ms). */
   LEADER_LEASE_MS: z.coerce.number().int().min(1000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How long the embedded read models may wait in memory before being written to DATA_DIR (0: every batch). */
-  READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(500), // DEFAULT_PERSIST_DELAY_MS: why 500
+  /**
+   * How long the embedded read models may wait in memory before being written to DATA_DIR (0: every batch).
+   * Unset: the store's own default (DEFAULT_PERSIST_DELAY_MS, 500 ms, which says why).
+   */
+  READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** How long `consistentWith` may wait before a 503. */
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /**
