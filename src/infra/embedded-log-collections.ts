@@ -153,7 +153,7 @@ export class LogCollections {
   private readonly statements = new Map<string, Database.Statement>();
   private known: { version: number; tables: Map<string, Set<string>>; leading: Map<string, string> } | null = null;
 
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     this.db = new Database(file, { readonly: true });
   }
 

@@ -101,6 +101,7 @@ export class EmbeddedReadStore implements ReadStore {
   private bulkFailure: Error | null = null;
   /** Made by fromDocs for one answer: the next page of a sort is unlikely to be asked of it. */
   private oneAnswer = false;
+  private readonly closers: (() => Promise<void> | void)[] = [];
 
   private constructor(
     private readonly db: FileWriter | null,
@@ -255,6 +256,19 @@ export class EmbeddedReadStore implements ReadStore {
     await this.written;
     if (this.db?.failure) throw this.db.failure;
     return true;
+  }
+
+  /**
+   * The file holding `collection` (a log collection) once every write sent before this call is in it, so
+   * a connection of another thread reads there what this store would; null when it is kept in memory.
+   */
+  async logFileOf(collection: string): Promise<string | null> {
+    return (await this.onFile(collection)) ? this.logs!.file : null;
+  }
+
+  /** Runs `fn` when the store closes (a thread reading its file ends with it). */
+  onClose(fn: () => Promise<void> | void): void {
+    this.closers.push(fn);
   }
 
   /**
@@ -580,6 +594,7 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.closed) return;
     this.persist();
     this.closed = true;
+    for (const fn of this.closers.splice(0)) await fn();
     await this.db?.close();
     this.logs?.close();
   }

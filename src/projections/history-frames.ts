@@ -15,13 +15,19 @@ import { applyDocOp } from '../infra/embedded-read-store.js';
 import { LayeredMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 
+/** What the frames read of a history: a read store, or the file's log collections on another thread (as-of-thread.ts). */
+export type HistoryReads = Pick<ReadStore, 'find' | 'findOne' | 'stream'>;
+
 /**
  * Rows between two whole copies: the most a request lays over one. A copy is an array of one pointer per
  * document (the documents are shared with the rows): memory stays near one version per row.
  */
 const FULL_EVERY = 5_000;
-/** Tests make whole copies every few rows, to meet many of them in small histories (taken at each build). */
-export const framesForTests = { fullEvery: FULL_EVERY };
+/**
+ * Tests make whole copies every few rows, to meet many of them in small histories (taken at each build),
+ * and count the builds (a frame built ahead is not built again).
+ */
+export const framesForTests = { fullEvery: FULL_EVERY, builds: 0 };
 
 type Field = 'occurredAt' | 'recordedAt';
 interface Row {
@@ -139,8 +145,9 @@ function sweep(f: Frames, collection: string, row: Row): void {
   if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateArray.slice(), f.order));
 }
 
-async function build(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
+async function build(reads: HistoryReads, history: string, collection: string, field: Field): Promise<Frames> {
   const f = empty();
+  framesForTests.builds++;
   // Pages of 1,000: each is swept without a break, and requests wait meanwhile (a build runs beside them).
   for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 1_000 })) {
     for (const d of page) sweep(f, collection, rowOf(d, field));
@@ -148,13 +155,13 @@ async function build(reads: ReadStore, history: string, collection: string, fiel
   return f;
 }
 
-const cache = new WeakMap<ReadStore, Map<string, Promise<Frames | null>>>();
+const cache = new WeakMap<HistoryReads, Map<string, Promise<Frames | null>>>();
 
 /**
  * The frames of `history`, brought up to date with what was appended since they were built. Refreshes
  * of one history run one after another, so two requests never sweep the same rows twice.
  */
-function framesOf(reads: ReadStore, history: string, collection: string, field: Field): Promise<Frames> {
+function framesOf(reads: HistoryReads, history: string, collection: string, field: Field): Promise<Frames> {
   let byKey = cache.get(reads);
   if (!byKey) cache.set(reads, (byKey = new Map()));
   const key = `${history}\u0000${field}`;
@@ -193,7 +200,7 @@ function rowsUpTo(ats: string[], at: string): number {
  * after that copy laid over it; disordered documents folded alone. The Map answered is the caller's to
  * change (its changes stay in it).
  */
-export async function collectionAt(reads: ReadStore, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
+export async function collectionAt(reads: HistoryReads, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
   const f = await framesOf(reads, history, collection, field);
   const n = rowsUpTo(f.ats, at);
   const m = Math.floor(n / f.fullEvery);

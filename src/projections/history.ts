@@ -7,6 +7,7 @@
 import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
+import { remoteAt, warmRemote } from './as-of-remote.js';
 import { collectionAt, rowOp } from './history-frames.js';
 import type { Projection } from './projection.js';
 
@@ -77,10 +78,17 @@ function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
 
 /**
  * A read store holding `collections` as they stood at the moment (in memory, for one answer): the same
- * queries as on the live read models then answer "as of". Cost: the changes up to the moment of those
- * collections are read and folded once per answer.
+ * queries as on the live read models then answer "as of". A whole collection comes from its history's key
+ * frames: on an embedded store with a file, those live on a thread of their own and the queries go there
+ * (as-of-remote.ts), so the serving thread's heap does not carry them; elsewhere, in this thread.
  */
 export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment, only: Record<string, string[]> = {}): Promise<ReadStore> {
+  const [whole] = collections;
+  if (collections.length === 1 && only[whole!] === undefined && reads instanceof EmbeddedReadStore) {
+    // On an embedded store with a file, on the thread holding the key frames (as-of-thread.ts).
+    const file = await reads.logFileOf(historyOf(whole!));
+    if (file !== null) return remoteAt(reads, file, whole!, historyOf(whole!), moment.field, moment.at);
+  }
   const at = new Map<string, Map<string, Doc>>();
   for (const collection of collections) {
     const ids = only[collection];
@@ -108,6 +116,8 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
  * during a catch-up are built again when older-dated rows arrive.
  */
 export async function warmKeyFrames(reads: ReadStore, collections: string[]): Promise<void> {
+  const file = reads instanceof EmbeddedReadStore && collections.length > 0 ? await reads.logFileOf(historyOf(collections[0]!)) : null;
+  if (file !== null) return warmRemote(reads as EmbeddedReadStore, file, collections.map((collection) => ({ collection, history: historyOf(collection) })));
   for (const collection of collections) await collectionAt(reads, historyOf(collection), collection, 'occurredAt', '');
 }
 

@@ -9,7 +9,8 @@ import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-sto
 import type { Doc, DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { collectionAt, framesForTests } from '../../src/projections/history-frames.js';
-import { warmKeyFrames } from '../../src/projections/history.js';
+import { readStoreAt, warmKeyFrames } from '../../src/projections/history.js';
+import { framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
 
 const C = 'things';
 const H = 'things_history';
@@ -134,7 +135,16 @@ describe.each([
     await write(s, rows);
     await warmKeyFrames(s, [C]);
     const stream = vi.spyOn(s, 'stream');
-    expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(1_500)))).toEqual(folded(rows, 'occurredAt', day(1_500)));
+    const moment = { field: 'occurredAt', at: day(1_500) } as const;
+    if (file) {
+      // On a file the frames are built and kept on the store's as-of thread (as-of-remote.ts).
+      expect(await framesBuiltOnThread(s as EmbeddedReadStore)).toBe(1);
+      const docs = await (await readStoreAt(s, [C], moment)).find(C, {}, { sort: { _id: 1 } });
+      expect(Object.fromEntries(docs.map((d) => [d._id, d]))).toEqual(folded(rows, 'occurredAt', day(1_500)));
+      expect(await framesBuiltOnThread(s as EmbeddedReadStore)).toBe(1);
+    } else {
+      expect(asObject(await collectionAt(s, H, C, 'occurredAt', day(1_500)))).toEqual(folded(rows, 'occurredAt', day(1_500)));
+    }
     expect(stream).not.toHaveBeenCalled();
     await s.close();
   });

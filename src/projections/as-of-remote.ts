@@ -1,0 +1,128 @@
+// The serving thread's side of the as-of thread (as-of-thread.ts): one thread per embedded store with a
+// file, started at the first whole collection asked "as of", ended with the store. A view there is a
+// read store of the collection as it stood at the moment; this side is the same port, each query a
+// message. Answers cross by structured clone: a page of documents, a count, an aggregate.
+import { Worker } from 'node:worker_threads';
+import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
+import type { Doc, ExportChunk, Filter, FindOptions, ReadStore, StreamOptions } from '../infra/read-store.js';
+import { framesForTests } from './history-frames.js';
+
+type Field = 'occurredAt' | 'recordedAt';
+export type AsOfRequest = { id: number } & (
+  | { kind: 'warm'; collections: { collection: string; history: string }[] }
+  | { kind: 'open'; collection: string; history: string; field: Field; at: string; fullEvery: number }
+  | { kind: 'query'; view: number; method: string; args: unknown[] }
+  | { kind: 'builds' }
+);
+export type AsOfReply = { id: number; value?: unknown; error?: { name: string; message: string } };
+type Ask = AsOfRequest extends infer R ? (R extends AsOfRequest ? Omit<R, 'id'> : never) : never;
+
+class AsOfThread {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private next = 1;
+
+  constructor(private readonly file: string) {}
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [] });
+    worker.unref(); // referenced only while a question waits (ask)
+    worker.on('message', (reply: AsOfReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+      else waiting.resolve(reply.value);
+    });
+    // A thread that failed or ended takes its questions with it; the next question starts another.
+    const lost = (e: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const w of this.pending.values()) w.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the as-of thread ended (exit code ${code})`)));
+    return worker;
+  }
+
+  ask(request: Ask): Promise<unknown> {
+    const worker = (this.worker ??= this.start());
+    const id = this.next++;
+    if (this.pending.size === 0) worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+  }
+}
+
+const threads = new WeakMap<EmbeddedReadStore, AsOfThread>();
+
+function threadOf(store: EmbeddedReadStore, file: string): AsOfThread {
+  let thread = threads.get(store);
+  if (!thread) {
+    threads.set(store, (thread = new AsOfThread(file)));
+    const t = thread;
+    store.onClose(() => t.close());
+  }
+  return thread;
+}
+
+/** Builds the key frames of whole collections on the store's as-of thread (see warmKeyFrames). */
+export async function warmRemote(store: EmbeddedReadStore, file: string, collections: { collection: string; history: string }[]): Promise<void> {
+  await threadOf(store, file).ask({ kind: 'warm', collections });
+}
+
+/** How many key frames the store's as-of thread has built (tests: a frame built ahead is not built again); null with no thread. */
+export async function framesBuiltOnThread(store: EmbeddedReadStore): Promise<number | null> {
+  const thread = threads.get(store);
+  return thread ? ((await thread.ask({ kind: 'builds' })) as number) : null;
+}
+
+/** `collection` as it stood at the moment, as a read store whose queries run on the store's as-of thread. */
+export async function remoteAt(store: EmbeddedReadStore, file: string, collection: string, history: string, field: Field, at: string): Promise<ReadStore> {
+  const thread = threadOf(store, file);
+  const open = () => thread.ask({ kind: 'open', collection, history, field, at, fullEvery: framesForTests.fullEvery }) as Promise<number>;
+  let view = await open();
+  const query = async (method: string, args: unknown[]): Promise<unknown> => {
+    for (;;) {
+      const reply = (await thread.ask({ kind: 'query', view, method, args })) as { result?: unknown; gone?: true };
+      if (!reply.gone) return reply.result;
+      view = await open(); // dropped there after many newer views: opened again, at the same moment
+    }
+  };
+  const readOnly = (): never => {
+    throw new Error('an as-of view answers find, findOne, count, aggregate and stream only');
+  };
+  return {
+    find: (c: string, filter: Filter, options?: FindOptions) => query('find', [c, filter, options]) as Promise<Doc[]>,
+    findOne: (c: string, filter: Filter) => query('findOne', [c, filter]) as Promise<Doc | null>,
+    count: (c: string, filter: Filter) => query('count', [c, filter]) as Promise<number>,
+    aggregate: (c: string, pipeline: Record<string, unknown>[]) => query('aggregate', [c, pipeline]) as Promise<Record<string, unknown>[]>,
+    async *stream(c: string, filter: Filter, options: StreamOptions = {}): AsyncGenerator<Doc[]> {
+      const docs = (await query('find', [c, filter, { sort: options.sort, projection: options.projection }])) as Doc[];
+      const size = Math.max(1, options.batchSize ?? 1000);
+      for (let i = 0; i < docs.length; i += size) yield docs.slice(i, i + size);
+    },
+    // eslint-disable-next-line require-yield
+    async *exportLines(): AsyncGenerator<ExportChunk> {
+      readOnly();
+    },
+    declareLogCollections: async () => readOnly(),
+    setBulk: async () => readOnly(),
+    ensureIndexes: async () => readOnly(),
+    commit: async () => readOnly(),
+    getCheckpoint: async () => 0,
+    reset: async () => readOnly(),
+    getMeta: async () => null,
+    setMeta: async () => readOnly(),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,87 @@
+// A whole collection "as of" on an embedded store with a file is answered on the store's as-of thread
+// (as-of-remote.ts): it must answer what the same store answers in process, see every commit made
+// before the question, and survive a view dropped there and a query that fails.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
+import { framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { type Moment, historyOf, readStoreAt } from '../../src/projections/history.js';
+
+const C = 'things';
+const H = historyOf(C);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+const day = (n: number) => new Date(Date.UTC(2016, 0, 1) + n * 86_400_000).toISOString();
+
+async function store(file: boolean): Promise<EmbeddedReadStore> {
+  const s = EmbeddedReadStore.open(file ? dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'as-of-'))) - 1]! : null);
+  await s.declareLogCollections([H]);
+  await s.ensureIndexes(['docId', 'occurredAt', 'recordedAt', 'position'].map((f) => ({ collection: H, keys: { [f]: 1 } as Record<string, 1> })));
+  return s;
+}
+
+/** Changes of 40 documents, one per day; every seventh dated a week back (an import). */
+function changes(from: number, to: number): DocOp[] {
+  const ops: DocOp[] = [];
+  for (let i = from; i <= to; i++) {
+    const docId = `d${i % 40}`;
+    const op = i % 3 === 0 ? { inc: { count: 1 }, setOnInsert: { kind: 'new' } } : { set: { name: `名称${i}`, step: i, kind: i % 2 ? 'odd' : 'even' } };
+    ops.push({ collection: H, id: `${docId}@${i}`, position: i, set: { docId, position: i, occurredAt: day(i % 7 === 0 ? i - 7 : i), recordedAt: day(i), op: JSON.stringify(op) } });
+  }
+  return ops;
+}
+
+const write = (s: ReadStore, ops: DocOp[]) => s.commit('h', ops, ops.at(-1)!.position);
+
+/** The answers a request asks of a view. */
+async function answers(view: ReadStore) {
+  return {
+    page: await view.find(C, { kind: 'odd' }, { sort: { step: -1, _id: 1 }, skip: 2, limit: 5 }),
+    count: await view.count(C, { kind: { $in: ['odd', 'even'] } }),
+    one: await view.findOne(C, { _id: 'd7' }),
+    sums: await view.aggregate(C, [{ $group: { _id: '$kind', n: { $sum: 1 } } }, { $sort: { _id: 1 } }]),
+    streamed: await pageSizes(view.stream(C, {}, { sort: { _id: 1 }, batchSize: 7 })),
+  };
+}
+
+async function pageSizes(pages: AsyncIterable<unknown[]>): Promise<number[]> {
+  const sizes: number[] = [];
+  for await (const page of pages) sizes.push(page.length);
+  return sizes;
+}
+
+describe('a whole collection as of a moment, on the as-of thread', () => {
+  it('answers what the store answers in process, for both times, and sees each commit made before the question', async () => {
+    const [onFile, inMemory] = [await store(true), await store(false)];
+    for (const [from, to] of [
+      [1, 300],
+      [301, 420],
+    ] as const) {
+      await write(onFile, changes(from, to));
+      await write(inMemory, changes(from, to));
+      for (const moment of [day(5), day(150), day(to - 3), day(to)].flatMap((at): Moment[] => [{ field: 'occurredAt', at }, { field: 'recordedAt', at }])) {
+        const expected = await answers(await readStoreAt(inMemory, [C], moment));
+        expect(await answers(await readStoreAt(onFile, [C], moment))).toEqual(expected);
+      }
+    }
+    expect(await framesBuiltOnThread(onFile)).toBeGreaterThan(0); // answered there, not here
+    expect(await framesBuiltOnThread(inMemory)).toBeNull();
+    await Promise.all([onFile.close(), inMemory.close()]);
+  });
+
+  it('opens a view again when the thread dropped it, and a failed query fails alone', async () => {
+    const s = await store(true);
+    await write(s, changes(1, 100));
+    const first = await readStoreAt(s, [C], { field: 'occurredAt', at: day(50) });
+    const expected = await first.count(C, {});
+    for (let k = 0; k < 70; k++) await readStoreAt(s, [C], { field: 'occurredAt', at: day(k) }); // more views than the thread keeps
+    expect(await first.count(C, {})).toBe(expected);
+    await expect(first.find(C, { $where: 'true' })).rejects.toThrow();
+    expect(await first.count(C, {})).toBe(expected);
+    await s.close();
+  });
+});
