@@ -8,14 +8,13 @@ import type { Doc, ExportChunk, Filter, FindOptions, ReadStore, StreamOptions } 
 import { framesForTests } from './history-frames.js';
 
 type Field = 'occurredAt' | 'recordedAt';
-export type AsOfRequest = { id: number } & (
+type Question =
   | { kind: 'warm'; collections: { collection: string; history: string }[] }
   | { kind: 'open'; collection: string; history: string; field: Field; at: string; fullEvery: number }
   | { kind: 'query'; view: number; method: string; args: unknown[] }
-  | { kind: 'builds' }
-);
+  | { kind: 'builds' };
+export type AsOfRequest = Question & { id: number };
 export type AsOfReply = { id: number; value?: unknown; error?: { name: string; message: string } };
-type Ask = AsOfRequest extends infer R ? (R extends AsOfRequest ? Omit<R, 'id'> : never) : never;
 
 class AsOfThread {
   private worker: Worker | null = null;
@@ -46,13 +45,13 @@ class AsOfThread {
     return worker;
   }
 
-  ask(request: Ask): Promise<unknown> {
+  ask(question: Question): Promise<unknown> {
     const worker = (this.worker ??= this.start());
     const id = this.next++;
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
+      worker.postMessage({ ...question, id } satisfies AsOfRequest);
     });
   }
 
@@ -92,11 +91,12 @@ export async function remoteAt(store: EmbeddedReadStore, file: string, collectio
   const open = () => thread.ask({ kind: 'open', collection, history, field, at, fullEvery: framesForTests.fullEvery }) as Promise<number>;
   let view = await open();
   const query = async (method: string, args: unknown[]): Promise<unknown> => {
-    for (;;) {
+    for (let tries = 0; tries < 3; tries++) {
       const reply = (await thread.ask({ kind: 'query', view, method, args })) as { result?: unknown; gone?: true };
       if (!reply.gone) return reply.result;
       view = await open(); // dropped there after many newer views: opened again, at the same moment
     }
+    throw new Error('the as-of thread dropped the view three times: more views open at once than it keeps');
   };
   const readOnly = (): never => {
     throw new Error('an as-of view answers find, findOne, count, aggregate and stream only');
