@@ -19,7 +19,7 @@ import { CommandHandler } from './command-handler.js';
 import { NotCaughtUp } from './errors.js';
 import { Idempotency } from './idempotency.js';
 import { KeyedLock, type Leadership, type Locks } from './keyed-lock.js';
-import { AccessLog } from './access-log.js';
+import { AccessLog, isoClock } from './access-log.js';
 import type { SigningKey } from './checkpoints.js';
 import type { AnchorLedger } from '../infra/checkpoint-anchors.js';
 
@@ -96,7 +96,7 @@ export function createServices(stored: EventStore, reads: ReadStore, options: Se
     deadlines: { ...DEFAULT_DEADLINES, ...options.deadlines },
     renewal: { ...DEFAULT_RENEWAL, ...options.renewal },
     anchors: options.anchors ?? null,
-    access: new AccessLog(reads, () => (options.clock?.() ?? new Date()).toISOString(), { flushMs: options.accessLogFlushMs }),
+    access: new AccessLog(reads, options.clock ? () => options.clock!().toISOString() : isoClock(), { flushMs: options.accessLogFlushMs }),
   };
 }
 

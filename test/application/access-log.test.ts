@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog } from '../../src/application/access-log.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, isoClock } from '../../src/application/access-log.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 
 const dirs: string[] = [];
@@ -69,5 +69,33 @@ describe('the access log in log collections', () => {
     next.record({ actor: auditor, what: 'application', records: ['app-2'] });
     expect((await next.search({ record: 'app-2' }, 1, 50)).items.map((e) => e.seq)).toEqual([4, 2]);
     await again.close();
+  });
+
+  it('keeps what a read showed as it was when recorded, not the request\'s objects (changed after, they change nothing)', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    const log = new AccessLog(reads, () => '2027-03-04T02:00:00.000Z');
+    const actor = { ...officer } as { id: string; name: string; role: 'housing_dept'; district: 'nanshan' };
+    const records = ['app-7', 'app-8'];
+    log.record({ actor, what: 'applications', records, reason: '抽查' });
+    actor.name = '改过的名字';
+    records.push('app-9');
+    const [entry] = (await log.search({}, 1, 10)).items;
+    expect(entry).toMatchObject({ actorName: officer.name, records: ['app-7', 'app-8'], reason: '抽查' });
+    await reads.close();
+  });
+});
+
+describe('isoClock', () => {
+  afterEach(() => vi.useRealTimers());
+  it('tells the time now as ISO text, made again when the millisecond changes', () => {
+    vi.useFakeTimers();
+    const now = isoClock();
+    vi.setSystemTime(new Date('2027-05-01T08:00:00.123Z'));
+    expect(now()).toBe('2027-05-01T08:00:00.123Z');
+    expect(now()).toBe('2027-05-01T08:00:00.123Z');
+    vi.setSystemTime(new Date('2027-05-01T08:00:00.124Z'));
+    expect(now()).toBe('2027-05-01T08:00:00.124Z');
+    vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z')); // a clock set back is followed too
+    expect(now()).toBe('2026-01-01T00:00:00.000Z');
   });
 });
