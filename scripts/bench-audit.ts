@@ -157,6 +157,13 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
 }
 
 /**
+ * Rounds of the access-log row. Adjacent 5 s runs of one setting differ by 10–11 % (SD of the rounds' ratios
+ * in two runs of 15 rounds on the 1M data dir), against a 5 % goal: the median of five rounds moved by about
+ * as much as the goal; of nine, by about a quarter less. Each round adds ~11 s.
+ */
+const ACCESS_ROUNDS = 9;
+
+/**
  * The same staff GET (one application, as an officer of its district, with X-Access-Reason) with the
  * access log recording and switched off in the server. Requests/s on this shared two-core machine moved 2×
  * between two runs of one configuration, so the verdict is on the server's main-thread busy time per
@@ -172,13 +179,6 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
  * to +14 %). What a run promotes to the old generation is counted instead, at a full collection's time
  * per live byte.
  */
-/**
- * Rounds of the access-log row. Adjacent 5 s runs of one setting differ by 10–11 % (SD of the rounds' ratios
- * in two runs of 15 rounds on the 1M data dir), against a 5 % goal: the median of five rounds moved by about
- * as much as the goal; of nine, by about a quarter less. Each round adds ~11 s.
- */
-const ACCESS_ROUNDS = 9;
-
 export async function accessLogFigures(server: Server, scenario: ScenarioLog): Promise<void> {
   const district = 'nanshan';
   const ids = scenario.applications.filter((a) => a.district === district).map((a) => a.applicationId);

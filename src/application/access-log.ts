@@ -52,6 +52,7 @@ interface Entry {
   requestId?: string;
 }
 
+/** Named field by field: a literal that starts with a spread and goes on costs ~1 µs on Node 20's V8. */
 function entryOf(r: AccessRead, at: string): Entry {
   const a = r.actor;
   const record = r.records.length === 1 ? r.records[0]! : [...new Set(r.records)];
@@ -117,7 +118,6 @@ export class AccessLog {
   /** Staff reads only: an enterprise reading its own records is not what 第六章 controls. */
   record(read: AccessRead): void {
     if (read.actor.role === 'enterprise') return;
-    // Named field by field: a literal that starts with a spread and goes on costs ~1 µs on Node 20's V8.
     this.buffer.push(entryOf(read, this.now()));
     if (this.buffer.length >= (this.options.maxBuffer ?? 1000)) void this.flush().catch(() => undefined);
     else if (!this.timer) {

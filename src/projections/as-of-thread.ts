@@ -1,7 +1,7 @@
 // The thread that answers whole collections "as of" a moment for an embedded store with a file
 // (as-of-remote.ts starts it). It holds the histories' key frames (history-frames.ts): at a million events
 // they are a heap of hundreds of megabytes and most of a million objects, and on the thread serving
-// requests every garbage collection had to mark them (the statistics answered 40 % slower with them
+// requests every garbage collection had to mark them (the statistics answered a third slower with them
 // built). Here they are marked only while this thread works. It reads the histories from the file
 // through a read-only connection of its own; the serving thread has written what it committed first.
 import { parentPort, workerData } from 'node:worker_threads';
