@@ -65,12 +65,11 @@ class AsOfThread {
 const threads = new WeakMap<EmbeddedReadStore, AsOfThread>();
 
 function threadOf(store: EmbeddedReadStore, file: string): AsOfThread {
-  let thread = threads.get(store);
-  if (!thread) {
-    threads.set(store, (thread = new AsOfThread(file)));
-    const t = thread;
-    store.onClose(() => t.close());
-  }
+  const known = threads.get(store);
+  if (known) return known;
+  const thread = new AsOfThread(file);
+  threads.set(store, thread);
+  store.onClose(() => thread.close());
   return thread;
 }
 

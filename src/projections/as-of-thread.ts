@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LogCollections } from '../infra/embedded-log-collections.js';
 import { EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import type { Doc, Filter, ReadStore, StreamOptions } from '../infra/read-store.js';
-import { collectionAt, framesForTests, type HistoryReads } from './history-frames.js';
+import { buildAhead, collectionAt, framesForTests, type HistoryReads } from './history-frames.js';
 import type { AsOfReply, AsOfRequest } from './as-of-remote.js';
 
 const logs = new LogCollections((workerData as { file: string }).file);
@@ -32,7 +32,7 @@ const QUERIES = new Set<string>(['find', 'findOne', 'count', 'aggregate'] satisf
 async function answer(m: AsOfRequest): Promise<unknown> {
   switch (m.kind) {
     case 'warm':
-      for (const c of m.collections) await collectionAt(rows, c.history, c.collection, 'occurredAt', '');
+      await buildAhead(rows, m.collections);
       return null;
     case 'open': {
       framesForTests.fullEvery = m.fullEvery;

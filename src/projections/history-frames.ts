@@ -183,6 +183,11 @@ function framesOf(reads: HistoryReads, history: string, collection: string, fiel
   return next;
 }
 
+/** Builds the frames of whole collections before anyone asks (warmKeyFrames, and the as-of thread's warm). */
+export async function buildAhead(reads: HistoryReads, collections: { collection: string; history: string }[]): Promise<void> {
+  for (const c of collections) await collectionAt(reads, c.history, c.collection, 'occurredAt', '');
+}
+
 /** How many rows swept are dated at or before `at` (they come first: rows are swept in time order). */
 function rowsUpTo(ats: string[], at: string): number {
   let lo = 0;

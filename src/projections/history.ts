@@ -8,7 +8,7 @@ import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
 import { remoteAt, warmRemote } from './as-of-remote.js';
-import { collectionAt, rowOp } from './history-frames.js';
+import { buildAhead, collectionAt, rowOp } from './history-frames.js';
 import type { Projection } from './projection.js';
 
 export const historyOf = (collection: string) => `${collection}_history`;
@@ -84,10 +84,9 @@ function fold(docs: Map<string, Doc>, collection: string, row: Doc): void {
  */
 export async function readStoreAt(reads: ReadStore, collections: string[], moment: Moment, only: Record<string, string[]> = {}): Promise<ReadStore> {
   const [whole] = collections;
-  if (collections.length === 1 && only[whole!] === undefined && reads instanceof EmbeddedReadStore) {
-    // On an embedded store with a file, on the thread holding the key frames (as-of-thread.ts).
-    const file = await reads.logFileOf(historyOf(whole!));
-    if (file !== null) return remoteAt(reads, file, whole!, historyOf(whole!), moment.field, moment.at);
+  if (collections.length === 1 && whole !== undefined && only[whole] === undefined) {
+    const onFile = await historyFile(reads, whole);
+    if (onFile) return remoteAt(onFile.store, onFile.file, whole, historyOf(whole), moment.field, moment.at);
   }
   const at = new Map<string, Map<string, Doc>>();
   for (const collection of collections) {
@@ -116,8 +115,19 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
  * during a catch-up are built again when older-dated rows arrive.
  */
 export async function warmKeyFrames(reads: ReadStore, collections: string[]): Promise<void> {
-  const file = reads instanceof EmbeddedReadStore && collections.length > 0 ? await reads.logFileOf(historyOf(collections[0]!)) : null;
-  if (file !== null) return warmRemote(reads as EmbeddedReadStore, file, collections.map((collection) => ({ collection, history: historyOf(collection) })));
-  for (const collection of collections) await collectionAt(reads, historyOf(collection), collection, 'occurredAt', '');
+  const named = collections.map((collection) => ({ collection, history: historyOf(collection) }));
+  const onFile = collections.length > 0 ? await historyFile(reads, collections[0]!) : null;
+  if (onFile) return warmRemote(onFile.store, onFile.file, named);
+  await buildAhead(reads, named);
+}
+
+/**
+ * The embedded store and its file when `collection`'s history is kept there, once the rows committed before
+ * are in it: its key frames then live on the store's as-of thread (as-of-thread.ts); null elsewhere.
+ */
+async function historyFile(reads: ReadStore, collection: string): Promise<{ store: EmbeddedReadStore; file: string } | null> {
+  if (!(reads instanceof EmbeddedReadStore)) return null;
+  const file = await reads.logFileOf(historyOf(collection));
+  return file === null ? null : { store: reads, file };
 }
 
