@@ -39,7 +39,7 @@ const autocannon = require('autocannon') as (options: {
   headers?: Record<string, string>;
   body?: string;
   requests?: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
+}) => Promise<AutocannonResult> & { on(event: 'response', listener: (client: unknown, statusCode: number) => void): void };
 
 
 // Which stores: embedded by default; EventStoreDB / MongoDB when their URLs are set (then a server must answer).
@@ -82,7 +82,7 @@ export interface Server {
   startupMs: number;
   /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
   warmMs: number | null;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; oldBytes: number }>;
+  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; majorGcs: number; oldBytes: number }>;
   /** A full collection in the server: its duration (null without --expose-gc) and the old generation left. */
   collect(): Promise<{ ms: number | null; oldBytes: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
@@ -113,7 +113,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
     startupMs,
     warmMs,
     usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; oldBytes: number }>('usage');
+      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; majorGcs: number; oldBytes: number }>('usage');
       child.send({ type: 'usage' });
       return answer;
     },
@@ -202,6 +202,16 @@ export async function load(url: string, options: Omit<Parameters<typeof autocann
 }
 
 export type LoadResult = Awaited<ReturnType<typeof load>>;
+
+/** A load like `load`, with the count of 2xx answers so far readable while it runs (the access-log row's slices). */
+export function loadCounted(url: string, options: Omit<Parameters<typeof autocannon>[0], 'url' | 'connections' | 'duration'>, seconds: number) {
+  let answered = 0;
+  const run = autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options });
+  run.on('response', (_client, statusCode) => {
+    if (statusCode >= 200 && statusCode < 300) answered++;
+  });
+  return { answered: () => answered, done: Promise.resolve(run) };
+}
 
 /** A read measured on the platform, to be set beside a bare Fastify serving the same body. */
 export interface Compared {

@@ -10,6 +10,7 @@
 // times, and { type: 'collect' } with a full collection (the access-log row).
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -27,7 +28,12 @@ const [mode, file] = process.argv.slice(2);
 let app: FastifyInstance;
 let close: () => Promise<void>;
 /** The platform's access log, switchable for the access-log cost row (same route, same reads, recording or not). */
-let switchAccessLog: (on: boolean) => void = () => undefined;
+let switchAccessLog: (on: boolean) => Promise<void> = async () => undefined;
+// Full (mark-compact) collections so far: the access-log row leaves out the slices one fell in.
+let majorGcs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (((entry as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+}).observe({ entryTypes: ['gc'] });
 /** Until the read models have caught up (the server could answer), and then the asOf key frames' build. */
 let startedMs: number | null = null;
 let warmMs: number | null = null;
@@ -45,8 +51,13 @@ if (mode === 'bare') {
   const stores = await openStores(config);
   const services = createServices(stores.events, stores.reads);
   const record = services.access.record.bind(services.access);
-  switchAccessLog = (on) => {
+  switchAccessLog = async (on) => {
     services.access.record = on ? record : () => undefined;
+    if (on) return;
+    // What was recorded is written now, not in the next slice of the access-log row (its flush and the
+    // store's persist wait up to 1 s and 500 ms): its cost falls in the slice that recorded it.
+    await services.access.flush();
+    (stores.reads as { persist?: () => void }).persist?.();
   };
   app = await buildApp(services, { auth: authOptions(config), logger: false }); // no rate limit: the bench is one client
   await services.runner.start();
@@ -75,10 +86,9 @@ process.on('message', (message: Message) => {
     const cpu = process.cpuUsage(); // every thread of the process: the writer threads' share of a request too
     // The main thread's busy time (its event loop not waiting): what bounds a server's requests per second.
     const mainMicros = performance.eventLoopUtilization().active * 1000;
-    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, mainMicros, mainCpuMicros: mainThreadCpu(), ...oldGeneration() });
+    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, mainMicros, mainCpuMicros: mainThreadCpu(), majorGcs, ...oldGeneration() });
   } else if (message.type === 'access-log') {
-    switchAccessLog(message.on);
-    send({ type: 'access-log', on: message.on });
+    void switchAccessLog(message.on).then(() => send({ type: 'access-log', on: message.on }));
   } else if (message.type === 'collect') {
     // A full collection now (--expose-gc, bench children only): a run started after it meets none of the
     // old generation's own, which in a 3 GB heap cost ~2 s of main thread and land in whichever run they fall.
@@ -92,16 +102,21 @@ process.on('message', (message: Message) => {
   }
 });
 /**
- * CPU time of the main thread alone (Linux: its task's utime + stime, in clock ticks of 10 ms), or null.
- * Busy time (event-loop utilisation) is wall time: on two cores shared with the load generator and the
- * writer threads, a main thread waiting for a core counts as busy, which moved runs of one setting by ±15 %.
+ * CPU time of the main thread alone (Linux: its task's time on a CPU in ns, from schedstat; else utime +
+ * stime in clock ticks of 10 ms), or null. Busy time (event-loop utilisation) is wall time: on two cores
+ * shared with the load generator and the writer threads, a main thread waiting for a core counts as busy,
+ * which moved runs of one setting by ±15 %.
  */
 function mainThreadCpu(): number | null {
   try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14 and 15 of stat)
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
   } catch {
-    return null;
+    try {
+      const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      return null;
+    }
   }
 }
 
