@@ -158,9 +158,10 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
 
 /**
  * The access-log row's slices: 16 pairs of 2 s. Runs of 5 s, one each way after a full collection, moved
- * by 10–40 % between neighbours on this shared machine (the GET's main-thread CPU at 170 and 290 µs in two
- * runs a few seconds apart, with the same promotion), so nine rounds of them swung the verdict from −40 to
- * +44 %. Slices of one load, switched on/off/off/on, share the machine's state far more closely.
+ * by up to 70 % between neighbours on this shared machine (the GET's main-thread CPU at 170 and 290 µs in
+ * two runs a few seconds apart, with the same promotion): single rounds read −40 to +6 %, three rounds 14
+ * and 44 %. Slices of one load, switched on/off/off/on, share the machine's state far more closely: four
+ * runs of this row read −2.5 to 7.9 %.
  */
 const ACCESS_SLICE_S = 2;
 const ACCESS_PAIRS = 16;
