@@ -12,7 +12,7 @@ import type { Actor } from '../src/domain/shared.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import type { ReadStore } from '../src/infra/read-store.js';
 import { searchAudit } from '../src/projections/audit-queries.js';
-import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type AutocannonRequest, type Server, int, load, loadCounted, log, median, meets, ms, notes, percentile, row, settle } from './bench-kit.js';
+import { CHILD_EXEC_ARGV, ESDB_URL, ROOT, SECRET, type AutocannonRequest, type Server, type Usage, int, load, loadCounted, log, median, meets, ms, notes, percentile, row, settle } from './bench-kit.js';
 import type { ScenarioLog } from './bench-scenario-log.js';
 
 const sign = createSigner({ key: SECRET, expiresIn: 3_600_000 });
@@ -161,7 +161,7 @@ export async function csvExportFigures(url: string, events: number): Promise<voi
  * by up to 70 % between neighbours on this shared machine (the GET's main-thread CPU at 170 and 290 µs in
  * two runs a few seconds apart, with the same promotion): single rounds read −40 to +6 %, three rounds 14
  * and 44 %. Slices of one load, switched on/off/off/on, share the machine's state far more closely: four
- * runs of this row read −2.5 to 7.9 %.
+ * runs of this row read −2.5 to 9.1 % (median 6.2 %).
  */
 const ACCESS_SLICE_S = 2;
 const ACCESS_PAIRS = 16;
@@ -206,6 +206,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
     const answered = running.answered();
     return { answered, ...(await server.usage()) };
   };
+  const cpuOf = (u: Usage) => u.mainCpuMicros ?? u.mainMicros;
   await server.accessLog(setting(0));
   let before = await mark();
   const slices: { recording: boolean; main: number; cpu: number; promoted: number; perSecond: number; full: boolean }[] = [];
@@ -215,7 +216,6 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
     await server.accessLog(i + 1 < 2 * ACCESS_PAIRS && setting(i + 1)); // turning off writes this slice's entries first
     const after = await mark();
     const n = Math.max(1, after.answered - before.answered);
-    const cpuOf = (u: typeof after) => u.mainCpuMicros ?? u.mainMicros;
     slices.push({
       recording: setting(i),
       main: (cpuOf(after) - cpuOf(before)) / n,

@@ -77,12 +77,27 @@ export function percentile(sorted: number[], p: number): number {
 // ---------------------------------------------------------------------------------------------------
 // Child servers
 
+/** What a child server reports of itself (bench-server.ts, 'usage'). */
+export interface Usage {
+  maxRssBytes: number;
+  rssBytes: number;
+  /** CPU time of every thread of the process. */
+  cpuMicros: number;
+  /** The main thread's busy time (event-loop utilisation). */
+  mainMicros: number;
+  /** The main thread's CPU time (Linux), else null. */
+  mainCpuMicros: number | null;
+  /** Full (mark-compact) collections so far. */
+  majorGcs: number;
+  oldBytes: number;
+}
+
 export interface Server {
   url: string;
   startupMs: number;
   /** The platform server: how long the asOf key frames took to build after the start (null for bare servers). */
   warmMs: number | null;
-  usage(): Promise<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; majorGcs: number; oldBytes: number }>;
+  usage(): Promise<Usage>;
   /** A full collection in the server: its duration (null without --expose-gc) and the old generation left. */
   collect(): Promise<{ ms: number | null; oldBytes: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
@@ -113,7 +128,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
     startupMs,
     warmMs,
     usage() {
-      const answer = next<{ maxRssBytes: number; rssBytes: number; cpuMicros: number; mainMicros: number; mainCpuMicros: number | null; majorGcs: number; oldBytes: number }>('usage');
+      const answer = next<Usage>('usage');
       child.send({ type: 'usage' });
       return answer;
     },
