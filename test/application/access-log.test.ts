@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, isoClock } from '../../src/application/access-log.js';
+import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, EARLIER_ENTRIES, EARLIER_RECORDS, RECORD_BUCKETS, isoClock, recordBucket } from '../../src/application/access-log.js';
+import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 
 const dirs: string[] = [];
@@ -69,6 +70,50 @@ describe('the access log in log collections', () => {
     next.record({ actor: auditor, what: 'application', records: ['app-2'] });
     expect((await next.search({ record: 'app-2' }, 1, 50)).items.map((e) => e.seq)).toEqual([4, 2]);
     await again.close();
+  });
+
+  it('moves entries of the first log collections (the record itself indexed) into those looked up by bucket', async () => {
+    const dir = tempDir();
+    const old = EmbeddedReadStore.open(dir);
+    // As the earlier version wrote them: a read of one record names it, a read of several lists them (JSON
+    // text) and has one document per record.
+    await old.declareLogCollections([EARLIER_ENTRIES, EARLIER_RECORDS]);
+    await old.ensureIndexes([{ collection: EARLIER_ENTRIES, keys: { record: 1 } }, { collection: EARLIER_RECORDS, keys: { record: 1 } }]);
+    const at = '2027-03-01T02:00:00.000Z';
+    await old.commit('access-log', [
+      { collection: EARLIER_ENTRIES, id: '0000000000000001', position: 1, set: { seq: 1, at, actorId: officer.id, actorName: officer.name, role: officer.role, district: officer.district, what: 'application', record: 'app-1', reason: '核查', requestId: 'req-1' } },
+      { collection: EARLIER_ENTRIES, id: '0000000000000002', position: 2, set: { seq: 2, at, actorId: auditor.id, actorName: null, role: auditor.role, district: null, what: 'applications', records: JSON.stringify(['app-1', 'app-2']) } },
+      { collection: EARLIER_RECORDS, id: '0000000000000002:0', position: 2, set: { seq: 2, entry: '0000000000000002', record: 'app-1', at, actorId: auditor.id, what: 'applications' } },
+      { collection: EARLIER_RECORDS, id: '0000000000000002:1', position: 2, set: { seq: 2, entry: '0000000000000002', record: 'app-2', at, actorId: auditor.id, what: 'applications' } },
+    ], 2);
+    await old.close();
+
+    const reads = EmbeddedReadStore.open(dir);
+    const log = new AccessLog(reads, () => '2027-03-02T02:00:00.000Z');
+    log.record({ actor: officer, what: 'application', records: ['app-1'] });
+    expect((await log.search({ record: 'app-1' }, 1, 50)).items.map((e) => [e.seq, e.records])).toEqual([[3, ['app-1']], [2, ['app-1', 'app-2']], [1, ['app-1']]]);
+    expect((await log.search({ record: 'app-2' }, 1, 50)).total).toBe(1);
+    expect((await log.search({}, 1, 50)).items.find((e) => e.seq === 1)).toEqual({ id: '0000000000000001', seq: 1, at, actorId: officer.id, actorName: officer.name, role: officer.role, district: officer.district, what: 'application', records: ['app-1'], reason: '核查', requestId: 'req-1' });
+    expect([await reads.count(EARLIER_ENTRIES, {}), await reads.count(EARLIER_RECORDS, {})]).toEqual([0, 0]);
+    expect(await reads.count(ACCESS_ENTRIES, { recordBucket: recordBucket('app-1'), record: 'app-1' })).toBe(2);
+    await reads.close();
+    // "Who read this record" walks the record's bucket in the file, not the whole log.
+    const logs = new LogCollections(join(dir, 'read-models.db'));
+    try {
+      for (const c of [ACCESS_ENTRIES, ACCESS_RECORDS]) {
+        expect(logs.explain(c, { recordBucket: recordBucket('app-1'), record: 'app-1' }, { _id: -1 }).join(' ')).toContain(`USING INDEX log__${c}__recordBucket_a`);
+      }
+    } finally {
+      logs.close();
+    }
+  });
+
+  it('puts a record in a bucket by its name alone, the same one forever (entries keep the bucket they were written with)', () => {
+    expect([recordBucket('app-1'), recordBucket('b000000c-0000-4000-8000-000000003d89.91440300MA00006X51'), recordBucket('南山区')]).toEqual([6, 233, 13]);
+    const seen = new Set(Array.from({ length: 10_000 }, (_, i) => recordBucket(`application-${i}`)));
+    expect(seen.size).toBe(RECORD_BUCKETS); // every bucket used: names spread over them
+    expect(Math.min(...seen)).toBe(0);
+    expect(Math.max(...seen)).toBe(RECORD_BUCKETS - 1);
   });
 
   it('keeps what a read showed as it was when recorded, not the request\'s objects (changed after, they change nothing)', async () => {
