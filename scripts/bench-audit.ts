@@ -209,7 +209,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
   const cpuOf = (u: Usage) => u.mainCpuMicros ?? u.mainMicros;
   await server.accessLog(setting(0));
   let before = await mark();
-  const slices: { recording: boolean; main: number; cpu: number; promoted: number; perSecond: number; full: boolean }[] = [];
+  const slices: { recording: boolean; main: number; cpu: number; promoted: number; scavenges: number; perSecond: number; full: boolean }[] = [];
   for (let i = 0; i < 2 * ACCESS_PAIRS; i++) {
     const t = performance.now();
     await new Promise((r) => setTimeout(r, ACCESS_SLICE_S * 1000));
@@ -221,6 +221,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
       main: (cpuOf(after) - cpuOf(before)) / n,
       cpu: (after.cpuMicros - before.cpuMicros) / n,
       promoted: (after.oldBytes - before.oldBytes) / n,
+      scavenges: ((after.minorGcMicros ?? 0) - (before.minorGcMicros ?? 0)) / n,
       perSecond: (n * 1000) / (performance.now() - t),
       full: after.majorGcs > before.majorGcs || after.oldBytes < before.oldBytes,
     });
@@ -246,7 +247,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
   const pc = (x: number) => `${(x * 100).toFixed(1)} %`;
   const side = (take: (p: (typeof kept)[number]) => Slice) => {
     const xs = kept.map(take);
-    return `main thread CPU ${us(median(xs.map((x) => x.main)))} (slices ${us(Math.min(...xs.map((x) => x.main)))}–${us(Math.max(...xs.map((x) => x.main)))}), promoted ${kb(median(xs.map((x) => x.promoted)))}, process CPU ${us(median(xs.map((x) => x.cpu)))}, ${int(median(xs.map((x) => x.perSecond)))}/s`;
+    return `main thread CPU ${us(median(xs.map((x) => x.main)))} (slices ${us(Math.min(...xs.map((x) => x.main)))}–${us(Math.max(...xs.map((x) => x.main)))}), young-generation pauses ${us(median(xs.map((x) => x.scavenges)))}, promoted ${kb(median(xs.map((x) => x.promoted)))}, process CPU ${us(median(xs.map((x) => x.cpu)))}, ${int(median(xs.map((x) => x.perSecond)))}/s`;
   };
   const failed = result.non2xx + result.errors + result.timeouts;
   row(

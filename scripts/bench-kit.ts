@@ -89,6 +89,8 @@ export interface Usage {
   mainCpuMicros: number | null;
   /** Full (mark-compact) collections so far. */
   majorGcs: number;
+  /** The young generation's collections' pauses so far (the platform server only; else undefined). */
+  minorGcMicros?: number;
   oldBytes: number;
 }
 

@@ -29,10 +29,16 @@ let app: FastifyInstance;
 let close: () => Promise<void>;
 /** The platform's access log, switchable for the access-log cost row (same route, same reads, recording or not). */
 let switchAccessLog: (on: boolean) => Promise<void> = async () => undefined;
-// Full (mark-compact) collections so far: the access-log row leaves out the slices one fell in.
+// Full (mark-compact) collections so far: the access-log row leaves out the slices one fell in. And the
+// young generation's collections' pauses: what a request's surviving garbage costs the main thread.
 let majorGcs = 0;
+let minorGcMicros = 0;
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) if (((entry as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+  for (const entry of list.getEntries()) {
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) minorGcMicros += entry.duration * 1000;
+  }
 }).observe({ entryTypes: ['gc'] });
 /** Until the read models have caught up (the server could answer), and then the asOf key frames' build. */
 let startedMs: number | null = null;
@@ -86,7 +92,7 @@ process.on('message', (message: Message) => {
     const cpu = process.cpuUsage(); // every thread of the process: the writer threads' share of a request too
     // The main thread's busy time (its event loop not waiting): what bounds a server's requests per second.
     const mainMicros = performance.eventLoopUtilization().active * 1000;
-    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, mainMicros, mainCpuMicros: mainThreadCpu(), majorGcs, ...oldGeneration() });
+    send({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, mainMicros, mainCpuMicros: mainThreadCpu(), majorGcs, minorGcMicros, ...oldGeneration() });
   } else if (message.type === 'access-log') {
     void switchAccessLog(message.on).then(() => send({ type: 'access-log', on: message.on }));
   } else if (message.type === 'collect') {
