@@ -234,7 +234,8 @@ export class AccessLog {
     ]);
     const ids = [...alone.map((d) => d._id), ...among.map((d) => d.entry as string)].sort().reverse().slice((page - 1) * pageSize, page * pageSize);
     const entries = new Map(alone.map((d) => [d._id, d]));
-    for (const d of await this.reads.find(ACCESS_ENTRIES, { _id: { $in: ids.filter((id) => !entries.has(id)) } })) entries.set(d._id, d);
+    const missing = ids.filter((id) => !entries.has(id));
+    if (missing.length > 0) for (const d of await this.reads.find(ACCESS_ENTRIES, { _id: { $in: missing } })) entries.set(d._id, d);
     return { items: ids.flatMap((id) => (entries.has(id) ? [present(entries.get(id)!)] : [])), total: nAlone + nAmong };
   }
 }

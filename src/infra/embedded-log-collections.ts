@@ -84,7 +84,7 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
 /** One field's condition as SQL, or null when it cannot be said exactly. */
-function condition(field: string, c: unknown, expr: Expr): { sql: string; params: unknown[]; ranged?: true } | null {
+function condition(field: string, c: unknown, expr: Expr): { sql: string; params: unknown[]; ranged?: true; nothing?: true } | null {
   if (!FIELD.test(field) && field !== '_id') return null;
   const e = expr(field);
   // The id column is TEXT: SQLite would turn a number into text before comparing; MongoDB would not match.
@@ -96,6 +96,8 @@ function condition(field: string, c: unknown, expr: Expr): { sql: string; params
   const params: unknown[] = [];
   let ranged = true;
   for (const [operator, v] of Object.entries(c)) {
+    // Matches nothing, as in MongoDB: said so, not left to a test of every document (a scan of the table).
+    if (operator === '$in' && Array.isArray(v) && v.length === 0) return { sql: '0', params: [], nothing: true };
     if (operator === '$eq' && fits(v)) {
       parts.push(`${e} = ?`);
       params.push(v);
@@ -125,7 +127,7 @@ function translate(filter: Filter, out: Sql, expr: Expr): void {
     if (sql) {
       out.where.push(sql.sql);
       out.params.push(...sql.params);
-      if (key !== '_id') (sql.ranged ? out.ranged : out.equal).add(key);
+      if (key !== '_id' && !sql.nothing) (sql.ranged ? out.ranged : out.equal).add(key);
     } else {
       const rest = (out.residual.$and ??= []) as Filter[];
       rest.push({ [key]: c });

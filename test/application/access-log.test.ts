@@ -103,6 +103,9 @@ describe('the access log in log collections', () => {
       for (const c of [ACCESS_ENTRIES, ACCESS_RECORDS]) {
         expect(logs.explain(c, { recordBucket: recordBucket('app-1'), record: 'app-1' }, { _id: -1 }).join(' ')).toContain(`USING INDEX log__${c}__recordBucket_a`);
       }
+      // Entries looked up by id when none is missing: said to match nothing in SQL, not tested row by row
+      // (a search by record read the whole log that way: 0.85 s at 300,000 entries).
+      expect(logs.exportQuery(ACCESS_ENTRIES, { _id: { $in: [] } }, undefined)!.sql).toMatch(/WHERE 0( |$)/);
     } finally {
       logs.close();
     }

@@ -393,6 +393,10 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(idsOf(await store.find(L, { note: null }))).toEqual(['0006']);
         expect(await store.findOne(L, { _id: '0007' })).toMatchObject({ _id: '0007', n: 6, _position: 7 });
         expect(await store.find(L, { _id: { $in: [7, 8] } })).toEqual([]); // a number is not the id '0007'
+        // An empty $in matches nothing, on an indexed field, the id or another, with other conditions or not.
+        for (const f of [{ _id: { $in: [] } }, { actor: { $in: [] } }, { at: { $in: [], $gte: '2026-01-01' } }, { kind: 'odd', note: { $in: [] } }]) {
+          expect([f, await store.find(L, f), await store.count(L, f)]).toEqual([f, [], 0]);
+        }
         const pages: string[][] = [];
         for await (const page of store.stream(L, { kind: 'even' }, { sort: newest, batchSize: 7 })) pages.push(idsOf(page));
         expect(pages.map((p) => p.length)).toEqual([7, 7, 6]);
