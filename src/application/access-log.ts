@@ -5,7 +5,7 @@
 // no projection owns, so a rebuild of the read models never drops them; they are log collections, so the
 // embedded store keeps them in its file, not in memory, however many reads there were.
 import type { Actor } from '../domain/shared.js';
-import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
+import { type Doc, type DocOp, type Filter, type ReadStore, numberedId } from '../infra/read-store.js';
 
 /** Where entries were kept before they were log collections (one document per read, in memory): moved at first use. */
 export const ACCESS_LOG = 'access_log';
@@ -53,28 +53,22 @@ export interface AccessQuery {
 }
 
 /**
- * A read as kept until its flush: text only, so the request's own objects (its actor, its list of records)
- * do not live on with it into the old generation; a busy server keeps ~1,000 of them at a time.
+ * An entry's fields (its number comes at its flush), named field by field: a literal that starts with a
+ * spread and goes on costs ~1 µs on Node 20's V8. `several`: the distinct records of a read of more than
+ * one, which its entry lists and which get a document each; null for a read of one, which names it.
  */
-interface Entry {
-  at: string;
-  actorId: string;
-  actorName: string | null;
-  role: string;
-  district: string | null;
-  what: string;
-  /** The record shown, or the distinct records of a read of several (never one: that is the record shown). */
-  record: string | string[];
-  reason?: string;
-  requestId?: string;
-}
-
-/** Named field by field: a literal that starts with a spread and goes on costs ~1 µs on Node 20's V8. */
-function entryOf(r: AccessRead, at: string): Entry {
+function fieldsOf(r: AccessRead, at: string): { fields: Record<string, unknown>; several: string[] | null } {
   const a = r.actor;
   const distinct = r.records.length === 1 ? r.records : [...new Set(r.records)];
-  const record = distinct.length === 1 ? distinct[0]! : distinct;
-  return { at, actorId: a.id, actorName: a.name ?? null, role: a.role, district: a.district ?? null, what: r.what, record, reason: r.reason, requestId: r.requestId };
+  const fields: Record<string, unknown> = { at, actorId: a.id, actorName: a.name ?? null, role: a.role, district: a.district ?? null, what: r.what };
+  let several: string[] | null = null;
+  if (distinct.length === 1) {
+    fields.record = distinct[0];
+    fields.recordBucket = recordBucket(distinct[0]!);
+  } else fields.records = JSON.stringify((several = distinct));
+  if (r.reason) fields.reason = r.reason;
+  if (r.requestId) fields.requestId = r.requestId;
+  return { fields, several };
 }
 
 /**
@@ -94,26 +88,36 @@ export function isoClock(): () => string {
   };
 }
 
-const idOf = (seq: number) => String(seq).padStart(16, '0');
-
-/**
- * The ops of one read: its entry (naming its record when it showed one), and one per record when it showed
- * several. Built by plain assignment, not spreads: one entry per staff read, on the thread serving reads.
- */
-function opsOf(seq: number, r: Entry): DocOp[] {
-  const id = idOf(seq);
-  const set: Record<string, unknown> = { seq, at: r.at, actorId: r.actorId, actorName: r.actorName, role: r.role, district: r.district, what: r.what };
-  if (typeof r.record === 'string') {
-    set.record = r.record;
-    set.recordBucket = recordBucket(r.record);
-  } else set.records = JSON.stringify(r.record);
-  if (r.reason) set.reason = r.reason;
-  if (r.requestId) set.requestId = r.requestId;
-  const entry: DocOp = { collection: ACCESS_ENTRIES, id, position: seq, set };
-  if (typeof r.record === 'string') return [entry];
-  const shown = r.record.map((record, i): DocOp => ({ collection: ACCESS_RECORDS, id: `${id}:${i}`, position: seq, set: { seq, entry: id, record, recordBucket: recordBucket(record), at: r.at, actorId: r.actorId, what: r.what } }));
-  return [entry, ...shown];
+/** The documents of a read of several records, one per record, for the entry numbered `seq`. */
+function shownOps(seq: number, shown: { at: string; actorId: string; what: string; records: string[] }): DocOp[] {
+  const entry = numberedId(seq);
+  return shown.records.map((record, i): DocOp => ({
+    collection: ACCESS_RECORDS,
+    id: `${entry}:${i}`,
+    position: seq,
+    set: { seq, entry, record, recordBucket: recordBucket(record), at: shown.at, actorId: shown.actorId, what: shown.what },
+  }));
 }
+
+/** Read of several records, by its entry's place among the reads buffered. */
+interface Several {
+  index: number;
+  at: string;
+  actorId: string;
+  what: string;
+  records: string[];
+}
+
+/** Reads buffered until their flush: their entries' text (UTF-8 lines of JSON) in pieces of memory off the heap. */
+interface Buffered {
+  chunks: { bytes: Buffer; used: number }[];
+  count: number;
+  several: Several[];
+}
+
+/** A piece of the buffer: a flush at 1,000 reads takes two or three; they are used again after it. */
+const CHUNK_BYTES = 1 << 18;
+const SPARE_CHUNKS = 4;
 
 /** An entry as the API shows it (the shape it always had: `records` a list). */
 function present(d: Doc): Record<string, unknown> {
@@ -122,7 +126,13 @@ function present(d: Doc): Record<string, unknown> {
 }
 
 export class AccessLog {
-  private buffer: Entry[] = [];
+  /**
+   * What was recorded since the last flush, as text off the heap: a read's objects (its actor, its records,
+   * an entry made of them) lived until the flush and the store's write, through the young generation's
+   * collections (each copying them) into the old one.
+   */
+  private buffered: Buffered = { chunks: [], count: 0, several: [] };
+  private readonly spare: Buffer[] = [];
   private seq: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -137,20 +147,37 @@ export class AccessLog {
   /** Staff reads only: an enterprise reading its own records is not what 第六章 controls. */
   record(read: AccessRead): void {
     if (read.actor.role === 'enterprise') return;
-    this.buffer.push(entryOf(read, this.now()));
-    if (this.buffer.length >= (this.options.maxBuffer ?? 1000)) void this.flush().catch(() => undefined);
+    const at = this.now();
+    const { fields, several } = fieldsOf(read, at);
+    const b = this.buffered;
+    if (several) b.several.push({ index: b.count, at, actorId: read.actor.id, what: read.what, records: several });
+    this.append(`${JSON.stringify(fields)}\n`);
+    b.count++;
+    if (b.count >= (this.options.maxBuffer ?? 1000)) void this.flush().catch(() => undefined);
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.flushMs ?? 1000);
       this.timer.unref();
     }
   }
 
+  /** A line into the buffer's last piece, or a new one (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+  private append(line: string): void {
+    const chunks = this.buffered.chunks;
+    let last = chunks.at(-1);
+    if (last === undefined || last.bytes.length - last.used < 3 * line.length) {
+      const spare = this.spare.pop();
+      const bytes = spare && spare.length >= 3 * line.length ? spare : Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, 3 * line.length));
+      chunks.push((last = { bytes, used: 0 }));
+    }
+    last.used += last.bytes.write(line, last.used);
+  }
+
   /** Writes what is buffered (one commit); resolves once everything recorded before the call is stored. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.buffer;
-    this.buffer = [];
+    const batch = this.buffered;
+    this.buffered = { chunks: [], count: 0, several: [] };
     this.flushing = this.flushing.then(() => this.write(batch));
     return this.flushing;
   }
@@ -194,20 +221,31 @@ export class AccessLog {
           reason: d.reason as string | undefined,
           requestId: d.requestId as string | undefined,
         };
-        return opsOf(d.seq as number, entryOf(read, d.at as string));
+        const seq = d.seq as number;
+        const { fields, several } = fieldsOf(read, d.at as string);
+        const entry: DocOp = { collection: ACCESS_ENTRIES, id: numberedId(seq), position: seq, set: Object.assign({ seq }, fields) };
+        return several ? [entry, ...shownOps(seq, { at: d.at as string, actorId: d.actorId as string, what: read.what, records: several })] : [entry];
       });
       await this.reads.commit(CHECKPOINT, ops, Math.max(last, await this.reads.getCheckpoint(CHECKPOINT)));
     }
     await this.reads.reset(`${CHECKPOINT}:moved`, drop);
   }
 
-  private async write(batch: Entry[]): Promise<void> {
-    if (batch.length === 0) return;
+  /** One flush's reads, numbered on from the last: their text as it is, and a document per record shown by reads of several. */
+  private async write(batch: Buffered): Promise<void> {
+    if (batch.count === 0) return;
     await this.prepare();
-    let seq = this.seq ?? (await this.reads.getCheckpoint(CHECKPOINT));
-    const ops: DocOp[] = batch.flatMap((r) => opsOf(++seq, r));
-    await this.reads.commit(CHECKPOINT, ops, seq);
-    this.seq = seq;
+    const before = this.seq ?? (await this.reads.getCheckpoint(CHECKPOINT));
+    const lines = new Uint8Array(batch.chunks.reduce((n, c) => n + c.used, 0));
+    let at = 0;
+    for (const c of batch.chunks) {
+      lines.set(c.bytes.subarray(0, c.used), at);
+      at += c.used;
+      if (this.spare.length < SPARE_CHUNKS && c.bytes.length === CHUNK_BYTES) this.spare.push(c.bytes);
+    }
+    const ops = batch.several.flatMap((s) => shownOps(before + 1 + s.index, s));
+    await this.reads.appendNumbered(CHECKPOINT, { collection: ACCESS_ENTRIES, lines, first: before + 1, ops }, before + batch.count);
+    this.seq = before + batch.count;
   }
 
   async search(q: AccessQuery, page: number, pageSize: number): Promise<{ items: Record<string, unknown>[]; total: number }> {

@@ -13,7 +13,7 @@ import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
-import type { Doc, DocOp, ExportChunk, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 
@@ -69,6 +69,21 @@ function moveDocsToRowidTable(db: Database.Database): void {
              DROP TABLE docs;
              ALTER TABLE docs_rowid RENAME TO docs;`);
   })();
+}
+
+/**
+ * A numbered batch's text as the writer thread takes it: every line `{…}` and ending in a line feed (read
+ * as bytes, not decoded on this thread). A line that is not JSON would fail the writer's transaction.
+ */
+function checkNumbered(batch: NumberedBatch): void {
+  const { lines, first } = batch;
+  if (!Number.isSafeInteger(first) || first < 1) throw new Error(`numbered documents start at a positive integer, not ${first}`);
+  if (lines.byteLength > 0 && lines[lines.byteLength - 1] !== 10) throw new Error('numbered documents: every line ends in a line feed');
+  for (let start = 0, n = first; start < lines.byteLength; n++) {
+    const end = lines.indexOf(10, start);
+    if (lines[start] !== 0x7b || lines[end - 1] !== 0x7d || end - start < 2) throw new Error(`numbered document ${n}: a line is one JSON object`);
+    start = end + 1;
+  }
 }
 
 export class EmbeddedReadStore implements ReadStore {
@@ -556,6 +571,30 @@ export class EmbeddedReadStore implements ReadStore {
 
   private touched(collection: string): void {
     this.versions.set(collection, (this.versions.get(collection) ?? 0) + 1);
+  }
+
+  async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
+    this.assertOpen();
+    const ops = batch.ops ?? [];
+    if (!this.logNames.has(batch.collection) || ops.some((op) => !this.logNames.has(op.collection))) throw new Error('numbered documents go to log collections only');
+    // In memory, parsed into the ops commit takes; in a file, the text goes to the writer thread as it is
+    // (each document made there), checked for what would break the documents made of it.
+    if (!this.logs || this.bulk !== null) return this.commit(checkpointName, [...numberedOps(batch), ...ops], checkpoint);
+    if (this.db?.failure) throw this.db.failure;
+    checkNumbered(batch);
+    ops.forEach(checkDocOp);
+    ops.forEach(checkLogOp);
+    if (this.unsyncedFor !== null && !this.unsyncedFor.has(checkpointName)) {
+      this.unsyncedFor = null;
+      this.written = this.db!.send({ kind: 'sync' });
+    }
+    this.persist(); // what was committed before goes first
+    const logDocs = ops.flatMap((op) => [op.collection, op.id, op.position, op.set ?? {}]);
+    const lines = batch.lines.slice(); // moved to the writer thread: the caller keeps its own
+    this.written = this.db!.send({ kind: 'numbered', collection: batch.collection, lines, first: batch.first, logDocs, checkpoint: [checkpointName, checkpoint] }, [lines.buffer]);
+    this.checkpoints.set(checkpointName, checkpoint);
+    this.touched(batch.collection);
+    for (const op of ops) this.touched(op.collection);
   }
 
   async getCheckpoint(checkpointName: string): Promise<number> {

@@ -14,7 +14,7 @@ import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { checkLogOp } from './embedded-log-collections.js';
 import { Unavailable } from './event-store.js';
 import { linesOf } from './line-export.js';
-import type { Doc, DocOp, ExportChunk, ExportOptions, Filter, FindOptions, IndexSpec, ReadStore, StreamOptions } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, numberedOps } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -149,6 +149,11 @@ export class MongoReadStore implements ReadStore {
     return this.call('createIndex', () =>
       this.db.collection(spec.collection).createIndex(spec.keys as IndexSpecification, { unique: spec.unique ?? false }),
     );
+  }
+
+  /** The lines parsed into the ops commit takes: the driver sends documents, not text. */
+  async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
+    await this.commit(checkpointName, [...numberedOps(batch), ...(batch.ops ?? [])], checkpoint);
   }
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {

@@ -23,10 +23,11 @@ export class FileWriter {
     this.worker.on('error', (e) => (this.failure ??= e));
   }
 
-  send(message: Record<string, unknown>): Promise<void> {
+  /** `transfer`: buffers moved to the thread, not copied (they are unusable here after). */
+  send(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
     const id = this.next++;
     const done = new Promise<void>((resolve) => this.pending.set(id, resolve));
-    this.worker.postMessage({ ...message, id });
+    this.worker.postMessage({ ...message, id }, transfer);
     return done;
   }
 

@@ -99,19 +99,40 @@ function* rows(text, width) {
   }
 }
 
-const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
-  for (const [collection, id, json] of [...rows(docs, 3), ...odd.docs]) upsert.run(collection, id, json);
+/** A log document, written once: a replay of the same op is ignored, another op on it refused. */
+function insertLog(collection, id, position, json) {
+  const log = logStatementsOf(collection);
+  if (log.insert.run({ id, json }).changes === 0 && log.storedPosition.get(id) < position) {
+    throw new Error(`log collection document ${collection}/${id} written twice`);
+  }
+}
+
+function insertLogDocs(logDocs) {
   for (let i = 0; i < logDocs.length; i += 4) {
-    const collection = logDocs[i];
     const id = logDocs[i + 1];
     const position = logDocs[i + 2];
-    const json = logDocText(id, logDocs[i + 3], position);
-    const log = logStatementsOf(collection);
-    if (log.insert.run({ id, json }).changes === 0 && log.storedPosition.get(id) < position) {
-      throw new Error(`log collection document ${collection}/${id} written twice`);
-    }
+    insertLog(logDocs[i], id, position, logDocText(id, logDocs[i + 3], position));
   }
+}
+
+const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
+  for (const [collection, id, json] of [...rows(docs, 3), ...odd.docs]) upsert.run(collection, id, json);
+  insertLogDocs(logDocs);
   for (const [name, position] of checkpoints) saveCheckpoint.run(name, position);
+});
+
+// Numbered documents (ReadStore.appendNumbered): the text of each made here from its line, `{…}`, with
+// its number around it, as logDocText makes a set's (the main thread checked every line's braces).
+const numbered = db.transaction((collection, lines, first, logDocs, checkpoint) => {
+  const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
+  let n = first;
+  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start), n++) {
+    const id = String(n).padStart(16, '0');
+    const inner = text.slice(start + 1, end - 1);
+    insertLog(collection, id, n, `{"_id":"${id}","seq":${n}${inner === '' ? '' : `,${inner}`},"_position":${n}}`);
+  }
+  insertLogDocs(logDocs);
+  saveCheckpoint.run(checkpoint[0], checkpoint[1]);
 });
 
 // Bulk mode (a rebuild): the log collections' indexes are dropped and made again at the end, one sorted
@@ -187,6 +208,7 @@ const reset = db.transaction((collections, name) => {
 parentPort.on('message', (m) => {
   try {
     if (m.kind === 'persist') persist(m.docs, m.logDocs, m.checkpoints, m.odd);
+    else if (m.kind === 'numbered') numbered(m.collection, m.lines, m.first, m.logDocs, m.checkpoint);
     else if (m.kind === 'declare') for (const c of m.collections) logStatementsOf(c);
     else if (m.kind === 'logIndex') {
       logIndex(m.collection, m.fields, m.name, m.sql);

@@ -103,6 +103,15 @@ export interface ReadStore {
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
   /** Applies the guarded ops in order and stores the checkpoint (atomically where the store can). */
   commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void>;
+  /**
+   * Appends numbered documents to a log collection (declareLogCollections) and stores the checkpoint, with
+   * `ops` (to log collections too) in the same commit: line n of `lines` (UTF-8, one JSON object per line,
+   * each ending in a line feed, holding none of `_id`, `seq`, `_position`) becomes the document numbered
+   * `first + n`: `_id` that number in 16 digits, `seq` and `_position` the number. For a writer that keeps
+   * what it will write as text until then, off the heap (the access log): the embedded store hands the text
+   * to its writer thread as it is. Written once each, as commit writes log documents.
+   */
+  appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void>;
   /** 0 when never stored. */
   getCheckpoint(checkpointName: string): Promise<number>;
   /**
@@ -115,4 +124,35 @@ export interface ReadStore {
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Numbered documents as text (ReadStore.appendNumbered). */
+export interface NumberedBatch {
+  collection: string;
+  lines: Uint8Array;
+  first: number;
+  ops?: DocOp[];
+}
+
+/** The id of a numbered document: its number in 16 digits. */
+export const numberedId = (n: number) => String(n).padStart(16, '0');
+
+/** A numbered batch's lines, checked (text made elsewhere: the adapters trust nothing else of it). */
+export function numberedLines(batch: NumberedBatch): string[] {
+  if (!Number.isSafeInteger(batch.first) || batch.first < 1) throw new Error(`numbered documents start at a positive integer, not ${batch.first}`);
+  const text = Buffer.from(batch.lines.buffer, batch.lines.byteOffset, batch.lines.byteLength).toString('utf8');
+  if (text === '') return [];
+  if (!text.endsWith('\n')) throw new Error('numbered documents: every line ends in a line feed');
+  return text.slice(0, -1).split('\n');
+}
+
+/** A numbered batch as the ops commit would take (the adapters that parse the lines). */
+export function numberedOps(batch: NumberedBatch): DocOp[] {
+  return numberedLines(batch).map((line, i): DocOp => {
+    const n = batch.first + i;
+    const fields: unknown = JSON.parse(line);
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) throw new Error(`numbered document ${n}: a line is one JSON object`);
+    for (const k of ['_id', 'seq', '_position']) if (k in fields) throw new Error(`numbered document ${n}: ${k} is the store's to write`);
+    return { collection: batch.collection, id: numberedId(n), position: n, set: { seq: n, ...(fields as Record<string, unknown>) } };
+  });
 }

@@ -118,6 +118,7 @@ export async function remoteAt(store: EmbeddedReadStore, file: string, collectio
     setBulk: async () => readOnly(),
     ensureIndexes: async () => readOnly(),
     commit: async () => readOnly(),
+    appendNumbered: async () => readOnly(),
     getCheckpoint: async () => 0,
     reset: async () => readOnly(),
     getMeta: async () => null,

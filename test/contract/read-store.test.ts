@@ -428,6 +428,41 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect(all).toBe(40);
       });
 
+      it('appends numbered documents from text, with the checkpoint and other log ops, each written once; refuses bad text whole', async () => {
+        await declare(store);
+        const shown = `${L}_shown`;
+        await store.declareLogCollections([shown]);
+        const text = (objects: object[]) => new TextEncoder().encode(objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+        const two = text([{ actor: 'a1', note: '第一条, "引号"' }, { actor: 'a2', who: { role: 'admin' } }]);
+        await store.appendNumbered('reads', { collection: L, lines: two, first: 1, ops: [{ collection: shown, id: '0000000000000002:0', position: 2, set: { record: 'r9' } }] }, 2);
+        expect(await store.find(L, {}, { sort: { _id: 1 } })).toEqual([
+          { _id: '0000000000000001', seq: 1, actor: 'a1', note: '第一条, "引号"', _position: 1 },
+          { _id: '0000000000000002', seq: 2, actor: 'a2', who: { role: 'admin' }, _position: 2 },
+        ]);
+        expect(await store.find(shown, {})).toEqual([{ _id: '0000000000000002:0', record: 'r9', _position: 2 }]);
+        expect([await store.getCheckpoint('reads'), await store.count(L, { actor: 'a2' }), await store.count(L, { 'who.role': 'admin' })]).toEqual([2, 1, 1]);
+        // The same numbers again (a replay) change nothing; the next go on. The caller's bytes stay its own.
+        await store.appendNumbered('reads', { collection: L, lines: two, first: 1 }, 2);
+        expect(two.byteLength).toBeGreaterThan(0);
+        await store.appendNumbered('reads', { collection: L, lines: text([{ actor: 'a3' }]), first: 3 }, 3);
+        await store.appendNumbered('reads', { collection: L, lines: new Uint8Array(0), first: 4 }, 3);
+        expect((await store.find(L, {}, { sort: { _id: 1 } })).map((d) => [d._id, d.seq, d.actor])).toEqual([
+          ['0000000000000001', 1, 'a1'],
+          ['0000000000000002', 2, 'a2'],
+          ['0000000000000003', 3, 'a3'],
+        ]);
+        // Refused before anything is written: no line feed at the end, a line that is no object, a number
+        // below 1, a collection that is not a log collection.
+        const bad = [
+          { collection: L, lines: new TextEncoder().encode('{"actor":"a4"}'), first: 4 },
+          { collection: L, lines: text([{ actor: 'a4' }, [1]]), first: 4 },
+          { collection: L, lines: text([{ actor: 'a4' }]), first: 0 },
+          { collection: P, lines: text([{ actor: 'a4' }]), first: 4 },
+        ];
+        for (const batch of bad) await expect(store.appendNumbered('reads', batch, 5)).rejects.toThrow();
+        expect([await store.count(L, {}), await store.count(P, {}), await store.getCheckpoint('reads')]).toEqual([3, 0, 3]);
+      });
+
       const formats = new URL('./line-formats.mjs', import.meta.url).href;
       const textOf = (chunk: ExportChunk) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       const lines = async (chunks: AsyncIterable<ExportChunk>) => {
