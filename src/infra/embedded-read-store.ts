@@ -441,10 +441,7 @@ export class EmbeddedReadStore implements ReadStore {
     ops = coalesceCounts(ops, (collection, id) => this.collections.get(collection)?.get(id));
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
     for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
-    if (this.unsyncedFor !== null && !this.unsyncedFor.has(checkpointName) && ops.some((op) => this.logNames.has(op.collection))) {
-      this.unsyncedFor = null;
-      this.written = this.db!.send({ kind: 'sync' });
-    }
+    if (ops.some((op) => this.logNames.has(op.collection))) this.syncBeforeLogWrite(checkpointName);
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
     // untouched until the batch is done, so a failing op leaves nothing half applied.
@@ -573,6 +570,13 @@ export class EmbeddedReadStore implements ReadStore {
     this.versions.set(collection, (this.versions.get(collection) ?? 0) + 1);
   }
 
+  /** A log write under a name the unsynced bulk is not for: the file is made durable first (see `unsyncedFor`). */
+  private syncBeforeLogWrite(checkpointName: string): void {
+    if (this.unsyncedFor === null || this.unsyncedFor.has(checkpointName)) return;
+    this.unsyncedFor = null;
+    this.written = this.db!.send({ kind: 'sync' });
+  }
+
   async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
     this.assertOpen();
     const ops = batch.ops ?? [];
@@ -584,10 +588,7 @@ export class EmbeddedReadStore implements ReadStore {
     checkNumbered(batch);
     ops.forEach(checkDocOp);
     ops.forEach(checkLogOp);
-    if (this.unsyncedFor !== null && !this.unsyncedFor.has(checkpointName)) {
-      this.unsyncedFor = null;
-      this.written = this.db!.send({ kind: 'sync' });
-    }
+    this.syncBeforeLogWrite(checkpointName);
     this.persist(); // what was committed before goes first
     const logDocs = ops.flatMap((op) => [op.collection, op.id, op.position, op.set ?? {}]);
     const lines = batch.lines.slice(); // moved to the writer thread: the caller keeps its own

@@ -137,18 +137,13 @@ export interface NumberedBatch {
 /** The id of a numbered document: its number in 16 digits. */
 export const numberedId = (n: number) => String(n).padStart(16, '0');
 
-/** A numbered batch's lines, checked (text made elsewhere: the adapters trust nothing else of it). */
-export function numberedLines(batch: NumberedBatch): string[] {
-  if (!Number.isSafeInteger(batch.first) || batch.first < 1) throw new Error(`numbered documents start at a positive integer, not ${batch.first}`);
-  const text = Buffer.from(batch.lines.buffer, batch.lines.byteOffset, batch.lines.byteLength).toString('utf8');
-  if (text === '') return [];
-  if (!text.endsWith('\n')) throw new Error('numbered documents: every line ends in a line feed');
-  return text.slice(0, -1).split('\n');
-}
-
 /** A numbered batch as the ops commit would take (the adapters that parse the lines). */
 export function numberedOps(batch: NumberedBatch): DocOp[] {
-  return numberedLines(batch).map((line, i): DocOp => {
+  if (!Number.isSafeInteger(batch.first) || batch.first < 1) throw new Error(`numbered documents start at a positive integer, not ${batch.first}`);
+  const text = Buffer.from(batch.lines.buffer, batch.lines.byteOffset, batch.lines.byteLength).toString('utf8');
+  if (text !== '' && !text.endsWith('\n')) throw new Error('numbered documents: every line ends in a line feed');
+  const lines = text === '' ? [] : text.slice(0, -1).split('\n');
+  return lines.map((line, i): DocOp => {
     const n = batch.first + i;
     const fields: unknown = JSON.parse(line);
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) throw new Error(`numbered document ${n}: a line is one JSON object`);
