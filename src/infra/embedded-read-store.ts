@@ -13,7 +13,7 @@ import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 
@@ -77,7 +77,7 @@ function moveDocsToRowidTable(db: Database.Database): void {
  */
 function checkNumbered(batch: NumberedBatch): void {
   const { lines, first } = batch;
-  if (!Number.isSafeInteger(first) || first < 1) throw new Error(`numbered documents start at a positive integer, not ${first}`);
+  checkNumberedFirst(first);
   if (lines.byteLength > 0 && lines[lines.byteLength - 1] !== 10) throw new Error('numbered documents: every line ends in a line feed');
   for (let start = 0, n = first; start < lines.byteLength; n++) {
     const end = lines.indexOf(10, start);

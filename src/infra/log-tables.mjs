@@ -44,6 +44,9 @@ export function logDocOf(id, set, position) {
   return doc;
 }
 
+/** The id of a numbered log document (ReadStore.appendNumbered): its number in 16 digits. */
+export const numberedId = (n) => String(n).padStart(16, '0');
+
 const isDigit = (c) => c >= 48 && c <= 57;
 
 /**

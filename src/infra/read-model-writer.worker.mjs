@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { logDocText, logTable, logTableSql, valueColumn, valueFieldsOf } from './log-tables.mjs';
+import { logDocText, logTable, logTableSql, numberedId, valueColumn, valueFieldsOf } from './log-tables.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
@@ -127,7 +127,7 @@ const numbered = db.transaction((collection, lines, first, logDocs, checkpoint) 
   const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
   let n = first;
   for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start), n++) {
-    const id = String(n).padStart(16, '0');
+    const id = numberedId(n);
     const inner = text.slice(start + 1, end - 1);
     insertLog(collection, id, n, `{"_id":"${id}","seq":${n}${inner === '' ? '' : `,${inner}`},"_position":${n}}`);
   }

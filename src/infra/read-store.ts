@@ -1,4 +1,5 @@
 // The read store port: disposable documents built by projections. Adapters: embedded-read-store.ts (mingo), mongo-read-store.ts.
+import { numberedId } from './log-tables.mjs';
 
 export type Filter = Record<string, unknown>; // MongoDB query language
 export type Doc = Record<string, unknown> & { _id: string; _position?: number };
@@ -134,12 +135,17 @@ export interface NumberedBatch {
   ops?: DocOp[];
 }
 
-/** The id of a numbered document: its number in 16 digits. */
-export const numberedId = (n: number) => String(n).padStart(16, '0');
+/** The id of a numbered document: its number in 16 digits (one rule, shared with the writer thread). */
+export { numberedId };
+
+/** A numbered batch's first number: a positive integer (every adapter refuses the batch otherwise). */
+export function checkNumberedFirst(first: number): void {
+  if (!Number.isSafeInteger(first) || first < 1) throw new Error(`numbered documents start at a positive integer, not ${first}`);
+}
 
 /** A numbered batch as the ops commit would take (the adapters that parse the lines). */
 export function numberedOps(batch: NumberedBatch): DocOp[] {
-  if (!Number.isSafeInteger(batch.first) || batch.first < 1) throw new Error(`numbered documents start at a positive integer, not ${batch.first}`);
+  checkNumberedFirst(batch.first);
   const text = Buffer.from(batch.lines.buffer, batch.lines.byteOffset, batch.lines.byteLength).toString('utf8');
   if (text !== '' && !text.endsWith('\n')) throw new Error('numbered documents: every line ends in a line feed');
   const lines = text === '' ? [] : text.slice(0, -1).split('\n');
