@@ -56,9 +56,16 @@ if (mode === 'bare') {
   const config = loadConfig();
   const stores = await openStores(config);
   const services = createServices(stores.events, stores.reads);
+  // Switched by a flag its one wrapper reads, the wrapper set before the first request. Assigning the log's
+  // `record` at a switch changed a field V8 had taken as constant: at the first switch it threw away the
+  // log's compiled code (--trace-deopt: "code dependencies") and compiled it again within a measured slice.
   const record = services.access.record.bind(services.access);
+  let recording = true;
+  services.access.record = (read) => {
+    if (recording) record(read);
+  };
   switchAccessLog = async (on) => {
-    services.access.record = on ? record : () => undefined;
+    recording = on;
     if (on) return;
     // What was recorded is written now, not in the next slice of the access-log row (its flush waits up to
     // 1 s; the store sends a flush's lines to its writer at once): its cost falls in the slice that recorded it.
