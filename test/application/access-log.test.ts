@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, EARLIER_ENTRIES, EARLIER_RECORDS, RECORD_BUCKETS, isoClock, recordBucket } from '../../src/application/access-log.js';
+import { ACCESS_ENTRIES, ACCESS_LOG, ACCESS_RECORDS, AccessLog, EARLIER_ENTRIES, EARLIER_RECORDS, RECORD_BUCKETS, type Recorded, entryLines, fieldsOf, isoClock, recordBucket } from '../../src/application/access-log.js';
 import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 
@@ -145,5 +146,48 @@ describe('isoClock', () => {
     expect(now()).toBe('2027-05-01T08:00:00.124Z');
     vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z')); // a clock set back is followed too
     expect(now()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('writes each entry\'s line as JSON.stringify writes its fields, whatever the text and however the reads share an actor or a time', () => {
+    // Few values, so runs of reads share them (the line maker's reuse); any text, so escaping is exercised.
+    const text = fc.oneof(fc.constantFrom('南山区经办人', 'a"b\\c', '\u2028', '\ud800', ''), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    const entry: fc.Arbitrary<Recorded> = fc.record({
+      at: fc.constantFrom('2027-03-01T02:00:00.000Z', '2027-03-01T02:00:00.001Z'),
+      actorId: fc.oneof(fc.constantFrom('officer-ns', 'auditor-1'), text),
+      actorName: fc.oneof(fc.constant(null), fc.constantFrom('南山区经办人'), text),
+      role: fc.constantFrom('housing_dept', 'auditor', 'city_admin'),
+      district: fc.constantFrom(null, 'nanshan', 'qianhai'),
+      what: fc.oneof(fc.constantFrom('application', 'applications', 'sanctions'), text),
+      records: fc.oneof(text, fc.array(text, { maxLength: 3 })),
+      reason: fc.oneof(fc.constant(null), text),
+      requestId: fc.oneof(fc.constant(null), text),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
+        const lineOf = entryLines();
+        for (const e of entries) expect(lineOf(e)).toBe(JSON.stringify(fieldsOf(e).fields));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps flushes apart when one outgrows the room its lines are written in, and the next writes over that room', async () => {
+    const reads = EmbeddedReadStore.open(tempDir());
+    const log = new AccessLog(reads, () => '2027-03-05T02:00:00.000Z', { maxBuffer: 10_000 });
+    const long = '理由'.repeat(150_000); // 900 KB of UTF-8 in one line: more than a flush keeps (512 KB)
+    log.record({ actor: officer, what: 'application', records: ['app-1'], reason: long });
+    for (let i = 0; i < 3; i++) log.record({ actor: auditor, what: 'application', records: [`app-${i}`], requestId: `req-${i}` });
+    await log.flush();
+    log.record({ actor: officer, what: 'application', records: ['app-9'], reason: '短' });
+    const { items, total } = await log.search({}, 1, 10);
+    expect(total).toBe(5);
+    expect(items.map((e) => [e.seq, e.records, e.reason, e.requestId])).toEqual([
+      [5, ['app-9'], '短', undefined],
+      [4, ['app-2'], undefined, 'req-2'],
+      [3, ['app-1'], undefined, 'req-1'],
+      [2, ['app-0'], undefined, 'req-0'],
+      [1, ['app-1'], long, undefined],
+    ]);
+    await reads.close();
   });
 });
