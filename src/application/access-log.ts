@@ -144,8 +144,8 @@ function shownOps(seq: number, shown: { at: string; actorId: string; what: strin
 
 /**
  * Reads buffered until their flush, each copied into one small object; made into their entries' lines at
- * the flush, in one pass. Making each line as its read came cost the serving thread 13-15 µs a read in a
- * profile of the bench server at 1M events, against ~2 µs in a loop of its own: a request's own work
+ * the flush, in one pass. Making each line as its read came cost the serving thread 12-16 µs a read in
+ * profiles of the bench server at 1M events, against ~2 µs in a loop of its own: a request's own work
  * evicts the log's code and data from the caches between two reads, so each of its steps missed them.
  */
 type Buffered = Recorded[];

@@ -147,7 +147,9 @@ describe('isoClock', () => {
     vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z')); // a clock set back is followed too
     expect(now()).toBe('2026-01-01T00:00:00.000Z');
   });
+});
 
+describe('the access log\'s lines', () => {
   it('writes each entry\'s line as JSON.stringify writes its fields, whatever the text and however the reads share an actor or a time', () => {
     // Few values, so runs of reads share them (the line maker's reuse); any text, so escaping is exercised.
     const text = fc.oneof(fc.constantFrom('南山区经办人', 'a"b\\c', '\u2028', '\ud800', ''), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
