@@ -132,9 +132,9 @@ export function isoClock(): () => string {
 }
 
 /** The documents of a read of several records, one per record, for the entry numbered `seq`. */
-function shownOps(seq: number, shown: { at: string; actorId: string; what: string; records: string[] }): DocOp[] {
+function shownOps(seq: number, shown: Recorded, records: string[]): DocOp[] {
   const entry = numberedId(seq);
-  return shown.records.map((record, i): DocOp => ({
+  return records.map((record, i): DocOp => ({
     collection: ACCESS_RECORDS,
     id: `${entry}:${i}`,
     position: seq,
@@ -244,9 +244,10 @@ export class AccessLog {
           requestId: d.requestId as string | undefined,
         };
         const seq = d.seq as number;
-        const { fields, several } = fieldsOf(recorded(read, d.at as string));
+        const e = recorded(read, d.at as string);
+        const { fields, several } = fieldsOf(e);
         const entry: DocOp = { collection: ACCESS_ENTRIES, id: numberedId(seq), position: seq, set: Object.assign({ seq }, fields) };
-        return several ? [entry, ...shownOps(seq, { at: d.at as string, actorId: d.actorId as string, what: read.what, records: several })] : [entry];
+        return several ? [entry, ...shownOps(seq, e, several)] : [entry];
       });
       await this.reads.commit(CHECKPOINT, ops, Math.max(last, await this.reads.getCheckpoint(CHECKPOINT)));
     }
@@ -265,10 +266,11 @@ export class AccessLog {
     for (let i = 0; i < count; i++) {
       const e = batch[i]!;
       const line = lineOf(e);
-      if (this.bytes.length - used < 3 * line.length + 1) this.bytes = grown(this.bytes, used, 3 * line.length + 1);
+      const room = 3 * line.length + 1; // UTF-8: at most 3 bytes per UTF-16 unit, and the line feed
+      if (this.bytes.length - used < room) this.bytes = grown(this.bytes, used, room);
       used += this.bytes.write(line, used);
       this.bytes[used++] = 0x0a;
-      if (typeof e.records !== 'string') ops.push(...shownOps(before + 1 + i, { at: e.at, actorId: e.actorId, what: e.what, records: e.records }));
+      if (typeof e.records !== 'string') ops.push(...shownOps(before + 1 + i, e, e.records));
     }
     // The store has the bytes (or a copy) before this resolves; the next flush writes over them only after.
     await this.reads.appendNumbered(CHECKPOINT, { collection: ACCESS_ENTRIES, lines: this.bytes.subarray(0, used), first: before + 1, ops }, before + count);

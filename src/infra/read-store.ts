@@ -108,9 +108,9 @@ export interface ReadStore {
    * Appends numbered documents to a log collection (declareLogCollections) and stores the checkpoint, with
    * `ops` (to log collections too) in the same commit: line n of `lines` (UTF-8, one JSON object per line,
    * each ending in a line feed, holding none of `_id`, `seq`, `_position`) becomes the document numbered
-   * `first + n`: `_id` that number in 16 digits, `seq` and `_position` the number. For a writer that keeps
-   * what it will write as text until then, off the heap (the access log): the embedded store hands the text
-   * to its writer thread as it is. Written once each, as commit writes log documents.
+   * `first + n`: `_id` that number in 16 digits, `seq` and `_position` the number. For a writer that makes
+   * its documents' text itself (the access log, at its flush): the embedded store hands the text to its
+   * writer thread as it is. Written once each, as commit writes log documents.
    */
   appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void>;
   /** 0 when never stored. */
