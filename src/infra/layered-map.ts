@@ -3,6 +3,20 @@
 // copying the frame at every request cost more than the changes themselves.
 
 /**
+ * A base whose entries are numbered 0..size-1 in its iteration order. Reading the layered values of such
+ * a base then skips what lies on top by number, where asking the top about each base key read that key's
+ * string (its hash) at a random place in the heap: ~140 ns a document, 3 ms of a 10 ms search "as of".
+ */
+export interface IndexedMap<K, V> extends ReadonlyMap<K, V> {
+  /** The entry's number, or -1. */
+  indexOf(key: K): number;
+  keyAt(i: number): K;
+  valueAt(i: number): V;
+}
+
+const isIndexed = <K, V>(m: ReadonlyMap<K, V>): m is IndexedMap<K, V> => typeof (m as Partial<IndexedMap<K, V>>).indexOf === 'function';
+
+/**
  * Behaves as `new Map(base)` changed by the same sets and deletes, iteration order included (a key of the
  * base keeps its place when set, goes to the end when deleted and set again, new keys come last), while
  * the base is only read. The base must not change while the layer is in use.
@@ -54,6 +68,7 @@ export class LayeredMap<K, V> extends Map<K, V> {
 
   /** Read as a whole (a query tests every document): collected in an array, not yielded one by one. */
   override values(): MapIterator<V> {
+    if (isIndexed(this.base)) return this.indexedValues(this.base).values();
     const out: V[] = [];
     const hidden = this.hidden.size > 0 ? this.hidden : null;
     this.base.forEach((value, key) => {
@@ -64,6 +79,40 @@ export class LayeredMap<K, V> extends Map<K, V> {
       if (this.onTop(key)) out.push(value);
     });
     return out.values();
+  }
+
+  /**
+   * values() over a numbered base: the base's entries a set or delete reached are found by number first
+   * (each key of the top read once), then the base is walked in order without reading its keys.
+   */
+  private indexedValues(base: IndexedMap<K, V>): V[] {
+    const n = base.size;
+    const KEPT = 0;
+    const REPLACED = 1;
+    const DELETED = 2;
+    const fate = new Uint8Array(n); // KEPT
+    const replacement: V[] = new Array<V>(n);
+    const last: V[] = []; // on top, in the top's order: new keys, and keys deleted from the base and set again
+    super.forEach((value, key) => {
+      const i = base.indexOf(key);
+      if (i < 0 || this.hidden.has(key)) last.push(value);
+      else {
+        fate[i] = REPLACED;
+        replacement[i] = value;
+      }
+    });
+    this.hidden.forEach((key) => {
+      const i = base.indexOf(key);
+      if (i >= 0) fate[i] = DELETED;
+    });
+    const out: V[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = fate[i];
+      if (f === KEPT) out.push(base.valueAt(i));
+      else if (f === REPLACED) out.push(replacement[i]!);
+    }
+    for (const value of last) out.push(value);
+    return out;
   }
 
   override *entries(): MapIterator<[K, V]> {

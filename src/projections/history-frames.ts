@@ -12,7 +12,7 @@
 // dated in log order. A document with a change dated before an earlier one ("disordered": imports,
 // corrections) is folded on its own from its rows up to T, in log order, as history.ts always did.
 import { applyDocOp } from '../infra/embedded-read-store.js';
-import { LayeredMap } from '../infra/layered-map.js';
+import { type IndexedMap, LayeredMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 
 /** What the frames read of a history: a read store, or the file's log collections on another thread (as-of-thread.ts). */
@@ -84,7 +84,7 @@ interface Order {
  * A whole copy: the documents at their place in the order (shared by every copy of one build), read as
  * a Map iterating as `new Map(state)` did at that moment, without the cost of a Map per copy.
  */
-class WholeCopy implements ReadonlyMap<string, Doc> {
+class WholeCopy implements IndexedMap<string, Doc> {
   readonly size: number;
   constructor(
     private readonly docs: readonly Doc[],
@@ -95,6 +95,17 @@ class WholeCopy implements ReadonlyMap<string, Doc> {
   get(id: string): Doc | undefined {
     const i = this.order.of.get(id);
     return i === undefined ? undefined : this.docs[i];
+  }
+  /** The order is shared by later copies: a document that appeared after this one was made is not in it. */
+  indexOf(id: string): number {
+    const i = this.order.of.get(id);
+    return i === undefined || i >= this.docs.length ? -1 : i;
+  }
+  keyAt(i: number): string {
+    return this.order.ids[i]!;
+  }
+  valueAt(i: number): Doc {
+    return this.docs[i]!;
   }
   has(id: string): boolean {
     return this.get(id) !== undefined;
