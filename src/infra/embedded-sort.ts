@@ -61,10 +61,10 @@ function orderOf(docs: readonly Doc[], key: string, direction: number): Order | 
  * reading a key of every document was a large part of a sort). Each comparison made must be between two
  * values of one kind that native comparison orders as mingo does; else `mixed` is set and mingo sorts.
  */
-function tieOrder(docs: readonly Doc[], key: string, direction: number, mixed: { seen: boolean }): Order {
+export function tieOrder(docAt: (i: number) => Doc, key: string, direction: number, mixed: { seen: boolean }): Order {
   const segments = key.split('.');
   const values: unknown[] = [];
-  const read = (i: number): unknown => (i in values ? values[i] : (values[i] = valueAt(docs[i]!, segments)));
+  const read = (i: number): unknown => (i in values ? values[i] : (values[i] = valueAt(docAt(i), segments)));
   const plain = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v) && !Object.is(v, -0));
   return (a, b) => {
     const x = read(a);
@@ -88,7 +88,7 @@ export function sortNatively(docs: readonly Doc[], sort: Record<string, 1 | -1>,
   const head = orderOf(docs, keys[0]![0], keys[0]![1]);
   if (head === null) return null;
   const mixed = { seen: false };
-  const orders = [head, ...keys.slice(1).map(([key, direction]) => tieOrder(docs, key, direction, mixed))];
+  const orders = [head, ...keys.slice(1).map(([key, direction]) => tieOrder((i) => docs[i]!, key, direction, mixed))];
   /** Ties fall back on the position in `docs`, so the order is total. */
   const before = (a: number, b: number): number => {
     for (const order of orders) {
@@ -107,7 +107,7 @@ export function sortNatively(docs: readonly Doc[], sort: Record<string, 1 | -1>,
  * The first `k` of 0..n-1 by a total order, sorted: a bounded max-heap of the best seen so far. The order
  * being total, the answer is the same whichever way 0..n-1 is walked (`backwards`: from n-1 down).
  */
-function firstOf(n: number, k: number, before: (a: number, b: number) => number, backwards: boolean): number[] {
+export function firstOf(n: number, k: number, before: (a: number, b: number) => number, backwards: boolean): number[] {
   const heap: number[] = []; // heap[0]: the worst kept
   for (let step = 0; step < n && k > 0; step++) {
     const x = backwards ? n - 1 - step : step;

@@ -68,7 +68,12 @@ export class LayeredMap<K, V> extends Map<K, V> {
 
   /** Read as a whole (a query tests every document): collected in an array, not yielded one by one. */
   override values(): MapIterator<V> {
-    if (isIndexed(this.base)) return this.indexedValues(this.base).values();
+    return this.valueList().values();
+  }
+
+  /** The values in order, as an array (spreading values() went through the iterator, ~70 ns a value). */
+  valueList(): V[] {
+    if (isIndexed(this.base)) return this.indexedValues(this.base);
     const out: V[] = [];
     const hidden = this.hidden.size > 0 ? this.hidden : null;
     this.base.forEach((value, key) => {
@@ -78,7 +83,7 @@ export class LayeredMap<K, V> extends Map<K, V> {
     super.forEach((value, key) => {
       if (this.onTop(key)) out.push(value);
     });
-    return out.values();
+    return out;
   }
 
   /**

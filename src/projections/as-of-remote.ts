@@ -5,14 +5,16 @@
 import { Worker } from 'node:worker_threads';
 import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import type { Doc, ExportChunk, Filter, FindOptions, ReadStore, StreamOptions } from '../infra/read-store.js';
+import type { ColumnSpec } from './history-columns.js';
 import { framesForTests } from './history-frames.js';
 
 type Field = 'occurredAt' | 'recordedAt';
 type Question =
-  | { kind: 'warm'; collections: { collection: string; history: string }[] }
-  | { kind: 'open'; collection: string; history: string; field: Field; at: string; fullEvery: number }
+  | { kind: 'warm'; collections: { collection: string; history: string; columns: ColumnSpec }[] }
+  | { kind: 'open'; collection: string; history: string; field: Field; at: string; fullEvery: number; columns: ColumnSpec }
   | { kind: 'query'; view: number; method: string; args: unknown[] }
-  | { kind: 'builds' };
+  | { kind: 'builds' }
+  | { kind: 'columnAnswers' };
 export type AsOfRequest = Question & { id: number };
 export type AsOfReply = { id: number; value?: unknown; error?: { name: string; message: string } };
 
@@ -74,7 +76,7 @@ function threadOf(store: EmbeddedReadStore, file: string): AsOfThread {
 }
 
 /** Builds the key frames of whole collections on the store's as-of thread (see warmKeyFrames). */
-export async function warmRemote(store: EmbeddedReadStore, file: string, collections: { collection: string; history: string }[]): Promise<void> {
+export async function warmRemote(store: EmbeddedReadStore, file: string, collections: { collection: string; history: string; columns: ColumnSpec }[]): Promise<void> {
   await threadOf(store, file).ask({ kind: 'warm', collections });
 }
 
@@ -84,10 +86,16 @@ export async function framesBuiltOnThread(store: EmbeddedReadStore): Promise<num
   return thread ? ((await thread.ask({ kind: 'builds' })) as number) : null;
 }
 
+/** How many questions the store's as-of thread answered from its frames' columns (tests); null with no thread. */
+export async function columnAnswersOnThread(store: EmbeddedReadStore): Promise<number | null> {
+  const thread = threads.get(store);
+  return thread ? ((await thread.ask({ kind: 'columnAnswers' })) as number) : null;
+}
+
 /** `collection` as it stood at the moment, as a read store whose queries run on the store's as-of thread. */
-export async function remoteAt(store: EmbeddedReadStore, file: string, collection: string, history: string, field: Field, at: string): Promise<ReadStore> {
+export async function remoteAt(store: EmbeddedReadStore, file: string, collection: string, history: string, field: Field, at: string, columns: ColumnSpec): Promise<ReadStore> {
   const thread = threadOf(store, file);
-  const open = () => thread.ask({ kind: 'open', collection, history, field, at, fullEvery: framesForTests.fullEvery }) as Promise<number>;
+  const open = () => thread.ask({ kind: 'open', collection, history, field, at, fullEvery: framesForTests.fullEvery, columns }) as Promise<number>;
   let view = await open();
   const query = async (method: string, args: unknown[]): Promise<unknown> => {
     for (let tries = 0; tries < 3; tries++) {

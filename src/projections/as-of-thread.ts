@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogCollections } from '../infra/embedded-log-collections.js';
 import { EmbeddedReadStore } from '../infra/embedded-read-store.js';
-import type { Doc, Filter, ReadStore, StreamOptions } from '../infra/read-store.js';
-import { buildAhead, collectionAt, framesForTests, type HistoryReads } from './history-frames.js';
+import type { Doc, Filter, FindOptions, ReadStore, StreamOptions } from '../infra/read-store.js';
+import { type HistoryReads, type ViewAt, buildAhead, framesForTests, viewAt } from './history-frames.js';
 import type { AsOfReply, AsOfRequest } from './as-of-remote.js';
 
 const logs = new LogCollections((workerData as { file: string }).file);
@@ -21,8 +21,19 @@ const rows: HistoryReads = {
   },
 };
 
-/** Views opened, the most recent last: a request opens one and asks its queries of it at once. */
-const views = new Map<number, ReadStore>();
+/**
+ * Views opened, the most recent last: a request opens one and asks its queries of it at once. A sorted
+ * page and a count are answered from the frames' columns where they can be (history-columns.ts), else by
+ * a read store over the documents, made at the first question that needs it.
+ */
+interface View {
+  collection: string;
+  at: ViewAt;
+  store?: ReadStore;
+  /** Counts answered with a page, by filter: the count asked next is the same scan's. */
+  totals: Map<string, number>;
+}
+const views = new Map<number, View>();
 const KEPT_VIEWS = 64;
 let nextView = 1;
 
@@ -36,23 +47,46 @@ async function answer(m: AsOfRequest): Promise<unknown> {
       return null;
     case 'open': {
       framesForTests.fullEvery = m.fullEvery;
-      const docs = await collectionAt(rows, m.history, m.collection, m.field, m.at);
+      const at = await viewAt(rows, m.history, m.collection, m.field, m.at, m.columns);
       const id = nextView++;
-      // The documents are frozen versions made by applyDocOp: the view takes them as they are.
-      views.set(id, EmbeddedReadStore.fromDocs(new Map([[m.collection, docs]]), { frozen: true }));
+      views.set(id, { collection: m.collection, at, totals: new Map() });
       if (views.size > KEPT_VIEWS) views.delete(views.keys().next().value!);
       return id;
     }
     case 'builds':
       return framesForTests.builds;
+    case 'columnAnswers':
+      return framesForTests.columnAnswers;
     case 'query': {
       const view = views.get(m.view);
       if (!view) return { gone: true };
       if (!QUERIES.has(m.method)) throw new Error(`no query ${m.method} on an as-of view`);
-      const run = view[m.method as Query] as (...args: unknown[]) => Promise<unknown>;
-      return { result: await run.apply(view, m.args) };
+      const columnar = fromColumns(view, m.method, m.args);
+      if (columnar !== undefined) return { result: columnar };
+      // The documents are frozen versions made by applyDocOp: the store takes them as they are.
+      const store = (view.store ??= EmbeddedReadStore.fromDocs(new Map([[view.collection, view.at.docs()]]), { frozen: true }));
+      const run = store[m.method as Query] as (...args: unknown[]) => Promise<unknown>;
+      return { result: await run.apply(store, m.args) };
     }
   }
+}
+
+/** A sorted page or a count from the columns; undefined when they cannot answer it. */
+function fromColumns(view: View, method: string, args: unknown[]): unknown {
+  const [collection, filter, options] = args as [string, Filter, FindOptions | undefined];
+  if (collection !== view.collection) return undefined;
+  const key = JSON.stringify(filter);
+  if (method === 'count') {
+    const known = view.totals.get(key);
+    if (known !== undefined) return known;
+    return view.at.answer(filter, undefined, 0)?.total;
+  }
+  if (method !== 'find' || !options?.sort || !options.limit || options.projection) return undefined;
+  const skip = options.skip ?? 0;
+  const answer = view.at.answer(filter, options.sort, skip + options.limit);
+  if (answer === null) return undefined;
+  view.totals.set(key, answer.total);
+  return answer.page.slice(skip);
 }
 
 parentPort!.on('message', (m: AsOfRequest) => {

@@ -13,21 +13,22 @@
 // corrections) is folded on its own from its rows up to T, in log order, as history.ts always did.
 import { applyDocOp } from '../infra/embedded-read-store.js';
 import { type IndexedMap, LayeredMap } from '../infra/layered-map.js';
-import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
+import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
+import { type ColumnSpec, Columns, NO_COLUMNS } from './history-columns.js';
 
 /** What the frames read of a history: a read store, or the file's log collections on another thread (as-of-thread.ts). */
 export type HistoryReads = Pick<ReadStore, 'find' | 'findOne' | 'stream'>;
 
 /**
- * Rows between two whole copies: the most a request lays over one. A copy is an array of one pointer per
- * document (the documents are shared with the rows): memory stays near one version per row.
+ * Rows between two whole copies: the most a request lays over one. A copy is an array of one row number
+ * per document (the documents are the rows' versions): memory stays near one version per row.
  */
 const FULL_EVERY = 5_000;
 /**
  * Tests make whole copies every few rows, to meet many of them in small histories (taken at each build),
- * and count the builds (a frame built ahead is not built again).
+ * count the builds (a frame built ahead is not built again) and the questions the columns answered.
  */
-export const framesForTests = { fullEvery: FULL_EVERY, builds: 0 };
+export const framesForTests = { fullEvery: FULL_EVERY, builds: 0, columnAnswers: 0 };
 
 type Field = 'occurredAt' | 'recordedAt';
 interface Row {
@@ -47,9 +48,11 @@ interface Frames {
   /** fulls[m]: the collection after the first m × FULL_EVERY rows. */
   fulls: WholeCopy[];
   state: Map<string, Doc>; // after every row swept
-  /** The same as an array, documents in the order they appeared (as in `state`): what a whole copy copies. */
-  stateArray: Doc[];
+  /** Per document in the order they appeared (as in `state`), the row of its version now: what a whole copy copies. */
+  stateRows: Int32Array;
   order: Order;
+  /** The values of the owner's columns at each row (history-columns.ts). */
+  columns: Columns;
   last: Map<string, { id: string; at: string; position: number }>; // per document, its latest row (and its id, shared by its rows)
   disordered: Set<string>;
 }
@@ -87,49 +90,90 @@ interface Order {
 class WholeCopy implements IndexedMap<string, Doc> {
   readonly size: number;
   constructor(
-    private readonly docs: readonly Doc[],
+    readonly rows: Int32Array,
     private readonly order: Order,
+    private readonly versions: readonly (Doc | undefined)[],
   ) {
-    this.size = docs.length;
+    this.size = rows.length;
   }
   get(id: string): Doc | undefined {
-    const i = this.order.of.get(id);
-    return i === undefined ? undefined : this.docs[i];
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.valueAt(i);
   }
   /** The order is shared by later copies: a document that appeared after this one was made is not in it. */
   indexOf(id: string): number {
     const i = this.order.of.get(id);
-    return i === undefined || i >= this.docs.length ? -1 : i;
+    return i === undefined || i >= this.rows.length ? -1 : i;
   }
   keyAt(i: number): string {
     return this.order.ids[i]!;
   }
   valueAt(i: number): Doc {
-    return this.docs[i]!;
+    return this.versions[this.rows[i]!]!;
   }
   has(id: string): boolean {
     return this.get(id) !== undefined;
   }
   forEach(callback: (doc: Doc, id: string, map: ReadonlyMap<string, Doc>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.docs.length; i++) callback.call(thisArg, this.docs[i]!, this.order.ids[i]!, this);
+    for (let i = 0; i < this.size; i++) callback.call(thisArg, this.valueAt(i), this.order.ids[i]!, this);
   }
   *entries(): MapIterator<[string, Doc]> {
-    for (let i = 0; i < this.docs.length; i++) yield [this.order.ids[i]!, this.docs[i]!];
+    for (let i = 0; i < this.size; i++) yield [this.order.ids[i]!, this.valueAt(i)];
   }
   *keys(): MapIterator<string> {
-    for (let i = 0; i < this.docs.length; i++) yield this.order.ids[i]!;
+    for (let i = 0; i < this.size; i++) yield this.order.ids[i]!;
   }
   *values(): MapIterator<Doc> {
-    yield* this.docs;
+    for (let i = 0; i < this.size; i++) yield this.valueAt(i);
   }
   [Symbol.iterator](): MapIterator<[string, Doc]> {
     return this.entries();
   }
 }
 
-function empty(): Frames {
+/** The rows of a whole copy read as numbers: the same entries, each the row of its document's version. */
+class CopyRows implements IndexedMap<string, number> {
+  constructor(private readonly copy: WholeCopy) {}
+  get size(): number {
+    return this.copy.size;
+  }
+  indexOf(id: string): number {
+    return this.copy.indexOf(id);
+  }
+  keyAt(i: number): string {
+    return this.copy.keyAt(i);
+  }
+  valueAt(i: number): number {
+    return this.copy.rows[i]!;
+  }
+  get(id: string): number | undefined {
+    const i = this.indexOf(id);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+  has(id: string): boolean {
+    return this.indexOf(id) >= 0;
+  }
+  forEach(callback: (row: number, id: string, map: ReadonlyMap<string, number>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.size; i++) callback.call(thisArg, this.valueAt(i), this.keyAt(i), this);
+  }
+  *entries(): MapIterator<[string, number]> {
+    for (let i = 0; i < this.size; i++) yield [this.keyAt(i), this.valueAt(i)];
+  }
+  *keys(): MapIterator<string> {
+    for (let i = 0; i < this.size; i++) yield this.keyAt(i);
+  }
+  *values(): MapIterator<number> {
+    for (let i = 0; i < this.size; i++) yield this.valueAt(i);
+  }
+  [Symbol.iterator](): MapIterator<[string, number]> {
+    return this.entries();
+  }
+}
+
+function empty(columns: ColumnSpec): Frames {
   const order: Order = { of: new Map(), ids: [] };
-  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions: [], fulls: [new WholeCopy([], order)], state: new Map(), stateArray: [], order, last: new Map(), disordered: new Set() };
+  const versions: (Doc | undefined)[] = [];
+  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions, fulls: [new WholeCopy(new Int32Array(0), order, versions)], state: new Map(), stateRows: new Int32Array(1024), order, last: new Map(), disordered: new Set(), columns: new Columns(columns) };
 }
 
 function sweep(f: Frames, collection: string, row: Row): void {
@@ -139,25 +183,32 @@ function sweep(f: Frames, collection: string, row: Row): void {
   if (!before || row.position > before.position) f.last.set(id, { id, at: row.at, position: row.position });
   apply(f.state, collection, row);
   const doc = f.state.get(id);
+  const swept = f.ats.length; // this row's number
   if (doc !== undefined) {
     let i = f.order.of.get(id);
     if (i === undefined) {
       f.order.of.set(id, (i = f.order.ids.length));
       f.order.ids.push(id);
+      if (i >= f.stateRows.length) {
+        const more = new Int32Array(f.stateRows.length * 2);
+        more.set(f.stateRows);
+        f.stateRows = more;
+      }
     }
-    f.stateArray[i] = doc;
+    f.stateRows[i] = swept;
   }
+  f.columns.push(doc);
   // Rows of one event share their time: one string for them all.
   f.ats.push(row.at === f.lastAt ? f.lastAt : row.at);
   f.ids.push(id);
   f.versions.push(doc);
   f.lastAt = f.ats.at(-1)!;
   f.built = Math.max(f.built, row.position);
-  if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateArray.slice(), f.order));
+  if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateRows.slice(0, f.order.ids.length), f.order, f.versions));
 }
 
-async function build(reads: HistoryReads, history: string, collection: string, field: Field): Promise<Frames> {
-  const f = empty();
+async function build(reads: HistoryReads, history: string, collection: string, field: Field, columns: ColumnSpec): Promise<Frames> {
+  const f = empty(columns);
   framesForTests.builds++;
   // Pages of 1,000: each is swept without a break, and requests wait meanwhile (a build runs beside them).
   for await (const page of reads.stream(history, {}, { sort: { [field]: 1, position: 1 }, batchSize: 1_000 })) {
@@ -172,19 +223,19 @@ const cache = new WeakMap<HistoryReads, Map<string, Promise<Frames | null>>>();
  * The frames of `history`, brought up to date with what was appended since they were built. Refreshes
  * of one history run one after another, so two requests never sweep the same rows twice.
  */
-function framesOf(reads: HistoryReads, history: string, collection: string, field: Field): Promise<Frames> {
+function framesOf(reads: HistoryReads, history: string, collection: string, field: Field, columns: ColumnSpec): Promise<Frames> {
   let byKey = cache.get(reads);
   if (!byKey) cache.set(reads, (byKey = new Map()));
-  const key = `${history}\u0000${field}`;
+  const key = `${history}\u0000${field}\u0000${JSON.stringify(columns)}`;
   const previous = byKey.get(key) ?? Promise.resolve(null);
   const next = previous.then(async (f) => {
-    if (!f) return build(reads, history, collection, field);
+    if (!f) return build(reads, history, collection, field, columns);
     const added = (await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } })).map((d) => rowOf(d, field));
     // Shrunk (a rebuild under way: it empties the history, then writes it again in log order, the same
     // rows) or a change dated before the last row swept: the frames no longer hold. The last row swept is
     // back only once every row before it is: one indexed look-up, where counting the history read all of it.
     const shrunk = f.ats.length > 0 && (await reads.findOne(history, { position: f.built })) === null;
-    if (shrunk || added.some((row) => row.at < f.lastAt)) return build(reads, history, collection, field);
+    if (shrunk || added.some((row) => row.at < f.lastAt)) return build(reads, history, collection, field, columns);
     // Appended rows come in log order; swept in time order, as the build sweeps.
     added.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.position - b.position));
     for (const row of added) sweep(f, collection, row);
@@ -195,8 +246,8 @@ function framesOf(reads: HistoryReads, history: string, collection: string, fiel
 }
 
 /** Builds the frames of whole collections before anyone asks (warmKeyFrames, and the as-of thread's warm). */
-export async function buildAhead(reads: HistoryReads, collections: { collection: string; history: string }[]): Promise<void> {
-  for (const c of collections) await collectionAt(reads, c.history, c.collection, 'occurredAt', '');
+export async function buildAhead(reads: HistoryReads, collections: { collection: string; history: string; columns?: ColumnSpec }[]): Promise<void> {
+  for (const c of collections) await partsAt(reads, c.history, c.collection, 'occurredAt', '', c.columns ?? NO_COLUMNS);
 }
 
 /** How many rows swept are dated at or before `at` (they come first: rows are swept in time order). */
@@ -211,25 +262,71 @@ function rowsUpTo(ats: string[], at: string): number {
   return lo;
 }
 
+/** A collection at a moment as the frames hold it: a whole copy, the rows after it up to the moment, disordered documents folded. */
+interface Parts {
+  f: Frames;
+  copy: WholeCopy;
+  from: number;
+  to: number;
+  disordered: string[];
+  folded: Map<string, Doc>;
+}
+
+async function partsAt(reads: HistoryReads, history: string, collection: string, field: Field, at: string, columns: ColumnSpec): Promise<Parts> {
+  const f = await framesOf(reads, history, collection, field, columns);
+  const to = rowsUpTo(f.ats, at);
+  const m = Math.floor(to / f.fullEvery);
+  const disordered = [...f.disordered];
+  const folded = new Map<string, Doc>();
+  if (disordered.length > 0) {
+    const rows = await reads.find(history, { docId: { $in: disordered }, [field]: { $lte: at } }, { sort: { position: 1, _id: 1 } });
+    for (const d of rows) apply(folded, collection, rowOf(d, field));
+  }
+  return { f, copy: f.fulls[m]!, from: m * f.fullEvery, to, disordered, folded };
+}
+
+/** The parts laid over the copy: `version(row)` for a row's document, `own(doc)` for one folded apart. */
+function layered<V>(p: Parts, base: IndexedMap<string, V>, version: (row: number) => V, own: (doc: Doc) => V): LayeredMap<string, V> {
+  const out = new LayeredMap(base);
+  for (let i = p.from; i < p.to; i++) if (p.f.versions[i] !== undefined) out.set(p.f.ids[i]!, version(i));
+  // Disordered documents: each folded alone from its rows up to the moment, in log order (it goes last).
+  for (const id of p.disordered) out.delete(id);
+  for (const [id, doc] of p.folded) out.set(id, own(doc));
+  return out;
+}
+
 /**
  * `collection` as it stood at `at` by `field`: the whole copy before it with the documents of the rows
  * after that copy laid over it; disordered documents folded alone. The Map answered is the caller's to
  * change (its changes stay in it).
  */
-export async function collectionAt(reads: HistoryReads, history: string, collection: string, field: Field, at: string): Promise<Map<string, Doc>> {
-  const f = await framesOf(reads, history, collection, field);
-  const n = rowsUpTo(f.ats, at);
-  const m = Math.floor(n / f.fullEvery);
-  const docs = new LayeredMap(f.fulls[m]!);
-  for (let i = m * f.fullEvery; i < n; i++) {
-    const doc = f.versions[i];
-    if (doc !== undefined) docs.set(f.ids[i]!, doc);
-  }
-  if (f.disordered.size > 0) {
-    const ids = [...f.disordered];
-    for (const id of ids) docs.delete(id);
-    const rows = await reads.find(history, { docId: { $in: ids }, [field]: { $lte: at } }, { sort: { position: 1, _id: 1 } });
-    for (const d of rows) apply(docs, collection, rowOf(d, field));
-  }
-  return docs;
+export async function collectionAt(reads: HistoryReads, history: string, collection: string, field: Field, at: string, columns: ColumnSpec = NO_COLUMNS): Promise<Map<string, Doc>> {
+  const p = await partsAt(reads, history, collection, field, at, columns);
+  return layered(p, p.copy, (row) => p.f.versions[row]!, (doc) => doc);
+}
+
+/**
+ * A whole collection at a moment with its columns: `docs` for any query, `answer` for the first documents
+ * of a sort and the count of a filter on the columns (null when they cannot say: ask `docs`).
+ */
+export interface ViewAt {
+  docs(): Map<string, Doc>;
+  answer(filter: Filter, sort: Record<string, 1 | -1> | undefined, first: number): { page: Doc[]; total: number } | null;
+}
+
+export async function viewAt(reads: HistoryReads, history: string, collection: string, field: Field, at: string, columns: ColumnSpec): Promise<ViewAt> {
+  const p = await partsAt(reads, history, collection, field, at, columns);
+  let docs: Map<string, Doc> | undefined;
+  let entries: (number | Doc)[] | undefined;
+  const version = (row: number) => p.f.versions[row]!;
+  return {
+    docs: () => (docs ??= layered(p, p.copy, version, (doc) => doc)),
+    answer(filter, sort, first) {
+      // The view's entries in its order, as rows where they are a row's version (the same layering).
+      entries ??= layered<number | Doc>(p, new CopyRows(p.copy), (row) => row, (doc) => doc).valueList();
+      const answer = p.f.columns.answer(entries, version, filter, sort, first);
+      if (answer !== null) framesForTests.columnAnswers++;
+      return answer;
+    },
+  };
 }

@@ -8,10 +8,17 @@ import { EmbeddedReadStore, applyDocOp } from '../infra/embedded-read-store.js';
 import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
 import { remoteAt, warmRemote } from './as-of-remote.js';
+import { type ColumnSpec, NO_COLUMNS } from './history-columns.js';
 import { buildAhead, collectionAt, rowOp } from './history-frames.js';
+import { PROJECTS, PROJECT_COLUMNS } from './project-search.js';
+import { FEED_COLUMNS, PUBLIC_FEED } from './public-feed.js';
 import type { Projection } from './projection.js';
 
 export const historyOf = (collection: string) => `${collection}_history`;
+
+/** The columns of the collections answered whole "as of" (history-columns.ts); none for others. */
+const COLUMNS: Record<string, ColumnSpec> = { [PROJECTS]: PROJECT_COLUMNS, [PUBLIC_FEED]: FEED_COLUMNS };
+const columnsOf = (collection: string): ColumnSpec => COLUMNS[collection] ?? NO_COLUMNS;
 
 export interface Moment {
   /** occurredAt: the business time (asOf); recordedAt: what had been recorded by then (asRecordedAt). */
@@ -86,14 +93,14 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
   const [whole] = collections;
   if (collections.length === 1 && whole !== undefined && only[whole] === undefined) {
     const onFile = await historyFile(reads, whole);
-    if (onFile) return remoteAt(onFile.store, onFile.file, whole, historyOf(whole), moment.field, moment.at);
+    if (onFile) return remoteAt(onFile.store, onFile.file, whole, historyOf(whole), moment.field, moment.at, columnsOf(whole));
   }
   const at = new Map<string, Map<string, Doc>>();
   for (const collection of collections) {
     const ids = only[collection];
     if (ids === undefined) {
       // A whole collection: from the history's key frames (history-frames.ts), a few thousand changes at most.
-      at.set(collection, await collectionAt(reads, historyOf(collection), collection, moment.field, moment.at));
+      at.set(collection, await collectionAt(reads, historyOf(collection), collection, moment.field, moment.at, columnsOf(collection)));
       continue;
     }
     // `only`: a one-document read folds just that document's changes (indexed by docId).
@@ -115,7 +122,7 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
  * during a catch-up are built again when older-dated rows arrive.
  */
 export async function warmKeyFrames(reads: ReadStore, collections: string[]): Promise<void> {
-  const named = collections.map((collection) => ({ collection, history: historyOf(collection) }));
+  const named = collections.map((collection) => ({ collection, history: historyOf(collection), columns: columnsOf(collection) }));
   const onFile = collections.length > 0 ? await historyFile(reads, collections[0]!) : null;
   if (onFile) return warmRemote(onFile.store, onFile.file, named);
   await buildAhead(reads, named);

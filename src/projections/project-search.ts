@@ -16,6 +16,9 @@ import { bigrams } from './text-search.js';
 
 export const PROJECTS = 'projects';
 
+/** What the search filters on by equality and sorts by: kept as columns of the key frames "as of" (history-columns.ts). */
+export const PROJECT_COLUMNS = { equal: ['status', 'district', 'useType'], order: ['publishedAt', 'totalArea', 'ledger.availableCenti'] };
+
 /** Derived fields that travel with the fields they derive from, so a partial update stays consistent. */
 function derived(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -31,6 +31,9 @@ export const FEED_KIND_NAMES: Record<FeedKind, string> = {
   exchange_result: '换租结果公布',
 };
 
+/** What the feed filters on by equality and sorts by first: kept as columns of the key frames "as of" (history-columns.ts). */
+export const FEED_COLUMNS = { equal: ['visible', 'kind', 'district'], order: ['publishedAt'] };
+
 export const feedId = (kind: FeedKind, id: string) => `${kind}:${id}`;
 
 const districtName = (d: District) => DISTRICTS[d] ?? d;

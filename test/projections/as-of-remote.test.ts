@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
-import { framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { columnAnswersOnThread, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { PROJECTS } from '../../src/projections/project-search.js';
 import { type Moment, historyOf, readStoreAt } from '../../src/projections/history.js';
 
 const C = 'things';
@@ -70,6 +71,37 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     }
     expect(await framesBuiltOnThread(onFile)).toBeGreaterThan(0); // answered there, not here
     expect(await framesBuiltOnThread(inMemory)).toBeNull();
+    await Promise.all([onFile.close(), inMemory.close()]);
+  });
+
+  it('answers pages and counts from its frames\' columns as the store answers them in process', async () => {
+    const P = historyOf(PROJECTS);
+    const [onFile, inMemory] = [await store(true), await store(false)];
+    for (const s of [onFile, inMemory]) {
+      await s.declareLogCollections([P]);
+      // 30 projects changed day after day: published or not, in two districts, areas that tie.
+      const ops = Array.from({ length: 200 }, (_, k): DocOp => {
+        const i = k + 1;
+        const docId = `p${i % 30}`;
+        const set = { status: i % 4 === 0 ? 'registered' : 'published', district: i % 3 ? 'nanshan' : 'futian', publishedAt: day(i - (i % 5)), totalArea: (i % 7) * 100 };
+        return { collection: P, id: `${docId}@${i}`, position: i, set: { docId, position: i, occurredAt: day(i), recordedAt: day(i), op: JSON.stringify({ set }) } };
+      });
+      await write(s, ops);
+    }
+    const ask = async (view: ReadStore) => ({
+      newest: await view.find(PROJECTS, { status: 'published' }, { sort: { publishedAt: -1, _id: 1 }, skip: 3, limit: 5 }),
+      total: await view.count(PROJECTS, { status: 'published' }),
+      largest: await view.find(PROJECTS, { $and: [{ status: 'published' }, { district: 'nanshan' }] }, { sort: { totalArea: -1, _id: 1 }, limit: 4 }),
+      inDistrict: await view.count(PROJECTS, { $and: [{ status: 'published' }, { district: 'nanshan' }] }),
+      none: await view.count(PROJECTS, { status: 'withdrawn' }),
+    });
+    for (const at of [day(0), day(20), day(111), day(200)]) {
+      const moment: Moment = { field: 'occurredAt', at };
+      const expected = await ask(await readStoreAt(inMemory, [PROJECTS], moment));
+      expect(await ask(await readStoreAt(onFile, [PROJECTS], moment))).toEqual(expected);
+    }
+    // Per moment: the two pages, and the count of a filter no page asked (the others came with their pages).
+    expect(await columnAnswersOnThread(onFile)).toBe(3 * 4);
     await Promise.all([onFile.close(), inMemory.close()]);
   });
 
