@@ -55,6 +55,8 @@ interface Frames {
   columns: Columns;
   last: Map<string, { id: string; at: string; position: number }>; // per document, its latest row (and its id, shared by its rows)
   disordered: Set<string>;
+  /** Built again (a late import, a rebuild of the history): views still on these should let them go. */
+  replaced: boolean;
 }
 
 const rowOf = (d: Doc, field: Field): Row => ({ docId: d.docId as string, position: d.position as number, at: d[field] as string, op: d.op as string });
@@ -173,7 +175,7 @@ class CopyRows implements IndexedMap<string, number> {
 function empty(columns: ColumnSpec): Frames {
   const order: Order = { of: new Map(), ids: [] };
   const versions: (Doc | undefined)[] = [];
-  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions, fulls: [new WholeCopy(new Int32Array(0), order, versions)], state: new Map(), stateRows: new Int32Array(1024), order, last: new Map(), disordered: new Set(), columns: new Columns(columns) };
+  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions, fulls: [new WholeCopy(new Int32Array(0), order, versions)], state: new Map(), stateRows: new Int32Array(1024), order, last: new Map(), disordered: new Set(), replaced: false, columns: new Columns(columns) };
 }
 
 function sweep(f: Frames, collection: string, row: Row): void {
@@ -235,7 +237,10 @@ function framesOf(reads: HistoryReads, history: string, collection: string, fiel
     // rows) or a change dated before the last row swept: the frames no longer hold. The last row swept is
     // back only once every row before it is: one indexed look-up, where counting the history read all of it.
     const shrunk = f.ats.length > 0 && (await reads.findOne(history, { position: f.built })) === null;
-    if (shrunk || added.some((row) => row.at < f.lastAt)) return build(reads, history, collection, field, columns);
+    if (shrunk || added.some((row) => row.at < f.lastAt)) {
+      f.replaced = true;
+      return build(reads, history, collection, field, columns);
+    }
     // Appended rows come in log order; swept in time order, as the build sweeps.
     added.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.position - b.position));
     for (const row of added) sweep(f, collection, row);
@@ -310,6 +315,8 @@ export async function collectionAt(reads: HistoryReads, history: string, collect
  * of a sort and the count of a filter on the columns (null when they cannot say: ask `docs`).
  */
 export interface ViewAt {
+  /** True once the frames it lays over were built again: it holds a whole old set of them in memory. */
+  stale(): boolean;
   docs(): Map<string, Doc>;
   answer(filter: Filter, sort: Record<string, 1 | -1> | undefined, first: number): { page: Doc[]; total: number } | null;
 }
@@ -320,6 +327,7 @@ export async function viewAt(reads: HistoryReads, history: string, collection: s
   let entries: (number | Doc)[] | undefined;
   const version = (row: number) => p.f.versions[row]!;
   return {
+    stale: () => p.f.replaced,
     docs: () => (docs ??= layered(p, p.copy, version, (doc) => doc)),
     answer(filter, sort, first) {
       // The view's entries in its order, as rows where they are a row's version (the same layering).

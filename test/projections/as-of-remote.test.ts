@@ -105,6 +105,25 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     await Promise.all([onFile.close(), inMemory.close()]);
   });
 
+  it('lets go of views on frames built again (a late import), and answers them anew at their moment', async () => {
+    const [onFile, inMemory] = [await store(true), await store(false)];
+    for (const s of [onFile, inMemory]) await write(s, changes(1, 200));
+    const moment: Moment = { field: 'occurredAt', at: day(150) };
+    const early = await readStoreAt(onFile, [C], moment);
+    expect(await early.count(C, { kind: 'odd' })).toBe(await (await readStoreAt(inMemory, [C], moment)).count(C, { kind: 'odd' }));
+    const builds = await framesBuiltOnThread(onFile);
+    // A change dated before every row swept: the next view builds the frames again, and the early view goes.
+    const late: DocOp = { collection: H, id: 'new@201', position: 201, set: { docId: 'new', position: 201, occurredAt: day(2), recordedAt: day(201), op: JSON.stringify({ set: { kind: 'odd' } }) } };
+    for (const s of [onFile, inMemory]) await write(s, [late]);
+    await readStoreAt(onFile, [C], { field: 'occurredAt', at: day(10) });
+    expect(await framesBuiltOnThread(onFile)).toBe(builds! + 1);
+    // Asked again, the early view is opened anew at its moment: the late change is in its answer.
+    const now = await (await readStoreAt(inMemory, [C], moment)).count(C, { kind: 'odd' });
+    expect(await early.count(C, { kind: 'odd' })).toBe(now);
+    expect(await early.findOne(C, { _id: 'new' })).toMatchObject({ kind: 'odd' });
+    await Promise.all([onFile.close(), inMemory.close()]);
+  });
+
   it('opens a view again when the thread dropped it, and a failed query fails alone', async () => {
     const s = await store(true);
     await write(s, changes(1, 100));
