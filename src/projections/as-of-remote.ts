@@ -4,7 +4,8 @@
 // message. Answers cross by structured clone: a page of documents, a count, an aggregate.
 import { Worker } from 'node:worker_threads';
 import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
-import type { Doc, ExportChunk, Filter, FindOptions, ReadStore, StreamOptions } from '../infra/read-store.js';
+import type { Doc, Filter, FindOptions, ReadStore } from '../infra/read-store.js';
+import { queriesOnly } from './as-of-view.js';
 import type { ColumnSpec } from './history-columns.js';
 import { framesForTests } from './history-frames.js';
 
@@ -105,32 +106,10 @@ export async function remoteAt(store: EmbeddedReadStore, file: string, collectio
     }
     throw new Error('the as-of thread dropped the view three times: more views open at once than it keeps');
   };
-  const readOnly = (): never => {
-    throw new Error('an as-of view answers find, findOne, count, aggregate and stream only');
-  };
-  return {
+  return queriesOnly({
     find: (c: string, filter: Filter, options?: FindOptions) => query('find', [c, filter, options]) as Promise<Doc[]>,
     findOne: (c: string, filter: Filter) => query('findOne', [c, filter]) as Promise<Doc | null>,
     count: (c: string, filter: Filter) => query('count', [c, filter]) as Promise<number>,
     aggregate: (c: string, pipeline: Record<string, unknown>[]) => query('aggregate', [c, pipeline]) as Promise<Record<string, unknown>[]>,
-    async *stream(c: string, filter: Filter, options: StreamOptions = {}): AsyncGenerator<Doc[]> {
-      const docs = (await query('find', [c, filter, { sort: options.sort, projection: options.projection }])) as Doc[];
-      const size = Math.max(1, options.batchSize ?? 1000);
-      for (let i = 0; i < docs.length; i += size) yield docs.slice(i, i + size);
-    },
-    // eslint-disable-next-line require-yield
-    async *exportLines(): AsyncGenerator<ExportChunk> {
-      readOnly();
-    },
-    declareLogCollections: async () => readOnly(),
-    setBulk: async () => readOnly(),
-    ensureIndexes: async () => readOnly(),
-    commit: async () => readOnly(),
-    appendNumbered: async () => readOnly(),
-    getCheckpoint: async () => 0,
-    reset: async () => readOnly(),
-    getMeta: async () => null,
-    setMeta: async () => readOnly(),
-    close: async () => undefined,
-  };
+  });
 }

@@ -9,7 +9,8 @@ import type { Doc, DocOp, IndexSpec, ReadStore } from '../infra/read-store.js';
 import { utc } from './doc-paths.js';
 import { remoteAt, warmRemote } from './as-of-remote.js';
 import { type ColumnSpec, NO_COLUMNS } from './history-columns.js';
-import { buildAhead, collectionAt, rowOp } from './history-frames.js';
+import { AsOfView, queriesOnly } from './as-of-view.js';
+import { buildAhead, collectionAt, rowOp, viewAt } from './history-frames.js';
 import { PROJECTS, PROJECT_COLUMNS } from './project-search.js';
 import { FEED_COLUMNS, PUBLIC_FEED } from './public-feed.js';
 import type { Projection } from './projection.js';
@@ -94,6 +95,7 @@ export async function readStoreAt(reads: ReadStore, collections: string[], momen
   if (collections.length === 1 && whole !== undefined && only[whole] === undefined) {
     const onFile = await historyFile(reads, whole);
     if (onFile) return remoteAt(onFile.store, onFile.file, whole, historyOf(whole), moment.field, moment.at, columnsOf(whole));
+    return queriesOnly(new AsOfView(whole, await viewAt(reads, historyOf(whole), whole, moment.field, moment.at, columnsOf(whole))));
   }
   const at = new Map<string, Map<string, Doc>>();
   for (const collection of collections) {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { columnAnswersOnThread, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { collectionAt } from '../../src/projections/history-frames.js';
 import { PROJECTS } from '../../src/projections/project-search.js';
 import { type Moment, historyOf, readStoreAt } from '../../src/projections/history.js';
 
@@ -74,7 +75,7 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     await Promise.all([onFile.close(), inMemory.close()]);
   });
 
-  it('answers pages and counts from its frames\' columns as the store answers them in process', async () => {
+  it('answers pages and counts from its frames\' columns as a store over the same documents answers them', async () => {
     const P = historyOf(PROJECTS);
     const [onFile, inMemory] = [await store(true), await store(false)];
     for (const s of [onFile, inMemory]) {
@@ -97,8 +98,11 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     });
     for (const at of [day(0), day(20), day(111), day(200)]) {
       const moment: Moment = { field: 'occurredAt', at };
-      const expected = await ask(await readStoreAt(inMemory, [PROJECTS], moment));
+      // The reference: the documents at that moment in a plain store, asked without any columns.
+      const docs = await collectionAt(inMemory, P, PROJECTS, 'occurredAt', at);
+      const expected = await ask(EmbeddedReadStore.fromDocs(new Map([[PROJECTS, docs]]), { frozen: true }));
       expect(await ask(await readStoreAt(onFile, [PROJECTS], moment))).toEqual(expected);
+      expect(await ask(await readStoreAt(inMemory, [PROJECTS], moment))).toEqual(expected); // in process, the same view
     }
     // Per moment: the two pages, and the count of a filter no page asked (the others came with their pages).
     expect(await columnAnswersOnThread(onFile)).toBe(3 * 4);
