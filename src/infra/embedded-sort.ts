@@ -8,7 +8,7 @@ import type { Doc } from './read-store.js';
 type Order = (a: number, b: number) => number;
 
 /** The value at a path through plain objects only; undefined when something else stands on it (an array fans out: mingo decides). */
-function valueAt(doc: Doc, segments: string[]): unknown {
+export function valueAt(doc: Doc, segments: string[]): unknown {
   let v: unknown = doc;
   for (const s of segments) {
     if (!isPlainObject(v)) return undefined;

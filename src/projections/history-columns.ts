@@ -7,7 +7,7 @@
 // Exact, or not at all: a question the columns cannot answer as the view's own find and count would
 // (another kind of filter, a value of another kind where the order is read) gets null, and the view answers.
 import { isPlainObject } from '../infra/embedded-doc-ops.js';
-import { firstOf, tieOrder } from '../infra/embedded-sort.js';
+import { firstOf, tieOrder, valueAt as sortedValue } from '../infra/embedded-sort.js';
 import type { Doc, Filter } from '../infra/read-store.js';
 
 /** Codes of a value tested for equality: none at the path, a value of the dictionary, or read the document. */
@@ -60,15 +60,6 @@ function testedValue(doc: Doc, segments: string[]): unknown {
   return v !== null && typeof v === 'object' ? READ_DOC : v;
 }
 
-/** The value a sort reads at a path (embedded-sort.ts). */
-function sortedValue(doc: Doc, segments: string[]): unknown {
-  let v: unknown = doc;
-  for (const s of segments) {
-    if (!isPlainObject(v)) return undefined;
-    v = v[s];
-  }
-  return v;
-}
 
 /** The fields kept: those tested for equality (as codes, 2 bytes a row) and those ordered by (9 bytes a row). */
 export interface ColumnSpec {
