@@ -27,7 +27,7 @@ const u16 = (n: number) => new Uint16Array(n);
 const f64 = (n: number) => new Float64Array(n);
 
 /** A growable typed array (rows are appended one at a time). */
-function grown<T extends Uint16Array | Uint8Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
+function grown<T extends Uint16Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
   const next = make(Math.max(need, a.length * 2, 1024));
   next.set(a);
@@ -59,7 +59,6 @@ function testedValue(doc: Doc, segments: string[]): unknown {
   }
   return v !== null && typeof v === 'object' ? READ_DOC : v;
 }
-
 
 /** The fields kept: those tested for equality (as codes, 2 bytes a row) and those ordered by (9 bytes a row). */
 export interface ColumnSpec {
