@@ -14,6 +14,36 @@ export interface IndexedMap<K, V> extends ReadonlyMap<K, V> {
   valueAt(i: number): V;
 }
 
+/** A numbered map, read only: its look-ups and iterations made of its numbering. */
+export abstract class NumberedMap<K, V> implements IndexedMap<K, V> {
+  abstract readonly size: number;
+  abstract indexOf(key: K): number;
+  abstract keyAt(i: number): K;
+  abstract valueAt(i: number): V;
+  get(key: K): V | undefined {
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+  has(key: K): boolean {
+    return this.indexOf(key) >= 0;
+  }
+  forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.size; i++) callback.call(thisArg, this.valueAt(i), this.keyAt(i), this);
+  }
+  *entries(): MapIterator<[K, V]> {
+    for (let i = 0; i < this.size; i++) yield [this.keyAt(i), this.valueAt(i)];
+  }
+  *keys(): MapIterator<K> {
+    for (let i = 0; i < this.size; i++) yield this.keyAt(i);
+  }
+  *values(): MapIterator<V> {
+    for (let i = 0; i < this.size; i++) yield this.valueAt(i);
+  }
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+}
+
 const isIndexed = <K, V>(m: ReadonlyMap<K, V>): m is IndexedMap<K, V> => typeof (m as Partial<IndexedMap<K, V>>).indexOf === 'function';
 
 /**

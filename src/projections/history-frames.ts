@@ -12,7 +12,7 @@
 // dated in log order. A document with a change dated before an earlier one ("disordered": imports,
 // corrections) is folded on its own from its rows up to T, in log order, as history.ts always did.
 import { applyDocOp } from '../infra/embedded-read-store.js';
-import { type IndexedMap, LayeredMap } from '../infra/layered-map.js';
+import { type IndexedMap, LayeredMap, NumberedMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
 import { type ColumnSpec, Columns, NO_COLUMNS } from './history-columns.js';
 
@@ -89,18 +89,15 @@ interface Order {
  * A whole copy: the documents at their place in the order (shared by every copy of one build), read as
  * a Map iterating as `new Map(state)` did at that moment, without the cost of a Map per copy.
  */
-class WholeCopy implements IndexedMap<string, Doc> {
+class WholeCopy extends NumberedMap<string, Doc> {
   readonly size: number;
   constructor(
     readonly rows: Int32Array,
     private readonly order: Order,
     private readonly versions: readonly (Doc | undefined)[],
   ) {
+    super();
     this.size = rows.length;
-  }
-  get(id: string): Doc | undefined {
-    const i = this.indexOf(id);
-    return i < 0 ? undefined : this.valueAt(i);
   }
   /** The order is shared by later copies: a document that appeared after this one was made is not in it. */
   indexOf(id: string): number {
@@ -113,31 +110,14 @@ class WholeCopy implements IndexedMap<string, Doc> {
   valueAt(i: number): Doc {
     return this.versions[this.rows[i]!]!;
   }
-  has(id: string): boolean {
-    return this.get(id) !== undefined;
-  }
-  forEach(callback: (doc: Doc, id: string, map: ReadonlyMap<string, Doc>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.size; i++) callback.call(thisArg, this.valueAt(i), this.order.ids[i]!, this);
-  }
-  *entries(): MapIterator<[string, Doc]> {
-    for (let i = 0; i < this.size; i++) yield [this.order.ids[i]!, this.valueAt(i)];
-  }
-  *keys(): MapIterator<string> {
-    for (let i = 0; i < this.size; i++) yield this.order.ids[i]!;
-  }
-  *values(): MapIterator<Doc> {
-    for (let i = 0; i < this.size; i++) yield this.valueAt(i);
-  }
-  [Symbol.iterator](): MapIterator<[string, Doc]> {
-    return this.entries();
-  }
 }
 
 /** The rows of a whole copy read as numbers: the same entries, each the row of its document's version. */
-class CopyRows implements IndexedMap<string, number> {
-  constructor(private readonly copy: WholeCopy) {}
-  get size(): number {
-    return this.copy.size;
+class CopyRows extends NumberedMap<string, number> {
+  readonly size: number;
+  constructor(private readonly copy: WholeCopy) {
+    super();
+    this.size = copy.size;
   }
   indexOf(id: string): number {
     return this.copy.indexOf(id);
@@ -147,28 +127,6 @@ class CopyRows implements IndexedMap<string, number> {
   }
   valueAt(i: number): number {
     return this.copy.rows[i]!;
-  }
-  get(id: string): number | undefined {
-    const i = this.indexOf(id);
-    return i < 0 ? undefined : this.valueAt(i);
-  }
-  has(id: string): boolean {
-    return this.indexOf(id) >= 0;
-  }
-  forEach(callback: (row: number, id: string, map: ReadonlyMap<string, number>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.size; i++) callback.call(thisArg, this.valueAt(i), this.keyAt(i), this);
-  }
-  *entries(): MapIterator<[string, number]> {
-    for (let i = 0; i < this.size; i++) yield [this.keyAt(i), this.valueAt(i)];
-  }
-  *keys(): MapIterator<string> {
-    for (let i = 0; i < this.size; i++) yield this.keyAt(i);
-  }
-  *values(): MapIterator<number> {
-    for (let i = 0; i < this.size; i++) yield this.valueAt(i);
-  }
-  [Symbol.iterator](): MapIterator<[string, number]> {
-    return this.entries();
   }
 }
 
