@@ -27,7 +27,7 @@ const u16 = (n: number) => new Uint16Array(n);
 const f64 = (n: number) => new Float64Array(n);
 
 /** A growable typed array (rows are appended one at a time). */
-function grown<T extends Uint16Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
+export function grown<T extends Uint16Array | Int32Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
   const next = make(Math.max(need, a.length * 2, 1024));
   next.set(a);

@@ -14,7 +14,7 @@
 import { applyDocOp } from '../infra/embedded-read-store.js';
 import { type IndexedMap, LayeredMap, NumberedMap } from '../infra/layered-map.js';
 import type { Doc, DocOp, Filter, ReadStore } from '../infra/read-store.js';
-import { type ColumnSpec, Columns, NO_COLUMNS } from './history-columns.js';
+import { type ColumnSpec, Columns, NO_COLUMNS, grown } from './history-columns.js';
 
 /** What the frames read of a history: a read store, or the file's log collections on another thread (as-of-thread.ts). */
 export type HistoryReads = Pick<ReadStore, 'find' | 'findOne' | 'stream'>;
@@ -130,6 +130,8 @@ class CopyRows extends NumberedMap<string, number> {
   }
 }
 
+const i32 = (n: number) => new Int32Array(n);
+
 function empty(columns: ColumnSpec): Frames {
   const order: Order = { of: new Map(), ids: [] };
   const versions: (Doc | undefined)[] = [];
@@ -149,11 +151,7 @@ function sweep(f: Frames, collection: string, row: Row): void {
     if (i === undefined) {
       f.order.of.set(id, (i = f.order.ids.length));
       f.order.ids.push(id);
-      if (i >= f.stateRows.length) {
-        const more = new Int32Array(f.stateRows.length * 2);
-        more.set(f.stateRows);
-        f.stateRows = more;
-      }
+      f.stateRows = grown(f.stateRows, i + 1, i32);
     }
     f.stateRows[i] = swept;
   }
