@@ -1,35 +1,20 @@
 // How records are shown: one place for every route and live push. No internal store field (_id,
 // _position, search grams) leaves here; every resource carries `id`.
 import type { Actor } from '../domain/shared.js';
+import { presentAnswer } from '../projections/presented.js';
 
-/** Internal fields of read-model documents without the `_` mark (search grams, the geo index field). */
-const INTERNAL = new Set(['nameGrams', 'addressGrams', 'geo']);
-
-/**
- * Any answer as the portal sees it: a record (an object with a store `_id`) gets `id` (first), and no
- * key starting with `_` or internal to a read model is left, at any depth. Every /api answer goes
- * through it (app.ts, preSerialization), and live pushes should too: one rule for reads and pushes.
- */
-export function presentAnswer(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(presentAnswer);
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  const doc = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  if (doc.id === undefined && doc._id !== undefined) out.id = doc._id;
-  for (const [k, v] of Object.entries(doc)) if (k.charCodeAt(0) !== 95 /* _ */ && !INTERNAL.has(k)) out[k] = presentAnswer(v);
-  return out;
-}
+export { presentAnswer } from '../projections/presented.js';
 
 // One collator for every request: localeCompare with a locale builds a new one per call.
 const byUnit = new Intl.Collator('zh', { numeric: true });
 
 /** The public shape of a project document. */
 export function presentProject(doc: Record<string, unknown>) {
-  const out = presentAnswer(doc) as Record<string, unknown>;
+  const out = { ...(presentAnswer(doc) as Record<string, unknown>) }; // its own: presentAnswer may give parts of `doc`
   // The ledger's counters (hundredths of a ㎡) become the figures the API names (domain.md, the space ledger).
   const ledger = out.ledger as Record<string, number> | undefined;
   if (ledger) {
-    delete out.ledger;
+    out.ledger = undefined;
     for (const state of ['available', 'offered', 'allocated', 'let', 'sold', 'withheld']) out[`${state}Area`] ??= (ledger[`${state}Centi`] ?? 0) / 100;
   }
   const units = Object.values((out.units as Record<string, { building: string; floor: string; number: string }>) ?? {});

@@ -132,10 +132,11 @@ function equalities(fields: Record<string, string | undefined>): Filter {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ''));
 }
 
+/** The document without store-internal fields: set to undefined, not deleted (a delete makes a dictionary-mode object, present.ts). */
 function strip(doc: Doc, ...internal: string[]): View {
   const out: Record<string, unknown> = { ...doc };
-  delete out._position;
-  for (const k of internal) delete out[k];
+  out._position = undefined;
+  for (const k of internal) out[k] = undefined;
   return out as View;
 }
 
