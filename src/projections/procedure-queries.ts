@@ -132,11 +132,12 @@ function equalities(fields: Record<string, string | undefined>): Filter {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ''));
 }
 
-/** The document without store-internal fields: set to undefined, not deleted (a delete makes a dictionary-mode object, present.ts). */
-function strip(doc: Doc, ...internal: string[]): View {
-  const out: Record<string, unknown> = { ...doc };
-  out._position = undefined;
-  for (const k of internal) out[k] = undefined;
+/**
+ * The document without its position and up to two internal fields, left out by a rest copy: that stays a
+ * fast-mode object, where a copy with deletes became a dictionary-mode one (presented.ts says what they cost).
+ */
+function strip(doc: Doc, internal = '_position', other = '_position'): View {
+  const { _position: _p, [internal]: _a, [other]: _b, ...out } = doc;
   return out as View;
 }
 
