@@ -10,7 +10,8 @@ const byUnit = new Intl.Collator('zh', { numeric: true });
 
 /** The public shape of a project document. */
 export function presentProject(doc: Record<string, unknown>) {
-  const out = { ...(presentAnswer(doc) as Record<string, unknown>) }; // its own: presentAnswer may give parts of `doc`
+  const shown = presentAnswer(doc) as Record<string, unknown>;
+  const out = shown === doc ? { ...doc } : shown; // written below: never the (frozen) document itself
   // The ledger's counters (hundredths of a ㎡) become the figures the API names (domain.md, the space ledger).
   const ledger = out.ledger as Record<string, number> | undefined;
   if (ledger) {
