@@ -2,6 +2,7 @@
 // (stored documents are frozen), and giving a part that needs no change as it is.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deepFreeze } from '../../src/infra/embedded-doc-ops.js';
 import { presentAnswer } from '../../src/projections/presented.js';
 
 /** The rule as it was first written: a new object at every level, hidden keys left out. */
@@ -13,14 +14,6 @@ function copied(value: unknown): unknown {
   if (doc.id === undefined && doc._id !== undefined) out.id = doc._id;
   for (const [k, v] of Object.entries(doc)) if (!k.startsWith('_') && !['nameGrams', 'addressGrams', 'geo'].includes(k)) out[k] = copied(v);
   return out;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 const key = fc.constantFrom('_id', '_position', 'id', 'name', 'nameGrams', 'geo', 'status', '_x', '0', 'units', 'a');
