@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there. */
-export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+/**
+ * BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there.
+ * BENCH_CHILD_FLAGS="--trace-gc …": more Node/V8 flags for them (a collector's trace of a server).
+ */
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 
