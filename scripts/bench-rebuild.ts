@@ -2,8 +2,9 @@
 // figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
 // --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
 // (node --max-semi-space-size=64 --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
-// runs), then rebuilds every read model from it into an in-memory read store and prints events/s
-// beside a bare readAll scan of the same log.
+// runs), then rebuilds every read model from it into an in-memory read store (--persist: into a file, as the
+// bench and the server do) and prints events/s beside a bare readAll scan of the same log. Without --persist the
+// log collections stay in memory too: the 1M scenario log then exceeds Node's default 4 GB heap.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
