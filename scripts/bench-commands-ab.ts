@@ -12,8 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSigner } from 'fast-jwt';
-import { type AutocannonRequest, SECRET, load, median, mixedRequests, registerBody, registerProjects, settings } from './bench-kit.js';
+import { type AutocannonRequest, SECRET, load, median, mixedRequests, officerHeaders, registerBody, registerProjects, settings } from './bench-kit.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,8 +25,7 @@ const modes = args.mode === 'both' ? ['post', 'mixed'] : [args.mode!];
 if (!modes.every((m) => m === 'post' || m === 'mixed')) throw new Error('--mode is post, mixed or both');
 settings.seconds = Number(args.seconds);
 
-const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
-const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const headers = officerHeaders();
 /** The checkout's own server, with the young generation its package.json gives `npm start` (none: Node's default). */
 async function start(checkout: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const semi = /--max-semi-space-size=(\d+)/.exec(JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')).scripts?.start ?? '')?.[1];

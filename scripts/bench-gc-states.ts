@@ -6,12 +6,10 @@
 //   gc     one full collection forced in the server
 // and prints, per load, requests/s, p99, what the server promoted to its old generation per request, its
 // young collections' pauses per request, its main thread's CPU per request and V8's own full collections.
-import { createSigner } from 'fast-jwt';
-import { SECRET, load, registerBody, startServer } from './bench-kit.js';
+import { load, officerHeaders, registerBody, startServer } from './bench-kit.js';
 
 const [dir, path = '/health', phases = 'run,run,gc,run,run,run'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: bench-gc-states.ts <dir> [path] [phases]');
-const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
 const server = await startServer(['services'], { DATA_DIR: dir });
 console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s, asOf key frames ${((server.warmMs ?? 0) / 1000).toFixed(1)} s`);
 try {
@@ -24,7 +22,7 @@ try {
     const u0 = await server.usage();
     const r =
       phase === 'post'
-        ? await load(`${server.url}/api/projects`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(registerBody(1)) }, 10)
+        ? await load(`${server.url}/api/projects`, { method: 'POST', headers: officerHeaders(), body: JSON.stringify(registerBody(1)) }, 10)
         : await load(server.url + path, {}, phase === 'short' ? 1 : 5);
     const u1 = await server.usage();
     const n = Math.max(1, r.answered);

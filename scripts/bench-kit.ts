@@ -5,6 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSigner } from 'fast-jwt';
 
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
@@ -14,6 +15,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * BENCH_CHILD_FLAGS="--trace-gc …": more Node/V8 flags for them (a collector's trace of a server).
  */
 export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+/** The headers of the Longgang housing officer whose commands the command loads send (a JSON body). */
+export function officerHeaders(): Record<string, string> {
+  const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+}
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 

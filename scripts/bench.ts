@@ -18,7 +18,6 @@ import vm from 'node:vm';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { createSigner } from 'fast-jwt';
 import { buildApp } from '../src/api/app.js';
 import { CommandHandler } from '../src/application/command-handler.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
@@ -37,7 +36,7 @@ import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, ver
 import { deadlineFigures } from './bench-deadlines.js';
 import { demandQueueRequest, matchingFigures } from './bench-demands.js';
 import { ScenarioLog } from './bench-scenario-log.js';
-import { type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
+import { type Compared, CONNECTIONS, type LoadResult, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, officerHeaders, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -240,8 +239,7 @@ async function appendFigures(dir: string) {
 async function commandFigures(dir: string) {
   log(`2. commands over HTTP, ${CONNECTIONS} clients, on a fresh data dir`);
   const server = await startServer(['platform'], { DATA_DIR: join(dir, 'commands') });
-  const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const headers = officerHeaders();
   try {
     const ids = await registerProjects(server.url, headers);
     // Each load runs once untimed first (WARM_UP_SECONDS): a fresh server's first seconds measure its JIT
