@@ -54,10 +54,12 @@ CREATE TABLE IF NOT EXISTS log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, occurred_at, recorded_at, hash';
 
-interface Row {
-  position: number; stream: string; revision: number; id: string; type: string; data: string; metadata: string;
-  occurred_at: string; recorded_at: string; hash: string;
-}
+/**
+ * A row as the statements give it: raw, an array in COLUMNS' order. Reading 1M events in pages of 500 with a
+ * large heap beside them (a rebuild's), the main thread took 6.3 / 10.2 s this way against 7.6 / 12.3 s with an
+ * object per row (two alternating pairs, a scratch script).
+ */
+type Row = [position: number, stream: string, revision: number, id: string, type: string, data: string, metadata: string, occurredAt: string, recordedAt: string, hash: string];
 
 interface PendingAppend {
   stream: string;
@@ -95,12 +97,12 @@ export class SqliteEventStore implements EventStore {
     private readonly verifyTuning: VerifyTuning,
   ) {
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
-    this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`);
+    this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`).raw();
     this.streamRows = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision <= @to
          AND (@until IS NULL OR occurred_at <= @until) ORDER BY revision`,
-    );
-    this.allRows = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+    ).raw();
+    this.allRows = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
     // ':memory:' (and '') is one connection's private database: another thread could not see it.
     this.writer = file === ':memory:' || file === '' ? new InlineCommitter(db) : new AppendWriter(file, busyTimeoutMs);
   }
@@ -206,9 +208,9 @@ export class SqliteEventStore implements EventStore {
     // In slices well under SQLite's limit on bound parameters (32,766).
     for (let i = 0; i < wanted.length; i += 500) {
       const slice = wanted.slice(i, i + 500);
-      rows.push(...(this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id IN (${slice.map(() => '?').join(', ')})`).all(slice) as Row[]));
+      rows.push(...(this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id IN (${slice.map(() => '?').join(', ')})`).raw().all(slice) as Row[]));
     }
-    return rows.sort((a, b) => a.position - b.position).map(toRecorded);
+    return rows.sort((a, b) => a[0] - b[0]).map(toRecorded);
   }
 
   async headPosition(): Promise<number> {
@@ -332,9 +334,8 @@ class SqliteSubscription implements Subscription {
 }
 
 function toRecorded(row: Row): RecordedEvent {
-  const { id, type, stream, revision, position, recorded_at: recordedAt, occurred_at: occurredAt, hash } = row;
-  const metadata = JSON.parse(row.metadata) as RecordedEvent['metadata'];
-  return { id, type, stream, revision, position, recordedAt, occurredAt, data: JSON.parse(row.data) as unknown, metadata, hash };
+  const [position, stream, revision, id, type, data, metadata, occurredAt, recordedAt, hash] = row;
+  return { id, type, stream, revision, position, recordedAt, occurredAt, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as RecordedEvent['metadata'], hash };
 }
 
 /** Lock contention and I/O failures mean "try again later" (503); anything else is a bug. */
