@@ -1,5 +1,6 @@
 // Document changes as the embedded read store applies them: the checks that keep every adapter's answer
 // the same as MongoDB's (checkDocOp), and copy-on-write application of one guarded op (Writer, applyDocOp).
+import { copyDocNode, isPlainPrototype, newDocNode, parseDoc } from './doc-realm.js';
 import type { Doc, DocOp } from './read-store.js';
 
 export type Primitive = string | number | boolean;
@@ -117,7 +118,7 @@ export const plain = (v: unknown): unknown => {
   if (v === undefined) return null;
   if (v === null || typeof v !== 'object') return v;
   const copy = jsonCopy(v);
-  return copy === SLOW ? JSON.parse(JSON.stringify(v)) : copy;
+  return copy === SLOW ? parseDoc(JSON.stringify(v)) : copy;
 };
 
 const SLOW = Symbol('slow');
@@ -145,8 +146,8 @@ function jsonCopy(v: unknown): unknown {
   }
   if (v instanceof Date) return v.toJSON();
   const proto = Object.getPrototypeOf(v);
-  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return SLOW;
-  const out: Record<string, unknown> = {};
+  if (!isPlainPrototype(proto) || 'toJSON' in v) return SLOW;
+  const out = newDocNode();
   for (const k of Object.keys(v)) {
     const e = (v as Record<string, unknown>)[k];
     if (e === undefined) continue; // JSON drops it
@@ -203,13 +204,14 @@ export class Writer {
     id: string,
     private readonly inPlace = false,
   ) {
-    this.doc = doc ? (inPlace && !Object.isFrozen(doc) ? doc : { ...doc }) : { _id: id };
+    this.doc = doc ? (inPlace && !Object.isFrozen(doc) ? doc : copyDocNode(doc)) : (newDocNode() as Doc);
+    if (!doc) this.doc._id = id;
     this.fresh.add(this.doc);
   }
 
   private own<T extends object>(node: T): T {
     if (this.fresh.has(node) || (this.inPlace && !Object.isFrozen(node))) return node;
-    const copy = (Array.isArray(node) ? [...node] : { ...node }) as T;
+    const copy = (Array.isArray(node) ? [...node] : copyDocNode(node)) as T;
     this.fresh.add(copy);
     return copy;
   }
@@ -225,7 +227,7 @@ export class Writer {
       let next = node[s];
       if (next === undefined) {
         if (!create) return undefined;
-        next = node[s] = {};
+        next = node[s] = newDocNode();
         this.fresh.add(next as object);
       } else if (typeof next !== 'object' || next === null) {
         throw new Error(`cannot create field '${dotted}' inside a scalar`);

@@ -10,6 +10,7 @@
 // not match inside arrays as MongoDB does) and is written by one `set` op, never changed.
 import Database from 'better-sqlite3';
 import { Query } from 'mingo';
+import { isPlainPrototype } from './doc-realm.js';
 import { logTable, valueColumn, valueFieldsOf } from './log-tables.mjs';
 import type { Doc, DocOp, Filter, FindOptions, IndexSpec } from './read-store.js';
 
@@ -61,7 +62,7 @@ function unfitValue(v: unknown): string | null {
   if (type !== 'object') return `holds a ${type} (a log document holds JSON data)`;
   if (Array.isArray(v)) return 'holds an array (SQL cannot match inside arrays as MongoDB does)';
   const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return 'holds an object that is not plain data (a log document holds JSON data)';
+  if (!isPlainPrototype(proto)) return 'holds an object that is not plain data (a log document holds JSON data)';
   for (const k in v as Record<string, unknown>) {
     const unfit = unfitValue((v as Record<string, unknown>)[k]);
     if (unfit !== null) return unfit;

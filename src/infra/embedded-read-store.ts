@@ -13,6 +13,7 @@ import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
+import { DOC_PROTO, parseDoc } from './doc-realm.js';
 import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
@@ -41,11 +42,13 @@ const LOG_COLLECTIONS_KEY = 'log-collections';
 /** The writer thread's field and row separators (collection names never hold them). */
 const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 
+const plainProto = (proto: unknown) => proto === Object.prototype || proto === DOC_PROTO;
+
 /** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
 function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
   let plainJson = true;
   const text = JSON.stringify([filter, sort ?? null], (_k, v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) plainJson = false;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !plainProto(Object.getPrototypeOf(v))) plainJson = false;
     return v;
   });
   return plainJson ? `${collection}\u0000${text}` : null;
@@ -164,7 +167,7 @@ export class EmbeddedReadStore implements ReadStore {
     // before the restart; a moved file's documents in (collection, id) order, as it gave them.
     const rows = db.prepare('SELECT collection, id, json FROM docs ORDER BY rowid').iterate() as Iterable<{ collection: string; id: string; json: string }>;
     for (const row of rows) {
-      store.docs(row.collection).set(row.id, deepFreeze(JSON.parse(row.json) as Doc));
+      store.docs(row.collection).set(row.id, deepFreeze(parseDoc(row.json) as Doc));
     }
     for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
       store.checkpoints.set(row.name, row.position);

@@ -2,12 +2,19 @@
 // what the MongoDB driver stores): the fast copy is checked against JSON.parse(JSON.stringify(v)).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DOC_PROTO, parseDoc } from '../../src/infra/doc-realm.js';
 import { plain } from '../../src/infra/embedded-doc-ops.js';
+
+// Stored documents' objects are made in a context of their own (doc-realm.ts): a plain object or array
+// of either context is plain data; anything else (a prototype set through a `__proto__` key) is not.
+const OBJECTS = new Set<unknown>([Object.prototype, DOC_PROTO]);
+const ARRAYS = new Set<unknown>([Array.prototype, Object.getPrototypeOf(parseDoc('[]'))]);
+const kind = (v: object) => (OBJECTS.has(Object.getPrototypeOf(v)) ? 'object' : ARRAYS.has(Object.getPrototypeOf(v)) && Array.isArray(v) ? 'array' : 'other');
 
 /** Equal as JSON values, key order included, and telling -0 from 0 (toEqual would not). */
 function same(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
-  if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  if (kind(a) === 'other' || kind(a) !== kind(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
