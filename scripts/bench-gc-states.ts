@@ -1,9 +1,11 @@
-// npx tsx --max-semi-space-size=64 scripts/bench-gc-states.ts <dir> [path] [phases]: the server's two states under
-// GET load (README, Speed). Starts the bench's platform server on the data dir <dir> (as bench-audit-rows.ts),
-// then runs the phases in order, comma-separated (default run,run,gc,run,run,run):
+// npx tsx --max-semi-space-size=64 scripts/bench-gc-states.ts <dir> [path] [phases]: how the server's collector
+// fares under GET load (README, Speed: the "heavy state"). Starts the bench's platform server on the data dir
+// <dir> (as bench-audit-rows.ts), then runs the phases in order, comma-separated (default run,run,gc,run,run,run):
 //   run    50 connections of GET <path> (default /health) for 5 s; short: the same for 1 s
 //   post   50 connections of POST /api/projects for 10 s (commands: the heap grows, V8 collects on its own)
 //   gc     one full collection forced in the server
+//   map    whether V8's root map in the server still takes transitions (src/infra/doc-realm.ts): when it
+//          does not, shapes first met afterwards get a hidden class per object (the old "heavy state")
 // and prints, per load, requests/s, p99, what the server promoted to its old generation per request, its
 // young collections' pauses per request, its main thread's CPU per request and V8's own full collections.
 import { load, officerHeaders, registerBody, startServer } from './bench-kit.js';
@@ -14,6 +16,10 @@ const server = await startServer(['services'], { DATA_DIR: dir });
 console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s, asOf key frames ${((server.warmMs ?? 0) / 1000).toFixed(1)} s`);
 try {
   for (const phase of phases.split(',')) {
+    if (phase === 'map') {
+      console.log(`map: the root map ${(await server.rootMapFree()) ? 'takes transitions' : 'is full'}`);
+      continue;
+    }
     if (phase === 'gc') {
       const c = await server.collect();
       console.log(`gc: ${c.ms?.toFixed(0)} ms, old generation ${(c.oldBytes / 2 ** 20).toFixed(0)} MB`);

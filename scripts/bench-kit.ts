@@ -113,6 +113,8 @@ export interface Server {
   collect(): Promise<{ ms: number | null; oldBytes: number }>;
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
+  /** Whether V8's root map in the server still takes transitions (src/infra/doc-realm.ts). */
+  rootMapFree(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,11 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
       const answer = next<{ ms: number | null; oldBytes: number }>('collect');
       child.send({ type: 'collect' });
       return answer;
+    },
+    async rootMapFree() {
+      const answer = next<{ free: boolean }>('root-map');
+      child.send({ type: 'root-map' });
+      return (await answer).free;
     },
     async accessLog(on: boolean) {
       const answer = next<{ on: boolean }>('access-log');
