@@ -41,3 +41,15 @@ export function utc(iso: string): string {
 }
 
 const recentUtc = new Map<string, string>();
+
+/**
+ * An object keyed by data (units by unit id, paths naming an entry): made without a prototype, so V8
+ * keeps it as a dictionary and its keys take no hidden classes in this context (see
+ * src/infra/doc-realm.ts: each key first met would take a transition from the root map, which holds
+ * ~1,500; 10 s of POST /api/projects filled it). The store copies it into a plain document.
+ */
+export function keyedByData<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const keyed = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries) keyed[key] = value;
+  return keyed;
+}

@@ -10,6 +10,7 @@ import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
+import { keyedByData } from './doc-paths.js';
 import { type Recorded, defineProjection, merged, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 import { bigrams } from './text-search.js';
@@ -82,7 +83,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
           set: merged(fields, derived(fields), {
             marketArea: market,
             ledger,
-            units: Object.fromEntries(units.map((u) => [u.unitId, u])),
+            units: keyedByData(units.map((u) => [u.unitId, u])),
             status: 'registered',
             registeredAt: at,
             updatedAt: at,
@@ -98,7 +99,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
     },
     UnitsAdded: (event) => {
       // Assigned, not `{ ...units, updatedAt }`: a literal that starts with a spread and goes on is dear on Node 20.
-      const set: Record<string, unknown> = Object.fromEntries(event.data.units.map((u) => [`units.${u.unitId}`, u]));
+      const set: Record<string, unknown> = keyedByData(event.data.units.map((u) => [`units.${u.unitId}`, u]));
       set.updatedAt = event.occurredAt;
       return [op(PROJECTS, event.data.projectId, event, { set })];
     },
