@@ -1,11 +1,11 @@
-// Stored documents are made in a V8 context of their own. V8 hangs each context's hidden classes off one
-// root map per context, in a tree of transitions with at most ~1,500 per map; `{}`, spreads and
-// JSON.parse start from that root. Documents hold objects keyed by data (a project's units by unit id,
-// an application's reviews by review id), so every such first key took a transition from the root: a
-// million events' read models filled it at load, and every object shape the server's own code met for
-// the first time afterwards (a request's, a reply's) got a hidden class of its own per object, made in
-// the old generation. That was the server's "heavy state" (README, Speed): /health at 1M events
-// ~100 µs of main thread and ~0.8 KB promoted a request, against ~60 µs and none with documents made here.
+// Stored documents are made in a V8 context of their own. V8 keeps a context's hidden classes in trees of
+// transitions hanging off a few root maps (the one `{}` starts from, which JSON.parse shares for objects of
+// four keys; one per object-literal size), at most ~1,500 transitions per map. Documents hold objects keyed
+// by data (a project's units by unit id, an application's reviews by review id), so every such first key
+// took a transition: a million events' read models filled the roots at load, and every object shape the
+// server's own code met for the first time afterwards (a request's, a reply's) got a hidden class of its
+// own per object, made in the old generation. That was the server's "heavy state" (README, Speed): /health
+// at 1M events ~100 µs of main thread and ~0.8 KB promoted a request, ~60 µs and none with documents made here.
 import vm from 'node:vm';
 
 const realm = vm.createContext();
