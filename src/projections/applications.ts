@@ -10,7 +10,7 @@
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NoticeEvent } from '../domain/notice.js';
 import type { DocOp } from '../infra/read-store.js';
-import { encodeKey, historyKey, utc } from './doc-paths.js';
+import { encodeKey, historyKey, keyedByData, utc, withData } from './doc-paths.js';
 import { type Recorded, defineProjection, op } from './projection.js';
 
 export const APPLICATIONS = 'applications';
@@ -61,7 +61,7 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
             enterpriseName,
             requestedArea,
             declared,
-            documentSets: { [entryOf(event)]: { kind: 'submitted', documents, at, position: event.position } },
+            documentSets: keyedByData([[entryOf(event), { kind: 'submitted', documents, at, position: event.position }]]),
             status: 'submitted',
             submittedAt: at,
             submittedPosition: event.position,
@@ -98,7 +98,7 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
       const at = utc(event.occurredAt);
       return [
         op(APPLICATIONS, event.data.applicationId, event, {
-          set: { status: 'resubmitted', [`documentSets.${entryOf(event)}`]: { kind: 'resubmitted', documents: event.data.documents, at, position: event.position }, resubmittedAt: at, updatedAt: at },
+          set: withData({ status: 'resubmitted', resubmittedAt: at, updatedAt: at }, [`documentSets.${entryOf(event)}`, { kind: 'resubmitted', documents: event.data.documents, at, position: event.position }]),
         }),
       ];
     },
@@ -115,22 +115,15 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
         ...(answersObjections ? { answersObjections } : {}),
         ...(previous ? { previous } : {}),
       };
-      const answered = Object.fromEntries((answersObjections ?? []).map((o) => [`objections.${encodeKey(o)}.answered`, true]));
+      // A review answers every upheld objection still waiting (see ReviewQualification).
+      const answered = (answersObjections ?? []).map((o): [string, boolean] => [`objections.${encodeKey(o)}.answered`, true]);
       return [
         op(APPLICATIONS, applicationId, event, {
-          set: {
-            status: 'reviewed',
-            qualified,
-            reasons,
-            ...(score !== undefined ? { score } : {}),
-            lastReview: review,
-            [`reviews.${entryOf(event)}`]: review,
-            reviewedAt: at,
-            // A review answers every upheld objection still waiting (see ReviewQualification).
-            awaitingReview: false,
+          set: withData(
+            { status: 'reviewed', qualified, reasons, ...(score !== undefined ? { score } : {}), lastReview: review, reviewedAt: at, awaitingReview: false, updatedAt: at },
+            [`reviews.${entryOf(event)}`, review],
             ...answered,
-            updatedAt: at,
-          },
+          ),
           ...(score === undefined ? { unset: ['score'] } : {}),
           inc: { reviewCount: 1 },
         }),
@@ -141,7 +134,7 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
       const at = utc(event.occurredAt);
       return [
         op(APPLICATIONS, applicationId, event, {
-          set: { [`objections.${encodeKey(objectionId)}`]: { objectionId, content, filedBy, filedAt: at, position: event.position, open: true, status: 'open', answered: false }, updatedAt: at },
+          set: withData({ updatedAt: at }, [`objections.${encodeKey(objectionId)}`, { objectionId, content, filedBy, filedAt: at, position: event.position, open: true, status: 'open', answered: false }]),
           inc: { openObjections: 1 },
         }),
         op(OBJECTIONS, objectionId, event, { set: { objectionId, applicationId, noticeId, filedAt: at, open: true } }),

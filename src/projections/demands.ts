@@ -5,7 +5,7 @@
 import { type DemandEvent, type DemandSpec, areaBandOf } from '../domain/demand.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
-import { historyKey, utc } from './doc-paths.js';
+import { historyKey, utc, withData } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
 export const DEMANDS = 'demands';
@@ -41,7 +41,7 @@ export const demands = defineProjection<DemandEvent>({
     DemandUpdated: (event) => {
       const { demandId, changes, previous } = event.data;
       const at = utc(event.occurredAt);
-      return [op(DEMANDS, demandId, event, { set: { ...changes, ...derived(changes), [`updates.${historyKey(event.position)}`]: { changes, previous, at, position: event.position }, updatedAt: at } })];
+      return [op(DEMANDS, demandId, event, { set: withData({ ...changes, ...derived(changes), updatedAt: at }, [`updates.${historyKey(event.position)}`, { changes, previous, at, position: event.position }]) })];
     },
     DemandWithdrawn: (event) => {
       const at = utc(event.occurredAt);
@@ -50,14 +50,14 @@ export const demands = defineProjection<DemandEvent>({
     DemandMatched: (event) => {
       const { demandId, suggestions, by, followUpDueAt } = event.data;
       const at = utc(event.occurredAt);
-      return [op(DEMANDS, demandId, event, { set: { [`suggestions.${historyKey(event.position)}`]: { suggestions, by, at, position: event.position }, followUpDueAt: utc(followUpDueAt), updatedAt: at } })];
+      return [op(DEMANDS, demandId, event, { set: withData({ followUpDueAt: utc(followUpDueAt), updatedAt: at }, [`suggestions.${historyKey(event.position)}`, { suggestions, by, at, position: event.position }]) })];
     },
     DemandBrokered: (event) => {
       const { demandId, projectId, note, by, followUpDueAt } = event.data;
       const at = utc(event.occurredAt);
       return [
         op(DEMANDS, demandId, event, {
-          set: { [`brokerings.${historyKey(event.position)}`]: { projectId, note, by, at, position: event.position }, brokered: true, followUpDueAt: utc(followUpDueAt), updatedAt: at },
+          set: withData({ brokered: true, followUpDueAt: utc(followUpDueAt), updatedAt: at }, [`brokerings.${historyKey(event.position)}`, { projectId, note, by, at, position: event.position }]),
         }),
       ];
     },
@@ -66,14 +66,14 @@ export const demands = defineProjection<DemandEvent>({
       const at = utc(event.occurredAt);
       return [
         op(DEMANDS, demandId, event, {
-          set: { [`followUps.${historyKey(event.position)}`]: { note, by, at, position: event.position }, lastFollowUpAt: at, followUpDueAt: utc(followUpDueAt), updatedAt: at },
+          set: withData({ lastFollowUpAt: at, followUpDueAt: utc(followUpDueAt), updatedAt: at }, [`followUps.${historyKey(event.position)}`, { note, by, at, position: event.position }]),
         }),
       ];
     },
     DemandFeedbackGiven: (event) => {
       const { demandId, satisfied, note } = event.data;
       const at = utc(event.occurredAt);
-      return [op(DEMANDS, demandId, event, { set: { [`feedback.${historyKey(event.position)}`]: { satisfied, note, at, position: event.position }, satisfied, updatedAt: at } })];
+      return [op(DEMANDS, demandId, event, { set: withData({ satisfied, updatedAt: at }, [`feedback.${historyKey(event.position)}`, { satisfied, note, at, position: event.position }]) })];
     },
     DemandClosed: (event) => {
       const { demandId, outcome, reason, by } = event.data;

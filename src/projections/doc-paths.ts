@@ -53,3 +53,15 @@ export function keyedByData<T>(entries: Iterable<readonly [string, T]>): Record<
   for (const [key, value] of entries) keyed[key] = value;
   return keyed;
 }
+
+/**
+ * An op's `set` that names entries by data (`reviews.<entry>`, `objections.<id>`) beside fixed fields:
+ * one dictionary, as keyedByData, instead of a literal with computed keys, whose every new key would take
+ * a hidden class (a transition from V8's root map for the literal's size when it comes first).
+ */
+export function withData(fixed: Record<string, unknown>, ...entries: (readonly [string, unknown])[]): Record<string, unknown> {
+  const set = Object.create(null) as Record<string, unknown>;
+  for (const key in fixed) set[key] = fixed[key];
+  for (const [key, value] of entries) set[key] = value;
+  return set;
+}

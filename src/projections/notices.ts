@@ -3,7 +3,7 @@
 // is the finer step of the procedure: published → closed → publicity → allocated → result_published,
 // or cancelled.
 import type { NoticeEvent } from '../domain/notice.js';
-import { historyKey, utc } from './doc-paths.js';
+import { historyKey, utc, withData } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
 export const NOTICES = 'notices';
@@ -33,12 +33,7 @@ export const notices = defineProjection<NoticeEvent>({
       const at = utc(event.occurredAt);
       return [
         op(NOTICES, noticeId, event, {
-          set: {
-            ...changes,
-            [`amendments.${historyKey(event.position)}`]: { changes, previous, reason, amendedAt: at, position: event.position },
-            amendedAt: at,
-            updatedAt: at,
-          },
+          set: withData({ ...changes, amendedAt: at, updatedAt: at }, [`amendments.${historyKey(event.position)}`, { changes, previous, reason, amendedAt: at, position: event.position }]),
           inc: { amendmentCount: 1 },
         }),
       ];

@@ -9,7 +9,7 @@ import { DISTRICTS, type District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
 import { SANCTIONS, subjectKey } from './accountability.js';
 import { APPLICATIONS, OBJECTIONS, TENANCIES } from './applications.js';
-import { decodeKey, historyArray, utc } from './doc-paths.js';
+import { decodeKey, historyArray, keyedByData, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
 import { PROJECTS } from './project-search.js';
@@ -243,7 +243,7 @@ function shapeApplication(doc: Doc): ApplicationView {
   view.documents = sets.flatMap((s) => s.documents);
   view.reviews = historyArray(doc.reviews);
   const objections = (doc.objections ?? {}) as Record<string, ObjectionView>;
-  view.objections = Object.fromEntries(Object.entries(objections).map(([k, o]) => [decodeKey(k), o]));
+  view.objections = keyedByData(Object.entries(objections).map(([k, o]) => [decodeKey(k), o]));
   view.reasons = (doc.reasons as string[] | undefined) ?? [];
   view.openObjections = (doc.openObjections as number | undefined) ?? 0;
   view.awaitingReview = doc.awaitingReview === true;

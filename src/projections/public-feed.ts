@@ -18,7 +18,7 @@ import type { NoticeEvent } from '../domain/notice.js';
 import { SUPPLY_MODE_NAMES, type SupplyMode } from '../domain/project.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
-import { encodeKey, utc } from './doc-paths.js';
+import { encodeKey, keyedByData, utc } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
 export const PUBLIC_FEED = 'public_feed';
@@ -98,7 +98,7 @@ export const publicFeed = defineProjection<NoticeEvent | ApplicationEvent | Exch
       const { noticeId, district, projectId, startsAt, endsAt, list } = event.data;
       const title = publicityTitle(district, event.data, list);
       // Keyed by application id, `index` keeping the list order (see the header).
-      const entries = Object.fromEntries(
+      const entries = keyedByData(
         list.map(({ applicationId, enterpriseName, creditCode, qualified, reasons }, index) => [encodeKey(applicationId), { applicationId, enterpriseName, creditCode, qualified, reasons, index }]),
       );
       return [

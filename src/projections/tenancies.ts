@@ -2,7 +2,7 @@
 // the tenancy stream's renewals and ending. Each handler builds its op from its event alone.
 import type { ApplicationEvent } from '../domain/application.js';
 import type { TenancyEvent } from '../domain/tenancy.js';
-import { historyKey, utc } from './doc-paths.js';
+import { historyKey, utc, withData } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
 // Not 'tenancies': applications.ts keeps the exchange's "latest lease of an enterprise" lookup there
@@ -48,12 +48,10 @@ export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({
       const { tenancyId, endsOn, previousEndsOn, monthlyRent, renewal, reason } = event.data;
       return [
         op(TENANCIES, tenancyId, event, {
-          set: {
-            endsOn: utc(endsOn),
-            monthlyRent,
-            renewals: renewal,
-            [`renewalHistory.${historyKey(event.position)}`]: { previousEndsOn: utc(previousEndsOn), endsOn: utc(endsOn), monthlyRent, renewal, ...(reason ? { reason } : {}), at: utc(event.occurredAt), position: event.position },
-          },
+          set: withData(
+            { endsOn: utc(endsOn), monthlyRent, renewals: renewal },
+            [`renewalHistory.${historyKey(event.position)}`, { previousEndsOn: utc(previousEndsOn), endsOn: utc(endsOn), monthlyRent, renewal, ...(reason ? { reason } : {}), at: utc(event.occurredAt), position: event.position }],
+          ),
         }),
       ];
     },
