@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import { buildApp } from '../src/api/app.js';
 import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
 import { createServices, warmAsOf } from '../src/application/services.js';
+import { rootMapTakesTransitions } from './root-map.js';
 
 type Message = { type: 'usage' } | { type: 'stop' } | { type: 'access-log'; on: boolean } | { type: 'collect' } | { type: 'root-map' };
 
@@ -103,7 +104,7 @@ process.on('message', (message: Message) => {
   } else if (message.type === 'access-log') {
     void switchAccessLog(message.on).then(() => send({ type: 'access-log', on: message.on }));
   } else if (message.type === 'root-map') {
-    send({ type: 'root-map', free: rootMapFree() });
+    send({ type: 'root-map', free: rootMapTakesTransitions() });
   } else if (message.type === 'collect') {
     // A full collection now (--expose-gc, bench children only): a run started after it meets none of the
     // old generation's own, which in a 3 GB heap cost ~2 s of main thread and land in whichever run they fall.
@@ -133,22 +134,6 @@ function mainThreadCpu(): number | null {
       return null;
     }
   }
-}
-
-let probes = 0;
-/**
- * Whether V8's root map still takes transitions: two objects given a key never used before share a hidden
- * class. When it is full, shapes first met afterwards get a hidden class per object (src/infra/doc-realm.ts).
- */
-function rootMapFree(): boolean {
-  setFlagsFromString('--allow-natives-syntax');
-  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-  const key = `never_seen_${probes++}`;
-  const a: Record<string, unknown> = {};
-  a[key] = 1;
-  const b: Record<string, unknown> = {};
-  b[key] = 2;
-  return sameMap(a, b);
 }
 
 /** Bytes in the old generation's spaces: what survived young-generation collections since the last full one. */

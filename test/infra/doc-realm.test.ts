@@ -5,24 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp } from '../../src/infra/read-store.js';
-
-setFlagsFromString('--allow-natives-syntax');
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-
-let fresh = 0;
-/** True while this context's root map takes transitions: two objects given a key never used before share a hidden class. */
-function rootTakesTransitions(): boolean {
-  const key = `never_seen_${fresh++}`;
-  const a: Record<string, unknown> = {};
-  a[key] = 1;
-  const b: Record<string, unknown> = {};
-  b[key] = 2;
-  return sameMap(a, b);
-}
+import { rootMapTakesTransitions } from '../../scripts/root-map.js';
 
 const PROJECTS = 3_000; // twice what the root map holds
 /** Ops whose own objects take no transitions (null-prototype objects are dictionaries): only the store's copies could. */
@@ -44,26 +30,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("stored documents and this context's hidden classes", () => {
   it('written, changed in bulk and loaded again, they leave the root map free', async () => {
-    expect(rootTakesTransitions(), 'the test starts with a root map that takes transitions').toBe(true);
+    expect(rootMapTakesTransitions(), 'the test starts with a root map that takes transitions').toBe(true);
     const reads = EmbeddedReadStore.open(dir);
     await reads.commit('p', projectOps(0), PROJECTS);
     await reads.setBulk(true);
     await reads.commit('p', projectOps(PROJECTS), 2 * PROJECTS); // written in place
     await reads.setBulk(false);
-    expect(rootTakesTransitions(), 'after writes').toBe(true);
+    expect(rootMapTakesTransitions(), 'after writes').toBe(true);
     const doc = await reads.findOne('projects', { _id: 'p7' });
     expect(doc).toStrictEqual({ _id: 'p7', units: { 'u7-0': { area: 100 }, 'u7-1': { area: 200 }, 'u7-2': { area: 300 }, 'u7-3': { area: 400 } }, rooms: { r7: { floor: 3 } }, _position: 8 });
     await reads.close();
 
     const again = EmbeddedReadStore.open(dir);
     expect(await again.count('projects', { 'units.u4321-1.area': 200 })).toBe(1);
-    expect(rootTakesTransitions(), 'after a load').toBe(true);
+    expect(rootMapTakesTransitions(), 'after a load').toBe(true);
     await again.close();
   });
 
   it('the check can fail: the same data parsed here fills the root map', () => {
     const kept = Array.from({ length: PROJECTS }, (_, i) => JSON.parse(`{"u${i}-0": 1, "u${i}-1": 2, "u${i}-2": 3, "u${i}-3": 4}`) as unknown);
     expect(kept).toHaveLength(PROJECTS);
-    expect(rootTakesTransitions()).toBe(false);
+    expect(rootMapTakesTransitions()).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 // Ops that name entries by data (units by unit id, objections by id) are made as dictionaries, so a
 // busy server's commands do not fill V8's root maps with transitions of keys used once (doc-paths.ts,
 // src/infra/doc-realm.ts): after them, a shape never seen before still gets a shared hidden class.
-import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { ApplicationEvent } from '../../src/domain/application.js';
 import type { ProjectEvent } from '../../src/domain/project.js';
@@ -9,23 +8,10 @@ import { applications } from '../../src/projections/applications.js';
 import { projectSearch } from '../../src/projections/project-search.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { recorded } from './projection-spec.js';
+import { rootMapTakesTransitions } from '../../scripts/root-map.js';
 
-setFlagsFromString('--allow-natives-syntax');
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-let fresh = 0;
 /** Whether shapes of one to five keys never built before still share a hidden class (the literal sizes the ops had). */
-function rootsTakeTransitions(): boolean {
-  const key = `never_seen_${fresh++}`;
-  return [0, 1, 2, 3, 4].every((fixed) => {
-    const make = () => {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < fixed; i++) o[`f${i}`] = i;
-      o[key] = 1;
-      return o;
-    };
-    return sameMap(make(), make());
-  });
-}
+const rootsTakeTransitions = () => [0, 1, 2, 3, 4].every((fixed) => rootMapTakesTransitions(fixed));
 
 const EVENTS = 2_000; // more than a root map's ~1,500 transitions
 const unit = (i: number, j: number) => ({ unitId: `u-${i}-${j}`, building: 'A栋', floor: '3', number: `30${j}`, area: 100 });
