@@ -60,8 +60,5 @@ export function keyedByData<T>(entries: Iterable<readonly [string, T]>): Record<
  * a hidden class (a transition from V8's root map for the literal's size when it comes first).
  */
 export function withData(fixed: Record<string, unknown>, ...entries: (readonly [string, unknown])[]): Record<string, unknown> {
-  const set = Object.create(null) as Record<string, unknown>;
-  for (const key in fixed) set[key] = fixed[key];
-  for (const [key, value] of entries) set[key] = value;
-  return set;
+  return keyedByData([...Object.entries(fixed), ...entries]);
 }
