@@ -17,7 +17,7 @@ console.log(`server ready in ${(server.startupMs / 1000).toFixed(1)} s, asOf key
 try {
   for (const phase of phases.split(',')) {
     if (phase === 'map') {
-      console.log(`map: the root map ${(await server.rootMapFree()) ? 'takes transitions' : 'is full'}`);
+      console.log(`map: the root map ${(await server.rootMapTakesTransitions()) ? 'takes transitions' : 'is full'}`);
       continue;
     }
     if (phase === 'gc') {

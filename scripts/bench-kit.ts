@@ -114,7 +114,7 @@ export interface Server {
   /** The platform server only: turns the access log's recording on or off (the access-log cost row). */
   accessLog(on: boolean): Promise<void>;
   /** Whether V8's root map in the server still takes transitions (src/infra/doc-realm.ts). */
-  rootMapFree(): Promise<boolean>;
+  rootMapTakesTransitions(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -150,7 +150,7 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
       child.send({ type: 'collect' });
       return answer;
     },
-    async rootMapFree() {
+    async rootMapTakesTransitions() {
       const answer = next<{ free: boolean }>('root-map');
       child.send({ type: 'root-map' });
       return (await answer).free;

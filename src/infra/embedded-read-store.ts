@@ -13,7 +13,7 @@ import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
-import { DOC_PROTO, parseDoc } from './doc-realm.js';
+import { isPlainPrototype, parseDoc } from './doc-realm.js';
 import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
@@ -42,7 +42,8 @@ const LOG_COLLECTIONS_KEY = 'log-collections';
 /** The writer thread's field and row separators (collection names never hold them). */
 const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 
-const plainProto = (proto: unknown) => proto === Object.prototype || proto === DOC_PROTO;
+/** Plain objects of either context; not null-prototype ones (never cached before the documents' context). */
+const plainProto = (proto: unknown) => proto !== null && isPlainPrototype(proto);
 
 /** A cache key for a filter made of plain JSON values; null (do not cache) for anything else, e.g. a RegExp. */
 function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | -1>): string | null {
