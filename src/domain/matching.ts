@@ -43,6 +43,10 @@ const fmt = (n: number) => NUMBER.format(n);
 // Module level: a closure made per call would be named again at every call where the code runs through tsx.
 const rangeOf = (demand: DemandProfile) => `${fmt(demand.minArea)}–${fmt(demand.maxArea)}㎡`;
 
+/** The area's points: the available area within the demand's range, or above it (below: no candidate). */
+const AREA_WITHIN = 40;
+const AREA_ABOVE = 30;
+
 /** One project's score for one demand (null: not a candidate); its reasons pushed onto `reasons` when given. */
 function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null): number | null {
   if (!demand.districts.includes(supply.district)) return null;
@@ -50,10 +54,10 @@ function assess(demand: DemandProfile, supply: Supply, reasons: string[] | null)
   if (!(available >= demand.minArea)) return null;
   let score = 0;
   if (available <= demand.maxArea) {
-    score += 40;
+    score += AREA_WITHIN;
     reasons?.push(`面积匹配 ${fmt(available)}㎡ 在 ${rangeOf(demand)} 内`);
   } else {
-    score += 30;
+    score += AREA_ABOVE;
     reasons?.push(`可供面积 ${fmt(available)}㎡ 足以满足 ${rangeOf(demand)}`);
   }
   score += 20;
@@ -101,11 +105,23 @@ export interface Rank {
   score: number;
 }
 
-/** The best `depth` of `supply` for a demand, best first, with the supply each came from. */
-function topOf(demand: DemandProfile, supply: Iterable<Supply>, depth: number, top: (Rank & { supply: Supply })[] = []): (Rank & { supply: Supply })[] {
+/**
+ * The best `depth` of `supply[from, to)` for a demand, merged into `top`, best first, with the supply each
+ * came from. Projects whose available area is not above `above` are passed over. With a `ceiling` (no
+ * project there scores above it) and the supply in ascending project id order, it stops at the first
+ * project that could only enter on a tie it loses: once the head is full and its last scores `ceiling` or
+ * more, every later project ranks below it.
+ */
+function topOf(demand: DemandProfile, supply: readonly Supply[], depth: number, top: (Rank & { supply: Supply })[], from = 0, to = supply.length, ceiling = Infinity, above = -Infinity): (Rank & { supply: Supply })[] {
   // Ranked by score alone, keeping only the best as they come (no sort of every project); the reasons
   // (text) are written by the callers for those alone.
-  for (const s of supply) {
+  for (let at = from; at < to; at++) {
+    const s = supply[at]!;
+    if (top.length === depth) {
+      const last = top[depth - 1]!;
+      if (last.score >= ceiling && s.projectId > last.projectId) break;
+    }
+    if (!(s.availableArea > above)) continue;
     const score = assess(demand, s, null);
     if (score === null) continue;
     const entry = { projectId: s.projectId, score, supply: s };
@@ -119,7 +135,7 @@ function topOf(demand: DemandProfile, supply: Iterable<Supply>, depth: number, t
 }
 
 export function matchDemand(demand: DemandProfile, supply: Iterable<Supply>): Candidate[] {
-  return topOf(demand, supply, MAX_CANDIDATES).map((r) => scoreCandidate(demand, r.supply)!);
+  return topOf(demand, [...supply], MAX_CANDIDATES, []).map((r) => scoreCandidate(demand, r.supply)!);
 }
 
 /**
@@ -133,7 +149,7 @@ export interface Ranking {
 }
 
 export function rankDemand(demand: DemandProfile, supply: Iterable<Supply>, depth: number): Ranking {
-  return rankingOf(topOf(demand, supply, depth), depth);
+  return rankingOf(topOf(demand, [...supply], depth, []), depth);
 }
 
 function rankingOf(top: Rank[], depth: number): Ranking {
@@ -141,22 +157,59 @@ function rankingOf(top: Rank[], depth: number): Ranking {
   return { ranks, complete: ranks.length < depth };
 }
 
-/** Supply that no demand of one use type and supply mode scores above `ceiling` (scoreCeiling of each of it). */
+/** Supply in the two orders a ranking in tiers reads it in: made by orderSupply. */
+export interface OrderedSupply {
+  /** Ascending project id. */
+  readonly byId: readonly Supply[];
+  /** Ascending available area (a project without a number there is left out: it never scores). */
+  readonly byArea: readonly Supply[];
+}
+
+export function orderSupply(supply: Iterable<Supply>): OrderedSupply {
+  const byId = [...supply].sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
+  const byArea = byId.filter((s) => s.availableArea >= -Infinity).sort((a, b) => a.availableArea - b.availableArea);
+  return { byId, byArea };
+}
+
+/** Supply that no demand of one use type and supply mode scores above `ceiling` (scoreCeiling of each of it, the area within range). */
 export interface SupplyTier {
   ceiling: number;
-  supply: readonly Supply[];
+  supply: OrderedSupply;
+}
+
+/** The first place in `byArea` from which every project's available area is above `area` (or at least it: `orEqual`). */
+function areaFrom(byArea: readonly Supply[], area: number, orEqual: boolean): number {
+  let lo = 0;
+  let hi = byArea.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const a = byArea[mid]!.availableArea;
+    if (orEqual ? a < area : a <= area) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * rankDemand over supply filed in tiers: once the head is full, a tier whose ceiling is below its last
- * score cannot enter it and is not scored (ranking every open demand at a rebuild's end scored every
- * project of its districts). The same head as rankDemand over all of it.
+ * rankDemand over supply filed in tiers, the same head. Each tier is read in two parts: the projects whose
+ * area is within the demand's range (a slice of it by area), and those above it, who score at most the
+ * area's difference less (read in project id order, so the ranking stops early there: topOf). Once the
+ * head is full, a part whose ceiling is below its last score cannot enter it and is not read (ranking every
+ * open demand at a rebuild's end scored every project of its districts).
  */
 export function rankDemandInTiers(demand: DemandProfile, tiers: readonly SupplyTier[], depth: number): Ranking {
+  const parts: { ceiling: number; supply: readonly Supply[]; from: number; to: number; above: number }[] = [];
+  for (const { ceiling, supply } of tiers) {
+    const from = areaFrom(supply.byArea, demand.minArea, true);
+    const to = Math.max(from, areaFrom(supply.byArea, demand.maxArea, false));
+    if (to > from) parts.push({ ceiling, supply: supply.byArea, from, to, above: -Infinity });
+    if (to < supply.byArea.length) parts.push({ ceiling: ceiling - (AREA_WITHIN - AREA_ABOVE), supply: supply.byId, from: 0, to: supply.byId.length, above: demand.maxArea });
+  }
   const top: (Rank & { supply: Supply })[] = [];
-  for (const tier of [...tiers].sort((a, b) => b.ceiling - a.ceiling)) {
-    if (top.length === depth && tier.ceiling < top[depth - 1]!.score) break;
-    topOf(demand, tier.supply, depth, top);
+  for (const part of parts.sort((a, b) => b.ceiling - a.ceiling)) {
+    if (top.length === depth && part.ceiling < top[depth - 1]!.score) break;
+    // Only the part above the range is in project id order; the one within it has no early stop.
+    topOf(demand, part.supply, depth, top, part.from, part.to, part.above === -Infinity ? Infinity : part.ceiling, part.above);
   }
   return rankingOf(top, depth);
 }
@@ -196,7 +249,7 @@ export function rerank(head: Ranking, demand: DemandProfile, supply: Supply | nu
  */
 export function scoreCeiling(supply: Supply, useType: UseType, supplyMode: SupplyMode, fitsMaxArea: boolean): number {
   const notice = supply.notices.some((n) => n.supplyMode === supplyMode);
-  return (fitsMaxArea ? 40 : 30) + 20 + (supply.useType === useType ? 15 : 0) + (supply.supplyModes.includes(supplyMode) ? 10 : 0) + (notice ? 15 : 0);
+  return (fitsMaxArea ? AREA_WITHIN : AREA_ABOVE) + 20 + (supply.useType === useType ? 15 : 0) + (supply.supplyModes.includes(supplyMode) ? 10 : 0) + (notice ? 15 : 0);
 }
 
 /**

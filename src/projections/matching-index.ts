@@ -3,7 +3,7 @@
 // can concern without scoring every open demand of its district. Nothing here is a source of truth: it is built from the read models
 // (demand-matching.ts rebuilds it whenever it may be stale) and kept current from the lists matching
 // writes, so every answer it gives is one a scan of the read models would give.
-import { type Candidate, type DemandProfile, type Ranking, type Supply, type SupplyTier, floorOf, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
+import { type Candidate, type DemandProfile, type Ranking, type OrderedSupply, type Supply, type SupplyTier, floorOf, orderSupply, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
 import type { SupplyMode } from '../domain/project.js';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import type { District } from '../domain/shared.js';
@@ -27,7 +27,7 @@ interface Entry {
 }
 
 /** A district's supply in groups of one use type, whether it offers the mode and whether it has a notice of it: one ceiling per group. */
-function groupFor(list: readonly Supply[], supplyMode: SupplyMode): Supply[][] {
+function groupFor(list: readonly Supply[], supplyMode: SupplyMode): OrderedSupply[] {
   const groups = new Map<string, Supply[]>();
   for (const s of list) {
     const key = `${s.useType}|${s.supplyModes.includes(supplyMode)}|${s.notices.some((n) => n.supplyMode === supplyMode)}`;
@@ -35,7 +35,7 @@ function groupFor(list: readonly Supply[], supplyMode: SupplyMode): Supply[][] {
     if (group) group.push(s);
     else groups.set(key, [s]);
   }
-  return [...groups.values()];
+  return [...groups.values()].map(orderSupply);
 }
 
 const groupKey = (district: District, useType: string, supplyMode: string) => `${district}|${useType}|${supplyMode}`;
@@ -47,7 +47,7 @@ export class MatchingIndex {
   private readonly byDistrict = new Map<District, Map<string, Supply>>();
   private readonly listed = new Map<District, Supply[]>();
   /** Per district (with its list) and supply mode: its supply in groups of one ceiling (groupFor). */
-  private readonly tiered = new Map<District, Map<SupplyMode, Supply[][]>>();
+  private readonly tiered = new Map<District, Map<SupplyMode, OrderedSupply[]>>();
   private readonly demands = new Map<string, Entry>();
   /** Project id → the demands whose head names it. */
   private readonly listing = new Map<string, Set<string>>();
@@ -99,7 +99,7 @@ export class MatchingIndex {
       if (!byMode) this.tiered.set(district, (byMode = new Map()));
       let groups = byMode.get(profile.supplyMode);
       if (!groups) byMode.set(profile.supplyMode, (groups = groupFor(list, profile.supplyMode)));
-      for (const supply of groups) tiers.push({ ceiling: scoreCeiling(supply[0]!, profile.useType, profile.supplyMode, true), supply });
+      for (const supply of groups) tiers.push({ ceiling: scoreCeiling(supply.byId[0]!, profile.useType, profile.supplyMode, true), supply });
     }
     return tiers;
   }
