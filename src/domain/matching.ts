@@ -106,20 +106,33 @@ export interface Rank {
 }
 
 /**
- * The best `depth` of `supply[from, to)` for a demand, merged into `top`, best first, with the supply each
- * came from. Projects whose available area is not above `above` are passed over. With a `ceiling` (no
- * project there scores above it) and the supply in ascending project id order, it stops at the first
- * project that could only enter on a tie it loses: once the head is full and its last scores `ceiling` or
- * more, every later project ranks below it.
+ * Some supply to rank: `supply[from, to)`, without the projects whose available area is not above `above`.
+ * `stopAt`: no project there scores above it and they are in ascending project id order, so a ranking
+ * stops at the first that could only enter on a tie it loses (once the head is full and its last scores
+ * `stopAt` or more, every later project ranks below it); Infinity: read to the end.
  */
-function topOf(demand: DemandProfile, supply: readonly Supply[], depth: number, top: (Rank & { supply: Supply })[], from = 0, to = supply.length, ceiling = Infinity, above = -Infinity): (Rank & { supply: Supply })[] {
+interface Part {
+  supply: readonly Supply[];
+  from: number;
+  to: number;
+  above: number;
+  stopAt: number;
+}
+
+const whole = (supply: Iterable<Supply>): Part => {
+  const all = [...supply];
+  return { supply: all, from: 0, to: all.length, above: -Infinity, stopAt: Infinity };
+};
+
+/** The best `depth` of a part of supply for a demand, merged into `top`, best first, with the supply each came from. */
+function topOf(demand: DemandProfile, { supply, from, to, above, stopAt }: Part, depth: number, top: (Rank & { supply: Supply })[] = []): (Rank & { supply: Supply })[] {
   // Ranked by score alone, keeping only the best as they come (no sort of every project); the reasons
   // (text) are written by the callers for those alone.
   for (let at = from; at < to; at++) {
     const s = supply[at]!;
     if (top.length === depth) {
       const last = top[depth - 1]!;
-      if (last.score >= ceiling && s.projectId > last.projectId) break;
+      if (last.score >= stopAt && s.projectId > last.projectId) break;
     }
     if (!(s.availableArea > above)) continue;
     const score = assess(demand, s, null);
@@ -135,7 +148,7 @@ function topOf(demand: DemandProfile, supply: readonly Supply[], depth: number, 
 }
 
 export function matchDemand(demand: DemandProfile, supply: Iterable<Supply>): Candidate[] {
-  return topOf(demand, [...supply], MAX_CANDIDATES, []).map((r) => scoreCandidate(demand, r.supply)!);
+  return topOf(demand, whole(supply), MAX_CANDIDATES).map((r) => scoreCandidate(demand, r.supply)!);
 }
 
 /**
@@ -149,7 +162,7 @@ export interface Ranking {
 }
 
 export function rankDemand(demand: DemandProfile, supply: Iterable<Supply>, depth: number): Ranking {
-  return rankingOf(topOf(demand, [...supply], depth, []), depth);
+  return rankingOf(topOf(demand, whole(supply), depth), depth);
 }
 
 function rankingOf(top: Rank[], depth: number): Ranking {
@@ -167,7 +180,7 @@ export interface OrderedSupply {
 
 export function orderSupply(supply: Iterable<Supply>): OrderedSupply {
   const byId = [...supply].sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
-  const byArea = byId.filter((s) => s.availableArea >= -Infinity).sort((a, b) => a.availableArea - b.availableArea);
+  const byArea = byId.filter((s) => !Number.isNaN(s.availableArea)).sort((a, b) => a.availableArea - b.availableArea);
   return { byId, byArea };
 }
 
@@ -198,18 +211,20 @@ function areaFrom(byArea: readonly Supply[], area: number, orEqual: boolean): nu
  * open demand at a rebuild's end scored every project of its districts).
  */
 export function rankDemandInTiers(demand: DemandProfile, tiers: readonly SupplyTier[], depth: number): Ranking {
-  const parts: { ceiling: number; supply: readonly Supply[]; from: number; to: number; above: number }[] = [];
+  const parts: (Part & { ceiling: number })[] = [];
   for (const { ceiling, supply } of tiers) {
     const from = areaFrom(supply.byArea, demand.minArea, true);
     const to = Math.max(from, areaFrom(supply.byArea, demand.maxArea, false));
-    if (to > from) parts.push({ ceiling, supply: supply.byArea, from, to, above: -Infinity });
-    if (to < supply.byArea.length) parts.push({ ceiling: ceiling - (AREA_WITHIN - AREA_ABOVE), supply: supply.byId, from: 0, to: supply.byId.length, above: demand.maxArea });
+    if (to > from) parts.push({ ceiling, supply: supply.byArea, from, to, above: -Infinity, stopAt: Infinity });
+    if (to < supply.byArea.length) {
+      const ceilingAbove = ceiling - (AREA_WITHIN - AREA_ABOVE);
+      parts.push({ ceiling: ceilingAbove, supply: supply.byId, from: 0, to: supply.byId.length, above: demand.maxArea, stopAt: ceilingAbove });
+    }
   }
   const top: (Rank & { supply: Supply })[] = [];
   for (const part of parts.sort((a, b) => b.ceiling - a.ceiling)) {
     if (top.length === depth && part.ceiling < top[depth - 1]!.score) break;
-    // Only the part above the range is in project id order; the one within it has no early stop.
-    topOf(demand, part.supply, depth, top, part.from, part.to, part.above === -Infinity ? Infinity : part.ceiling, part.above);
+    topOf(demand, part, depth, top);
   }
   return rankingOf(top, depth);
 }
