@@ -12,7 +12,7 @@ import type { District } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
-import { DEMAND_CANDIDATES, supplyOf } from '../../src/projections/demand-matching.js';
+import { DEMAND_CANDIDATES, demandMatching, supplyOf } from '../../src/projections/demand-matching.js';
 import { prng } from '../../scripts/seed-data.js';
 import { DEMANDS } from '../../src/projections/demands.js';
 import { allProjections } from '../../src/projections/index.js';
@@ -228,5 +228,39 @@ describe('demand matching, live and rebuilt', () => {
     expect(await runner.waitFor(await events.headPosition(), 60_000)).toBe(true);
     expect(failures).toBeGreaterThan(5);
     expect(await candidatesIn(inner)).toEqual(await candidatesIn(stores[0]!));
+  });
+
+  it("ranks the open demands at a catch-up's end in slices, letting the event loop turn between them", async () => {
+    const log = SqliteEventStore.open(':memory:');
+    const reads = EmbeddedReadStore.open(null);
+    const metadata = { actor: { id: 'test', role: 'city_admin' as const }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
+    const append = (stream: string, type: string, data: unknown) => log.append(stream, [{ id: crypto.randomUUID(), type, data, occurredAt: '2027-01-01T00:00:00.000Z', metadata }], 'any');
+    const project = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 3000 };
+    await append('project-p-1', 'ProjectRegistered', { ...project, name: '项目', address: '某路1号', units: [] });
+    await append('project-p-1', 'ProjectPublished', project);
+    for (let i = 0; i < 350; i++) {
+      const id = `d-${String(i).padStart(3, '0')}`;
+      const spec = { industry: '软件', minArea: 100, maxArea: 2000, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 70, neededBy: '2028-01-01T00:00:00.000Z' };
+      await append(`demand-${id}`, 'DemandReported', { demandId: id, creditCode: 'c', ...spec, reportedAt: '2027-01-01T00:00:00.000Z', followUpDueAt: '2027-02-01T00:00:00.000Z' });
+    }
+    const runner = new ProjectionRunner(log, reads, allProjections);
+    await runner.start();
+    const head = await log.headPosition();
+    expect(await runner.waitFor(head, 30_000)).toBe(true);
+    await runner.stop();
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const ops = await demandMatching.catchUp!(reads, head + 1);
+    ticking = false;
+    expect(ops).toEqual([]); // ranked again, each the list live matching left
+    expect(turns).toBeGreaterThanOrEqual(3);
+    await reads.close();
+    await log.close();
   });
 });
