@@ -7,6 +7,7 @@
 // log collections stay in memory too: the 1M scenario log then exceeds Node's default 4 GB heap.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
@@ -44,6 +45,8 @@ let failure: unknown = null;
 const projections = allProjections.filter((p) => p.name !== values.without);
 if (values.without && projections.length === allProjections.length) throw new Error(`no projection named ${values.without}`);
 const runner = new ProjectionRunner(events, reads, projections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await runner.start();
@@ -53,6 +56,8 @@ const projected = (performance.now() - t0) / 1000;
 await reads.count(AUDIT_TRAIL, { _id: '' });
 const seconds = (performance.now() - t0) / 1000;
 console.log(`read models at the head after ${projected.toFixed(1)} s; the file (last writes, log indexes) ${(seconds - projected).toFixed(1)} s later`);
+loopDelay.disable();
+console.log(`the event loop held for up to ${(loopDelay.max / 1e6).toFixed(0)} ms at a stretch (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms)`);
 const cpu = process.cpuUsage(cpu0);
 console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)})`);
 console.log(
