@@ -39,6 +39,9 @@ const PERSIST_MAX_DOCS = 20_000;
  */
 const BULK_LOG_ROWS = 2_000;
 const LOG_COLLECTIONS_KEY = 'log-collections';
+/** Documents frozen between two turns of the event loop at a bulk's end (see setBulk). */
+const END_SLICE_DOCS = 50_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** The writer thread's field and row separators (collection names never hold them). */
 const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 
@@ -111,6 +114,8 @@ export class EmbeddedReadStore implements ReadStore {
   private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
   private bulk: Set<string> | null = null;
+  /** From a bulk's end until its equality indexes are built again: reads scan. */
+  private staleIndexes = false;
   /**
    * In a bulk the writer takes without fsyncs (the worker's `unsynced`: a rebuild into a store holding
    * nothing yet), the checkpoint names it is for: a log write under any other name (the access log's,
@@ -207,7 +212,7 @@ export class EmbeddedReadStore implements ReadStore {
    * substring search into a few set intersections, as MongoDB's multikey indexes do.
    */
   private narrow(collection: string, filter: Filter): Set<string> | null {
-    if (this.bulk !== null) return null; // the indexes are rebuilt when the bulk ends
+    if (this.bulk !== null || this.staleIndexes) return null; // the indexes are rebuilt when the bulk ends
     let best: Set<string> | null = null;
     const take = (ids: Set<string>) => {
       best = best === null ? ids : intersect(best, ids);
@@ -311,22 +316,51 @@ export class EmbeddedReadStore implements ReadStore {
     }
     const touched = this.bulk;
     if (touched === null) return;
-    this.bulk = null;
-    this.unsyncedFor = null; // the writer makes the file durable at the bulk's end
+    // The end is seconds of work at a million events (every document the bulk wrote frozen, serialised for
+    // the file, indexed again): done in slices with a turn of the event loop between them, so a server
+    // rebuilding still answers meanwhile. While freezing the store stays in bulk mode: a commit made between
+    // slices (the access log's) copies what is frozen and names its document again, which is then frozen
+    // in its turn (each name leaves the set as it is frozen).
+    let n = 0;
     for (const key of touched) {
+      touched.delete(key);
       const [collection, id] = key.split('\u0000') as [string, string];
       const doc = this.collections.get(collection)?.get(id);
       if (doc) deepFreeze(doc);
+      if (++n % END_SLICE_DOCS === 0) await nextTurn();
     }
-    for (const [collection, byField] of this.indexes) {
-      for (const field of byField.keys()) {
+    // Then out of bulk mode (commits copy on write again), the reads scanning until every index is built again.
+    this.bulk = null;
+    this.staleIndexes = true;
+    await this.persistInSlices();
+    for (const [collection, byField] of [...this.indexes]) {
+      for (const field of [...byField.keys()]) {
+        // Built whole from memory as it is: a commit between slices kept the old one, this one has it too.
         const index = new EqualityIndex(field);
         for (const doc of this.docs(collection).values()) index.add(doc);
         byField.set(field, index);
+        await nextTurn();
       }
     }
-    this.persist();
-    if (this.db) this.written = this.db.send({ kind: 'bulk', on: false });
+    this.staleIndexes = false;
+    this.unsyncedFor = null; // the writer makes the file durable at the bulk's end
+    if (this.db && !this.closed) this.written = this.db.send({ kind: 'bulk', on: false });
+  }
+
+  /**
+   * A bulk's end: every document it left to write goes to the file in parts, a turn of the event loop
+   * between them, the checkpoints with the last (a part written ahead of them only holds documents at
+   * positions they have not reached). Each part takes the documents as memory holds them then, so a newer
+   * version written meanwhile by a commit between parts is never followed by an older one.
+   */
+  private async persistInSlices(): Promise<void> {
+    if (!this.db) return;
+    const [entries, checkpoints] = this.takeDirty();
+    for (let from = 0; from === 0 || from < entries.length; from += PERSIST_MAX_DOCS) {
+      if (from > 0) await nextTurn();
+      if (this.closed) return; // closing wrote what memory holds apart from these; their checkpoints were never written
+      this.sendPart(entries, from, checkpoints, true);
+    }
   }
 
   async declareLogCollections(collections: string[]): Promise<void> {
@@ -526,21 +560,34 @@ export class EmbeddedReadStore implements ReadStore {
     // Many documents (the end of a bulk: every one it wrote) go in parts of PERSIST_MAX_DOCS, the checkpoints
     // with the last: a part written ahead of them only holds documents at positions the checkpoints have
     // not reached, which a replay from them leaves as they are (the position guard).
-    let odd: { docs: string[][] } = { docs: [] };
-    let docs: string[] = [];
-    let logDocs = this.takeLogRows();
-    for (const { collection, doc } of this.dirty.values()) {
-      const row = [collection, doc._id, JSON.stringify(doc)];
-      if (holdsSeparator(doc._id)) odd.docs.push(row);
-      else docs.push(row.join('\u0001'));
-      if (docs.length + odd.docs.length >= PERSIST_MAX_DOCS) {
-        this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [], odd });
-        [docs, logDocs, odd] = [[], [], { docs: [] }];
-      }
-    }
-    this.written = this.db.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs, checkpoints: [...this.dirtyCheckpoints], odd });
+    const [entries, checkpoints] = this.takeDirty();
+    for (let from = 0; from === 0 || from < entries.length; from += PERSIST_MAX_DOCS) this.sendPart(entries, from, checkpoints, false);
+  }
+
+  /** What waits to be written, and nothing waiting after. */
+  private takeDirty(): [{ collection: string; doc: Doc }[], [string, number][]] {
+    const taken: [{ collection: string; doc: Doc }[], [string, number][]] = [[...this.dirty.values()], [...this.dirtyCheckpoints]];
     this.dirty.clear();
     this.dirtyCheckpoints.clear();
+    return taken;
+  }
+
+  /**
+   * `entries[from, from + PERSIST_MAX_DOCS)` to the writer thread with the pending log documents, and the
+   * checkpoints with the last part. `fromMemory`: each document as memory holds it now (see persistInSlices).
+   */
+  private sendPart(entries: { collection: string; doc: Doc }[], from: number, checkpoints: [string, number][], fromMemory: boolean): void {
+    const docs: string[] = [];
+    const odd: { docs: string[][] } = { docs: [] };
+    for (const entry of entries.slice(from, from + PERSIST_MAX_DOCS)) {
+      const doc = fromMemory ? this.collections.get(entry.collection)?.get(entry.doc._id) : entry.doc;
+      if (!doc) continue; // its collection was reset since
+      const row = [entry.collection, doc._id, JSON.stringify(doc)];
+      if (holdsSeparator(doc._id)) odd.docs.push(row);
+      else docs.push(row.join('\u0001'));
+    }
+    const last = from + PERSIST_MAX_DOCS >= entries.length;
+    this.written = this.db!.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs: this.takeLogRows(), checkpoints: last ? checkpoints : [], odd });
   }
 
   /** The pending log documents in the writer's format, and none pending after. */

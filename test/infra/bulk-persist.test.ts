@@ -68,6 +68,50 @@ describe('bulk mode on the file', () => {
     await reads.close();
   });
 
+  it('ends in slices, the event loop turning between them; a commit made meanwhile is frozen, indexed and written as it is last', async () => {
+    const dir = tempDir();
+    const reads = EmbeddedReadStore.open(dir);
+    await reads.declareLogCollections(['trail']);
+    await reads.ensureIndexes([{ collection: 'items', keys: { n: 1 } }]);
+    await reads.setBulk(true, ['p']);
+    const many = 120_000; // past the slices of 50,000 frozen and 20,000 written
+    for (let at = 0; at < many; at += 20_000) await reads.commit('p', ops(at, at + 20_000), at + 20_000);
+    // Between slices: a read by the indexed field (scanned while the indexes are stale), and a commit to a
+    // document the bulk wrote (as the access log commits while a rebuild ends).
+    const seen: string[] = [];
+    let turns = 0;
+    let ticking = true;
+    const tick = async () => {
+      if (!ticking) return;
+      turns++;
+      if (turns === 2) await reads.commit('other', [{ collection: 'items', id: 'i7', position: many + 1, set: { n: -7, note: { by: 'between' } } }], 1);
+      // While the documents are written (parts of 20,000): one in a part written already, one in a part to come.
+      if (turns === 4) await reads.commit('other', ['i3', `i${many - 1}`].map((id) => ({ collection: 'items', id, position: many + 2, set: { late: true } })), 2);
+      // A filter of its own each turn: no answer cached from an earlier phase.
+      if (turns >= 2) seen.push(JSON.stringify((await reads.find('items', { n: { $in: [-7, -1000 - turns] } })).map((d) => d._id)));
+      setImmediate(() => void tick());
+    };
+    setImmediate(() => void tick());
+    await reads.setBulk(false);
+    ticking = false;
+    expect(turns).toBeGreaterThanOrEqual(8); // 120,000 frozen in 3 slices, written in 6 parts, one index
+    expect(new Set(seen)).toEqual(new Set(['["i7"]']));
+    const doc = await reads.findOne('items', { _id: 'i7' });
+    expect(doc).toEqual({ _id: 'i7', n: -7, note: { by: 'between' }, _position: many + 1 });
+    expect(Object.isFrozen(doc) && Object.isFrozen(doc!.note)).toBe(true);
+    expect(Object.isFrozen(await reads.findOne('items', { _id: `i${many - 1}` }))).toBe(true);
+    expect((await reads.find('items', { n: -7 })).map((d) => d._id)).toEqual(['i7']); // the rebuilt index has it
+    await reads.close();
+
+    const again = EmbeddedReadStore.open(dir);
+    expect(await again.getCheckpoint('p')).toBe(many);
+    expect(await again.count('items', {})).toBe(many);
+    expect(await again.findOne('items', { _id: 'i7' })).toEqual({ _id: 'i7', n: -7, note: { by: 'between' }, _position: many + 1 });
+    for (const [id, n] of [['i3', 3], [`i${many - 1}`, many - 1]] as const) expect(await again.findOne('items', { _id: id })).toEqual({ _id: id, n, late: true, _position: many + 2 });
+    expect(await again.findOne('counters', { _id: 'all' })).toEqual({ _id: 'all', n: many, _position: many });
+    await again.close();
+  });
+
   // A rebuild into a file holding nothing else skips fsyncs (the worker's `unsynced`); a marker beside the
   // file says so until the file is made durable, and an open that finds it throws the file away.
   const MARKER = 'read-models.db.unsynced';
