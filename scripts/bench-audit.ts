@@ -234,8 +234,11 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
     const [a, b] = [slices[2 * k]!, slices[2 * k + 1]!];
     return a.recording ? { on: a, off: b } : { on: b, off: a };
   });
-  const kept = pairs.filter((p) => !p.on.full && !p.off.full);
-  if (kept.length < ACCESS_PAIRS / 2) throw new Error(`access log row: full collections fell in ${ACCESS_PAIRS - kept.length} of ${ACCESS_PAIRS} pairs`);
+  const clean = pairs.filter((p) => !p.on.full && !p.off.full);
+  // A small heap (100,000 events) is collected every few seconds: then every pair is kept and the row says so
+  // (it threw before, ending the whole bench run).
+  const kept = clean.length < ACCESS_PAIRS / 2 ? pairs : clean;
+  const keptText = kept === clean ? `${kept.length} of ${ACCESS_PAIRS} pairs kept` : `full collections in ${ACCESS_PAIRS - clean.length} of ${ACCESS_PAIRS} pairs, so all kept`;
   const withGc = (x: Slice) => x.main + Math.max(0, x.promoted) * microsPerByte;
   const ratios = kept.map((p) => withGc(p.on) / withGc(p.off) - 1).sort((a, b) => a - b);
   const cost = median(ratios);
@@ -254,7 +257,7 @@ export async function accessLogFigures(server: Server, scenario: ScenarioLog): P
     `access log cost: GET /api/applications/:id as an officer with X-Access-Reason, 50 connections, recording vs not (server main-thread CPU time per answered request plus its share of the old generation's collections: bytes it promoted × a full collection's time per live byte; ${ACCESS_PAIRS} pairs of ${ACCESS_SLICE_S} s slices of one load, on/off/off/on, after a warm-up; cost = median of the pairs' ratios; pairs a full collection fell in left out; process CPU and requests/s beside)`,
     `recording: ${side((p) => p.on)} (medians of the slices kept)${failed ? `; ${failed} failed` : ''}`,
     `same GET, recording switched off: ${side((p) => p.off)}; ${collected.ms === null ? 'no full collection (not counted)' : `a full collection ${collected.ms.toFixed(0)} ms for ${int(collected.oldBytes / 2 ** 20)} MB live, so ${(microsPerByte * 1024).toFixed(2)} µs per KB promoted`}; the log alone in the bench process: ${alone.toFixed(1)} µs of main thread per read recorded and written; goal cost ≤ 5 % of GET throughput`,
-    `cost ${pc(cost)} of the main thread (pairs' quartiles ${pc(ratios[Math.floor(ratios.length / 4)]!)} to ${pc(ratios[Math.floor((3 * ratios.length) / 4)]!)}, ${kept.length} of ${ACCESS_PAIRS} pairs kept; without the promotions' share ${pc(direct)}; process CPU ${pc(cpuCost)}): ${meets(cost <= 0.05)}`,
+    `cost ${pc(cost)} of the main thread (pairs' quartiles ${pc(ratios[Math.floor(ratios.length / 4)]!)} to ${pc(ratios[Math.floor((3 * ratios.length) / 4)]!)}, ${keptText}; without the promotions' share ${pc(direct)}; process CPU ${pc(cpuCost)}): ${meets(cost <= 0.05)}`,
   );
 }
 
