@@ -2,7 +2,7 @@
 // Profiles: node --cpu-prof --import tsx scripts/bench.ts …, with BENCH_CPU_PROF=<dir> for the child servers and verify.
 // EVENTSTORE_URL / MONGO_URL: the same figures on those servers (3–8; the SQLite-only ceilings are skipped).
 //   Point them at empty servers: the log is written there, and readAll walks everything in $all.
-//   --curve: figures 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000, with
+//   --curve: figures 1–2 once, 3–8 for 100,000 and 1,000,000 events, and the cost curve table (5M: --events 5000000, with
 //   NODE_OPTIONS=--max-old-space-size=16384 for this process and its servers: the embedded read store outgrows 4 GB)
 //
 // Figures of the embedded stores (SQLite event log, embedded read store) on this machine, each beside
@@ -620,7 +620,8 @@ async function main() {
   try {
     await checkServers();
     if (ESDB_URL) notes.push('figure 1 (durable append beside a bare better-sqlite3 insert) is for the SQLite log only: skipped');
-    const commandsPeak = CURVE ? null : (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
+    // Figures 1–2 with the curve too: one run's table then holds every goal and the curve (issue 11).
+    const commandsPeak = (ESDB_URL ? null : await appendFigures(dir), await commandFigures(dir));
     for (const n of args['commands-only'] ? [] : CURVE ? [100_000, 1_000_000] : [N]) {
       const built = await logFigures(dir, n);
       const read = await readFigures(dir, built.logDir, built.count, built.scenario);
