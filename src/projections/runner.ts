@@ -27,6 +27,8 @@ export interface RunnerOptions {
 }
 
 const BULK_AFTER_LAG = 10_000;
+/** A catch-up's ops committed at a time (see handle). */
+const CATCH_UP_PART = 1_000;
 
 /** Where the read store keeps the identity of the log its checkpoints refer to. */
 export const LOG_IDENTITY_KEY = 'log-identity:projections';
@@ -281,8 +283,15 @@ export class ProjectionRunner {
       await this.store.setBulk(false);
       try {
         for (const p of this.projections) {
-          if (!p.catchUp || (this.checkpoints.get(p.name) ?? 0) >= last) continue;
-          await this.store.commit(p.name, await p.catchUp(this.store, last), last);
+          const from = this.checkpoints.get(p.name) ?? 0;
+          if (!p.catchUp || from >= last) continue;
+          const ops = await p.catchUp(this.store, last);
+          // In parts, a turn of the event loop between them (matching's 10,000 lists at 1M events: ~1.9 s
+          // in one commit); the checkpoint moves with the last part only, so a crash before it catches up again.
+          for (let i = 0; i === 0 || i < ops.length; i += CATCH_UP_PART) {
+            if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+            await this.store.commit(p.name, ops.slice(i, i + CATCH_UP_PART), i + CATCH_UP_PART >= ops.length ? last : from);
+          }
           this.checkpoints.set(p.name, last);
         }
       } catch (error) {

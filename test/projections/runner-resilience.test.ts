@@ -162,3 +162,37 @@ describe('EventPublisher after bus failures', () => {
     await events.close();
   });
 });
+
+describe('ProjectionRunner at the end of a long catch-up', () => {
+  it("commits a derived model's catch-up in parts, its checkpoint moving with the last part only", async () => {
+    const events = await logOf(30);
+    const reads = EmbeddedReadStore.open(null);
+    const derived: Projection = {
+      name: 'derived-v1',
+      collections: ['derived'],
+      indexes: [],
+      handles: new Set(),
+      apply: () => [],
+      catchUp: async (_store, position) => Array.from({ length: 2_500 }, (_, i) => ({ collection: 'derived', id: `d${i}`, position, set: { i } })),
+    };
+    const commits: [string, number, number][] = [];
+    const commit = reads.commit.bind(reads);
+    reads.commit = (name, ops, checkpoint) => {
+      commits.push([name, ops.length, checkpoint]);
+      return commit(name, ops, checkpoint);
+    };
+    const runner = new ProjectionRunner(events, reads, [counter, derived], { batchSize: 10, bulkAfterLag: 0 });
+    await runner.start();
+    expect(await runner.waitFor(30, 5000)).toBe(true);
+    expect(commits.filter(([name]) => name === 'derived-v1')).toEqual([
+      ['derived-v1', 1_000, 0],
+      ['derived-v1', 1_000, 0],
+      ['derived-v1', 500, 30],
+    ]);
+    expect(await reads.count('derived', {})).toBe(2_500);
+    expect(await reads.getCheckpoint('derived-v1')).toBe(30);
+    await runner.stop();
+    await reads.close();
+    await events.close();
+  });
+});
