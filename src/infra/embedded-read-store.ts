@@ -2,6 +2,7 @@
 // SQLite so a restarted process resumes from its checkpoints instead of rebuilding every projection.
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
 import { LogCollections, checkLogOp, logIndexSql } from './embedded-log-collections.js';
@@ -45,7 +46,6 @@ const LOG_COLLECTIONS_KEY = 'log-collections';
  */
 const END_SLICE_DOCS = 10_000;
 const END_PART_DOCS = 4_000;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** The writer thread's field and row separators (collection names never hold them). */
 const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 

@@ -9,6 +9,7 @@
 // Every candidate list is a function of the read models' state, so a rebuild ends with the same lists.
 // New candidates are also noted in an outbox (demand_new_candidates) for the live push on demand:<id>;
 // the outbox is a delivery record, not a read model.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Candidate, type DemandProfile, MAX_CANDIDATES, type Ranking, type Supply, type SupplyNotice, rankDemandInTiers, rerank, scoreCandidate } from '../domain/matching.js';
 import type { District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
@@ -247,14 +248,14 @@ function candidateOps(lists: Map<string, Candidate[]>, before: Map<string, Candi
   return ops;
 }
 
+/** Demands ranked afresh between two turns of the event loop at a catch-up's end (a few tenths of a ms each at 1M events). */
+const YIELD_EVERY = 100;
+
 /**
  * Every open demand matched from scratch against the read models at `position` (the brute force the
  * live re-matching equals): after a long catch-up, once, instead of re-matching at every batch. No
  * outbox entries: nobody waits for the pushes of the past.
  */
-/** Demands ranked afresh between two turns of the event loop at a catch-up's end (a few tenths of a ms each at 1M events). */
-const YIELD_EVERY = 100;
-
 async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
   const index = await buildIndex(store, false);
   const [demands, current] = await Promise.all([store.find(DEMANDS, {}, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
@@ -264,7 +265,7 @@ async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
   for (const [i, d] of demands.entries()) {
     lists.set(d._id, d.status === 'open' ? rankAfresh(index, d._id) : []);
     // Seconds of work at a million events: a server answers between slices (nothing else writes these lists meanwhile).
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
   }
   // Live matching goes on from here once these lists are committed (else the checkpoint differs and it rebuilds).
   index.at = position;
