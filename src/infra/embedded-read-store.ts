@@ -561,7 +561,8 @@ export class EmbeddedReadStore implements ReadStore {
     if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0)) return;
     // Serialised here (the documents are this thread's), written by the writer thread; documents cross as
     // one string, log documents as one array (see the worker for the formats).
-    // Many documents (the end of a bulk: every one it wrote) go in parts of PERSIST_MAX_DOCS, the checkpoints
+    // Many documents (a close or a meta write during a bulk: every one it wrote; its end goes through
+    // persistInSlices) go in parts of PERSIST_MAX_DOCS, the checkpoints
     // with the last: a part written ahead of them only holds documents at positions the checkpoints have
     // not reached, which a replay from them leaves as they are (the position guard).
     const [entries, checkpoints] = this.takeDirty();
