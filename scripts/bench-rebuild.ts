@@ -1,10 +1,11 @@
-// npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]: the rebuild
+// npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B] [--timeline]: the rebuild
 // figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
 // --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
 // (node --max-semi-space-size=64 --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
 // runs), then rebuilds every read model from it into an in-memory read store (--persist: into a file, as the
 // bench and the server do) and prints events/s beside a bare readAll scan of the same log. Without --persist the
-// log collections stay in memory too: the 1M scenario log then exceeds Node's default 4 GB heap.
+// log collections stay in memory too: the 1M scenario log then exceeds Node's default 4 GB heap. It prints what
+// the resident memory was made of at its peak (sampled); --timeline: memory and position every second.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,7 +18,7 @@ import { ProjectionRunner } from '../src/projections/runner.js';
 import { LogGenerator, writeLog } from './bench-log.js';
 import { ScenarioLog } from './bench-scenario-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, scenario: { type: 'boolean', default: false }, without: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, scenario: { type: 'boolean', default: false }, without: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' }, timeline: { type: 'boolean', default: false } } });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]');
 mkdirSync(dir, { recursive: true });
@@ -47,6 +48,18 @@ if (values.without && projections.length === allProjections.length) throw new Er
 const runner = new ProjectionRunner(events, reads, projections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+// The resident memory at its peak, in parts: the main thread's heap, and the rest (the threads' heaps, SQLite's
+// caches, malloc's arenas, code). Sampled: the peak found is within a sample of the true one.
+const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+let peak = process.memoryUsage();
+let samples = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss > peak.rss) peak = m;
+  if (values.timeline && ++samples % 10 === 0) {
+    console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s: position ${runner.position}, RSS ${mb(m.rss)}, main heap ${mb(m.heapTotal)} (used ${mb(m.heapUsed)})`);
+  }
+}, 100);
 t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await runner.start();
@@ -58,6 +71,8 @@ const seconds = (performance.now() - t0) / 1000;
 console.log(`read models at the head after ${projected.toFixed(1)} s; the file (last writes, log indexes) ${(seconds - projected).toFixed(1)} s later`);
 loopDelay.disable();
 console.log(`the event loop held for up to ${(loopDelay.max / 1e6).toFixed(0)} ms at a stretch (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms)`);
+clearInterval(sampler);
+console.log(`at the sampled peak: RSS ${mb(peak.rss)} = the main thread's heap ${mb(peak.heapTotal)} (used ${mb(peak.heapUsed)}) + the rest ${mb(peak.rss - peak.heapTotal)}`);
 const cpu = process.cpuUsage(cpu0);
 console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)})`);
 console.log(
