@@ -1,9 +1,9 @@
-// Live matching's memory: the published supply by district, and every open demand with its list and
-// the head of its ranking (deeper than the list), filed so that a changed project finds the demands it
-// can concern without scoring every open demand of its district. Nothing here is a source of truth: it is built from the read models
+// Live matching's memory: the published supply by district, and every open demand with the head of its
+// ranking (deeper than its list; the list itself, with its reasons, is read from the store), filed so that
+// a changed project finds the demands it can concern without scoring every open demand of its district. Nothing here is a source of truth: it is built from the read models
 // (demand-matching.ts rebuilds it whenever it may be stale) and kept current from the lists matching
 // writes, so every answer it gives is one a scan of the read models would give.
-import { type Candidate, type DemandProfile, type Ranking, type OrderedSupply, type Supply, type SupplyTier, floorOf, orderSupply, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
+import { type DemandProfile, type Ranking, type OrderedSupply, type Supply, type SupplyTier, floorOf, orderSupply, scoreCeiling, scoresAlike, wouldEnter } from '../domain/matching.js';
 import type { SupplyMode } from '../domain/project.js';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import type { District } from '../domain/shared.js';
@@ -21,8 +21,6 @@ interface Bucket {
 interface Entry {
   profile: DemandProfile;
   head: Ranking;
-  /** The candidates as written: the head's first MAX_CANDIDATES, with reasons. */
-  list: Candidate[];
   floor: number;
 }
 
@@ -116,12 +114,8 @@ export class MatchingIndex {
     return this.demands.get(demandId)?.head;
   }
 
-  list(demandId: string): Candidate[] | undefined {
-    return this.demands.get(demandId)?.list;
-  }
-
-  /** An open demand, its ranking's head and its candidates; null: closed (it leaves the index). */
-  setDemand(demandId: string, profile: DemandProfile | null, head: Ranking, list: Candidate[]): void {
+  /** An open demand and its ranking's head; null: closed (it leaves the index). */
+  setDemand(demandId: string, profile: DemandProfile | null, head: Ranking): void {
     const old = this.demands.get(demandId);
     if (old) {
       this.unfile(demandId, old);
@@ -129,18 +123,16 @@ export class MatchingIndex {
       this.demands.delete(demandId);
     }
     if (!profile) return;
-    const entry = { profile, head, list, floor: floorOf(head) };
+    const entry = { profile, head, floor: floorOf(head) };
     this.demands.set(demandId, entry);
     this.relist(demandId, { ranks: [], complete: true }, head);
     this.file(demandId, entry);
   }
 
-  /** A new head and list of an open demand in the index. */
-  update(demandId: string, head: Ranking, list: Candidate[]): void {
+  /** A new head of an open demand in the index. */
+  update(demandId: string, head: Ranking): void {
     const entry = this.demands.get(demandId);
-    if (!entry) return;
-    entry.list = list;
-    if (head === entry.head) return;
+    if (!entry || head === entry.head) return;
     this.relist(demandId, entry.head, head);
     entry.head = head;
     const floor = floorOf(head);

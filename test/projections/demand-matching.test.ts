@@ -12,7 +12,7 @@ import type { District } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
-import { DEMAND_CANDIDATES, demandMatching, supplyOf } from '../../src/projections/demand-matching.js';
+import { DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES, demandMatching, supplyOf } from '../../src/projections/demand-matching.js';
 import { prng } from '../../scripts/seed-data.js';
 import { DEMANDS } from '../../src/projections/demands.js';
 import { allProjections } from '../../src/projections/index.js';
@@ -134,6 +134,43 @@ describe('demand matching, live and rebuilt', () => {
     expect(Object.keys(actual).length).toBeGreaterThan(20);
     expect(actual).toEqual(expected);
     expect(Object.values(actual).some((c) => c.length === MAX_CANDIDATES)).toBe(true);
+  });
+
+  it('writes a list only when it changed, and pushes only the projects new to it', async () => {
+    // Live matching again, each batch's ops held against the lists stored before it (its index keeps
+    // no lists of its own: they are read from the store).
+    const reads = EmbeddedReadStore.open(null);
+    stores.push(reads);
+    let rewrites = 0;
+    let pushed = 0;
+    let written = 0;
+    const watched = {
+      ...demandMatching,
+      afterBatch: async (store: Parameters<NonNullable<typeof demandMatching.afterBatch>>[0], batch: Parameters<NonNullable<typeof demandMatching.afterBatch>>[1], position: number) => {
+        const ops = await demandMatching.afterBatch!(store, batch, position);
+        for (const op of ops) {
+          const [prev] = await store.find(DEMAND_CANDIDATES, { _id: op.id });
+          const before = (prev?.candidates as Candidate[] | undefined) ?? [];
+          if (op.collection === DEMAND_CANDIDATES) {
+            written++;
+            if (prev && JSON.stringify(before) === JSON.stringify(op.set!.candidates)) rewrites++;
+          } else if (op.collection === DEMAND_NEW_CANDIDATES) {
+            const ids = op.set!.projectIds as string[];
+            pushed += ids.length;
+            if (ids.length === 0 || ids.some((id) => before.some((c) => c.projectId === id))) rewrites++;
+          }
+        }
+        return ops;
+      },
+    };
+    const runner = new ProjectionRunner(events, reads, allProjections.map((p) => (p.name === demandMatching.name ? watched : p)), { batchSize: 3 });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+    expect(written).toBeGreaterThan(50);
+    expect(pushed).toBeGreaterThan(50);
+    expect(rewrites).toBe(0);
+    expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
   });
 
   it('a from-scratch rebuild in one batch gives the same candidates', async () => {

@@ -17,7 +17,7 @@ function indexOf(supply: Supply[], demands: Record<string, DemandProfile>, depth
   for (const s of supply) index.setSupply(s.projectId, s);
   for (const [id, profile] of Object.entries(demands)) {
     const head = rankDemand(profile, index.supplyOf(profile.districts), depth);
-    index.setDemand(id, profile, head, []);
+    index.setDemand(id, profile, head);
   }
   return index;
 }
