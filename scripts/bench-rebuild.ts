@@ -20,7 +20,7 @@ import { ScenarioLog } from './bench-scenario-log.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, scenario: { type: 'boolean', default: false }, without: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' }, timeline: { type: 'boolean', default: false } } });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B]');
+if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B] [--timeline]');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'events.db');
 const fresh = !existsSync(file);

@@ -183,10 +183,11 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   const lists = new Map<string, Candidate[]>(); // demand id → candidates after this batch, where they may have changed
   const before = new Map<string, Candidate[]>(); // and before it, where there were any
   const afresh = new Set<string>(); // demands to rank from all supply
-  // The lists as stored: the index keeps heads only (its own copies of the lists were 78 of the 563 MB a
-  // rebuilt million-event store kept live; one find per batch instead, ~0.1 ms of it).
-  if (concerns.size > 0) {
-    for (const c of await store.find(DEMAND_CANDIDATES, { _id: { $in: [...concerns.keys()] } })) before.set(c._id, (c.candidates as Candidate[]) ?? []);
+  // The lists as stored, of the demands this batch concerns or changed: the index keeps heads only (its own
+  // copies of the lists were 78 of the 563 MB a rebuilt million-event store kept live; one find instead).
+  const touched = [...concerns.keys(), ...changedDemands];
+  if (touched.length > 0) {
+    for (const c of await store.find(DEMAND_CANDIDATES, { _id: { $in: touched } })) before.set(c._id, (c.candidates as Candidate[]) ?? []);
   }
   for (const [id, projectIds] of concerns) {
     const stored = before.get(id) ?? [];
@@ -206,9 +207,7 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
     if (!sameCandidates(list, stored)) lists.set(id, list);
   }
   if (changedDemands.size > 0) {
-    const ids = [...changedDemands];
-    const [docs, stored] = await Promise.all([store.find(DEMANDS, { _id: { $in: ids } }), store.find(DEMAND_CANDIDATES, { _id: { $in: ids } })]);
-    for (const c of stored) before.set(c._id, (c.candidates as Candidate[]) ?? []);
+    const docs = await store.find(DEMANDS, { _id: { $in: [...changedDemands] } });
     const byId = new Map(docs.map((d) => [d._id, d]));
     for (const id of changedDemands) {
       const d = byId.get(id);
