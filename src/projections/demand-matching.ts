@@ -108,6 +108,9 @@ function sameSupply(a: Supply | undefined, b: Supply | null): boolean {
   return a.district === b.district && a.useType === b.useType && a.availableArea === b.availableArea && a.supplyModes.join() === b.supplyModes.join() && notices(a) === notices(b);
 }
 
+/** Candidate documents as demand id → the list they hold. */
+const listsOf = (docs: Doc[]) => new Map(docs.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+
 /**
  * Supply and open demands from the read models, with their stored lists as the heads of their rankings
  * (exact, and complete when shorter than a list), or (`stored` false) with empty ones to rank afresh.
@@ -116,7 +119,7 @@ async function buildIndex(store: ReadStore, stored: boolean): Promise<MatchingIn
   const index = new MatchingIndex();
   for (const [id, supply] of await suppliesOf(store, 'published')) index.setSupply(id, supply);
   const [open, lists] = await Promise.all([store.find(DEMANDS, { status: 'open' }), stored ? store.find(DEMAND_CANDIDATES, {}) : []]);
-  const listOf = new Map(lists.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  const listOf = listsOf(lists);
   for (const d of open) {
     const list = listOf.get(d._id) ?? [];
     const head = { ranks: list.map((c) => ({ projectId: c.projectId, score: c.score })), complete: list.length < MAX_CANDIDATES };
@@ -181,14 +184,12 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   for (const [id, supply] of supplies) index.setSupply(id, supply);
 
   const lists = new Map<string, Candidate[]>(); // demand id → candidates after this batch, where they may have changed
-  const before = new Map<string, Candidate[]>(); // and before it, where there were any
-  const afresh = new Set<string>(); // demands to rank from all supply
-  // The lists as stored, of the demands this batch concerns or changed: the index keeps heads only (its own
-  // copies of the lists were 78 of the 563 MB a rebuilt million-event store kept live; one find instead).
+  // And before it, where there were any: the stored lists of the demands this batch concerns or changed. The
+  // index keeps heads only (its own copies of the lists were 78 of the 563 MB a rebuilt million-event store
+  // kept live; one find instead).
   const touched = [...concerns.keys(), ...changedDemands];
-  if (touched.length > 0) {
-    for (const c of await store.find(DEMAND_CANDIDATES, { _id: { $in: touched } })) before.set(c._id, (c.candidates as Candidate[]) ?? []);
-  }
+  const before = listsOf(touched.length > 0 ? await store.find(DEMAND_CANDIDATES, { _id: { $in: touched } }) : []);
+  const afresh = new Set<string>(); // demands to rank from all supply
   for (const [id, projectIds] of concerns) {
     const stored = before.get(id) ?? [];
     before.set(id, stored);
@@ -263,7 +264,7 @@ const YIELD_EVERY = 100;
 async function matchAll(store: ReadStore, position: number): Promise<DocOp[]> {
   const index = await buildIndex(store, false);
   const [demands, current] = await Promise.all([store.find(DEMANDS, {}, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
-  const before = new Map(current.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+  const before = listsOf(current);
   // Every demand reported has its document, as live matching leaves it: a closed one's list is empty.
   const lists = new Map<string, Candidate[]>();
   for (const [i, d] of demands.entries()) {
