@@ -1,12 +1,12 @@
-// npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B] [--timeline]: the rebuild
+// npx tsx --max-semi-space-size=64 scripts/bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>[,…]] [--persist] [--batch B] [--timeline]: the rebuild
 // figure alone, for profiling; --scenario: the bench's whole log (procedures and demands too, bench-scenario-log.ts);
-// --without: leave one projection out (e.g. demand-matching-v1) to see what it costs
+// --without: leave projections out (names, comma-separated, e.g. demand-matching-v1) to see what they cost
 // (node --max-semi-space-size=64 --import tsx --cpu-prof scripts/bench-rebuild.ts …). Builds <dir>/events.db once (kept between
 // runs), then rebuilds every read model from it into an in-memory read store (--persist: into a file, as the
 // bench and the server do) and prints events/s beside a bare readAll scan of the same log. Without --persist the
 // log collections stay in memory too: the 1M scenario log then exceeds Node's default 4 GB heap. It prints what
 // the resident memory was made of at its peak (sampled); --timeline: memory and position every second.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ import { ScenarioLog } from './bench-scenario-log.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: 'string' }, scenario: { type: 'boolean', default: false }, without: { type: 'string' }, persist: { type: 'boolean', default: false }, batch: { type: 'string' }, timeline: { type: 'boolean', default: false } } });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>] [--persist] [--batch B] [--timeline]');
+if (!dir) throw new Error('usage: bench-rebuild.ts <dir> [--events N] [--scenario] [--without <projection>[,…]] [--persist] [--batch B] [--timeline]');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'events.db');
 const fresh = !existsSync(file);
@@ -43,8 +43,9 @@ const scan = head / ((performance.now() - t0) / 1000);
 const readDir = join(dir, `reads-${process.pid}`);
 const reads = EmbeddedReadStore.open(values.persist ? readDir : null);
 let failure: unknown = null;
-const projections = allProjections.filter((p) => p.name !== values.without);
-if (values.without && projections.length === allProjections.length) throw new Error(`no projection named ${values.without}`);
+const left = new Set(values.without?.split(',') ?? []);
+const projections = allProjections.filter((p) => !left.has(p.name));
+if (projections.length !== allProjections.length - left.size) throw new Error(`not every one of ${values.without} is a projection's name`);
 const runner = new ProjectionRunner(events, reads, projections, { onError: (e) => (failure = e), ...(values.batch ? { batchSize: Number(values.batch) } : {}) });
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -74,11 +75,28 @@ console.log(`the event loop held for up to ${(loopDelay.max / 1e6).toFixed(0)} m
 clearInterval(sampler);
 console.log(`at the sampled peak: RSS ${mb(peak.rss)} = the main thread's heap ${mb(peak.heapTotal)} (used ${mb(peak.heapUsed)}) + the rest ${mb(peak.rss - peak.heapTotal)}`);
 const cpu = process.cpuUsage(cpu0);
-console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)})`);
+console.log(`cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}); by thread: ${threadCpu()}`);
 console.log(
   `${head} events: rebuild ${Math.round(head / seconds)} events/s (${seconds.toFixed(1)} s), bare readAll ${Math.round(scan)} events/s: ` +
     `${Math.round((100 * head) / seconds / scan)} %; peak RSS ${Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20)} MB`,
 );
 await runner.stop();
 await reads.close();
+
+/** Linux: each thread's CPU seconds since it started (utime + stime), the busiest first, by name. */
+function threadCpu(): string {
+  const tick = 100; // USER_HZ
+  const rows: [string, number][] = [];
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      rows.push([tid === String(process.pid) ? 'main' : name, (Number(f[11]) + Number(f[12])) / tick]);
+    }
+  } catch {
+    return 'not on Linux';
+  }
+  return rows.sort((a, b) => b[1] - a[1]).filter(([, s]) => s >= 0.5).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ');
+}
 await events.close();
