@@ -328,7 +328,7 @@ export class EmbeddedReadStore implements ReadStore {
       if (this.bulk === null && this.db) {
         this.finishFlush();
         // Unsynced only into a store holding nothing yet: the worker checks its file, this its memory.
-        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0;
+        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0 && !this.logAhead;
         this.unsyncedFor = checkpointNames.length > 0 && nothing ? new Set(checkpointNames) : null;
         this.written = this.db.send({ kind: 'bulk', on: true, unsynced: this.unsyncedFor !== null });
       }
@@ -633,7 +633,7 @@ export class EmbeddedReadStore implements ReadStore {
   private async flushInSlices(): Promise<void> {
     this.persistTimer = null;
     this.finishFlush();
-    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0)) return;
+    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && !this.logAhead)) return;
     const [entries, checkpoints] = this.takeDirty();
     const flush = (this.flushing = { entries, checkpoints, next: 0, parts: [], odd: [] });
     while (flush.next < entries.length) {
@@ -689,7 +689,7 @@ export class EmbeddedReadStore implements ReadStore {
     }
     const waiting = this.dirty.size + this.pendingLogRows;
     if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) return this.persist();
-    if (this.pendingLogRows >= LIVE_LOG_ROWS && this.db) this.sendLogAhead();
+    if (this.pendingLogRows >= LIVE_LOG_ROWS) this.sendLogAhead();
     this.persistTimer ??= setTimeout(() => void this.flushInSlices().catch(this.failFlush), this.persistDelayMs);
   }
 

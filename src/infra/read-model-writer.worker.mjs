@@ -115,8 +115,6 @@ function insertLogDocs(logDocs) {
   }
 }
 
-// `docs`: one text of rows, or several (a timed flush joins each slice's rows on the main thread, where
-// joining them all at once held its event loop 2-9 ms).
 // Log documents sent ahead of a live flush (`logAhead`: the main thread clones them for this thread a
 // thousand at a time, not all at the flush), kept here and inserted in the next transaction: the flush's, or
 // one of their own before any other message, so every write keeps its order.
@@ -128,6 +126,8 @@ function insertAhead() {
 }
 const writeAhead = db.transaction(insertAhead);
 
+// `docs`: one text of rows, or several (a timed flush joins each slice's rows on the main thread, where
+// joining them all at once held its event loop 2-9 ms).
 const persist = db.transaction((docs, logDocs, checkpoints, odd) => {
   for (const text of typeof docs === 'string' ? [docs] : docs) for (const [collection, id, json] of rows(text, 3)) upsert.run(collection, id, json);
   for (const [collection, id, json] of odd.docs) upsert.run(collection, id, json);
