@@ -579,7 +579,7 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
     this.finishFlush(); // what a timed flush took goes first, with its checkpoints
-    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && !this.logAhead)) return;
+    if (!this.db || this.nothingToWrite) return;
     // Serialised here (the documents are this thread's), written by the writer thread; documents cross as
     // one string, log documents as one array (see the worker for the formats).
     // Many documents (a close or a meta write during a bulk: every one it wrote; its end goes through
@@ -633,7 +633,7 @@ export class EmbeddedReadStore implements ReadStore {
   private async flushInSlices(): Promise<void> {
     this.persistTimer = null;
     this.finishFlush();
-    if (!this.db || (this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && !this.logAhead)) return;
+    if (!this.db || this.nothingToWrite) return;
     const [entries, checkpoints] = this.takeDirty();
     const flush = (this.flushing = { entries, checkpoints, next: 0, parts: [], odd: [] });
     while (flush.next < entries.length) {
@@ -665,6 +665,11 @@ export class EmbeddedReadStore implements ReadStore {
     this.serialiseSlice(flush, flush.entries.length);
     this.written = this.db!.send({ kind: 'persist', docs: flush.parts, logDocs: this.takeLogRows(), checkpoints: flush.checkpoints, odd: { docs: flush.odd } });
     this.logAhead = false;
+  }
+
+  /** Nothing changed since the last flush, and no log document waits here or on the writer thread. */
+  private get nothingToWrite(): boolean {
+    return this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && !this.logAhead;
   }
 
   /** The pending log documents in the writer's format, and none pending after. */
