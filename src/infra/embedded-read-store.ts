@@ -123,8 +123,11 @@ export class EmbeddedReadStore implements ReadStore {
   private readonly dirty = new Map<string, { collection: string; doc: Doc }>();
   private readonly dirtyCheckpoints = new Map<string, number>();
   private persistTimer: NodeJS.Timeout | null = null;
-  /** Log documents the writer keeps for its next transaction (sendLogAhead): a log read flushes first. */
-  private logAhead = false;
+  /**
+   * Log documents the writer keeps for its next transaction (sendLogAhead): a log read flushes first, and
+   * they count towards PERSIST_MAX_DOCS as if they waited here.
+   */
+  private rowsAhead = 0;
   /** A timed flush under way (flushInSlices): what it took, and the text of the documents serialised so far. */
   private flushing: { entries: { collection: string; doc: Doc }[]; checkpoints: [string, number][]; next: number; parts: string[]; odd: string[][] } | null = null;
   private closed = false;
@@ -298,7 +301,7 @@ export class EmbeddedReadStore implements ReadStore {
   /** True when `collection` is kept in the file: its reads first wait for the writes sent before them. */
   private async onFile(collection: string): Promise<boolean> {
     if (!this.logs || !this.logNames.has(collection)) return false;
-    if (this.pendingLogRows > 0 || this.logAhead) this.persist();
+    if (this.pendingLogRows > 0 || this.rowsAhead > 0) this.persist();
     await this.written;
     if (this.db?.failure) throw this.db.failure;
     return true;
@@ -328,7 +331,7 @@ export class EmbeddedReadStore implements ReadStore {
       if (this.bulk === null && this.db) {
         this.finishFlush();
         // Unsynced only into a store holding nothing yet: the worker checks its file, this its memory.
-        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0 && !this.logAhead;
+        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0 && this.rowsAhead === 0;
         this.unsyncedFor = checkpointNames.length > 0 && nothing ? new Set(checkpointNames) : null;
         this.written = this.db.send({ kind: 'bulk', on: true, unsynced: this.unsyncedFor !== null });
       }
@@ -609,7 +612,7 @@ export class EmbeddedReadStore implements ReadStore {
     const odd: string[][] = [];
     this.serialise(entries, 0, entries.length, fromMemory, docs, odd);
     this.written = this.db!.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs: this.takeLogRows(), checkpoints, odd: { docs: odd } });
-    this.logAhead = false; // written in that transaction
+    this.rowsAhead = 0; // written in that transaction
   }
 
   /** Entries [from, to) as the writer's rows: in `docs`, or in `odd` when an id holds a separator. */
@@ -664,12 +667,12 @@ export class EmbeddedReadStore implements ReadStore {
     this.flushing = null;
     this.serialiseSlice(flush, flush.entries.length);
     this.written = this.db!.send({ kind: 'persist', docs: flush.parts, logDocs: this.takeLogRows(), checkpoints: flush.checkpoints, odd: { docs: flush.odd } });
-    this.logAhead = false;
+    this.rowsAhead = 0;
   }
 
   /** Nothing changed since the last flush, and no log document waits here or on the writer thread. */
   private get nothingToWrite(): boolean {
-    return this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && !this.logAhead;
+    return this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && this.rowsAhead === 0;
   }
 
   /** The pending log documents in the writer's format, and none pending after. */
@@ -692,7 +695,7 @@ export class EmbeddedReadStore implements ReadStore {
       if (this.pendingLogRows >= BULK_LOG_ROWS) this.sendLogAhead();
       return;
     }
-    const waiting = this.dirty.size + this.pendingLogRows;
+    const waiting = this.dirty.size + this.pendingLogRows + this.rowsAhead;
     if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) return this.persist();
     if (this.pendingLogRows >= LIVE_LOG_ROWS) this.sendLogAhead();
     this.persistTimer ??= setTimeout(() => void this.flushInSlices().catch(this.failFlush), this.persistDelayMs);
@@ -700,14 +703,16 @@ export class EmbeddedReadStore implements ReadStore {
 
   /**
    * The pending log documents alone, without a checkpoint (see schedulePersist): in a bulk written at once,
-   * outside one kept by the writer until its next transaction (a log read then flushes: `logAhead`).
+   * outside one kept by the writer until its next transaction (a log read then flushes: `rowsAhead`).
    */
   private sendLogAhead(): void {
     const logDocs = this.takeLogRows();
-    if (this.bulk) this.written = this.db!.send({ kind: 'persist', docs: '', logDocs, checkpoints: [], odd: { docs: [] } });
-    else {
+    if (this.bulk) {
+      this.written = this.db!.send({ kind: 'persist', docs: '', logDocs, checkpoints: [], odd: { docs: [] } });
+      this.rowsAhead = 0; // a persist message writes those the writer kept too
+    } else {
+      this.rowsAhead += logDocs.length / 4;
       this.written = this.db!.send({ kind: 'logAhead', logDocs });
-      this.logAhead = true;
     }
   }
 

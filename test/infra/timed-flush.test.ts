@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PERSIST_DELAY_MS, EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp } from '../../src/infra/read-store.js';
@@ -84,6 +85,24 @@ describe('the timed flush, in slices', () => {
     await reads.commit('p', trail(1_202, 1_100), 2);
     await reads.close();
     expect((await reopened(dir)).trail).toBe(2_301);
+  });
+
+  it('counts the log documents the writer keeps towards the most that may wait: past it, all is written with its checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timed-flush-'));
+    dirs.push(dir);
+    const reads = EmbeddedReadStore.open(dir, { persistDelayMs: 60_000 }); // no timed flush in this test
+    await reads.declareLogCollections(['trail']);
+    for (let part = 0; part < 21; part++) {
+      const rows: DocOp[] = Array.from({ length: 1_000 }, (_, k) => ({ collection: 'trail', id: `t${part * 1_000 + k}`, position: part + 1, set: { n: k } }));
+      await reads.commit('p', rows, part + 1);
+    }
+    // A message the writer answers after every one sent before it, without a flush of its own.
+    await reads.ensureIndexes([{ collection: 'trail', keys: { n: 1 } }]);
+    const file = new Database(join(dir, 'read-models.db'), { readonly: true });
+    const checkpoint = file.prepare("SELECT position FROM checkpoints WHERE name = 'p'").pluck().get() as number | undefined;
+    file.close();
+    expect(checkpoint).toBe(20); // 20,000 rows waited (1,000 here, the rest kept by the writer): written then
+    await reads.close();
   });
 
   it('is completed before a reset, which then drops what it wrote', async () => {
