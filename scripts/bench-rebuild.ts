@@ -82,6 +82,7 @@ console.log(
 );
 await runner.stop();
 await reads.close();
+await events.close();
 
 /** Linux: each thread's CPU seconds since it started (utime + stime), the busiest first, by name. */
 function threadCpu(): string {
@@ -99,4 +100,3 @@ function threadCpu(): string {
   }
   return rows.sort((a, b) => b[1] - a[1]).filter(([, s]) => s >= 0.5).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ');
 }
-await events.close();

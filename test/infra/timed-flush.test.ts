@@ -17,6 +17,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'timed-flush-'));
+  dirs.push(dir);
+  return dir;
+};
+
 const DOCS = 1_000; // several slices
 const items = (version: number, position: number, ids: number[]): DocOp[] =>
   ids.map((i) => ({ collection: 'items', id: `i${i}`, position, set: { version } }));
@@ -24,8 +30,7 @@ const all = Array.from({ length: DOCS }, (_, i) => i);
 
 /** A store whose first commit's flush timer is fake: firing it starts the timed flush here and now. */
 async function storeWithFlushStarting(): Promise<{ dir: string; reads: EmbeddedReadStore; startFlush: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'timed-flush-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const reads = EmbeddedReadStore.open(dir);
   await reads.declareLogCollections(['trail']);
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -88,8 +93,7 @@ describe('the timed flush, in slices', () => {
   });
 
   it('counts the log documents the writer keeps towards the most that may wait: past it, all is written with its checkpoint', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timed-flush-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const reads = EmbeddedReadStore.open(dir, { persistDelayMs: 60_000 }); // no timed flush in this test
     await reads.declareLogCollections(['trail']);
     for (let part = 0; part < 21; part++) {
