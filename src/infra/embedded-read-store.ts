@@ -1,16 +1,12 @@
 // The embedded read store: documents in memory (one Map per collection) queried with mingo, mirrored to
 // SQLite so a restarted process resumes from its checkpoints instead of rebuilding every projection.
-import fs from 'node:fs';
-import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { Aggregator, Query } from 'mingo';
 import { LogCollections, checkLogOp, logIndexSql } from './embedded-log-collections.js';
 import { type Primitive, Writer, checkDocOp, deepFreeze, isPlainObject, isPrimitive, reflects } from './embedded-doc-ops.js';
 import { EqualityIndex, equalityValues, intersect } from './embedded-equality-index.js';
-import { FileWriter } from './read-model-file-writer.js';
+import { DEFAULT_PERSIST_DELAY_MS, FileSync, openReadModelFile } from './embedded-file-sync.js';
 import { coalesceCounts, mergedParts, sumsExactly } from './embedded-coalesce.js';
-import { moveSharedLogTable } from './log-tables.mjs';
 import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
@@ -18,50 +14,15 @@ import { isPlainPrototype, parseDoc } from './doc-realm.js';
 import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
+export { DEFAULT_PERSIST_DELAY_MS } from './embedded-file-sync.js';
 
 // Filters may be built from request input: no server-side JavaScript ($where, $function).
 const MINGO_OPTIONS = { scriptEnabled: false };
 const QUERY_CACHE_SIZE = 64;
 
-/**
- * How long changed documents may wait in memory before they are written to disk (0: at every commit), and
- * how many. Reads never wait for it (memory is current; a log read flushes first), and a crash only replays
- * the log from the checkpoints written. 500 ms, not 100: a hot document is written once per flush, and a
- * larger transaction rewrites each index page once for more rows. Commands over HTTP (register + PATCH,
- * 50 clients, alternating runs): the writer thread's CPU per command 107-122 → 72-100 µs, 2,689 → 2,929/s.
- */
-export const DEFAULT_PERSIST_DELAY_MS = 500;
-const PERSIST_MAX_DOCS = 20_000;
-/**
- * A timed flush serialises this many documents between two turns of the event loop (see flushInSlices).
- * In one piece, a flush under 50 clients' POSTs (~2,000 documents and ~4,000 log rows) held the event loop
- * 23.5 ms at the median and up to 51 ms: every request arriving meanwhile waited, and the commands' p99 was
- * 45-71 ms.
- */
-const FLUSH_PART_DOCS = 250;
-/**
- * Outside a bulk, log documents go ahead of their flush once this many wait, kept by the writer for the
- * flush's transaction: cloned for it all at once, a flush's ~4,000 (an audit entry and a history row per
- * POST) held the event loop 6-17 ms. Written ahead in transactions of their own instead, the writer thread
- * took 59-62 → 76-86 µs per command and the commands 5-8 % fewer.
- */
-const LIVE_LOG_ROWS = 1_000;
-/**
- * In bulk mode, the log documents sent to the writer at a time. A message of 20,000 rows lives on both
- * threads while it is cloned and written row by row, long enough (it seems) to reach the old generation:
- * with 2,000 the writer's collections over a 1M rebuild fell from 7.5 to 0.6 s. That rebuild, alternating:
- * 57.7 / 65.0 → 48.3 / 55.3 s, CPU user 74 / 88 → 60 / 73 s (500 rows: no better than 2,000).
- */
-const BULK_LOG_ROWS = 2_000;
 const LOG_COLLECTIONS_KEY = 'log-collections';
-/**
- * Documents frozen, and documents written, between two turns of the event loop at a bulk's end (see
- * setBulk). At a million events a part of 20,000 documents took 0.6–1.0 s to serialise, 50,000 to freeze ~0.5 s.
- */
+/** Documents frozen between two turns of the event loop at a bulk's end (see setBulk): 50,000 took ~0.5 s at a million events. */
 const END_SLICE_DOCS = 10_000;
-const END_PART_DOCS = 4_000;
-/** The writer thread's field and row separators (collection names never hold them). */
-const holdsSeparator = (id: string) => id.includes('\u0001') || id.includes('\u0002');
 
 /** Plain objects of either context; not null-prototype ones (never cached before the documents' context). */
 const plainProto = (proto: unknown) => proto !== null && isPlainPrototype(proto);
@@ -74,26 +35,6 @@ function cacheKey(collection: string, filter: Filter, sort?: Record<string, 1 | 
     return v;
   });
   return plainJson ? `${collection}\u0000${text}` : null;
-}
-
-/**
- * The documents' table: rows in rowid order with a unique (collection, id) index. It was a WITHOUT ROWID
- * table keyed by (collection, id), which SQLite advises against for rows over ~1/20 of a page: a project's
- * document (~1.5 KB) inserted at a random key moved whole pages about. Upserting 40,000 such documents and
- * then as many updates, 225 per commit (timed alone): 46-52 µs per write that way, 26-27 µs this way.
- */
-const DOCS_COLUMNS = 'collection TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, UNIQUE (collection, id)';
-
-/** A file of an earlier version: its WITHOUT ROWID documents' table becomes the rowid table, in one transaction. */
-function moveDocsToRowidTable(db: Database.Database): void {
-  const sql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'docs'").pluck().get() as string | undefined;
-  if (!sql || !/WITHOUT\s+ROWID/i.test(sql)) return;
-  db.transaction(() => {
-    db.exec(`CREATE TABLE docs_rowid (${DOCS_COLUMNS});
-             INSERT INTO docs_rowid (collection, id, json) SELECT collection, id, json FROM docs ORDER BY collection, id;
-             DROP TABLE docs;
-             ALTER TABLE docs_rowid RENAME TO docs;`);
-  })();
 }
 
 /**
@@ -120,44 +61,32 @@ export class EmbeddedReadStore implements ReadStore {
   private readonly versions = new Map<string, number>(); // bumped by every change to a collection
   private readonly cache = new Map<string, { version: number; docs: Doc[] }>();
   private readonly aggregates = new Map<string, { version: number; docs: Doc[] }>();
-  private readonly dirty = new Map<string, { collection: string; doc: Doc }>();
-  private readonly dirtyCheckpoints = new Map<string, number>();
-  private persistTimer: NodeJS.Timeout | null = null;
-  /**
-   * Log documents the writer keeps for its next transaction (sendLogAhead): a log read flushes first, and
-   * they count towards PERSIST_MAX_DOCS as if they waited here.
-   */
-  private rowsAhead = 0;
-  /** A timed flush under way (flushInSlices): what it took, and the text of the documents serialised so far. */
-  private flushing: { entries: { collection: string; doc: Doc }[]; checkpoints: [string, number][]; next: number; parts: string[]; odd: string[][] } | null = null;
   private closed = false;
   /** Append-only collections (declareLogCollections); with a file they live in it, not in memory. */
   private readonly logNames = new Set<string>();
-  /** Log documents not yet sent, in the writer's format: collection, id, position, the op's set, row after row (see the worker). */
-  private pendingLog: (string | number | Record<string, unknown>)[] = [];
-  /** The last write sent to the file: log reads wait for it, so they see every commit before them. */
-  private written: Promise<void> = Promise.resolve();
   /** In bulk mode: the documents written in place since it began (sealed at its end). */
   private bulk: Set<string> | null = null;
   /** From a bulk's end until its equality indexes are built again: reads scan. */
   private staleIndexes = false;
-  /**
-   * In a bulk the writer takes without fsyncs (the worker's `unsynced`: a rebuild into a store holding
-   * nothing yet), the checkpoint names it is for: a log write under any other name (the access log's,
-   * which the log cannot give again) has the file made durable first.
-   */
-  private unsyncedFor: ReadonlySet<string> | null = null;
   private bulkFailure: Error | null = null;
   /** Made by fromDocs for one answer: the next page of a sort is unlikely to be asked of it. */
   private oneAnswer = false;
   private readonly closers: (() => Promise<void> | void)[] = [];
 
+  /** The file's writer thread and what waits for it (embedded-file-sync.ts); null: memory only. */
+  private readonly file: FileSync | null;
+  /** The file's log collections, read on connections of their own. */
+  private readonly logs: LogCollections | null;
+
   private constructor(
-    private readonly db: FileWriter | null,
-    private readonly persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
-    private readonly logs: LogCollections | null = null,
+    file: string | null,
+    persistDelayMs = DEFAULT_PERSIST_DELAY_MS,
     private readonly exportThreadsFrom = EXPORT_THREADS_FROM,
-  ) {}
+  ) {
+    const current = (collection: string, id: string) => this.collections.get(collection)?.get(id);
+    this.file = file === null ? null : new FileSync(file, persistDelayMs, current, { inBulk: () => this.bulk !== null, closed: () => this.closed });
+    this.logs = file === null ? null : new LogCollections(file);
+  }
 
   /**
    * An in-memory store over documents taken as they are (frozen here unless `frozen` says they are): no
@@ -180,33 +109,16 @@ export class EmbeddedReadStore implements ReadStore {
    */
   static open(dir: string | null, options: { persistDelayMs?: number; exportThreadsFrom?: number } = {}): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'read-models.db');
-    // A rebuild was being written here without fsyncs and did not finish (see the worker's `unsynced`):
-    // after a power cut the file may be torn. It held nothing the log cannot give again: start afresh.
-    if (fs.existsSync(`${file}.unsynced`)) for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.unsynced`]) fs.rmSync(f, { force: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL'); // read models are disposable: losing the last commits only means replaying them
-    db.exec(`CREATE TABLE IF NOT EXISTS docs (${DOCS_COLUMNS});
-             CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-    moveSharedLogTable(db); // a file of an earlier version: its one log table becomes a table per collection
-    moveDocsToRowidTable(db);
-    const store = new EmbeddedReadStore(new FileWriter(file), options.persistDelayMs, new LogCollections(file), options.exportThreadsFrom);
-    // In the order they were first written (an upsert keeps a document's row), as they stood in memory
-    // before the restart; a moved file's documents in (collection, id) order, as it gave them.
-    const rows = db.prepare('SELECT collection, id, json FROM docs ORDER BY rowid').iterate() as Iterable<{ collection: string; id: string; json: string }>;
-    for (const row of rows) {
-      store.docs(row.collection).set(row.id, deepFreeze(parseDoc(row.json) as Doc));
-    }
-    for (const row of db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[]) {
-      store.checkpoints.set(row.name, row.position);
-    }
-    for (const row of db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]) store.meta.set(row.key, row.value);
+    let store: EmbeddedReadStore | undefined;
+    openReadModelFile(dir, ({ file, docs, checkpoints, meta }) => {
+      const opened = (store = new EmbeddedReadStore(file, options.persistDelayMs, options.exportThreadsFrom));
+      for (const row of docs) opened.docs(row.collection).set(row.id, deepFreeze(parseDoc(row.json) as Doc));
+      for (const row of checkpoints) opened.checkpoints.set(row.name, row.position);
+      for (const row of meta) opened.meta.set(row.key, row.value);
+    });
+    if (!store) throw new Error('the read-model file was not loaded');
     // Declared by an earlier run: a store opened only to be read (an investigation, a test) finds them too.
     for (const c of JSON.parse(store.meta.get(LOG_COLLECTIONS_KEY) ?? '[]') as string[]) store.logNames.add(c);
-    db.close(); // from now on only the writer thread touches the file
     return store;
   }
 
@@ -301,9 +213,9 @@ export class EmbeddedReadStore implements ReadStore {
   /** True when `collection` is kept in the file: its reads first wait for the writes sent before them. */
   private async onFile(collection: string): Promise<boolean> {
     if (!this.logs || !this.logNames.has(collection)) return false;
-    if (this.pendingLogRows > 0 || this.rowsAhead > 0) this.persist();
-    await this.written;
-    if (this.db?.failure) throw this.db.failure;
+    if (this.file!.logWaiting) this.file!.persist();
+    await this.file!.written;
+    if (this.file!.failure) throw this.file!.failure;
     return true;
   }
 
@@ -328,13 +240,8 @@ export class EmbeddedReadStore implements ReadStore {
   async setBulk(on: boolean, checkpointNames: readonly string[] = []): Promise<void> {
     this.assertOpen();
     if (on) {
-      if (this.bulk === null && this.db) {
-        this.finishFlush();
-        // Unsynced only into a store holding nothing yet: the worker checks its file, this its memory.
-        const nothing = this.checkpoints.size === 0 && this.dirty.size === 0 && this.pendingLogRows === 0 && this.rowsAhead === 0;
-        this.unsyncedFor = checkpointNames.length > 0 && nothing ? new Set(checkpointNames) : null;
-        this.written = this.db.send({ kind: 'bulk', on: true, unsynced: this.unsyncedFor !== null });
-      }
+      // Unsynced only into a store holding nothing yet: the worker checks its file, this its memory.
+      if (this.bulk === null) this.file?.bulkBegins(checkpointNames, this.checkpoints.size === 0);
       // The equality indexes are not kept up to date meanwhile (re-indexing a project's hundreds of
       // bigrams at every change was a rebuild's largest single cost): reads scan, and the end rebuilds them.
       this.bulk ??= new Set();
@@ -358,7 +265,7 @@ export class EmbeddedReadStore implements ReadStore {
     // Then out of bulk mode (commits copy on write again), the reads scanning until every index is built again.
     this.bulk = null;
     this.staleIndexes = true;
-    await this.persistInSlices();
+    await this.file?.persistInSlices();
     for (const [collection, byField] of [...this.indexes]) {
       for (const field of [...byField.keys()]) {
         // Built whole from memory as it is: a commit between slices kept the old one, this one has it too.
@@ -369,25 +276,7 @@ export class EmbeddedReadStore implements ReadStore {
       }
     }
     this.staleIndexes = false;
-    this.unsyncedFor = null; // the writer makes the file durable at the bulk's end
-    if (this.db && !this.closed) this.written = this.db.send({ kind: 'bulk', on: false });
-  }
-
-  /**
-   * A bulk's end: every document it left to write goes to the file in parts, a turn of the event loop
-   * between them, the checkpoints with the last (a part written ahead of them only holds documents at
-   * positions they have not reached). Each part takes the documents as memory holds them then, so a newer
-   * version written meanwhile by a commit between parts is never followed by an older one.
-   */
-  private async persistInSlices(): Promise<void> {
-    if (!this.db) return;
-    this.finishFlush();
-    const [entries, checkpoints] = this.takeDirty();
-    for (let from = 0; from === 0 || from < entries.length; from += END_PART_DOCS) {
-      if (from > 0) await nextTurn();
-      if (this.closed) return; // closing wrote what memory holds apart from these; their checkpoints were never written
-      this.sendPart(entries.slice(from, from + END_PART_DOCS), from + END_PART_DOCS >= entries.length ? checkpoints : [], true);
-    }
+    this.file?.bulkEnds(); // the writer makes the file durable
   }
 
   async declareLogCollections(collections: string[]): Promise<void> {
@@ -395,8 +284,8 @@ export class EmbeddedReadStore implements ReadStore {
     const before = this.logNames.size;
     const added = collections.filter((c) => !this.logNames.has(c));
     for (const c of added) this.logNames.add(c);
-    if (this.db && this.logNames.size > before) {
-      this.written = this.db.send({ kind: 'declare', collections: added }); // their tables, before anything reads them
+    if (this.file && this.logNames.size > before) {
+      void this.file.send({ kind: 'declare', collections: added }); // their tables, before anything reads them
       await this.setMeta(LOG_COLLECTIONS_KEY, JSON.stringify([...this.logNames].sort()));
     }
   }
@@ -481,7 +370,7 @@ export class EmbeddedReadStore implements ReadStore {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
       if (this.logs && this.logNames.has(spec.collection)) {
         const index = logIndexSql(spec);
-        if (index !== null) await this.db!.send({ kind: 'logIndex', collection: spec.collection, ...index });
+        if (index !== null) await this.file!.send({ kind: 'logIndex', collection: spec.collection, ...index });
         continue;
       }
       const [field, kind] = Object.entries(spec.keys)[0] ?? [];
@@ -501,12 +390,12 @@ export class EmbeddedReadStore implements ReadStore {
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {
     this.assertOpen();
-    if (this.db?.failure) throw this.db.failure;
+    if (this.file?.failure) throw this.file.failure;
     if (this.bulkFailure) throw this.bulkFailure;
     ops = coalesceCounts(ops, (collection, id) => this.collections.get(collection)?.get(id));
     ops.forEach(checkDocOp); // all or nothing: a bad op must not leave the batch half applied
     for (const op of ops) if (this.logNames.has(op.collection)) checkLogOp(op);
-    if (ops.some((op) => this.logNames.has(op.collection))) this.syncBeforeLogWrite(checkpointName);
+    if (ops.some((op) => this.logNames.has(op.collection))) this.file?.syncBeforeLogWrite(checkpointName);
     // One writer per document per batch: its first op copies what it touches of the stored version,
     // later ops (hot counters see hundreds per batch) write into those copies. Stored documents stay
     // untouched until the batch is done, so a failing op leaves nothing half applied.
@@ -515,10 +404,10 @@ export class EmbeddedReadStore implements ReadStore {
     try {
     for (const op of ops) {
       if (this.logNames.has(op.collection)) {
-        if (this.logs) {
+        if (this.file) {
           // Written once: the file refuses a second op on the same document unless it is a replay.
           // The set as it is: the writer thread makes its text (logDocText), once postMessage has cloned it.
-          this.pendingLog.push(op.collection, op.id, op.position, op.set ?? {});
+          this.file.logRow(op.collection, op.id, op.position, op.set ?? {});
           this.touched(op.collection);
           continue;
         }
@@ -549,12 +438,8 @@ export class EmbeddedReadStore implements ReadStore {
       changed.set(key, { collection, doc: writer.finish() });
       bulk?.add(key);
     }
-    // Memory changes at once; the disk copy follows in one transaction per flush (see persist()).
-    if (this.db) {
-      for (const [key, change] of changed) this.dirty.set(key, change);
-      this.dirtyCheckpoints.set(checkpointName, checkpoint);
-      this.schedulePersist();
-    }
+    // Memory changes at once; the disk copy follows in one transaction per flush (embedded-file-sync.ts).
+    this.file?.committed(changed, checkpointName, checkpoint);
     for (const { collection, doc } of changed.values()) {
       const docs = this.docs(collection);
       if (bulk === null) {
@@ -572,159 +457,8 @@ export class EmbeddedReadStore implements ReadStore {
     this.checkpoints.set(checkpointName, checkpoint);
   }
 
-  /**
-   * Writes the documents changed since the last flush and the checkpoints reached, together in one
-   * transaction: the file always holds read models exactly as of its checkpoints, so a crash only means
-   * replaying from them (the position guard makes that harmless). Coalescing saves rewriting the same
-   * hot documents (statistics counters) at every batch.
-   */
-  persist(): void {
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = null;
-    this.finishFlush(); // what a timed flush took goes first, with its checkpoints
-    if (!this.db || this.nothingToWrite) return;
-    // Serialised here (the documents are this thread's), written by the writer thread; documents cross as
-    // one string, log documents as one array (see the worker for the formats).
-    // Many documents (a close or a meta write during a bulk: every one it wrote; its end goes through
-    // persistInSlices) go in parts of PERSIST_MAX_DOCS, the checkpoints
-    // with the last: a part written ahead of them only holds documents at positions the checkpoints have
-    // not reached, which a replay from them leaves as they are (the position guard).
-    const [entries, checkpoints] = this.takeDirty();
-    for (let from = 0; from === 0 || from < entries.length; from += PERSIST_MAX_DOCS) {
-      this.sendPart(entries.slice(from, from + PERSIST_MAX_DOCS), from + PERSIST_MAX_DOCS >= entries.length ? checkpoints : [], false);
-    }
-  }
-
-  /** What waits to be written, and nothing waiting after. */
-  private takeDirty(): [{ collection: string; doc: Doc }[], [string, number][]] {
-    const taken: [{ collection: string; doc: Doc }[], [string, number][]] = [[...this.dirty.values()], [...this.dirtyCheckpoints]];
-    this.dirty.clear();
-    this.dirtyCheckpoints.clear();
-    return taken;
-  }
-
-  /**
-   * Documents to the writer thread with the pending log documents and `checkpoints` (those of the last part).
-   * `fromMemory`: each document as memory holds it now (see persistInSlices).
-   */
-  private sendPart(entries: { collection: string; doc: Doc }[], checkpoints: [string, number][], fromMemory: boolean): void {
-    const docs: string[] = [];
-    const odd: string[][] = [];
-    this.serialise(entries, 0, entries.length, fromMemory, docs, odd);
-    this.written = this.db!.send({ kind: 'persist', docs: docs.join('\u0002'), logDocs: this.takeLogRows(), checkpoints, odd: { docs: odd } });
-    this.rowsAhead = 0; // written in that transaction
-  }
-
-  /** Entries [from, to) as the writer's rows: in `docs`, or in `odd` when an id holds a separator. */
-  private serialise(entries: { collection: string; doc: Doc }[], from: number, to: number, fromMemory: boolean, docs: string[], odd: string[][]): void {
-    for (let i = from; i < to; i++) {
-      const entry = entries[i]!;
-      const doc = fromMemory ? this.collections.get(entry.collection)?.get(entry.doc._id) : entry.doc;
-      if (!doc) continue; // its collection was reset since
-      const row = [entry.collection, doc._id, JSON.stringify(doc)];
-      if (holdsSeparator(doc._id)) odd.push(row);
-      else docs.push(row.join('\u0001'));
-    }
-  }
-
-  /**
-   * A timed flush: the documents changed since the last one, as they were when it began (stored versions
-   * are never modified), serialised FLUSH_PART_DOCS at a time with a turn of the event loop between, then
-   * sent in one message with their checkpoints: one transaction, as persist() writes. Anything else that
-   * writes to the file first completes it at once (finishFlush), so the writes keep their order.
-   */
-  private async flushInSlices(): Promise<void> {
-    this.persistTimer = null;
-    this.finishFlush();
-    if (!this.db || this.nothingToWrite) return;
-    const [entries, checkpoints] = this.takeDirty();
-    const flush = (this.flushing = { entries, checkpoints, next: 0, parts: [], odd: [] });
-    while (flush.next < entries.length) {
-      if (flush.next > 0) await nextTurn();
-      if (this.flushing !== flush) return; // completed meanwhile by finishFlush
-      this.serialiseSlice(flush, Math.min(entries.length, flush.next + FLUSH_PART_DOCS));
-    }
-    this.finishFlush();
-  }
-
-  /** The timed flush's documents up to `to`, as one more part of its text. */
-  private serialiseSlice(flush: NonNullable<EmbeddedReadStore['flushing']>, to: number): void {
-    const docs: string[] = [];
-    this.serialise(flush.entries, flush.next, to, false, docs, flush.odd);
-    if (docs.length > 0) flush.parts.push(docs.join('\u0002'));
-    flush.next = to;
-  }
-
-  /** A timed flush that could not be sent: the next commit throws it, as a write the writer refused. */
-  private readonly failFlush = (error: unknown): void => {
-    if (this.db) this.db.failure ??= error instanceof Error ? error : new Error(String(error));
-  };
-
-  /** The timed flush under way, if any: the rest of its documents serialised now, and sent. */
-  private finishFlush(): void {
-    const flush = this.flushing;
-    if (flush === null) return;
-    this.flushing = null;
-    this.serialiseSlice(flush, flush.entries.length);
-    this.written = this.db!.send({ kind: 'persist', docs: flush.parts, logDocs: this.takeLogRows(), checkpoints: flush.checkpoints, odd: { docs: flush.odd } });
-    this.rowsAhead = 0;
-  }
-
-  /** Nothing changed since the last flush, and no log document waits here or on the writer thread. */
-  private get nothingToWrite(): boolean {
-    return this.dirty.size === 0 && this.dirtyCheckpoints.size === 0 && this.pendingLogRows === 0 && this.rowsAhead === 0;
-  }
-
-  /** The pending log documents in the writer's format, and none pending after. */
-  private takeLogRows(): (string | number | Record<string, unknown>)[] {
-    const rows = this.pendingLog;
-    this.pendingLog = [];
-    return rows;
-  }
-
-  private get pendingLogRows(): number {
-    return this.pendingLog.length / 4;
-  }
-
-  private schedulePersist(): void {
-    if (this.bulk && this.db) {
-      // In bulk mode the log documents go ahead alone, without a checkpoint: written once each, they are
-      // ignored when a crash replays them. The other documents and the checkpoints wait for the bulk's end
-      // (setBulk): written at every flush, documents changed all along (projects, counters) were serialised
-      // again at each, 8 % of a rebuild's main thread at a million events. A crash meanwhile replays the bulk.
-      if (this.pendingLogRows >= BULK_LOG_ROWS) this.sendLogAhead();
-      return;
-    }
-    const waiting = this.dirty.size + this.pendingLogRows + this.rowsAhead;
-    if (this.persistDelayMs === 0 || waiting >= PERSIST_MAX_DOCS) return this.persist();
-    if (this.pendingLogRows >= LIVE_LOG_ROWS) this.sendLogAhead();
-    this.persistTimer ??= setTimeout(() => void this.flushInSlices().catch(this.failFlush), this.persistDelayMs);
-  }
-
-  /**
-   * The pending log documents alone, without a checkpoint (see schedulePersist): in a bulk written at once,
-   * outside one kept by the writer until its next transaction (a log read then flushes: `rowsAhead`).
-   */
-  private sendLogAhead(): void {
-    const logDocs = this.takeLogRows();
-    if (this.bulk) {
-      this.written = this.db!.send({ kind: 'persist', docs: '', logDocs, checkpoints: [], odd: { docs: [] } });
-      this.rowsAhead = 0; // a persist message writes those the writer kept too
-    } else {
-      this.rowsAhead += logDocs.length / 4;
-      this.written = this.db!.send({ kind: 'logAhead', logDocs });
-    }
-  }
-
   private touched(collection: string): void {
     this.versions.set(collection, (this.versions.get(collection) ?? 0) + 1);
-  }
-
-  /** A log write under a name the unsynced bulk is not for: the file is made durable first (see `unsyncedFor`). */
-  private syncBeforeLogWrite(checkpointName: string): void {
-    if (this.unsyncedFor === null || this.unsyncedFor.has(checkpointName)) return;
-    this.unsyncedFor = null;
-    this.written = this.db!.send({ kind: 'sync' });
   }
 
   async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
@@ -734,15 +468,15 @@ export class EmbeddedReadStore implements ReadStore {
     // In memory, parsed into the ops commit takes; in a file, the text goes to the writer thread as it is
     // (each document made there), checked for what would break the documents made of it.
     if (!this.logs || this.bulk !== null) return this.commit(checkpointName, [...numberedOps(batch), ...ops], checkpoint);
-    if (this.db?.failure) throw this.db.failure;
+    if (this.file?.failure) throw this.file.failure;
     checkNumbered(batch);
     ops.forEach(checkDocOp);
     ops.forEach(checkLogOp);
-    this.syncBeforeLogWrite(checkpointName);
-    this.persist(); // what was committed before goes first
+    this.file!.syncBeforeLogWrite(checkpointName);
+    this.file!.persist(); // what was committed before goes first
     const logDocs = ops.flatMap((op) => [op.collection, op.id, op.position, op.set ?? {}]);
     const lines = batch.lines.slice(); // moved to the writer thread: the caller keeps its own
-    this.written = this.db!.send({ kind: 'numbered', collection: batch.collection, lines, first: batch.first, logDocs, checkpoint: [checkpointName, checkpoint] }, [lines.buffer]);
+    void this.file!.send({ kind: 'numbered', collection: batch.collection, lines, first: batch.first, logDocs, checkpoint: [checkpointName, checkpoint] }, [lines.buffer]);
     this.checkpoints.set(checkpointName, checkpoint);
     this.touched(batch.collection);
     for (const op of ops) this.touched(op.collection);
@@ -760,17 +494,17 @@ export class EmbeddedReadStore implements ReadStore {
 
   async setMeta(key: string, value: string): Promise<void> {
     this.assertOpen();
-    this.persist(); // after what it refers to
+    this.file?.persist(); // after what it refers to
     this.meta.set(key, value);
-    await this.db?.send({ kind: 'meta', key, value });
+    await this.file?.send({ kind: 'meta', key, value });
   }
 
   async reset(checkpointName: string, collections: string[]): Promise<void> {
     this.assertOpen();
-    this.persist(); // what is pending is written before the reset, never after it
+    this.file?.persist(); // what is pending is written before the reset, never after it
     // The file drops documents and checkpoint in one transaction (the writer thread).
     this.checkpoints.delete(checkpointName);
-    if (this.db) this.written = this.db.send({ kind: 'reset', collections, name: checkpointName });
+    void this.file?.send({ kind: 'reset', collections, name: checkpointName });
     for (const c of collections) {
       this.collections.delete(c);
       this.touched(c);
@@ -782,10 +516,10 @@ export class EmbeddedReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.persist();
+    this.file?.persist();
     this.closed = true;
     for (const fn of this.closers.splice(0)) await fn();
-    await this.db?.close();
+    await this.file?.close();
     this.logs?.close();
   }
 }
