@@ -1,0 +1,61 @@
+// Copy-on-write of a nested object (embedded-doc-ops.ts, Writer.own): more than 16 keys are copied into an
+// object without a prototype, then given the documents' prototype (doc-realm.ts, copyNestedNode). The copy
+// must be what a spread gives: the same own keys in the same order, the same values, a plain object.
+import { describe, expect, it } from 'vitest';
+import { DOC_PROTO, copyNestedNode, newDocNode } from '../../src/infra/doc-realm.js';
+import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
+import type { Doc } from '../../src/infra/read-store.js';
+
+function nested(keys: number): Record<string, unknown> {
+  const o = newDocNode();
+  // Integer-like keys come first in any own-key order: mixed in, they test that the copy keeps it.
+  for (let i = 0; i < keys; i++) o[i % 5 === 0 ? String(keys - i) : `unit-${i}`] = i % 2 === 0 ? { area: i } : `v${i}`;
+  return Object.freeze(o);
+}
+
+describe('copyNestedNode', () => {
+  for (const keys of [0, 3, 16, 17, 25, 200]) {
+    it(`copies ${keys} keys as a spread does`, () => {
+      const source = nested(keys);
+      const copy = copyNestedNode(source, DOC_PROTO);
+      expect(copy).not.toBe(source);
+      expect(Object.getPrototypeOf(copy)).toBe(DOC_PROTO);
+      expect(Object.isFrozen(copy)).toBe(false);
+      expect(Object.keys(copy)).toEqual(Object.keys({ ...source }));
+      for (const k of Object.keys(source)) expect(copy[k]).toBe(source[k]);
+      expect(JSON.stringify(copy)).toBe(JSON.stringify(source));
+      expect(copy).toStrictEqual({ ...source });
+    });
+  }
+});
+
+describe('a change to one of many entries keyed by data', () => {
+  const units = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`b0000002-0000-4000-8000-${String(i).padStart(12, '0')}`, { area: 100 + i, status: 'available' }]));
+  const id = 'b0000002-0000-4000-8000-000000000007';
+
+  it('gives a new version with that entry changed, the rest shared, the version before untouched', () => {
+    const before = applyDocOp(undefined, { collection: 'projects', id: 'p1', position: 1, set: { name: '南山产业园', units: units(25) } })!;
+    const after = applyDocOp(before, { collection: 'projects', id: 'p1', position: 2, set: { [`units.${id}.status`]: 'let', updatedAt: '2026-12-05T00:00:00.000Z' } })!;
+    const was = before.units as Record<string, Doc>;
+    const now = after.units as Record<string, Doc>;
+    expect(now).not.toBe(was);
+    expect(Object.keys(now)).toEqual(Object.keys(was));
+    expect(now[id]).toEqual({ area: 107, status: 'let' });
+    expect(was[id]).toEqual({ area: 107, status: 'available' });
+    for (const k of Object.keys(was)) if (k !== id) expect(now[k]).toBe(was[k]);
+    expect(Object.isFrozen(now)).toBe(true);
+    expect(Object.getPrototypeOf(now)).toBe(DOC_PROTO);
+  });
+
+  it('is found by a query on the changed entry, and removed by an unset, through the store', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    await reads.commit('p', [{ collection: 'projects', id: 'p1', position: 1, set: { units: units(40) } }], 1);
+    await reads.commit('p', [{ collection: 'projects', id: 'p1', position: 2, set: { [`units.${id}.status`]: 'let' } }], 2);
+    expect(await reads.count('projects', { [`units.${id}.status`]: 'let' })).toBe(1);
+    await reads.commit('p', [{ collection: 'projects', id: 'p1', position: 3, unset: [`units.${id}`] }], 3);
+    const doc = (await reads.findOne('projects', { _id: 'p1' }))!;
+    expect(Object.keys(doc.units as object)).toHaveLength(39);
+    expect((doc.units as Record<string, unknown>)[id]).toBeUndefined();
+    await reads.close();
+  });
+});
