@@ -74,17 +74,12 @@ export function rowOp(collection: string, id: string, position: number, text: st
   return op;
 }
 
-function apply(docs: Map<string, Doc>, collection: string, row: Row): void {
-  const next = applyDocOp(docs.get(row.docId), rowOp(collection, row.docId, row.position, row.op));
-  if (next) docs.set(row.docId, next);
-}
-
 /**
- * A row swept: its op applied to the frames' state with every value set equal to the row's own time (an
- * `updatedAt`, nearly every row) made that very string, which `ats` keeps once per event. Parsed from each
- * row's text they were a string per version: 24 characters, ~40 bytes, nearly a million of them at 1M.
+ * A row's op applied, every value it sets equal to the row's own time (an `updatedAt`, nearly every row)
+ * made that very string, which the frames keep once per event (`ats`): parsed from each row's text they
+ * were a string per version, ~40 bytes, nearly a million of them at 1M.
  */
-function applyShared(docs: Map<string, Doc>, collection: string, row: Row): void {
+function apply(docs: Map<string, Doc>, collection: string, row: Row): void {
   const op = rowOp(collection, row.docId, row.position, row.op);
   const set = op.set;
   if (set) for (const k in set) if (set[k] === row.at) set[k] = row.at;
@@ -158,7 +153,7 @@ function sweep(f: Frames, collection: string, row: Row): void {
   if (before && (row.at < before.at || row.position < before.position)) f.disordered.add(row.docId);
   const id = before?.id ?? row.docId;
   if (!before || row.position > before.position) f.last.set(id, { id, at: row.at, position: row.position });
-  applyShared(f.state, collection, row);
+  apply(f.state, collection, row);
   const doc = f.state.get(id);
   const swept = f.ats.length; // this row's number
   if (doc !== undefined) {
