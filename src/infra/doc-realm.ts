@@ -39,16 +39,16 @@ export const copyDocNode = vm.runInContext('(o) => ({ ...o })', realm) as <T ext
  * object without a prototype, which takes none, then given the documents' prototype: ~5 µs.
  */
 export const copyNestedNode = vm.runInContext(
-  `(o, proto) => {
+  `(o) => {
     let n = 0;
     for (const k in o) if (++n > 16) break;
     if (n <= 16) return { ...o };
     const c = Object.create(null);
     for (const k in o) c[k] = o[k];
-    return Object.setPrototypeOf(c, proto);
+    return Object.setPrototypeOf(c, Object.prototype); // this context's: the documents' prototype
   }`,
   realm,
-) as <T extends object>(node: T, proto: object) => T;
+) as <T extends object>(node: T) => T;
 
 /** True for the prototypes plain data objects have: this context's Object.prototype, the documents' or none. */
 export const isPlainPrototype = (proto: unknown): boolean => proto === Object.prototype || proto === DOC_PROTO || proto === null;

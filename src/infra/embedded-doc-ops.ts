@@ -1,6 +1,6 @@
 // Document changes as the embedded read store applies them: the checks that keep every adapter's answer
 // the same as MongoDB's (checkDocOp), and copy-on-write application of one guarded op (Writer, applyDocOp).
-import { DOC_PROTO, copyDocNode, copyNestedNode, isPlainPrototype, newDocNode, parseDoc } from './doc-realm.js';
+import { copyDocNode, copyNestedNode, isPlainPrototype, newDocNode, parseDoc } from './doc-realm.js';
 import type { Doc, DocOp } from './read-store.js';
 
 export type Primitive = string | number | boolean;
@@ -211,7 +211,7 @@ export class Writer {
 
   private own<T extends object>(node: T): T {
     if (this.fresh.has(node) || (this.inPlace && !Object.isFrozen(node))) return node;
-    const copy = (Array.isArray(node) ? [...node] : copyNestedNode(node, DOC_PROTO)) as T;
+    const copy = (Array.isArray(node) ? [...node] : copyNestedNode(node)) as T;
     this.fresh.add(copy);
     return copy;
   }

@@ -17,7 +17,7 @@ describe('copyNestedNode', () => {
   for (const keys of [0, 3, 16, 17, 25, 200]) {
     it(`copies ${keys} keys as a spread does`, () => {
       const source = nested(keys);
-      const copy = copyNestedNode(source, DOC_PROTO);
+      const copy = copyNestedNode(source);
       expect(copy).not.toBe(source);
       expect(Object.getPrototypeOf(copy)).toBe(DOC_PROTO);
       expect(Object.isFrozen(copy)).toBe(false);
