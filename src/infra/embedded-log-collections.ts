@@ -155,9 +155,12 @@ export class LogCollections {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private known: { version: number; tables: Map<string, Set<string>>; leading: Map<string, string> } | null = null;
+  /** Prepared once: `db.pragma()` prepares its statement at every call (4.3-5.1 against 1.8-2.0 µs a call, two a query). */
+  private readonly schemaVersion: Database.Statement;
 
   constructor(readonly file: string) {
     this.db = new Database(file, { readonly: true });
+    this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck();
   }
 
   private prepare(sql: string): Database.Statement {
@@ -200,7 +203,7 @@ export class LogCollections {
 
   /** The log tables with their value columns, and their indexes by collection and first field, read again whenever the schema changed. */
   private schema(): { tables: Map<string, Set<string>>; leading: Map<string, string> } {
-    const version = this.db.pragma('schema_version', { simple: true }) as number;
+    const version = this.schemaVersion.get() as number;
     if (this.known?.version !== version) {
       const tables = new Map<string, Set<string>>();
       const leading = new Map<string, string>();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { LogCollections } from '../../src/infra/embedded-log-collections.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -79,5 +80,26 @@ describe('log collections in a table each', () => {
     const check = new Database(join(dir, 'read-models.db'), { readonly: true });
     expect(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'log__trail__actorId_a'").pluck().get()).toBe('CREATE INDEX "log__trail__actorId_a" ON "log__trail"("v.actorId")');
     check.close();
+  });
+
+  it('a connection that queried before an index was made goes by it after (the schema read again when it changed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-tables-'));
+    dirs.push(dir);
+    const writes = EmbeddedReadStore.open(dir);
+    await writes.declareLogCollections(['trail']);
+    await writes.commit('trail-v1', Array.from({ length: 30 }, (_, i) => ({ collection: 'trail', id: `e${i}`, position: i + 1, set: { actorId: `a${i % 3}` } })), 30);
+    await writes.close();
+    const logs = new LogCollections(join(dir, 'read-models.db'));
+    try {
+      expect(logs.count('trail', { actorId: 'a1' })).toBe(10);
+      expect(logs.explain('trail', { actorId: 'a1' }).join(' ')).not.toContain('USING INDEX');
+      const again = EmbeddedReadStore.open(dir);
+      await again.ensureIndexes([{ collection: 'trail', keys: { actorId: 1 } }]);
+      await again.close();
+      expect(logs.explain('trail', { actorId: 'a1' }).join(' ')).toContain('USING INDEX log__trail__actorId_a');
+      expect(logs.count('trail', { actorId: 'a1' })).toBe(10);
+    } finally {
+      logs.close();
+    }
   });
 });
