@@ -32,23 +32,54 @@ export const newDocNode = vm.runInContext('() => ({})', realm) as () => Record<s
 export const copyDocNode = vm.runInContext('(o) => ({ ...o })', realm) as <T extends object>(node: T) => T;
 
 /**
- * A shallow copy of an object nested in a document, kept as a dictionary when it has more than 16 keys.
- * Such an object was made by the store's keyed writes (units by unit id, entries by position), which V8
- * keeps as a dictionary past 12 out-of-object properties; a spread of it made a hidden class per key
- * (~20-57 µs for a project's 25 units, and the classes left behind in the old generation). Copied into an
- * object without a prototype, which takes none, then given the documents' prototype: ~5 µs.
+ * Whether an object's keys are data (units by unit id, entries by position `p123`, applications by
+ * encoded id), told by its first key: one holding a digit, '-' or '%'. Field names hold none of those
+ * before their first key (`sha256` comes later in its objects). A wrong guess costs speed, never meaning.
  */
-export const copyNestedNode = vm.runInContext(
-  `(o) => {
-    let n = 0;
-    for (const k in o) if (++n > 16) break;
-    if (n <= 16) return { ...o };
-    const c = Object.create(null);
-    for (const k in o) c[k] = o[k];
-    return Object.setPrototypeOf(c, Object.prototype); // this context's: the documents' prototype
-  }`,
+/**
+ * Objects keyed by data are kept as dictionaries, in every size. Made as ordinary objects, their keys took
+ * this context's transitions: the first key of each from its root map, which holds ~1,500, full within the
+ * first 10,000 rows of a history; from then on every such object got hidden classes of its own (the key
+ * frames at 1M events: 1.08M of them, with their descriptor arrays and enumeration caches ~350 MB, and
+ * builds of 810 MB live in some runs, 1,076 MB in others, as those classes fell).
+ */
+const realmCopies = vm.runInContext(
+  `(() => {
+    const DATA_KEY = /[-%0-9]/;
+    const dictionary = () => Object.setPrototypeOf(Object.create(null), Object.prototype); // this context's: the documents' prototype
+    const dataKeyed = (o) => { for (const k in o) return DATA_KEY.test(k); return false; };
+    return {
+      newNode: (firstKey) => (DATA_KEY.test(firstKey) ? dictionary() : {}),
+      forKeysOf: (o) => (dataKeyed(o) ? dictionary() : {}),
+      copyNested: (o) => {
+        let n = 0;
+        for (const k in o) if (++n > 16) break;
+        if (n <= 16 && !dataKeyed(o)) return { ...o };
+        const c = dictionary();
+        for (const k in o) c[k] = o[k];
+        return c;
+      },
+    };
+  })()`,
   realm,
-) as <T extends object>(node: T) => T;
+) as {
+  newNode: (firstKey: string) => Record<string, unknown>;
+  forKeysOf: (source: object) => Record<string, unknown>;
+  copyNested: <T extends object>(node: T) => T;
+};
+
+/** An empty object of a stored document that will be given `firstKey` first: a dictionary when that is data. */
+export const newDocNodeFor = realmCopies.newNode;
+
+/** An empty object of a stored document to receive the keys of `source`: a dictionary when they are data. */
+export const newDocNodeLike = realmCopies.forKeysOf;
+
+/**
+ * A shallow copy of an object nested in a document: a dictionary when it is keyed by data or has more than
+ * 16 keys (a spread of a dictionary made a hidden class per key: ~20-57 µs for a project's 25 units), else
+ * a spread.
+ */
+export const copyNestedNode = realmCopies.copyNested;
 
 /** True for the prototypes plain data objects have: this context's Object.prototype, the documents' or none. */
 export const isPlainPrototype = (proto: unknown): boolean => proto === Object.prototype || proto === DOC_PROTO || proto === null;

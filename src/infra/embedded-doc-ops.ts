@@ -1,6 +1,6 @@
 // Document changes as the embedded read store applies them: the checks that keep every adapter's answer
 // the same as MongoDB's (checkDocOp), and copy-on-write application of one guarded op (Writer, applyDocOp).
-import { copyDocNode, copyNestedNode, isPlainPrototype, newDocNode, parseDoc } from './doc-realm.js';
+import { copyDocNode, copyNestedNode, isPlainPrototype, newDocNode, newDocNodeFor, newDocNodeLike, parseDoc } from './doc-realm.js';
 import type { Doc, DocOp } from './read-store.js';
 
 export type Primitive = string | number | boolean;
@@ -147,7 +147,7 @@ function jsonCopy(v: unknown): unknown {
   if (v instanceof Date) return v.toJSON();
   const proto = Object.getPrototypeOf(v);
   if (!isPlainPrototype(proto) || 'toJSON' in v) return SLOW;
-  const out = newDocNode();
+  const out = newDocNodeLike(v);
   for (const k of Object.keys(v)) {
     const e = (v as Record<string, unknown>)[k];
     if (e === undefined) continue; // JSON drops it
@@ -227,7 +227,7 @@ export class Writer {
       let next = node[s];
       if (next === undefined) {
         if (!create) return undefined;
-        next = node[s] = newDocNode();
+        next = node[s] = newDocNodeFor(segments[i + 1]!);
         this.fresh.add(next as object);
       } else if (typeof next !== 'object' || next === null) {
         throw new Error(`cannot create field '${dotted}' inside a scalar`);

@@ -1,6 +1,7 @@
 // Copy-on-write of a nested object (embedded-doc-ops.ts, Writer.own): more than 16 keys are copied into an
 // object without a prototype, then given the documents' prototype (doc-realm.ts, copyNestedNode). The copy
 // must be what a spread gives: the same own keys in the same order, the same values, a plain object.
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { DOC_PROTO, copyNestedNode, newDocNode } from '../../src/infra/doc-realm.js';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
@@ -57,5 +58,41 @@ describe('a change to one of many entries keyed by data', () => {
     expect(Object.keys(doc.units as object)).toHaveLength(39);
     expect((doc.units as Record<string, unknown>)[id]).toBeUndefined();
     await reads.close();
+  });
+});
+
+// Objects keyed by data (doc-realm.ts) are dictionaries in every size, so their keys take no hidden classes:
+// made as ordinary objects, each one's first key took a transition from the documents' root map, full after
+// ~1,500, and from then on every such object had hidden classes of its own.
+describe('objects keyed by data', () => {
+  setFlagsFromString('--allow-natives-syntax');
+  const fast = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  const unitId = (project: number, unit: number) => `c${String(project).padStart(7, '0')}-0000-4000-8000-${String(unit).padStart(12, '0')}`;
+
+  it('are stored as dictionaries however few their keys, and fields as ordinary objects', () => {
+    const doc = applyDocOp(undefined, {
+      collection: 'projects', id: 'p1', position: 1,
+      set: { name: '南山产业园', units: { [unitId(1, 1)]: { area: 100, status: 'available' } }, 'amendments.p12': { changes: 1 }, location: { lat: 22.5, lng: 113.9 } },
+    })!;
+    expect(fast(doc.units as object)).toBe(false);
+    expect(fast(doc.amendments as object)).toBe(false); // made for a dotted path whose next key is data
+    expect(fast((doc.units as Record<string, object>)[unitId(1, 1)]!)).toBe(true);
+    expect(fast(doc.location as object)).toBe(true);
+    const next = applyDocOp(doc, { collection: 'projects', id: 'p1', position: 2, set: { [`units.${unitId(1, 2)}`]: { area: 50, status: 'let' } } })!;
+    expect(fast(next.units as object)).toBe(false); // its copy too
+    expect(Object.keys(next.units as object)).toEqual([unitId(1, 1), unitId(1, 2)]);
+  });
+
+  it('leave the root map of the documents free to take the shapes met afterwards', () => {
+    for (let p = 0; p < 3_000; p++) {
+      applyDocOp(undefined, { collection: 'projects', id: `p${p}`, position: 1, set: { units: { [unitId(p, 0)]: { area: 1 }, [unitId(p, 1)]: { area: 2 } } } });
+    }
+    const shape = () => {
+      const o = newDocNode();
+      o.neverSeenBefore = 1;
+      return o;
+    };
+    expect(sameMap(shape(), shape())).toBe(true);
   });
 });
