@@ -32,16 +32,14 @@ export const newDocNode = vm.runInContext('() => ({})', realm) as () => Record<s
 export const copyDocNode = vm.runInContext('(o) => ({ ...o })', realm) as <T extends object>(node: T) => T;
 
 /**
- * Whether an object's keys are data (units by unit id, entries by position `p123`, applications by
- * encoded id), told by its first key: one holding a digit, '-' or '%'. Field names hold none of those
- * before their first key (`sha256` comes later in its objects). A wrong guess costs speed, never meaning.
- */
-/**
- * Objects keyed by data are kept as dictionaries, in every size. Made as ordinary objects, their keys took
- * this context's transitions: the first key of each from its root map, which holds ~1,500, full within the
- * first 10,000 rows of a history; from then on every such object got hidden classes of its own (the key
- * frames at 1M events: 1.08M of them, with their descriptor arrays and enumeration caches ~350 MB, and
- * builds of 810 MB live in some runs, 1,076 MB in others, as those classes fell).
+ * Objects keyed by data (units by unit id, entries by position `p123`, applications by encoded id) are kept
+ * as dictionaries, in every size. Made as ordinary objects, their keys took this context's transitions: the
+ * first key of each from its root map, which holds ~1,500, full within the first 10,000 rows of a history;
+ * from then on every such object got hidden classes of its own (the key frames at 1M events: 1.08M of them,
+ * with their descriptor arrays and enumeration caches ~350 MB, and builds of 810 MB live in some runs,
+ * 1,076 MB in others, as those classes fell). An object is told keyed by data by its first key: one holding
+ * a digit, '-' or '%'. Field names hold none of those as first keys (`sha256` comes later in its objects).
+ * A wrong guess costs speed, never meaning.
  */
 const realmCopies = vm.runInContext(
   `(() => {

@@ -1,6 +1,7 @@
-// Copy-on-write of a nested object (embedded-doc-ops.ts, Writer.own): more than 16 keys are copied into an
-// object without a prototype, then given the documents' prototype (doc-realm.ts, copyNestedNode). The copy
-// must be what a spread gives: the same own keys in the same order, the same values, a plain object.
+// Copy-on-write of a nested object (embedded-doc-ops.ts, Writer.own): one keyed by data, or of more than 16
+// keys, is copied into an object without a prototype, then given the documents' prototype (doc-realm.ts,
+// copyNestedNode). The copy must be what a spread gives: the same own keys in the same order, the same
+// values, a plain object.
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { DOC_PROTO, copyNestedNode, newDocNode } from '../../src/infra/doc-realm.js';
