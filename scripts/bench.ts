@@ -598,7 +598,7 @@ async function pairedRounds(ours: () => Promise<LoadResult>, bare: () => Promise
 
 /** Which code was measured: the stores and the runner are being tuned, so figures are tied to their sources. */
 function sources(): string {
-  const files = ['src/infra/sqlite-event-store.ts', 'src/infra/sqlite-append-writer.ts', 'src/infra/sqlite-group-commit.mjs', 'src/infra/embedded-read-store.ts', 'src/infra/embedded-file-sync.ts', 'src/projections/runner.ts', 'src/api/live.ts', 'src/projections/index.ts'];
+  const files = ['src/infra/sqlite-event-store.ts', 'src/infra/sqlite-append-writer.ts', 'src/infra/sqlite-group-commit.mjs', 'src/infra/embedded-read-store.ts', 'src/infra/embedded-file-sync.ts', 'src/infra/embedded-doc-ops.ts', 'src/infra/doc-realm.ts', 'src/projections/runner.ts', 'src/api/live.ts', 'src/projections/index.ts'];
   const parts = files.map((f) => {
     try {
       return `${f.split('/').pop()} ${createHash('sha256').update(readFileSync(join(ROOT, f))).digest('hex').slice(0, 8)}`;
