@@ -40,12 +40,13 @@ export interface FileExport {
 }
 
 /**
- * The documents an export must reach to be made on threads: below it, in the serving thread. Each export's
- * threads start afresh (~40 ms) and run their code cold: at 100k events an export of one district (16,811
- * entries) took 0.27 s in the serving thread and 0.3 s on threads with more CPU; of 1,057 entries, ~190 ms on
- * threads. From a few tens of thousands the threads win (167,469 entries: 61-72k rows/s here, 116-146k there).
+ * The documents an export must reach to be made on threads: below it, in the serving thread. A pair's
+ * threads are kept from export to export (warm), but the first export starts them (~40 ms) and runs their
+ * code cold: at 100k events an export of one district (16,811 entries) took 0.27 s in the serving thread
+ * and 0.3 s on threads started for it; of 1,057 entries, ~190 ms on such threads. From a few tens of
+ * thousands the threads win (167,469 entries: 61-72k rows/s here, 116-146k there).
  */
-export const EXPORT_THREADS_FROM = 20_000;
+export const EXPORT_THREADS_FROM = 5_000;
 
 /** Batches a thread may make ahead of the next: bounded, so a slow client never fills memory. */
 const AHEAD = 8;
@@ -55,6 +56,8 @@ const AHEAD = 8;
  * serving thread. The OS shares the cores between these and the thread that serves requests.
  */
 const MAX_THREADS = Math.max(2, availableParallelism());
+/** An idle pair's threads stop after this long: kept warm for the next export, not for ever. */
+const IDLE_MS = 5 * 60_000;
 let threads = 0;
 
 /** Whether another export may have its two threads now. */
@@ -62,21 +65,80 @@ export const exportThreadsFree = () => threads + 2 <= MAX_THREADS;
 /** Threads held by exports now. */
 export const exportThreadsInUse = () => threads;
 
+/** Two threads of log-export.worker.mjs, one job at a time; `free` counts those done with the current job. */
+interface Pair {
+  fetch: Worker;
+  lines: Worker;
+  free: number;
+  onFree: (() => void) | null;
+  idle: NodeJS.Timeout | null;
+  /** Its threads were told to stop, or one stopped: the pair is not used again. */
+  stopped: boolean;
+}
+const idlePairs: Pair[] = [];
+let pairsStarted = 0;
+
+function newPair(): Pair {
+  const url = new URL('./log-export.worker.mjs', import.meta.url);
+  // Plain JavaScript: no loader of the parent's (`--import tsx` made each thread 150 ms slower to start).
+  const pair: Pair = { fetch: new Worker(url, { workerData: { role: 'fetch' }, execArgv: [] }), lines: new Worker(url, { workerData: { role: 'lines' }, execArgv: [] }), free: 2, onFree: null, idle: null, stopped: false };
+  for (const worker of [pair.fetch, pair.lines]) {
+    worker.on('message', () => {
+      if (++pair.free === 2) pair.onFree?.();
+    });
+    // A job's own listeners report a failure; this one keeps an idle thread's failure from throwing here.
+    worker.on('error', () => {});
+    worker.on('exit', () => {
+      if (pair.stopped) return;
+      void stopPair(pair);
+      pair.onFree?.();
+    });
+  }
+  pairsStarted++;
+  return pair;
+}
+
+/** Ends a pair's threads (a job that failed or was left early, or an idle pair timed out). */
+function stopPair(pair: Pair): Promise<unknown> {
+  if (pair.idle) clearTimeout(pair.idle);
+  const at = idlePairs.indexOf(pair);
+  if (at >= 0) idlePairs.splice(at, 1);
+  if (!pair.stopped) pairsStarted--;
+  pair.stopped = true;
+  return Promise.all([pair.fetch.terminate(), pair.lines.terminate()]);
+}
+
+/** Keeps a pair for the next export, its threads not holding the process open meanwhile. */
+function keepPair(pair: Pair): void {
+  for (const worker of [pair.fetch, pair.lines]) worker.unref();
+  pair.idle = setTimeout(() => void stopPair(pair), IDLE_MS).unref();
+  idlePairs.push(pair);
+}
+
+function takePair(): Pair {
+  const pair = idlePairs.pop() ?? newPair();
+  if (pair.idle) clearTimeout(pair.idle);
+  pair.idle = null;
+  for (const worker of [pair.fetch, pair.lines]) worker.ref();
+  pair.free = 0;
+  return pair;
+}
+
+/** Threads started for exports and not stopped (busy or idle), for tests. */
+export const exportThreadsStarted = () => 2 * pairsStarted;
+
 /**
- * The chunks of a file export, made on two threads (log-export.worker.mjs), in order, as UTF-8 bytes moved
- * to this thread (read-store.ts, ExportChunk). Left early (the client went away) or failed, both threads
- * are told to stop and terminated.
+ * The chunks of a file export, made on a pair of threads (log-export.worker.mjs), in order, as UTF-8 bytes
+ * moved to this thread (read-store.ts, ExportChunk). Finished, the pair waits for the next export; left
+ * early (the client went away) or failed, both threads are told to stop and terminated.
  */
 export async function* linesOnThreads(job: FileExport): AsyncIterable<Uint8Array> {
   const flow = new Int32Array(new SharedArrayBuffer(12)); // the worker file says what each slot counts
-  const { port1, port2 } = new MessageChannel();
+  const rows = new MessageChannel();
+  const out = new MessageChannel();
   const { format, batchSize, ...query } = job;
-  const url = new URL('./log-export.worker.mjs', import.meta.url);
-  // Plain JavaScript on both sides: no loader of the parent's (`--import tsx` made each export 150 ms slower to start).
-  const options = { execArgv: [] };
   threads += 2;
-  const fetch = new Worker(url, { workerData: { role: 'fetch', ...query, format, batchSize, port: port1, flow: flow.buffer, ahead: AHEAD }, transferList: [port1], ...options });
-  const lines = new Worker(url, { workerData: { role: 'lines', format, port: port2, flow: flow.buffer, ahead: AHEAD }, transferList: [port2], ...options });
+  const pair = takePair();
   const chunks: Uint8Array[] = [];
   let done = false;
   let failure: Error | null = null;
@@ -85,21 +147,22 @@ export async function* linesOnThreads(job: FileExport): AsyncIterable<Uint8Array
     wake?.();
     wake = null;
   };
-  lines.on('message', (m: Uint8Array | null) => {
+  out.port2.on('message', (m: Uint8Array | null) => {
     if (m === null) done = true;
     else chunks.push(m);
     woken();
   });
-  for (const worker of [fetch, lines]) {
-    worker.on('error', (error) => {
-      failure ??= error;
-      woken();
-    });
-    worker.on('exit', (code) => {
-      if (code !== 0 && !done) failure ??= new Error(`an export thread stopped (exit code ${code}) before the last chunk`);
-      woken();
-    });
-  }
+  const onError = (error: Error) => {
+    failure ??= error;
+    woken();
+  };
+  const onExit = (code: number) => {
+    if (!done) failure ??= new Error(`an export thread stopped (exit code ${code}) before the last chunk`);
+    woken();
+  };
+  for (const worker of [pair.fetch, pair.lines]) worker.on('error', onError).on('exit', onExit);
+  pair.fetch.postMessage({ ...query, format, batchSize, port: rows.port1, flow: flow.buffer, ahead: AHEAD }, [rows.port1]);
+  pair.lines.postMessage({ format, port: rows.port2, out: out.port1, flow: flow.buffer, ahead: AHEAD }, [rows.port2, out.port1]);
   try {
     for (;;) {
       const chunk = chunks.shift();
@@ -115,12 +178,20 @@ export async function* linesOnThreads(job: FileExport): AsyncIterable<Uint8Array
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    threads -= 2;
-    if (!done || failure) {
+    out.port2.close();
+    for (const worker of [pair.fetch, pair.lines]) worker.off('error', onError).off('exit', onExit);
+    if (done && !failure) {
+      // Both threads say 'free' right after the last chunk.
+      if (pair.free < 2 && !pair.stopped) await new Promise<void>((resolve) => (pair.onFree = resolve));
+      pair.onFree = null;
+      if (pair.stopped) await stopPair(pair);
+      else keepPair(pair);
+    } else {
       Atomics.store(flow, 2, 1);
       Atomics.notify(flow, 0);
       Atomics.notify(flow, 1);
-      await Promise.all([fetch.terminate(), lines.terminate()]);
+      await stopPair(pair);
     }
+    threads -= 2;
   }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
-import { EXPORT_THREADS_FROM, exportThreadsInUse } from '../../src/infra/line-export.js';
+import { EXPORT_THREADS_FROM, exportThreadsInUse, exportThreadsStarted } from '../../src/infra/line-export.js';
 import type { ExportChunk } from '../../src/infra/read-store.js';
 
 const dirs: string[] = [];
@@ -70,7 +70,7 @@ describe('exports of the embedded store', () => {
     expect((await threadsFor(from500, { actor: 'a1', note: { $gte: '第9' } })).has(threadId)).toBe(false);
     const from501 = await storeWith(1000, 501);
     expect(await threadsFor(from501, { actor: 'a1' })).toEqual(new Set([threadId]));
-    expect(EXPORT_THREADS_FROM).toBe(20_000);
+    expect(EXPORT_THREADS_FROM).toBe(5_000);
     await Promise.all([from500.close(), from501.close()]);
   });
 
@@ -84,6 +84,34 @@ describe('exports of the embedded store', () => {
       }
       expect(exportThreadsInUse()).toBe(0);
     }
+    await reads.close();
+  });
+
+  it('keep their pair of threads warm for the next export, and stop a pair left early or failed', async () => {
+    const reads = await storeWith(1000);
+    const exportOf = async (filter: Record<string, unknown>, format = where) => {
+      let out = '';
+      for await (const chunk of reads.exportLines('trail', filter, { sort: { _id: -1 }, batchSize: 50, format })) out += text(chunk);
+      return out;
+    };
+    const first = threadsOf(await exportOf({ actor: 'a1' }));
+    expect(first.has(threadId)).toBe(false);
+    expect(exportThreadsStarted()).toBe(2);
+    // The same pair, not a new one: the lines come from the threads of the export before.
+    expect(threadsOf(await exportOf({ actor: 'a0' }))).toEqual(first);
+    expect(exportThreadsStarted()).toBe(2);
+    expect(exportThreadsInUse()).toBe(0);
+    // Left early: that pair is stopped, the next export has a new one.
+    for await (const _ of reads.exportLines('trail', {}, { sort: { _id: -1 }, batchSize: 10, format: where })) break;
+    expect(exportThreadsStarted()).toBe(0);
+    const second = threadsOf(await exportOf({ actor: 'a1' }));
+    expect([...second].some((id) => first.has(id))).toBe(false);
+    // A line maker that cannot be loaded stops its pair too; the one after works on a new pair.
+    await expect(exportOf({}, { module: formats, name: 'noSuchLine' })).rejects.toThrow(/noSuchLine/);
+    expect(exportThreadsStarted()).toBe(0);
+    const third = threadsOf(await exportOf({ actor: 'a0' }));
+    expect([...third].some((id) => first.has(id) || second.has(id) || id === threadId)).toBe(false);
+    expect(exportThreadsStarted()).toBe(2);
     await reads.close();
   });
 });
