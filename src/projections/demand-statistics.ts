@@ -7,11 +7,10 @@
 import { AREA_BANDS, DEMAND_OUTCOMES, type DemandEvent, type DemandFigures, areaBandOf } from '../domain/demand.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
-import { cstDay } from '../domain/time.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
 import { defineProjection, type Recorded } from './projection.js';
-import { accumulate, bucketsBefore, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
+import { accumulate, asOfCounterDocs, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -118,12 +117,8 @@ export async function currentDemandStatistics(store: ReadStore): Promise<DemandS
 }
 
 export async function demandStatisticsAsOf(store: ReadStore, asOf: string): Promise<DemandStatistics> {
-  const day = cstDay(asOf);
-  const [buckets, events] = await Promise.all([
-    store.find(DEMAND_STATS_BUCKETS, { _id: { $in: bucketsBefore(day) } }),
-    store.find(DEMAND_STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
-  ]);
-  return shapeDemandStatistics(sumCounters([...buckets, ...events].map((d) => d.c)));
+  const docs = await asOfCounterDocs(store, { buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS }, asOf);
+  return shapeDemandStatistics(sumCounters(docs.map((d) => d.c)));
 }
 
 /** Per district: supply (available area where the statistics keep it, else published area), open demanded area, and the gap (供需缺口 = demand − supply). */

@@ -6,14 +6,14 @@
 // events, whatever the size of the log.
 import { type StatFigures, SUPPLY_MODE_NAMES, USE_TYPE_NAMES, type ProjectEvent } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
-import { cstDay, cstMonth } from '../domain/time.js';
+import { cstDay, cstMonth, parseAsOf } from '../domain/time.js';
 import type { ApplicationEvent } from '../domain/application.js';
 import type { SpaceDelta } from '../domain/ledger.js';
 import type { NoticeEvent } from '../domain/notice.js';
 import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
 import { segmentsOf } from '../infra/embedded-doc-ops.js';
-import type { DocOp, ReadStore } from '../infra/read-store.js';
+import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 import { type Recorded, defineProjection, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 
@@ -334,13 +334,21 @@ export function bucketsBefore(day: string): string[] {
   return ids;
 }
 
-export async function statisticsAsOf(store: ReadStore, asOf: string) {
+/**
+ * What an as-of sum reads: the buckets wholly before `asOf`, then the events of its day up to it — or, when
+ * `asOf` is its CST day's last instant (a date asked for, parseAsOf), that day's bucket instead: the same
+ * counters in one lookup, where the day's records were ~100-200 rows to read and parse at a million events.
+ */
+export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, 'buckets' | 'deltas'>, asOf: string): Promise<Doc[]> {
   const day = cstDay(asOf);
-  const [buckets, events] = await Promise.all([
-    store.find(STATS_BUCKETS, { _id: { $in: bucketsBefore(day) } }),
-    store.find(STATS_DELTAS, { day, occurredAt: { $lte: asOf } }),
-  ]);
-  return shapeStatistics(asOf, sumCounters([...buckets, ...events].map((d) => d.c)));
+  const before = bucketsBefore(day);
+  if (parseAsOf(day) === asOf) return store.find(to.buckets, { _id: { $in: [...before, `d:${day}`] } });
+  return Promise.all([store.find(to.buckets, { _id: { $in: before } }), store.find(to.deltas, { day, occurredAt: { $lte: asOf } })]).then(([buckets, events]) => [...buckets, ...events]);
+}
+
+export async function statisticsAsOf(store: ReadStore, asOf: string) {
+  const docs = await asOfCounterDocs(store, PROJECT_COUNTERS, asOf);
+  return shapeStatistics(asOf, sumCounters(docs.map((d) => d.c)));
 }
 
 /**

@@ -6,6 +6,8 @@ import type { NoticeEvent } from '../../../src/domain/notice.js';
 import type { ProjectEvent, StatFigures } from '../../../src/domain/project.js';
 import type { TenancyEvent } from '../../../src/domain/tenancy.js';
 import { EmbeddedReadStore } from '../../../src/infra/embedded-read-store.js';
+import type { ReadStore } from '../../../src/infra/read-store.js';
+import { parseAsOf } from '../../../src/domain/time.js';
 import { STATS_BUCKETS, STATS_DELTAS, STATS_NOW, accumulate, lineOf, nest, projectLedgerAsOf, spaceFigures, statistics, statisticsAsOf } from '../../../src/projections/statistics.js';
 import { project, projectionSpec, recorded } from '../projection-spec.js';
 
@@ -115,5 +117,36 @@ describe('statistics: 换租 to another project', () => {
     expect(await projectLedgerAsOf(store, 'p-2', at)).toMatchObject({ letArea: 600, availableArea: 200 });
     // The statistics as of then count both sides once.
     expect(await statisticsAsOf(store, at)).toMatchObject({ letArea: 600, byDistrict: expect.arrayContaining([expect.objectContaining({ district: 'futian', letArea: 600 }), expect.objectContaining({ district: 'nanshan', letArea: 0 })]) });
+  });
+
+  it('as of a date, the day counts whole from its bucket; as of an instant, from its records up to it: the same figures', async () => {
+    const store = EmbeddedReadStore.open(null);
+    const events = [
+      published('p-0', rnd, '2027-01-30T08:00:00.000Z'),
+      published('p-1', plant, '2027-01-31T01:00:00.000Z'), // 09:00 CST on the 31st
+      published('p-2', rnd, late), // 23:30 CST on the 31st
+      published('p-3', plant, '2027-01-31T16:30:00.000Z'), // 00:30 CST on 1 February
+    ];
+    await project(store, statistics, events.map((e, i) => recorded(e, i + 1)));
+    const deltaReads: string[] = [];
+    const counted: ReadStore = new Proxy(store, {
+      get: (target, key) => (key === 'find' ? (c: string, ...rest: unknown[]) => (c === STATS_DELTAS && deltaReads.push(c), (target.find as (...a: unknown[]) => unknown)(c, ...rest)) : Reflect.get(target, key)),
+    });
+    const figures = async (asOf: string) => {
+      const { asOf: _at, ...rest } = await statisticsAsOf(counted, asOf);
+      return rest;
+    };
+    const endOf31st = parseAsOf('2027-01-31')!;
+    const byDate = await figures(endOf31st);
+    expect(deltaReads).toEqual([]);
+    expect(byDate).toMatchObject({ projects: 3, totalArea: 3201 });
+    // A millisecond earlier goes by the day's records: the same three projects.
+    expect(await figures(new Date(Date.parse(endOf31st) - 1).toISOString())).toEqual(byDate);
+    expect(deltaReads).toEqual([STATS_DELTAS]);
+    expect(await figures('2027-01-31T15:00:00.000Z')).toMatchObject({ projects: 2, totalArea: 2000.5 });
+    // A day without a bucket of its own, and the next day, by date.
+    expect(await figures(parseAsOf('2027-01-29')!)).toMatchObject({ projects: 0, totalArea: 0 });
+    expect(await figures(parseAsOf('2027-02-01')!)).toMatchObject({ projects: 4, totalArea: 4001 });
+    expect(deltaReads).toHaveLength(2);
   });
 });
