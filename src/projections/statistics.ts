@@ -320,7 +320,10 @@ export async function currentStatistics(store: ReadStore, now: string) {
   return shapeStatistics(now, total);
 }
 
-/** Counted years start here; an import older than that still counts, in the first year's bucket id. */
+/**
+ * Counted years start here. An event dated earlier would count now but not in the year buckets of an as-of
+ * sum: none can be (the legacy records the seed imports begin in 2014; commands take today's time).
+ */
 const FIRST_YEAR = 1990;
 
 /** The ids of the buckets wholly before `day` (YYYY-MM-DD): earlier years, months of its year, days of its month. */
