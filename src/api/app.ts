@@ -39,6 +39,21 @@ export interface AppOptions extends ProtectionOptions {
   readOnly?: boolean;
 }
 
+/**
+ * The process's own metrics (CPU, memory, event loop, collections), in one registry per process. prom-client
+ * observes collections through a PerformanceObserver it never disconnects: made per app, it kept every
+ * closed app alive (its services, read store and documents: ~400 MB at a million events), and each
+ * app's observer ran at every collection.
+ */
+let processRegistry: client.Registry | null = null;
+function processMetrics(): client.Registry {
+  if (processRegistry === null) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -61,16 +76,16 @@ export async function buildApp(services: Services, options: AppOptions): Promise
     });
   }
 
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  const appMetrics = new client.Registry();
   const duration = new client.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by route and status',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
+    registers: [appMetrics],
   });
-  registerProjectionMetrics(registry, services);
+  registerProjectionMetrics(appMetrics, services);
+  const registry = client.Registry.merge([processMetrics(), appMetrics]);
   app.addHook('onResponse', async (req, reply) => {
     duration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });

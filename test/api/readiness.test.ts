@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createServices } from '../../src/application/services.js';
@@ -72,6 +74,42 @@ describe('GET /ready', () => {
       await app.close();
     } finally {
       await srv.close();
+    }
+  });
+});
+
+describe('a closed app', () => {
+  it('lets go of its services and read store, and /metrics still has the process metrics and its own', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const dir = mkdtempSync(join(tmpdir(), 'isp-closed-'));
+    dirs.push(dir);
+    const built = async (n: number) => {
+      const events = SqliteEventStore.open(join(dir, `events-${n}.db`));
+      const reads = EmbeddedReadStore.open(null);
+      const services = createServices(events, reads);
+      const app = await buildApp(services, { jwtSecret: SECRET });
+      await services.runner.start();
+      await app.inject({ method: 'GET', url: '/health' });
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      await app.close();
+      await services.runner.stop();
+      await events.close();
+      await reads.close();
+      return { metrics, reads: new WeakRef(reads) };
+    };
+    // Two apps in one process: each shows the process's collections and its own requests.
+    for (const n of [1, 2]) {
+      const { metrics, reads } = await built(n);
+      expect(metrics).toMatch(/# TYPE nodejs_gc_duration_seconds histogram/);
+      expect(metrics).toMatch(/process_cpu_user_seconds_total \d/);
+      expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} 1\n/);
+      expect(metrics).toMatch(/projection_state\{state="running"\} 1/);
+      for (let k = 0; k < 20 && reads.deref() !== undefined; k++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        gc();
+      }
+      expect(reads.deref()).toBeUndefined();
     }
   });
 });
