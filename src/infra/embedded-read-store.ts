@@ -521,5 +521,7 @@ export class EmbeddedReadStore implements ReadStore {
     for (const fn of this.closers.splice(0)) await fn();
     await this.file?.close();
     this.logs?.close();
+    // Let go of the documents: whatever still holds this store (a closure, a timer) no longer holds them.
+    for (const map of [this.collections, this.indexes, this.versions, this.cache, this.aggregates]) map.clear();
   }
 }
