@@ -94,11 +94,14 @@ describe('exports of the embedded store', () => {
       for await (const chunk of reads.exportLines('trail', filter, { sort: { _id: -1 }, batchSize: 50, format })) out += text(chunk);
       return out;
     };
-    const first = threadsOf(await exportOf({ actor: 'a1' }));
-    expect(first.has(threadId)).toBe(false);
+    const once = threadsOf(await exportOf({ actor: 'a1' }));
+    expect(once.has(threadId)).toBe(false);
     expect(exportThreadsStarted()).toBe(2);
-    // The same pair, not a new one: the lines come from the threads of the export before.
-    expect(threadsOf(await exportOf({ actor: 'a0' }))).toEqual(first);
+    // The same pair, not a new one. Either of its threads may make a batch's lines (the fetching one does
+    // when the other has batches waiting), so the two exports together name at most the pair's two threads.
+    const first = new Set([...once, ...threadsOf(await exportOf({ actor: 'a0' }))]);
+    expect(first.size).toBeLessThanOrEqual(2);
+    expect(first.has(threadId)).toBe(false);
     expect(exportThreadsStarted()).toBe(2);
     expect(exportThreadsInUse()).toBe(0);
     // Left early: that pair is stopped, the next export has a new one.
