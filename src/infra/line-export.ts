@@ -1,28 +1,12 @@
 // Exports as text lines (ReadStore.exportLines): in this thread from pages of documents, or, for the
 // embedded store's log collections, on two threads of their own (log-export.worker.mjs) that read the
-// file, make the lines and hand over one string per chunk. At a million events a CSV export of one
+// file, make the lines and hand over each chunk as UTF-8 bytes. At a million events a CSV export of one
 // district kept the serving thread busy for seconds, a fifth of it collecting the garbage of a
 // multi-gigabyte heap; the threads' heaps are small and the serving thread only writes the chunks.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { lineMaker } from './line-makers.mjs';
 import type { Doc, LineFormat } from './read-store.js';
-
-const lineMakers = new Map<string, Promise<(doc: Doc) => string>>();
-
-/** The line maker a format names (loaded once). */
-export function lineMaker(format: LineFormat): Promise<(doc: Doc) => string> {
-  const key = `${format.module}#${format.name}`;
-  let maker = lineMakers.get(key);
-  if (!maker) {
-    maker = import(format.module).then((m: Record<string, unknown>) => {
-      const f = m[format.name];
-      if (typeof f !== 'function') throw new Error(`${format.module} exports no line maker named ${format.name}`);
-      return f as (doc: Doc) => string;
-    });
-    lineMakers.set(key, maker);
-  }
-  return maker;
-}
 
 /** Pages of documents as chunks of lines, in this thread. */
 export async function* linesOf(pages: AsyncIterable<Doc[]>, format: LineFormat): AsyncIterable<string> {

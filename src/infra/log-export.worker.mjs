@@ -9,24 +9,13 @@
 // to the pair's owner by 'free'. Plain JavaScript: loaded as it is, by the server and its tests alike.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { lineMaker } from './line-makers.mjs';
 
 /** flow[0]: batches fetched and not yet taken by `lines`; flow[1]: chunks not yet taken by the reader; flow[2]: 1 once the reader left. */
 const FETCHED = 0;
 const MADE = 1;
 const LEFT = 2;
 const { role } = workerData;
-
-const makers = new Map();
-/** The line maker a format names, loaded once per thread. */
-async function lineMaker(format) {
-  const key = `${format.module}#${format.name}`;
-  if (!makers.has(key)) {
-    const line = (await import(format.module))[format.name];
-    if (typeof line !== 'function') throw new Error(`${format.module} exports no line maker named ${format.name}`);
-    makers.set(key, line);
-  }
-  return makers.get(key);
-}
 
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
 /**
