@@ -206,13 +206,14 @@ export class EsdbEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { toRevision, occurredUntil } = options;
-    if (toRevision !== undefined && toRevision < 0) return [];
+    const from = Math.max(0, options.fromRevision ?? 0);
+    if (toRevision !== undefined && toRevision < from) return [];
     let resolved: ResolvedEvent[];
     try {
       resolved = await collect(this.client.readStream(stream, {
-        fromRevision: START,
+        fromRevision: from === 0 ? START : BigInt(from),
         direction: FORWARDS,
-        ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision + 1) }),
+        ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - from + 1) }),
       }));
     } catch (err) {
       if (err instanceof StreamNotFoundError) return [];
@@ -221,7 +222,7 @@ export class EsdbEventStore implements EventStore {
     return resolved
       .map((r) => decode(r)?.event)
       .filter((e): e is Decoded['event'] => e !== undefined)
-      .filter((e) => (toRevision === undefined || e.revision <= toRevision) && (occurredUntil === undefined || e.occurredAt <= occurredUntil));
+      .filter((e) => e.revision >= from && (toRevision === undefined || e.revision <= toRevision) && (occurredUntil === undefined || e.occurredAt <= occurredUntil));
   }
 
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {

@@ -119,6 +119,8 @@ export function checkAppendSize(stream: string, events: readonly NewEvent[], lim
 }
 
 export interface ReadStreamOptions {
+  /** Inclusive lower revision: the tail after a snapshot (default 0). */
+  fromRevision?: number;
   /** Inclusive upper revision. */
   toRevision?: number;
   /** Inclusive upper bound on occurredAt (ISO-8601): the stream as it stood then. */

@@ -99,7 +99,7 @@ export class SqliteEventStore implements EventStore {
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
     this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`).raw();
     this.streamRows = db.prepare(
-      `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision <= @to
+      `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision >= @from AND revision <= @to
          AND (@until IS NULL OR occurred_at <= @until) ORDER BY revision`,
     ).raw();
     this.allRows = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
@@ -183,6 +183,7 @@ export class SqliteEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const rows = this.streamRows.all({
       stream,
+      from: options.fromRevision ?? 0,
       to: options.toRevision ?? Number.MAX_SAFE_INTEGER,
       until: options.occurredUntil ?? null,
     }) as Row[];

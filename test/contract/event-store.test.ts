@@ -182,6 +182,16 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       expect(await revs({ occurredUntil: '2020-01-02T23:59:59.999Z' })).toEqual([0, 1]);
       expect(await revs({ occurredUntil: '2019-12-31T00:00:00.000Z' })).toEqual([]);
       expect(await revs({ toRevision: 1, occurredUntil: '2020-01-04T00:00:00.000Z' })).toEqual([0, 1]);
+      // The tail after a snapshot: from a revision on, alone and with the other bounds.
+      expect(await revs({ fromRevision: 3 })).toEqual([3, 4]);
+      expect(await revs({ fromRevision: 0 })).toEqual([0, 1, 2, 3, 4]);
+      expect(await revs({ fromRevision: 4 })).toEqual([4]);
+      expect(await revs({ fromRevision: 5 })).toEqual([]);
+      expect(await revs({ fromRevision: 1, toRevision: 2 })).toEqual([1, 2]);
+      expect(await revs({ fromRevision: 3, toRevision: 2 })).toEqual([]);
+      expect(await revs({ fromRevision: 2, occurredUntil: '2020-01-04T00:00:00.000Z' })).toEqual([2, 3]);
+      expect((await store.readStream(s('h'), { fromRevision: 3 })).map((e) => e.data)).toEqual([3, 4]);
+      expect(await store.readStream(s('none'), { fromRevision: 2 })).toEqual([]);
     });
 
     it('pages through the whole log in order', async () => {
