@@ -8,6 +8,8 @@ import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
 import { openStores } from './infra/compose.js';
 import { EventPublisher } from './projections/event-publisher.js';
 import { createServices, warmAsOf } from './application/services.js';
+import { domainFingerprint } from './application/domain-fingerprint.js';
+import { SqliteSnapshotStore } from './infra/snapshot-store.js';
 import { startScheduler } from './application/scheduler.js';
 import { signingKeyFrom, startCheckpoints } from './application/checkpoints.js';
 import { FileAnchorLedger } from './infra/checkpoint-anchors.js';
@@ -71,7 +73,10 @@ const lease = coordination?.lease('leader', {
   onDemoted: () => (leadershipChanges = leadershipChanges.then(() => onDemoted()).catch((err) => app.log.error({ err }, 'handing the lead over failed'))),
   onError: (err) => app.log.warn({ err }, 'leader lease: NATS did not answer'),
 });
+// Streams' states for cold loads: a cache beside the log (see snapshot-store.ts); a read-only copy decides nothing.
+const snapshots = readOnly ? undefined : SqliteSnapshotStore.open(join(config.DATA_DIR, 'snapshots.db'), domainFingerprint());
 const services = createServices(stores.events, stores.reads, {
+  snapshots,
   bus,
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,
@@ -139,6 +144,7 @@ async function shutdown(signal: string) {
   await leadershipChanges;
   await services.runner.stop();
   await services.access.flush();
+  snapshots?.close();
   await publisher?.stop();
   await coordination?.close();
   await services.bus.close();

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, Decider, DomainEvent, DutyPolicy } from '../domain/shared.js';
 import { DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound } from '../domain/shared.js';
 import { SCHEMAS, type SchemaRegistry, currentVersion } from '../domain/schemas.js';
-import { type EventStore, type NewEvent, WrongExpectedRevision } from '../infra/event-store.js';
+import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevision } from '../infra/event-store.js';
+import type { SnapshotStore } from '../infra/snapshot-store.js';
 
 export interface CommandMeta {
   actor: Actor;
@@ -38,6 +39,12 @@ interface Loaded<S> {
 }
 
 const MAX_RETRIES = 3;
+/**
+ * A stream gets a snapshot each time its events reach a multiple of this, and when a cold load read as
+ * many: a cold load then reads one row and at most this many events (or those appended since a snapshot
+ * while its state stayed in the cache).
+ */
+export const SNAPSHOT_EVERY = 16;
 
 /** domain.md, "Event envelope": only city_admin imports legacy records, and the import names who did it. */
 function checkImport(meta: CommandMeta): void {
@@ -56,7 +63,7 @@ export class CommandHandler {
 
   constructor(
     readonly events: EventStore,
-    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy; schemas?: SchemaRegistry } = {},
+    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy; schemas?: SchemaRegistry; snapshots?: SnapshotStore } = {},
   ) {}
 
   now(): string {
@@ -66,10 +73,25 @@ export class CommandHandler {
   async load<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, fresh = false): Promise<Loaded<S>> {
     const cached = fresh ? undefined : (this.cache.get(stream) as Loaded<S> | undefined);
     if (cached) return cached;
-    const recorded = await this.events.readStream(stream);
-    let state = decider.initialState;
-    for (const e of recorded) state = decider.evolve(state, { type: e.type, data: e.data } as E);
-    return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : -1 };
+    const snapshot = this.options.snapshots?.get(stream);
+    if (snapshot) {
+      const tail = await this.events.readStream(stream, { fromRevision: snapshot.revision });
+      // Only where the log still holds the event it was taken at (not a log restored, replaced or cut).
+      if (tail[0]?.id === snapshot.eventId) return this.evolved(decider, stream, JSON.parse(snapshot.state) as S, tail, 1);
+    }
+    return this.evolved(decider, stream, decider.initialState, await this.events.readStream(stream), 0);
+  }
+
+  /** The state after `recorded` from `from` on (before them: `state`), snapshot taken if that was many. */
+  private evolved<E extends DomainEvent, S>(decider: { evolve: (s: S, e: E) => S }, stream: string, state: S, recorded: RecordedEvent[], from: number): Loaded<S> {
+    for (let i = from; i < recorded.length; i++) state = decider.evolve(state, { type: recorded[i]!.type, data: recorded[i]!.data } as E);
+    const last = recorded.at(-1);
+    if (last && recorded.length - from >= SNAPSHOT_EVERY) this.snapshot(stream, last.revision, last.id, state);
+    return { state, revision: last ? last.revision : -1 };
+  }
+
+  private snapshot(stream: string, revision: number, eventId: string, state: unknown): void {
+    this.options.snapshots?.put(stream, { revision, eventId, state: JSON.stringify(state) });
   }
 
   async execute<C, E extends DomainEvent, S>(
@@ -123,6 +145,10 @@ export class CommandHandler {
         let state = loaded.state;
         for (const e of decided) state = decider.evolve(state, e);
         this.remember(stream, { state, revision: result.revision });
+        // Its events reached a multiple of SNAPSHOT_EVERY: a later cold load starts here.
+        if (Math.floor((result.revision + 1) / SNAPSHOT_EVERY) > Math.floor((loaded.revision + 1) / SNAPSHOT_EVERY)) {
+          this.snapshot(stream, result.revision, batch.at(-1)!.id, state);
+        }
         return { id, revision: result.revision, position: result.position };
       } catch (error) {
         this.cache.delete(stream);

@@ -9,6 +9,7 @@ import { UpcastingEventStore } from './upcasting-event-store.js';
 import { type Bus, LocalBus } from '../infra/bus.js';
 import type { EventStore } from '../infra/event-store.js';
 import type { ReadStore } from '../infra/read-store.js';
+import type { SnapshotStore } from '../infra/snapshot-store.js';
 import { type Moment, readStoreAt, warmKeyFrames } from '../projections/history.js';
 import { listFeed } from '../projections/procedure-queries.js';
 import { allProjections } from '../projections/index.js';
@@ -74,6 +75,8 @@ export interface ServicesOptions extends RunnerOptions {
   accessLogFlushMs?: number;
   /** Event shapes and upcasters (the platform's SCHEMAS unless a test brings its own). */
   schemas?: SchemaRegistry;
+  /** Streams' states kept for cold loads (command-handler.ts); none unless given. */
+  snapshots?: SnapshotStore;
 }
 
 export function createServices(stored: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -84,7 +87,7 @@ export function createServices(stored: EventStore, reads: ReadStore, options: Se
     events,
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
-    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas }),
+    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas, snapshots: options.snapshots }),
     bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,

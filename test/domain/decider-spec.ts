@@ -10,7 +10,13 @@ export function testContext(actor: Actor, now = '2026-01-05T02:00:00.000Z'): Dec
 export function spec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) {
   return (given: E[]) => ({
     when: (command: C, ctx: DecisionContext) => {
-      const run = () => decider.decide(command, given.reduce(decider.evolve, decider.initialState), ctx);
+      const run = () => {
+        // A snapshot keeps the state as JSON text (command-handler.ts): evolved from events as the log
+        // gives them back (JSON), it must come back exactly.
+        const logged = (JSON.parse(JSON.stringify(given)) as E[]).reduce(decider.evolve, decider.initialState);
+        expect(JSON.parse(JSON.stringify(logged)), 'the state after `given`, through a snapshot').toStrictEqual(logged);
+        return decider.decide(command, given.reduce(decider.evolve, decider.initialState), ctx);
+      };
       return {
         then: (expected: E[]) => expect(run()).toEqual(expected),
         thenMatches: (check: (events: E[]) => void) => check(run()),

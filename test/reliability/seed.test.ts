@@ -10,6 +10,13 @@ import { CREDIT_CODE } from '../../src/api/auth.js';
 import { type AllocationCandidate, type AllocationMethod, allocate, lotteryDraw, sha256Hex } from '../../src/domain/allocation.js';
 import { addWorkingDays } from '../../src/domain/calendar.js';
 import { parseAsOf } from '../../src/domain/time.js';
+import { accountabilityDecider } from '../../src/domain/accountability.js';
+import { applicationDecider } from '../../src/domain/application.js';
+import { demandDecider } from '../../src/domain/demand.js';
+import { exchangeDecider } from '../../src/domain/exchange.js';
+import { noticeDecider } from '../../src/domain/notice.js';
+import { projectDecider } from '../../src/domain/project.js';
+import { tenancyDecider } from '../../src/domain/tenancy.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { EventStore, RecordedEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
@@ -315,6 +322,25 @@ describe('seed: the demo history in one store', () => {
     expect(again.alreadySeeded).toBe(true);
     expect(again.appended).toBe(0);
     expect(await events.headPosition()).toBe(head);
+  });
+
+  it('keeps every state of every stream through a snapshot (JSON text and back), event after event', () => {
+    const deciders: Record<string, { initialState: unknown; evolve: (s: never, e: never) => unknown }> = {
+      project: projectDecider, notice: noticeDecider, application: applicationDecider, tenancy: tenancyDecider,
+      demand: demandDecider, accountability: accountabilityDecider, exchange: exchangeDecider,
+    };
+    const states = new Map<string, unknown>();
+    const kinds = new Set<string>();
+    for (const e of log) {
+      const kind = e.stream.slice(0, e.stream.indexOf('-'));
+      const decider = deciders[kind];
+      if (!decider) throw new Error(`no decider for ${e.stream}`);
+      const state = decider.evolve((states.get(e.stream) ?? decider.initialState) as never, { type: e.type, data: e.data } as never);
+      expect(JSON.parse(JSON.stringify(state)), `${e.stream} at ${e.revision}`).toStrictEqual(state);
+      states.set(e.stream, state);
+      kinds.add(kind);
+    }
+    expect([...kinds].sort()).toEqual(['application', 'demand', 'exchange', 'notice', 'project', 'tenancy']); // accountability: in the deciders' specs (decider-spec.ts)
   });
 
   it('is deterministic: the same plan, ids and figures every time', () => {
