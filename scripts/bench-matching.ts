@@ -1,19 +1,23 @@
-// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N]: issue 8's matching rows
+// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots]: issue 8's matching rows
 // alone, on a data dir built by bench-rebuild.ts --scenario --persist, with CPU figures. Works on a copy
 // (<data dir>/run-<pid>, removed at the end) so runs start from the same state. Two parts:
 // - the lag run of bench 7a: R commands/s for S s, half registrations in longgang, half updates of
 //   published projects (one in five a change of supply mode), each timed from its answer until visible;
 // - N single changes of candidate projects as bench 7d (market area 1 ㎡ ↔ whole), one at a time.
 // For both: the demand matching's time per batch (its afterBatch), and the process's CPU per command.
+// --runs K: the lag run K times, each with a new command handler (cold, as after a restart); --snapshots: with
+// a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it.
 // --warm: first match every open demand as the end of a rebuild does (catchUp), as in the bench, where the
 // runner comes from a rebuild; without it the first batch builds the matching's memory from the read models.
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CommandHandler } from '../src/application/command-handler.js';
+import { domainFingerprint } from '../src/application/domain-fingerprint.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
+import { SqliteSnapshotStore } from '../src/infra/snapshot-store.js';
 import { DEMAND_CANDIDATES, demandMatching } from '../src/projections/demand-matching.js';
 import { DEMANDS } from '../src/projections/demands.js';
 import { allProjections } from '../src/projections/index.js';
@@ -21,7 +25,7 @@ import { PROJECTS } from '../src/projections/project-search.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { BENCH_ACTOR } from './bench-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, warm: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false } } });
 const source = positionals[0];
 if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--warm]');
 const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
@@ -66,9 +70,23 @@ if (values.warm) {
 const runner = new ProjectionRunner(events, reads, allProjections);
 await runner.start();
 if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
-const commands = new CommandHandler(events);
+const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
+let commands = new CommandHandler(events, { snapshots });
+// The streams' loads: how many, how many events they read and their time (synchronous: SQLite on this thread).
+const loads = { count: 0, events: 0, ms: 0 };
+const readStream = events.readStream.bind(events);
+events.readStream = (stream, options) => {
+  const t0 = performance.now();
+  const got = readStream(stream, options); // its work is done when it returns; awaiting would time the queue too
+  loads.ms += performance.now() - t0;
+  loads.count++;
+  return got.then((events) => ((loads.events += events.length), events));
+};
 const openDemands = await reads.count(DEMANDS, { status: 'open' });
 const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) => ({ id: p._id, totalArea: Number(p.totalArea), modes: (p.supplyModes as string[]).length }));
+// --projects N: the lag run updates only the first N of them (the bench's log has ~2,400), so runs after the
+// first meet streams an earlier run loaded.
+const updated = values.projects ? published.slice(0, Number(values.projects)) : published;
 console.log(`${await events.headPosition()} events, ${openDemands} open demands, ${published.length} published projects`);
 
 // The first batch builds the matching's index (a restarted server pays this once).
@@ -81,8 +99,11 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
   console.log(`first batch (one update): ${f1(performance.now() - t0)} ms, cpu ${f1(cpuMs(process.cpuUsage(c0)))} ms; ${summary(batches.length - 1)}`);
 }
 
-// 1. The lag run.
-{
+// 1. The lag run, --runs times.
+for (let run = 0; run < Number(values.runs ?? 1); run++) {
+  if (run > 0) commands = new CommandHandler(events, { snapshots });
+  Object.assign(loads, { count: 0, events: 0, ms: 0 });
+  const latencies: number[] = [];
   const rate = Number(values.rate ?? 1000);
   const total = Math.round(rate * Number(values.seconds ?? 5));
   const lags: number[] = [];
@@ -94,12 +115,12 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
     let id: string;
     let command: ProjectCommand;
     if (k % 2 === 0) {
-      id = `b0000009-0000-4000-8000-${(k + process.pid * 1e6).toString(16).padStart(12, '0')}`;
+      id = `b0000009-0000-4000-8000-${(k + run * total + process.pid * 1e7).toString(16).padStart(12, '0')}`;
       const units = [{ building: '1栋', floor: '6层', number: '601', area: 900 }];
       const fields = { name: `龙岗创新型产业用房${k}号`, district: 'longgang', address: '龙岗区坂田街道雪岗路2018号', useType: 'rnd', supplyModes: ['rent'], totalArea: 18_000, managingDepartment: '龙岗区住房和建设局', location: { lng: 114.07, lat: 22.63 } };
       command = { type: 'RegisterProject', projectId: id, fields, units } as unknown as ProjectCommand;
     } else {
-      const p = published[Math.floor(Math.random() * published.length)]!;
+      const p = updated[Math.floor(Math.random() * updated.length)]!;
       id = p.id;
       if (k % 10 === 1 && !busy.has(id)) {
         const two = p.modes === 2;
@@ -110,10 +131,12 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
       }
     }
     busy.add(id);
+    const s0 = performance.now();
     const p = commands
       .execute(projectDecider, projectStream(id), id, command, { actor: BENCH_ACTOR })
       .then(async (result) => {
         const answered = performance.now();
+        latencies.push(answered - s0);
         if (!(await runner.waitFor(result.position, 30_000))) throw new Error(`position ${result.position} not visible after 30 s`);
         lags.push(performance.now() - answered);
       })
@@ -135,7 +158,9 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
   await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuMs(process.cpuUsage(c0));
-  console.log(`lag run: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; cpu ${f1(cpu / total)} ms per command`);
+  console.log(`lag run ${run + 1}: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; command p99 ${f1(pct(latencies, 99))} ms; cpu ${f1(cpu / total)} ms per command`);
+  console.log(`  stream loads: ${loads.count}, ${f1(loads.events / Math.max(1, loads.count))} events each, ${(loads.ms / Math.max(1, loads.count)).toFixed(3)} ms each, ${f1(loads.ms)} ms in all`);
+  snapshots?.flush();
   console.log(`  ${summary(from)}`);
 }
 
@@ -164,6 +189,7 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
 }
 
 await runner.stop();
+snapshots?.close();
 await reads.close();
 await events.close();
 rmSync(dir, { recursive: true, force: true });

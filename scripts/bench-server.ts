@@ -9,6 +9,7 @@
 // It reports { type: 'ready', url, startupMs } and answers { type: 'usage' } with its peak memory and CPU
 // times, { type: 'collect' } with a full collection (the access-log row) and { type: 'root-map' } with
 // whether V8's root map still takes transitions (bench-gc-states.ts).
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
@@ -20,6 +21,8 @@ import { buildApp } from '../src/api/app.js';
 import { authOptions, loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
 import { createServices, warmAsOf } from '../src/application/services.js';
+import { domainFingerprint } from '../src/application/domain-fingerprint.js';
+import { SqliteSnapshotStore } from '../src/infra/snapshot-store.js';
 import { rootMapTakesTransitions } from './root-map.js';
 
 type Message = { type: 'usage' } | { type: 'stop' } | { type: 'access-log'; on: boolean } | { type: 'collect' } | { type: 'root-map' };
@@ -57,7 +60,8 @@ if (mode === 'bare') {
 } else {
   const config = loadConfig();
   const stores = await openStores(config);
-  const services = createServices(stores.events, stores.reads);
+  const snapshots = SqliteSnapshotStore.open(join(config.DATA_DIR, 'snapshots.db'), domainFingerprint()); // as main.ts
+  const services = createServices(stores.events, stores.reads, { snapshots });
   // Switched by a flag its one wrapper reads, the wrapper set before the first request. Assigning the log's
   // `record` at a switch changed a field V8 had taken as constant: at the first switch it threw away the
   // log's compiled code (--trace-deopt: "code dependencies") and compiled it again within a measured slice.
@@ -87,6 +91,7 @@ if (mode === 'bare') {
   close = async () => {
     await app.close();
     await services.runner.stop();
+    snapshots.close();
     await stores.events.close();
     await stores.reads.close();
   };
