@@ -1,7 +1,6 @@
 // Two server processes on one SQLite log and the real NATS server: the cross-stream rules hold across
 // them (NATS KV locks), one leads (lease), and when the leader is killed the other takes over, with
 // integration events neither lost nor doubled and read models equal to a rebuild from the log.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,15 +17,13 @@ import { allProjections } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { SECRET, sampleProject, startServer, tokens } from '../api/harness.js';
 import { Api, Clock, DAY, MINUTE, enterprise, submitBody } from '../api/procedure-kit.js';
+import { type MainProcess, startMain } from './main-process.js';
 
 const natsUp = await natsUpFor('several-instances test');
 
-interface Instance {
+interface Instance extends MainProcess {
   name: string;
   dir: string;
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
 }
 
 const prefix = `inst${randomUUID().slice(0, 8)}`;
@@ -34,42 +31,10 @@ let work: string;
 let shared: string;
 const instances: Instance[] = [];
 
-function startInstance(name: string): Promise<Instance> {
+async function startInstance(name: string): Promise<Instance> {
   const dir = mkdtempSync(join(work, `${name}-`));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dir,
-      EVENTS_FILE: shared,
-      NATS_URL: NATS,
-      NATS_PREFIX: prefix,
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'info',
-      LEADER_LEASE_MS: '2000',
-      READ_MODEL_FLUSH_MS: '0',
-      EVENTSTORE_URL: '',
-      MONGO_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  let output = '';
-  return new Promise<Instance>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        proc.stdout!.off('data', onData);
-        proc.stdout!.resume();
-        resolve({ name, dir, proc, url: m[1]!, exited });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening:\n${output}`)));
-  });
+  const env = { DATA_DIR: dir, EVENTS_FILE: shared, NATS_URL: NATS, NATS_PREFIX: prefix, JWT_SECRET: SECRET, LEADER_LEASE_MS: '2000', READ_MODEL_FLUSH_MS: '0', EVENTSTORE_URL: '', MONGO_URL: '' };
+  return { name, dir, ...(await startMain(env, name)) };
 }
 
 async function call(inst: Instance, method: string, path: string, token?: string, body?: unknown) {

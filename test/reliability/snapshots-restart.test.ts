@@ -1,6 +1,5 @@
 // The server as `npm start` runs it (src/main.ts) keeps stream snapshots in DATA_DIR/snapshots.db, writes
 // what waits when it stops, and after a restart decides on them: the same answers as on the whole stream.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,35 +9,10 @@ import { domainFingerprint } from '../../src/application/domain-fingerprint.js';
 import { projectStream } from '../../src/domain/project.js';
 import { SqliteSnapshotStore } from '../../src/infra/snapshot-store.js';
 import { SECRET, sampleProject, tokens } from '../api/harness.js';
+import { type MainProcess, startMain } from './main-process.js';
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-function start(dir: string): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, JWT_SECRET: SECRET, LOG_LEVEL: 'info', NATS_URL: '', EVENTSTORE_URL: '', MONGO_URL: '', EVENTS_FILE: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  let output = '';
-  return new Promise<Server>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        proc.stdout!.off('data', onData);
-        proc.stdout!.resume();
-        resolve({ proc, url: m[1]!, exited });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
-  });
-}
+type Server = MainProcess;
+const start = (dir: string) => startMain({ DATA_DIR: dir, JWT_SECRET: SECRET, NATS_URL: '', EVENTSTORE_URL: '', MONGO_URL: '', EVENTS_FILE: '' });
 
 async function call(server: Server, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(server.url + path, {
