@@ -35,8 +35,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 export class SqliteSnapshotStore implements SnapshotStore {
   private readonly pending = new Map<string, Snapshot>();
   private timer: NodeJS.Timeout | null = null;
-  /** Batches a busy or full disk refused: dropped, as a cache may be (counted for tests and operators). */
-  dropped = 0;
+  /** Reads and batches that failed (SQLITE_BUSY past the timeout, a full disk, a damaged file): a cache's miss. */
+  failures = 0;
   private readonly read: Database.Statement;
   private readonly write: Database.Statement;
 
@@ -73,8 +73,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
   get(stream: string): Snapshot | undefined {
     const waiting = this.pending.get(stream);
     if (waiting) return waiting;
-    const row = this.read.get(stream, this.fingerprint) as [number, string, string] | undefined;
-    return row && { revision: row[0], eventId: row[1], state: row[2] };
+    try {
+      const row = this.read.get(stream, this.fingerprint) as [number, string, string] | undefined;
+      return row && { revision: row[0], eventId: row[1], state: row[2] };
+    } catch {
+      this.failures++; // a command never fails for its cache: the load reads the whole stream
+      return undefined;
+    }
   }
 
   put(stream: string, snapshot: Snapshot): void {
@@ -99,7 +104,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
         for (const [stream, s] of batch) this.write.run(stream, this.fingerprint, s.revision, s.eventId, s.state);
       })();
     } catch {
-      this.dropped++; // SQLITE_BUSY past the timeout, a full disk: the next cold loads take them again
+      this.failures++; // dropped: the next cold loads take them again
     }
   }
 

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandHandler, SNAPSHOT_EVERY } from '../../src/application/command-handler.js';
 import { domainFingerprint } from '../../src/application/domain-fingerprint.js';
@@ -148,6 +149,24 @@ describe('SqliteSnapshotStore', () => {
     const again = SqliteSnapshotStore.open(file, 'code-2');
     expect(again.get('s')).toBeUndefined(); // code-1's open deleted code-2's in turn
     again.close();
+  });
+
+  it('answers a failed read as a miss, so the command reads the whole stream instead of failing', async () => {
+    const file = join(dir, 'snapshots.db');
+    const store = SqliteSnapshotStore.open(file, 'code-1');
+    store.put('s', snap(31));
+    store.flush();
+    const other = new Database(file);
+    other.exec('DROP TABLE snapshots'); // a damaged file, as far as the store can tell
+    other.close();
+    expect(store.get('s')).toBeUndefined();
+    expect(store.failures).toBe(1);
+    const events = SqliteEventStore.open(':memory:');
+    const handler = new CommandHandler(events, { snapshots: store });
+    await handler.execute(projectDecider, stream, 'p1', register, { actor: officer });
+    expect((await new CommandHandler(events, { snapshots: store }).load(projectDecider, stream)).revision).toBe(0);
+    await events.close();
+    store.close();
   });
 
   it('fingerprints the domain code: another file there gives another fingerprint', () => {
