@@ -16,3 +16,5 @@ export interface ChainRangeResult {
   last?: { position: number; hash: string };
 }
 export declare function chainChecker(db: Database.Database): (range: ChainRange) => Generator<void, ChainRangeResult, void>;
+/** One batch's query: (after, until) bound, each a bound of the rowid range SQLite walks. */
+export declare const BATCH_SQL: string;

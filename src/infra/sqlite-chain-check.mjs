@@ -27,10 +27,10 @@ const ENTRY =
  * One batch as one row: the positions, each entry's length (-1: not plain), and the entries end to end as
  * one blob. Per row, better-sqlite3's values cost more than the hash: a batch's four values do not.
  */
-const BATCH_SQL =
+export const BATCH_SQL =
   `SELECT group_concat(position), group_concat(coalesce(length(entry), -1)), CAST(group_concat(entry, '') AS BLOB) FROM (` +
   `SELECT position, CASE WHEN ${PLAIN} THEN CAST(${ENTRY} AS BLOB) END AS entry FROM events` +
-  ` WHERE position > ? AND (? IS NULL OR position <= ?) ORDER BY position LIMIT ${BATCH})`;
+  ` WHERE position > ? AND position <= ? ORDER BY position LIMIT ${BATCH})`;
 
 /**
  * A checker of the chain on `db`: check(range) is a generator that checks the rows with `after` <
@@ -46,7 +46,9 @@ export function chainChecker(db) {
     let link;
     let last;
     for (;;) {
-      const [positions, lengths, entries] = batches.get(after, until, until);
+      // Both bounds plain, so SQLite walks the rowids between them: with `? IS NULL OR position <= ?` it
+      // used the lower one only, and a range's last (empty) batch read every row after the range.
+      const [positions, lengths, entries] = batches.get(after, until ?? Number.MAX_SAFE_INTEGER);
       if (positions === null) return { ok: true, checked, ...(link ? { link } : {}), ...(last ? { last } : {}) };
       const sizes = lengths.split(',');
       let at = 0;
