@@ -27,7 +27,7 @@ import { BENCH_ACTOR } from './bench-log.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false } } });
 const source = positionals[0];
-if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--warm]');
+if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm]');
 const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
 if (!reads0) throw new Error(`no persisted read models (reads-*) in ${source}: build them with bench-rebuild.ts --persist`);
 const dir = join(source, `run-${process.pid}`);
