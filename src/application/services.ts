@@ -46,6 +46,8 @@ export interface Services {
   anchors: { ledger: AnchorLedger; key: SigningKey } | null;
   /** Staff reads of non-public records (第六章), batched. */
   access: AccessLog;
+  /** Streams' states kept for cold loads (command-handler.ts), if configured. */
+  snapshots: SnapshotStore | null;
 }
 
 export interface DeadlineSettings {
@@ -100,6 +102,7 @@ export function createServices(stored: EventStore, reads: ReadStore, options: Se
     renewal: { ...DEFAULT_RENEWAL, ...options.renewal },
     anchors: options.anchors ?? null,
     access: new AccessLog(reads, options.clock ? () => options.clock!().toISOString() : isoClock(), { flushMs: options.accessLogFlushMs }),
+    snapshots: options.snapshots ?? null,
   };
 }
 

@@ -21,6 +21,8 @@ export interface SnapshotStore {
   put(stream: string, snapshot: Snapshot): void;
   /** Writes what is waiting, then closes. */
   close(): void;
+  /** Reads and writes that failed since it opened: each a miss, the load reading the whole stream (GET /metrics). */
+  readonly failures: number;
 }
 
 const SCHEMA = `

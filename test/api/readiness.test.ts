@@ -1,10 +1,11 @@
 // /ready answers 503 with the reason when the projections cannot start or fall behind for good, and
-// /metrics shows each projection's position, lag and state.
+// /metrics shows each projection's position, lag and state, and the stream snapshots' failed reads and writes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createServices } from '../../src/application/services.js';
@@ -12,6 +13,7 @@ import type { EventStore, RecordedEvent, SubscribeOptions } from '../../src/infr
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { ReadStore } from '../../src/infra/read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
+import { SqliteSnapshotStore } from '../../src/infra/snapshot-store.js';
 import { SECRET, sampleProject, startServer } from './harness.js';
 
 const dirs: string[] = [];
@@ -110,6 +112,38 @@ describe('a closed app', () => {
         gc();
       }
       expect(reads.deref()).toBeUndefined();
+    }
+  });
+});
+
+describe('GET /metrics with stream snapshots', () => {
+  it('counts the snapshot store\'s failed reads, and the command is answered all the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isp-snapshot-metrics-'));
+    dirs.push(dir);
+    const snapshots = SqliteSnapshotStore.open(join(dir, 'snapshots.db'), 'code-1');
+    const srv = await startServer({ snapshots });
+    try {
+      const failures = async () => /^stream_snapshot_failures (\d+)$/m.exec((await srv.request('GET', '/metrics')).body as string)?.[1];
+      expect(await failures()).toBe('0');
+      const other = new Database(join(dir, 'snapshots.db'));
+      other.exec('DROP TABLE snapshots'); // a damaged file, as far as the store can tell
+      other.close();
+      // A PATCH of an unknown project loads its stream cold: the snapshot's read fails, the load reads the log.
+      const missing = await srv.request('PATCH', '/api/projects/00000000-0000-4000-8000-000000000001', { token: 'nanshan', body: { summary: '补充', reason: '补充' } });
+      expect(missing.status).toBe(404);
+      expect(await failures()).toBe('1');
+    } finally {
+      await srv.close();
+      snapshots.close();
+    }
+  });
+
+  it('has no snapshot gauge without a snapshot store', async () => {
+    const srv = await startServer();
+    try {
+      expect((await srv.request('GET', '/metrics')).body).not.toContain('stream_snapshot_failures');
+    } finally {
+      await srv.close();
     }
   });
 });

@@ -10,7 +10,8 @@ const STATES: RunnerState[] = ['starting', 'running', 'retrying', 'failed', 'fol
 
 /**
  * Per projection (label `projection`; `all` is the lowest, what reads wait for): position and lag
- * behind the log's head; the runner's state as one gauge per state, 1 for the current one.
+ * behind the log's head; the runner's state as one gauge per state, 1 for the current one; with stream
+ * snapshots, their failed reads and writes.
  */
 export function registerProjectionMetrics(registry: client.Registry, services: Services): void {
   const health = async () => services.runner.health(await services.events.headPosition().catch(() => services.runner.position));
@@ -46,6 +47,17 @@ export function registerProjectionMetrics(registry: client.Registry, services: S
       for (const s of STATES) this.set({ state: s }, s === state ? 1 : 0);
     },
   });
+  const snapshots = services.snapshots;
+  if (snapshots) {
+    new client.Gauge({
+      name: 'stream_snapshot_failures',
+      help: 'reads and writes of the stream snapshots that failed since start (each a miss: the load read the whole stream)',
+      registers: [registry],
+      collect() {
+        this.set(snapshots.failures);
+      },
+    });
+  }
 }
 
 export function systemRoutes(services: Services, registry: client.Registry): FastifyPluginAsync {
