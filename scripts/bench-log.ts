@@ -16,7 +16,9 @@ import {
   projectStream,
 } from '../src/domain/project.js';
 import { type Actor, DISTRICTS, type District } from '../src/domain/shared.js';
+import { SNAPSHOT_EVERY } from '../src/application/command-handler.js';
 import type { EventStore, NewEvent } from '../src/infra/event-store.js';
+import type { Snapshot } from '../src/infra/snapshot-store.js';
 import { prng } from './seed-data.js';
 
 export const BENCH_ACTOR: Actor = { id: 'bench-import', role: 'city_admin', name: '基准测试（历史数据导入）' };
@@ -66,6 +68,10 @@ interface Tracked {
   id: string;
   district: District;
   state: ProjectState;
+  /** The stream's last revision (-1: none yet). */
+  revision: number;
+  /** The newest snapshot the command handler would have taken: at a decision that crossed a multiple of SNAPSHOT_EVERY. */
+  snapshot?: { revision: number; eventId: string; state: ProjectState };
 }
 
 /** Generates the log in business-time order; afterwards `published` holds the projects still public. */
@@ -103,11 +109,14 @@ export class LogGenerator {
           { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
         );
       }
+      const before = tracked.revision;
+      let eventId = '';
       for (const e of events) {
         tracked.state = evolveProject(tracked.state, e);
+        tracked.revision++;
         this.afterEvent(tracked, e);
         this.counts[e.type] = (this.counts[e.type] ?? 0) + 1;
-        const id = counterId('b0000003', ++this.eventCounter);
+        const id = (eventId = counterId('b0000003', ++this.eventCounter));
         yield {
           stream: projectStream(tracked.id),
           event: {
@@ -120,6 +129,17 @@ export class LogGenerator {
         };
         emitted++;
       }
+      // As CommandHandler.execute does at an append: the log a server wrote has these (DATA_DIR/snapshots.db).
+      if (Math.floor((tracked.revision + 1) / SNAPSHOT_EVERY) > Math.floor((before + 1) / SNAPSHOT_EVERY)) {
+        tracked.snapshot = { revision: tracked.revision, eventId, state: tracked.state };
+      }
+    }
+  }
+
+  /** The projects' newest snapshots, as a server that wrote this log through its command handler would keep them. */
+  *snapshots(): Generator<[stream: string, snapshot: Snapshot]> {
+    for (const t of this.states.values()) {
+      if (t.snapshot) yield [projectStream(t.id), { revision: t.snapshot.revision, eventId: t.snapshot.eventId, state: JSON.stringify(t.snapshot.state) }];
     }
   }
 
@@ -158,7 +178,7 @@ export class LogGenerator {
       ...(rand() < 0.4 ? { owner: `深圳市${DISTRICTS[district]}投资管理有限公司`, ownershipType: '政府产权', targetTenants: '符合本区重点产业方向的创新型中小企业' } : {}),
     };
     const units: NewUnit[] = rand() < 0.5 ? this.someUnits(rand, 2 + Math.floor(rand() * 6), 0) : [];
-    const tracked: Tracked = { id, district, state: initialProjectState };
+    const tracked: Tracked = { id, district, state: initialProjectState, revision: -1 };
     this.states.set(id, tracked);
     this.pending.push(id);
     return { tracked, command: { type: 'RegisterProject', projectId: id, fields, ...(units.length ? { units } : {}) } };
