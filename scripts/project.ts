@@ -1,6 +1,8 @@
 // Runs the projections alone, without the HTTP server (a separate projector process, or a rebuild).
 //   npm run project                 follow the log forever
 //   npm run project -- --until-caught-up [--rebuild] [--batch 500]
+// With --until-caught-up it prints, once the stores are closed, {position, head, caughtUpMs, ms, maxRssMb}:
+// the time until the projections reached the head, until the store held it all, and the peak memory.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
@@ -26,10 +28,13 @@ const started = Date.now();
 if (values.rebuild) for (const p of allProjections) await stores.reads.reset(p.name, p.collections);
 await runner.start();
 
-async function finish(code: number) {
+async function finish(code: number, answer?: Record<string, unknown>) {
   await runner.stop();
   await stores.events.close();
   await stores.reads.close();
+  // After the close: the time until the read store held everything (an embedded file's last writes and
+  // indexes too), and the process's peak memory (the bench's rebuild row reads both).
+  if (answer) console.log(JSON.stringify({ ...answer, ms: Date.now() - started, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
   process.exit(code);
 }
 
@@ -42,8 +47,7 @@ if (values['until-caught-up']) {
     console.error('projection failed:', failed);
     await finish(1);
   }
-  console.log(JSON.stringify({ position: runner.position, head, ms: Date.now() - started }));
-  await finish(0);
+  await finish(0, { position: runner.position, head, caughtUpMs: Date.now() - started });
 } else {
   process.on('SIGTERM', () => void finish(0));
   process.on('SIGINT', () => void finish(0));
