@@ -69,6 +69,8 @@ if (values.warm) {
 }
 const runner = new ProjectionRunner(events, reads, allProjections);
 await runner.start();
+const warmFrom = performance.now();
+void runner.warmed().then(() => console.log(`the matching's memory warmed ${f1(performance.now() - warmFrom)} ms after the start`));
 if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
 const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
 let commands = new CommandHandler(events, { snapshots });

@@ -41,6 +41,11 @@ const groupKey = (district: District, useType: string, supplyMode: string) => `$
 export class MatchingIndex {
   /** The batch position whose lists it holds (the matching's checkpoint once that batch is committed). */
   at = 0;
+  /**
+   * Open demands whose head is only as long as their stored list (an index built from the read models):
+   * changes run such a head out sooner, and it is ranked afresh more often. Ranked afresh, a demand leaves.
+   */
+  readonly shallow = new Set<string>();
   private readonly supply = new Map<string, Supply>();
   private readonly byDistrict = new Map<District, Map<string, Supply>>();
   private readonly listed = new Map<District, Supply[]>();
@@ -102,6 +107,11 @@ export class MatchingIndex {
     return tiers;
   }
 
+  /** The open demands' ids. */
+  openDemands(): Iterable<string> {
+    return this.demands.keys();
+  }
+
   profile(demandId: string): DemandProfile | undefined {
     return this.demands.get(demandId)?.profile;
   }
@@ -116,6 +126,7 @@ export class MatchingIndex {
 
   /** An open demand and its ranking's head; null: closed (it leaves the index). */
   setDemand(demandId: string, profile: DemandProfile | null, head: Ranking): void {
+    this.shallow.delete(demandId);
     const old = this.demands.get(demandId);
     if (old) {
       this.unfile(demandId, old);

@@ -35,6 +35,12 @@ export interface Projection {
    * calls this once at the end. Must give what afterBatch would have reached.
    */
   catchUp?(store: ReadStore, position: number): Promise<DocOp[]>;
+  /**
+   * For a derived read model that keeps memory beside its documents (demand matching's rankings): called
+   * in the background when the runner starts without a long catch-up, to build that memory before the
+   * first batches need it. Writes nothing; gives up once `active()` says the runner stopped.
+   */
+  warm?(store: ReadStore, active: () => boolean): Promise<void>;
 }
 
 export function defineProjection<E extends DomainEvent>(spec: {

@@ -64,6 +64,9 @@ export class ProjectionRunner {
   private pollTimer: NodeJS.Timeout | null = null;
   /** While catching up a long way (a rebuild): the head to reach before the store leaves bulk mode. */
   private bulkUntil: number | null = null;
+  /** The projections' memory being built since the last start (Projection.warm); each start or stop moves the generation on. */
+  private warming: Promise<void> = Promise.resolve();
+  private generation = 0;
 
   constructor(
     private readonly events: EventStore,
@@ -146,6 +149,25 @@ export class ProjectionRunner {
       onError: (error) => this.fail(error, 'retrying'),
     });
     this.current = 'running';
+    // A long catch-up ends by building that memory itself (catchUp).
+    if (this.bulkUntil === null) this.warm();
+  }
+
+  private warm(): void {
+    const generation = ++this.generation;
+    const active = () => this.generation === generation;
+    this.warming = Promise.all(this.projections.map((p) => p.warm?.(this.store, active))).then(
+      () => undefined,
+      // Not a batch's failure: the first batch that needs the memory builds it.
+      (error: unknown) => {
+        if (active()) this.options.onError?.(error);
+      },
+    );
+  }
+
+  /** Resolves once the memory the projections build at a start (Projection.warm) is built, or given up. */
+  warmed(): Promise<void> {
+    return this.warming;
   }
 
   /**
@@ -182,7 +204,9 @@ export class ProjectionRunner {
     const followed = this.followed;
     this.followed = null;
     this.current = 'stopped';
+    this.generation++;
     await followed?.close();
+    await this.warming;
     if (this.bulkUntil !== null) {
       this.bulkUntil = null;
       await this.store.setBulk(false);

@@ -12,7 +12,7 @@ import type { District } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
-import { DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES, demandMatching, supplyOf } from '../../src/projections/demand-matching.js';
+import { DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES, demandMatching, rankingHeads, supplyOf } from '../../src/projections/demand-matching.js';
 import { prng } from '../../scripts/seed-data.js';
 import { DEMANDS } from '../../src/projections/demands.js';
 import { allProjections } from '../../src/projections/index.js';
@@ -238,6 +238,66 @@ describe('demand matching, live and rebuilt', () => {
     }
     stores.push(reads);
     expect(restarts).toBeGreaterThan(5);
+    expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
+  });
+
+  it('a restart warms the memory of the rankings before any batch: every head as deep as a catch-up ranks it', async () => {
+    const head = await events.headPosition();
+    const path = join(dir, 'warmed');
+    const first = EmbeddedReadStore.open(path);
+    const before = new ProjectionRunner(events, first, allProjections, { batchSize: 50 });
+    await before.start();
+    expect(await before.waitFor(head, 30_000)).toBe(true);
+    await before.stop();
+    await first.close();
+
+    // Restarted with nothing left to project: only the warm-up builds the memory.
+    const reads = EmbeddedReadStore.open(path);
+    stores.push(reads);
+    expect(rankingHeads(reads)).toBeNull();
+    const runner = new ProjectionRunner(events, reads, allProjections);
+    runners.push(runner);
+    await runner.start();
+    await runner.warmed();
+
+    const caughtUp = EmbeddedReadStore.open(null);
+    stores.push(caughtUp);
+    const bulk = new ProjectionRunner(events, caughtUp, allProjections, { batchSize: 97, bulkAfterLag: 0 });
+    runners.push(bulk);
+    await bulk.start();
+    expect(await bulk.waitFor(head, 30_000)).toBe(true);
+    const expected = rankingHeads(caughtUp)!;
+    // Deeper than a stored list somewhere, or the stored lists alone would pass.
+    expect([...expected.values()].some((h) => h.ranks.length > MAX_CANDIDATES)).toBe(true);
+    expect(Object.fromEntries(rankingHeads(reads)!)).toEqual(Object.fromEntries(expected));
+    expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
+  });
+
+  it('memory warmed from read models a stretch ahead of the matching still takes that stretch as changed', async () => {
+    // The other read models committed up to the head, the matching only up to the middle (a crash between
+    // their commits, or a store flushed in between): after a restart the warm-up builds its memory from
+    // the head's state, so the first batch cannot tell which supply it changed by comparing with it.
+    const head = await events.headPosition();
+    const path = join(dir, 'ahead');
+    const before = EmbeddedReadStore.open(path);
+    const all = new ProjectionRunner(events, before, allProjections, { batchSize: 7 });
+    await all.start();
+    expect(await all.waitFor(Math.floor(head / 2), 30_000)).toBe(true);
+    await all.stop();
+    const others = new ProjectionRunner(events, before, allProjections.filter((p) => p !== demandMatching), { batchSize: 50 });
+    await others.start();
+    expect(await others.waitFor(head, 30_000)).toBe(true);
+    await others.stop();
+    await before.close();
+
+    const reads = EmbeddedReadStore.open(path);
+    stores.push(reads);
+    expect(await reads.getCheckpoint(demandMatching.name)).toBeLessThan(head);
+    await demandMatching.warm!(reads, () => true);
+    const runner = new ProjectionRunner(events, reads, allProjections, { batchSize: 1000 });
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(head, 30_000)).toBe(true);
     expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
   });
 
