@@ -7,8 +7,8 @@
 // For both: the demand matching's time per batch (its afterBatch), and the process's CPU per command.
 // --runs K: the lag run K times, each with a new command handler (cold, as after a restart); --snapshots: with
 // a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it.
-// --warm: first match every open demand as the end of a rebuild does (catchUp), as in the bench, where the
-// runner comes from a rebuild; without it the first batch builds the matching's memory from the read models.
+// --warm: first match every open demand as the end of a rebuild does (catchUp); without it the state is a
+// restarted server's, whose runner warms the matching's memory in the background (it prints when that is done).
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
