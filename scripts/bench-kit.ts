@@ -118,10 +118,15 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** The environment of the bench's child processes (servers, the rebuild): this run's stores and secret, no NATS. */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' };
+}
+
 export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
   const child: ChildProcess = fork(join(ROOT, 'scripts', 'bench-server.ts'), args, {
     execArgv: CHILD_EXEC_ARGV,
-    env: { ...process.env, ...env, EVENTSTORE_URL: ESDB_URL, MONGO_URL, MONGO_DB, NATS_URL: '', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' },
+    env: childEnv(env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T>(type: string) =>

@@ -92,6 +92,13 @@ const DEPTH = 2 * MAX_CANDIDATES;
 const indexes = new WeakMap<ReadStore, MatchingIndex>();
 
 /**
+ * Indexes built from the read models that no batch has been matched with yet: built before a batch (a
+ * warm-up at start) or in it, they may hold a supply from after their checkpoint (the other read models
+ * can be a batch ahead of the matching's), so their first batch cannot tell which supply it changed.
+ */
+const unbatched = new WeakSet<MatchingIndex>();
+
+/**
  * One at a time per store: a batch's matching (it awaits reads half-way, its memory half-changed), a
  * catch-up, and each slice of a warm-up, which changes that memory too.
  */
@@ -112,13 +119,6 @@ async function indexOf(store: ReadStore): Promise<MatchingIndex> {
   unbatched.add(index);
   return index;
 }
-
-/**
- * Indexes built from the read models that no batch has been matched with yet: built before a batch (a
- * warm-up at start) or in it, they may hold a supply from after their checkpoint (the other read models
- * can be a batch ahead of the matching's), so their first batch cannot tell which supply it changed.
- */
-const unbatched = new WeakSet<MatchingIndex>();
 
 /** Two supplies that score alike for every demand (and give the same reasons). */
 function sameSupply(a: Supply | undefined, b: Supply | null): boolean {
