@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { lineMaker } from './line-makers.mjs';
+import { workerHeap } from './worker-heap.js';
 import type { Doc, LineFormat } from './read-store.js';
 
 /** Pages of documents as chunks of lines, in this thread. */
@@ -65,7 +66,7 @@ let pairsStarted = 0;
 function newPair(): Pair {
   const url = new URL('./log-export.worker.mjs', import.meta.url);
   // Plain JavaScript: no loader of the parent's (`--import tsx` made each thread 150 ms slower to start).
-  const pair: Pair = { fetch: new Worker(url, { workerData: { role: 'fetch' }, execArgv: [] }), lines: new Worker(url, { workerData: { role: 'lines' }, execArgv: [] }), free: 2, onFree: null, idle: null, stopped: false };
+  const pair: Pair = { fetch: new Worker(url, { workerData: { role: 'fetch' }, execArgv: [], resourceLimits: workerHeap() }), lines: new Worker(url, { workerData: { role: 'lines' }, execArgv: [], resourceLimits: workerHeap() }), free: 2, onFree: null, idle: null, stopped: false };
   for (const worker of [pair.fetch, pair.lines]) {
     worker.on('message', () => {
       if (++pair.free === 2) pair.onFree?.();

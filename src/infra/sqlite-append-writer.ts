@@ -1,6 +1,7 @@
 // The SQLite log's writing side: appends checked and encoded on the calling thread, and group commits
 // (sqlite-group-commit.mjs) run by the writer thread, or inline for an in-memory log.
 import { Worker } from 'node:worker_threads';
+import { workerHeap } from './worker-heap.js';
 import type Database from 'better-sqlite3';
 import { AppendTooLarge, Unavailable, eventBytes } from './event-store.js';
 import type { ExpectedRevision, NewEvent } from './event-store.js';
@@ -29,6 +30,7 @@ export class AppendWriter implements GroupCommitter {
       workerData: { file, busyTimeoutMs },
       // Plain JavaScript: none of the process's flags (a TypeScript loader, --input-type…) applies to it.
       execArgv: [],
+      resourceLimits: workerHeap(),
     });
     this.worker.unref();
     this.worker.on('message', (reply: WriterReply) => {

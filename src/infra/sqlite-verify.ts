@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { workerHeap } from './worker-heap.js';
 import type Database from 'better-sqlite3';
 import type { VerifyOptions, VerifyResult } from './event-store.js';
 import { GENESIS_HASH } from './hash-chain.js';
@@ -71,7 +72,7 @@ async function inline(db: Database.Database, linkAt: number | undefined): Promis
 
 function thread(file: string, busyTimeoutMs: number, range: ChainRange): Promise<ChainRangeResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./sqlite-verify.worker.mjs', import.meta.url), { workerData: { file, busyTimeoutMs, range }, execArgv: [] });
+    const worker = new Worker(new URL('./sqlite-verify.worker.mjs', import.meta.url), { workerData: { file, busyTimeoutMs, range }, execArgv: [], resourceLimits: workerHeap() });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`verify thread exited with code ${code}`)));

@@ -3,6 +3,7 @@
 // read store of the collection as it stood at the moment; this side is the same port, each query a
 // message. Answers cross by structured clone: a page of documents, a count, an aggregate.
 import { Worker } from 'node:worker_threads';
+import { workerHeap } from '../infra/worker-heap.js';
 import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import type { Doc, Filter, FindOptions, ReadStore } from '../infra/read-store.js';
 import { queriesOnly } from './as-of-view.js';
@@ -27,7 +28,7 @@ class AsOfThread {
   constructor(private readonly file: string) {}
 
   private start(): Worker {
-    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [] });
+    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [], resourceLimits: workerHeap() });
     worker.unref(); // referenced only while a question waits (ask)
     worker.on('message', (reply: AsOfReply) => {
       const waiting = this.pending.get(reply.id);
