@@ -15,6 +15,7 @@ db.pragma('synchronous = NORMAL'); // read models are disposable: losing the las
 // them at 1M events mostly wait for pages.
 const CACHE_SIZE = -65536;
 db.pragma(`cache_size = ${CACHE_SIZE}`);
+const BULK_CACHE_SIZE = -8192;
 // Checkpoints every ~40 MB of WAL, not SQLite's default 4 MB: the log collections' indexes take random
 // inserts (event, correlation and record ids), so each commit dirties hundreds of pages, and a page
 // rewritten many times between checkpoints is copied back once. Replaying a command run's audit and
@@ -158,11 +159,15 @@ const logIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 
 function setBulk(on, unsynced) {
   if (on) {
     if (unsynced) beginUnsynced();
+    // Without the log indexes, inserts append to their tables: the large page cache (for those indexes'
+    // random inserts) would only hold pages written once. buildIndexes puts it back at the end.
+    db.pragma(`cache_size = ${BULK_CACHE_SIZE}`);
     const found = logIndexes.all(); // when already in bulk: only those declared since
     for (const { name } of found) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
     droppedIndexes = [...(droppedIndexes ?? []), ...found];
   } else {
     endUnsynced(); // before the builds: a crash during them only leaves indexes for the next start to make
+    db.pragma(`cache_size = ${CACHE_SIZE}`);
     if (droppedIndexes === null) return;
     buildIndexes(droppedIndexes.map(({ sql }) => sql.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
     droppedIndexes = null;
