@@ -10,11 +10,20 @@ import { createSigner } from 'fast-jwt';
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The Node/V8 flags an npm script gives (`tsx <flags> <file>`): a child runs as `npm run <name>` would. */
+export function scriptFlags(name: string): string[] {
+  const scripts = (createRequire(import.meta.url)(join(ROOT, 'package.json')) as { scripts: Record<string, string> }).scripts;
+  return scripts[name]!.split(/\s+/).filter((a) => a.startsWith('--'));
+}
 /**
- * BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify) write CPU profiles there.
+ * BENCH_CPU_PROF=<dir>: the child processes (servers, npm run verify, the rebuild) write CPU profiles there.
  * BENCH_CHILD_FLAGS="--trace-gc …": more Node/V8 flags for them (a collector's trace of a server).
  */
-export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', '--max-semi-space-size=64', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+const EXTRA_FLAGS = [...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+/** A server child: `npm start`'s flags, and gc() for the memory rows. */
+export const CHILD_EXEC_ARGV = ['--import', 'tsx', '--expose-gc', ...scriptFlags('start'), ...EXTRA_FLAGS];
+/** The rebuild child: `npm run project`'s flags. */
+export const PROJECT_EXEC_ARGV = ['--import', 'tsx', ...scriptFlags('project'), ...EXTRA_FLAGS];
 /** The headers of the Longgang housing officer whose commands the command loads send (a JSON body). */
 export function officerHeaders(): Record<string, string> {
   const token = createSigner({ key: SECRET, expiresIn: 3_600_000 })({ sub: 'bench-officer', role: 'housing_dept', district: 'longgang', name: '龙岗区住房和建设局' });

@@ -38,7 +38,7 @@ import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, ver
 import { deadlineFigures } from './bench-deadlines.js';
 import { demandQueueRequest, matchingFigures } from './bench-demands.js';
 import { ScenarioLog } from './bench-scenario-log.js';
-import { type Compared, CONNECTIONS, type LoadResult, CHILD_EXEC_ARGV, childEnv, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, officerHeaders, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
+import { type Compared, CONNECTIONS, type LoadResult, PROJECT_EXEC_ARGV, childEnv, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, officerHeaders, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -87,7 +87,7 @@ async function openReads(dir: string): Promise<ReadStore> {
 /** The operator's rebuild (scripts/project.ts) on `dataDir`, in a child process: its times and peak memory. */
 function rebuildInChild(dataDir: string): Promise<{ ms: number; caughtUpMs: number; maxRssMb: number }> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [...CHILD_EXEC_ARGV, join(ROOT, 'scripts', 'project.ts'), '--until-caught-up', '--rebuild'], { env: childEnv({ DATA_DIR: dataDir }), maxBuffer: 1 << 24 }, (error, out, err) => {
+    execFile(process.execPath, [...PROJECT_EXEC_ARGV, join(ROOT, 'scripts', 'project.ts'), '--until-caught-up', '--rebuild'], { env: childEnv({ DATA_DIR: dataDir }), maxBuffer: 1 << 24 }, (error, out, err) => {
       if (error) return reject(new Error(`the rebuild failed: ${err || error.message}`));
       resolve(JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; caughtUpMs: number; maxRssMb: number });
     }),
