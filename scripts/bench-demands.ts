@@ -18,6 +18,11 @@ import type { ScenarioLog } from './bench-scenario-log.js';
  */
 export async function matchingFigures(services: Services, scenario: ScenarioLog, samples: number): Promise<void> {
   const reads = services.reads;
+  // A server's steady state: the rankings the runner warms at a start (up to ~20 s under 1,000 commands/s
+  // at 1M events, see the README) are ready. Changes before that rank their demands afresh.
+  const waitFrom = performance.now();
+  await services.runner.warmed();
+  const waited = performance.now() - waitFrom;
   const openDemands = await reads.count(DEMANDS, { status: 'open' });
   const published = await reads.count(PROJECTS, { status: 'published' });
   log(`7d. matching: ${samples} single changes of candidate projects (market area 1 ㎡ ↔ whole area) with ${int(openDemands)} open demands and ${int(published)} published projects`);
@@ -57,7 +62,7 @@ export async function matchingFigures(services: Services, scenario: ScenarioLog,
   const p99 = percentile(lags, 99);
   row(
     `matching after one change of a candidate project (market area 1 ㎡ ↔ whole), ${int(openDemands)} open demands, ${int(published)} published projects: append → candidates updated (runner as the server wires it), p99 of ${lags.length}`,
-    `p99 ${ms(p99)} (p50 ${ms(percentile(lags, 50))}, max ${ms(lags.at(-1)!)}; command p99 ${ms(percentile(commandTimes, 99))}; ${touched} of ${lags.length} changes moved candidate lists, median ${percentile(sortedChanged, 50)} lists)`,
+    `p99 ${ms(p99)} (p50 ${ms(percentile(lags, 50))}, max ${ms(lags.at(-1)!)}; command p99 ${ms(percentile(commandTimes, 99))}; ${touched} of ${lags.length} changes moved candidate lists, median ${percentile(sortedChanged, 50)} lists; after the start's warm-up, waited ${ms(waited)})`,
     'goal p99 ≤ 50 ms (issue 8, 10,000 open demands and 5,000 projects)',
     meets(p99 <= 50),
   );
