@@ -10,9 +10,10 @@ import { createSigner } from 'fast-jwt';
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 /** The Node/V8 flags an npm script gives (`tsx <flags> <file>`): a child runs as `npm run <name>` would. */
 export function scriptFlags(name: string): string[] {
-  const scripts = (createRequire(import.meta.url)(join(ROOT, 'package.json')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (require(join(ROOT, 'package.json')) as { scripts: Record<string, string> }).scripts;
   return scripts[name]!.split(/\s+/).filter((a) => a.startsWith('--'));
 }
 /**
@@ -32,7 +33,6 @@ export function officerHeaders(): Record<string, string> {
 /** Seconds per HTTP run: set once by bench.ts from its options. */
 export const settings = { seconds: 5 };
 
-const require = createRequire(import.meta.url);
 export interface AutocannonRequest {
   method?: string;
   path?: string;

@@ -4,8 +4,9 @@ import type { ResourceLimits } from 'node:worker_threads';
 
 /** The semi-space the process was started with (package.json's scripts give the main thread 64 MB), if any. */
 const mainSemiSpaceMb = (() => {
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  const found = args.map((a) => /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a)?.[1]).find((v) => v !== undefined);
+  // The last one given counts, and the command line's come after NODE_OPTIONS'.
+  const args = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
+  const found = args.map((a) => /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a)?.[1]).findLast((v) => v !== undefined);
   return found === undefined ? null : Number(found);
 })();
 
