@@ -11,6 +11,7 @@ import { type Candidate, MAX_CANDIDATES, matchDemand } from '../../src/domain/ma
 import type { District } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
+import type { ReadStore } from '../../src/infra/read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 import { DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES, demandMatching, rankingHeads, supplyOf } from '../../src/projections/demand-matching.js';
 import { prng } from '../../scripts/seed-data.js';
@@ -18,7 +19,8 @@ import { DEMANDS } from '../../src/projections/demands.js';
 import { allProjections } from '../../src/projections/index.js';
 import { NOTICES } from '../../src/projections/notices.js';
 import { PROJECTS } from '../../src/projections/project-search.js';
-import { ProjectionRunner } from '../../src/projections/runner.js';
+import { ProjectionRunner, type RunnerOptions } from '../../src/projections/runner.js';
+import type { Projection } from '../../src/projections/projection.js';
 
 const DISTRICTS: District[] = ['nanshan', 'baoan', 'futian'];
 const USE = ['rnd', 'plant', 'office'] as const;
@@ -26,6 +28,24 @@ let dir: string;
 let events: SqliteEventStore;
 const stores: EmbeddedReadStore[] = [];
 const runners: ProjectionRunner[] = [];
+
+/** A runner over the shared log once it has reached `position`, left running (stopped after all). */
+async function follow(reads: ReadStore, position: number, options: RunnerOptions = {}, projections: Projection[] = allProjections): Promise<ProjectionRunner> {
+  const runner = new ProjectionRunner(events, reads, projections, options);
+  runners.push(runner);
+  await runner.start();
+  expect(await runner.waitFor(position, 30_000)).toBe(true);
+  return runner;
+}
+
+/** The shared log projected into `reads` up to `position` at least, the runner stopped after: where it stopped. */
+async function projectTo(reads: ReadStore, position: number, options: RunnerOptions = {}, projections: Projection[] = allProjections): Promise<number> {
+  const runner = new ProjectionRunner(events, reads, projections, options);
+  await runner.start();
+  expect(await runner.waitFor(position, 30_000)).toBe(true);
+  await runner.stop();
+  return runner.position;
+}
 
 async function candidatesIn(reads: EmbeddedReadStore): Promise<Record<string, Candidate[]>> {
   const docs = await reads.find(DEMAND_CANDIDATES, {}, { sort: { _id: 1 } });
@@ -104,10 +124,7 @@ beforeAll(async () => {
     }
   }
   // Live: small batches, each re-matching only what it touched.
-  const liveRunner = new ProjectionRunner(events, live, allProjections, { batchSize: 3 });
-  runners.push(liveRunner);
-  await liveRunner.start();
-  expect(await liveRunner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+  await follow(live, await events.headPosition(), { batchSize: 3 });
 }, 60_000);
 
 afterAll(async () => {
@@ -163,10 +180,7 @@ describe('demand matching, live and rebuilt', () => {
         return ops;
       },
     };
-    const runner = new ProjectionRunner(events, reads, allProjections.map((p) => (p.name === demandMatching.name ? watched : p)), { batchSize: 3 });
-    runners.push(runner);
-    await runner.start();
-    expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+    await follow(reads, await events.headPosition(), { batchSize: 3 }, allProjections.map((p) => (p.name === demandMatching.name ? watched : p)));
     expect(written).toBeGreaterThan(50);
     expect(pushed).toBeGreaterThan(50);
     expect(rewrites).toBe(0);
@@ -176,10 +190,7 @@ describe('demand matching, live and rebuilt', () => {
   it('a from-scratch rebuild in one batch gives the same candidates', async () => {
     const rebuilt = EmbeddedReadStore.open(null);
     stores.push(rebuilt);
-    const runner = new ProjectionRunner(events, rebuilt, allProjections, { batchSize: 5000 });
-    runners.push(runner);
-    await runner.start();
-    expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+    await follow(rebuilt, await events.headPosition(), { batchSize: 5000 });
     expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
   });
 
@@ -187,10 +198,7 @@ describe('demand matching, live and rebuilt', () => {
     const rebuilt = EmbeddedReadStore.open(null);
     stores.push(rebuilt);
     const head = await events.headPosition();
-    const runner = new ProjectionRunner(events, rebuilt, allProjections, { batchSize: 97, bulkAfterLag: 0 });
-    runners.push(runner);
-    await runner.start();
-    expect(await runner.waitFor(head, 30_000)).toBe(true);
+    const runner = await follow(rebuilt, head, { batchSize: 97, bulkAfterLag: 0 });
     // The matching's checkpoint reached the head only through its one catch-up at the end.
     expect(runner.health(head).projections.find((p) => p.name === 'demand-matching-v1')?.position).toBe(head);
     expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
@@ -210,10 +218,7 @@ describe('demand matching, live and rebuilt', () => {
         : p,
     );
     const errors: unknown[] = [];
-    const runner = new ProjectionRunner(events, rebuilt, projections, { batchSize: 97, bulkAfterLag: 0, retry: { initialDelayMs: 1 }, onError: (e) => errors.push(e) });
-    runners.push(runner);
-    await runner.start();
-    expect(await runner.waitFor(head, 30_000)).toBe(true);
+    await follow(rebuilt, head, { batchSize: 97, bulkAfterLag: 0, retry: { initialDelayMs: 1 }, onError: (e) => errors.push(e) }, projections);
     expect(errors.map((e) => (e as Error).message)).toEqual(['store gone for a moment']);
     expect(failures).toBe(2);
     expect(await candidatesIn(rebuilt)).toEqual(await candidatesIn(stores[0]!));
@@ -227,11 +232,7 @@ describe('demand matching, live and rebuilt', () => {
     let reads = EmbeddedReadStore.open(path);
     let restarts = 0;
     for (let at = 40; ; at += 40) {
-      const runner = new ProjectionRunner(events, reads, allProjections, { batchSize: 1 });
-      await runner.start();
-      expect(await runner.waitFor(Math.min(at, head), 30_000)).toBe(true);
-      await runner.stop();
-      if (runner.position >= head) break;
+      if ((await projectTo(reads, Math.min(at, head), { batchSize: 1 })) >= head) break;
       await reads.close();
       reads = EmbeddedReadStore.open(path);
       restarts++;
@@ -245,10 +246,7 @@ describe('demand matching, live and rebuilt', () => {
     const head = await events.headPosition();
     const path = join(dir, 'warmed');
     const first = EmbeddedReadStore.open(path);
-    const before = new ProjectionRunner(events, first, allProjections, { batchSize: 50 });
-    await before.start();
-    expect(await before.waitFor(head, 30_000)).toBe(true);
-    await before.stop();
+    await projectTo(first, head, { batchSize: 50 });
     await first.close();
 
     // Restarted with nothing left to project: only the warm-up builds the memory.
@@ -262,10 +260,7 @@ describe('demand matching, live and rebuilt', () => {
 
     const caughtUp = EmbeddedReadStore.open(null);
     stores.push(caughtUp);
-    const bulk = new ProjectionRunner(events, caughtUp, allProjections, { batchSize: 97, bulkAfterLag: 0 });
-    runners.push(bulk);
-    await bulk.start();
-    expect(await bulk.waitFor(head, 30_000)).toBe(true);
+    await follow(caughtUp, head, { batchSize: 97, bulkAfterLag: 0 });
     const expected = rankingHeads(caughtUp)!;
     // Deeper than a stored list somewhere, or the stored lists alone would pass.
     expect([...expected.values()].some((h) => h.ranks.length > MAX_CANDIDATES)).toBe(true);
@@ -280,24 +275,15 @@ describe('demand matching, live and rebuilt', () => {
     const head = await events.headPosition();
     const path = join(dir, 'ahead');
     const before = EmbeddedReadStore.open(path);
-    const all = new ProjectionRunner(events, before, allProjections, { batchSize: 7 });
-    await all.start();
-    expect(await all.waitFor(Math.floor(head / 2), 30_000)).toBe(true);
-    await all.stop();
-    const others = new ProjectionRunner(events, before, allProjections.filter((p) => p !== demandMatching), { batchSize: 50 });
-    await others.start();
-    expect(await others.waitFor(head, 30_000)).toBe(true);
-    await others.stop();
+    await projectTo(before, Math.floor(head / 2), { batchSize: 7 });
+    await projectTo(before, head, { batchSize: 50 }, allProjections.filter((p) => p !== demandMatching));
     await before.close();
 
     const reads = EmbeddedReadStore.open(path);
     stores.push(reads);
     expect(await reads.getCheckpoint(demandMatching.name)).toBeLessThan(head);
     await demandMatching.warm!(reads, () => true);
-    const runner = new ProjectionRunner(events, reads, allProjections, { batchSize: 1000 });
-    runners.push(runner);
-    await runner.start();
-    expect(await runner.waitFor(head, 30_000)).toBe(true);
+    await follow(reads, head, { batchSize: 1000 });
     expect(await candidatesIn(reads)).toEqual(await candidatesIn(stores[0]!));
   });
 
