@@ -63,9 +63,12 @@ const reads = EmbeddedReadStore.open(join(dir, 'reads'));
 if (values.warm) {
   const at = await reads.getCheckpoint(demandMatching.name);
   const t0 = performance.now();
-  const ops = await demandMatching.catchUp!(reads, at);
-  await reads.commit(demandMatching.name, ops, at);
-  console.log(`catch-up match of every open demand: ${f1(performance.now() - t0)} ms, ${ops.length} ops (a list that differs from live matching's would be one)`);
+  let ops = 0;
+  await demandMatching.catchUp!(reads, at, async (part) => {
+    ops += part.length;
+    await reads.commit(demandMatching.name, part, at);
+  });
+  console.log(`catch-up match of every open demand: ${f1(performance.now() - t0)} ms, ${ops} ops (a list that differs from live matching's would be one)`);
 }
 const runner = new ProjectionRunner(events, reads, allProjections);
 await runner.start();

@@ -32,9 +32,11 @@ export interface Projection {
   /**
    * For a derived read model: its whole state from the other read models at `position`. During a long
    * catch-up (the runner's bulk mode) the runner skips afterBatch, leaves the checkpoint where it was and
-   * calls this once at the end. Must give what afterBatch would have reached.
+   * calls this once at the end. Must give what afterBatch would have reached, in parts through `commit`
+   * (each committed before it resolves, the checkpoint staying where it was): a part's memory is free
+   * before the next is made. The runner moves the checkpoint once this resolves.
    */
-  catchUp?(store: ReadStore, position: number): Promise<DocOp[]>;
+  catchUp?(store: ReadStore, position: number, commit: (ops: DocOp[]) => Promise<void>): Promise<void>;
   /**
    * For a derived read model that keeps memory beside its documents (demand matching's rankings): called
    * in the background when the runner starts without a long catch-up, to build that memory before the

@@ -25,6 +25,12 @@ export interface RunnerOptions {
   bulkAfterLag?: number;
   /** Things an operator should know, e.g. a rebuild because the log is not the one the read models came from. */
   onNotice?: (message: string) => void;
+  /**
+   * A long catch-up has read the log up to the head it aimed at; its end follows (the store's file and
+   * indexes, the derived read models): work that makes garbage more than data. The operator's rebuild
+   * tightens its heap here (scripts/project.ts).
+   */
+  beforeBulkEnd?: () => void;
 }
 
 const BULK_AFTER_LAG = 10_000;
@@ -305,18 +311,22 @@ export class ProjectionRunner {
       // Bulk mode ends first: the store's file then builds its indexes on its own thread while the
       // derived read models catch up here (at a million events: ~35 s of matching beside ~50 s of indexes).
       this.bulkUntil = null;
+      this.options.beforeBulkEnd?.();
       await this.store.setBulk(false);
       try {
         for (const p of this.projections) {
           const from = this.checkpoints.get(p.name) ?? 0;
           if (!p.catchUp || from >= last) continue;
-          const ops = await p.catchUp(this.store, last);
           // In parts, a turn of the event loop between them (matching's 10,000 lists at 1M events: ~1.9 s
-          // in one commit); the checkpoint moves with the last part only, so a crash before it catches up again.
-          for (let i = 0; i === 0 || i < ops.length; i += CATCH_UP_PART) {
-            if (i > 0) await nextTurn();
-            await this.store.commit(p.name, ops.slice(i, i + CATCH_UP_PART), i + CATCH_UP_PART >= ops.length ? last : from);
-          }
+          // in one commit); the checkpoint moves once the last is in, so a crash before it catches up again.
+          let parts = 0;
+          await p.catchUp(this.store, last, async (ops) => {
+            for (let i = 0; i < ops.length; i += CATCH_UP_PART) {
+              if (parts++ > 0) await nextTurn();
+              await this.store.commit(p.name, ops.slice(i, i + CATCH_UP_PART), from);
+            }
+          });
+          await this.store.commit(p.name, [], last);
           this.checkpoints.set(p.name, last);
         }
       } catch (error) {

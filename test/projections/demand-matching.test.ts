@@ -11,7 +11,7 @@ import { type Candidate, MAX_CANDIDATES, matchDemand } from '../../src/domain/ma
 import type { District } from '../../src/domain/shared.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { NewEvent } from '../../src/infra/event-store.js';
-import type { ReadStore } from '../../src/infra/read-store.js';
+import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { SqliteEventStore } from '../../src/infra/sqlite-event-store.js';
 import { DEMAND_CANDIDATES, DEMAND_NEW_CANDIDATES, demandMatching, rankingHeads, supplyOf } from '../../src/projections/demand-matching.js';
 import { prng } from '../../scripts/seed-data.js';
@@ -214,7 +214,7 @@ describe('demand matching, live and rebuilt', () => {
     let failures = 0;
     const projections = allProjections.map((p) =>
       p.catchUp
-        ? { ...p, catchUp: (store: Parameters<NonNullable<typeof p.catchUp>>[0], position: number) => (failures++ === 0 ? Promise.reject(new Error('store gone for a moment')) : p.catchUp!(store, position)) }
+        ? { ...p, catchUp: (...args: Parameters<NonNullable<typeof p.catchUp>>) => (failures++ === 0 ? Promise.reject(new Error('store gone for a moment')) : p.catchUp!(...args)) }
         : p,
     );
     const errors: unknown[] = [];
@@ -313,7 +313,7 @@ describe('demand matching, live and rebuilt', () => {
     expect(await candidatesIn(inner)).toEqual(await candidatesIn(stores[0]!));
   });
 
-  it("ranks the open demands at a catch-up's end in slices, letting the event loop turn between them", async () => {
+  it("ranks the open demands at a catch-up's end in slices, letting the event loop turn between them, and gives their lists in parts", async () => {
     const log = SqliteEventStore.open(':memory:');
     const reads = EmbeddedReadStore.open(null);
     const metadata = { actor: { id: 'test', role: 'city_admin' as const }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
@@ -321,8 +321,8 @@ describe('demand matching, live and rebuilt', () => {
     const project = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 3000 };
     await append('project-p-1', 'ProjectRegistered', { ...project, name: '项目', address: '某路1号', units: [] });
     await append('project-p-1', 'ProjectPublished', project);
-    for (let i = 0; i < 350; i++) {
-      const id = `d-${String(i).padStart(3, '0')}`;
+    for (let i = 0; i < 1_050; i++) {
+      const id = `d-${String(i).padStart(4, '0')}`;
       const spec = { industry: '软件', minArea: 100, maxArea: 2000, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 70, neededBy: '2028-01-01T00:00:00.000Z' };
       await append(`demand-${id}`, 'DemandReported', { demandId: id, creditCode: 'c', ...spec, reportedAt: '2027-01-01T00:00:00.000Z', followUpDueAt: '2027-02-01T00:00:00.000Z' });
     }
@@ -339,9 +339,15 @@ describe('demand matching, live and rebuilt', () => {
       setImmediate(tick);
     };
     setImmediate(tick);
-    const ops = await demandMatching.catchUp!(reads, head + 1);
+    const parts: DocOp[][] = [];
+    await demandMatching.catchUp!(reads, head + 1, async (part) => void parts.push(part));
     ticking = false;
-    expect(ops).toEqual([]); // ranked again, each the list live matching left
+    expect(parts.map((p) => p.length)).toEqual([0, 0]); // ranked again, each the list live matching left, a thousand demands a part
+    // Then changed: each part holds its thousand demands' lists, in demand order.
+    await reads.commit(demandMatching.name, [{ collection: DEMAND_CANDIDATES, id: 'd-0000', position: head + 1, set: { demandId: 'd-0000', candidates: [] } }, { collection: DEMAND_CANDIDATES, id: 'd-1049', position: head + 1, set: { demandId: 'd-1049', candidates: [] } }], head + 1);
+    parts.length = 0;
+    await demandMatching.catchUp!(reads, head + 2, async (part) => void parts.push(part));
+    expect(parts.map((p) => p.map((op) => op.id))).toEqual([['d-0000'], ['d-1049']]);
     expect(turns).toBeGreaterThanOrEqual(3);
     await reads.close();
     await log.close();

@@ -164,7 +164,36 @@ describe('EventPublisher after bus failures', () => {
 });
 
 describe('ProjectionRunner at the end of a long catch-up', () => {
-  it("commits a derived model's catch-up in parts, its checkpoint moving with the last part only", async () => {
+  it('calls beforeBulkEnd once the log is read, before the store leaves bulk mode and the derived models catch up; not without a bulk', async () => {
+    const events = await logOf(30);
+    const steps: string[] = [];
+    const derived: Projection = {
+      name: 'derived-v1',
+      collections: ['derived'],
+      indexes: [],
+      handles: new Set(),
+      apply: () => [],
+      catchUp: async () => void steps.push('catch-up'),
+    };
+    for (const bulkAfterLag of [0, 1_000]) {
+      const reads = EmbeddedReadStore.open(null);
+      const setBulk = reads.setBulk.bind(reads);
+      reads.setBulk = (on, names) => {
+        steps.push(`bulk ${on}`);
+        return setBulk(on, names);
+      };
+      const runner = new ProjectionRunner(events, reads, [counter, derived], { batchSize: 10, bulkAfterLag, beforeBulkEnd: () => steps.push(`log read at ${runner.position}`) });
+      await runner.start();
+      expect(await runner.waitFor(30, 5000)).toBe(true);
+      await runner.stop();
+      await reads.close();
+    }
+    // The hook comes with the last batch (at 20 the runner has answered the batches before it).
+    expect(steps).toEqual(['bulk true', 'log read at 20', 'bulk false', 'catch-up']);
+    await events.close();
+  });
+
+  it("commits a derived model's catch-up in parts as it gives them, its checkpoint moving once the last is in", async () => {
     const events = await logOf(30);
     const reads = EmbeddedReadStore.open(null);
     const derived: Projection = {
@@ -173,7 +202,11 @@ describe('ProjectionRunner at the end of a long catch-up', () => {
       indexes: [],
       handles: new Set(),
       apply: () => [],
-      catchUp: async (_store, position) => Array.from({ length: 2_500 }, (_, i) => ({ collection: 'derived', id: `d${i}`, position, set: { i } })),
+      // A part larger than the runner commits at a time, then one it takes whole.
+      catchUp: async (_store, position, commit) => {
+        await commit(Array.from({ length: 2_500 }, (_, i) => ({ collection: 'derived', id: `d${i}`, position, set: { i } })));
+        await commit([{ collection: 'derived', id: 'last', position, set: { i: -1 } }]);
+      },
     };
     const commits: [string, number, number][] = [];
     const commit = reads.commit.bind(reads);
@@ -187,9 +220,11 @@ describe('ProjectionRunner at the end of a long catch-up', () => {
     expect(commits.filter(([name]) => name === 'derived-v1')).toEqual([
       ['derived-v1', 1_000, 0],
       ['derived-v1', 1_000, 0],
-      ['derived-v1', 500, 30],
+      ['derived-v1', 500, 0],
+      ['derived-v1', 1, 0],
+      ['derived-v1', 0, 30],
     ]);
-    expect(await reads.count('derived', {})).toBe(2_500);
+    expect(await reads.count('derived', {})).toBe(2_501);
     expect(await reads.getCheckpoint('derived-v1')).toBe(30);
     await runner.stop();
     await reads.close();
