@@ -28,11 +28,11 @@ const runner = new ProjectionRunner(stores.events, stores.reads, allProjections,
 });
 
 /**
- * A rebuild's heap. Read the log, V8 lets the old generation grow to up to four times what survived its last
+ * A rebuild's heap. While the log is read, V8 lets the old generation grow to up to four times what survived its last
  * full collection; `npm run project` caps that at twice (--heap-growing-percent=100). The end (every document
  * serialised for the file, the indexes, matching every open demand) makes garbage more than data: from there
  * 30 %, counted from a collection made now (gc(), given by --expose-gc; without it the next one V8 makes).
- * At 1M events the peak 1,011–1,263 → ~960–1,020 MB, in about the same time (README, "Where a rebuild's memory goes").
+ * At 1M events the peak 1,160–1,407 → 906–1,023 MB, in about the same time (README, "Where a rebuild's memory goes").
  */
 function tightenHeap(): void {
   setFlagsFromString('--heap-growing-percent=30');
