@@ -164,17 +164,20 @@ describe('EventPublisher after bus failures', () => {
 });
 
 describe('ProjectionRunner at the end of a long catch-up', () => {
+  /** A derived read model that only catches up. */
+  const derivedWith = (catchUp: NonNullable<Projection['catchUp']>): Projection => ({
+    name: 'derived-v1',
+    collections: ['derived'],
+    indexes: [],
+    handles: new Set(),
+    apply: () => [],
+    catchUp,
+  });
+
   it('calls beforeBulkEnd once the log is read, before the store leaves bulk mode and the derived models catch up; not without a bulk', async () => {
     const events = await logOf(30);
     const steps: string[] = [];
-    const derived: Projection = {
-      name: 'derived-v1',
-      collections: ['derived'],
-      indexes: [],
-      handles: new Set(),
-      apply: () => [],
-      catchUp: async () => void steps.push('catch-up'),
-    };
+    const derived = derivedWith(async () => void steps.push('catch-up'));
     for (const bulkAfterLag of [0, 1_000]) {
       const reads = EmbeddedReadStore.open(null);
       const setBulk = reads.setBulk.bind(reads);
@@ -196,18 +199,11 @@ describe('ProjectionRunner at the end of a long catch-up', () => {
   it("commits a derived model's catch-up in parts as it gives them, its checkpoint moving once the last is in", async () => {
     const events = await logOf(30);
     const reads = EmbeddedReadStore.open(null);
-    const derived: Projection = {
-      name: 'derived-v1',
-      collections: ['derived'],
-      indexes: [],
-      handles: new Set(),
-      apply: () => [],
-      // A part larger than the runner commits at a time, then one it takes whole.
-      catchUp: async (_store, position, commit) => {
-        await commit(Array.from({ length: 2_500 }, (_, i) => ({ collection: 'derived', id: `d${i}`, position, set: { i } })));
-        await commit([{ collection: 'derived', id: 'last', position, set: { i: -1 } }]);
-      },
-    };
+    // A part larger than the runner commits at a time, then one it takes whole.
+    const derived = derivedWith(async (_store, position, commit) => {
+      await commit(Array.from({ length: 2_500 }, (_, i) => ({ collection: 'derived', id: `d${i}`, position, set: { i } })));
+      await commit([{ collection: 'derived', id: 'last', position, set: { i: -1 } }]);
+    });
     const commits: [string, number, number][] = [];
     const commit = reads.commit.bind(reads);
     reads.commit = (name, ops, checkpoint) => {
