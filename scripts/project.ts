@@ -21,7 +21,7 @@ const config = loadConfig();
 const stores = await openStores(config);
 let failed: unknown = null;
 // The heap's room above what survives kept near 200 MB, 30 % from the log's end (heap-room.ts). At 1M
-// events (README, "Where a rebuild's memory goes"): the peak 1,160–1,407 MB without, ~900–1,000 MB with it.
+// events (README, "Where a rebuild's memory goes"): the peak 1,160–1,407 MB without, 902–1,050 MB with it.
 const heap = keepHeapRoom(200);
 const runner = new ProjectionRunner(stores.events, stores.reads, allProjections, {
   batchSize: Number(values.batch),
