@@ -28,6 +28,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Operators' commands in the same image: node dist/scripts/token.js --role …, node dist/scripts/seed.js
-# (rebuilds: node --max-semi-space-size=32 --heap-growing-percent=100 --expose-gc dist/scripts/project.js …).
+# (rebuilds: node --max-semi-space-size=32 --expose-gc dist/scripts/project.js …).
 # The heaps' settings: see the README.
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "dist/src/main.js"]

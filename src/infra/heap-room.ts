@@ -1,7 +1,7 @@
 // A rebuild's heap (scripts/project.ts). V8 lets the old generation grow to a multiple of what survived its
-// last full collection (up to 4×; `npm run project` caps it at 2× with --heap-growing-percent=100). While the
-// log is read, what survives grows with it, so twice it is hundreds of MB of room late in a long rebuild,
-// filled with the old values of documents changed in place. Here the room is bounded in MB instead: after
+// last full collection (up to 4×; here at most 2×, from the start). While the log is read, what survives
+// grows with it, so twice it is hundreds of MB of room late in a long rebuild, filled with the old values
+// of documents changed in place. Here the room is bounded in MB instead: after
 // each full collection the next limit's percentage is set from what survived. At the log's end (tighten)
 // the end's work, which makes garbage more than data, gets 30 %, counted from a collection made then.
 import { constants, PerformanceObserver } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ export interface HeapRoom {
  * percentage takes effect at the one after the collection it was measured at: live only grows meanwhile).
  */
 export function keepHeapRoom(roomMb: number): HeapRoom {
+  setFlagsFromString(`--heap-growing-percent=${MAX_PERCENT}`); // until the first full collection says more
   const observer = new PerformanceObserver((list) => {
     const major = list.getEntries().some((e) => (e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
     // Read a little after the collection, so with what was allocated since: close enough for a bound.
