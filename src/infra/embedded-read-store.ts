@@ -518,10 +518,11 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.closed) return;
     this.file?.persist();
     this.closed = true;
+    // Let go of the documents once persist has serialised them, before waiting for the file (seconds after a
+    // rebuild: its index builds): whatever still holds this store (a closure, a timer) no longer holds them.
+    for (const map of [this.collections, this.indexes, this.versions, this.cache, this.aggregates]) map.clear();
     for (const fn of this.closers.splice(0)) await fn();
     await this.file?.close();
     this.logs?.close();
-    // Let go of the documents: whatever still holds this store (a closure, a timer) no longer holds them.
-    for (const map of [this.collections, this.indexes, this.versions, this.cache, this.aggregates]) map.clear();
   }
 }

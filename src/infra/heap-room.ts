@@ -19,6 +19,7 @@ export function growingPercent(liveBytes: number, roomBytes: number): number {
 export interface HeapRoom {
   /** From here on 30 %, counted from a full collection made now when gc() is exposed (--expose-gc). */
   tighten(): void;
+  /** Done: a full collection now, when gc() is exposed. */
   stop(): void;
 }
 
@@ -40,6 +41,9 @@ export function keepHeapRoom(roomMb: number): HeapRoom {
       setFlagsFromString(`--heap-growing-percent=${MIN_PERCENT}`);
       (globalThis as { gc?: () => void }).gc?.();
     },
-    stop: () => observer.disconnect(),
+    stop() {
+      observer.disconnect();
+      (globalThis as { gc?: () => void }).gc?.();
+    },
   };
 }

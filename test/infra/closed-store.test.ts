@@ -1,4 +1,7 @@
 // A closed embedded store lets go of its documents, though something (a closure, a timer) still holds it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
@@ -18,4 +21,27 @@ it('drops its documents and indexes when closed', async () => {
   }
   expect(doc.deref()).toBeUndefined();
   await expect(store.find('c', {})).rejects.toThrow(/closed/);
+});
+
+it('with a file, lets go of them once they are sent to it, before the file is closed', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dir = mkdtempSync(join(tmpdir(), 'closed-store-'));
+  try {
+    const store = EmbeddedReadStore.open(dir);
+    await store.commit('p', [{ collection: 'c', id: 'a', position: 1, set: { note: '一份文件' } }], 1);
+    const doc = new WeakRef((await store.findOne('c', { _id: 'a' }))!);
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job ends
+    let fileClosed = false;
+    const closing = store.close().then(() => (fileClosed = true));
+    gc(); // the rebuild's script collects here, while the writer thread finishes the file
+    expect(fileClosed).toBe(false);
+    expect(doc.deref()).toBeUndefined();
+    await closing;
+    const again = EmbeddedReadStore.open(dir);
+    expect(await again.findOne('c', { _id: 'a' })).toEqual({ _id: 'a', note: '一份文件', _position: 1 });
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
