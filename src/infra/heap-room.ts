@@ -16,6 +16,9 @@ export function growingPercent(liveBytes: number, roomBytes: number): number {
   return Math.round(Math.min(MAX_PERCENT, Math.max(MIN_PERCENT, (100 * roomBytes) / liveBytes)));
 }
 
+/** A full collection, when gc() is exposed (--expose-gc). */
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
 export interface HeapRoom {
   /** From here on 30 %, counted from a full collection made now when gc() is exposed (--expose-gc). */
   tighten(): void;
@@ -39,11 +42,11 @@ export function keepHeapRoom(roomMb: number): HeapRoom {
     tighten() {
       observer.disconnect();
       setFlagsFromString(`--heap-growing-percent=${MIN_PERCENT}`);
-      (globalThis as { gc?: () => void }).gc?.();
+      collect();
     },
     stop() {
       observer.disconnect();
-      (globalThis as { gc?: () => void }).gc?.();
+      collect();
     },
   };
 }

@@ -7,9 +7,14 @@ import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 
-it('drops its documents and indexes when closed', async () => {
+/** V8's gc(), exposed at run time: vitest runs without --expose-gc. */
+function exposedGc(): () => void {
   setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  return runInNewContext('gc') as () => void;
+}
+
+it('drops its documents and indexes when closed', async () => {
+  const gc = exposedGc();
   const store = EmbeddedReadStore.open(null);
   await store.ensureIndexes([{ collection: 'c', keys: { kind: 1 } }]);
   await store.commit('p', [{ collection: 'c', id: 'a', position: 1, set: { kind: 'k', note: '一份文件' } }], 1);
@@ -24,8 +29,7 @@ it('drops its documents and indexes when closed', async () => {
 });
 
 it('with a file, lets go of them once they are sent to it, before the file is closed', async () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = exposedGc();
   const dir = mkdtempSync(join(tmpdir(), 'closed-store-'));
   try {
     const store = EmbeddedReadStore.open(dir);
