@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots]: issue 8's matching rows
+// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm] [--settle] [--profile F]: issue 8's matching rows
 // alone, on a data dir built by bench-rebuild.ts --scenario --persist, with CPU figures. Works on a copy
 // (<data dir>/run-<pid>, removed at the end) so runs start from the same state. Two parts:
 // - the lag run of bench 7a: R commands/s for S s, half registrations in longgang, half updates of
@@ -8,9 +8,13 @@
 // --runs K: the lag run K times, each with a new command handler (cold, as after a restart); --snapshots: with
 // a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it.
 // --warm: first match every open demand as the end of a rebuild does (catchUp); without it the state is a
-// restarted server's, whose runner warms the matching's memory in the background (it prints when that is done).
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+// restarted server's, whose runner warms the matching's memory in the background (it prints when that is done,
+// and how long the event loop was held meanwhile); --settle: the runs begin once that is done. --profile F:
+// a CPU profile of the lag runs alone, written to F (.cpuprofile: DevTools, or any reader of V8's format).
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CommandHandler } from '../src/application/command-handler.js';
 import { domainFingerprint } from '../src/application/domain-fingerprint.js';
@@ -25,9 +29,9 @@ import { PROJECTS } from '../src/projections/project-search.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { BENCH_ACTOR } from './bench-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false }, settle: { type: 'boolean', default: false }, profile: { type: 'string' } } });
 const source = positionals[0];
-if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm]');
+if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm] [--settle] [--profile F]');
 const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
 if (!reads0) throw new Error(`no persisted read models (reads-*) in ${source}: build them with bench-rebuild.ts --persist`);
 const dir = join(source, `run-${process.pid}`);
@@ -40,6 +44,14 @@ const pct = (xs: number[], p: number) => {
 };
 const f1 = (n: number) => n.toFixed(1);
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+/** Bytes this process has had read from the disk itself (Linux; page-cache hits are not counted), NaN elsewhere. */
+const diskRead = () => {
+  try {
+    return Number(/read_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+};
 
 // The matching's own time per batch: its afterBatch is synchronous work between a few store reads.
 // CPU time (the machine is shared: wall time says little); what runs between its awaits is counted too.
@@ -73,7 +85,13 @@ if (values.warm) {
 const runner = new ProjectionRunner(events, reads, allProjections);
 await runner.start();
 const warmFrom = performance.now();
-void runner.warmed().then(() => console.log(`the matching's memory warmed ${f1(performance.now() - warmFrom)} ms after the start`));
+// How long the event loop was held at a stretch while the memory warmed (a server answers nothing then).
+const startDelay = monitorEventLoopDelay({ resolution: 10 });
+startDelay.enable();
+const warmedNow = runner.warmed().then(() => {
+  startDelay.disable();
+  console.log(`the matching's memory warmed ${f1(performance.now() - warmFrom)} ms after the start; the event loop held for up to ${f1(startDelay.max / 1e6)} ms meanwhile`);
+});
 if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
 const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
 let commands = new CommandHandler(events, { snapshots });
@@ -93,6 +111,8 @@ const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) 
 // first meet streams an earlier run loaded.
 const updated = values.projects ? published.slice(0, Number(values.projects)) : published;
 console.log(`${await events.headPosition()} events, ${openDemands} open demands, ${published.length} published projects`);
+// --settle: the runs begin once the memory has warmed (a server's steady state); without it they overlap the warm-up.
+if (values.settle) await warmedNow;
 
 // The first batch builds the matching's index (a restarted server pays this once).
 {
@@ -105,6 +125,10 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
 }
 
 // 1. The lag run, --runs times.
+const profiler = values.profile ? new Session() : null;
+profiler?.connect();
+await profiler?.post('Profiler.enable');
+await profiler?.post('Profiler.start');
 for (let run = 0; run < Number(values.runs ?? 1); run++) {
   if (run > 0) commands = new CommandHandler(events, { snapshots });
   Object.assign(loads, { count: 0, events: 0, ms: 0 });
@@ -153,6 +177,9 @@ for (let run = 0; run < Number(values.runs ?? 1); run++) {
     inFlight.add(p);
   };
   const c0 = process.cpuUsage();
+  const held = monitorEventLoopDelay({ resolution: 10 });
+  held.enable();
+  const read0 = diskRead();
   const t0 = performance.now();
   let issued = 0;
   while (issued < total) {
@@ -163,10 +190,17 @@ for (let run = 0; run < Number(values.runs ?? 1); run++) {
   await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuMs(process.cpuUsage(c0));
-  console.log(`lag run ${run + 1}: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; command p99 ${f1(pct(latencies, 99))} ms; cpu ${f1(cpu / total)} ms per command`);
-  console.log(`  stream loads: ${loads.count}, ${f1(loads.events / Math.max(1, loads.count))} events each, ${(loads.ms / Math.max(1, loads.count)).toFixed(3)} ms each, ${f1(loads.ms)} ms in all`);
+  held.disable();
+  console.log(`lag run ${run + 1}: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; command p99 ${f1(pct(latencies, 99))} ms; cpu ${f1(cpu / total)} ms per command; the event loop held up to ${f1(held.max / 1e6)} ms`);
+  console.log(`  stream loads: ${loads.count}, ${f1(loads.events / Math.max(1, loads.count))} events each, ${(loads.ms / Math.max(1, loads.count)).toFixed(3)} ms each, ${f1(loads.ms)} ms in all; read from the disk during the run ${f1((diskRead() - read0) / 2 ** 20)} MB`);
   snapshots?.flush();
   console.log(`  ${summary(from)}`);
+}
+
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(values.profile!, JSON.stringify(profile));
+  profiler.disconnect();
 }
 
 // 2. Single changes of candidate projects.
