@@ -17,6 +17,7 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { buildApp } from '../src/api/app.js';
@@ -497,16 +498,41 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
       });
     inFlight.add(p);
   };
+  // Beside the figures, what the run cost (a note): the event loop's longest hold, the process's CPU a command
+  // (every thread), and the commands' stream loads, whose SQLite reads run on this thread (bench-matching.ts prints the same).
+  const events = commands.events;
+  const readStream = events.readStream;
+  const loads = { count: 0, events: 0, ms: 0 };
+  events.readStream = (stream, options) => {
+    const s0 = performance.now();
+    const got = readStream.call(events, stream, options);
+    loads.ms += performance.now() - s0;
+    loads.count++;
+    return got.then((read) => ((loads.events += read.length), read));
+  };
+  const held = monitorEventLoopDelay({ resolution: 10 });
+  held.enable();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  while (issued < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
-    while (issued < due) fire(issued++);
-    await new Promise((r) => setTimeout(r, 1));
+  try {
+    while (issued < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+      while (issued < due) fire(issued++);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    events.readStream = readStream;
   }
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(inFlight);
+  held.disable();
+  const cpu = process.cpuUsage(cpu0);
   lags.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
+  notes.push(
+    `projection lag run ${run + 1}: the event loop held up to ${ms(held.max / 1e6)}; the process's CPU ${ms((cpu.user + cpu.system) / 1000 / total)} a command; ` +
+      `${int(loads.count)} stream loads, ${(loads.events / Math.max(1, loads.count)).toFixed(1)} events each, ${ms(loads.ms / Math.max(1, loads.count))} each on this thread`,
+  );
   if (firstError) notes.push(`projection lag run ${run + 1}: ${errors} commands failed, first: ${String((firstError as Error).message ?? firstError)}`);
   return { p99: percentile(lags, 99), p50: percentile(lags, 50), rate: total / seconds, commandP99: percentile(latencies, 99), errors };
 }
