@@ -114,7 +114,7 @@ console.log(`${await events.headPosition()} events, ${openDemands} open demands,
 // --settle: the runs begin once the memory has warmed (a server's steady state); without it they overlap the warm-up.
 if (values.settle) await warmedNow;
 
-// The first batch builds the matching's index (a restarted server pays this once).
+// The first batch builds the matching's index unless the warm-up has (a restarted server pays this once).
 {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
