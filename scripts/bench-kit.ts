@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSigner } from 'fast-jwt';
+import type { EventStore } from '../src/infra/event-store.js';
 
 export const CONNECTIONS = 50;
 export const SECRET = 'bench-secret-of-at-least-sixteen-characters';
@@ -183,6 +184,23 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
 }
 
 /** The body of the command loads' POST /api/projects (a project with two units), numbered. */
+/**
+ * Counts and times an event store's stream loads (the commands' cold loads) until restored: how many, the events
+ * they read, and their time on the calling thread, where the SQLite adapter reads (awaiting would time the queue too).
+ */
+export function timeStreamLoads(events: EventStore): { loads: { count: number; events: number; ms: number }; restore: () => void } {
+  const readStream = events.readStream;
+  const loads = { count: 0, events: 0, ms: 0 };
+  events.readStream = (stream, options) => {
+    const t0 = performance.now();
+    const got = readStream.call(events, stream, options);
+    loads.ms += performance.now() - t0;
+    loads.count++;
+    return got.then((read) => ((loads.events += read.length), read));
+  };
+  return { loads, restore: () => void (events.readStream = readStream) };
+}
+
 export function registerBody(i: number) {
   return {
     name: `龙岗天安云谷创新型产业用房${i}号`,

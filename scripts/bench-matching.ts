@@ -27,6 +27,7 @@ import { DEMANDS } from '../src/projections/demands.js';
 import { allProjections } from '../src/projections/index.js';
 import { PROJECTS } from '../src/projections/project-search.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
+import { timeStreamLoads } from './bench-kit.js';
 import { BENCH_ACTOR } from './bench-log.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false }, settle: { type: 'boolean', default: false }, profile: { type: 'string' } } });
@@ -96,15 +97,7 @@ if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Err
 const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
 let commands = new CommandHandler(events, { snapshots });
 // The streams' loads: how many, how many events they read and their time (synchronous: SQLite on this thread).
-const loads = { count: 0, events: 0, ms: 0 };
-const readStream = events.readStream.bind(events);
-events.readStream = (stream, options) => {
-  const t0 = performance.now();
-  const got = readStream(stream, options); // its work is done when it returns; awaiting would time the queue too
-  loads.ms += performance.now() - t0;
-  loads.count++;
-  return got.then((events) => ((loads.events += events.length), events));
-};
+const { loads } = timeStreamLoads(events);
 const openDemands = await reads.count(DEMANDS, { status: 'open' });
 const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) => ({ id: p._id, totalArea: Number(p.totalArea), modes: (p.supplyModes as string[]).length }));
 // --projects N: the lag run updates only the first N of them (the bench's log has ~2,400), so runs after the

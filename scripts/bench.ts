@@ -39,7 +39,7 @@ import { accessLogFigures, asOfFigures, auditQueryFigures, csvExportFigures, ver
 import { deadlineFigures } from './bench-deadlines.js';
 import { demandQueueRequest, matchingFigures } from './bench-demands.js';
 import { ScenarioLog } from './bench-scenario-log.js';
-import { type Compared, CONNECTIONS, type LoadResult, PROJECT_EXEC_ARGV, childEnv, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, officerHeaders, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer } from './bench-kit.js';
+import { type Compared, CONNECTIONS, type LoadResult, PROJECT_EXEC_ARGV, childEnv, ESDB_URL, MONGO_DB, MONGO_URL, ROOT, SECRET, int, load, log, mb, median, meets, ms, notes, officerHeaders, pct, percentile, registerBody, registerProjects, mixedRequests, row, rows, settings, started, startServer, timeStreamLoads } from './bench-kit.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Options and output
@@ -511,16 +511,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
   };
   // Beside the figures, what the run cost (a note): the event loop's longest hold, the process's CPU a command
   // (every thread), and the commands' stream loads, whose SQLite reads run on this thread (bench-matching.ts prints the same).
-  const events = commands.events;
-  const readStream = events.readStream;
-  const loads = { count: 0, events: 0, ms: 0 };
-  events.readStream = (stream, options) => {
-    const s0 = performance.now();
-    const got = readStream.call(events, stream, options);
-    loads.ms += performance.now() - s0;
-    loads.count++;
-    return got.then((read) => ((loads.events += read.length), read));
-  };
+  const { loads, restore } = timeStreamLoads(commands.events);
   const held = monitorEventLoopDelay({ resolution: 10 });
   held.enable();
   const cpu0 = process.cpuUsage();
@@ -532,7 +523,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
       await new Promise((r) => setTimeout(r, 1));
     }
   } finally {
-    events.readStream = readStream;
+    restore();
   }
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(inFlight);
