@@ -183,7 +183,6 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
   }));
 }
 
-/** The body of the command loads' POST /api/projects (a project with two units), numbered. */
 /**
  * Counts and times an event store's stream loads (the commands' cold loads) until restored: how many, the events
  * they read, and their time on the calling thread, where the SQLite adapter reads (awaiting would time the queue too).
@@ -201,6 +200,7 @@ export function timeStreamLoads(events: EventStore): { loads: { count: number; e
   return { loads, restore: () => void (events.readStream = readStream) };
 }
 
+/** The body of the command loads' POST /api/projects (a project with two units), numbered. */
 export function registerBody(i: number) {
   return {
     name: `龙岗天安云谷创新型产业用房${i}号`,
