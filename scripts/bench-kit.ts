@@ -187,15 +187,15 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Ser
  * Counts and times an event store's stream loads (the commands' cold loads) until restored: how many, the events
  * they read, and their time on the calling thread, where the SQLite adapter reads (awaiting would time the queue too).
  */
-export function timeStreamLoads(events: EventStore): { loads: { count: number; events: number; ms: number }; restore: () => void } {
+export function timeStreamLoads(events: EventStore): { loads: { count: number; found: number; events: number; ms: number }; restore: () => void } {
   const readStream = events.readStream;
-  const loads = { count: 0, events: 0, ms: 0 };
+  const loads = { count: 0, found: 0, events: 0, ms: 0 };
   events.readStream = (stream, options) => {
     const t0 = performance.now();
     const got = readStream.call(events, stream, options);
     loads.ms += performance.now() - t0;
     loads.count++;
-    return got.then((read) => ((loads.events += read.length), read));
+    return got.then((read) => ((loads.events += read.length), (loads.found += read.length > 0 ? 1 : 0), read));
   };
   return { loads, restore: () => void (events.readStream = readStream) };
 }

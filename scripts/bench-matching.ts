@@ -1,4 +1,5 @@
-// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm] [--settle] [--profile F]: issue 8's matching rows
+// npx tsx scripts/bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots [--seed] [--snapshot-every N]]
+//   [--warm] [--settle] [--profile F]: issue 8's matching rows
 // alone, on a data dir built by bench-rebuild.ts --scenario --persist, with CPU figures. Works on a copy
 // (<data dir>/run-<pid>, removed at the end) so runs start from the same state. Two parts:
 // - the lag run of bench 7a: R commands/s for S s, half registrations in longgang, half updates of
@@ -6,7 +7,9 @@
 // - N single changes of candidate projects as bench 7d (market area 1 ㎡ ↔ whole), one at a time.
 // For both: the demand matching's time per batch (its afterBatch), and the process's CPU per command.
 // --runs K: the lag run K times, each with a new command handler (cold, as after a restart); --snapshots: with
-// a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it.
+// a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it;
+// --seed: filled first with the published projects' snapshots that a server writing the log would have taken
+// (bench-rebuild.ts's log comes without); --snapshot-every N: the command handler's snapshotEvery (default 16).
 // --warm: first match every open demand as the end of a rebuild does (catchUp); without it the state is a
 // restarted server's, whose runner warms the matching's memory in the background (it prints when that is done,
 // and how long the event loop was held meanwhile); --settle: the runs begin once that is done. --profile F:
@@ -16,9 +19,9 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { CommandHandler } from '../src/application/command-handler.js';
+import { CommandHandler, SNAPSHOT_EVERY } from '../src/application/command-handler.js';
 import { domainFingerprint } from '../src/application/domain-fingerprint.js';
-import { type ProjectCommand, projectDecider, projectStream } from '../src/domain/project.js';
+import { type ProjectCommand, type ProjectState, projectDecider, projectStream } from '../src/domain/project.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
 import { SqliteEventStore } from '../src/infra/sqlite-event-store.js';
 import { SqliteSnapshotStore } from '../src/infra/snapshot-store.js';
@@ -30,9 +33,9 @@ import { ProjectionRunner } from '../src/projections/runner.js';
 import { timeStreamLoads } from './bench-kit.js';
 import { BENCH_ACTOR } from './bench-log.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, warm: { type: 'boolean', default: false }, settle: { type: 'boolean', default: false }, profile: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string' }, rate: { type: 'string' }, changes: { type: 'string' }, runs: { type: 'string' }, projects: { type: 'string' }, snapshots: { type: 'boolean', default: false }, seed: { type: 'boolean', default: false }, 'snapshot-every': { type: 'string' }, warm: { type: 'boolean', default: false }, settle: { type: 'boolean', default: false }, profile: { type: 'string' } } });
 const source = positionals[0];
-if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots] [--warm] [--settle] [--profile F]');
+if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots [--seed] [--snapshot-every N]] [--warm] [--settle] [--profile F]');
 const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
 if (!reads0) throw new Error(`no persisted read models (reads-*) in ${source}: build them with bench-rebuild.ts --persist`);
 const dir = join(source, `run-${process.pid}`);
@@ -95,7 +98,8 @@ const warmedNow = runner.warmed().then(() => {
 });
 if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
 const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
-let commands = new CommandHandler(events, { snapshots });
+const snapshotEvery = Number(values['snapshot-every'] ?? SNAPSHOT_EVERY);
+let commands = new CommandHandler(events, { snapshots, snapshotEvery });
 // The streams' loads: how many, how many events they read and their time (synchronous: SQLite on this thread).
 const { loads } = timeStreamLoads(events);
 const openDemands = await reads.count(DEMANDS, { status: 'open' });
@@ -104,6 +108,22 @@ const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) 
 // first meet streams an earlier run loaded.
 const updated = values.projects ? published.slice(0, Number(values.projects)) : published;
 console.log(`${await events.headPosition()} events, ${openDemands} open demands, ${published.length} published projects`);
+if (snapshots && values.seed) {
+  // As execute() takes them: at the newest revision r with (r + 1) a multiple of snapshotEvery.
+  const t0 = performance.now();
+  let taken = 0;
+  for (const p of updated) {
+    const recorded = await events.readStream(projectStream(p.id));
+    const at = Math.floor(recorded.length / snapshotEvery) * snapshotEvery - 1;
+    if (at < 0) continue;
+    let state: ProjectState = projectDecider.initialState;
+    for (const e of recorded.slice(0, at + 1)) state = projectDecider.evolve(state, { type: e.type, data: e.data } as never);
+    snapshots.put(projectStream(p.id), { revision: at, eventId: recorded[at]!.id, state: JSON.stringify(state) });
+    taken++;
+  }
+  snapshots.flush();
+  console.log(`seeded ${taken} snapshots (every ${snapshotEvery} events) in ${f1(performance.now() - t0)} ms`);
+}
 // --settle: the runs begin once the memory has warmed (a server's steady state); without it they overlap the warm-up.
 if (values.settle) await warmedNow;
 
@@ -123,8 +143,8 @@ profiler?.connect();
 await profiler?.post('Profiler.enable');
 await profiler?.post('Profiler.start');
 for (let run = 0; run < Number(values.runs ?? 1); run++) {
-  if (run > 0) commands = new CommandHandler(events, { snapshots });
-  Object.assign(loads, { count: 0, events: 0, ms: 0 });
+  if (run > 0) commands = new CommandHandler(events, { snapshots, snapshotEvery });
+  Object.assign(loads, { count: 0, found: 0, events: 0, ms: 0 });
   const latencies: number[] = [];
   const rate = Number(values.rate ?? 1000);
   const total = Math.round(rate * Number(values.seconds ?? 5));
@@ -162,7 +182,9 @@ for (let run = 0; run < Number(values.runs ?? 1); run++) {
         if (!(await runner.waitFor(result.position, 30_000))) throw new Error(`position ${result.position} not visible after 30 s`);
         lags.push(performance.now() - answered);
       })
-      .catch(() => void errors++)
+      .catch((error: unknown) => {
+        if (errors++ === 0) console.log(`  the first failed command: ${error instanceof Error ? error.message : String(error)}`);
+      })
       .finally(() => {
         inFlight.delete(p);
         busy.delete(id);
@@ -185,7 +207,7 @@ for (let run = 0; run < Number(values.runs ?? 1); run++) {
   const cpu = cpuMs(process.cpuUsage(c0));
   held.disable();
   console.log(`lag run ${run + 1}: ${total} commands at ${Math.round(total / seconds)}/s${errors ? `, ${errors} failed` : ''}: lag p50 ${f1(pct(lags, 50))} p99 ${f1(pct(lags, 99))} max ${f1(Math.max(0, ...lags))} ms; command p99 ${f1(pct(latencies, 99))} ms; cpu ${f1(cpu / total)} ms per command; the event loop held up to ${f1(held.max / 1e6)} ms`);
-  console.log(`  stream loads: ${loads.count}, ${f1(loads.events / Math.max(1, loads.count))} events each, ${(loads.ms / Math.max(1, loads.count)).toFixed(3)} ms each, ${f1(loads.ms)} ms in all; read from the disk during the run ${f1((diskRead() - read0) / 2 ** 20)} MB`);
+  console.log(`  stream loads: ${loads.count} (${loads.found} found a stream), ${f1(loads.events / Math.max(1, loads.found))} events each of those, ${(loads.ms / Math.max(1, loads.count)).toFixed(3)} ms each, ${f1(loads.ms)} ms in all; read from the disk during the run ${f1((diskRead() - read0) / 2 ** 20)} MB`);
   snapshots?.flush();
   console.log(`  ${summary(from)}`);
 }

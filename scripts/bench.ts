@@ -533,7 +533,7 @@ async function lagRun(runner: ProjectionRunner, commands: CommandHandler, publis
   latencies.sort((a, b) => a - b);
   notes.push(
     `projection lag run ${run + 1}: the event loop held up to ${ms(held.max / 1e6)}; the process's CPU ${ms((cpu.user + cpu.system) / 1000 / total)} a command; ` +
-      `${int(loads.count)} stream loads, ${(loads.events / Math.max(1, loads.count)).toFixed(1)} events each, ${ms(loads.ms / Math.max(1, loads.count))} each on this thread`,
+      `${int(loads.count)} stream loads (${int(loads.found)} found a stream, ${(loads.events / Math.max(1, loads.found)).toFixed(1)} events each), ${ms(loads.ms / Math.max(1, loads.count))} each on this thread`,
   );
   if (firstError) notes.push(`projection lag run ${run + 1}: ${errors} commands failed, first: ${String((firstError as Error).message ?? firstError)}`);
   return { p99: percentile(lags, 99), p50: percentile(lags, 50), rate: total / seconds, commandP99: percentile(latencies, 99), errors };

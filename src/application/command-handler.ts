@@ -60,11 +60,23 @@ function checkImport(meta: CommandMeta): void {
 export class CommandHandler {
   // Recent stream states: an optimisation only, since every append is checked against the stored revision.
   private cache = new Map<string, Loaded<unknown>>();
+  private readonly every: number;
 
   constructor(
     readonly events: EventStore,
-    private readonly options: { clock?: () => Date; cacheSize?: number; duties?: DutyPolicy; schemas?: SchemaRegistry; snapshots?: SnapshotStore } = {},
-  ) {}
+    private readonly options: {
+      clock?: () => Date;
+      cacheSize?: number;
+      duties?: DutyPolicy;
+      schemas?: SchemaRegistry;
+      snapshots?: SnapshotStore;
+      /** Events between snapshots (default SNAPSHOT_EVERY): fewer, where the log's pages do not stay in memory. */
+      snapshotEvery?: number;
+    } = {},
+  ) {
+    this.every = options.snapshotEvery ?? SNAPSHOT_EVERY;
+    if (!Number.isInteger(this.every) || this.every < 1) throw new RangeError(`snapshotEvery must be a whole number ≥ 1, not ${options.snapshotEvery}`);
+  }
 
   now(): string {
     return (this.options.clock?.() ?? new Date()).toISOString();
@@ -86,7 +98,7 @@ export class CommandHandler {
   private evolved<E extends DomainEvent, S>(decider: { evolve: (s: S, e: E) => S }, stream: string, state: S, recorded: RecordedEvent[], from: number): Loaded<S> {
     for (let i = from; i < recorded.length; i++) state = decider.evolve(state, { type: recorded[i]!.type, data: recorded[i]!.data } as E);
     const last = recorded.at(-1);
-    if (last && recorded.length - from >= SNAPSHOT_EVERY) this.snapshot(stream, last.revision, last.id, state);
+    if (last && recorded.length - from >= this.every) this.snapshot(stream, last.revision, last.id, state);
     return { state, revision: last ? last.revision : -1 };
   }
 
@@ -145,8 +157,8 @@ export class CommandHandler {
         let state = loaded.state;
         for (const e of decided) state = decider.evolve(state, e);
         this.remember(stream, { state, revision: result.revision });
-        // Its events reached a multiple of SNAPSHOT_EVERY: a later cold load starts here.
-        if (Math.floor((result.revision + 1) / SNAPSHOT_EVERY) > Math.floor((loaded.revision + 1) / SNAPSHOT_EVERY)) {
+        // Its events reached a multiple of snapshotEvery: a later cold load starts here.
+        if (Math.floor((result.revision + 1) / this.every) > Math.floor((loaded.revision + 1) / this.every)) {
           this.snapshot(stream, result.revision, batch.at(-1)!.id, state);
         }
         return { id, revision: result.revision, position: result.position };

@@ -65,6 +65,19 @@ describe('CommandHandler with snapshots', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('takes them every snapshotEvery events where that is given, and refuses a count that is not a whole number ≥ 1', async () => {
+    const h = new CommandHandler(events, { clock, snapshots, snapshotEvery: 4 });
+    await h.execute(projectDecider, stream, 'p1', register, { actor: officer });
+    for (let i = 1; i < 10; i++) await h.execute(projectDecider, stream, 'p1', update(i), { actor: officer });
+    snapshots.flush();
+    expect(snapshots.get(stream)?.revision).toBe(7); // the 8th event: the newest multiple of 4 among 10
+    const { store, reads } = counting(events);
+    const cold = await new CommandHandler(store, { clock, snapshots, snapshotEvery: 4 }).load(projectDecider, stream);
+    expect(reads).toEqual([3]); // revisions 7, 8 and 9
+    expect(cold).toStrictEqual(await truth());
+    for (const bad of [0, -1, 2.5, Number.NaN]) expect(() => new CommandHandler(events, { snapshotEvery: bad })).toThrow(RangeError);
+  });
+
   it('takes one each time a stream reaches a multiple of SNAPSHOT_EVERY events, and a cold load reads the tail only', async () => {
     const n = 2 * SNAPSHOT_EVERY + 9;
     await append(n);
