@@ -8,17 +8,18 @@
 // For both: the demand matching's time per batch (its afterBatch), and the process's CPU per command.
 // --runs K: the lag run K times, each with a new command handler (cold, as after a restart); --snapshots: with
 // a snapshot store (command-handler.ts) in the copy, kept from run to run, as a server's DATA_DIR keeps it;
-// --seed: filled first with the published projects' snapshots that a server writing the log would have taken
-// (bench-rebuild.ts's log comes without); --snapshot-every N: the command handler's snapshotEvery (default 16).
+// --seed: beginning with the snapshots that a server writing the log would have taken (bench-rebuild.ts's log
+// comes without; made once into <data dir>/snapshots-N.db); --snapshot-every N: the handler's snapshotEvery (16).
 // --warm: first match every open demand as the end of a rebuild does (catchUp); without it the state is a
 // restarted server's, whose runner warms the matching's memory in the background (it prints when that is done,
 // and how long the event loop was held meanwhile); --settle: the runs begin once that is done. --profile F:
 // a CPU profile of the lag runs alone, written to F (.cpuprofile: DevTools, or any reader of V8's format).
-import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { CommandHandler, SNAPSHOT_EVERY } from '../src/application/command-handler.js';
 import { domainFingerprint } from '../src/application/domain-fingerprint.js';
 import { type ProjectCommand, type ProjectState, projectDecider, projectStream } from '../src/domain/project.js';
@@ -38,9 +39,6 @@ const source = positionals[0];
 if (!source) throw new Error('usage: bench-matching.ts <data dir> [--seconds S] [--rate R] [--changes N] [--runs K] [--projects N] [--snapshots [--seed] [--snapshot-every N]] [--warm] [--settle] [--profile F]');
 const reads0 = readdirSync(source).find((f) => f.startsWith('reads-'));
 if (!reads0) throw new Error(`no persisted read models (reads-*) in ${source}: build them with bench-rebuild.ts --persist`);
-const dir = join(source, `run-${process.pid}`);
-for (const f of readdirSync(source)) if (f.startsWith('events.db')) cpSync(join(source, f), join(dir, f));
-cpSync(join(source, reads0), join(dir, 'reads'), { recursive: true });
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,6 +46,41 @@ const pct = (xs: number[], p: number) => {
 };
 const f1 = (n: number) => n.toFixed(1);
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+const snapshotEvery = Number(values['snapshot-every'] ?? SNAPSHOT_EVERY);
+// --seed: made once per data dir and interval, before the copy, so its reads of the log do not leave the
+// log's pages in the page cache for the runs (the copy passes the log first, then the larger read models).
+const seeded = values.snapshots && values.seed ? join(source, `snapshots-${snapshotEvery}.db`) : null;
+if (seeded && !existsSync(seeded)) await seedSnapshots(seeded);
+const dir = join(source, `run-${process.pid}`);
+for (const f of readdirSync(source)) if (f.startsWith('events.db')) cpSync(join(source, f), join(dir, f));
+if (seeded) cpSync(seeded, join(dir, 'snapshots.db'));
+cpSync(join(source, reads0), join(dir, 'reads'), { recursive: true });
+
+/** Every project stream's snapshot at its newest revision r with (r + 1) a multiple of snapshotEvery, as execute() takes them. */
+async function seedSnapshots(file: string): Promise<void> {
+  const t0 = performance.now();
+  const log = new Database(join(source!, 'events.db'), { readonly: true });
+  const streams = log.prepare("SELECT DISTINCT stream FROM events WHERE stream >= 'project-' AND stream < 'project.'").pluck().all() as string[];
+  const events = SqliteEventStore.open(join(source!, 'events.db'));
+  rmSync(`${file}.tmp`, { force: true });
+  const store = SqliteSnapshotStore.open(`${file}.tmp`, domainFingerprint());
+  let taken = 0;
+  for (const stream of streams) {
+    const recorded = await events.readStream(stream);
+    const at = Math.floor(recorded.length / snapshotEvery) * snapshotEvery - 1;
+    if (at < 0) continue;
+    let state: ProjectState = projectDecider.initialState;
+    for (const e of recorded.slice(0, at + 1)) state = projectDecider.evolve(state, { type: e.type, data: e.data } as never);
+    store.put(stream, { revision: at, eventId: recorded[at]!.id, state: JSON.stringify(state) });
+    if (++taken % 10_000 === 0) store.flush();
+  }
+  store.close();
+  await events.close();
+  log.close();
+  renameSync(`${file}.tmp`, file);
+  console.log(`seeded ${taken} snapshots of ${streams.length} project streams (every ${snapshotEvery} events) into ${file} in ${f1(performance.now() - t0)} ms`);
+}
+
 /** Bytes this process has had read from the disk itself (Linux; page-cache hits are not counted), NaN elsewhere. */
 const diskRead = () => {
   try {
@@ -98,7 +131,6 @@ const warmedNow = runner.warmed().then(() => {
 });
 if (!(await runner.waitFor(await events.headPosition(), 600_000))) throw new Error('not caught up');
 const snapshots = values.snapshots ? SqliteSnapshotStore.open(join(dir, 'snapshots.db'), domainFingerprint()) : undefined;
-const snapshotEvery = Number(values['snapshot-every'] ?? SNAPSHOT_EVERY);
 let commands = new CommandHandler(events, { snapshots, snapshotEvery });
 // The streams' loads: how many, how many events they read and their time (synchronous: SQLite on this thread).
 const { loads } = timeStreamLoads(events);
@@ -108,22 +140,6 @@ const published = (await reads.find(PROJECTS, { status: 'published' })).map((p) 
 // first meet streams an earlier run loaded.
 const updated = values.projects ? published.slice(0, Number(values.projects)) : published;
 console.log(`${await events.headPosition()} events, ${openDemands} open demands, ${published.length} published projects`);
-if (snapshots && values.seed) {
-  // As execute() takes them: at the newest revision r with (r + 1) a multiple of snapshotEvery.
-  const t0 = performance.now();
-  let taken = 0;
-  for (const p of updated) {
-    const recorded = await events.readStream(projectStream(p.id));
-    const at = Math.floor(recorded.length / snapshotEvery) * snapshotEvery - 1;
-    if (at < 0) continue;
-    let state: ProjectState = projectDecider.initialState;
-    for (const e of recorded.slice(0, at + 1)) state = projectDecider.evolve(state, { type: e.type, data: e.data } as never);
-    snapshots.put(projectStream(p.id), { revision: at, eventId: recorded[at]!.id, state: JSON.stringify(state) });
-    taken++;
-  }
-  snapshots.flush();
-  console.log(`seeded ${taken} snapshots (every ${snapshotEvery} events) in ${f1(performance.now() - t0)} ms`);
-}
 // --settle: the runs begin once the memory has warmed (a server's steady state); without it they overlap the warm-up.
 if (values.settle) await warmedNow;
 

@@ -56,6 +56,12 @@ const schema = z.object({
    * Unset: the store's own default (DEFAULT_PERSIST_DELAY_MS, 500 ms, which says why).
    */
   READ_MODEL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /**
+   * A stream's state is kept (DATA_DIR/snapshots.db) each time its events reach a multiple of this, so a cold
+   * load reads at most this many. Unset: the command handler's SNAPSHOT_EVERY (16). Lower it where the
+   * machine's memory does not hold the log: each event a load reads is then a read from the disk.
+   */
+  SNAPSHOT_EVERY: z.coerce.number().int().min(1).max(10_000).optional(),
   /** How long `consistentWith` may wait before a 503. */
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /**

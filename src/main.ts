@@ -77,6 +77,7 @@ const lease = coordination?.lease('leader', {
 const snapshots = readOnly ? undefined : SqliteSnapshotStore.open(join(config.DATA_DIR, 'snapshots.db'), domainFingerprint());
 const services = createServices(stores.events, stores.reads, {
   snapshots,
+  snapshotEvery: config.SNAPSHOT_EVERY,
   bus,
   calendar,
   consistencyTimeoutMs: config.CONSISTENCY_TIMEOUT_MS,

@@ -79,6 +79,8 @@ export interface ServicesOptions extends RunnerOptions {
   schemas?: SchemaRegistry;
   /** Streams' states kept for cold loads (command-handler.ts); none unless given. */
   snapshots?: SnapshotStore;
+  /** Events between two of them (the handler's SNAPSHOT_EVERY unless given). */
+  snapshotEvery?: number;
 }
 
 export function createServices(stored: EventStore, reads: ReadStore, options: ServicesOptions = {}): Services {
@@ -89,7 +91,7 @@ export function createServices(stored: EventStore, reads: ReadStore, options: Se
     events,
     reads,
     runner: new ProjectionRunner(events, reads, allProjections, options),
-    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas, snapshots: options.snapshots }),
+    commands: new CommandHandler(events, { clock: options.clock, duties: options.duties, schemas, snapshots: options.snapshots, snapshotEvery: options.snapshotEvery }),
     bus: options.bus ?? new LocalBus(),
     idempotency: new Idempotency(reads),
     consistencyTimeoutMs: options.consistencyTimeoutMs ?? 5000,

@@ -114,3 +114,11 @@ describe('configuration of the protections', () => {
     expect(() => loadConfig({ JWT_JWKS_URL: 'ftp://x/jwks' })).toThrow(ConfigError);
   });
 });
+
+describe('how often streams are snapshotted', () => {
+  it('takes SNAPSHOT_EVERY as a whole number ≥ 1, unset leaving the handler its default, and names it when refused', () => {
+    expect(loadConfig({ SNAPSHOT_EVERY: '4' }).SNAPSHOT_EVERY).toBe(4);
+    expect(loadConfig({}).SNAPSHOT_EVERY).toBeUndefined();
+    for (const bad of ['0', '-4', '2.5', 'often']) expect(() => loadConfig({ SNAPSHOT_EVERY: bad }), bad).toThrow(/SNAPSHOT_EVERY/);
+  });
+});
