@@ -47,6 +47,8 @@ const pct = (xs: number[], p: number) => {
 const f1 = (n: number) => n.toFixed(1);
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 const snapshotEvery = Number(values['snapshot-every'] ?? SNAPSHOT_EVERY);
+// Checked before the seeding, which would otherwise name a file after a bad count and fail halfway.
+if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new Error(`--snapshot-every takes a whole number ≥ 1, not ${values['snapshot-every']}`);
 // --seed: made once per data dir and interval, before the copy, so its reads of the log do not leave the
 // log's pages in the page cache for the runs (the copy passes the log first, then the larger read models).
 const seeded = values.snapshots && values.seed ? join(source, `snapshots-${snapshotEvery}.db`) : null;
@@ -56,7 +58,10 @@ for (const f of readdirSync(source)) if (f.startsWith('events.db')) cpSync(join(
 if (seeded) cpSync(seeded, join(dir, 'snapshots.db'));
 cpSync(join(source, reads0), join(dir, 'reads'), { recursive: true });
 
-/** Every project stream's snapshot at its newest revision r with (r + 1) a multiple of snapshotEvery, as execute() takes them. */
+/**
+ * Every project stream's snapshot at its newest revision r with (r + 1) a multiple of snapshotEvery. execute() takes
+ * it at the decision that crosses a multiple: the same revision wherever decisions append one event each.
+ */
 function seedSnapshots(file: string): void {
   const t0 = performance.now();
   // Read-only: the data dir stays as bench-rebuild.ts left it.
