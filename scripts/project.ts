@@ -1,24 +1,30 @@
 // Runs the projections alone, without the HTTP server (a separate projector process, or a rebuild).
 //   npm run project                 follow the log forever
-//   npm run project -- --until-caught-up [--rebuild] [--batch 500]
+//   npm run project -- --until-caught-up [--rebuild] [--batch 500] [--progress 10]
 // With --until-caught-up it prints, once the stores are closed, {position, head, caughtUpMs, ms, maxRssMb}:
 // the time until the projections reached the head, until the store held it all, and the peak memory.
+// While behind the head it says how far it is every --progress seconds (0: never), on stderr.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openStores } from '../src/infra/compose.js';
 import { keepHeapRoom } from '../src/infra/heap-room.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
+import { progressLine, roughly } from './project-progress.js';
 
 const { values } = parseArgs({
   options: {
     'until-caught-up': { type: 'boolean', default: false },
     rebuild: { type: 'boolean', default: false },
     batch: { type: 'string', default: '500' },
+    progress: { type: 'string', default: '10' },
   },
 });
+const progressEvery = Number(values.progress);
+if (!(progressEvery >= 0)) throw new Error(`--progress takes seconds (0: never), not ${values.progress}`);
 const config = loadConfig();
-const stores = await openStores(config);
+// A rebuild resets every read model as the stores open: an embedded file's documents are never loaded to be dropped.
+const stores = await openStores(config, values.rebuild ? { resetOnOpen: allProjections } : {});
 let failed: unknown = null;
 // The heap's room above what survives kept near 200 MB, 30 % from the log's end (heap-room.ts). At 1M
 // events (README, "Where a rebuild's memory goes"): the peak 1,160–1,407 MB without, 902–1,050 MB with it.
@@ -31,8 +37,20 @@ const runner = new ProjectionRunner(stores.events, stores.reads, allProjections,
 });
 
 const started = Date.now();
-if (values.rebuild) for (const p of allProjections) await stores.reads.reset(p.name, p.collections);
 await runner.start();
+const from = runner.position;
+if (progressEvery > 0) {
+  const tick = setInterval(() => {
+    void stores.events.headPosition().then(
+      (head) => {
+        const line = progressLine(from, { position: runner.position, head, elapsedMs: Date.now() - started });
+        if (line) console.warn(line);
+      },
+      () => undefined, // the runner reports a log that fails; a missed line is no failure
+    );
+  }, progressEvery * 1000);
+  tick.unref();
+}
 
 async function finish(code: number, answer?: Record<string, unknown>) {
   await runner.stop();
@@ -57,6 +75,7 @@ if (values['until-caught-up']) {
     console.error('projection failed:', failed);
     await finish(1);
   }
+  if (progressEvery > 0) console.warn(`caught up with the log's head ${head.toLocaleString('en-US')} after ${roughly(Date.now() - started)}; closing the read store (an embedded file's last writes and indexes)`);
   await finish(0, { position: runner.position, head, caughtUpMs: Date.now() - started });
 } else {
   process.on('SIGTERM', () => void finish(0));

@@ -19,7 +19,8 @@ type StoreConfig = Pick<
   'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE' | 'NATS_URL' | 'NATS_PREFIX' | 'LOCK_TTL_MS' | 'LOCK_WAIT_MS'
 >;
 
-export async function openStores(config: StoreConfig): Promise<Stores> {
+/** `resetOnOpen`: read models reset as the stores open (a rebuild); an embedded store never loads their documents. */
+export async function openStores(config: StoreConfig, options: { resetOnOpen?: readonly { name: string; collections: string[] }[] } = {}): Promise<Stores> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';
@@ -37,8 +38,9 @@ export async function openStores(config: StoreConfig): Promise<Stores> {
     const { MongoReadStore } = await import('./mongo-read-store.js');
     reads = await MongoReadStore.connect(config.MONGO_URL, config.MONGO_DB);
     readsKind = 'mongodb';
+    for (const p of options.resetOnOpen ?? []) await reads.reset(p.name, p.collections);
   } else {
-    reads = EmbeddedReadStore.open(config.DATA_DIR, { persistDelayMs: config.READ_MODEL_FLUSH_MS });
+    reads = EmbeddedReadStore.open(config.DATA_DIR, { persistDelayMs: config.READ_MODEL_FLUSH_MS, resetOnOpen: options.resetOnOpen });
   }
   return { events, reads, describe: { events: eventsKind, reads: readsKind } };
 }

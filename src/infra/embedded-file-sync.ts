@@ -80,10 +80,11 @@ export interface FileContents {
 }
 
 /**
- * Opens (or creates) `<dir>/read-models.db` and hands `load` what it holds; from then on only the writer
- * thread touches the file (and read-only connections of the log collections).
+ * Opens (or creates) `<dir>/read-models.db` and hands `load` what it holds, the documents of `skip`'s
+ * collections left out (about to be reset: a rebuild); from then on only the writer thread touches the
+ * file (and read-only connections of the log collections).
  */
-export function openReadModelFile(dir: string, load: (contents: FileContents) => void): void {
+export function openReadModelFile(dir: string, load: (contents: FileContents) => void, skip: readonly string[] = []): void {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'read-models.db');
   // A rebuild was being written here without fsyncs and did not finish (see the worker's `unsynced`):
@@ -101,7 +102,9 @@ export function openReadModelFile(dir: string, load: (contents: FileContents) =>
     // As they stood in memory before the restart; a moved file's documents in (collection, id) order, as it gave them.
     load({
       file,
-      docs: db.prepare('SELECT collection, id, json FROM docs ORDER BY rowid').iterate() as Iterable<{ collection: string; id: string; json: string }>,
+      docs: db
+        .prepare(`SELECT collection, id, json FROM docs ${skip.length > 0 ? `WHERE collection NOT IN (${skip.map(() => '?').join(', ')})` : ''} ORDER BY rowid`)
+        .iterate(...skip) as Iterable<{ collection: string; id: string; json: string }>,
       checkpoints: db.prepare('SELECT name, position FROM checkpoints').all() as { name: string; position: number }[],
       meta: db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[],
     });

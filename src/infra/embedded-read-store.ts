@@ -105,18 +105,29 @@ export class EmbeddedReadStore implements ReadStore {
   /**
    * Opens (or creates) `<dir>/read-models.db` and loads it; `null` keeps everything in memory only.
    * `exportThreadsFrom`: the documents an export of a log collection must reach to be made on threads of
-   * its own (line-export.ts).
+   * its own (line-export.ts). `resetOnOpen`: read models reset as the store opens, their documents never
+   * loaded (a rebuild: at 1M events ~500 MB of documents a reset after the open would load to drop).
    */
-  static open(dir: string | null, options: { persistDelayMs?: number; exportThreadsFrom?: number } = {}): EmbeddedReadStore {
+  static open(
+    dir: string | null,
+    options: { persistDelayMs?: number; exportThreadsFrom?: number; resetOnOpen?: readonly { name: string; collections: string[] }[] } = {},
+  ): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     let store: EmbeddedReadStore | undefined;
-    openReadModelFile(dir, ({ file, docs, checkpoints, meta }) => {
-      const opened = (store = new EmbeddedReadStore(file, options.persistDelayMs, options.exportThreadsFrom));
-      for (const row of docs) opened.docs(row.collection).set(row.id, deepFreeze(parseDoc(row.json) as Doc));
-      for (const row of checkpoints) opened.checkpoints.set(row.name, row.position);
-      for (const row of meta) opened.meta.set(row.key, row.value);
-    });
+    const resetting = options.resetOnOpen ?? [];
+    openReadModelFile(
+      dir,
+      ({ file, docs, checkpoints, meta }) => {
+        const opened = (store = new EmbeddedReadStore(file, options.persistDelayMs, options.exportThreadsFrom));
+        for (const row of docs) opened.docs(row.collection).set(row.id, deepFreeze(parseDoc(row.json) as Doc));
+        for (const row of checkpoints) opened.checkpoints.set(row.name, row.position);
+        for (const row of meta) opened.meta.set(row.key, row.value);
+      },
+      resetting.flatMap((p) => p.collections),
+    );
     if (!store) throw new Error('the read-model file was not loaded');
+    // Before anything can read: the file's rows go in the writer's first transaction, the checkpoints at once.
+    for (const p of resetting) void store.reset(p.name, p.collections);
     // Declared by an earlier run: a store opened only to be read (an investigation, a test) finds them too.
     for (const c of JSON.parse(store.meta.get(LOG_COLLECTIONS_KEY) ?? '[]') as string[]) store.logNames.add(c);
     return store;

@@ -103,10 +103,14 @@ describe('projector killed with SIGKILL mid-batch', () => {
 
     const again = projector(dir);
     let out = '';
+    let said = '';
     again.stdout!.on('data', (d) => (out += d));
+    again.stderr!.on('data', (d) => (said += d));
     const code = await new Promise<number | null>((resolve) => again.on('exit', resolve));
     expect(code).toBe(0);
     expect(JSON.parse(out.trim().split('\n').pop()!).position).toBe(head);
+    // The operator is told when the projections reached the head (stdout keeps its one JSON line).
+    expect(said).toContain(`caught up with the log's head ${head.toLocaleString('en-US')} after`);
 
     const resumed = EmbeddedReadStore.open(dir);
     const events = SqliteEventStore.open(join(dir, 'events.db'));
