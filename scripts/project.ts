@@ -10,7 +10,7 @@ import { openStores } from '../src/infra/compose.js';
 import { keepHeapRoom } from '../src/infra/heap-room.js';
 import { allProjections } from '../src/projections/index.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
-import { progressLine, roughly } from './project-progress.js';
+import { Progress, roughly } from './project-progress.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,12 +38,12 @@ const runner = new ProjectionRunner(stores.events, stores.reads, allProjections,
 
 const started = Date.now();
 await runner.start();
-const from = runner.position;
 if (progressEvery > 0) {
+  const progress = new Progress(runner.position, started);
   const tick = setInterval(() => {
     void stores.events.headPosition().then(
       (head) => {
-        const line = progressLine(from, { position: runner.position, head, elapsedMs: Date.now() - started });
+        const line = progress.line({ position: runner.position, head, atMs: Date.now() });
         if (line) console.warn(line);
       },
       () => undefined, // the runner reports a log that fails; a missed line is no failure
