@@ -102,9 +102,12 @@ export class LogGenerator {
       try {
         events = decideProject(command, tracked.state, { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) });
       } catch {
-        // A random change that happens to change nothing (or not fit): a fee update always does.
+        // A random change that happens to change nothing (or not fit): a fee update does, unless the fee drawn is
+        // the one the project has (at 2M events it was), then a cent more.
+        const drawn = Math.round(rand() * 3000) / 100 + 0.01 * (emitted % 97);
+        const current = tracked.state.status === 'none' ? undefined : tracked.state.fields.managementFee;
         events = decideProject(
-          { type: 'UpdateProject', changes: { managementFee: Math.round(rand() * 3000) / 100 + 0.01 * (emitted % 97) }, reason: '物业管理费调整' },
+          { type: 'UpdateProject', changes: { managementFee: drawn === current ? drawn + 0.01 : drawn }, reason: '物业管理费调整' },
           tracked.state,
           { actor, now: at, newId: () => counterId('b0000002', ++this.unitCounter) },
         );
