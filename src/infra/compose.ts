@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { EsdbOptions } from './esdb-event-store.js';
 import type { EventStore } from './event-store.js';
-import type { ReadStore } from './read-store.js';
+import type { ReadModelReset, ReadStore } from './read-store.js';
 import { EmbeddedReadStore } from './embedded-read-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -20,7 +20,7 @@ type StoreConfig = Pick<
 >;
 
 /** `resetOnOpen`: read models reset as the stores open (a rebuild); an embedded store never loads their documents. */
-export async function openStores(config: StoreConfig, options: { resetOnOpen?: readonly { name: string; collections: string[] }[] } = {}): Promise<Stores> {
+export async function openStores(config: StoreConfig, options: { resetOnOpen?: readonly ReadModelReset[] } = {}): Promise<Stores> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';

@@ -11,7 +11,7 @@ import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
 import { isPlainPrototype, parseDoc } from './doc-realm.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadModelReset, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 export { DEFAULT_PERSIST_DELAY_MS } from './embedded-file-sync.js';
@@ -110,7 +110,7 @@ export class EmbeddedReadStore implements ReadStore {
    */
   static open(
     dir: string | null,
-    options: { persistDelayMs?: number; exportThreadsFrom?: number; resetOnOpen?: readonly { name: string; collections: string[] }[] } = {},
+    options: { persistDelayMs?: number; exportThreadsFrom?: number; resetOnOpen?: readonly ReadModelReset[] } = {},
   ): EmbeddedReadStore {
     if (dir === null) return new EmbeddedReadStore(null);
     let store: EmbeddedReadStore | undefined;

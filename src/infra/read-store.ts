@@ -64,6 +64,12 @@ export interface IndexSpec {
   unique?: boolean;
 }
 
+/** A read model reset by name (its checkpoint) and collections: what ReadStore.reset takes, as a value (a rebuild's resetOnOpen). */
+export interface ReadModelReset {
+  name: string;
+  collections: string[];
+}
+
 export interface ReadStore {
   /**
    * Documents handed out are snapshots the caller must not change: the embedded store shares its own
