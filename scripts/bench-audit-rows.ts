@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-audit-rows.ts <dir> [csv] [asof] [access] (csv and asof run in the order named) [--wait S] [--events N]: issue 9's HTTP rows alone (bench-audit.ts),
+// npx tsx scripts/bench-audit-rows.ts <dir> [csv] [asof] [access] (run in the order named) [--wait S] [--events N]: issue 9's HTTP rows alone (bench-audit.ts),
 // against a data dir built once by bench-rebuild.ts <dir> --events N --scenario --persist (move its
 // reads-<pid>/read-models.db into <dir>, where the server looks for it). With BENCH_CPU_PROF=<dir> the
 // server writes a CPU profile on exit. --wait: seconds between the server's start and the rows (the bench
@@ -13,7 +13,6 @@ import { join } from 'node:path';
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { wait: { type: 'string' }, events: { type: 'string' } } });
 const [dir, ...which] = positionals;
 if (!dir) throw new Error('usage: bench-audit-rows.ts <dir> [csv] [asof] [access]');
-const want = (name: string) => which.length === 0 || which.includes(name);
 for (const name of which) if (!['csv', 'asof', 'access'].includes(name)) throw new Error(`unknown row ${name}: csv, asof or access`);
 const events = SqliteEventStore.open(join(dir, 'events.db'));
 const head = await events.headPosition();
@@ -26,12 +25,12 @@ try {
   for (const name of which.length === 0 ? ['asof', 'csv', 'access'] : which) {
     if (name === 'csv') for (let k = 0; k < 3; k++) await csvExportFigures(server.url, head);
     else if (name === 'asof') await asOfFigures(server.url, head, 100, 30_000);
-  }
-  if (want('access')) {
-    // The scenario the log was written from (`--events`: the bench's N, when commands ran on it after)
-    const scenario = new ScenarioLog({ events: Number(values.events ?? head) });
-    for (const _ of scenario.events()); // the generator fills in the applications as it goes
-    await accessLogFigures(server, scenario);
+    else {
+      // The scenario the log was written from (`--events`: the bench's N, when commands ran on it after)
+      const scenario = new ScenarioLog({ events: Number(values.events ?? head) });
+      for (const _ of scenario.events()); // the generator fills in the applications as it goes
+      await accessLogFigures(server, scenario);
+    }
   }
   const { maxRssBytes, rssBytes } = await server.usage();
   console.log(`server memory: peak RSS ${mb(maxRssBytes)}, now ${mb(rssBytes)}`);
