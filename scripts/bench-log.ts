@@ -16,7 +16,7 @@ import {
   projectStream,
 } from '../src/domain/project.js';
 import { type Actor, DISTRICTS, type District } from '../src/domain/shared.js';
-import { SNAPSHOT_EVERY } from '../src/application/command-handler.js';
+import { snapshotMark } from '../src/application/command-handler.js';
 import type { EventStore, NewEvent } from '../src/infra/event-store.js';
 import type { Snapshot } from '../src/infra/snapshot-store.js';
 import { prng } from './seed-data.js';
@@ -133,7 +133,7 @@ export class LogGenerator {
         emitted++;
       }
       // As CommandHandler.execute does at an append: the log a server wrote has these (DATA_DIR/snapshots.db).
-      if (Math.floor((tracked.revision + 1) / SNAPSHOT_EVERY) > Math.floor((before + 1) / SNAPSHOT_EVERY)) {
+      if (snapshotMark(tracked.revision) > before) {
         tracked.snapshot = { revision: tracked.revision, eventId, state: tracked.state };
       }
     }

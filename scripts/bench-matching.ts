@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { CommandHandler, SNAPSHOT_EVERY } from '../src/application/command-handler.js';
+import { CommandHandler, SNAPSHOT_EVERY, snapshotMark } from '../src/application/command-handler.js';
 import { domainFingerprint } from '../src/application/domain-fingerprint.js';
 import { type ProjectCommand, type ProjectState, projectDecider, projectStream } from '../src/domain/project.js';
 import { EmbeddedReadStore } from '../src/infra/embedded-read-store.js';
@@ -73,7 +73,7 @@ function seedSnapshots(file: string): void {
   let taken = 0;
   for (const stream of streams) {
     const recorded = read.all(stream) as { id: string; type: string; data: string }[];
-    const at = Math.floor(recorded.length / snapshotEvery) * snapshotEvery - 1;
+    const at = snapshotMark(recorded.length - 1, snapshotEvery);
     if (at < 0) continue;
     let state: ProjectState = projectDecider.initialState;
     for (const e of recorded.slice(0, at + 1)) state = projectDecider.evolve(state, { type: e.type, data: JSON.parse(e.data) } as never);

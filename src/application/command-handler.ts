@@ -46,6 +46,15 @@ const MAX_RETRIES = 3;
  */
 export const SNAPSHOT_EVERY = 16;
 
+/**
+ * The newest revision ≤ `revision` after which a stream's events are a multiple of `every` (-1: none yet).
+ * A decision that appends past it takes a snapshot; the bench's logs (bench-log.ts, bench-matching.ts)
+ * keep the snapshots a server would have by the same rule.
+ */
+export function snapshotMark(revision: number, every = SNAPSHOT_EVERY): number {
+  return Math.floor((revision + 1) / every) * every - 1;
+}
+
 /** domain.md, "Event envelope": only city_admin imports legacy records, and the import names who did it. */
 function checkImport(meta: CommandMeta): void {
   if (meta.importedAt === undefined) {
@@ -158,7 +167,7 @@ export class CommandHandler {
         for (const e of decided) state = decider.evolve(state, e);
         this.remember(stream, { state, revision: result.revision });
         // Its events reached a multiple of snapshotEvery: a later cold load starts here.
-        if (Math.floor((result.revision + 1) / this.every) > Math.floor((loaded.revision + 1) / this.every)) {
+        if (snapshotMark(result.revision, this.every) > loaded.revision) {
           this.snapshot(stream, result.revision, batch.at(-1)!.id, state);
         }
         return { id, revision: result.revision, position: result.position };

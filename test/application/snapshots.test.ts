@@ -4,8 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandHandler, SNAPSHOT_EVERY } from '../../src/application/command-handler.js';
+import { CommandHandler, SNAPSHOT_EVERY, snapshotMark } from '../../src/application/command-handler.js';
 import { domainFingerprint } from '../../src/application/domain-fingerprint.js';
 import { type ProjectCommand, projectDecider, projectStream } from '../../src/domain/project.js';
 import type { Actor } from '../../src/domain/shared.js';
@@ -40,6 +41,20 @@ function counting(store: EventStore): { store: EventStore; reads: number[] } {
   });
   return { store: proxy, reads };
 }
+
+describe('snapshotMark', () => {
+  it('is the newest revision ≤ the one given after which the events are a multiple of every (-1: none)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1, max: 500 }), fc.integer({ min: 1, max: 40 }), (revision, every) => {
+        let newest = -1;
+        for (let r = 0; r <= revision; r++) if ((r + 1) % every === 0) newest = r;
+        expect(snapshotMark(revision, every)).toBe(newest);
+      }),
+    );
+    expect(snapshotMark(SNAPSHOT_EVERY - 2)).toBe(-1);
+    expect(snapshotMark(SNAPSHOT_EVERY - 1)).toBe(SNAPSHOT_EVERY - 1);
+  });
+});
 
 describe('CommandHandler with snapshots', () => {
   let dir: string;
