@@ -38,9 +38,9 @@ async function follow(reads: ReadStore, position: number, options: RunnerOptions
   return runner;
 }
 
-/** The shared log projected into `reads` up to `position` at least, the runner stopped after: where it stopped. */
-async function projectTo(reads: ReadStore, position: number, options: RunnerOptions = {}, projections: Projection[] = allProjections): Promise<number> {
-  const runner = new ProjectionRunner(events, reads, projections, options);
+/** The shared log (or `log`) projected into `reads` up to `position` at least, the runner stopped after: where it stopped. */
+async function projectTo(reads: ReadStore, position: number, options: RunnerOptions = {}, projections: Projection[] = allProjections, log: SqliteEventStore = events): Promise<number> {
+  const runner = new ProjectionRunner(log, reads, projections, options);
   await runner.start();
   expect(await runner.waitFor(position, 30_000)).toBe(true);
   await runner.stop();
@@ -314,34 +314,11 @@ describe('demand matching, live and rebuilt', () => {
   });
 
   it("ranks the open demands at a catch-up's end in slices, letting the event loop turn between them, and gives their lists in parts", async () => {
-    const log = SqliteEventStore.open(':memory:');
+    const log = await oneProjectManyDemands();
     const reads = EmbeddedReadStore.open(null);
-    const metadata = { actor: { id: 'test', role: 'city_admin' as const }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
-    const append = (stream: string, type: string, data: unknown) => log.append(stream, [{ id: crypto.randomUUID(), type, data, occurredAt: '2027-01-01T00:00:00.000Z', metadata }], 'any');
-    const project = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 3000 };
-    await append('project-p-1', 'ProjectRegistered', { ...project, name: '项目', address: '某路1号', units: [] });
-    await append('project-p-1', 'ProjectPublished', project);
-    for (let i = 0; i < 1_050; i++) {
-      const id = `d-${String(i).padStart(4, '0')}`;
-      const spec = { industry: '软件', minArea: 100, maxArea: 2000, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 70, neededBy: '2028-01-01T00:00:00.000Z' };
-      await append(`demand-${id}`, 'DemandReported', { demandId: id, creditCode: 'c', ...spec, reportedAt: '2027-01-01T00:00:00.000Z', followUpDueAt: '2027-02-01T00:00:00.000Z' });
-    }
-    const runner = new ProjectionRunner(log, reads, allProjections);
-    await runner.start();
-    const head = await log.headPosition();
-    expect(await runner.waitFor(head, 30_000)).toBe(true);
-    await runner.stop();
-    let turns = 0;
-    let ticking = true;
-    const tick = () => {
-      if (!ticking) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    const head = await projectTo(reads, await log.headPosition(), {}, allProjections, log);
     const parts: DocOp[][] = [];
-    await demandMatching.catchUp!(reads, head + 1, async (part) => void parts.push(part));
-    ticking = false;
+    const turns = await turnsDuring(() => demandMatching.catchUp!(reads, head + 1, async (part) => void parts.push(part)));
     expect(parts.map((p) => p.length)).toEqual([0, 0]); // ranked again, each the list live matching left, a thousand demands a part
     // Then changed: each part holds its thousand demands' lists, in demand order.
     await reads.commit(demandMatching.name, [{ collection: DEMAND_CANDIDATES, id: 'd-0000', position: head + 1, set: { demandId: 'd-0000', candidates: [] } }, { collection: DEMAND_CANDIDATES, id: 'd-1049', position: head + 1, set: { demandId: 'd-1049', candidates: [] } }], head + 1);
@@ -352,4 +329,51 @@ describe('demand matching, live and rebuilt', () => {
     await reads.close();
     await log.close();
   });
+
+  it('builds its memory at a start in slices, letting the event loop turn between them', async () => {
+    const log = await oneProjectManyDemands();
+    const path = join(dir, 'slices');
+    const first = EmbeddedReadStore.open(path);
+    const head = await projectTo(first, await log.headPosition(), {}, allProjections, log);
+    await first.close();
+    const reads = EmbeddedReadStore.open(path);
+    expect(await reads.getCheckpoint(demandMatching.name)).toBe(head);
+    // Every list shorter than a list's cap: nothing to rank deeper, so the warm-up only builds the memory.
+    const turns = await turnsDuring(() => demandMatching.warm!(reads, () => true));
+    expect(rankingHeads(reads)!.size).toBe(1_050);
+    expect(turns).toBeGreaterThanOrEqual(4); // 1,050 demands in slices of 250
+    await reads.close();
+    await log.close();
+  });
 });
+
+/** How many turns the event loop took while `work` ran. */
+async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
+  let turns = 0;
+  let ticking = true;
+  const tick = () => {
+    if (!ticking) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  await work();
+  ticking = false;
+  return turns;
+}
+
+/** A log of its own: one published project in nanshan and 1,050 open demands it suits. */
+async function oneProjectManyDemands(): Promise<SqliteEventStore> {
+  const log = SqliteEventStore.open(':memory:');
+  const metadata = { actor: { id: 'test', role: 'city_admin' as const }, correlationId: 'c', causationId: null, requestId: 'r', schemaVersion: 1 };
+  const append = (stream: string, type: string, data: unknown) => log.append(stream, [{ id: crypto.randomUUID(), type, data, occurredAt: '2027-01-01T00:00:00.000Z', metadata }], 'any');
+  const project = { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 3000 };
+  await append('project-p-1', 'ProjectRegistered', { ...project, name: '项目', address: '某路1号', units: [] });
+  await append('project-p-1', 'ProjectPublished', project);
+  for (let i = 0; i < 1_050; i++) {
+    const id = `d-${String(i).padStart(4, '0')}`;
+    const spec = { industry: '软件', minArea: 100, maxArea: 2000, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 70, neededBy: '2028-01-01T00:00:00.000Z' };
+    await append(`demand-${id}`, 'DemandReported', { demandId: id, creditCode: 'c', ...spec, reportedAt: '2027-01-01T00:00:00.000Z', followUpDueAt: '2027-02-01T00:00:00.000Z' });
+  }
+  return log;
+}
