@@ -3,6 +3,7 @@
 // read store of the collection as it stood at the moment; this side is the same port, each query a
 // message. Answers cross by structured clone: a page of documents, a count, an aggregate.
 import { Worker } from 'node:worker_threads';
+import { Unavailable } from '../infra/event-store.js';
 import { workerHeap } from '../infra/worker-heap.js';
 import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import type { Doc, Filter, FindOptions, ReadStore } from '../infra/read-store.js';
@@ -38,14 +39,14 @@ class AsOfThread {
       if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
       else waiting.resolve(reply.value);
     });
-    // A thread that failed or ended takes its questions with it; the next question starts another.
+    // A thread that failed or ended takes its questions with it (503: asked again, they start another).
     const lost = (e: Error) => {
       if (this.worker === worker) this.worker = null;
-      for (const w of this.pending.values()) w.reject(e);
+      for (const w of this.pending.values()) w.reject(new Unavailable(`the as-of thread stopped: ${e.message}`, { cause: e }));
       this.pending.clear();
     };
     worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the as-of thread ended (exit code ${code})`)));
+    worker.on('exit', (code) => lost(new Error(`it ended (exit code ${code})`)));
     return worker;
   }
 
@@ -57,6 +58,11 @@ class AsOfThread {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ ...question, id } satisfies AsOfRequest);
     });
+  }
+
+  /** Ends the thread as a crash would, the store left open (tests). */
+  async crash(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   async close(): Promise<void> {
@@ -92,6 +98,11 @@ export async function framesBuiltOnThread(store: EmbeddedReadStore): Promise<num
 export async function columnAnswersOnThread(store: EmbeddedReadStore): Promise<number | null> {
   const thread = threads.get(store);
   return thread ? ((await thread.ask({ kind: 'columnAnswers' })) as number) : null;
+}
+
+/** Ends the store's as-of thread as a crash would, its questions pending (tests: they get a 503). */
+export async function crashThreadForTests(store: EmbeddedReadStore): Promise<void> {
+  await threads.get(store)?.crash();
 }
 
 /** `collection` as it stood at the moment, as a read store whose queries run on the store's as-of thread. */

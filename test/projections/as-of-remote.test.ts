@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
-import { columnAnswersOnThread, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { Unavailable } from '../../src/infra/event-store.js';
+import { columnAnswersOnThread, crashThreadForTests, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
 import { collectionAt } from '../../src/projections/history-frames.js';
 import { PROJECTS } from '../../src/projections/project-search.js';
 import { type Moment, historyOf, readStoreAt } from '../../src/projections/history.js';
@@ -137,6 +138,23 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     expect(await first.count(C, {})).toBe(expected);
     await expect(first.find(C, { $where: 'true' })).rejects.toThrow();
     expect(await first.count(C, {})).toBe(expected);
+    await s.close();
+  });
+
+  it('refuses the questions of a thread that stopped as unavailable (503), and the next question starts another', async () => {
+    const s = await store(true);
+    await write(s, changes(1, 3_000));
+    const moment: Moment = { field: 'occurredAt', at: day(150) };
+    const expected = await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' });
+    // Frames of the other time to build first: pending while the thread ends.
+    const asked = readStoreAt(s, [C], { field: 'recordedAt', at: day(100) });
+    await new Promise((resolve) => setImmediate(resolve));
+    await crashThreadForTests(s);
+    const refused = await asked.then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(Unavailable);
+    expect((refused as Error).message).toMatch(/as-of thread stopped/);
+    expect(await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' })).toBe(expected);
+    expect(await framesBuiltOnThread(s)).toBe(1); // a new thread: built there once
     await s.close();
   });
 });
