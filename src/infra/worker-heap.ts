@@ -1,14 +1,18 @@
-// Each worker thread's young generation, chosen where the thread is made.
+// Each worker thread's heap (its young generation; the as-of thread's old one too), chosen where the thread is made.
+import os from 'node:os';
 import v8 from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
-/** The semi-space the process was started with (package.json's scripts give the main thread 64 MB), if any. */
-const mainSemiSpaceMb = (() => {
-  // The last one given counts, and the command line's come after NODE_OPTIONS'.
+/** A size flag's value as the process was started (the last one given counts; the command line's come after NODE_OPTIONS'), if any. */
+function flagMb(name: string): number | null {
   const args = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
-  const found = args.map((a) => /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a)?.[1]).findLast((v) => v !== undefined);
+  const pattern = new RegExp(`^--${name.replaceAll('-', '[-_]')}=(\\d+)$`);
+  const found = args.map((a) => pattern.exec(a)?.[1]).findLast((v) => v !== undefined);
   return found === undefined ? null : Number(found);
-})();
+}
+
+/** The semi-space the process was started with (package.json's scripts give the main thread 64 MB), if any. */
+const mainSemiSpaceMb = flagMb('max-semi-space-size');
 
 let released = false;
 
@@ -26,4 +30,23 @@ export function workerHeap(youngMb?: number): ResourceLimits | undefined {
   }
   const mb = youngMb ?? (mainSemiSpaceMb === null ? undefined : mainSemiSpaceMb * 3);
   return mb === undefined ? undefined : { maxYoungGenerationSizeMb: mb };
+}
+
+/**
+ * The old generation for a thread whose live set grows with the log: the operator's --max-old-space-size
+ * when given (V8 applies it to every isolate), else half the memory the process may use (`memoryBytes`:
+ * the machine's, or its container's), never below the main thread's limit (`defaultMb`). V8's default
+ * for a worker, a quarter of the memory up to ~4 GB, was the as-of thread's ceiling: at 5M events its key
+ * frames filled it, and it collected near it (README, "The key frames at 5M").
+ */
+export function growingOldSpaceMb(flag: number | null, memoryBytes: number, defaultMb: number): number | undefined {
+  if (flag !== null) return undefined;
+  return Math.max(defaultMb, Math.floor(memoryBytes / 2 ** 21));
+}
+
+/** workerHeap's limits with an old generation of growingOldSpaceMb (the as-of thread's). */
+export function growingWorkerHeap(): ResourceLimits {
+  const memory = Math.min(os.totalmem(), process.constrainedMemory?.() || Infinity);
+  const old = growingOldSpaceMb(flagMb('max-old-space-size'), memory, Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20));
+  return { ...workerHeap(), ...(old === undefined ? {} : { maxOldGenerationSizeMb: old }) };
 }

@@ -4,7 +4,7 @@
 // message. Answers cross by structured clone: a page of documents, a count, an aggregate.
 import { Worker } from 'node:worker_threads';
 import { Unavailable } from '../infra/event-store.js';
-import { workerHeap } from '../infra/worker-heap.js';
+import { growingWorkerHeap } from '../infra/worker-heap.js';
 import type { EmbeddedReadStore } from '../infra/embedded-read-store.js';
 import type { Doc, Filter, FindOptions, ReadStore } from '../infra/read-store.js';
 import { queriesOnly } from './as-of-view.js';
@@ -29,7 +29,7 @@ class AsOfThread {
   constructor(private readonly file: string) {}
 
   private start(): Worker {
-    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [], resourceLimits: workerHeap() });
+    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [], resourceLimits: growingWorkerHeap() });
     worker.unref(); // referenced only while a question waits (ask)
     worker.on('message', (reply: AsOfReply) => {
       const waiting = this.pending.get(reply.id);
