@@ -138,14 +138,18 @@ function sameSupply(a: Supply | undefined, b: Supply | null): boolean {
 
 /**
  * Open demands filed, and projects or stored lists read, between two turns of the event loop while the
- * memory is built: at 5M events (120,000 published projects, 50,000 open demands) it held the loop 3.2 s.
+ * memory is built: at 5M events (120,000 published projects, 50,000 open demands) it held the loop 3.7 s.
  * What it files was read before, at one moment.
  */
 const DEMAND_SLICE = 250;
 const SUPPLY_SLICE = 2_000;
 
 /** Candidate documents as demand id → the list they hold. */
-const listsOf = (docs: Doc[]) => new Map(docs.map((c) => [c._id, (c.candidates as Candidate[]) ?? []]));
+async function listsOf(docs: Doc[]): Promise<Map<string, Candidate[]>> {
+  const lists = new Map<string, Candidate[]>();
+  await sliced(docs, SUPPLY_SLICE, (c) => lists.set(c._id, (c.candidates as Candidate[]) ?? []));
+  return lists;
+}
 
 /**
  * Supply and open demands from the read models, with their stored lists as the heads of their rankings
@@ -155,8 +159,7 @@ async function buildIndex(store: ReadStore, stored: boolean): Promise<MatchingIn
   const index = new MatchingIndex();
   await sliced(await suppliesOf(store, 'published', SUPPLY_SLICE), SUPPLY_SLICE, ([id, supply]) => index.setSupply(id, supply));
   const [open, lists] = await Promise.all([store.find(DEMANDS, { status: 'open' }), stored ? store.find(DEMAND_CANDIDATES, {}) : []]);
-  const listOf = new Map<string, Candidate[]>();
-  await sliced(lists, SUPPLY_SLICE, (c) => listOf.set(c._id, (c.candidates as Candidate[]) ?? []));
+  const listOf = await listsOf(lists);
   await sliced(open, DEMAND_SLICE, (d) => {
     const list = listOf.get(d._id) ?? [];
     const head = { ranks: list.map((c) => ({ projectId: c.projectId, score: c.score })), complete: list.length < MAX_CANDIDATES };
@@ -227,7 +230,7 @@ async function rematch(store: ReadStore, batch: RecordedEvent[], position: numbe
   // index keeps heads only (its own copies of the lists were 78 of the 563 MB a rebuilt million-event store
   // kept live; one find instead).
   const touched = [...concerns.keys(), ...changedDemands];
-  const before = listsOf(touched.length > 0 ? await store.find(DEMAND_CANDIDATES, { _id: { $in: touched } }) : []);
+  const before = await listsOf(touched.length > 0 ? await store.find(DEMAND_CANDIDATES, { _id: { $in: touched } }) : []);
   const afresh = new Set<string>(); // demands to rank from all supply
   for (const [id, projectIds] of concerns) {
     const stored = before.get(id) ?? [];
@@ -314,7 +317,7 @@ const WARM_SLICE = 5;
 async function matchAll(store: ReadStore, position: number, commit: (ops: DocOp[]) => Promise<void>): Promise<void> {
   const index = await buildIndex(store, false);
   const [demands, current] = await Promise.all([store.find(DEMANDS, {}, { sort: { _id: 1 } }), store.find(DEMAND_CANDIDATES, {})]);
-  const before = listsOf(current);
+  const before = await listsOf(current);
   // Every demand reported has its document, as live matching leaves it: a closed one's list is empty.
   let lists = new Map<string, Candidate[]>();
   for (const [i, d] of demands.entries()) {
