@@ -61,7 +61,7 @@ function errorAnswers(method: string, url: string, schema: Json, security: unkno
   }
   answers['429'] = problemAnswer('rate limited', 'Problem');
   answers['500'] = problemAnswer('an internal error (a fault of the platform, logged)', 'Problem');
-  answers['503'] = problemAnswer('a backing service is down, or the read models have not reached ?consistentWith= in time (Retry-After)', 'Problem');
+  answers['503'] = problemAnswer('a backing service is down (the as-of thread of ?asOf= reads included), or the read models have not reached ?consistentWith= in time; Retry-After says when to ask again', 'Problem');
   return answers;
 }
 

@@ -79,7 +79,7 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
     return { p: problem(413, `${error.message}; nothing was recorded`, { code: 'APPEND_TOO_LARGE', limit: error.limit, size: error.bytes }) };
   }
   if (error instanceof NotCaughtUp) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };
-  if (error instanceof Unavailable) return { p: problem(503, error.message), headers: { 'retry-after': '1' } };
+  if (error instanceof Unavailable) return { p: problem(503, error.message), headers: { 'retry-after': String(error.retryAfterSeconds ?? 1) } };
   const fe = error as FastifyError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: malformed JSON, wrong content type, body too large…

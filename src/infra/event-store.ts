@@ -75,9 +75,12 @@ export class WrongExpectedRevision extends Error {
 
 /** A backing service did not answer: 503. */
 export class Unavailable extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** When to ask again (Retry-After), if the adapter knows; 1 s otherwise. */
+  readonly retryAfterSeconds?: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.name = 'Unavailable';
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

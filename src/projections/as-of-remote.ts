@@ -21,10 +21,21 @@ type Question =
 export type AsOfRequest = Question & { id: number };
 export type AsOfReply = { id: number; value?: unknown; error?: { name: string; message: string } };
 
+/**
+ * How soon another thread starts after one stopped unasked (a crash, or out of memory): 5 s, doubling while
+ * they keep stopping with no answer between, up to 5 min. A thread that ran out of memory building its
+ * frames would do it again at once, each time reading the whole file anew; questions meanwhile get a 503
+ * saying when to ask again. The clock is replaceable (tests).
+ */
+export const asOfRestarts = { now: (): number => Date.now(), firstWaitMs: 5_000, longestWaitMs: 300_000 };
+
 class AsOfThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private next = 1;
+  /** Stops in a row with no answer between, and the moment before which no thread starts. */
+  private stops = 0;
+  private notBefore = 0;
 
   constructor(private readonly file: string) {}
 
@@ -36,13 +47,18 @@ class AsOfThread {
       if (!waiting) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
+      this.stops = 0; // it answered: its frames fit
       if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
       else waiting.resolve(reply.value);
     });
-    // A thread that failed or ended takes its questions with it (503: asked again, they start another).
+    // A thread that failed or ended takes its questions with it (503: asked again after the wait, they start another).
     const lost = (e: Error) => {
-      if (this.worker === worker) this.worker = null;
-      for (const w of this.pending.values()) w.reject(new Unavailable(`the as-of thread stopped: ${e.message}`, { cause: e }));
+      if (this.worker === worker) {
+        this.worker = null; // not closed by us (close forgets it first): a wait before the next
+        const wait = Math.min(asOfRestarts.firstWaitMs * 2 ** this.stops++, asOfRestarts.longestWaitMs);
+        this.notBefore = asOfRestarts.now() + wait;
+      }
+      for (const w of this.pending.values()) w.reject(this.refusal(`the as-of thread stopped: ${e.message}`, e));
       this.pending.clear();
     };
     worker.on('error', lost);
@@ -50,7 +66,13 @@ class AsOfThread {
     return worker;
   }
 
+  private refusal(why: string, cause?: Error): Unavailable {
+    const seconds = Math.max(1, Math.ceil((this.notBefore - asOfRestarts.now()) / 1000));
+    return new Unavailable(`${why}; ask again in ${seconds} s`, cause ? { cause, retryAfterSeconds: seconds } : { retryAfterSeconds: seconds });
+  }
+
   ask(question: Question): Promise<unknown> {
+    if (!this.worker && asOfRestarts.now() < this.notBefore) return Promise.reject(this.refusal('the as-of thread stopped'));
     const worker = (this.worker ??= this.start());
     const id = this.next++;
     if (this.pending.size === 0) worker.ref();

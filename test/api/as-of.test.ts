@@ -1,7 +1,9 @@
 // What the platform showed on a date: the feed and one notice ?asOf= / ?asRecordedAt= a moment before a change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
+import { asOfRestarts, crashThreadForTests } from '../../src/projections/as-of-remote.js';
 import { type TestServer, startServer } from './harness.js';
-import { Api, Clock } from './procedure-kit.js';
+import { Api, Clock, expectProblem } from './procedure-kit.js';
 
 const clock = new Clock('2027-03-01T02:00:00.000Z');
 let srv: TestServer;
@@ -70,6 +72,28 @@ describe('asOf and asRecordedAt', () => {
     expect(one.status).toBe(200);
     expect(one.body.name).not.toBe('前海深港青年梦工场二期');
     expect((await srv.request('GET', `/api/projects/${projectId}`)).body.name).toBe('前海深港青年梦工场二期');
+  });
+
+  it('503 with Retry-After while the as-of thread that stopped waits to be started again, then answers as before', async () => {
+    const search = (name: string) => srv.request('GET', `/api/projects?q=${encodeURIComponent(name)}&asOf=${beforeRename}`);
+    const before = await search('梦工场');
+    expect(before.status).toBe(200);
+    expect(srv.services.reads).toBeInstanceOf(EmbeddedReadStore);
+    const clock = asOfRestarts.now;
+    let now = Date.now();
+    asOfRestarts.now = () => now;
+    try {
+      await crashThreadForTests(srv.services.reads as EmbeddedReadStore);
+      const refused = await search('梦工');
+      expectProblem(refused, 503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      now += 5_000;
+      const again = await search('梦工');
+      expect(again.status).toBe(200);
+      expect(again.body.total).toBe(before.body.total);
+    } finally {
+      asOfRestarts.now = clock;
+    }
   });
 
   it('bad or doubled moments are 400 with the field', async () => {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import type { DocOp, ReadStore } from '../../src/infra/read-store.js';
 import { Unavailable } from '../../src/infra/event-store.js';
-import { columnAnswersOnThread, crashThreadForTests, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
+import { asOfRestarts, columnAnswersOnThread, crashThreadForTests, framesBuiltOnThread } from '../../src/projections/as-of-remote.js';
 import { collectionAt } from '../../src/projections/history-frames.js';
 import { PROJECTS } from '../../src/projections/project-search.js';
 import { type Moment, historyOf, readStoreAt } from '../../src/projections/history.js';
@@ -141,20 +141,42 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     await s.close();
   });
 
-  it('refuses the questions of a thread that stopped as unavailable (503), and the next question starts another', async () => {
-    const s = await store(true);
-    await write(s, changes(1, 3_000));
-    const moment: Moment = { field: 'occurredAt', at: day(150) };
-    const expected = await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' });
-    // Frames of the other time to build first: pending while the thread ends.
-    const asked = readStoreAt(s, [C], { field: 'recordedAt', at: day(100) });
-    await new Promise((resolve) => setImmediate(resolve));
-    await crashThreadForTests(s);
-    const refused = await asked.then(() => null, (e: unknown) => e);
-    expect(refused).toBeInstanceOf(Unavailable);
-    expect((refused as Error).message).toMatch(/as-of thread stopped/);
-    expect(await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' })).toBe(expected);
-    expect(await framesBuiltOnThread(s)).toBe(1); // a new thread: built there once
-    await s.close();
+  it('refuses the questions of a thread that stopped as unavailable (503), and starts another only after a wait that doubles while they keep stopping', async () => {
+    let now = Date.UTC(2026, 11, 6);
+    const clock = asOfRestarts.now;
+    asOfRestarts.now = () => now;
+    try {
+      const s = await store(true);
+      await write(s, changes(1, 3_000));
+      const moment: Moment = { field: 'occurredAt', at: day(150) };
+      const expected = await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' });
+      const refusal = (asked: Promise<unknown>) => asked.then(() => null, (e: unknown) => e as Unavailable);
+      // Frames of the other time to build first: pending while the thread ends.
+      const stopsWhileAsked = async () => {
+        const asked = readStoreAt(s, [C], { field: 'recordedAt', at: day(100) });
+        await new Promise((resolve) => setImmediate(resolve));
+        await crashThreadForTests(s);
+        return refusal(asked);
+      };
+      const refused = await stopsWhileAsked();
+      expect(refused).toBeInstanceOf(Unavailable);
+      expect(refused!.message).toMatch(/as-of thread stopped/);
+      expect(refused!.retryAfterSeconds).toBe(5);
+      now += 4_000; // within the wait: refused at once, no thread started
+      const early = await refusal(readStoreAt(s, [C], moment));
+      expect(early).toBeInstanceOf(Unavailable);
+      expect(early!.retryAfterSeconds).toBe(1);
+      await expect(framesBuiltOnThread(s)).rejects.toBeInstanceOf(Unavailable);
+      now += 1_000; // the wait over: another thread, which stops too before it answers, so the next wait is twice as long
+      expect((await stopsWhileAsked())!.retryAfterSeconds).toBe(10);
+      now += 10_000;
+      expect(await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' })).toBe(expected);
+      expect(await framesBuiltOnThread(s)).toBe(1); // a new thread: built there once
+      await crashThreadForTests(s); // it had answered: the wait starts again from 5 s
+      expect((await refusal(readStoreAt(s, [C], moment)))!.retryAfterSeconds).toBe(5);
+      await s.close();
+    } finally {
+      asOfRestarts.now = clock;
+    }
   });
 });
