@@ -12,10 +12,10 @@ const { srv } = useClockedServer(clock);
 const api = new Api(srv, clock);
 
 /** Sends one request and holds the promise every route makes; the answer's status. */
-async function neverFails(caller: Who, method: string, path: string, body?: unknown): Promise<number> {
+async function neverFails(caller: Who, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<number> {
   const before = await srv.logSize();
-  const res = await api.request(caller, method, path, body);
-  const what = `${method} ${path} ${JSON.stringify(body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
+  const res = await api.request(caller, method, path, body, headers);
+  const what = `${method} ${path} ${JSON.stringify(headers)} ${JSON.stringify(body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
   expect(res.status, what).toBeLessThan(500);
   if (res.status >= 400) {
     expect(res.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
@@ -26,6 +26,17 @@ async function neverFails(caller: Who, method: string, path: string, body?: unkn
 
 const ODD_VALUES: unknown[] = [null, -1, 1e308, 0.5, '', '名'.repeat(5_000), '2017-02-30', ' ', true, [], {}, [null], { $ne: null }, 'javascript:alert(1)'];
 const ODD_SEGMENTS = ['%00', 'x'.repeat(300), '..%2F..%2Fetc', '%E4%B8', '1e400', '%24where', '-1', '%F0%9F%98%80'];
+const ODD_HEADERS: Record<string, string>[] = [
+  { 'if-match': 'abc' },
+  { 'if-match': '-1' },
+  { 'if-match': '9'.repeat(400) },
+  { 'idempotency-key': '' },
+  { 'idempotency-key': 'k'.repeat(300) },
+  { 'x-access-reason': '%E4%B8' },
+  { 'x-access-reason': encodeURIComponent('理').repeat(700) },
+  { 'x-correlation-id': 'c'.repeat(500) },
+  { 'content-type': 'text/plain' },
+];
 const ODD_QUERIES = ['page=0', 'page=-1&pageSize=1e9', 'pageSize=abc', 'asOf=2017-02-30', 'asOf=%00', 'asRecordedAt=9999-99-99', 'consistentWith=-1', 'consistentWith=1e400', 'q=(', 'sort=__proto__', 'district[$ne]=x', 'status=%E4%B8', 'from=x&to=y', 'limit=-5', 'kind=', 'noticeId=x'.repeat(50)];
 
 /** A body with one field changed, at any depth of objects (arrays by their first element). */
@@ -68,6 +79,7 @@ describe('no request makes a route answer 5xx, and a refusal appends nothing', (
       for (const odd of mutations(body)) statuses.add(await neverFails(caller, method, path, odd));
       for (const odd of [undefined, null, [], 'x', 0, {}]) statuses.add(await neverFails(caller, method, path, odd));
       for (const odd of oddPaths(path, ids)) statuses.add(await neverFails(caller, method, odd, body));
+      for (const headers of ODD_HEADERS) statuses.add(await neverFails(caller, method, path, body, headers));
       await fc.assert(
         fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (random) => {
           await neverFails(caller, method, path, random);
@@ -89,6 +101,7 @@ describe('no request makes a route answer 5xx, and a refusal appends nothing', (
       const statuses = new Set<number>();
       for (const odd of oddPaths(path, ids)) statuses.add(await neverFails(caller, 'GET', odd));
       for (const q of ODD_QUERIES) statuses.add(await neverFails(caller, 'GET', `${path}${path.includes('?') ? '&' : '?'}${q}`));
+      for (const headers of ODD_HEADERS) statuses.add(await neverFails(caller, 'GET', path, undefined, headers));
       expect([...statuses].some((s) => s === 400 || s === 404), `${row.route}: ${[...statuses]}`).toBe(true);
     });
   }
