@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SUPPLY_MODES, USE_TYPES } from '../domain/project.js';
 import { DISTRICT_CODES } from '../domain/shared.js';
+import { parseAsOf } from '../domain/time.js';
 
 export const id = z.string().min(1).max(100);
 export const district = z.enum(DISTRICT_CODES);
@@ -9,6 +10,20 @@ export const area = z.number().positive().max(1e9);
 export const text = (max = 500) => z.string().trim().min(1).max(max);
 export const isoTime = z.iso.datetime({ offset: true });
 export const position = z.coerce.number().int().min(0);
+
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * `from` / `to` of a list: an ISO-8601 time with its offset, or a bare date in China Standard Time (api.md),
+ * the whole day included: `from` its first instant, `to` its last (parseAsOf). Given on in UTC.
+ */
+const dayOrTime = (edge: 'first' | 'last') =>
+  z
+    .string()
+    .max(40)
+    .refine((v) => (BARE_DATE.test(v) ? parseAsOf(v) !== null : isoTime.safeParse(v).success), 'a date (YYYY-MM-DD, China Standard Time) or an ISO-8601 time with its offset')
+    .transform((v) => (BARE_DATE.test(v) && edge === 'last' ? parseAsOf(v)! : new Date(BARE_DATE.test(v) ? `${v}T00:00:00.000+08:00` : v).toISOString()));
+export const fromTime = dayOrTime('first');
+export const toTime = dayOrTime('last');
 
 export const commandResult = z
   .object({

@@ -1,6 +1,9 @@
 // The official record over real HTTP: raw envelopes for auditors, tamper evidence, and the system endpoints.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cstDay } from '../../src/domain/time.js';
 import { sampleProject, tokens, useServer } from './harness.js';
+
+const dayBefore = (day: string) => new Date(Date.parse(`${day}T12:00:00+08:00`) - 86_400_000).toISOString().slice(0, 10);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -118,6 +121,11 @@ describe('GET /api/audit', () => {
     expect(published.body.items.map((e: { actor: { id: string } }) => e.actor.id)).toEqual(['officer-city']);
     const future = await srv.request('GET', '/api/audit?from=2999-01-01T00:00:00Z', { token: 'auditor' });
     expect(future.body).toMatchObject({ items: [], total: 0 });
+    // A bare date is a day in China Standard Time: the whole of it, from its first instant to its last.
+    const day = cstDay(byOfficer.body.items[0].recordedAt);
+    const thatDay = await srv.request('GET', `/api/audit?actor=officer-ns&from=${day}&to=${day}`, { token: 'auditor' });
+    expect(thatDay.body.items.map((e: { type: string }) => e.type)).toEqual(['ProjectRegistered']);
+    expect((await srv.request('GET', `/api/audit?actor=officer-ns&to=${dayBefore(day)}`, { token: 'auditor' })).body.total).toBe(0);
     const paged = await srv.request('GET', `/api/audit?stream=project-${id}&page=2&pageSize=2`, { token: 'auditor' });
     expect(paged.body).toMatchObject({ total: 3, page: 2, pageSize: 2 });
     expect(paged.body.items.map((e: { revision: number }) => e.revision)).toEqual([0]);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AllocationCandidate, allocate, lotteryDraw } from '../../src/domain/allocation.js';
 import { allProjections } from '../../src/projections/index.js';
+import { cstDay } from '../../src/domain/time.js';
 import { sampleProject } from './harness.js';
 import { applicationIdOf, leaseFrom, E_HARNESS, E_HARNESS2, enterprise, type Enterprise, expectProblem, sha, sha256, useProcedureServer } from './procedure-kit.js';
 
@@ -235,6 +236,16 @@ describe('one notice through the whole procedure', () => {
     expect(late.body.items.map((i: { kind: string }) => i.kind)).toEqual(['exchange_result', 'result']);
     const early = await api.request(null, 'GET', `/api/notices?to=${encodeURIComponent('2026-09-30T23:59:59+08:00')}&kind=rental_notice`);
     expect(early.body.total).toBe(2);
+    // Bare dates are days in China Standard Time, each included whole: from its first instant, to its last.
+    expect((await api.request(null, 'GET', '/api/notices?from=2026-10-01')).body).toEqual(late.body);
+    expect((await api.request(null, 'GET', '/api/notices?to=2026-09-30&kind=rental_notice')).body).toEqual(early.body);
+    const firstDay = cstDay(items.filter((i) => i.kind === 'rental_notice').map((i) => i.publishedAt).sort()[0]!);
+    expect((await api.request(null, 'GET', `/api/notices?to=${firstDay}&kind=rental_notice`)).body.total).toBeGreaterThan(0);
+    const dayBefore = new Date(Date.parse(`${firstDay}T12:00:00+08:00`) - 86_400_000).toISOString().slice(0, 10);
+    expect((await api.request(null, 'GET', `/api/notices?to=${dayBefore}&kind=rental_notice`)).body.total).toBe(0);
+    const impossible = await api.request(null, 'GET', '/api/notices?from=2026-02-30');
+    expect(impossible.status).toBe(400);
+    expect(impossible.body.errors[0].path).toBe('querystring.from');
 
     const result = items.find((i) => i.kind === 'result')!;
     expect(result.noticeId).toBe(noticeId);

@@ -123,8 +123,8 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
           querystring: z.strictObject({
             kind: z.enum(['rental_notice', 'qualification_publicity', 'result', 'exchange_result']).optional(),
             district: s.district.optional(),
-            from: s.isoTime.optional(),
-            to: s.isoTime.optional(),
+            from: s.fromTime.optional(),
+            to: s.toTime.optional(),
             ...s.listQuery,
             ...s.momentQuery,
           }),
