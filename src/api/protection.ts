@@ -57,8 +57,10 @@ export async function registerProtection(app: FastifyInstance, options: Protecti
     await app.register(cors, {
       origin: any ? '*' : options.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
-      exposedHeaders: ['location', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+      // Every request header the API reads (X-Access-Reason on staff reads, X-Correlation-Id on commands), and
+      // every answer header a portal acts on (ETag for If-Match, Content-Disposition for an export's name).
+      allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id', 'x-correlation-id', 'x-access-reason'],
+      exposedHeaders: ['location', 'etag', 'content-disposition', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       // Bearer tokens, never cookies: browsers need not send credentials.
       credentials: false,
       maxAge: 600,

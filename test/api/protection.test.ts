@@ -126,18 +126,20 @@ describe('security headers, CORS and body limits', () => {
     const preflight = (origin: string) =>
       fetch(`${srv.url}/api/projects`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key,x-access-reason' },
       });
     const allowed = await preflight('https://portal.sz.gov.cn');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.sz.gov.cn');
-    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/idempotency-key/);
+    // Every request header the API reads, so a browser portal may send it.
+    for (const h of ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-correlation-id', 'x-access-reason']) expect(allowed.headers.get('access-control-allow-headers')).toContain(h);
     expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
     const other = await preflight('https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const read = await srv.request('GET', '/api/projects', { headers: { origin: 'https://portal.sz.gov.cn' } });
     expect(read.headers.get('access-control-allow-origin')).toBe('https://portal.sz.gov.cn');
     expect(read.headers.get('access-control-expose-headers')).toMatch(/retry-after/);
+    expect(read.headers.get('access-control-expose-headers')).toMatch(/\betag\b/); // a command's revision, for If-Match
   });
 
   it('without CORS_ORIGINS no origin is allowed', async () => {
