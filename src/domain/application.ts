@@ -436,6 +436,10 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const reasons = command.reasons.map((r) => r.trim()).filter((r) => r);
       if (!command.qualified && reasons.length === 0) throw new RuleViolation('REASONS_REQUIRED', 'a negative review must give reasons');
       if (command.score !== undefined && !Number.isFinite(command.score)) throw new RuleViolation('SCORE_INVALID', 'the score must be a number');
+      // An upheld objection reverses the decision (domain.md): the verdict, or for a scored notice the score.
+      if (s.status === 'reviewed' && s.review && s.review.qualified === command.qualified && s.review.score === command.score) {
+        throw new RuleViolation('REVIEW_NOT_REVERSED', 'an upheld objection reverses the decision: the new review must change the verdict or the score');
+      }
       return [
         {
           type: 'QualificationReviewed',

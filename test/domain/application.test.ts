@@ -211,6 +211,13 @@ describe('ReviewQualification (资质审查)', () => {
     given([submitted, reviewed, objected, upheld, rereview]).when(review(), at(AFTER_PUBLICITY, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_REVIEWED');
     expect(fold([submitted, reviewed, objected, upheld, rereview]).review).toEqual({ qualified: false, reasons: ['员工人数不达标'] });
   });
+  it('reverses the decision objected to: the verdict, or for a scored notice the score', () => {
+    const again = (over: Parameters<typeof review>[0]) => given([submitted, reviewed, objected, upheld]).when(review({ notice: inPublicity, ...over }), at(AFTER_PUBLICITY, actors.nanshan));
+    again({}).thenThrows(RuleViolation, 'REVIEW_NOT_REVERSED');
+    again({ reasons: ['复核维持'] }).thenThrows(RuleViolation, 'REVIEW_NOT_REVERSED');
+    const rescored = fold([submitted, reviewed, objected, upheld, ...applicationDecider.decide(review({ notice: inPublicity, score: 70 }), fold([submitted, reviewed, objected, upheld]), at(AFTER_PUBLICITY, actors.nanshan))]);
+    expect(rescored.review).toEqual({ qualified: true, reasons: [], score: 70 });
+  });
   it('not on a withdrawn application, a cancelled notice, or after the allocation', () => {
     given([submitted, withdrawn]).when(review(), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'APPLICATION_WITHDRAWN');
     given([submitted]).when(review({ notice: cancelledNotice }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
