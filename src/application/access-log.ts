@@ -5,6 +5,8 @@
 // no projection owns, so a rebuild of the read models never drops them; they are log collections, so the
 // embedded store keeps them in its file, not in memory, however many reads there were.
 import type { Actor } from '../domain/shared.js';
+import { accountabilityStream } from '../domain/accountability.js';
+import { applicationStream } from '../domain/application.js';
 import { type Doc, type DocOp, type Filter, type ReadStore, numberedId } from '../infra/read-store.js';
 
 /** Where entries were kept before they were log collections (one document per read, in memory): moved at first use. */
@@ -34,6 +36,21 @@ export function recordBucket(record: string): number {
   return (h >>> 0) % RECORD_BUCKETS;
 }
 const CHECKPOINT = 'access-log';
+
+const APPLICATION_STREAM = applicationStream('');
+const CASE_STREAM = accountabilityStream('');
+
+/**
+ * The non-public record a raw read of `stream` shows, as the read models' routes record theirs (so "who
+ * read this record" finds both): an application's stream holds its declared facts and documents, a case's
+ * its violation and sanctions (recorded by case id, as /api/accountability does). Null for every other
+ * stream: projects, notices… are public, and the routes of the rest log no reads either.
+ */
+export function streamRecord(stream: string): { what: 'application' | 'sanctions'; record: string } | null {
+  if (stream.length > APPLICATION_STREAM.length && stream.startsWith(APPLICATION_STREAM)) return { what: 'application', record: stream.slice(APPLICATION_STREAM.length) };
+  if (stream.length > CASE_STREAM.length && stream.startsWith(CASE_STREAM)) return { what: 'sanctions', record: stream.slice(CASE_STREAM.length) };
+  return null;
+}
 
 export interface AccessRead {
   actor: Actor;

@@ -7,12 +7,14 @@ const clock = new Clock('2027-03-01T02:00:00.000Z');
 let srv: TestServer;
 let api: Api;
 let applicationId = '';
+let projectId = '';
 
 beforeAll(async () => {
   srv = await startServer({ clock: clock.read, accessLogFlushMs: 60_000 });
   api = new Api(srv, clock);
   const f = await api.flow({ applicants: [{ who: E_HARNESS, area: 300 }], until: 'submitted' });
   applicationId = applicationIdOf(f.noticeId, E_HARNESS);
+  projectId = f.projectId;
 });
 afterAll(async () => {
   await srv?.close();
@@ -47,6 +49,31 @@ describe('the access log', () => {
     expect(list.body.total).toBe(1);
     const res = await srv.request('GET', '/api/audit/access?what=sanctions', { token: 'admin' });
     expect(res.body.items).toEqual([expect.objectContaining({ actorId: 'auditor-1', role: 'auditor', records: [list.body.items[0].id] })]);
+  });
+
+  it("records a raw read of an application's or a case's stream as the read model's read is recorded, not of a project's", async () => {
+    const raw = (stream: string, token: 'admin' | 'auditor', reason?: string) =>
+      srv.request('GET', `/api/streams/${encodeURIComponent(stream)}/events`, { token, headers: reason ? { 'x-access-reason': encodeURIComponent(reason), 'x-request-id': `req-${token}` } : {} });
+    const before = await srv.request('GET', '/api/audit/access', { token: 'auditor' });
+
+    const app = await raw(`application-${applicationId}`, 'admin', '调阅申报材料原始事件');
+    expect(app.status).toBe(200);
+    expect(app.body.items.length).toBeGreaterThan(0);
+    const read = await srv.request('GET', `/api/audit/access?record=${encodeURIComponent(applicationId)}`, { token: 'auditor' });
+    expect(read.body.items[0]).toMatchObject({ actorId: 'admin-1', role: 'city_admin', what: 'application', records: [applicationId], reason: '调阅申报材料原始事件', requestId: 'req-admin' });
+
+    const [caseId] = (await srv.request('GET', '/api/audit/access?what=sanctions', { token: 'admin' })).body.items[0].records as string[];
+    expect((await raw(`accountability-${caseId}`, 'auditor', '复核处理依据')).status).toBe(200);
+    const ofCase = await srv.request('GET', `/api/audit/access?record=${encodeURIComponent(caseId!)}`, { token: 'admin' });
+    expect(ofCase.body.items[0]).toMatchObject({ actorId: 'auditor-1', role: 'auditor', what: 'sanctions', records: [caseId], reason: '复核处理依据' });
+
+    // Public records' streams, and streams with nothing to show, add nothing.
+    const project = await raw(`project-${projectId}`, 'auditor', '查看项目');
+    expect(project.body.items.length).toBeGreaterThan(0);
+    expect((await raw('application-unknown', 'admin')).body.total).toBe(0);
+    const after = await srv.request('GET', '/api/audit/access', { token: 'auditor' });
+    expect(after.body.total).toBe(before.body.total + 2);
+    expect((await srv.request('GET', '/api/audit/access?record=unknown', { token: 'auditor' })).body.total).toBe(0);
   });
 
   it('is for auditors and city_admin only', async () => {

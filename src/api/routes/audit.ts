@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { Readable } from 'node:stream';
 import { requireActor } from '../auth.js';
 import { verifyLog } from '../../application/checkpoints.js';
+import { streamRecord } from '../../application/access-log.js';
+import { accessReason } from '../present.js';
 import { type Services, consistentWith, readModelsAtHead } from '../../application/services.js';
 import * as answers from '../answer-schemas.js';
 import { AUDIT_CSV_COLUMNS, type AuditQuery, auditCsvChunks, auditNdjsonChunks, csvRow, recordTimeline, searchAudit } from '../../projections/audit-queries.js';
@@ -57,10 +59,13 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        requireActor(req, 'auditor', 'city_admin');
+        const actor = requireActor(req, 'auditor', 'city_admin');
         await consistentWith(services, req.query.consistentWith);
         const events = await services.events.readStream(req.params.stream);
         const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
+        // The raw events are the record itself: logged as its read model's route logs it (streamRecord says which).
+        const shown = items.length > 0 ? streamRecord(req.params.stream) : null;
+        if (shown) services.access.record({ actor, what: shown.what, records: [shown.record], reason: accessReason(req.headers), requestId: req.id });
         return { stream: req.params.stream, items, total: events.length };
       },
     );
