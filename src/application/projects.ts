@@ -3,7 +3,6 @@
 import { type NewUnit, type ProjectChanges, type ProjectCommand, type ProjectFields, evolveProject, initialProjectState, projectDecider, projectStream } from '../domain/project.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { holdingsOfProject } from '../projections/space-queries.js';
-import { projectLedgerAsOf } from '../projections/statistics.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { projectLocked } from './use-case.js';
 
@@ -53,7 +52,7 @@ export function withdrawProject(services: Services, args: { projectId: string; r
   return projectLocked(services, projectId, async () => onProject(services, projectId, { type: 'WithdrawProject', reason, holdings: await heldAtHead(services, projectId) }, meta));
 }
 
-/** The project as it stood at `asOf` (by occurredAt), folded from its own stream. */
+/** The project as it stood at `asOf` (by occurredAt), folded from its own stream; its ledger figures aside. */
 export async function projectAsOf(services: Services, id: string, asOf: string): Promise<Record<string, unknown> | null> {
   const events = await services.events.readStream(projectStream(id), { occurredUntil: asOf });
   if (events.length === 0) return null;
@@ -61,21 +60,12 @@ export async function projectAsOf(services: Services, id: string, asOf: string):
   for (const e of events) state = evolveProject(state, { type: e.type, data: e.data } as never);
   if (state.status === 'none') return null;
   const last = events[events.length - 1]!;
-  // The ledger as it stood: a published project's from its statistics deltas; before publication nothing is held.
-  const marketArea = state.fields.availableArea ?? state.fields.totalArea;
-  const ledger =
-    state.status === 'published'
-      ? await projectLedgerAsOf(services.reads, id, asOf)
-      : { totalArea: state.fields.totalArea, availableArea: marketArea, offeredArea: 0, letArea: 0, soldArea: 0, withheldArea: state.fields.totalArea - marketArea };
-  const allocatedArea = Math.round((ledger.totalArea - ledger.withheldArea - ledger.availableArea - ledger.offeredArea - ledger.letArea - ledger.soldArea) * 100) / 100;
+  // The ledger's figures and unit states come from the space documents as they stood (the route: spaceAt).
   return {
     _id: id,
     projectId: id,
     ...state.fields,
-    marketArea,
-    ...ledger,
-    totalArea: state.fields.totalArea,
-    allocatedArea,
+    marketArea: state.fields.availableArea ?? state.fields.totalArea,
     status: state.status,
     units: Object.fromEntries(state.units.map((u) => [u.unitId, u])),
     asOf,

@@ -13,19 +13,22 @@ import type { Projection } from './projection.js';
 import { PROJECTS, projectSearch } from './project-search.js';
 import { PUBLIC_FEED, publicFeed } from './public-feed.js';
 import { deadlines } from './deadlines.js';
-import { space } from './space.js';
+import { SPACE, space } from './space.js';
 import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
-/** Collections kept with their history, so the public reads can answer asOf / asRecordedAt (history.ts). */
-export const HISTORY_TRACKED = [NOTICES, PUBLIC_FEED, PROJECTS];
+/**
+ * Collections kept with their history, so the public reads can answer asOf / asRecordedAt (history.ts); the
+ * space ledger's for one project's or one notice's documents (space-queries.ts: unit states, allocations).
+ */
+export const HISTORY_TRACKED = [NOTICES, PUBLIC_FEED, PROJECTS, SPACE];
 
 // Each tracked projection computes an event's ops once for itself and its history.
-const [noticesOnce, feedOnce, searchOnce] = [notices, publicFeed, projectSearch].map(memoized) as [Projection, Projection, Projection];
+const [noticesOnce, feedOnce, searchOnce, spaceOnce] = [notices, publicFeed, projectSearch, space].map(memoized) as [Projection, Projection, Projection, Projection];
 
 export const allProjections: Projection[] = [
-  ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, space, tenancies, deadlines, demands, demandStatistics, auditTrail],
-  ...[withHistory(noticesOnce, [NOTICES]), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS])],
+  ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, spaceOnce, tenancies, deadlines, demands, demandStatistics, auditTrail],
+  ...[withHistory(noticesOnce, [NOTICES]), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS]), withHistory(spaceOnce, [SPACE])],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).
   demandMatching,
 ];

@@ -1,7 +1,8 @@
 // Queries over the space ledger's documents (space.ts): the holdings a decision needs (read at the log's
 // head by the use case), a project's figures and unit states, a notice's allocations.
 import { type Holding, type HeldState, type SpaceFigures, type SpaceState, ledgerFigures, unitStates } from '../domain/ledger.js';
-import type { Doc, ReadStore } from '../infra/read-store.js';
+import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
+import { type Moment, readStoreAt } from './history.js';
 import { SPACE } from './space.js';
 
 const HELD = new Set(['offered', 'allocated', 'let', 'sold']);
@@ -21,6 +22,16 @@ function holdingsOf(docs: Doc[]): Holding[] {
 /** The space a project's records hold: notices under way, allocations not yet signed, contracts. */
 export async function holdingsOfProject(reads: ReadStore, projectId: string): Promise<Holding[]> {
   return holdingsOf(await reads.find(SPACE, { projectId }));
+}
+
+/**
+ * The space documents `filter` picks (one project's, one notice's), as they stood at the moment, as a read
+ * store the queries below take. Documents are never removed, so those there now are all there ever were:
+ * each is folded from its history up to the moment (none there yet: absent).
+ */
+export async function spaceAt(reads: ReadStore, filter: Filter, moment: Moment): Promise<ReadStore> {
+  const ids = (await reads.find(SPACE, filter, { projection: { _id: 1 } })).map((d) => String(d._id));
+  return readStoreAt(reads, [SPACE], moment, { [SPACE]: ids });
 }
 
 /** A project document's ledger figures and unit states (the document gives the total, market area and units). */

@@ -153,7 +153,7 @@ const oneDeltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, spac
 /**
  * 换租 moves let space out of one project and into another (or the same) in one event. The buckets take
  * both sides at once; the per-event records are one per project (ids `<position>` and `<position>:in`),
- * so each project's ledger as of a date (projectLedgerAsOf) sees its own side and nothing of the other's.
+ * so each record names the project whose figures it moves.
  */
 const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
   const { space, spaceIn } = event.data;
@@ -182,8 +182,8 @@ export const statistics = defineProjection<ProjectEvent | NoticeEvent | Applicat
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
   logCollections: [STATS_DELTAS], // one record per event: kept out of memory on the embedded store
   indexes: [
+    // A project's figures as of a moment come from the space ledger's history (space-queries.ts: spaceAt).
     { collection: STATS_DELTAS, keys: { day: 1 } },
-    { collection: STATS_DELTAS, keys: { projectId: 1, occurredAt: 1 } },
   ],
   handlers: {
     ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1)), event.data.projectId),
@@ -354,13 +354,3 @@ export async function statisticsAsOf(store: ReadStore, asOf: string) {
   return shapeStatistics(asOf, sumCounters(docs.map((d) => d.c)));
 }
 
-/**
- * One published project's ledger figures as of a moment, from its own delta records (indexed by project and
- * time): its publication, its updates and the space its notices, contracts and tenancies moved.
- */
-export async function projectLedgerAsOf(store: ReadStore, projectId: string, asOf: string): Promise<Omit<StatLine, 'projects'>> {
-  const total = new Map<string, number>();
-  for (const d of await store.find(STATS_DELTAS, { projectId, occurredAt: { $lte: asOf } })) accumulate(total, (d.c as Counters | undefined)?.all, 'all');
-  const { projects: _count, ...figures } = lineOf(total, 'all');
-  return figures;
-}

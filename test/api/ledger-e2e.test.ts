@@ -220,9 +220,11 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     expect(await districtStats()).toEqual(withoutAllocated(marks.at(-1)!.figures));
     for (const m of marks) {
       expect(await districtStats(m.at), `statistics as of ${m.at}`).toEqual(withoutAllocated(m.figures));
-      const then = (await api.read('nanshan', `/api/projects/${f.projectId}?asOf=${enc(m.at)}`)).body as Record<string, number>;
-      const shown = { available: then.availableArea, offered: then.offeredArea, allocated: then.allocatedArea, let: then.letArea, sold: then.soldArea, withheld: then.withheldArea };
-      expect(shown, `the project as of ${m.at}`).toEqual(m.figures);
+      for (const moment of ['asOf', 'asRecordedAt']) {
+        const then = (await api.read('nanshan', `/api/projects/${f.projectId}?${moment}=${enc(m.at)}`)).body as Record<string, number>;
+        const shown = { available: then.availableArea, offered: then.offeredArea, allocated: then.allocatedArea, let: then.letArea, sold: then.soldArea, withheld: then.withheldArea };
+        expect(shown, `the project ${moment} ${m.at}`).toEqual(m.figures);
+      }
     }
 
     // ---- every read model rebuilt from the log is the same ----

@@ -23,13 +23,26 @@ async function refused(status: number, code: string | undefined, who: Parameters
 async function atHead() {
   expect(await srv.services.runner.waitFor(await srv.logSize(), 10_000)).toBe(true);
 }
-async function project(id: string, asOf?: string) {
-  const res = await api.read('nanshan', `/api/projects/${id}${asOf ? `?asOf=${enc(asOf)}` : ''}`);
+async function project(id: string, asOf?: string, moment: 'asOf' | 'asRecordedAt' = 'asOf') {
+  const res = await api.read('nanshan', `/api/projects/${id}${asOf ? `?${moment}=${enc(asOf)}` : ''}`);
   expect(res.status).toBe(200);
   return res.body as Record<string, number> & { units: { unitId: string; number: string; state: string }[] };
 }
-/** Each unit's state, by its number. */
-const unitStates = async (id: string) => Object.fromEntries((await project(id)).units.map((u) => [u.number, u.state]));
+/** Each unit's state, by its number (as of a moment: the same by business time and by what was recorded). */
+async function unitStates(id: string, at?: string) {
+  const states = async (moment?: 'asOf' | 'asRecordedAt') => Object.fromEntries((await project(id, at, moment)).units.map((u) => [u.number, u.state]));
+  const now = await states();
+  if (at !== undefined) expect(await states('asRecordedAt'), `unit states recorded by ${at}`).toEqual(now);
+  return now;
+}
+/** A notice's allocations as `[status, applicationId]`, now or as of a moment (both ways). */
+async function allocationsOf(noticeId: string, at?: string) {
+  const read = async (q: string) => ((await api.read(null, `/api/notices/${noticeId}${q}`)).body.allocations as { status: string; applicationId: string }[]).map((a) => [a.status, a.applicationId]);
+  if (at === undefined) return read('');
+  const asOf = await read(`?asOf=${enc(at)}`);
+  expect(await read(`?asRecordedAt=${enc(at)}`), `allocations recorded by ${at}`).toEqual(asOf);
+  return asOf;
+}
 
 describe('units through the procedure, end to end', () => {
   it('a notice’s units are allocated whole, signed, passed on by 递补 and returned at the lease’s end; an exchange to another project shows there as of then', async () => {
@@ -62,7 +75,11 @@ describe('units through the procedure, end to end', () => {
     clock.to(Date.parse(closesAt) + MINUTE);
     const { endsAt } = await api.startPublicity(noticeId);
     clock.to(Date.parse(endsAt) + MINUTE);
+    const offeredAt = clock.iso; // the moments the project and the notice are read "as of" at the end
+    clock.advance(MINUTE);
     const alloc = await api.ok('nanshan', 'POST', `/api/notices/${noticeId}/allocation`, { method: 'ranking' });
+    const allocatedAt = clock.iso;
+    clock.advance(MINUTE);
     // E1: 301 covers 1,000; E2: 302+303 cover 1,500; E3: nothing left.
     expect(alloc.allocations).toEqual([
       { applicationId: app(E1), area: 1_200, rank: 1, unitIds: [ids['301']] },
@@ -81,6 +98,7 @@ describe('units through the procedure, end to end', () => {
     await refused(422, 'CONTRACT_AREA_UNITS_MISMATCH', 'nanshan', 'POST', `/api/applications/${enc(app(E1))}/contract`, { area: 1_000, contractRef: '深南租〔2027〕201号', signedOn: clock.iso, ...lease });
     await api.ok('nanshan', 'POST', `/api/applications/${enc(app(E1))}/contract`, { area: 1_200, contractRef: '深南租〔2027〕201号', signedOn: clock.iso, ...lease });
     expect(await unitStates(projectId)).toMatchObject({ '301': 'let', '302': 'allocated' });
+    const signedAt = clock.iso;
     expect((await api.read(E1, `/api/tenancies/${enc(app(E1))}`)).body).toMatchObject({ area: 1_200, unitIds: [ids['301']] });
 
     // ---- E2 lets its signing deadline pass: E3 gets 302 of its units (递补), 303 is available again ----
@@ -96,6 +114,8 @@ describe('units through the procedure, end to end', () => {
     ]);
     expect(await unitStates(projectId)).toEqual({ '301': 'let', '302': 'allocated', '303': 'available', '401': 'available' });
     expect(await project(projectId)).toMatchObject({ allocatedArea: 1_100, letArea: 1_200, availableArea: 9_700 });
+    const waitlistedAt = clock.iso;
+    clock.advance(MINUTE);
     // A new notice may offer 303 again; not 302.
     await refused(422, 'UNIT_NOT_AVAILABLE', 'nanshan', 'POST', '/api/notices', { ...body, opensAt: new Date(clock.ms + DAY).toISOString(), closesAt: new Date(clock.ms + 2 * DAY).toISOString(), area: 1_100, unitIds: [ids['302']] });
 
@@ -124,6 +144,17 @@ describe('units through the procedure, end to end', () => {
     expect(await project(other, after)).toMatchObject({ letArea: 500, availableArea: 4_500 });
     expect(await project(projectId, before)).toMatchObject({ letArea: 1_100 });
     expect(await project(projectId, after)).toMatchObject({ letArea: 0, availableArea: 12_000 });
+
+    // ---- the project's units and the notice's allocations as they stood at each step ----
+    expect(await unitStates(projectId, offeredAt)).toEqual({ '301': 'offered', '302': 'offered', '303': 'offered', '401': 'available' });
+    expect(await allocationsOf(noticeId, offeredAt)).toEqual([]);
+    expect(await unitStates(projectId, allocatedAt)).toEqual({ '301': 'allocated', '302': 'allocated', '303': 'allocated', '401': 'available' });
+    expect(await allocationsOf(noticeId, allocatedAt)).toEqual([['allocated', app(E1)], ['allocated', app(E2)]]);
+    expect(await unitStates(projectId, signedAt)).toEqual({ '301': 'let', '302': 'allocated', '303': 'allocated', '401': 'available' });
+    expect(await allocationsOf(noticeId, signedAt)).toEqual([['signed', app(E1)], ['allocated', app(E2)]]);
+    expect(await unitStates(projectId, waitlistedAt)).toEqual({ '301': 'let', '302': 'allocated', '303': 'available', '401': 'available' });
+    expect(await allocationsOf(noticeId, waitlistedAt)).toEqual(await allocationsOf(noticeId).then((now) => now.map(([, id]) => [id === app(E1) ? 'signed' : id === app(E2) ? 'forfeited' : 'allocated', id])));
+    expect(await project(projectId, allocatedAt, 'asRecordedAt')).toMatchObject({ allocatedArea: 3_000, availableArea: 9_000, letArea: 0 });
 
     // ---- every read model rebuilt from the log is the same ----
     const snapshot = async () => {

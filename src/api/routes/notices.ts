@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ALLOCATION_METHODS } from '../../domain/allocation.js';
 import { SUPPLY_MODES } from '../../domain/project.js';
 import { getNotice, listFeed } from '../../projections/procedure-queries.js';
-import { allocationsOfNotice } from '../../projections/space-queries.js';
+import { allocationsOfNotice, spaceAt } from '../../projections/space-queries.js';
 import { requireActor } from '../auth.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
@@ -146,7 +146,9 @@ export function noticeRoutes(services: Services): FastifyPluginAsyncZod {
       const reads = moment ? await readStoreAt(services.reads, [NOTICES, PUBLIC_FEED], moment, only) : services.reads;
       const notice = await getNotice(reads, req.params.id);
       if (!notice) throw new NotFound(`no notice ${req.params.id}`);
-      return { ...notice, allocations: await allocationsOfNotice(services.reads, req.params.id) };
+      // Its allocations as they stood then too, from the space ledger's documents of the notice (spaceAt).
+      const space = moment ? await spaceAt(services.reads, { noticeId: req.params.id }, moment) : services.reads;
+      return { ...notice, allocations: await allocationsOfNotice(space, req.params.id) };
     });
   };
 }
