@@ -101,6 +101,8 @@ export const projectFilters = {
   minArea: z.coerce.number().min(0).optional(),
   maxArea: z.coerce.number().min(0).optional(),
   minAvailableArea: z.coerce.number().min(0).optional(),
+  // Text, not z.coerce.boolean: that would read "false" as true.
+  openNotice: z.enum(['true', 'false']).optional().describe('true: a rental/sale notice open to applicants (published, not yet closed or cancelled); false: none'),
   status: z.enum(['registered', 'published', 'withdrawn']).optional(),
   consistentWith: position.optional(),
 };

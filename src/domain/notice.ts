@@ -116,7 +116,8 @@ export type NoticeEvent =
   | DomainEvent<'NoticePublished', Ref & NoticeTerms & SeedCommitment & ProjectName & Moves & { projectId: string; supplyMode: SupplyMode; spaceClass?: SpaceClass }>
   | DomainEvent<'NoticeAmended', Ref & Moves & { projectId?: string; changes: Partial<NoticeTerms>; previous: Partial<NoticeTerms>; reason: string }>
   | DomainEvent<'NoticeCancelled', Ref & Moves & { projectId?: string; reason: string }>
-  | DomainEvent<'NoticeClosed', Ref>
+  /** projectId: carried so a read model keyed by project (the search's open notices) learns of the close; absent on events recorded before it was. */
+  | DomainEvent<'NoticeClosed', Ref & { projectId?: string }>
   | DomainEvent<'QualificationPublicityStarted', Ref & ProjectName & { projectId: string; startsAt: string; endsAt: string; list: PublicityEntry[] }>
   | DomainEvent<
       'AllocationDecided',
@@ -450,7 +451,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const s = existing(state, ctx);
       if (s.status === 'closed') throw new RuleViolation('NOTICE_ALREADY_CLOSED', 'the notice is already closed');
       if (now < instant(s.terms.closesAt)) throw new RuleViolation('NOTICE_WINDOW_NOT_OVER', `the window closes at ${s.terms.closesAt}`);
-      return [{ type: 'NoticeClosed', data: { noticeId: s.noticeId, district: s.district } }];
+      return [{ type: 'NoticeClosed', data: { noticeId: s.noticeId, district: s.district, projectId: s.projectId } }];
     }
     case 'StartPublicity': {
       const s = existing(state, ctx);
@@ -469,7 +470,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
       const list = live.map((f) => ({ applicationId: f.applicationId, enterpriseName: f.enterpriseName, creditCode: f.creditCode, qualified: f.qualified === true, reasons: f.reasons }));
       const ref = { noticeId: s.noticeId, district: s.district };
       return [
-        ...(s.status === 'closed' ? [] : [{ type: 'NoticeClosed' as const, data: ref }]),
+        ...(s.status === 'closed' ? [] : [{ type: 'NoticeClosed' as const, data: { ...ref, projectId: s.projectId } }]),
         { type: 'QualificationPublicityStarted', data: { ...ref, projectId: s.projectId, ...projectNameOf(s), startsAt: ctx.now, endsAt: new Date(instant(endsAt)).toISOString(), list } },
       ];
     }

@@ -2,15 +2,23 @@
 // The space ledger's figures travel on it as whole hundredths of a ㎡ (`ledger.*Centi`), moved by the deltas
 // the events carry (ledger.ts SpaceDelta), so search (`minAvailableArea`) and demand matching use the
 // derived available area, not a typed one; the typed field is the market area (`marketArea`).
+// `openNotices` keeps the project's rental/sale notices open to applicants, by notice id (its supply mode as
+// the value): open from NoticePublished (its window may still be ahead: the notice is public and can be
+// applied to when it opens) until NoticeClosed (the window's recorded end, also recorded by the start of the
+// publicity when no officer closed it) or NoticeCancelled. The procedure that goes on after the close is for
+// those who applied, not for someone looking for space. It follows the record, not the clock: a window whose
+// closing time has passed counts as open until its NoticeClosed, as the notice's own status does.
+// A key per notice, not a counter: a notice closed and then cancelled ends twice, and a handler cannot read.
 import type { ApplicationEvent } from '../domain/application.js';
 import { type SpaceDelta, centiOf } from '../domain/ledger.js';
 import type { NoticeEvent } from '../domain/notice.js';
 import type { ProjectEvent } from '../domain/project.js';
 import type { TenancyEvent } from '../domain/tenancy.js';
 import type { RecordedEvent } from '../infra/event-store.js';
+import type { DocOp, Filter } from '../infra/read-store.js';
 import { USE_TYPE_NAMES } from '../domain/project.js';
 import { DISTRICTS } from '../domain/shared.js';
-import { keyedByData } from './doc-paths.js';
+import { encodeKey, keyedByData } from './doc-paths.js';
 import { type Recorded, defineProjection, merged, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 import { bigrams } from './text-search.js';
@@ -63,8 +71,29 @@ function ledgerOps(event: RecordedEvent, deltas: (SpaceDelta | undefined)[]) {
 }
 const spaceOps = (event: Recorded<SpaceEvent>) => ledgerOps(event, [event.data.space]);
 
+/** A notice's key among the project's open ones (an id as one path segment). */
+const openNoticePath = (noticeId: string) => `openNotices.${encodeKey(noticeId)}`;
+
+/** The event's ledger ops with `change` made to `projectId`'s document too, in the same op (one op per document). */
+function withChange(event: Recorded<SpaceEvent>, projectId: string | undefined, change: Pick<DocOp, 'set' | 'unset'>): DocOp[] {
+  const ops = spaceOps(event);
+  if (projectId === undefined) return ops;
+  const mine = ops.find((o) => o.id === projectId);
+  if (!mine) ops.push(op(PROJECTS, projectId, event, change));
+  else if (change.set) mine.set = change.set;
+  else if (change.unset) mine.unset = change.unset;
+  return ops;
+}
+
+/**
+ * `?openNotice=`: projects with a notice open to applicants, or (false) with none; the last to end leaves `{}`.
+ * No index: `$ne: {}` cannot use one (status and district narrow first). Not a key frames' column either (an
+ * object): an `asOf` search with it is answered by the view over the documents, as an area range is.
+ */
+export const openNoticeFilter = (open: boolean): Filter => (open ? { openNotices: { $exists: true, $ne: {} } } : { openNotices: { $in: [null, {}] } });
+
 export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
-  name: 'projects-v2',
+  name: 'projects-v3',
   collections: [PROJECTS],
   indexes: [
     { collection: PROJECTS, keys: { status: 1, district: 1 } },
@@ -106,6 +135,12 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
     UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
     ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
     ...onSpaceMoves(spaceOps),
+    NoticePublished: (event) => withChange(event, event.data.projectId, { set: keyedByData([[openNoticePath(event.data.noticeId), event.data.supplyMode]]) }),
+    // The delta names the project on cancellations recorded before the event did.
+    NoticeCancelled: (event) => withChange(event, event.data.projectId ?? event.data.space?.projectId, { unset: [openNoticePath(event.data.noticeId)] }),
+    NoticeClosed: (event) => (event.data.projectId === undefined ? [] : [op(PROJECTS, event.data.projectId, event, { unset: [openNoticePath(event.data.noticeId)] })]),
+    // Never recorded before the notice's NoticeClosed: ends it again for closes recorded without their project.
+    QualificationPublicityStarted: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [openNoticePath(event.data.noticeId)] })],
     TenancyEnded: (event) => ledgerOps(event, [event.data.space, event.data.spaceIn]),
     ProjectWithdrawn: (event) => [
       op(PROJECTS, event.data.projectId, event, { set: { status: 'withdrawn', withdrawnAt: event.occurredAt, withdrawReason: event.data.reason, updatedAt: event.occurredAt } }),

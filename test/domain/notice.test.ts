@@ -43,7 +43,7 @@ const terms = {
 const publish: NoticeCommand = { type: 'PublishNotice', noticeId: 'n-1', projectId: 'p-1', supplyMode: 'rent', project, ...terms };
 const ref = { noticeId: 'n-1', district: 'nanshan' as const };
 const published: NoticeEvent = { type: 'NoticePublished', data: { ...ref, projectId: 'p-1', supplyMode: 'rent', ...terms, publicityWorkingDays: 5 } };
-const closed: NoticeEvent = { type: 'NoticeClosed', data: ref };
+const closed: NoticeEvent = { type: 'NoticeClosed', data: { ...ref, projectId: 'p-1' } };
 // Commit–reveal: the notice commits to the lottery's seed when it is published.
 const SEED = '2026-01-29 公证处摇号';
 /** Computed here independently of the domain's helper: SHA-256 of the UTF-8 text, lower-case hex. */

@@ -6,7 +6,7 @@ import * as projects from '../../application/projects.js';
 import type { ProjectFields } from '../../domain/project.js';
 import { type Actor, NotFound } from '../../domain/shared.js';
 import type { Doc, Filter } from '../../infra/read-store.js';
-import { PROJECTS } from '../../projections/project-search.js';
+import { PROJECTS, openNoticeFilter } from '../../projections/project-search.js';
 import { projectSpace, spaceAt } from '../../projections/space-queries.js';
 import { type Moment, readStoreAt } from '../../projections/history.js';
 import { momentOf } from '../moment.js';
@@ -34,6 +34,7 @@ function filterOf(actor: Actor | null, q: Filters): Filter {
   if (q.maxArea !== undefined) and.push({ totalArea: { $lte: q.maxArea } });
   // The derived available area (the ledger's counters, hundredths of a ㎡), not a typed figure.
   if (q.minAvailableArea !== undefined) and.push({ 'ledger.availableCenti': { $gte: Math.round(q.minAvailableArea * 100) } });
+  if (q.openNotice !== undefined) and.push(openNoticeFilter(q.openNotice === 'true'));
   const text = q.q ? substringFilter(q.q, ['name', 'address']) : null;
   if (text) and.push(text);
   return and.length === 1 ? and[0]! : { $and: and };

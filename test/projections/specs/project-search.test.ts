@@ -83,4 +83,44 @@ describe('project search', () => {
         ledger: { marketCenti: 1000000, availableCenti: 770000, offeredCenti: 0, allocatedCenti: 230000, letCenti: 0, soldCenti: 0, withheldCenti: 200000 },
       }) as Record<string, unknown>);
   });
+
+  describe('open notices (?openNotice=): from NoticePublished until NoticeClosed or NoticeCancelled', () => {
+    const space = (centi: Record<string, number>) => ({ projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent', 'sale'], centi });
+    const terms = { price: 50, eligibility: 'e', opensAt: 'x', closesAt: 'y', publicityWorkingDays: 5 };
+    const ref = (noticeId: string) => ({ noticeId, district: 'nanshan' as const, projectId: 'p-1' });
+    const published = (noticeId: string, supplyMode: 'rent' | 'sale', area: number): NoticeEvent => ({
+      type: 'NoticePublished',
+      data: { ...ref(noticeId), supplyMode, area, ...terms, space: space({ offered: area * 100 }) },
+    });
+    const cancelled = (noticeId: string, area: number): NoticeEvent => ({ type: 'NoticeCancelled', data: { ...ref(noticeId), reason: '撤回', space: space({ offered: -area * 100 }) } });
+    const open = (openNotices: Record<string, string> | undefined, offeredCenti: number) =>
+      expect.objectContaining({ ...(openNotices ? { openNotices } : {}), ledger: expect.objectContaining({ offeredCenti }) }) as Record<string, unknown>;
+
+    it('each notice by id while it is open, in the same op as its ledger change; a close, then a cancel, ends it once', async () => {
+      await spec.given([registered, published('n-1', 'rent', 1000), published('n.2', 'sale', 500)]).then(PROJECTS, 'p-1', open({ 'n-1': 'rent', 'n%2E2': 'sale' }, 150000));
+      await spec
+        .given([registered, published('n-1', 'rent', 1000), published('n.2', 'sale', 500), { type: 'NoticeClosed', data: ref('n-1') }])
+        .then(PROJECTS, 'p-1', open({ 'n%2E2': 'sale' }, 150000));
+      // The last to end leaves an empty map, whose project `openNotice=false` finds.
+      await spec
+        .given([registered, published('n-1', 'rent', 1000), published('n.2', 'sale', 500), { type: 'NoticeClosed', data: ref('n-1') }, cancelled('n.2', 500), cancelled('n-1', 1000)])
+        .then(PROJECTS, 'p-1', open({}, 0));
+    });
+
+    it('amendments leave it open; a project without notices has no map', async () => {
+      await spec.given([registered]).then(PROJECTS, 'p-1', expect.not.objectContaining({ openNotices: expect.anything() }) as Record<string, unknown>);
+      await spec
+        .given([registered, published('n-1', 'rent', 1000), { type: 'NoticeAmended', data: { ...ref('n-1'), changes: { price: 40 }, previous: { price: 50 }, reason: 'r' } }])
+        .then(PROJECTS, 'p-1', open({ 'n-1': 'rent' }, 100000));
+    });
+
+    it('events recorded before they named the project: a cancel by its delta, a close by the publicity that follows it', async () => {
+      const { projectId: _p, ...bare } = ref('n-1');
+      await spec.given([registered, published('n-1', 'rent', 1000), { type: 'NoticeCancelled', data: { ...bare, reason: '撤回', space: space({ offered: -100000 }) } }]).then(PROJECTS, 'p-1', open({}, 0));
+      await spec.given([registered, published('n-1', 'rent', 1000), { type: 'NoticeClosed', data: bare }]).then(PROJECTS, 'p-1', open({ 'n-1': 'rent' }, 100000));
+      await spec
+        .given([registered, published('n-1', 'rent', 1000), { type: 'NoticeClosed', data: bare }, { type: 'QualificationPublicityStarted', data: { ...ref('n-1'), startsAt: 'a', endsAt: 'b', list: [] } }])
+        .then(PROJECTS, 'p-1', open({}, 100000));
+    });
+  });
 });
