@@ -124,7 +124,6 @@ export const mapQuery = z
   })
   .refine((q) => (q.near === undefined) === (q.radius === undefined), 'near and radius go together')
   .refine((q) => !(q.near && q.bbox), 'give bbox or near, not both');
-export const asOfQuery = z.strictObject({ asOf: z.string().max(40).optional(), consistentWith: position.optional() });
 export const momentOnlyQuery = z.strictObject({ ...momentQuery, consistentWith: position.optional() });
 
 /** Paging and read-your-writes, common to every list. */

@@ -10,7 +10,7 @@ import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
 import { defineProjection, type Recorded } from './projection.js';
-import { accumulate, asOfCounterDocs, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
+import { type CountedBy, accumulate, asOfCounterDocs, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -70,10 +70,10 @@ const DEMAND_COUNTERS = { now: DEMAND_STATS_NOW, buckets: DEMAND_STATS_BUCKETS, 
 const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
-  name: 'demand-statistics-v2',
+  name: 'demand-statistics-v3',
   collections: [DEMAND_STATS_NOW, DEMAND_STATS_BUCKETS, DEMAND_STATS_DELTAS],
   logCollections: [DEMAND_STATS_DELTAS],
-  indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }],
+  indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }, { collection: DEMAND_STATS_DELTAS, keys: { recordedDay: 1 } }],
   handlers: { DemandReported: bucketOps, DemandUpdated: bucketOps, DemandWithdrawn: bucketOps, DemandClosed: bucketOps },
 });
 
@@ -116,8 +116,8 @@ export async function currentDemandStatistics(store: ReadStore): Promise<DemandS
   return shapeDemandStatistics(total);
 }
 
-export async function demandStatisticsAsOf(store: ReadStore, asOf: string): Promise<DemandStatistics> {
-  const docs = await asOfCounterDocs(store, { buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS }, asOf);
+export async function demandStatisticsAsOf(store: ReadStore, asOf: string, by: CountedBy = 'occurredAt'): Promise<DemandStatistics> {
+  const docs = await asOfCounterDocs(store, { buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS }, asOf, by);
   return shapeDemandStatistics(sumCounters(docs.map((d) => d.c)));
 }
 
@@ -140,10 +140,10 @@ export function supplyDemandGap(projectsByDistrict: { district: string; totalAre
 }
 
 /** The demand section of GET /api/statistics and the district map: now, or as of a past instant. */
-export async function supplyDemand(store: ReadStore, asOf?: string) {
+export async function supplyDemand(store: ReadStore, asOf?: string, by: CountedBy = 'occurredAt') {
   const [projects, demand] = asOf === undefined
     ? await Promise.all([currentStatistics(store, ''), currentDemandStatistics(store)])
-    : await Promise.all([statisticsAsOf(store, asOf), demandStatisticsAsOf(store, asOf)]);
+    : await Promise.all([statisticsAsOf(store, asOf, by), demandStatisticsAsOf(store, asOf, by)]);
   return demandSection(projects.byDistrict, demand);
 }
 

@@ -6,7 +6,7 @@
 // events, whatever the size of the log.
 import { type StatFigures, SUPPLY_MODE_NAMES, USE_TYPE_NAMES, type ProjectEvent } from '../domain/project.js';
 import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
-import { cstDay, cstMonth, parseAsOf } from '../domain/time.js';
+import { cstDay, parseAsOf } from '../domain/time.js';
 import type { ApplicationEvent } from '../domain/application.js';
 import type { SpaceDelta } from '../domain/ledger.js';
 import type { NoticeEvent } from '../domain/notice.js';
@@ -16,6 +16,7 @@ import { segmentsOf } from '../infra/embedded-doc-ops.js';
 import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 import { type Recorded, defineProjection, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
+import { utc } from './doc-paths.js';
 
 export const STATS_NOW = 'stats_now';
 export const STATS_BUCKETS = 'stats_buckets';
@@ -122,33 +123,59 @@ export interface CounterCollections {
   deltas: string;
 }
 
+type Stamped = Pick<RecordedEvent, 'position' | 'occurredAt' | 'recordedAt'>;
+
+/** An event's own record of its counters: by the day it is dated and by the day it was recorded. */
+function deltaRecord(event: Stamped, delta: Delta, extra: Record<string, unknown>) {
+  const recordedAt = utc(event.recordedAt);
+  return { day: cstDay(event.occurredAt), occurredAt: event.occurredAt, recordedDay: cstDay(recordedAt), recordedAt, ...extra, c: nest(delta) };
+}
+
+/** The year, month and day buckets of a CST day, by id (`prefix` `r`: the recorded-time shifts). */
+const bucketIds = (day: string, prefix = '') => [`${prefix}y:${day.slice(0, 4)}`, `${prefix}m:${day.slice(0, 7)}`, `${prefix}d:${day}`];
+const KINDS = ['year', 'month', 'day'] as const;
+
 /**
  * The counter changes of one event, in every bucket it falls into plus its own record (`extra` beside it),
- * so "as of T" sums a few buckets and one day's records instead of replaying the log.
+ * so "as of T" sums a few buckets and one day's records instead of replaying the log. An event recorded on
+ * another CST day than it is dated (an import; one dated before midnight and recorded after) also moves
+ * its counters from the day it is dated to the day it was recorded in the `r` buckets, which "as recorded
+ * by T" adds to the same sum (asOfCounterDocs); for every other event the two sums are the same buckets.
  */
-export function counterOps(to: CounterCollections, event: Pick<RecordedEvent, 'position' | 'occurredAt'>, counts: Delta | Record<string, number>, extra: Record<string, unknown> = {}): DocOp[] {
+export function counterOps(to: CounterCollections, event: Stamped, counts: Delta | Record<string, number>, extra: Record<string, unknown> = {}): DocOp[] {
   const delta = counts instanceof Map ? counts : new Map(Object.entries(counts));
   if (delta.size === 0) return [];
-  const day = cstDay(event.occurredAt);
-  const month = cstMonth(event.occurredAt);
-  const year = day.slice(0, 4);
+  const record = deltaRecord(event, delta, extra);
   const inc: Record<string, number> = {};
   for (const [k, n] of delta) inc[counterPath('c', k)] = n;
-  return [
-    op(to.now, 'current', event, { inc }),
-    op(to.buckets, `y:${year}`, event, { inc, setOnInsert: { kind: 'year', key: year } }),
-    op(to.buckets, `m:${month}`, event, { inc, setOnInsert: { kind: 'month', key: month } }),
-    op(to.buckets, `d:${day}`, event, { inc, setOnInsert: { kind: 'day', key: day } }),
-    op(to.deltas, String(event.position), event, { set: { day, occurredAt: event.occurredAt, ...extra, c: nest(delta) } }),
-  ];
+  const ops = [op(to.now, 'current', event, { inc })];
+  bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id, event, { inc, setOnInsert: { kind: KINDS[i], key: id.slice(2) } })));
+  ops.push(op(to.deltas, String(event.position), event, { set: record }));
+  if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, inc, record.day, record.recordedDay));
+  return ops;
+}
+
+/** Counters moved from the buckets of `dated` to those of `recorded`: one op per bucket (a bucket in both nets out). */
+function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string): DocOp[] {
+  const moves = new Map<string, number>();
+  for (const id of bucketIds(dated, 'r')) moves.set(id, -1);
+  for (const id of bucketIds(recorded, 'r')) moves.set(id, (moves.get(id) ?? 0) + 1);
+  const ops: DocOp[] = [];
+  for (const [id, sign] of moves) {
+    if (sign === 0) continue;
+    const signed: Record<string, number> = {};
+    for (const [k, n] of Object.entries(inc)) signed[k] = sign * n;
+    ops.push(op(to.buckets, id, event, { inc: signed, setOnInsert: { kind: 'shift', key: id.slice(3) } }));
+  }
+  return ops;
 }
 
 const PROJECT_COUNTERS: CounterCollections = { now: STATS_NOW, buckets: STATS_BUCKETS, deltas: STATS_DELTAS };
-const deltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, delta: Delta, projectId: string): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta, { projectId });
+const deltaOps = (event: Stamped, delta: Delta, projectId: string): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta, { projectId });
 
 /** The events that move space carry their delta (ledger.ts SpaceDelta). */
 const spaceOps = (event: Recorded<SpaceEvent>) => oneDeltaOps(event, event.data.space);
-const oneDeltaOps = (event: Pick<RecordedEvent, 'position' | 'occurredAt'>, space: SpaceDelta | undefined) =>
+const oneDeltaOps = (event: Stamped, space: SpaceDelta | undefined) =>
   space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
 /**
  * 换租 moves let space out of one project and into another (or the same) in one event. The buckets take
@@ -167,9 +194,7 @@ const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyE
   const into = nonZero(spaceFigures(spaceIn));
   const both: Delta = new Map(out);
   for (const [k, v] of into) add(both, k, v);
-  const day = cstDay(event.occurredAt);
-  const record = (id: string, projectId: string, delta: Delta) =>
-    delta.size === 0 ? [] : [op(STATS_DELTAS, id, event, { set: { day, occurredAt: event.occurredAt, projectId, c: nest(delta) } })];
+  const record = (id: string, projectId: string, delta: Delta) => (delta.size === 0 ? [] : [op(STATS_DELTAS, id, event, { set: deltaRecord(event, delta, { projectId }) })]);
   return [
     ...counterOps(PROJECT_COUNTERS, event, nonZero(both)).filter((o) => o.collection !== STATS_DELTAS),
     ...record(String(event.position), space.projectId, out),
@@ -178,12 +203,14 @@ const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyE
 };
 
 export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
-  name: 'statistics-v4',
+  name: 'statistics-v5',
   collections: [STATS_NOW, STATS_BUCKETS, STATS_DELTAS],
   logCollections: [STATS_DELTAS], // one record per event: kept out of memory on the embedded store
   indexes: [
-    // A project's figures as of a moment come from the space ledger's history (space-queries.ts: spaceAt).
+    // One day's records, by the day dated (asOf) or recorded (asRecordedAt). A project's figures as of a
+    // moment come from the space ledger's history (space-queries.ts: spaceAt).
     { collection: STATS_DELTAS, keys: { day: 1 } },
+    { collection: STATS_DELTAS, keys: { recordedDay: 1 } },
   ],
   handlers: {
     ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1)), event.data.projectId),
@@ -337,20 +364,27 @@ export function bucketsBefore(day: string): string[] {
   return ids;
 }
 
+/** Which time an as-of sum goes by: the business time (`asOf`) or what had been recorded (`asRecordedAt`). */
+export type CountedBy = 'occurredAt' | 'recordedAt';
+
 /**
  * What an as-of sum reads: the buckets wholly before `asOf`, then the events of its day up to it — or, when
  * `asOf` is its CST day's last instant (a date asked for, parseAsOf), that day's bucket instead: the same
  * counters in one lookup, where the day's records were ~100-200 rows to read and parse at a million events.
+ * As recorded by `asOf`: the same buckets with the recorded-time shifts of theirs (counterOps), and the
+ * records of the day by the day and time they were recorded.
  */
-export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, 'buckets' | 'deltas'>, asOf: string): Promise<Doc[]> {
+export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, 'buckets' | 'deltas'>, asOf: string, by: CountedBy = 'occurredAt'): Promise<Doc[]> {
   const day = cstDay(asOf);
+  const withShifts = (ids: string[]) => (by === 'recordedAt' ? [...ids, ...ids.map((id) => `r${id}`)] : ids);
   const before = bucketsBefore(day);
-  if (parseAsOf(day) === asOf) return store.find(to.buckets, { _id: { $in: [...before, `d:${day}`] } });
-  return Promise.all([store.find(to.buckets, { _id: { $in: before } }), store.find(to.deltas, { day, occurredAt: { $lte: asOf } })]).then(([buckets, events]) => [...buckets, ...events]);
+  if (parseAsOf(day) === asOf) return store.find(to.buckets, { _id: { $in: withShifts([...before, `d:${day}`]) } });
+  const records = by === 'recordedAt' ? { recordedDay: day, recordedAt: { $lte: asOf } } : { day, occurredAt: { $lte: asOf } };
+  return Promise.all([store.find(to.buckets, { _id: { $in: withShifts(before) } }), store.find(to.deltas, records)]).then(([buckets, events]) => [...buckets, ...events]);
 }
 
-export async function statisticsAsOf(store: ReadStore, asOf: string) {
-  const docs = await asOfCounterDocs(store, PROJECT_COUNTERS, asOf);
+export async function statisticsAsOf(store: ReadStore, asOf: string, by: CountedBy = 'occurredAt') {
+  const docs = await asOfCounterDocs(store, PROJECT_COUNTERS, asOf, by);
   return shapeStatistics(asOf, sumCounters(docs.map((d) => d.c)));
 }
 

@@ -230,3 +230,30 @@ describe('statistics as of a past date (end of that day, China Standard Time)', 
     for (const [day, projects] of Object.entries(expected)) expect((await stats(day)).projects, day).toBe(projects);
   });
 });
+
+describe('statistics and the districts map as recorded by a moment (asRecordedAt)', () => {
+  it('here every event was recorded as it happened: the same figures as asOf, at every moment, and said so', async () => {
+    for (const at of ['2017-09-09', '2017-09-30', '2017-09-30T16:29:59.999Z', '2017-09-30T16:30:00.000Z', '2017-10-05', '2017-11-02T03:59:59.999Z', '2017-11-02']) {
+      const res = await srv.request('GET', `/api/statistics?consistentWith=${head}&asRecordedAt=${encodeURIComponent(at)}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const { asRecordedAt, ...figures } = res.body;
+      expect(asRecordedAt, at).toBe(figures.asOf);
+      expect(figures, at).toEqual(await stats(at));
+      const map = async (q: string) => (await srv.request('GET', `/api/map/districts?${q}=${encodeURIComponent(at)}`)).body;
+      const byRecord = await map('asRecordedAt');
+      expect(byRecord.asRecordedAt, at).toBe(byRecord.asOf);
+      expect(byRecord.districts, at).toEqual((await map('asOf')).districts);
+    }
+  });
+
+  it('one moment or the other, not both; a bad one is a 400 naming it', async () => {
+    for (const path of ['/api/statistics', '/api/map/districts']) {
+      const both = await srv.request('GET', `${path}?asOf=2017-10-01&asRecordedAt=2017-10-01`);
+      expect(both.status).toBe(400);
+      expect(both.body.errors[0].path).toBe('querystring.asRecordedAt');
+      const bad = await srv.request('GET', `${path}?asRecordedAt=2017-02-30`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].path).toBe('querystring.asRecordedAt');
+    }
+  });
+});
