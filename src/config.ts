@@ -91,7 +91,7 @@ const schema = z.object({
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** Separation of duties (第六章): 'true' lets the reviewing officer resolve objections against the review. */
   DUTIES_REVIEWER_MAY_RESOLVE: z.enum(['true', 'false']).default('false'),
-  /** 'true' lets city_admin review, allocate and publish results in a district's procedure. */
+  /** 'true' lets city_admin review, allocate and publish results in a district's procedure, and review and publish exchanges. */
   DUTIES_CITY_ADMIN_DECIDES: z.enum(['true', 'false']).default('false'),
   /** Ed25519 private key (PEM) signing the log checkpoints; or CHECKPOINT_SIGNING_KEY_FILE naming a PEM file. */
   CHECKPOINT_SIGNING_KEY: z.string().optional(),

@@ -1,8 +1,10 @@
 // Rent exchanges (换租): a tenant enterprise asks to move; an officer reviews; the result is published.
 import { type ExchangeCommand, type WantedSpace, exchangeDecider, exchangeStream } from '../domain/exchange.js';
-import { openExchangesOf, tenancyOf } from '../projections/procedure-queries.js';
+import { openExchangesOf } from '../projections/procedure-queries.js';
+import { exchangeTenancyOf } from '../projections/tenancy-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { projectFacts } from './facts.js';
+import { lockKeys } from './keyed-lock.js';
 import { type Services, readModelsAtHead } from './services.js';
 import { creditCodeOf, enterpriseLocked, projectLocked } from './use-case.js';
 
@@ -13,20 +15,30 @@ const onExchange = (services: Services, exchangeId: string, command: ExchangeCom
 export function requestExchange(services: Services, args: { exchangeId: string; wanted: WantedSpace; reason: string }, meta: CommandMeta): Promise<CommandResult> {
   const creditCode = creditCodeOf(meta, 'ask for an exchange');
   const wantedProjectId = args.wanted.projectId;
+  // The tenancy is the enterprise's live one in the tenancies read model, which follows its ends and 换租
+  // successors. It is decided on with that tenancy's lock held (its exit, recovery, expiry and move take it),
+  // so it cannot end between the read and the append: tenancy → enterprise → project (lockKeys); a tenancy
+  // first seen inside is locked, then everything is read again.
   // At most one open request per lease: the enterprise's lock orders its requests, and the read models at
   // the log's head show every request appended before (the pattern of the other cross-stream rules); the
   // wanted project's lock orders this against its withdrawal (routes/projects.ts).
-  return enterpriseLocked(services, creditCode, async () => {
-    const decide = async () => {
-      const wantedProject = wantedProjectId !== undefined ? await projectFacts(services, wantedProjectId) : undefined; // 404 when unknown
-      await readModelsAtHead(services); // a lease recorded a moment ago counts, and so does an open request
-      const tenancy = await tenancyOf(services.reads, creditCode);
-      const openExchanges = await openExchangesOf(services.reads, creditCode);
-      const command: ExchangeCommand = { type: 'RequestExchange', tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...args };
-      return onExchange(services, args.exchangeId, command, { ...meta, newStream: true });
-    };
-    return wantedProjectId !== undefined ? projectLocked(services, wantedProjectId, decide) : decide();
-  });
+  const held = new Set<string>();
+  const decide = async (): Promise<CommandResult | { relock: string }> => {
+    const wantedProject = wantedProjectId !== undefined ? await projectFacts(services, wantedProjectId) : undefined; // 404 when unknown
+    await readModelsAtHead(services); // a lease recorded a moment ago counts, and so does an open request
+    const tenancy = await exchangeTenancyOf(services.reads, creditCode);
+    if (tenancy?.status === 'active' && !held.has(tenancy.applicationId)) return { relock: tenancy.applicationId };
+    const openExchanges = await openExchangesOf(services.reads, creditCode);
+    const command: ExchangeCommand = { type: 'RequestExchange', tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...args };
+    return onExchange(services, args.exchangeId, command, { ...meta, newStream: true });
+  };
+  const attempt = async (): Promise<CommandResult> => {
+    const outcome = await enterpriseLocked(services, creditCode, () => (wantedProjectId !== undefined ? projectLocked(services, wantedProjectId, decide) : decide()));
+    if (!('relock' in outcome)) return outcome;
+    held.add(outcome.relock);
+    return services.locks.run(lockKeys.tenancy(outcome.relock), attempt);
+  };
+  return attempt();
 }
 
 export function reviewExchange(services: Services, args: { exchangeId: string; approved: boolean; reason: string }, meta: CommandMeta): Promise<CommandResult> {

@@ -34,7 +34,7 @@ export class KeyedLock implements Locks {
  * each other crosswise:
  *   notice → enterprise (a submission; a sanction takes the enterprise's alone)
  *   notice → project (an amendment); project (a publication, a project change)
- *   enterprise → project (an exchange request naming a project)
+ *   tenancy → enterprise → project (an exchange request: the live tenancy it starts from, the project it names)
  *   notice → tenancy → (successor tenancy →) enterprise (a revocation: the allocation or lease it takes back)
  */
 export const lockKeys = {

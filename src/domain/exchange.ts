@@ -1,9 +1,12 @@
 // Rent exchange (换租), stream `exchange-<id>`: requested → reviewed (approved/rejected) → result published (public).
-// Whether the enterprise is a current tenant comes in the command as a Tenancy snapshot: the command
-// handler looks up the enterprise's lease (a LeaseSigned record, see application.ts) and passes it,
-// or passes nothing when there is none. Likewise the enterprise's exchange requests still awaiting review
-// (at most one per tenancy) and, when a project is wanted, that project's status arrive as data.
+// Whether the enterprise is a current tenant comes in the command as a Tenancy snapshot from the tenancies
+// read model (tenancy.ts keeps the ends and the 换租 successors): its live tenancy, else the one that ended
+// last, or nothing when it never held one. Likewise the enterprise's exchange requests still awaiting
+// review (at most one per tenancy) and, when a project is wanted, that project's status arrive as data.
+// Reviewing and publishing the result are the district's decisions (requireDistrictDecider).
+import { instant } from './calendar.js';
 import type { ProjectStatus } from './project.js';
+import type { Ending } from './tenancy.js';
 import {
   type DecisionContext,
   type District,
@@ -12,11 +15,13 @@ import {
   NotFound,
   RuleViolation,
   assertNever,
+  requireDistrictDecider,
   requireManager,
 } from './shared.js';
 
-/** The lease the enterprise holds now. */
+/** The enterprise's tenancy: the one it holds now, else the one that ended last (see exchangeTenancyOf() in tenancy-queries.ts). */
 export interface Tenancy {
+  /** The tenancy's id: the lease's application, or, for a tenancy a 换租 move started, that exchange's id. */
   applicationId: string;
   projectId: string;
   district: District;
@@ -24,6 +29,12 @@ export interface Tenancy {
   area: number;
   /** The tenant's unified social credit code. */
   creditCode: string;
+  /** 'ended' once exited, recovered, expired or replaced by a 换租 move. */
+  status: 'active' | 'ended';
+  /** The end of the current term (renewals included): the lease ends then even before the scheduler records it. */
+  endsOn: string;
+  endedHow?: Ending;
+  endedOn?: string;
 }
 export interface WantedSpace {
   projectId?: string;
@@ -99,6 +110,9 @@ export function decideExchange(command: ExchangeCommand, state: ExchangeState, c
       if (state.status !== 'none') throw new RuleViolation('EXCHANGE_EXISTS', 'the exchange request already exists');
       const t = command.tenancy;
       if (!t || t.creditCode !== actor.creditCode) throw new RuleViolation('NOT_A_TENANT', 'the enterprise holds no current lease');
+      // Only a live tenancy moves: an ended one has nothing left to exchange (its space is available again).
+      if (t.status !== 'active') throw new RuleViolation('TENANCY_ENDED', `tenancy ${t.applicationId} ended (${t.endedHow ?? 'ended'}) on ${t.endedOn ?? 'an earlier date'}`);
+      if (instant(ctx.now) >= instant(t.endsOn)) throw new RuleViolation('TENANCY_ENDED', `tenancy ${t.applicationId} ran until ${t.endsOn}`);
       const open = command.openExchanges.find((x) => x.applicationId === t.applicationId);
       if (open) throw new RuleViolation('EXCHANGE_ALREADY_OPEN', `exchange request ${open.exchangeId} for this lease awaits review`);
       if (!(command.wanted.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', 'the wanted area must be positive');
@@ -127,6 +141,7 @@ export function decideExchange(command: ExchangeCommand, state: ExchangeState, c
     case 'ReviewExchange': {
       if (state.status === 'none') throw new NotFound('no such exchange request');
       requireManager(ctx.actor, state.district);
+      requireDistrictDecider(ctx, 'review exchanges');
       if (state.status !== 'requested') throw new RuleViolation('EXCHANGE_ALREADY_REVIEWED', 'the exchange request is already reviewed');
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'a review must say why');
       const reviewer = { id: ctx.actor.id, ...(ctx.actor.name ? { name: ctx.actor.name } : {}) };
@@ -135,6 +150,7 @@ export function decideExchange(command: ExchangeCommand, state: ExchangeState, c
     case 'PublishExchangeResult': {
       if (state.status === 'none') throw new NotFound('no such exchange request');
       requireManager(ctx.actor, state.district);
+      requireDistrictDecider(ctx, 'publish exchange results');
       if (state.status === 'requested') throw new RuleViolation('EXCHANGE_NOT_REVIEWED', 'the exchange request has not been reviewed');
       if (state.status === 'published') throw new RuleViolation('EXCHANGE_RESULT_ALREADY_PUBLISHED', 'the result is already published');
       const { exchangeId, district, creditCode, enterpriseName, current, wanted, approved } = state;

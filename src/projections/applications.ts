@@ -1,5 +1,6 @@
 // Applications (在线申请及审核): one document per application, the review queues and an enterprise's own
-// records; objections by id (to resolve one by its id alone); tenancies (for exchange requests).
+// records; objections by id (to resolve one by its id alone); tenancies (the signed leases: no query reads
+// them now — an exchange request takes the live tenancy from tenancies.ts, which follows ends and 换租 moves).
 // Built from events alone: counters are `inc`s and histories are keyed by log position, so a replayed
 // event (guarded by its position) changes nothing.
 //

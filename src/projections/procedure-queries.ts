@@ -1,14 +1,14 @@
-// Queries over the procedure read models (notices, the public feed, applications, objections, tenancies,
-// exchanges, sanctions), for the routes and the command handlers. Every answer is a plain JSON-ready
-// object: the store's `_position` and the projections' internal fields are removed, and histories kept
-// as maps keyed by log position come out as arrays in log order.
+// Queries over the procedure read models (notices, the public feed, applications, objections, exchanges,
+// sanctions; tenancies are tenancy-queries.ts'), for the routes and the command handlers. Every answer is
+// a plain JSON-ready object: the store's `_position` and the projections' internal fields are removed, and
+// histories kept as maps keyed by log position come out as arrays in log order.
 import { type SanctionRecord, activeApplicationBans } from '../domain/accountability.js';
 import { APPLICATION_STATUSES, type ApplicationStatus, type DeclaredFacts, type DocumentRef } from '../domain/application.js';
-import type { OpenExchange, Tenancy } from '../domain/exchange.js';
+import type { OpenExchange } from '../domain/exchange.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
 import { SANCTIONS, subjectKey } from './accountability.js';
-import { APPLICATIONS, OBJECTIONS, TENANCIES } from './applications.js';
+import { APPLICATIONS, OBJECTIONS } from './applications.js';
 import { decodeKey, historyArray, keyedByData, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
@@ -284,7 +284,7 @@ export async function findObjection(reads: ReadStore, objectionId: string): Prom
   };
 }
 
-// ---- sanctions and tenancies ----
+// ---- sanctions ----
 
 /**
  * The application bans on an enterprise still in force at `now`, as the SanctionRecords the decider's
@@ -303,21 +303,6 @@ export async function activeSanctionsOf(reads: ReadStore, creditCode: string, no
     ...(typeof d.liftedAt === 'string' ? { liftedAt: d.liftedAt } : {}),
   }));
   return records.filter((r) => activeApplicationBans([r], creditCode, now).length > 0);
-}
-
-/** The enterprise's current lease (its latest LeaseSigned), as RequestExchange's `tenancy` expects; null when none. */
-export async function tenancyOf(reads: ReadStore, creditCode: string): Promise<Tenancy | null> {
-  const [doc] = await reads.find(TENANCIES, { creditCode, leased: true }, { sort: { signedPosition: -1 }, limit: 1 });
-  if (!doc) return null;
-  let { projectId, district } = doc as { projectId?: string; district?: District };
-  if (projectId === undefined || district === undefined) {
-    // A lease without a published result before it (a legacy import): its notice says where it is.
-    const notice = await reads.findOne(NOTICES, { _id: doc.noticeId as string });
-    projectId ??= notice?.projectId as string | undefined;
-    district ??= notice?.district as District | undefined;
-    if (projectId === undefined || district === undefined) return null;
-  }
-  return { applicationId: doc.applicationId as string, projectId, district, area: doc.area as number, creditCode: doc.creditCode as string };
 }
 
 // ---- exchanges ----

@@ -192,7 +192,7 @@ export const TABLE: Row[] = [
   { route: 'POST /api/exchanges', expect: anyEnterprise, setup: withOwner('leased'), call: () => ({ method: 'POST', path: '/api/exchanges', body: { wanted: { area: 300 }, reason: '缩减面积' } }) },
   {
     route: 'POST /api/exchanges/:id/review',
-    expect: managers,
+    expect: districtDeciders,
     setup: async (api) => {
       await withOwner('leased')(api);
       return { exchangeId: (await api.ok(OWNER, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201)).id };
@@ -201,7 +201,7 @@ export const TABLE: Row[] = [
   },
   {
     route: 'POST /api/exchanges/:id/result',
-    expect: managers,
+    expect: districtDeciders,
     setup: async (api) => {
       await withOwner('leased')(api);
       const exchangeId = (await api.ok(OWNER, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201)).id;

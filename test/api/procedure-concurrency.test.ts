@@ -127,7 +127,7 @@ describe('one-shot notice commands', () => {
     const contracts = await Promise.all(Array.from({ length: 8 }, (_, i) => api.request('nanshan', 'POST', `${appPath}/contract`, { area: 400, contractRef: `C-${i}`, signedOn: clock.iso, ...leaseFrom(clock.iso) })));
     expect(tally(contracts)).toEqual({ 200: 1, '422 CONTRACT_ALREADY_RECORDED': 7 });
     const x = await api.ok(tenant, 'POST', '/api/exchanges', { wanted: { area: 200 }, reason: '缩减面积' }, 201);
-    const reviews = await Promise.all(Array.from({ length: 8 }, (_, i) => api.request(i % 2 ? 'nanshan' : 'admin', 'POST', `/api/exchanges/${x.id}/review`, { approved: i % 3 === 0, reason: `意见${i}` })));
+    const reviews = await Promise.all(Array.from({ length: 8 }, (_, i) => api.request(i % 2 ? 'nanshan' : 'cityDept', 'POST', `/api/exchanges/${x.id}/review`, { approved: i % 3 === 0, reason: `意见${i}` })));
     expect(tally(reviews)).toEqual({ 200: 1, '422 EXCHANGE_ALREADY_REVIEWED': 7 });
 
     const other = await api.flow({ applicants: [{ who: fresh(), area: 100 }], until: 'submitted' });

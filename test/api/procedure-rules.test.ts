@@ -416,6 +416,30 @@ describe('exchanges', () => {
     await api.ok(A, 'POST', '/api/exchanges', body, 201);
   });
 
+  it('TENANCY_ENDED: a tenancy the tenant exited or the department recovered asks for no exchange', async () => {
+    const body = { wanted: { area: 300 }, reason: '缩减面积' };
+    const [A, B] = [fresh(), fresh()];
+    const a = await api.flow({ applicants: [{ who: A, area: 400 }], until: 'leased' });
+    await api.ok(A, 'POST', `/api/tenancies/${enc(a.apps[0]!)}/exit`, { reason: '迁址' });
+    await refused('TENANCY_ENDED', A, 'POST', '/api/exchanges', body);
+    const b = await api.flow({ applicants: [{ who: B, area: 400 }], until: 'leased' });
+    await api.ok('nanshan', 'POST', `/api/tenancies/${enc(b.apps[0]!)}/recover`, { grounds: 'breach', reasons: ['擅自转租'] });
+    await refused('TENANCY_ENDED', B, 'POST', '/api/exchanges', body);
+  });
+
+  it('after a 换租 move the next request starts from the new tenancy; once that ends, TENANCY_ENDED', async () => {
+    const C = fresh();
+    const c = await api.flow({ applicants: [{ who: C, area: 400 }], until: 'leased' });
+    const first = await api.ok(C, 'POST', '/api/exchanges', { wanted: { area: 300 }, reason: '缩减面积' }, 201);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${first.id}/review`, { approved: true, reason: '同意' });
+    await api.ok('nanshan', 'POST', `/api/exchanges/${first.id}/result`);
+    await api.ok('nanshan', 'POST', `/api/exchanges/${first.id}/move`); // the new tenancy's id is the exchange's
+    const second = await api.ok(C, 'POST', '/api/exchanges', { wanted: { area: 350 }, reason: '再次调整面积' }, 201);
+    expect((await api.read(C, `/api/exchanges/${second.id}`)).body.tenancy).toEqual({ applicationId: first.id, projectId: c.projectId, area: 300 });
+    await api.ok(C, 'POST', `/api/tenancies/${enc(first.id)}/exit`, { reason: '迁址' });
+    await refused('TENANCY_ENDED', C, 'POST', '/api/exchanges', { wanted: { area: 200 }, reason: '再次调整面积' });
+  });
+
   it('EXCHANGE_ALREADY_OPEN: one request per lease awaiting review; another once it is reviewed', async () => {
     const A = fresh();
     await api.flow({ applicants: [{ who: A, area: 400 }], until: 'leased' });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type ExchangeCommand, type ExchangeEvent, type Tenancy, exchangeDecider, exchangeStream } from '../../src/domain/exchange.js';
-import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, DEFAULT_DUTIES, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(exchangeDecider);
 const NOW = '2026-03-02T02:00:00.000Z';
 const at = (actor: Actor) => testContext(actor, NOW);
 
-const tenancy: Tenancy = { applicationId: 'app-1', projectId: 'p-1', district: 'nanshan', area: 1_000, creditCode: actors.enterprise.creditCode };
+const tenancy: Tenancy = { applicationId: 'app-1', projectId: 'p-1', district: 'nanshan', area: 1_000, creditCode: actors.enterprise.creditCode, status: 'active', endsOn: '2029-02-28T16:00:00.000Z' };
+/** DUTIES_CITY_ADMIN_DECIDES=true. */
+const adminDecides = (actor: Actor) => ({ ...at(actor), duties: { ...DEFAULT_DUTIES, cityAdminDecidesInDistricts: true } });
 const request: Extract<ExchangeCommand, { type: 'RequestExchange' }> = {
   type: 'RequestExchange',
   exchangeId: 'x-1',
@@ -48,6 +50,21 @@ describe('RequestExchange (换租申请)', () => {
     given([]).when({ ...request, tenancy: null }, at(actors.enterprise)).thenThrows(RuleViolation, 'NOT_A_TENANT');
     given([]).when(request, at(actors.enterprise2)).thenThrows(RuleViolation, 'NOT_A_TENANT');
   });
+  it('not from a tenancy that ended: exit, recovery, expiry, or replaced by a 换租 move', () => {
+    for (const endedHow of ['exit', 'recovery', 'expiry', 'exchange'] as const) {
+      const ended = { ...request, tenancy: { ...tenancy, status: 'ended' as const, endedHow, endedOn: '2026-03-01T02:00:00.000Z' } };
+      given([]).when(ended, at(actors.enterprise)).thenThrows(RuleViolation, 'TENANCY_ENDED');
+    }
+  });
+  it('not from a lease whose term is over, even before the scheduler records its expiry', () => {
+    given([]).when({ ...request, tenancy: { ...tenancy, endsOn: NOW } }, at(actors.enterprise)).thenThrows(RuleViolation, 'TENANCY_ENDED');
+  });
+  it('from a tenancy a 换租 move started: the request starts from it (its id is that exchange’s)', () => {
+    const successor: Tenancy = { ...tenancy, applicationId: 'x-0', projectId: 'p-2', area: 800 };
+    given([])
+      .when({ ...request, tenancy: successor }, at(actors.enterprise))
+      .thenMatches(([e]) => expect(e?.data).toMatchObject({ current: { applicationId: 'x-0', projectId: 'p-2', area: 800 } }));
+  });
   it('a positive wanted area and a reason', () => {
     given([]).when({ ...request, wanted: { area: 0 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
     given([]).when({ ...request, reason: '' }, at(actors.enterprise)).thenThrows(RuleViolation, 'REASON_REQUIRED');
@@ -79,7 +96,11 @@ describe('RequestExchange (换租申请)', () => {
 describe('ReviewExchange', () => {
   it('the district officer approves or rejects with a reason', () => {
     given([requested]).when(reviewCmd, at(actors.nanshan)).then([reviewed]);
-    given([requested]).when({ type: 'ReviewExchange', approved: false, reason: '无可用房源' }, at(actors.admin)).thenMatches(([e]) => expect(e?.data).toMatchObject({ approved: false, reviewer: { id: 'admin-1' } }));
+    given([requested]).when({ type: 'ReviewExchange', approved: false, reason: '无可用房源' }, at(actors.cityDept)).thenMatches(([e]) => expect(e?.data).toMatchObject({ approved: false, reviewer: { id: 'officer-city' } }));
+  });
+  it('a district decision: city_admin supervises and does not review, unless configured (DUTIES_CITY_ADMIN_DECIDES)', () => {
+    given([requested]).when(reviewCmd, at(actors.admin)).thenThrows(Forbidden);
+    given([requested]).when({ type: 'ReviewExchange', approved: false, reason: '无可用房源' }, adminDecides(actors.admin)).thenMatches(([e]) => expect(e?.data).toMatchObject({ approved: false, reviewer: { id: 'admin-1' } }));
   });
   it('only the district', () => {
     given([requested]).when(reviewCmd, at(actors.futian)).thenThrows(Forbidden);
@@ -104,5 +125,9 @@ describe('PublishExchangeResult (换租结果公布)', () => {
     given([requested, reviewed, published]).when(publishCmd, at(actors.nanshan)).thenThrows(RuleViolation, 'EXCHANGE_RESULT_ALREADY_PUBLISHED');
   });
   it('only the district', () => given([requested, reviewed]).when(publishCmd, at(actors.futian)).thenThrows(Forbidden));
+  it('a district decision: city_admin does not publish it, unless configured (DUTIES_CITY_ADMIN_DECIDES)', () => {
+    given([requested, reviewed]).when(publishCmd, at(actors.admin)).thenThrows(Forbidden);
+    given([requested, reviewed]).when(publishCmd, adminDecides(actors.admin)).then([published]);
+  });
   it('not on a request that does not exist', () => given([]).when(publishCmd, at(actors.nanshan)).thenThrows(NotFound));
 });

@@ -26,12 +26,14 @@ import { accountability } from '../../src/projections/accountability.js';
 import { applications } from '../../src/projections/applications.js';
 import { exchanges } from '../../src/projections/exchanges.js';
 import { notices } from '../../src/projections/notices.js';
-import { activeSanctionsOf, getApplication, listFeed, openExchangesOf, tenancyOf } from '../../src/projections/procedure-queries.js';
+import { activeSanctionsOf, getApplication, listFeed, openExchangesOf } from '../../src/projections/procedure-queries.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { publicFeed } from '../../src/projections/public-feed.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { tenancies } from '../../src/projections/tenancies.js';
+import { exchangeTenancyOf } from '../../src/projections/tenancy-queries.js';
 
-export const procedureProjections: Projection[] = [notices, publicFeed, applications, exchanges, accountability];
+export const procedureProjections: Projection[] = [notices, publicFeed, applications, tenancies, exchanges, accountability];
 
 export const officer: Actor = { id: 'officer-ns', role: 'housing_dept', district: 'nanshan', name: '南山区住房和建设局' };
 export const admin: Actor = { id: 'admin-1', role: 'city_admin', name: '市规划和自然资源局' };
@@ -67,7 +69,7 @@ export interface Moments {
   afterObjectionsFiled: { a3: Awaited<ReturnType<typeof getApplication>> };
   afterResolution: { a3: Awaited<ReturnType<typeof getApplication>> };
   barredSubmission: unknown;
-  tenancyBeforeLease: Awaited<ReturnType<typeof tenancyOf>>;
+  tenancyBeforeLease: Awaited<ReturnType<typeof exchangeTenancyOf>>;
   /** E1's open exchange requests while X1 awaits review. */
   openExchangesWhileRequested: Awaited<ReturnType<typeof openExchangesOf>>;
 }
@@ -206,7 +208,7 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   await onNotice('2026-01-29T02:00:00.000Z', officer, N1, { type: 'DecideAllocation', method: 'ranking', applications: await facts([A1, A2, A3]) });
   await onNotice('2026-01-30T02:00:00.000Z', officer, N1, { type: 'PublishResult' });
   await settle();
-  const tenancyBeforeLease = await tenancyOf(reads, E1.creditCode);
+  const tenancyBeforeLease = await exchangeTenancyOf(reads, E1.creditCode);
   await onApplication('2026-02-10T02:00:00.000Z', officer, A1, { type: 'RecordLease', notice: await notice(N1), area: 1_000, contractRef: 'NS-ZL-2026-001', signedOn: '2026-02-08T02:00:00.000Z', lease: { startsOn: '2026-03-01T00:00:00.000Z', endsOn: '2029-02-28T16:00:00.000Z', monthlyRent: 45_000 } });
   await onApplication('2026-02-10T03:00:00.000Z', officer, A2, { type: 'RecordLease', notice: await notice(N1), area: 1_400, contractRef: 'NS-ZL-2026-002', signedOn: '2026-02-09T02:00:00.000Z', lease: { startsOn: '2026-03-01T00:00:00.000Z', endsOn: '2029-02-28T16:00:00.000Z', monthlyRent: 63_000 } });
   await settle();
@@ -215,7 +217,7 @@ export async function buildProcedureLog(): Promise<ProcedureLog> {
   await onExchange('2026-03-01T02:00:00.000Z', E1, {
     type: 'RequestExchange',
     exchangeId: X1,
-    tenancy: await tenancyOf(reads, E1.creditCode),
+    tenancy: await exchangeTenancyOf(reads, E1.creditCode),
     openExchanges: await openExchangesOf(reads, E1.creditCode),
     wantedProject: { projectId: 'p-ns-2', status: 'published' },
     wanted: { projectId: 'p-ns-2', area: 800 },

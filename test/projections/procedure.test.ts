@@ -15,9 +15,9 @@ import {
   listFeed,
   openExchangesOf,
   procedureStatistics,
-  tenancyOf,
 } from '../../src/projections/procedure-queries.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { exchangeTenancyOf } from '../../src/projections/tenancy-queries.js';
 import { A1, A2, A3, CASE, E1, E2, E3, N1, N2, N3, type ProcedureLog, X1, buildProcedureLog, declared, dumpCollections, procedureProjections, sha } from './procedure-log.js';
 
 let log: ProcedureLog;
@@ -293,11 +293,12 @@ describe('applications', () => {
 });
 
 describe('tenancies and exchanges', () => {
-  it('gives the current lease with project and district from the published result', async () => {
+  it('gives the live tenancy from the tenancies read model, with project, district and term', async () => {
     expect(log.moments.tenancyBeforeLease).toBeNull(); // a result alone is no lease
-    expect(await tenancyOf(log.reads, E1.creditCode)).toEqual({ applicationId: A1, projectId: 'p-ns-1', district: 'nanshan', area: 1_000, creditCode: E1.creditCode });
-    expect(await tenancyOf(log.reads, E2.creditCode)).toEqual({ applicationId: A2, projectId: 'p-ns-1', district: 'nanshan', area: 1_400, creditCode: E2.creditCode });
-    expect(await tenancyOf(log.reads, E3.creditCode)).toBeNull();
+    const term = { status: 'active', endsOn: '2029-02-28T16:00:00.000Z' };
+    expect(await exchangeTenancyOf(log.reads, E1.creditCode)).toEqual({ applicationId: A1, projectId: 'p-ns-1', district: 'nanshan', area: 1_000, creditCode: E1.creditCode, ...term });
+    expect(await exchangeTenancyOf(log.reads, E2.creditCode)).toEqual({ applicationId: A2, projectId: 'p-ns-1', district: 'nanshan', area: 1_400, creditCode: E2.creditCode, ...term });
+    expect(await exchangeTenancyOf(log.reads, E3.creditCode)).toBeNull();
   });
 
   it('lists an enterprise’s exchange requests awaiting review (with their lease), and none once reviewed', async () => {
