@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MAX_PUBLICITY_WORKING_DAYS } from './domain/notice.js';
 import type { AuthOptions } from './api/token-verifier.js';
 import type { ProtectionOptions } from './api/protection.js';
 
@@ -74,8 +75,8 @@ const schema = z.object({
    * A request whose events would be larger is refused with 413 before anything is written.
    */
   MAX_APPEND_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
-  /** Publicity length of a notice unless the notice says otherwise. */
-  PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().default(5),
+  /** Publicity length of a notice unless the notice says otherwise; no longer than a notice may set (else every publicity would be refused). */
+  PUBLICITY_WORKING_DAYS: z.coerce.number().int().positive().max(MAX_PUBLICITY_WORKING_DAYS).default(5),
   /** A demand's next follow-up (跟踪) is due this many working days after it is reported, matched, brokered or followed up. */
   DEMAND_FOLLOW_UP_WORKING_DAYS: z.coerce.number().int().positive().max(250).default(10),
   /** Deadlines of the procedure, in working days, unless a notice sets its own (issue 7). */

@@ -115,6 +115,13 @@ describe('configuration of the protections', () => {
   });
 });
 
+describe("the procedure's default terms", () => {
+  it('takes a publicity of 1 to 30 working days, what a notice may set itself, and names the variable otherwise', () => {
+    expect(loadConfig({ PUBLICITY_WORKING_DAYS: '30' }).PUBLICITY_WORKING_DAYS).toBe(30);
+    for (const bad of ['31', '0', 'five']) expect(() => loadConfig({ PUBLICITY_WORKING_DAYS: bad }), bad).toThrow(/PUBLICITY_WORKING_DAYS/);
+  });
+});
+
 describe('how often streams are snapshotted', () => {
   it('takes SNAPSHOT_EVERY as a whole number ≥ 1, unset leaving the handler its default, and names it when refused', () => {
     expect(loadConfig({ SNAPSHOT_EVERY: '4' }).SNAPSHOT_EVERY).toBe(4);
