@@ -1,10 +1,22 @@
 // China Standard Time (UTC+8, no daylight saving): the platform's reports count days in it.
 const CST_OFFSET_MS = 8 * 3600_000;
 
+/** From 16:00 UTC the CST day is the next UTC day: the last one worked out, kept (times come in runs). */
+let lateUtcDay = '';
+let lateCstDay = '';
+
 /** 'YYYY-MM-DD' of an instant, in CST. */
 export function cstDay(iso: string): string {
-  // Before 16:00 UTC the CST day is the UTC day: read off a canonical time (1 % of a rebuild's main thread).
-  if (isCanonicalUtc(iso) && digits2(iso, 11) < 16) return iso.slice(0, 10);
+  if (isCanonicalUtc(iso)) {
+    // Before 16:00 UTC the CST day is the UTC day: read off a canonical time (1 % of a rebuild's main thread).
+    if (digits2(iso, 11) < 16) return iso.slice(0, 10);
+    const utcDay = iso.slice(0, 10);
+    if (utcDay !== lateUtcDay) {
+      lateCstDay = new Date(Date.parse(iso) + CST_OFFSET_MS).toISOString().slice(0, 10);
+      lateUtcDay = utcDay;
+    }
+    return lateCstDay;
+  }
   return new Date(Date.parse(iso) + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 

@@ -155,17 +155,21 @@ export function counterOps(to: CounterCollections, event: Stamped, counts: Delta
   return ops;
 }
 
-/** Counters moved from the buckets of `dated` to those of `recorded`: one op per bucket (a bucket in both nets out). */
+/**
+ * Counters moved from the buckets of `dated` to those of `recorded`, the year and month only when they differ
+ * (the days do). The event's own `inc` and one negated copy serve every op (ops are never modified), and a
+ * batch's ops on one bucket are summed before the store applies them (embedded-coalesce.ts).
+ */
 function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string): DocOp[] {
-  const moves = new Map<string, number>();
-  for (const id of bucketIds(dated, 'r')) moves.set(id, -1);
-  for (const id of bucketIds(recorded, 'r')) moves.set(id, (moves.get(id) ?? 0) + 1);
+  const neg: Record<string, number> = {};
+  for (const k in inc) neg[k] = -inc[k]!;
+  const from = bucketIds(dated, 'r');
+  const into = bucketIds(recorded, 'r');
   const ops: DocOp[] = [];
-  for (const [id, sign] of moves) {
-    if (sign === 0) continue;
-    const signed: Record<string, number> = {};
-    for (const [k, n] of Object.entries(inc)) signed[k] = sign * n;
-    ops.push(op(to.buckets, id, event, { inc: signed, setOnInsert: { kind: 'shift', key: id.slice(3) } }));
+  for (let i = 0; i < 3; i++) {
+    if (from[i] === into[i]) continue;
+    ops.push(op(to.buckets, from[i]!, event, { inc: neg, setOnInsert: { kind: 'shift', key: from[i]!.slice(3) } }));
+    ops.push(op(to.buckets, into[i]!, event, { inc, setOnInsert: { kind: 'shift', key: into[i]!.slice(3) } }));
   }
   return ops;
 }
