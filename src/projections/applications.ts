@@ -1,12 +1,11 @@
 // Applications (在线申请及审核): one document per application, the review queues and an enterprise's own
-// records; objections by id (to resolve one by its id alone); tenancies (the signed leases: no query reads
-// them now — an exchange request takes the live tenancy from tenancies.ts, which follows ends and 换租 moves).
+// records; objections by id (to resolve one by its id alone). Tenancies are tenancies.ts's, which follows
+// their ends and 换租 moves (applications-v1 kept a copy of the signed leases that nothing read).
 // Built from events alone: counters are `inc`s and histories are keyed by log position, so a replayed
 // event (guarded by its position) changes nothing.
 //
 // What the application events do not carry comes from the notice events that do: AllocationDecided
-// (district) marks each candidate's allocation; ResultPublished (projectId, district, supplyMode)
-// prepares the tenancy of each allocated rent application, which LeaseSigned (creditCode, area) completes.
+// (district) marks each candidate's allocation.
 // ObjectionFiled carries no district: findObjection() takes it from the application's document.
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NoticeEvent } from '../domain/notice.js';
@@ -16,7 +15,6 @@ import { type Recorded, defineProjection, op } from './projection.js';
 
 export const APPLICATIONS = 'applications';
 export const OBJECTIONS = 'objections';
-export const TENANCIES = 'tenancies';
 
 /** Fields a fresh submission clears (a withdrawn application may be submitted again on its stream). */
 const CLEARED_ON_SUBMIT = ['returned', 'resubmittedAt', 'lapsedAt', 'qualified', 'score', 'lastReview', 'reviewedAt', 'withdrawnAt', 'withdrawReason', 'allocation', 'allocatedArea', 'contract'];
@@ -24,29 +22,22 @@ const CLEARED_ON_SUBMIT = ['returned', 'resubmittedAt', 'lapsedAt', 'qualified',
 /** The path of this event's entry in a history kept by log position. */
 const entryOf = (event: { position: number }) => historyKey(event.position);
 
-/** A signed lease or a completed sale: the contract on the application; a lease also completes the tenancy. */
+/** A signed lease or a completed sale: the contract on the application. */
 function contractOps(event: Recorded<Extract<ApplicationEvent, { type: 'LeaseSigned' | 'SaleCompleted' }>>): DocOp[] {
   const at = utc(event.occurredAt);
-  const id = event.data.applicationId;
   const contract = { ...event.data, kind: event.type === 'LeaseSigned' ? 'lease' : 'sale', recordedAt: at };
-  const ops = [op(APPLICATIONS, id, event, { set: { contract, updatedAt: at } })];
-  if (event.type === 'LeaseSigned') {
-    const { applicationId, noticeId, creditCode, area, contractRef, signedOn } = event.data;
-    ops.push(op(TENANCIES, id, event, { set: { applicationId, noticeId, creditCode, area, contractRef, signedOn, leased: true, signedPosition: event.position, recordedAt: at } }));
-  }
-  return ops;
+  return [op(APPLICATIONS, event.data.applicationId, event, { set: { contract, updatedAt: at } })];
 }
 
 export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
-  name: 'applications-v1',
-  collections: [APPLICATIONS, OBJECTIONS, TENANCIES],
+  name: 'applications-v2',
+  collections: [APPLICATIONS, OBJECTIONS],
   indexes: [
     { collection: APPLICATIONS, keys: { noticeId: 1, status: 1, submittedPosition: 1 } },
     { collection: APPLICATIONS, keys: { creditCode: 1, submittedPosition: 1 } },
     { collection: APPLICATIONS, keys: { district: 1, status: 1, submittedPosition: 1 } },
     { collection: APPLICATIONS, keys: { status: 1 } },
     { collection: OBJECTIONS, keys: { applicationId: 1 } },
-    { collection: TENANCIES, keys: { creditCode: 1, signedPosition: -1 } },
   ],
   handlers: {
     ApplicationSubmitted: (event) => {
@@ -167,14 +158,6 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
           set: { noticeId, district, allocation: { allocated: a !== undefined, area: a?.area ?? 0, rank: a?.rank ?? i + 1, method, decidedAt: at }, allocatedArea: a?.area ?? 0 },
         });
       });
-    },
-    ResultPublished: (event) => {
-      const { noticeId, district, projectId, supplyMode, allocations } = event.data;
-      if (supplyMode !== 'rent') return [];
-      const seen = new Set<string>();
-      return allocations
-        .filter((a) => !seen.has(a.applicationId) && seen.add(a.applicationId))
-        .map((a) => op(TENANCIES, a.applicationId, event, { set: { applicationId: a.applicationId, noticeId, projectId, district, allocatedArea: a.area } }));
     },
   },
 });

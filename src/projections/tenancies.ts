@@ -5,8 +5,8 @@ import type { TenancyEvent } from '../domain/tenancy.js';
 import { historyKey, utc, withData } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
-// Not 'tenancies': applications.ts keeps its own copy of the signed leases under that name (no longer
-// read; an exchange request takes the enterprise's tenancy from here: exchangeTenancyOf()).
+// Not 'tenancies': the name applications-v1 gave its copy of the signed leases (an exchange request takes
+// the enterprise's tenancy from here: exchangeTenancyOf()).
 export const TENANCIES = 'tenancy_records';
 
 export const tenancies = defineProjection<ApplicationEvent | TenancyEvent>({

@@ -307,7 +307,7 @@ describe('one notice through the whole procedure', () => {
     await atHead();
     const before = await snapshotReadModels();
     expect(Object.keys(before).length).toBe(allProjections.reduce((n, p) => n + p.collections.length, 0));
-    for (const c of ['notices', 'public_feed', 'applications', 'objections', 'tenancies', 'exchanges', 'violations', 'sanctions', 'projects', 'idempotency']) expect(before[c]?.length, c).toBeGreaterThan(0);
+    for (const c of ['notices', 'public_feed', 'applications', 'objections', 'tenancy_records', 'exchanges', 'violations', 'sanctions', 'projects', 'idempotency']) expect(before[c]?.length, c).toBeGreaterThan(0);
     await srv.services.runner.rebuild();
     await atHead();
     const after = await snapshotReadModels();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationEvent } from '../../../src/domain/application.js';
 import type { NoticeEvent } from '../../../src/domain/notice.js';
-import { APPLICATIONS, OBJECTIONS, TENANCIES, applications } from '../../../src/projections/applications.js';
+import { APPLICATIONS, OBJECTIONS, applications } from '../../../src/projections/applications.js';
 import { projectionSpec } from '../projection-spec.js';
 import { A1, E1, N, allocationDecided, at, declared, documents, leaseSigned, objectionFiled, objectionUpheld, officer, resultPublished, reviewed, submitted } from './fixtures.js';
 
@@ -87,7 +87,7 @@ describe('applications', () => {
     await given.then(OBJECTIONS, 'o-1', { objectionId: 'o-1', applicationId: A1, noticeId: N, filedAt: at(3), open: false, upheld: true, resolvedAt: at(4) });
   });
 
-  it('allocated, the result prepares the tenancy and the signed lease completes it', async () => {
+  it('allocated, then the signed lease on the application (the tenancy is kept by tenancies.ts)', async () => {
     const given = spec.given([submitted(E1, 400), allocationDecided, resultPublished, leaseSigned]);
     const doc = (await given.documents(APPLICATIONS)).get(A1);
     expect(doc).toMatchObject({
@@ -95,20 +95,7 @@ describe('applications', () => {
       allocatedArea: 400,
       contract: { ...leaseSigned.data, kind: 'lease', recordedAt: at(4) },
     });
-    await given.then(TENANCIES, A1, {
-      applicationId: A1,
-      noticeId: N,
-      projectId: 'p-1',
-      district: 'nanshan',
-      allocatedArea: 400,
-      creditCode: E1.creditCode,
-      area: 400,
-      contractRef: '租赁合同-1',
-      signedOn: '2027-01-15',
-      leased: true,
-      signedPosition: 4,
-      recordedAt: at(4),
-    });
+    expect(applications.collections).toEqual([APPLICATIONS, OBJECTIONS]);
   });
 
   it('a withdrawn application submitted again starts afresh', () =>
