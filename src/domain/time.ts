@@ -20,10 +20,6 @@ export function cstDay(iso: string): string {
   return new Date(Date.parse(iso) + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-/** 'YYYY-MM' of an instant, in CST. */
-export function cstMonth(iso: string): string {
-  return cstDay(iso).slice(0, 7);
-}
 
 /** A bare date means the end of that day in CST; anything else is an ISO-8601 instant. Null when unparseable. */
 export function parseAsOf(value: string): string | null {

@@ -17,12 +17,6 @@ import { SPACE, space } from './space.js';
 import { tenancies } from './tenancies.js';
 import { statistics } from './statistics.js';
 
-/**
- * Collections kept with their history, so the public reads can answer asOf / asRecordedAt (history.ts); the
- * space ledger's for one project's or one notice's documents (space-queries.ts: unit states, allocations).
- */
-export const HISTORY_TRACKED = [NOTICES, PUBLIC_FEED, PROJECTS, SPACE];
-
 // Each tracked projection computes an event's ops once for itself and its history.
 const [noticesOnce, feedOnce, searchOnce, spaceOnce] = [notices, publicFeed, projectSearch, space].map(memoized) as [Projection, Projection, Projection, Projection];
 

@@ -17,6 +17,7 @@ import type { Doc, DocOp, ReadStore } from '../infra/read-store.js';
 import { type Recorded, defineProjection, op } from './projection.js';
 import { type SpaceEvent, onSpaceMoves } from './space-moves.js';
 import { utc } from './doc-paths.js';
+import type { Moment } from './history.js';
 
 export const STATS_NOW = 'stats_now';
 export const STATS_BUCKETS = 'stats_buckets';
@@ -369,7 +370,7 @@ export function bucketsBefore(day: string): string[] {
 }
 
 /** Which time an as-of sum goes by: the business time (`asOf`) or what had been recorded (`asRecordedAt`). */
-export type CountedBy = 'occurredAt' | 'recordedAt';
+export type CountedBy = Moment['field'];
 
 /**
  * What an as-of sum reads: the buckets wholly before `asOf`, then the events of its day up to it — or, when

@@ -28,8 +28,6 @@ const auditQuery = z.strictObject({
   consistentWith: s.position.optional(),
 });
 
-const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
-
 /** The export asked for by Accept, if any (JSON otherwise). */
 function exportFormat(accept: string | undefined): 'csv' | 'ndjson' | null {
   if (!accept) return null;
@@ -83,7 +81,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         const { page, pageSize, consistentWith: at, ...filters } = req.query;
         await consistentWith(services, at);
         await readModelsAtHead(services); // the trail lists every event recorded so far
-        const q = { ...filters, from: iso(filters.from), to: iso(filters.to) };
+        const q = filters; // from / to already in UTC (schemas.ts: fromTime, toTime)
         const format = exportFormat(req.headers.accept);
         if (format === 'csv') {
           reply.header('content-disposition', 'attachment; filename="audit-trail.csv"');
@@ -134,7 +132,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         requireActor(req, 'auditor', 'city_admin');
         const { page, pageSize, from, to, consistentWith: at, ...q } = req.query;
         await consistentWith(services, at);
-        const { items, total } = await services.access.search({ ...q, from: iso(from), to: iso(to) }, page, pageSize);
+        const { items, total } = await services.access.search({ ...q, from, to }, page, pageSize);
         return { items, total, page, pageSize };
       },
     );

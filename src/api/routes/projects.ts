@@ -8,14 +8,12 @@ import { type Actor, NotFound } from '../../domain/shared.js';
 import type { Doc, Filter } from '../../infra/read-store.js';
 import { PROJECTS, openNoticeFilter } from '../../projections/project-search.js';
 import { projectSpace, spaceAt } from '../../projections/space-queries.js';
-import { type Moment, readStoreAt } from '../../projections/history.js';
+import { readStoreAt } from '../../projections/history.js';
 import { momentOf } from '../moment.js';
 import { substringFilter } from '../../projections/text-search.js';
-import { parseAsOf } from '../../domain/time.js';
 import { requireActor } from '../auth.js';
 import { type Services, consistentWith } from '../../application/services.js';
 import { command } from '../command.js';
-import { HttpProblem } from '../problem.js';
 import { OPTIONAL_BEARER } from '../openapi.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
@@ -150,20 +148,13 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get('/api/projects/:id', { config: { answer: answers.projectAnswer }, schema: { tags, summary: 'one project; ?asOf= / ?asRecordedAt= as it stood then (officers also see unpublished ones)', security: OPTIONAL_BEARER, params: idParams, querystring: s.momentOnlyQuery } }, async (req) => {
       await consistentWith(services, req.query.consistentWith);
-      let doc: Record<string, unknown> | null;
-      let moment: Moment | null = null;
-      const recorded = req.query.asRecordedAt !== undefined ? momentOf(req.query.asOf, req.query.asRecordedAt) : null;
-      if (recorded) {
-        moment = recorded;
-        doc = await (await readStoreAt(services.reads, [PROJECTS], recorded, { [PROJECTS]: [req.params.id] })).findOne(PROJECTS, { _id: req.params.id });
-      } else if (req.query.asOf !== undefined) {
-        const asOf = parseAsOf(req.query.asOf);
-        if (!asOf) throw new HttpProblem(400, 'Bad Request', 'asOf must be a date (YYYY-MM-DD) or an ISO-8601 time', { errors: [{ path: 'querystring.asOf', message: 'invalid date' }] });
-        moment = { field: 'occurredAt', at: asOf };
-        doc = await projects.projectAsOf(services, req.params.id, asOf);
-      } else {
-        doc = await services.reads.findOne(PROJECTS, { _id: req.params.id });
-      }
+      const moment = momentOf(req.query.asOf, req.query.asRecordedAt);
+      // As of a business time, folded from the project's stream; as recorded, from the search's history.
+      const doc = !moment
+        ? await services.reads.findOne(PROJECTS, { _id: req.params.id })
+        : moment.field === 'occurredAt'
+          ? await projects.projectAsOf(services, req.params.id, moment.at)
+          : await (await readStoreAt(services.reads, [PROJECTS], moment, { [PROJECTS]: [req.params.id] })).findOne(PROJECTS, { _id: req.params.id });
       if (!doc || !maySeeProject(req.actor, doc)) throw new NotFound(`no published project ${req.params.id}`);
       // The ledger's figures (derived, never typed) replace the market figure the document carries; as of a
       // moment, from the project's space documents as they stood then.
