@@ -127,9 +127,9 @@ export interface CounterCollections {
 type Stamped = Pick<RecordedEvent, 'position' | 'occurredAt' | 'recordedAt'>;
 
 /** An event's own record of its counters: by the day it is dated and by the day it was recorded. */
-function deltaRecord(event: Stamped, delta: Delta, extra: Record<string, unknown>) {
+function deltaRecord(event: Stamped, delta: Delta) {
   const recordedAt = utc(event.recordedAt);
-  return { day: cstDay(event.occurredAt), occurredAt: event.occurredAt, recordedDay: cstDay(recordedAt), recordedAt, ...extra, c: nest(delta) };
+  return { day: cstDay(event.occurredAt), occurredAt: event.occurredAt, recordedDay: cstDay(recordedAt), recordedAt, c: nest(delta) };
 }
 
 /** The year, month and day buckets of a CST day, by id (`prefix` `r`: the recorded-time shifts). */
@@ -137,16 +137,16 @@ const bucketIds = (day: string, prefix = '') => [`${prefix}y:${day.slice(0, 4)}`
 const KINDS = ['year', 'month', 'day'] as const;
 
 /**
- * The counter changes of one event, in every bucket it falls into plus its own record (`extra` beside it),
+ * The counter changes of one event, in every bucket it falls into plus its own record,
  * so "as of T" sums a few buckets and one day's records instead of replaying the log. An event recorded on
  * another CST day than it is dated (an import; one dated before midnight and recorded after) also moves
  * its counters from the day it is dated to the day it was recorded in the `r` buckets, which "as recorded
  * by T" adds to the same sum (asOfCounterDocs); for every other event the two sums are the same buckets.
  */
-export function counterOps(to: CounterCollections, event: Stamped, counts: Delta | Record<string, number>, extra: Record<string, unknown> = {}): DocOp[] {
+export function counterOps(to: CounterCollections, event: Stamped, counts: Delta | Record<string, number>): DocOp[] {
   const delta = counts instanceof Map ? counts : new Map(Object.entries(counts));
   if (delta.size === 0) return [];
-  const record = deltaRecord(event, delta, extra);
+  const record = deltaRecord(event, delta);
   const inc: Record<string, number> = {};
   for (const [k, n] of delta) inc[counterPath('c', k)] = n;
   const ops = [op(to.now, 'current', event, { inc })];
@@ -176,35 +176,18 @@ function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, nu
 }
 
 const PROJECT_COUNTERS: CounterCollections = { now: STATS_NOW, buckets: STATS_BUCKETS, deltas: STATS_DELTAS };
-const deltaOps = (event: Stamped, delta: Delta, projectId: string): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta, { projectId });
+const deltaOps = (event: Stamped, delta: Delta): DocOp[] => counterOps(PROJECT_COUNTERS, event, delta);
 
 /** The events that move space carry their delta (ledger.ts SpaceDelta). */
-const spaceOps = (event: Recorded<SpaceEvent>) => oneDeltaOps(event, event.data.space);
-const oneDeltaOps = (event: Stamped, space: SpaceDelta | undefined) =>
-  space ? deltaOps(event, nonZero(spaceFigures(space)), space.projectId) : [];
+const spaceOps = (event: Recorded<SpaceEvent>) => (event.data.space ? deltaOps(event, nonZero(spaceFigures(event.data.space))) : []);
 /**
- * 换租 moves let space out of one project and into another (or the same) in one event. The buckets take
- * both sides at once; the per-event records are one per project (ids `<position>` and `<position>:in`),
- * so each record names the project whose figures it moves.
+ * 换租 moves let space out of one project and into another (or the same) in one event: both sides in one
+ * delta. (A project's own figures as of a moment come from the space ledger's history, not from these.)
  */
 const movedOps = (event: RecordedEvent & Extract<TenancyEvent, { type: 'TenancyEnded' }>) => {
-  const { space, spaceIn } = event.data;
-  if (!spaceIn) return oneDeltaOps(event, space);
-  if (!space || space.projectId === spaceIn.projectId) {
-    const delta = spaceFigures(space);
-    for (const [k, v] of spaceFigures(spaceIn)) add(delta, k, v);
-    return deltaOps(event, nonZero(delta), spaceIn.projectId);
-  }
-  const out = nonZero(spaceFigures(space));
-  const into = nonZero(spaceFigures(spaceIn));
-  const both: Delta = new Map(out);
-  for (const [k, v] of into) add(both, k, v);
-  const record = (id: string, projectId: string, delta: Delta) => (delta.size === 0 ? [] : [op(STATS_DELTAS, id, event, { set: deltaRecord(event, delta, { projectId }) })]);
-  return [
-    ...counterOps(PROJECT_COUNTERS, event, nonZero(both)).filter((o) => o.collection !== STATS_DELTAS),
-    ...record(String(event.position), space.projectId, out),
-    ...record(`${event.position}:in`, spaceIn.projectId, into),
-  ];
+  const delta = spaceFigures(event.data.space);
+  for (const [k, v] of spaceFigures(event.data.spaceIn)) add(delta, k, v);
+  return deltaOps(event, nonZero(delta));
 };
 
 export const statistics = defineProjection<ProjectEvent | NoticeEvent | ApplicationEvent | TenancyEvent>({
@@ -218,14 +201,14 @@ export const statistics = defineProjection<ProjectEvent | NoticeEvent | Applicat
     { collection: STATS_DELTAS, keys: { recordedDay: 1 } },
   ],
   handlers: {
-    ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1)), event.data.projectId),
-    ProjectWithdrawn: (event) => deltaOps(event, nonZero(figures(event.data, -1)), event.data.projectId),
+    ProjectPublished: (event) => deltaOps(event, nonZero(figures(event.data, 1))),
+    ProjectWithdrawn: (event) => deltaOps(event, nonZero(figures(event.data, -1))),
     ProjectUpdated: (event) => {
       const change = event.data.figures;
       if (!change) return [];
       const delta = figures(change.before, -1);
       figureDelta(delta, change.after, 1);
-      return deltaOps(event, nonZero(delta), event.data.projectId);
+      return deltaOps(event, nonZero(delta));
     },
     ...onSpaceMoves(spaceOps),
     TenancyEnded: movedOps,
