@@ -44,8 +44,12 @@ export function memoized(p: Projection): Projection {
   };
 }
 
-/** The history of `collections` as the projection `p` changes them, as a projection of its own. */
-export function withHistory(p: Projection, collections: string[]): Projection {
+/**
+ * The history of `collections` as the projection `p` changes them, as a projection of its own. `whole`:
+ * whether a whole collection is ever read as of a moment (key frames, swept by time and position); a history
+ * read only document by document (`only`: one notice, one project's space) needs its document index alone.
+ */
+export function withHistory(p: Projection, collections: string[], whole = true): Projection {
   const tracked = new Set(collections);
   return {
     name: `${p.name}-history-v2`,
@@ -53,9 +57,13 @@ export function withHistory(p: Projection, collections: string[]): Projection {
     logCollections: collections.map(historyOf),
     indexes: collections.flatMap((c): IndexSpec[] => [
       { collection: historyOf(c), keys: { docId: 1, position: 1 } },
-      { collection: historyOf(c), keys: { occurredAt: 1 } },
-      { collection: historyOf(c), keys: { recordedAt: 1 } },
-      { collection: historyOf(c), keys: { position: 1 } }, // the rows appended since the key frames were built
+      ...(whole
+        ? ([
+            { collection: historyOf(c), keys: { occurredAt: 1 } },
+            { collection: historyOf(c), keys: { recordedAt: 1 } },
+            { collection: historyOf(c), keys: { position: 1 } }, // the rows appended since the key frames were built
+          ] satisfies IndexSpec[])
+        : []),
     ]),
     handles: p.handles,
     apply(event) {

@@ -22,7 +22,8 @@ const [noticesOnce, feedOnce, searchOnce, spaceOnce] = [notices, publicFeed, pro
 
 export const allProjections: Projection[] = [
   ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, spaceOnce, tenancies, deadlines, demands, demandStatistics, auditTrail],
-  ...[withHistory(noticesOnce, [NOTICES]), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS]), withHistory(spaceOnce, [SPACE])],
+  // Notices and the space ledger are read as of a moment one document at a time (no key frames): no time indexes.
+  ...[withHistory(noticesOnce, [NOTICES], false), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS]), withHistory(spaceOnce, [SPACE], false)],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).
   demandMatching,
 ];
