@@ -36,11 +36,14 @@ class AsOfThread {
   /** Stops in a row with no answer between, and the moment before which no thread starts. */
   private stops = 0;
   private notBefore = 0;
+  /** Threads started: each numbers its views from its own range (as-of-thread.ts). */
+  private started = 0;
 
   constructor(private readonly file: string) {}
 
   private start(): Worker {
-    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file }, execArgv: [], resourceLimits: growingWorkerHeap() });
+    const firstView = this.started++ * 2 ** 32;
+    const worker = new Worker(new URL('./as-of.worker.mjs', import.meta.url), { workerData: { file: this.file, firstView }, execArgv: [], resourceLimits: growingWorkerHeap() });
     worker.unref(); // referenced only while a question waits (ask)
     worker.on('message', (reply: AsOfReply) => {
       const waiting = this.pending.get(reply.id);

@@ -24,7 +24,9 @@ const rows: HistoryReads = {
 /** Views opened, the most recent last: a request opens one and asks its queries of it at once. */
 const views = new Map<number, AsOfView>();
 const KEPT_VIEWS = 64;
-let nextView = 1;
+// From where the serving thread says: a thread started after another stopped never reuses an id of the
+// stopped one's views, which the serving thread may still ask of (they are gone: opened again).
+let nextView = ((workerData as { firstView?: number }).firstView ?? 0) + 1;
 
 type Query = 'find' | 'findOne' | 'count' | 'aggregate';
 const QUERIES = new Set<string>(['find', 'findOne', 'count', 'aggregate'] satisfies Query[]);

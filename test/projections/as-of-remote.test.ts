@@ -141,6 +141,30 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
     await s.close();
   });
 
+  it('a view opened on a thread that stopped is opened again on the next, never taken for one of its views', async () => {
+    let now = Date.UTC(2026, 11, 6);
+    const clock = asOfRestarts.now;
+    asOfRestarts.now = () => now;
+    try {
+      const s = await store(true);
+      await write(s, changes(1, 300));
+      const early: Moment = { field: 'occurredAt', at: day(20) };
+      const late: Moment = { field: 'occurredAt', at: day(250) };
+      const before = await readStoreAt(s, [C], early);
+      const expected = await before.count(C, { kind: 'odd' });
+      await crashThreadForTests(s);
+      now += 5_000;
+      const after = await readStoreAt(s, [C], late); // the first view of the new thread
+      const lateCount = await after.count(C, { kind: 'odd' });
+      expect(lateCount).not.toBe(expected);
+      expect(await before.count(C, { kind: 'odd' })).toBe(expected);
+      expect(await after.count(C, { kind: 'odd' })).toBe(lateCount);
+      await s.close();
+    } finally {
+      asOfRestarts.now = clock;
+    }
+  });
+
   it('refuses the questions of a thread that stopped as unavailable (503), and starts another only after a wait that doubles while they keep stopping', async () => {
     let now = Date.UTC(2026, 11, 6);
     const clock = asOfRestarts.now;
