@@ -12,7 +12,7 @@ const onExchange = (services: Services, exchangeId: string, command: ExchangeCom
   services.commands.execute(exchangeDecider, exchangeStream(exchangeId), exchangeId, command, meta);
 
 /** 换租: the tenant enterprise of `meta.actor` asks to move; exchangeId is fresh (the stream must not exist). */
-export function requestExchange(services: Services, args: { exchangeId: string; wanted: WantedSpace; reason: string }, meta: CommandMeta): Promise<CommandResult> {
+export async function requestExchange(services: Services, args: { exchangeId: string; wanted: WantedSpace; reason: string }, meta: CommandMeta): Promise<CommandResult> {
   const creditCode = creditCodeOf(meta, 'ask for an exchange');
   const wantedProjectId = args.wanted.projectId;
   // The tenancy is the enterprise's live one in the tenancies read model, which follows its ends and 换租
@@ -24,10 +24,10 @@ export function requestExchange(services: Services, args: { exchangeId: string; 
   // wanted project's lock orders this against its withdrawal (routes/projects.ts).
   const held = new Set<string>();
   const decide = async (): Promise<CommandResult | { relock: string }> => {
-    const wantedProject = wantedProjectId !== undefined ? await projectFacts(services, wantedProjectId) : undefined; // 404 when unknown
     await readModelsAtHead(services); // a lease recorded a moment ago counts, and so does an open request
     const tenancy = await exchangeTenancyOf(services.reads, creditCode);
     if (tenancy?.status === 'active' && !held.has(tenancy.applicationId)) return { relock: tenancy.applicationId };
+    const wantedProject = wantedProjectId !== undefined ? await projectFacts(services, wantedProjectId) : undefined; // 404 when unknown
     const openExchanges = await openExchangesOf(services.reads, creditCode);
     const command: ExchangeCommand = { type: 'RequestExchange', tenancy, openExchanges, ...(wantedProject ? { wantedProject } : {}), ...args };
     return onExchange(services, args.exchangeId, command, { ...meta, newStream: true });
@@ -38,7 +38,13 @@ export function requestExchange(services: Services, args: { exchangeId: string; 
     held.add(outcome.relock);
     return services.locks.run(lockKeys.tenancy(outcome.relock), attempt);
   };
-  return attempt();
+  // The live tenancy read first, so its lock is usually taken before the others at once (the loop above
+  // only when it changed meanwhile).
+  await readModelsAtHead(services);
+  const live = await exchangeTenancyOf(services.reads, creditCode);
+  if (live?.status !== 'active') return attempt();
+  held.add(live.applicationId);
+  return services.locks.run(lockKeys.tenancy(live.applicationId), attempt);
 }
 
 export function reviewExchange(services: Services, args: { exchangeId: string; approved: boolean; reason: string }, meta: CommandMeta): Promise<CommandResult> {
