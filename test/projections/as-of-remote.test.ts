@@ -27,6 +27,20 @@ async function store(file: boolean): Promise<EmbeddedReadStore> {
   return s;
 }
 
+/** Runs `body` with the as-of threads' restart clock in the test's hands (`advance` moves it on). */
+async function onTestClock(body: (advance: (ms: number) => void) => Promise<void>): Promise<void> {
+  let now = Date.UTC(2026, 11, 6);
+  const clock = asOfRestarts.now;
+  asOfRestarts.now = () => now;
+  try {
+    await body((ms) => {
+      now += ms;
+    });
+  } finally {
+    asOfRestarts.now = clock;
+  }
+}
+
 /** Changes of 40 documents, one per day; every seventh dated a week back (an import). */
 function changes(from: number, to: number): DocOp[] {
   const ops: DocOp[] = [];
@@ -142,10 +156,7 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
   });
 
   it('a view opened on a thread that stopped is opened again on the next, never taken for one of its views', async () => {
-    let now = Date.UTC(2026, 11, 6);
-    const clock = asOfRestarts.now;
-    asOfRestarts.now = () => now;
-    try {
+    await onTestClock(async (advance) => {
       const s = await store(true);
       await write(s, changes(1, 300));
       const early: Moment = { field: 'occurredAt', at: day(20) };
@@ -153,23 +164,18 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
       const before = await readStoreAt(s, [C], early);
       const expected = await before.count(C, { kind: 'odd' });
       await crashThreadForTests(s);
-      now += 5_000;
+      advance(5_000);
       const after = await readStoreAt(s, [C], late); // the first view of the new thread
       const lateCount = await after.count(C, { kind: 'odd' });
       expect(lateCount).not.toBe(expected);
       expect(await before.count(C, { kind: 'odd' })).toBe(expected);
       expect(await after.count(C, { kind: 'odd' })).toBe(lateCount);
       await s.close();
-    } finally {
-      asOfRestarts.now = clock;
-    }
+    });
   });
 
   it('refuses the questions of a thread that stopped as unavailable (503), and starts another only after a wait that doubles while they keep stopping', async () => {
-    let now = Date.UTC(2026, 11, 6);
-    const clock = asOfRestarts.now;
-    asOfRestarts.now = () => now;
-    try {
+    await onTestClock(async (advance) => {
       const s = await store(true);
       await write(s, changes(1, 3_000));
       const moment: Moment = { field: 'occurredAt', at: day(150) };
@@ -186,21 +192,19 @@ describe('a whole collection as of a moment, on the as-of thread', () => {
       expect(refused).toBeInstanceOf(Unavailable);
       expect(refused!.message).toMatch(/as-of thread stopped/);
       expect(refused!.retryAfterSeconds).toBe(5);
-      now += 4_000; // within the wait: refused at once, no thread started
+      advance(4_000); // within the wait: refused at once, no thread started
       const early = await refusal(readStoreAt(s, [C], moment));
       expect(early).toBeInstanceOf(Unavailable);
       expect(early!.retryAfterSeconds).toBe(1);
       await expect(framesBuiltOnThread(s)).rejects.toBeInstanceOf(Unavailable);
-      now += 1_000; // the wait over: another thread, which stops too before it answers, so the next wait is twice as long
+      advance(1_000); // the wait over: another thread, which stops too before it answers, so the next wait is twice as long
       expect((await stopsWhileAsked())!.retryAfterSeconds).toBe(10);
-      now += 10_000;
+      advance(10_000);
       expect(await (await readStoreAt(s, [C], moment)).count(C, { kind: 'odd' })).toBe(expected);
       expect(await framesBuiltOnThread(s)).toBe(1); // a new thread: built there once
       await crashThreadForTests(s); // it had answered: the wait starts again from 5 s
       expect((await refusal(readStoreAt(s, [C], moment)))!.retryAfterSeconds).toBe(5);
       await s.close();
-    } finally {
-      asOfRestarts.now = clock;
-    }
+    });
   });
 });
