@@ -21,6 +21,7 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   START,
   StreamNotFoundError,
@@ -38,8 +39,10 @@ import {
 import { randomUUID } from 'node:crypto';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import {
+  AppendTooLarge,
   DEFAULT_MAX_APPEND_BYTES,
   Unavailable,
+  appendBytes,
   WrongExpectedRevision,
   checkAppendSize,
   occurredAtOf,
@@ -149,7 +152,10 @@ export class EsdbEventStore implements EventStore {
       const [head, last] = await Promise.all([this.streamHead(stream, true), this.chainHead()]);
       const actual = head?.revision ?? -1;
       if (!satisfies(expected, actual)) throw new WrongExpectedRevision(stream, expected, actual);
-      const recordedAt = new Date().toISOString();
+      // Never before the newest event's: instances' clocks differ, and as-of reads take a stream's events
+      // up to a moment as a prefix of it (SQLite stamps inside its write lock for the same reason).
+      const now = new Date().toISOString();
+      const recordedAt = last !== null && last.recordedAt > now ? last.recordedAt : now;
       let prevHash = last?.hash ?? GENESIS_HASH;
       const payload = events.map((e, i) => {
         const occurredAt = occurredAtOf(e, recordedAt);
@@ -164,6 +170,8 @@ export class EsdbEventStore implements EventStore {
         const result = await this.sendWhileHolding(stream, payload, actual === -1 ? NO_STREAM : BigInt(actual), until);
         return { revision: Number(result.nextExpectedRevision), position: Number(result.position?.commit ?? 0n) };
       } catch (err) {
+        // The server's own limit, below ours (MAX_APPEND_BYTES): the same refusal, nothing written.
+        if (err instanceof MaxAppendSizeExceededError) throw new AppendTooLarge(stream, appendBytes(events), err.maxAppendSize);
         if (!(err instanceof WrongExpectedVersionError)) throw portError(err);
         const current = err.actualVersion === NO_STREAM ? -1 : Number(err.actualVersion);
         const tolerant = expected === 'any' || expected === 'stream_exists';
@@ -359,10 +367,11 @@ export class EsdbEventStore implements EventStore {
   ): Subscription {
     const batchSize = Math.max(1, options.batchSize ?? 500);
     // A catch-up subscription: the server replays from the position, then follows live appends.
-    const source = this.client.subscribeToAll({
-      fromPosition: afterPosition > 0 ? atPosition(afterPosition) : START,
-      filter: excludeSystemEvents(),
-    });
+    // The stream's buffer holds a batch (the default is 16 objects): a catch-up hands over full batches.
+    const source = this.client.subscribeToAll(
+      { fromPosition: afterPosition > 0 ? atPosition(afterPosition) : START, filter: excludeSystemEvents() },
+      { highWaterMark: batchSize },
+    );
     let closed = false;
     let inHandler = false;
     const run = async (): Promise<void> => {

@@ -91,13 +91,22 @@ const UNAVAILABLE_TYPES: readonly ErrorType[] = [
   ErrorType.DEADLINE_EXCEEDED,
   ErrorType.TIMEOUT,
   ErrorType.NOT_LEADER,
+  // The server cancelled the call: its outcome is unknown, so a resend (same ids, same revision) decides it.
+  ErrorType.CANCELLED,
 ];
+/**
+ * A batch append the server could not take ("Server Is Not Ready", "Server Is Busy", no leader known)
+ * comes back as an error detail the client does not recognise: an UnknownError carrying the message.
+ */
+const NOT_TAKEN = /not ready|is busy|no leader info/i;
 
 /** Connection-level failures become Unavailable (503); domain-level errors pass through. */
 export function portError(err: unknown): unknown {
   if (err instanceof Unavailable || err instanceof WrongExpectedRevision) return err;
   if (err instanceof Error) {
-    const lost = isCommandError(err) ? UNAVAILABLE_TYPES.includes(err.type) : /discover|ECONNREFUSED|connect/i.test(err.message);
+    const lost = isCommandError(err)
+      ? UNAVAILABLE_TYPES.includes(err.type) || (err.type === ErrorType.UNKNOWN && NOT_TAKEN.test(err.message))
+      : /discover|ECONNREFUSED|connect/i.test(err.message);
     if (lost) return new Unavailable(`EventStoreDB: ${err.message}`, { cause: err });
   }
   return err;
