@@ -21,7 +21,7 @@ export interface RunnerOptions {
   stallAfterMs?: number;
   /** Operational time (progress, stalls); never a business rule. Default Date.now. */
   monotonicNow?: () => number;
-  /** Behind the head by more than this many positions at start: catch up in the store's bulk mode. Default 10 000. */
+  /** Behind the head by more than this many events at start: catch up in the store's bulk mode. Default 10 000. */
   bulkAfterLag?: number;
   /** Things an operator should know, e.g. a rebuild because the log is not the one the read models came from. */
   onNotice?: (message: string) => void;
@@ -127,6 +127,15 @@ export class ProjectionRunner {
     };
   }
 
+  /**
+   * More than `events` events between the checkpoints and the head. Positions are counts of events on
+   * SQLite but the log's byte offsets on EventStoreDB (~1 KB an event), so a wide gap is counted.
+   */
+  private async behindByMore(head: number, events: number): Promise<boolean> {
+    if (head - this.processed <= events) return false;
+    return (await this.events.readAll(this.processed, events + 1)).length > events;
+  }
+
   async start(): Promise<void> {
     await this.stop();
     this.current = 'starting';
@@ -141,7 +150,7 @@ export class ProjectionRunner {
       this.processed = Math.min(...this.checkpoints.values());
       this.advanceTo(this.processed);
       const head = await this.events.headPosition();
-      if (head - this.processed > (this.options.bulkAfterLag ?? BULK_AFTER_LAG)) {
+      if (await this.behindByMore(head, this.options.bulkAfterLag ?? BULK_AFTER_LAG)) {
         await this.store.setBulk(true, this.projections.map((p) => p.name));
         this.bulkUntil = head;
       }

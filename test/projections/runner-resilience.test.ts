@@ -196,6 +196,31 @@ describe('ProjectionRunner at the end of a long catch-up', () => {
     await events.close();
   });
 
+  it('counts the events behind when positions are wider than one an event (EventStoreDB: byte offsets)', async () => {
+    const inner = await logOf(30);
+    // The real store, its head reported as a log of ~1 KB events would place it.
+    const events = Object.create(inner) as EventStore;
+    events.headPosition = async () => (await inner.headPosition()) * 1_000;
+    const bulks: number[] = [];
+    for (const bulkAfterLag of [1_000, 10]) {
+      const reads = EmbeddedReadStore.open(null);
+      const setBulk = reads.setBulk.bind(reads);
+      reads.setBulk = (on, names) => {
+        if (on) bulks.push(bulkAfterLag);
+        return setBulk(on, names);
+      };
+      const runner = new ProjectionRunner(events, reads, [counter], { batchSize: 10, bulkAfterLag });
+      await runner.start();
+      expect(await runner.waitFor(30, 5000)).toBe(true);
+      expect(await reads.findOne('ticks', { _id: 'all' })).toMatchObject({ n: 30 });
+      await runner.stop();
+      await reads.close();
+    }
+    // 30 events behind: not more than 1,000 (though 30,000 positions), more than 10.
+    expect(bulks).toEqual([10]);
+    await inner.close();
+  });
+
   it("commits a derived model's catch-up in parts as it gives them, its checkpoint moving once the last is in", async () => {
     const events = await logOf(30);
     const reads = EmbeddedReadStore.open(null);
