@@ -11,7 +11,7 @@
 // forfeiture with its 递补 two, in one append) and is skipped when the stream already holds them, so a
 // finished seed appends nothing and an interrupted one resumes where it stopped.
 //
-//   DATA_DIR=/tmp/demo npm run seed            (or EVENTSTORE_URL=… for EventStoreDB)
+//   DATA_DIR=/tmp/demo npm run seed            (or EVENTSTORE_URL=… for EventStoreDB: before the server starts, or with NATS_URL)
 //   npm run seed -- --no-verify                skip the in-memory replay that checks the figures
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,7 @@
 // Runs the deadline scheduler until nothing is due (operations, and the crash test):
 //   SCHEDULER_NOW=<ISO time> npm run tick   the business clock to judge "due" by (default: now)
-// Prints one line per deadline fired. Safe to run beside the server: each deadline fires exactly once.
+// Prints one line per deadline fired. Safe to run beside the server: each deadline fires exactly once
+// (on EventStoreDB only with NATS_URL, whose lock orders the hash chain's writers: refused without).
 // Counts as the server does (the working calendar and the deadline settings of the configuration), so a
 // 递补 it appends gets the signing deadline the server would give it.
 import { createServices } from '../src/application/services.js';
@@ -12,7 +13,7 @@ import { openStores } from '../src/infra/compose.js';
 
 const config = loadConfig();
 const now = process.env.SCHEDULER_NOW;
-const stores = await openStores(config);
+const stores = await openStores(config, { besideServer: true });
 const services = createServices(stores.events, stores.reads, {
   ...(now ? { clock: () => new Date(now) } : {}),
   consistencyTimeoutMs: 60_000,

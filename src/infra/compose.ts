@@ -19,8 +19,15 @@ type StoreConfig = Pick<
   'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE' | 'NATS_URL' | 'NATS_PREFIX' | 'LOCK_TTL_MS' | 'LOCK_WAIT_MS'
 >;
 
-/** `resetOnOpen`: read models reset as the stores open (a rebuild); an embedded store never loads their documents. */
-export async function openStores(config: StoreConfig, options: { resetOnOpen?: readonly ReadModelReset[] } = {}): Promise<Stores> {
+/**
+ * `resetOnOpen`: read models reset as the stores open (a rebuild); an embedded store never loads their
+ * documents. `besideServer`: this process appends while a server may (`npm run tick`).
+ */
+export async function openStores(config: StoreConfig, options: { resetOnOpen?: readonly ReadModelReset[]; besideServer?: boolean } = {}): Promise<Stores> {
+  if (config.EVENTSTORE_URL && !config.NATS_URL && options.besideServer) {
+    // Refused before connecting: two writers each chaining onto the newest link would fork the chain for good.
+    throw new Error('EVENTSTORE_URL without NATS_URL: the hash chain is then locked within one process, so this one may not append beside the server. Set NATS_URL (the lock every writer of the log shares), or run it inside the server (its scheduler does).');
+  }
   mkdirSync(config.DATA_DIR, { recursive: true });
   let events: EventStore;
   let eventsKind = 'sqlite';
