@@ -7,7 +7,10 @@ import { parseAsOf } from '../domain/time.js';
 export const id = z.string().min(1).max(100);
 export const district = z.enum(DISTRICT_CODES);
 export const area = z.number().positive().max(1e9);
-export const text = (max = 500) => z.string().trim().min(1).max(max);
+/** A NUL is never text a person wrote, and MongoDB refuses it in keys and patterns: refused at the door. */
+const withoutNul = (v: string) => !v.includes('\u0000');
+const NUL_MESSAGE = 'must not contain a NUL character';
+export const text = (max = 500) => z.string().trim().min(1).max(max).refine(withoutNul, NUL_MESSAGE);
 export const isoTime = z.iso.datetime({ offset: true });
 export const position = z.coerce.number().int().min(0);
 
@@ -94,7 +97,7 @@ const csvNumbers = (n: number) =>
 export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };
 
 export const projectFilters = {
-  q: z.string().trim().max(100).optional(),
+  q: z.string().trim().max(100).refine(withoutNul, NUL_MESSAGE).optional(),
   district: district.optional(),
   useType: z.enum(USE_TYPES).optional(),
   supplyMode: z.enum(SUPPLY_MODES).optional(),

@@ -106,7 +106,8 @@ function failOp(op: DocOp, why: string): never {
 const checkedPaths = new Set<string>();
 
 function checkPath(op: DocOp, p: string): void {
-  if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$')) failOp(op, `bad path '${p}'`);
+  // A NUL too: MongoDB's keys are C strings (the driver refuses one before sending).
+  if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$') || p.includes('\u0000')) failOp(op, `bad path '${p}'`);
   if (p === '_id' || p.startsWith('_id.') || p === '_position' || p.startsWith('_position.')) failOp(op, `'${p}' is managed by the store`);
   if (checkedPaths.size >= 100_000) checkedPaths.clear();
   checkedPaths.add(p);

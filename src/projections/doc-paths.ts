@@ -4,11 +4,13 @@ import { isCanonicalUtc } from '../domain/time.js';
 
 /**
  * An id as one segment of a dotted path. Ids may contain '.' (application ids are `<notice>.<creditCode>`)
- * or '$', which a path cannot: they are percent-encoded, reversibly (see decodeKey).
+ * or '$', which a path cannot, and a NUL, which no MongoDB key can: they are percent-encoded, reversibly
+ * (see decodeKey).
  */
 export function encodeKey(id: string): string {
   if (id === '') return '%';
-  return id.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  // eslint-disable-next-line no-control-regex -- the NUL is what is matched
+  return id.replace(/[%.$\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 export function decodeKey(key: string): string {

@@ -99,6 +99,15 @@ describe('400 malformed or invalid input', () => {
     expectErrors(await refused('GET', `/api/projects/${id}?asOf=last-week`), 'querystring.asOf');
   });
 
+  it('a NUL in free text or in the search is refused: MongoDB can neither key nor match one', async () => {
+    const demand = { industry: '集成电路\u0000设计', minArea: 800, maxArea: 1500, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 80, neededBy: '2099-09-30' };
+    expectErrors(await refused('POST', '/api/demands', { token: 'enterprise', body: demand }), 'body.industry');
+    expectErrors(await refused('POST', '/api/projects', { token: 'nanshan', body: { ...sampleProject, name: 'a\u0000b' } }), 'body.name');
+    expectErrors(await refused('GET', `/api/projects?q=${encodeURIComponent('科技\u0000')}`), 'querystring.q');
+    // The same demand without it is taken: the refusal was the NUL's.
+    expect((await srv.request('POST', '/api/demands', { token: 'enterprise', body: { ...demand, industry: '集成电路设计' } })).status).toBe(201);
+  });
+
   it('a badly encoded URL and an over-long path parameter answer problem+json too', async () => {
     expectErrors(await refused('GET', '/api/projects/%E0%A4%A'));
     const long = await refused('PATCH', `/api/projects/${'x'.repeat(500)}`, { token: 'nanshan', body: { name: '新名', reason: '更名' } });

@@ -6,13 +6,19 @@ import { isoTexts } from '../domain/iso-texts.js';
 
 describe('ids as path segments', () => {
   it('encodes dots, dollars and percents reversibly', () => {
-    for (const id of ['n-1.91440300MA5DXXXX1A', '$where', 'a%2Eb', '%', '', 'plain-uuid-1234', '..']) {
+    for (const id of ['n-1.91440300MA5DXXXX1A', '$where', 'a%2Eb', '%', '', 'plain-uuid-1234', '..', 'a\u0000b', '\u0000']) {
       const key = encodeKey(id);
-      expect(key).not.toMatch(/[.$]/);
+      expect(/[.$]/.test(key) || key.includes('\u0000')).toBe(false);
       expect(key).not.toBe('');
       expect(decodeKey(key)).toBe(id);
     }
     expect(encodeKey('n-1.X')).toBe('n-1%2EX');
+    expect(encodeKey('软件\u0000')).toBe('软件%00');
+  });
+
+  it('refuses a path with a NUL, as MongoDB would (its keys are C strings)', () => {
+    expect(() => checkDocOp({ collection: 'c', id: 'd', position: 1, inc: { 'c.byIndustry.a\u0000b': 1 } })).toThrow(/bad path/);
+    expect(() => checkDocOp({ collection: 'c', id: 'd', position: 1, inc: { [`c.byIndustry.${encodeKey('a\u0000b')}`]: 1 } })).not.toThrow();
   });
 
   it('keeps an encoded id one level deep in a document', () => {
