@@ -188,7 +188,6 @@ export class AccessLog {
   private buffered: Buffered = [];
   /** Where a flush writes its lines (UTF-8), kept for the next one. */
   private bytes: Buffer = Buffer.allocUnsafeSlow(KEPT_BYTES);
-  private seq: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private prepared: Promise<void> | null = null;
@@ -276,7 +275,8 @@ export class AccessLog {
     const count = batch.length;
     if (count === 0) return;
     await this.prepare();
-    const before = this.seq ?? (await this.reads.getCheckpoint(CHECKPOINT));
+    // Reserved, not counted on from the last: other instances sharing the store number theirs too.
+    const before = (await this.reads.reserveNumbers(CHECKPOINT, count)) - 1;
     const ops: DocOp[] = [];
     const lineOf = entryLines();
     let used = 0;
@@ -291,7 +291,6 @@ export class AccessLog {
     }
     // The store has the bytes (or a copy) before this resolves; the next flush writes over them only after.
     await this.reads.appendNumbered(CHECKPOINT, { collection: ACCESS_ENTRIES, lines: this.bytes.subarray(0, used), first: before + 1, ops }, before + count);
-    this.seq = before + count;
     if (this.bytes.length > MAX_KEPT_BYTES) this.bytes = Buffer.allocUnsafeSlow(KEPT_BYTES);
   }
 

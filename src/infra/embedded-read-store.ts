@@ -11,7 +11,7 @@ import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
 import { isPlainPrototype, parseDoc } from './doc-realm.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadModelReset, type ReadStore, type StreamOptions, checkNumberedFirst, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadModelReset, type ReadStore, type StreamOptions, checkNumberedFirst, checkReservation, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 export { DEFAULT_PERSIST_DELAY_MS } from './embedded-file-sync.js';
@@ -55,6 +55,8 @@ function checkNumbered(batch: NumberedBatch): void {
 export class EmbeddedReadStore implements ReadStore {
   private readonly collections = new Map<string, Map<string, Doc>>();
   private readonly checkpoints = new Map<string, number>();
+  /** reserveNumbers: the last number handed out under each name. */
+  private readonly reserved = new Map<string, number>();
   private readonly meta = new Map<string, string>();
   private readonly indexSpecs: IndexSpec[] = [];
   private readonly indexes = new Map<string, Map<string, EqualityIndex>>(); // collection → field → index
@@ -496,6 +498,15 @@ export class EmbeddedReadStore implements ReadStore {
   async getCheckpoint(checkpointName: string): Promise<number> {
     this.assertOpen();
     return this.checkpoints.get(checkpointName) ?? 0;
+  }
+
+  async reserveNumbers(checkpointName: string, count: number): Promise<number> {
+    this.assertOpen();
+    checkReservation(count);
+    // One process owns an embedded store: its reservations are kept in memory.
+    const first = Math.max(this.reserved.get(checkpointName) ?? 0, this.checkpoints.get(checkpointName) ?? 0) + 1;
+    this.reserved.set(checkpointName, first + count - 1);
+    return first;
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -14,7 +14,7 @@ import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { checkLogOp } from './embedded-log-collections.js';
 import { Unavailable } from './event-store.js';
 import { linesOf } from './line-export.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkReservation, numberedOps } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -153,7 +153,23 @@ export class MongoReadStore implements ReadStore {
 
   /** The lines parsed into the ops commit takes: the driver sends documents, not text. */
   async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
+    if (!this.logNames.has(batch.collection) || (batch.ops ?? []).some((op) => !this.logNames.has(op.collection))) throw new Error('numbered documents go to log collections only');
     await this.commit(checkpointName, [...numberedOps(batch), ...(batch.ops ?? [])], checkpoint);
+  }
+
+  async reserveNumbers(checkpointName: string, count: number): Promise<number> {
+    checkReservation(count);
+    // The first reservation goes on from what is numbered already (written before reservations were kept).
+    const stored = await this.getCheckpoint(checkpointName);
+    const reserved = await this.call('reserveNumbers', () =>
+      this.db.collection<{ _id: string; position: number }>(CHECKPOINTS).findOneAndUpdate(
+        { _id: `reserved:${checkpointName}` },
+        [{ $set: { position: { $add: [{ $max: [{ $ifNull: ['$position', 0] }, stored] }, count] } } }],
+        { upsert: true, returnDocument: 'after' },
+      ),
+    );
+    if (!reserved) throw new Error(`MongoDB returned no reservation for ${checkpointName}`);
+    return reserved.position - count + 1;
   }
 
   async commit(checkpointName: string, ops: DocOp[], checkpoint: number): Promise<void> {

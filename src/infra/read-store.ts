@@ -119,6 +119,13 @@ export interface ReadStore {
    * writer thread as it is. Written once each, as commit writes log documents.
    */
   appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void>;
+  /**
+   * The first of `count` numbers for appendNumbered under `checkpointName` that no writer of this store
+   * gets again: past its checkpoint and past every reservation before. Instances sharing a MongoDB
+   * database reserve atomically (each numbering on from its own last would reuse numbers, and a replay's
+   * guard would drop the second batch without a word); a reservation whose write fails leaves a gap.
+   */
+  reserveNumbers(checkpointName: string, count: number): Promise<number>;
   /** 0 when never stored. */
   getCheckpoint(checkpointName: string): Promise<number>;
   /**
@@ -147,6 +154,11 @@ export { numberedId };
 /** A numbered batch's first number: a positive integer (every adapter refuses the batch otherwise). */
 export function checkNumberedFirst(first: number): void {
   if (!Number.isSafeInteger(first) || first < 1) throw new Error(`numbered documents start at a positive integer, not ${first}`);
+}
+
+/** A reservation is of a positive whole number of numbers (every adapter refuses it otherwise). */
+export function checkReservation(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`numbers are reserved one or more at a time, not ${count}`);
 }
 
 /** A numbered batch as the ops commit would take (the adapters that parse the lines). */

@@ -81,6 +81,7 @@ export function queriesOnly(q: Queries): ReadStore {
     ensureIndexes: async () => readOnly(),
     commit: async () => readOnly(),
     appendNumbered: async () => readOnly(),
+    reserveNumbers: async () => readOnly(),
     getCheckpoint: async () => 0,
     reset: async () => readOnly(),
     getMeta: async () => null,

@@ -28,6 +28,23 @@ function earlier(seq: number, set: Record<string, unknown>) {
 }
 
 describe('the access log in log collections', () => {
+  it('loses no entry when several instances record into one store (MongoDB shared by the platform\'s instances)', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    const [a, b] = [new AccessLog(reads, () => '2027-03-02T02:00:00.000Z'), new AccessLog(reads, () => '2027-03-02T02:00:01.000Z')];
+    for (let round = 0; round < 3; round++) {
+      a.record({ actor: officer, what: 'application', records: [`app-a${round}`] });
+      b.record({ actor: auditor, what: 'applications', records: [`app-b${round}`, 'app-x'] });
+      await Promise.all([a.flush(), b.flush()]);
+    }
+    const all = await a.search({}, 1, 50);
+    // Numbered each on from its own last, the second instance's entries took the first's numbers and were dropped as replays.
+    expect(all.total).toBe(6);
+    expect(all.items.map((e) => e.seq)).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(all.items.flatMap((e) => e.records).sort()).toEqual(['app-a0', 'app-a1', 'app-a2', 'app-b0', 'app-b1', 'app-b2', 'app-x', 'app-x', 'app-x']);
+    expect((await b.search({ record: 'app-x' }, 1, 50)).items.map((e) => e.actorId)).toEqual([auditor.id, auditor.id, auditor.id]);
+    await reads.close();
+  });
+
   it('moves entries kept the earlier way, then records after them; the old collection is emptied, and a store opened again finds them', async () => {
     const dir = tempDir();
     const old = EmbeddedReadStore.open(dir);

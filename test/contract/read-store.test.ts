@@ -19,6 +19,8 @@ interface Adapter {
   logIndexes?: () => Promise<string[]>;
   /** Whether `unique` indexes are enforced (MongoDB; the embedded store takes them as hints). */
   enforcesUnique?: boolean;
+  /** Whether several stores may use the storage at once (MongoDB: instances of the platform share it). */
+  shared?: boolean;
   /** A store over fresh, empty storage. */
   fresh(): Promise<ReadStore>;
   /** Another store over the storage of the last fresh() one. */
@@ -463,6 +465,24 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect([await store.count(L, {}), await store.count(P, {}), await store.getCheckpoint('reads')]).toEqual([3, 0, 3]);
       });
 
+      it('reserves numbers no writer gets twice: past the checkpoint, past every reservation, across instances sharing the store', async () => {
+        const L = 'reserved_log';
+        await store.declareLogCollections([L]);
+        const line = (actor: string) => new TextEncoder().encode(`${JSON.stringify({ actor })}\n`);
+        await store.appendNumbered('reads', { collection: L, lines: line('a1'), first: 1 }, 1);
+        const other = adapter.shared ? await adapter.reopen() : store;
+        const counts = [3, 1, 5, 2, 4, 1];
+        const firsts = await Promise.all(counts.map((n, i) => (i % 2 === 0 ? store : other).reserveNumbers('reads', n)));
+        const taken = counts.flatMap((n, i) => Array.from({ length: n }, (_, k) => firsts[i]! + k)).sort((a, b) => a - b);
+        expect(taken).toEqual(Array.from({ length: 16 }, (_, k) => k + 2));
+        // A reservation whose write never came leaves a gap; the next goes on past it, by the checkpoint too.
+        await store.appendNumbered('reads', { collection: L, lines: line('a20'), first: 20 }, 20);
+        expect(await other.reserveNumbers('reads', 1)).toBe(21);
+        expect(await store.reserveNumbers('elsewhere', 2)).toBe(1);
+        for (const bad of [0, -1, 1.5]) await expect(store.reserveNumbers('reads', bad)).rejects.toThrow();
+        if (other !== store) await other.close();
+      });
+
       const formats = new URL('./line-formats.mjs', import.meta.url).href;
       const textOf = (chunk: ExportChunk) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       const lines = async (chunks: AsyncIterable<ExportChunk>) => {
@@ -620,6 +640,7 @@ readStoreContract(
   {
     persistent: true,
     enforcesUnique: true,
+    shared: true,
     fresh: async () => {
       admin ??= await new MongoClient(mongoUrl as string).connect();
       await admin.db(mongoDb).dropDatabase();
