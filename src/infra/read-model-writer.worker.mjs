@@ -82,6 +82,9 @@ const logIndex = db.transaction((collection, fields, name, sql) => {
     logStatements.delete(collection); // its insert names the columns
   }
   buildIndexes([sql]);
+  // An index now extended by more fields (the histories' time indexes took the position on) serves
+  // nothing the new one does not: dropped, or a file made before would keep writing it.
+  for (const { name: other } of logIndexes.all()) if (name.startsWith(`${other}__`)) db.exec(`DROP INDEX "${other.replaceAll('"', '""')}"`);
 });
 
 // Documents cross from the main thread as one string (measured ~20 % less of the main thread's time than

@@ -40,6 +40,8 @@ interface Row {
 interface Frames {
   fullEvery: number;
   built: number; // highest position swept
+  /** The documents whose rows at `built` were swept: a store without atomic commits (MongoDB) may show a batch's rows of one position one by one. */
+  atBuilt: Set<string>;
   lastAt: string; // the time of the last row swept: rows are swept in time order
   /** Per row swept, in sweep order: its time, its document and the document after it (undefined: none). */
   ats: string[];
@@ -143,7 +145,7 @@ const i32 = (n: number) => new Int32Array(n);
 function empty(columns: ColumnSpec): Frames {
   const order: Order = { of: new Map(), ids: [] };
   const versions: (Doc | undefined)[] = [];
-  return { fullEvery: framesForTests.fullEvery, built: 0, lastAt: '', ats: [], ids: [], versions, fulls: [new WholeCopy(new Int32Array(0), order, versions)], state: new Map(), stateRows: new Int32Array(1024), order, last: new Map(), disordered: new Set(), replaced: false, columns: new Columns(columns) };
+  return { fullEvery: framesForTests.fullEvery, built: 0, atBuilt: new Set(), lastAt: '', ats: [], ids: [], versions, fulls: [new WholeCopy(new Int32Array(0), order, versions)], state: new Map(), stateRows: new Int32Array(1024), order, last: new Map(), disordered: new Set(), replaced: false, columns: new Columns(columns) };
 }
 
 function sweep(f: Frames, collection: string, row: Row): void {
@@ -170,7 +172,11 @@ function sweep(f: Frames, collection: string, row: Row): void {
   f.ids.push(id);
   f.versions.push(doc);
   f.lastAt = f.ats.at(-1)!;
-  f.built = Math.max(f.built, row.position);
+  if (row.position > f.built) {
+    f.built = row.position;
+    f.atBuilt.clear();
+  }
+  if (row.position === f.built) f.atBuilt.add(row.docId);
   if (f.ats.length % f.fullEvery === 0) f.fulls.push(new WholeCopy(f.stateRows.slice(0, f.order.ids.length), f.order, f.versions));
 }
 
@@ -197,7 +203,11 @@ function framesOf(reads: HistoryReads, history: string, collection: string, fiel
   const previous = byKey.get(key) ?? Promise.resolve(null);
   const next = previous.then(async (f) => {
     if (!f) return build(reads, history, collection, field, columns);
-    const added = (await reads.find(history, { position: { $gt: f.built } }, { sort: { position: 1, _id: 1 } })).map((d) => rowOf(d, field));
+    // From the last position swept again: its rows not swept yet (written after the others of their
+    // batch, on MongoDB) come now, not never.
+    const added = (await reads.find(history, { position: { $gte: f.built } }, { sort: { position: 1, _id: 1 } }))
+      .map((d) => rowOf(d, field))
+      .filter((row) => row.position > f.built || !f.atBuilt.has(row.docId));
     // Shrunk (a rebuild under way: it empties the history, then writes it again in log order, the same
     // rows) or a change dated before the last row swept: the frames no longer hold. The last row swept is
     // back only once every row before it is: one indexed look-up, where counting the history read all of it.

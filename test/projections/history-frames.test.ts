@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedReadStore, applyDocOp } from '../../src/infra/embedded-read-store.js';
@@ -57,8 +58,8 @@ async function store(file: boolean): Promise<ReadStore> {
   await s.declareLogCollections([H]);
   await s.ensureIndexes([
     { collection: H, keys: { docId: 1, position: 1 } },
-    { collection: H, keys: { occurredAt: 1 } },
-    { collection: H, keys: { recordedAt: 1 } },
+    { collection: H, keys: { occurredAt: 1, position: 1 } },
+    { collection: H, keys: { recordedAt: 1, position: 1 } },
     { collection: H, keys: { position: 1 } },
   ]);
   return s;
@@ -110,6 +111,22 @@ describe.each([
     await write(s, added);
     rows.push(...added);
     await check([4_499, 5_000, 5_100, 5_599, 5_600, 6_000, 6_199, 6_200]);
+    await s.close();
+  });
+
+  it('sweep a row written after the others of its position (MongoDB shows a batch row by row)', async () => {
+    const rows = history(11, 3_000, 0);
+    const s = await store(file);
+    await write(s, rows);
+    const same = (docId: string): Row => ({ docId, position: 3_001, occurredAt: day(3_001), recordedAt: day(3_001), op: JSON.stringify({ set: { name: `late-${docId}` } }) });
+    const check = async (upTo: Row[]) => {
+      for (const field of ['occurredAt', 'recordedAt'] as const) expect(asObject(await collectionAt(s, H, C, field, day(4_000)))).toEqual(folded(upTo, field, day(4_000)));
+    };
+    await write(s, [same('d1')]);
+    await check([...rows, same('d1')]);
+    // Its sibling of the same event, visible only now: swept, and the one swept before not twice.
+    await write(s, [same('d2')]);
+    await check([...rows, same('d1'), same('d2')]);
     await s.close();
   });
 
@@ -204,11 +221,36 @@ describe('the queries of a moment on a history in a file', () => {
     await s.close();
     const logs = new LogCollections(path.join(dirs.at(-1)!, 'read-models.db'));
     try {
-      expect(logs.explain(H, { occurredAt: { $gte: day(10), $lte: day(11) } }, { occurredAt: 1, position: 1 }).join(' ')).toContain(`USING INDEX log__${H}__occurredAt_a`);
+      const range = logs.explain(H, { occurredAt: { $gte: day(10), $lte: day(11) } }, { occurredAt: 1, position: 1 }).join(' ');
+      expect(range).toContain(`USING INDEX log__${H}__occurredAt_a__position_a`);
+      // The key frames' order from the index: at most rows of one time and position left to order by id.
+      expect(range).not.toMatch(/TEMP B-TREE FOR (ORDER BY|RIGHT PART|LAST \d+ TERMS)/);
       expect(logs.explain(H, { position: { $gt: 2_000 } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__position_a`);
       expect(logs.explain(H, { docId: { $in: ['d1', 'd2'] }, occurredAt: { $lte: day(10) } }, { position: 1, _id: 1 }).join(' ')).toContain(`USING INDEX log__${H}__docId_a__position_a`);
     } finally {
       logs.close();
     }
+  });
+});
+
+describe('a history index extended by a field', () => {
+  it('replaces the narrower index in a file made before', async () => {
+    const dir = dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'frames-'))) - 1]!;
+    const indexes = () => {
+      const db = new Database(path.join(dir, 'read-models.db'), { readonly: true });
+      try {
+        return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'log%' ORDER BY name").pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    for (const keys of [{ occurredAt: 1 }, { occurredAt: 1, position: 1 }] as Record<string, 1>[]) {
+      const s = EmbeddedReadStore.open(dir);
+      await s.declareLogCollections([H]);
+      await s.ensureIndexes([{ collection: H, keys }, { collection: H, keys: { docId: 1, position: 1 } }]);
+      await write(s, history(3, 50, 0));
+      await s.close();
+    }
+    expect(indexes()).toEqual([`log__${H}__docId_a__position_a`, `log__${H}__occurredAt_a__position_a`]);
   });
 });
