@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, Decider, DomainEvent, DutyPolicy } from '../domain/shared.js';
 import { DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound } from '../domain/shared.js';
 import { SCHEMAS, type SchemaRegistry, currentVersion } from '../domain/schemas.js';
+import { isCanonicalUtc } from '../domain/time.js';
 import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevision } from '../infra/event-store.js';
 import type { SnapshotStore } from '../infra/snapshot-store.js';
 
@@ -64,6 +65,17 @@ function checkImport(meta: CommandMeta): void {
   if (meta.importedBy?.role !== 'city_admin') {
     throw new Forbidden('only city_admin may import legacy records: importedAt needs an importedBy of role city_admin');
   }
+}
+
+/**
+ * An import's time as the log keeps every time: UTC, as toISOString prints it, so that stored times
+ * compare as strings like the instants they name (a '+08:00' of the legacy export would not).
+ */
+function importTime(importedAt: string): string {
+  if (isCanonicalUtc(importedAt)) return importedAt;
+  const t = /^\d{4}-\d{2}-\d{2}T/.test(importedAt) ? Date.parse(importedAt) : Number.NaN;
+  if (Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant`);
+  return new Date(t).toISOString();
 }
 
 export class CommandHandler {
@@ -133,7 +145,7 @@ export class CommandHandler {
         if (loaded.revision === -1) throw new NotFound(`no record ${id}`);
         throw new WrongExpectedRevision(stream, meta.expectedRevision, loaded.revision);
       }
-      const now = meta.importedAt ?? this.now();
+      const now = meta.importedAt !== undefined ? importTime(meta.importedAt) : this.now();
       // An imported legacy record is history: the duty rules of today do not refuse it.
       const duties = meta.importedAt !== undefined ? IMPORTED_DUTIES : (this.options.duties ?? DEFAULT_DUTIES);
       const decided = decider.decide(command, loaded.state, { actor: meta.actor, now, newId: randomUUID, duties });

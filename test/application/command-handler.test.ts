@@ -52,6 +52,15 @@ describe('CommandHandler: imports', () => {
     expect(Date.parse(e!.recordedAt)).toBeGreaterThan(Date.parse(at));
   });
 
+  it('keeps an import\'s time in UTC as the log keeps every time, and refuses one that is no instant', async () => {
+    await expect(run({ actor: officer, importedAt: '2017-10-16', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
+    await expect(run({ actor: officer, importedAt: 'yesterday', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
+    expect(await events.headPosition()).toBe(0);
+    await run({ actor: officer, importedAt: '2017-10-16T10:00:00+08:00', importedBy: importer });
+    const [e] = await events.readStream(projectStream('p1'));
+    expect(e!.occurredAt).toBe(at); // 10:00 in Shenzhen is 02:00 UTC: compared as text, it sorts as the instant
+  });
+
   it('leaves a live command unmarked', async () => {
     await run({ actor: officer });
     const [e] = await events.readStream(projectStream('p1'));
