@@ -16,7 +16,7 @@ export interface Stores {
 
 type StoreConfig = Pick<
   Config,
-  'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE' | 'NATS_URL' | 'NATS_PREFIX' | 'LOCK_TTL_MS' | 'LOCK_WAIT_MS'
+  'DATA_DIR' | 'EVENTSTORE_URL' | 'MONGO_URL' | 'MONGO_DB' | 'READ_MODEL_FLUSH_MS' | 'MAX_APPEND_BYTES' | 'EVENTS_FILE' | 'NATS_URL' | 'NATS_PREFIX' | 'LOCK_TTL_MS' | 'LOCK_WAIT_MS' | 'LEADER_LEASE_MS'
 >;
 
 /**
@@ -60,6 +60,7 @@ export async function openStores(config: StoreConfig, options: { resetOnOpen?: r
 async function sharedChainLock(config: StoreConfig): Promise<Pick<EsdbOptions, 'chainLock' | 'chainLockBudgetMs' | 'onClose'>> {
   if (!config.NATS_URL) return {};
   const { NatsCoordination } = await import('./nats-lock.js');
-  const coordination = await NatsCoordination.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, lockTtlMs: config.LOCK_TTL_MS, lockWaitMs: config.LOCK_WAIT_MS });
+  // Every setting, the lease's too: a connection sets the buckets' lifetimes (nats-lock.ts, bucket()).
+  const coordination = await NatsCoordination.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, lockTtlMs: config.LOCK_TTL_MS, lockWaitMs: config.LOCK_WAIT_MS, leaseTtlMs: config.LEADER_LEASE_MS });
   return { chainLock: coordination.locks(), chainLockBudgetMs: Math.floor(config.LOCK_TTL_MS / 3), onClose: () => coordination.close() };
 }

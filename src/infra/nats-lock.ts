@@ -8,8 +8,9 @@
 //   the next instance to try create() becomes leader.
 // Own small types: infra knows nothing of the application's KeyedLock, only its shape.
 import { randomUUID } from 'node:crypto';
-import { type KV, type NatsConnection, StringCodec, connect } from 'nats';
+import { type KV, type NatsConnection, StringCodec, connect, nanos } from 'nats';
 import { Unavailable } from './event-store.js';
+import { natsConnectOptions, redactedNatsUrl } from './nats-url.js';
 
 const codec = StringCodec();
 
@@ -43,13 +44,13 @@ export class NatsCoordination {
     const resolved = { lockTtlMs: options.lockTtlMs ?? 30_000, lockWaitMs: options.lockWaitMs ?? 10_000, leaseTtlMs: options.leaseTtlMs ?? 10_000 };
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: 'industrial-space-platform-coordination', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      // The URL's credentials as connect options (the client reads only host and port from it).
+      nc = await connect({ ...natsConnectOptions(url), name: 'industrial-space-platform-coordination', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
-      throw new Unavailable(`NATS at ${url} did not answer`, { cause });
+      throw new Unavailable(`NATS at ${redactedNatsUrl(url)} did not answer`, { cause });
     }
-    const js = nc.jetstream();
-    const locksKv = await js.views.kv(bucketName(prefix, 'locks'), { history: 1, ttl: resolved.lockTtlMs });
-    const leaderKv = await js.views.kv(bucketName(prefix, 'leader'), { history: 1, ttl: resolved.leaseTtlMs });
+    const locksKv = await bucket(nc, bucketName(prefix, 'locks'), resolved.lockTtlMs);
+    const leaderKv = await bucket(nc, bucketName(prefix, 'leader'), resolved.leaseTtlMs);
     return new NatsCoordination(nc, locksKv, leaderKv, resolved);
   }
 
@@ -64,6 +65,22 @@ export class NatsCoordination {
   async close(): Promise<void> {
     await this.nc.drain().catch(() => undefined);
   }
+}
+
+/**
+ * A bucket whose entries expire `ttlMs` after they were written. The client sets that lifetime only when
+ * it creates the bucket: one made with another (a setting changed, or a process that connected with a
+ * default first) is brought to this one, or a lease renewed at a third of its TTL could expire between
+ * two renewals.
+ */
+async function bucket(nc: NatsConnection, name: string, ttlMs: number): Promise<KV> {
+  const kv = await nc.jetstream().views.kv(name, { history: 1, ttl: ttlMs });
+  const status = await kv.status();
+  if (status.ttl !== ttlMs) {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.update(status.streamInfo.config.name, { ...status.streamInfo.config, max_age: nanos(ttlMs) });
+  }
+  return kv;
 }
 
 export class NatsKeyedLock {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveUpdate } from '../../src/infra/bus.js';
 import { NatsBus } from '../../src/infra/nats-bus.js';
+import { NatsCoordination } from '../../src/infra/nats-lock.js';
 import { natsConnectOptions, redactedNatsUrl } from '../../src/infra/nats-url.js';
 
 const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
@@ -68,6 +69,18 @@ describe.skipIf(!BINARY)('a nats-server that requires a password', () => {
     } finally {
       await bus.close();
     }
+  });
+
+  it('coordinates (locks, the lease) with the credentials of the URL, as the bus does', async () => {
+    const coordination = await NatsCoordination.connect(`nats://isp:correct-horse@127.0.0.1:${port}`, { prefix: 'cred' });
+    try {
+      expect(await coordination.locks().run('notice:n1', async () => 'held')).toBe('held');
+    } finally {
+      await coordination.close();
+    }
+    const wrong = await NatsCoordination.connect(`nats://isp:wrong-password@127.0.0.1:${port}`, { prefix: 'cred' }).catch((e: Error) => e);
+    expect(wrong).toBeInstanceOf(Error);
+    expect((wrong as Error).message).not.toContain('wrong-password');
   });
 
   it('is refused without them or with a wrong password, and the error does not show the password', async () => {

@@ -15,6 +15,7 @@ const config = {
   NATS_PREFIX: 'isp',
   LOCK_TTL_MS: 30_000,
   LOCK_WAIT_MS: 10_000,
+  LEADER_LEASE_MS: 10_000,
 };
 
 describe('openStores', () => {
