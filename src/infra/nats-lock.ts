@@ -1,7 +1,8 @@
 // Coordination of several instances through NATS JetStream key-value buckets:
 // - NatsKeyedLock: the cross-stream locks (lockKeys). A lock is a key created only if absent (KV
-//   create() is a compare-and-set on "no value"), deleted on release only at the revision we wrote,
-//   and written into a bucket whose entries expire (max_age), so a holder that dies frees it.
+//   create() is a compare-and-set on "no value"), renewed while its work runs, deleted on release only at
+//   the revision we wrote, and written into a bucket whose entries expire (max_age), so a holder that dies
+//   frees it.
 // - NatsLeaderLease: exactly one instance runs what must run once (the integration-event publisher,
 //   the projections into a shared read store). The leader renews its entry at a third of the TTL with
 //   a revision-checked update; when it stops it deletes the entry, when it dies the entry expires, and
@@ -55,7 +56,7 @@ export class NatsCoordination {
   }
 
   locks(): NatsKeyedLock {
-    return new NatsKeyedLock(this.locksKv, this.instanceId, this.options.lockWaitMs);
+    return new NatsKeyedLock(this.locksKv, this.instanceId, this.options.lockWaitMs, this.options.lockTtlMs);
   }
 
   lease(name: string, handlers: LeaseHandlers): NatsLeaderLease {
@@ -91,6 +92,7 @@ export class NatsKeyedLock {
     private readonly kv: KV,
     private readonly holder: string,
     private readonly waitMs: number,
+    private readonly ttlMs = 30_000,
   ) {}
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -106,10 +108,25 @@ export class NatsKeyedLock {
   }
 
   private async holding<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const revision = await this.acquire(key);
+    let revision = await this.acquire(key);
+    // Renewed at a third of its TTL while the work runs: work slower than the TTL (NATS or a store slow)
+    // must not let another instance in beside it. A dead holder stops renewing, and its entry expires.
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        try {
+          revision = await this.kv.update(lockKey(key), codec.encode(this.holder), revision);
+        } catch {
+          // Taken meanwhile or NATS away: nothing to renew; the entry expires as it would have.
+        }
+      });
+    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    timer.unref();
     try {
       return await work();
     } finally {
+      clearInterval(timer);
+      await renewing; // the delete names the revision of the last renewal
       // Only our own entry: if it expired and someone else holds the key now, the delete is refused.
       await this.kv.delete(lockKey(key), { previousSeq: revision }).catch(() => undefined);
     }
@@ -147,8 +164,11 @@ export class NatsLeaderLease {
   private leader = false;
   private lastRenewedAt = 0;
   private timer: NodeJS.Timeout | null = null;
+  private expiry: NodeJS.Timeout | null = null;
   private stopped = false;
   private ticking: Promise<void> = Promise.resolve();
+  /** The handlers run one after another, beside the renewals: a slow onElected must not let the lease lapse. */
+  private changes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kv: KV,
@@ -158,14 +178,20 @@ export class NatsLeaderLease {
     private readonly handlers: LeaseHandlers,
   ) {}
 
+  /** Only while the last renewal is recent enough: a renewal hanging on NATS does not keep the lead. */
   get isLeader(): boolean {
-    return this.leader;
+    return this.leader && Date.now() - this.lastRenewedAt < this.trustMs;
   }
 
-  /** Tries at once, then every third of the TTL. */
-  start(): Promise<void> {
+  private get trustMs(): number {
+    return this.ttlMs * 0.8;
+  }
+
+  /** Tries at once, then every third of the TTL; resolves once a lead taken at once has been handed to onElected. */
+  async start(): Promise<void> {
     this.ticking = this.tick();
-    return this.ticking;
+    await this.ticking;
+    await this.changes;
   }
 
   private schedule(): void {
@@ -175,23 +201,38 @@ export class NatsLeaderLease {
     }, Math.max(50, Math.floor(this.ttlMs / 3)));
   }
 
+  private change(handler: () => void | Promise<void>): Promise<void> {
+    this.changes = this.changes.then(handler).catch((err) => this.handlers.onError?.(err));
+    return this.changes;
+  }
+
+  /** Renewed: demoted at the end of the trusted part of the lease unless renewed again by then. */
+  private renewed(sentAt: number): void {
+    this.lastRenewedAt = sentAt;
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => {
+      if (this.leader && Date.now() - this.lastRenewedAt >= this.trustMs) void this.demote();
+    }, Math.max(0, sentAt + this.trustMs - Date.now()));
+    this.expiry.unref();
+  }
+
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const sentAt = Date.now(); // before the write: the lease cannot have been granted earlier
     try {
       if (this.leader) {
         this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
-        this.lastRenewedAt = sentAt;
+        this.renewed(sentAt);
       } else {
         this.revision = await this.kv.create(this.name, codec.encode(this.holder));
-        this.lastRenewedAt = sentAt;
         this.leader = true;
-        await this.handlers.onElected();
+        this.renewed(sentAt);
+        void this.change(() => this.handlers.onElected());
       }
     } catch (err) {
       if (this.leader) {
         // Refused (someone else holds it) or NATS away past most of the TTL: another may lead now.
-        if (isTaken(err) || Date.now() - this.lastRenewedAt > this.ttlMs * 0.8) await this.demote();
+        if (isTaken(err) || Date.now() - this.lastRenewedAt > this.trustMs) await this.demote();
         else this.handlers.onError?.(err);
       } else if (!isTaken(err)) {
         this.handlers.onError?.(err);
@@ -200,19 +241,24 @@ export class NatsLeaderLease {
     this.schedule();
   }
 
-  private async demote(): Promise<void> {
+  private demote(): Promise<void> {
+    if (!this.leader) return this.changes;
     this.leader = false;
-    await this.handlers.onDemoted();
+    if (this.expiry) clearTimeout(this.expiry);
+    return this.change(() => this.handlers.onDemoted());
   }
 
-  /** Gives up the lease (if held) so another instance takes over at its next try. */
+  /**
+   * Gives up the lease (if held) so another instance takes over at its next try: the work stops first
+   * (onDemoted), then the entry goes, so two instances never lead at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking.catch(() => undefined);
-    if (this.leader) {
-      await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
-      await this.demote();
-    }
+    const held = this.leader;
+    await this.demote();
+    if (held) await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
+    await this.changes;
   }
 }

@@ -68,6 +68,24 @@ const until = async (check: () => boolean) => {
     await first;
   });
 
+  it('keeps a lock its holder still works under past the TTL, and hands it on after', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await instance(prefix, { lockTtlMs: 900 }), await instance(prefix, { lockTtlMs: 900 })];
+    const steps: string[] = [];
+    let entered!: () => void;
+    const holding = new Promise<void>((r) => (entered = r));
+    const slow = a.locks().run('notice:slow', async () => {
+      steps.push('a in');
+      entered();
+      await new Promise((r) => setTimeout(r, 2_500)); // nearly three lock lifetimes
+      steps.push('a out');
+    });
+    await holding;
+    await b.locks().run('notice:slow', async () => void steps.push('b in'));
+    await slow;
+    expect(steps).toEqual(['a in', 'a out', 'b in']);
+  });
+
   it('frees the lock of a holder that died, after the TTL', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const dying = await instance(prefix, { lockTtlMs: 1500 });
@@ -108,12 +126,67 @@ const until = async (check: () => boolean) => {
     await until(() => b.lease.isLeader || c.lease.isLeader);
     expect([b, c].filter((x) => x.lease.isLeader)).toHaveLength(1);
     const [next, other] = b.lease.isLeader ? [b, c] : [c, b];
-    // The leader dies (its connection drops without a word): the lease runs out, the other leads.
+    // The leader dies (its connection drops without a word): the lease runs out, the other leads, and the
+    // one cut off has stopped counting itself leader by then (its renewals fail: it trusts the lease less long).
     await next.c.close();
     await until(() => other.lease.isLeader);
     expect(other.lease.isLeader).toBe(true);
+    expect(next.lease.isLeader).toBe(false);
     expect(events.filter((e) => e.endsWith('+'))).toHaveLength(3);
     await other.lease.stop();
     await next.lease.stop();
+  });
+});
+
+(natsUp ? describe : describe.skip)('NatsLeaderLease beside slow handlers', () => {
+  it('keeps renewing while onElected runs longer than the lease, so no other instance is elected meanwhile', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const ttl = 900;
+    const a = (await instance(prefix, { leaseTtlMs: ttl })).lease('leader', { onElected: () => new Promise((r) => setTimeout(r, 2 * ttl)), onDemoted: () => undefined });
+    let bElected = false;
+    const b = (await instance(prefix, { leaseTtlMs: ttl })).lease('leader', { onElected: () => void (bElected = true), onDemoted: () => undefined });
+    const started = a.start();
+    await b.start();
+    await started; // onElected done: more than two lease lengths later
+    expect(bElected).toBe(false);
+    expect(a.isLeader).toBe(true);
+    await b.stop();
+    await a.stop();
+  });
+
+  it('stops the leader\'s work before it lets the lease go, so the next leader starts after', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const ttl = 900;
+    const steps: string[] = [];
+    const a = (await instance(prefix, { leaseTtlMs: ttl })).lease('leader', {
+      onElected: () => void steps.push('a elected'),
+      onDemoted: async () => {
+        await new Promise((r) => setTimeout(r, ttl));
+        steps.push('a stopped its work');
+      },
+    });
+    const b = (await instance(prefix, { leaseTtlMs: ttl })).lease('leader', { onElected: () => void steps.push('b elected'), onDemoted: () => undefined });
+    await a.start();
+    await b.start();
+    await a.stop();
+    await until(() => b.isLeader);
+    expect(steps).toEqual(['a elected', 'a stopped its work', 'b elected']);
+    await b.stop();
+  });
+});
+
+(natsUp ? describe : describe.skip)('NatsCoordination buckets', () => {
+  it('brings a bucket made with another lifetime to the one configured', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    await instance(prefix, { lockTtlMs: 5_000, leaseTtlMs: 2_000 });
+    await instance(prefix, { lockTtlMs: 30_000, leaseTtlMs: 12_000 });
+    const nc = await connect({ servers: NATS });
+    try {
+      const js = nc.jetstream();
+      expect((await (await js.views.kv(`${prefix}_locks`)).status()).ttl).toBe(30_000);
+      expect((await (await js.views.kv(`${prefix}_leader`)).status()).ttl).toBe(12_000);
+    } finally {
+      await nc.close();
+    }
   });
 });
