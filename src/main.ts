@@ -54,7 +54,7 @@ let bus: Bus | undefined;
 let coordination: NatsCoordination | null = null;
 if (config.NATS_URL) {
   const { NatsBus } = await import('./infra/nats-bus.js');
-  bus = await NatsBus.connect(config.NATS_URL, { prefix: config.NATS_PREFIX });
+  bus = await NatsBus.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, maxEventBytes: config.MAX_APPEND_BYTES });
   // Several instances: cross-stream locks and the leader lease through NATS KV (see nats-lock.ts).
   const { NatsCoordination } = await import('./infra/nats-lock.js');
   coordination = await NatsCoordination.connect(config.NATS_URL, {

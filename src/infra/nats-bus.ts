@@ -8,6 +8,8 @@ import { natsConnectOptions, redactedNatsUrl } from './nats-url.js';
 export interface NatsBusOptions {
   /** Prefix of every subject and the JetStream stream's name, so tests can stay apart. */
   prefix?: string;
+  /** The largest event the log accepts (MAX_APPEND_BYTES): refused at connect if the server's max_payload is smaller. */
+  maxEventBytes?: number;
 }
 
 const codec = JSONCodec<unknown>();
@@ -24,8 +26,14 @@ export class NatsBus implements Bus {
   ) {
     void (async () => {
       for await (const m of sub) {
-        const update = codec.decode(m.data) as LiveUpdate;
-        for (const l of this.listeners) l(update);
+        // One bad message (or a listener that throws) must neither end live updates nor, as an unhandled
+        // rejection, the process.
+        try {
+          const update = codec.decode(m.data) as LiveUpdate;
+          for (const l of this.listeners) l(update);
+        } catch {
+          continue;
+        }
       }
     })();
   }
@@ -39,6 +47,12 @@ export class NatsBus implements Bus {
       nc = await connect({ ...natsConnectOptions(url), name: 'industrial-space-platform', timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (cause) {
       throw new Unavailable(`NATS at ${redactedNatsUrl(url)} did not answer`, { cause });
+    }
+    const maxPayload = nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (options.maxEventBytes !== undefined && options.maxEventBytes > maxPayload) {
+      await nc.close();
+      // An event the log took but the bus cannot carry would stop the integration events behind it for good.
+      throw new Error(`NATS at ${redactedNatsUrl(url)} takes messages of at most ${maxPayload} bytes (max_payload), less than MAX_APPEND_BYTES ${options.maxEventBytes}: raise max_payload or lower MAX_APPEND_BYTES`);
     }
     const jsm = await nc.jetstreamManager();
     const stream = NatsBus.streamName(prefix);

@@ -114,4 +114,40 @@ describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
     await jsm.streams.delete(stream);
     await nc.close();
   });
+  it('refuses at connect an event size the server cannot carry (max_payload), naming both settings', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const probe = await connect({ servers: NATS });
+    const maxPayload = probe.info!.max_payload;
+    await probe.close();
+    await expect(NatsBus.connect(NATS, { prefix, maxEventBytes: maxPayload + 1 })).rejects.toThrow(/max_payload.*MAX_APPEND_BYTES/);
+    const bus = await NatsBus.connect(NATS, { prefix, maxEventBytes: maxPayload });
+    await bus.close();
+    const nc = await connect({ servers: NATS });
+    await (await nc.jetstreamManager()).streams.delete(NatsBus.streamName(prefix));
+    await nc.close();
+  });
+
+  it('keeps delivering live updates after a message that is not one', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const bus = await NatsBus.connect(NATS, { prefix });
+    const nc = await connect({ servers: NATS });
+    const got: LiveUpdate[] = [];
+    let throwOnce = true;
+    bus.onLive((u) => {
+      if (throwOnce) {
+        throwOnce = false;
+        throw new Error('a listener that fails');
+      }
+      got.push(u);
+    });
+    nc.publish(`${prefix}.live`, new TextEncoder().encode('not json'));
+    const update: LiveUpdate = { topic: 'notices', position: 1, data: {}, audience: { public: true } };
+    await bus.publishLive(update); // the listener throws on this one
+    await bus.publishLive({ ...update, position: 2 });
+    while (got.length < 1) await new Promise((r) => setTimeout(r, 5));
+    expect(got.map((u) => u.position)).toEqual([2]);
+    await bus.close();
+    await (await nc.jetstreamManager()).streams.delete(NatsBus.streamName(prefix));
+    await nc.close();
+  });
 });
