@@ -52,15 +52,20 @@ export class EventPublisher {
       await this.reads.setMeta(identityKey, identity);
     }
     // The bus's own last event is the checkpoint every instance shares: a new leader (its own read
-    // store never saw the last one's progress) resumes there instead of re-publishing the whole log.
-    const onBus = await this.bus.lastPublished?.().catch(() => null); // unknown: our own checkpoint, de-duplication does the rest
-    if (onBus && onBus.logIdentity === identity && onBus.position > (await this.reads.getCheckpoint(this.checkpointName))) {
-      await this.reads.commit(this.checkpointName, [], onBus.position);
-    }
-    this.published = await this.reads.getCheckpoint(this.checkpointName);
+    // store never saw the last one's progress) resumes there instead of re-publishing the whole log; and
+    // so does every reopen after a failure, since a batch the bus took may have missed our checkpoint
+    // (the read store away) for longer than the bus's de-duplication window.
+    const resumeAt = async (): Promise<number> => {
+      const own = await this.reads.getCheckpoint(this.checkpointName);
+      const onBus = await this.bus.lastPublished?.().catch(() => null); // unknown: our own checkpoint, de-duplication does the rest
+      return onBus && onBus.logIdentity === identity && onBus.position > own ? onBus.position : own;
+    };
+    const from = await resumeAt();
+    if (from > (await this.reads.getCheckpoint(this.checkpointName))) await this.reads.commit(this.checkpointName, [], from);
+    this.published = from;
     this.followed = followLog(
       this.events,
-      () => this.reads.getCheckpoint(this.checkpointName),
+      resumeAt,
       async (batch) => {
         if (batch.length === 0) return;
         await this.bus.publishEvents(batch, identity);

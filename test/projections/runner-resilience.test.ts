@@ -163,6 +163,40 @@ describe('EventPublisher after bus failures', () => {
   });
 });
 
+describe('EventPublisher after its checkpoint failed to move', () => {
+  it('resumes where the bus says it got to, not from the stale checkpoint: no event published twice', async () => {
+    const events = await logOf(25);
+    const reads = EmbeddedReadStore.open(null);
+    const received = new Map<string, number>();
+    let last: { position: number; logIdentity: string | null } | null = null;
+    const bus: Bus = {
+      async publishLive(_u: LiveUpdate) {},
+      onLive: () => () => undefined,
+      async publishEvents(batch, logIdentity) {
+        for (const e of batch) received.set(e.id, (received.get(e.id) ?? 0) + 1);
+        last = { position: batch.at(-1)!.position, logIdentity: logIdentity ?? null };
+      },
+      lastPublished: async () => last,
+      async close() {},
+    };
+    // The bus took the batch; the read store refused its checkpoint twice (past the bus's de-duplication window, say).
+    let refusals = 2;
+    const commit = reads.commit.bind(reads);
+    reads.commit = async (name, ops, checkpoint) => {
+      if (name === 'integration-events' && checkpoint > 0 && refusals-- > 0) throw new Error('read store away');
+      return commit(name, ops, checkpoint);
+    };
+    const publisher = new EventPublisher(events, reads, bus, { batchSize: 4, retry: { initialDelayMs: 1, maxDelayMs: 4 } });
+    await publisher.start();
+    while (publisher.position < 25) await new Promise((r) => setTimeout(r, 5));
+    expect(refusals).toBeLessThan(0);
+    expect(received.size).toBe(25);
+    expect([...received.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    await publisher.stop();
+    await events.close();
+  });
+});
+
 describe('ProjectionRunner at the end of a long catch-up', () => {
   /** A derived read model that only catches up. */
   const derivedWith = (catchUp: NonNullable<Projection['catchUp']>): Projection => ({
