@@ -108,14 +108,16 @@ export class NatsKeyedLock {
   }
 
   private async holding<T>(key: string, work: () => Promise<T>): Promise<T> {
-    let revision = await this.acquire(key);
+    // This holding's own value: an entry holding it is ours, whatever became of the reply that wrote it.
+    const token = codec.encode(`${this.holder}/${randomUUID()}`);
+    let revision = await this.acquire(key, token);
     // Renewed at a third of its TTL while the work runs: work slower than the TTL (NATS or a store slow)
     // must not let another instance in beside it. A dead holder stops renewing, and its entry expires.
     let renewing: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
       renewing = renewing.then(async () => {
         try {
-          revision = await this.kv.update(lockKey(key), codec.encode(this.holder), revision);
+          revision = await this.kv.update(lockKey(key), token, revision);
         } catch {
           // Taken meanwhile or NATS away: nothing to renew; the entry expires as it would have.
         }
@@ -132,14 +134,20 @@ export class NatsKeyedLock {
     }
   }
 
-  private async acquire(key: string): Promise<number> {
+  private async acquire(key: string, token: Uint8Array): Promise<number> {
     const until = Date.now() + this.waitMs;
     let pause = 2;
     for (;;) {
       try {
-        return await this.kv.create(lockKey(key), codec.encode(this.holder));
+        return await this.kv.create(lockKey(key), token);
       } catch (err) {
-        if (!isTaken(err)) throw new Unavailable(`NATS lock ${key}: ${(err as Error).message}`, { cause: err });
+        if (!isTaken(err)) {
+          // A reply lost (a timeout) after the server wrote the entry would leave the key locked for a
+          // whole TTL with nobody to release it: if the entry is ours, we hold the lock.
+          const entry = await this.kv.get(lockKey(key)).catch(() => null);
+          if (entry?.operation === 'PUT' && Buffer.from(entry.value).equals(token)) return entry.revision;
+          throw new Unavailable(`NATS lock ${key}: ${(err as Error).message}`, { cause: err });
+        }
       }
       if (Date.now() > until) throw new Unavailable(`lock ${key} is held by another instance for more than ${this.waitMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'nats';
 import { NATS, natsUp as natsUpFor } from '../nats.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NatsCoordination } from '../../src/infra/nats-lock.js';
+import { NatsCoordination, NatsKeyedLock } from '../../src/infra/nats-lock.js';
 
 const natsUp = await natsUpFor('NATS lock tests');
 
@@ -84,6 +84,27 @@ const until = async (check: () => boolean) => {
     await b.locks().run('notice:slow', async () => void steps.push('b in'));
     await slow;
     expect(steps).toEqual(['a in', 'a out', 'b in']);
+  });
+
+  it('holds a lock whose creation was stored though its reply was lost, and releases it', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    await instance(prefix);
+    const nc = await connect({ servers: NATS });
+    try {
+      const kv = await nc.jetstream().views.kv(`${prefix}_locks`);
+      // The real bucket; its create() stores the entry, then fails as a timed-out request would.
+      const lossy = Object.create(kv) as typeof kv;
+      lossy.create = async (k, v) => {
+        await kv.create(k, v);
+        throw new Error('TIMEOUT');
+      };
+      const lock = new NatsKeyedLock(lossy, 'instance-a', 1_000);
+      expect(await lock.run('notice:lost-reply', async () => 'held')).toBe('held');
+      // Released: another holder gets it at once, not after the lock's lifetime.
+      expect(await new NatsKeyedLock(kv, 'instance-b', 100).run('notice:lost-reply', async () => 'next')).toBe('next');
+    } finally {
+      await nc.close();
+    }
   });
 
   it('frees the lock of a holder that died, after the TTL', async () => {
