@@ -79,7 +79,9 @@ async function bucket(nc: NatsConnection, name: string, ttlMs: number): Promise<
   const status = await kv.status();
   if (status.ttl !== ttlMs) {
     const jsm = await nc.jetstreamManager();
-    await jsm.streams.update(status.streamInfo.config.name, { ...status.streamInfo.config, max_age: nanos(ttlMs) });
+    const config = status.streamInfo.config;
+    // The server made the de-duplication window the first lifetime, and refuses a lifetime below it.
+    await jsm.streams.update(config.name, { ...config, max_age: nanos(ttlMs), duplicate_window: Math.min(config.duplicate_window, nanos(ttlMs)) });
   }
   return kv;
 }
@@ -119,7 +121,10 @@ export class NatsKeyedLock {
         try {
           revision = await this.kv.update(lockKey(key), token, revision);
         } catch {
-          // Taken meanwhile or NATS away: nothing to renew; the entry expires as it would have.
+          // A reply lost after the write leaves our revision behind the entry's: read it back if the entry
+          // is ours. Taken meanwhile or NATS away: nothing to renew; the entry expires as it would have.
+          const entry = await this.kv.get(lockKey(key)).catch(() => null);
+          if (entry?.operation === 'PUT' && Buffer.from(entry.value).equals(token)) revision = entry.revision;
         }
       });
     }, Math.max(50, Math.floor(this.ttlMs / 3)));
@@ -229,8 +234,12 @@ export class NatsLeaderLease {
     const sentAt = Date.now(); // before the write: the lease cannot have been granted earlier
     try {
       if (this.leader) {
-        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
-        this.renewed(sentAt);
+        const revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
+        this.revision = revision;
+        if (this.leader) this.renewed(sentAt);
+        // Demoted while the renewal hung (no longer trusted): the entry it renewed is let go at once,
+        // or every instance would be refused it until it expired, and none would lead.
+        else await this.kv.delete(this.name, { previousSeq: revision }).catch(() => undefined);
       } else {
         this.revision = await this.kv.create(this.name, codec.encode(this.holder));
         this.leader = true;
@@ -264,9 +273,21 @@ export class NatsLeaderLease {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking.catch(() => undefined);
-    const held = this.leader;
-    await this.demote();
-    if (held) await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
-    await this.changes;
+    if (!this.leader) return this.changes;
+    // The entry is kept (renewed) while the work winds down, however long onDemoted takes: it expiring
+    // meanwhile would let the next leader start beside it.
+    let renewing: Promise<void> = Promise.resolve();
+    const keep = setInterval(() => {
+      renewing = renewing.then(async () => {
+        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision).catch(() => this.revision);
+      });
+    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    try {
+      await this.demote();
+    } finally {
+      clearInterval(keep);
+      await renewing;
+    }
+    await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
   }
 }
