@@ -14,6 +14,10 @@ export interface NatsBusOptions {
 
 const codec = JSONCodec<unknown>();
 const LOG_HEADER = 'Platform-Log-Identity';
+/** On an event published without its data, which the server's max_payload could not carry. */
+export const OMITTED_HEADER = 'Platform-Data-Omitted';
+/** What a message carries beyond its body: the headers and the protocol's framing, with room to spare. */
+const MESSAGE_ROOM = 1024;
 
 export class NatsBus implements Bus {
   private listeners = new Set<(u: LiveUpdate) => void>();
@@ -23,6 +27,7 @@ export class NatsBus implements Bus {
     private readonly sub: Subscription,
     readonly prefix: string,
     private readonly jsm: JetStreamManager,
+    private readonly maxPayload: number,
   ) {
     void (async () => {
       for await (const m of sub) {
@@ -63,7 +68,7 @@ export class NatsBus implements Bus {
       await jsm.streams.add({ name: stream, subjects, retention: RetentionPolicy.Limits, duplicate_window: 10 * 60 * 1e9 });
     }
     const sub = nc.subscribe(`${prefix}.live`);
-    return new NatsBus(nc, nc.jetstream(), sub, prefix, jsm);
+    return new NatsBus(nc, nc.jetstream(), sub, prefix, jsm, maxPayload);
   }
 
   static streamName(prefix: string): string {
@@ -90,7 +95,14 @@ export class NatsBus implements Bus {
     for (const e of events) {
       const h = headers();
       if (logIdentity) h.set(LOG_HEADER, logIdentity);
-      await this.js.publish(this.subjectOf(e), codec.encode(e), { msgID: e.id, headers: h });
+      let body = codec.encode(e);
+      if (body.length + MESSAGE_ROOM > this.maxPayload) {
+        // The log took it, the bus cannot carry it: announced without its data (read from the log's
+        // stream by its position), rather than holding every event after it.
+        h.set(OMITTED_HEADER, 'data');
+        body = codec.encode({ ...e, data: null });
+      }
+      await this.js.publish(this.subjectOf(e), body, { msgID: e.id, headers: h });
     }
   }
 

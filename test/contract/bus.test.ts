@@ -5,7 +5,7 @@ import { NATS, natsUp as natsUpFor } from '../nats.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, LocalBus, type LiveUpdate } from '../../src/infra/bus.js';
 import type { RecordedEvent } from '../../src/infra/event-store.js';
-import { NatsBus } from '../../src/infra/nats-bus.js';
+import { NatsBus, OMITTED_HEADER } from '../../src/infra/nats-bus.js';
 
 const natsUp = await natsUpFor('NATS leg');
 
@@ -124,6 +124,26 @@ describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
     await bus.close();
     const nc = await connect({ servers: NATS });
     await (await nc.jetstreamManager()).streams.delete(NatsBus.streamName(prefix));
+    await nc.close();
+  });
+
+  it('publishes an event too large for the server without its data, marked, and goes on with the next', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const bus = await NatsBus.connect(NATS, { prefix });
+    const nc = await connect({ servers: NATS });
+    const big = { ...event(1), data: { projectId: 'p1', note: 'x'.repeat(nc.info!.max_payload) } };
+    const next = event(2);
+    await bus.publishEvents([big, next], 'log-1');
+    await bus.close();
+    const jsm = await nc.jetstreamManager();
+    const stream = NatsBus.streamName(prefix);
+    const first = await jsm.streams.getMessage(stream, { seq: 1 });
+    expect(first.header.get(OMITTED_HEADER)).toBe('data');
+    expect(JSONCodec<RecordedEvent>().decode(first.data)).toEqual({ ...big, data: null });
+    const second = await jsm.streams.getMessage(stream, { seq: 2 });
+    expect(second.header.get(OMITTED_HEADER)).toBe('');
+    expect(JSONCodec<RecordedEvent>().decode(second.data)).toEqual(next);
+    await jsm.streams.delete(stream);
     await nc.close();
   });
 
