@@ -189,6 +189,8 @@ export class AccessLog {
   /** Where a flush writes its lines (UTF-8), kept for the next one. */
   private bytes: Buffer = Buffer.allocUnsafeSlow(KEPT_BYTES);
   private timer: NodeJS.Timeout | null = null;
+  /** The last write failed: its reads wait in the buffer for the timer's retry. */
+  private failing = false;
   private flushing: Promise<void> = Promise.resolve();
   private prepared: Promise<void> | null = null;
 
@@ -203,20 +205,41 @@ export class AccessLog {
     if (read.actor.role === 'enterprise') return;
     const b = this.buffered;
     b.push(recorded(read, this.now()));
-    if (b.length >= (this.options.maxBuffer ?? 1000)) void this.flush().catch(() => undefined);
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.flushMs ?? 1000);
-      this.timer.unref();
-    }
+    // While the store refuses, the timer retries: not one more failing flush per read.
+    if (b.length >= (this.options.maxBuffer ?? 1000) && !this.failing) void this.flush().catch(() => undefined);
+    else this.later();
   }
 
-  /** Writes what is buffered (one commit); resolves once everything recorded before the call is stored. */
+  private later(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.flushMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * Writes what is buffered (one commit); resolves once everything recorded before the call is stored.
+   * A failed write puts its reads back in front of those recorded since, for the next flush (with new
+   * numbers: the reserved ones stay a gap), and a flush after it is not held back by it.
+   */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.buffered;
     this.buffered = [];
-    this.flushing = this.flushing.then(() => this.write(batch));
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(() => this.write(batch))
+      .then(
+        () => {
+          this.failing = false;
+        },
+        (error: unknown) => {
+          this.failing = true;
+          this.buffered = batch.concat(this.buffered);
+          this.later();
+          throw error;
+        },
+      );
     return this.flushing;
   }
 

@@ -28,6 +28,27 @@ function earlier(seq: number, set: Record<string, unknown>) {
 }
 
 describe('the access log in log collections', () => {
+  it('keeps the reads of a flush the store refused, writes them with the next, and records on', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    const appendNumbered = reads.appendNumbered.bind(reads);
+    let refusals = 1;
+    reads.appendNumbered = async (...args) => {
+      if (refusals-- > 0) throw new Error('store away');
+      return appendNumbered(...args);
+    };
+    const log = new AccessLog(reads, () => '2027-03-02T02:00:00.000Z');
+    log.record({ actor: officer, what: 'application', records: ['app-1'] });
+    log.record({ actor: auditor, what: 'application', records: ['app-2'] });
+    await expect(log.flush()).rejects.toThrow('store away');
+    log.record({ actor: officer, what: 'application', records: ['app-3'] });
+    await log.flush();
+    const all = await log.search({}, 1, 50);
+    expect(all.total).toBe(3);
+    expect(all.items.flatMap((e) => e.records).sort()).toEqual(['app-1', 'app-2', 'app-3']);
+    expect(new Set(all.items.map((e) => e.seq)).size).toBe(3);
+    await reads.close();
+  });
+
   it('loses no entry when several instances record into one store (MongoDB shared by the platform\'s instances)', async () => {
     const reads = EmbeddedReadStore.open(null);
     const [a, b] = [new AccessLog(reads, () => '2027-03-02T02:00:00.000Z'), new AccessLog(reads, () => '2027-03-02T02:00:01.000Z')];
