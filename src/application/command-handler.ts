@@ -71,10 +71,11 @@ function checkImport(meta: CommandMeta): void {
  * An import's time as the log keeps every time: UTC, as toISOString prints it, so that stored times
  * compare as strings like the instants they name (a '+08:00' of the legacy export would not).
  */
-function importTime(importedAt: string): string {
+export function importTime(importedAt: string): string {
   if (isCanonicalUtc(importedAt)) return importedAt;
-  const t = /^\d{4}-\d{2}-\d{2}T/.test(importedAt) ? Date.parse(importedAt) : Number.NaN;
-  if (Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant`);
+  // With its offset: a time without one would be read in the server's own time zone.
+  const t = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(importedAt) ? Date.parse(importedAt) : Number.NaN;
+  if (Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant with its offset (Z or ±hh:mm)`);
   return new Date(t).toISOString();
 }
 

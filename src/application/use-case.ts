@@ -1,14 +1,14 @@
 // What the use cases of every stream family share: the business time of a command, the enterprise acting
 // for itself, and the locks by their one spelling (lockKeys).
 import { Forbidden } from '../domain/shared.js';
-import type { CommandMeta } from './command-handler.js';
+import { type CommandMeta, importTime } from './command-handler.js';
 import { lockKeys } from './keyed-lock.js';
 import type { Services } from './services.js';
 
 export const iso = (t: string) => new Date(t).toISOString();
 
 /** The business time of the command: the imported record's, or the server's clock. */
-export const businessNow = (services: Services, meta: CommandMeta) => meta.importedAt ?? services.commands.now();
+export const businessNow = (services: Services, meta: CommandMeta) => (meta.importedAt !== undefined ? importTime(meta.importedAt) : services.commands.now());
 
 /** The credit code of the enterprise acting for itself, or Forbidden. */
 export function creditCodeOf(meta: CommandMeta, what: string): string {

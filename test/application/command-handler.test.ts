@@ -55,6 +55,7 @@ describe('CommandHandler: imports', () => {
   it('keeps an import\'s time in UTC as the log keeps every time, and refuses one that is no instant', async () => {
     await expect(run({ actor: officer, importedAt: '2017-10-16', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
     await expect(run({ actor: officer, importedAt: 'yesterday', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
+    await expect(run({ actor: officer, importedAt: '2017-10-16T10:00:00', importedBy: importer })).rejects.toThrow(/with its offset/);
     expect(await events.headPosition()).toBe(0);
     await run({ actor: officer, importedAt: '2017-10-16T10:00:00+08:00', importedBy: importer });
     const [e] = await events.readStream(projectStream('p1'));
