@@ -237,9 +237,9 @@ export class NatsLeaderLease {
         const revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
         this.revision = revision;
         if (this.leader) this.renewed(sentAt);
-        // Demoted while the renewal hung (no longer trusted): the entry it renewed is let go at once,
-        // or every instance would be refused it until it expired, and none would lead.
-        else await this.kv.delete(this.name, { previousSeq: revision }).catch(() => undefined);
+        // Demoted while the renewal hung (no longer trusted): the entry it renewed is let go once the
+        // work has stopped (onDemoted), or every instance would be refused it until it expired.
+        else void this.changes.then(() => this.kv.delete(this.name, { previousSeq: this.revision })).catch(() => undefined);
       } else {
         this.revision = await this.kv.create(this.name, codec.encode(this.holder));
         this.leader = true;
@@ -274,13 +274,20 @@ export class NatsLeaderLease {
     if (this.timer) clearTimeout(this.timer);
     await this.ticking.catch(() => undefined);
     if (!this.leader) return this.changes;
-    // The entry is kept (renewed) while the work winds down, however long onDemoted takes: it expiring
-    // meanwhile would let the next leader start beside it.
-    let renewing: Promise<void> = Promise.resolve();
+    // The entry is kept (renewed, at once and then at the usual pace) while the work winds down, however
+    // long onDemoted takes: it expiring meanwhile would let the next leader start beside it.
+    const renew = async (): Promise<void> => {
+      try {
+        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
+      } catch {
+        // A reply lost after the write: the entry's revision, if it is still ours.
+        const entry = await this.kv.get(this.name).catch(() => null);
+        if (entry?.operation === 'PUT' && codec.decode(entry.value) === this.holder) this.revision = entry.revision;
+      }
+    };
+    let renewing: Promise<void> = renew();
     const keep = setInterval(() => {
-      renewing = renewing.then(async () => {
-        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision).catch(() => this.revision);
-      });
+      renewing = renewing.then(renew);
     }, Math.max(50, Math.floor(this.ttlMs / 3)));
     try {
       await this.demote();
