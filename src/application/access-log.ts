@@ -7,6 +7,7 @@
 import type { Actor } from '../domain/shared.js';
 import { accountabilityStream } from '../domain/accountability.js';
 import { applicationStream } from '../domain/application.js';
+import { Unavailable } from '../infra/event-store.js';
 import { type Doc, type DocOp, type Filter, type ReadStore, numberedId } from '../infra/read-store.js';
 
 /** Where entries were kept before they were log collections (one document per read, in memory): moved at first use. */
@@ -189,20 +190,26 @@ export class AccessLog {
   /** Where a flush writes its lines (UTF-8), kept for the next one. */
   private bytes: Buffer = Buffer.allocUnsafeSlow(KEPT_BYTES);
   private timer: NodeJS.Timeout | null = null;
-  /** The last write failed: its reads wait in the buffer for the timer's retry. */
+  /** The last write failed: its reads wait for the timer's retry. */
   private failing = false;
+  /** A batch whose write failed, with the numbers reserved for it. */
+  private retry: { batch: Buffered; before: number } | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private prepared: Promise<void> | null = null;
 
   constructor(
     private readonly reads: ReadStore,
     private readonly now: () => string,
-    private readonly options: { flushMs?: number; maxBuffer?: number } = {},
+    private readonly options: { flushMs?: number; maxBuffer?: number; maxHeld?: number } = {},
   ) {}
 
   /** Staff reads only: an enterprise reading its own records is not what 第六章 controls. */
   record(read: AccessRead): void {
     if (read.actor.role === 'enterprise') return;
+    // A staff read of a protected record is not served untraced: past this many waiting, it is refused.
+    if (this.failing && this.buffered.length >= (this.options.maxHeld ?? 100_000)) {
+      throw new Unavailable('the access log cannot be written now, and a staff read of this record must be recorded: try again later');
+    }
     const b = this.buffered;
     b.push(recorded(read, this.now()));
     // While the store refuses, the timer retries: not one more failing flush per read.
@@ -218,29 +225,52 @@ export class AccessLog {
 
   /**
    * Writes what is buffered (one commit); resolves once everything recorded before the call is stored.
-   * A failed write puts its reads back in front of those recorded since, for the next flush (with new
-   * numbers: the reserved ones stay a gap), and a flush after it is not held back by it.
+   * A flush after a failed one is not held back by it: it writes the failed batch again first, with the
+   * numbers it had (where it had landed after all, a replay that changes nothing), then what is buffered.
    */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.buffered;
-    this.buffered = [];
     this.flushing = this.flushing
       .catch(() => undefined)
-      .then(() => this.write(batch))
+      .then(() => this.writeBuffered())
       .then(
         () => {
           this.failing = false;
         },
         (error: unknown) => {
           this.failing = true;
-          this.buffered = batch.concat(this.buffered);
           this.later();
           throw error;
         },
       );
     return this.flushing;
+  }
+
+  /** The batch that failed, then the buffer as it is when the write starts: entries go in the order recorded. */
+  private async writeBuffered(): Promise<void> {
+    if (this.retry) {
+      await this.write(this.retry.batch, this.retry.before);
+      this.retry = null;
+    }
+    const batch = this.buffered;
+    if (batch.length === 0) return;
+    this.buffered = [];
+    let before: number;
+    try {
+      await this.prepare();
+      // Reserved, not counted on from the last: other instances sharing the store number theirs too.
+      before = (await this.reads.reserveNumbers(CHECKPOINT, batch.length)) - 1;
+    } catch (error) {
+      this.buffered = batch.concat(this.buffered);
+      throw error;
+    }
+    try {
+      await this.write(batch, before);
+    } catch (error) {
+      this.retry = { batch, before };
+      throw error;
+    }
   }
 
   /** Once: the collections declared and indexed, and entries kept the earlier ways moved into them. */
@@ -294,12 +324,8 @@ export class AccessLog {
   }
 
   /** One flush's reads, numbered on from the last: a JSON line each, and a document per record shown by reads of several. */
-  private async write(batch: Buffered): Promise<void> {
+  private async write(batch: Buffered, before: number): Promise<void> {
     const count = batch.length;
-    if (count === 0) return;
-    await this.prepare();
-    // Reserved, not counted on from the last: other instances sharing the store number theirs too.
-    const before = (await this.reads.reserveNumbers(CHECKPOINT, count)) - 1;
     const ops: DocOp[] = [];
     const lineOf = entryLines();
     let used = 0;

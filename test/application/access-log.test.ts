@@ -45,7 +45,38 @@ describe('the access log in log collections', () => {
     const all = await log.search({}, 1, 50);
     expect(all.total).toBe(3);
     expect(all.items.flatMap((e) => e.records).sort()).toEqual(['app-1', 'app-2', 'app-3']);
-    expect(new Set(all.items.map((e) => e.seq)).size).toBe(3);
+    expect(all.items.map((e) => e.seq)).toEqual([3, 2, 1]); // the failed batch kept its numbers, written in the order recorded
+    await reads.close();
+  });
+
+  it('writes a batch whose write landed though it was reported failed once, not twice', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    const appendNumbered = reads.appendNumbered.bind(reads);
+    let lost = 1;
+    reads.appendNumbered = async (...args) => {
+      await appendNumbered(...args);
+      if (lost-- > 0) throw new Error('reply lost');
+    };
+    const log = new AccessLog(reads, () => '2027-03-02T02:00:00.000Z');
+    log.record({ actor: officer, what: 'application', records: ['app-1'] });
+    await expect(log.flush()).rejects.toThrow('reply lost');
+    log.record({ actor: officer, what: 'application', records: ['app-2'] });
+    await log.flush();
+    expect((await log.search({}, 1, 50)).items.map((e) => [e.seq, e.records])).toEqual([[2, ['app-2']], [1, ['app-1']]]);
+    await reads.close();
+  });
+
+  it('refuses a staff read it could not record once too many wait while the store refuses', async () => {
+    const reads = EmbeddedReadStore.open(null);
+    reads.appendNumbered = async () => {
+      throw new Error('store away');
+    };
+    const log = new AccessLog(reads, () => '2027-03-02T02:00:00.000Z', { maxHeld: 2 });
+    log.record({ actor: officer, what: 'application', records: ['app-1'] });
+    await expect(log.flush()).rejects.toThrow('store away');
+    log.record({ actor: officer, what: 'application', records: ['app-2'] });
+    log.record({ actor: officer, what: 'application', records: ['app-3'] });
+    expect(() => log.record({ actor: officer, what: 'application', records: ['app-4'] })).toThrow(/cannot be written/);
     await reads.close();
   });
 
