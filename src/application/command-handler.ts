@@ -74,8 +74,13 @@ function checkImport(meta: CommandMeta): void {
 export function importTime(importedAt: string): string {
   if (isCanonicalUtc(importedAt)) return importedAt;
   // With its offset: a time without one would be read in the server's own time zone.
-  const t = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(importedAt) ? Date.parse(importedAt) : Number.NaN;
-  if (Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant with its offset (Z or ±hh:mm)`);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(importedAt);
+  const t = m ? Date.parse(importedAt) : Number.NaN;
+  if (!m || Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant with its offset (Z or ±hh:mm)`);
+  // Date.parse rolls 2017-02-30 over to March and 24:00 to the next day: the date and time written must be the ones read.
+  const offsetMin = m[6] === 'Z' ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const local = new Date(t + offsetMin * 60_000).toISOString();
+  if (local.slice(0, 16) !== `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`) throw new Error(`importedAt '${importedAt}' names no such date and time`);
   return new Date(t).toISOString();
 }
 

@@ -56,6 +56,9 @@ describe('CommandHandler: imports', () => {
     await expect(run({ actor: officer, importedAt: '2017-10-16', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
     await expect(run({ actor: officer, importedAt: 'yesterday', importedBy: importer })).rejects.toThrow(/not an ISO-8601 instant/);
     await expect(run({ actor: officer, importedAt: '2017-10-16T10:00:00', importedBy: importer })).rejects.toThrow(/with its offset/);
+    for (const impossible of ['2017-02-30T10:00:00+08:00', '2017-02-31T10:00:00.000Z', '2017-10-16T24:00:00Z']) {
+      await expect(run({ actor: officer, importedAt: impossible, importedBy: importer })).rejects.toThrow(/no such date and time|ISO-8601/);
+    }
     expect(await events.headPosition()).toBe(0);
     await run({ actor: officer, importedAt: '2017-10-16T10:00:00+08:00', importedBy: importer });
     const [e] = await events.readStream(projectStream('p1'));
