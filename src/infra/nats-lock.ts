@@ -115,25 +115,13 @@ export class NatsKeyedLock {
     let revision = await this.acquire(key, token);
     // Renewed at a third of its TTL while the work runs: work slower than the TTL (NATS or a store slow)
     // must not let another instance in beside it. A dead holder stops renewing, and its entry expires.
-    let renewing: Promise<void> = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = renewing.then(async () => {
-        try {
-          revision = await this.kv.update(lockKey(key), token, revision);
-        } catch {
-          // A reply lost after the write leaves our revision behind the entry's: read it back if the entry
-          // is ours. Taken meanwhile or NATS away: nothing to renew; the entry expires as it would have.
-          const entry = await this.kv.get(lockKey(key)).catch(() => null);
-          if (entry?.operation === 'PUT' && Buffer.from(entry.value).equals(token)) revision = entry.revision;
-        }
-      });
-    }, Math.max(50, Math.floor(this.ttlMs / 3)));
-    timer.unref();
+    const stopRenewing = keepRenewing(async () => {
+      revision = await renewEntry(this.kv, lockKey(key), token, revision);
+    }, false, this.ttlMs);
     try {
       return await work();
     } finally {
-      clearInterval(timer);
-      await renewing; // the delete names the revision of the last renewal
+      await stopRenewing(); // the delete names the revision of the last renewal
       // Only our own entry: if it expired and someone else holds the key now, the delete is refused.
       await this.kv.delete(lockKey(key), { previousSeq: revision }).catch(() => undefined);
     }
@@ -149,8 +137,8 @@ export class NatsKeyedLock {
         if (!isTaken(err)) {
           // A reply lost (a timeout) after the server wrote the entry would leave the key locked for a
           // whole TTL with nobody to release it: if the entry is ours, we hold the lock.
-          const entry = await this.kv.get(lockKey(key)).catch(() => null);
-          if (entry?.operation === 'PUT' && Buffer.from(entry.value).equals(token)) return entry.revision;
+          const ours = await ownRevision(this.kv, lockKey(key), token);
+          if (ours !== null) return ours;
           throw new Unavailable(`NATS lock ${key}: ${(err as Error).message}`, { cause: err });
         }
       }
@@ -159,6 +147,41 @@ export class NatsKeyedLock {
       pause = Math.min(pause * 2, 50);
     }
   }
+}
+
+/** Entries are renewed at a third of their lifetime. */
+const thirdOf = (ttlMs: number) => Math.max(50, Math.floor(ttlMs / 3));
+
+/** The revision of `key`'s entry if it holds `value` (ours, whatever became of the reply that wrote it), else null. */
+async function ownRevision(kv: KV, key: string, value: Uint8Array): Promise<number | null> {
+  const entry = await kv.get(key).catch(() => null);
+  return entry?.operation === 'PUT' && Buffer.from(entry.value).equals(value) ? entry.revision : null;
+}
+
+/**
+ * Writes `value` over `key` at `revision`: the new revision. A reply lost after the write leaves our revision
+ * behind the entry's, so on a failure the entry's if it is still ours; taken meanwhile or NATS away, the one
+ * we had (nothing renewed: the entry expires as it would have).
+ */
+async function renewEntry(kv: KV, key: string, value: Uint8Array, revision: number): Promise<number> {
+  try {
+    return await kv.update(key, value, revision);
+  } catch {
+    return (await ownRevision(kv, key, value)) ?? revision;
+  }
+}
+
+/** Renews at a third of `ttlMs` (and at once when `now`) until the stop it returns, which waits for the last renewal. */
+function keepRenewing(renew: () => Promise<void>, now: boolean, ttlMs: number): () => Promise<void> {
+  let renewing: Promise<void> = now ? renew() : Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewing.then(renew);
+  }, thirdOf(ttlMs));
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await renewing;
+  };
 }
 
 /** create() on a key that has a value: JetStream's "wrong last sequence" (10071). */
@@ -211,7 +234,7 @@ export class NatsLeaderLease {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.ticking = this.tick();
-    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    }, thirdOf(this.ttlMs));
   }
 
   private change(handler: () => void | Promise<void>): Promise<void> {
@@ -276,24 +299,14 @@ export class NatsLeaderLease {
     if (!this.leader) return this.changes;
     // The entry is kept (renewed, at once and then at the usual pace) while the work winds down, however
     // long onDemoted takes: it expiring meanwhile would let the next leader start beside it.
-    const renew = async (): Promise<void> => {
-      try {
-        this.revision = await this.kv.update(this.name, codec.encode(this.holder), this.revision);
-      } catch {
-        // A reply lost after the write: the entry's revision, if it is still ours.
-        const entry = await this.kv.get(this.name).catch(() => null);
-        if (entry?.operation === 'PUT' && codec.decode(entry.value) === this.holder) this.revision = entry.revision;
-      }
-    };
-    let renewing: Promise<void> = renew();
-    const keep = setInterval(() => {
-      renewing = renewing.then(renew);
-    }, Math.max(50, Math.floor(this.ttlMs / 3)));
+    const value = codec.encode(this.holder);
+    const stopRenewing = keepRenewing(async () => {
+      this.revision = await renewEntry(this.kv, this.name, value, this.revision);
+    }, true, this.ttlMs);
     try {
       await this.demote();
     } finally {
-      clearInterval(keep);
-      await renewing;
+      await stopRenewing();
     }
     await this.kv.delete(this.name, { previousSeq: this.revision }).catch(() => undefined);
   }
