@@ -11,7 +11,7 @@ import { sortNatively } from './embedded-sort.js';
 import { equalityTest } from './embedded-filter.js';
 import { EXPORT_THREADS_FROM, exportThreadsFree, linesOf, linesOnThreads } from './line-export.js';
 import { isPlainPrototype, parseDoc } from './doc-realm.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadModelReset, type ReadStore, type StreamOptions, checkNumberedFirst, checkReservation, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadModelReset, type ReadStore, type StreamOptions, checkNumberedFirst, checkNumberedCollections, checkReservation, numberedOps } from './read-store.js';
 
 export { applyDocOp, checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 export { DEFAULT_PERSIST_DELAY_MS } from './embedded-file-sync.js';
@@ -477,7 +477,7 @@ export class EmbeddedReadStore implements ReadStore {
   async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
     this.assertOpen();
     const ops = batch.ops ?? [];
-    if (!this.logNames.has(batch.collection) || ops.some((op) => !this.logNames.has(op.collection))) throw new Error('numbered documents go to log collections only');
+    checkNumberedCollections(this.logNames, batch);
     // In memory, parsed into the ops commit takes; in a file, the text goes to the writer thread as it is
     // (each document made there), checked for what would break the documents made of it.
     if (!this.logs || this.bulk !== null) return this.commit(checkpointName, [...numberedOps(batch), ...ops], checkpoint);

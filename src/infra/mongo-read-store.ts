@@ -14,7 +14,7 @@ import { checkDocOp, leafPaths, pathsOverlap } from './embedded-doc-ops.js';
 import { checkLogOp } from './embedded-log-collections.js';
 import { Unavailable } from './event-store.js';
 import { linesOf } from './line-export.js';
-import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkReservation, numberedOps } from './read-store.js';
+import { type Doc, type DocOp, type ExportChunk, type ExportOptions, type Filter, type FindOptions, type IndexSpec, type NumberedBatch, type ReadStore, type StreamOptions, checkNumberedCollections, checkReservation, numberedOps } from './read-store.js';
 
 const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
@@ -153,7 +153,7 @@ export class MongoReadStore implements ReadStore {
 
   /** The lines parsed into the ops commit takes: the driver sends documents, not text. */
   async appendNumbered(checkpointName: string, batch: NumberedBatch, checkpoint: number): Promise<void> {
-    if (!this.logNames.has(batch.collection) || (batch.ops ?? []).some((op) => !this.logNames.has(op.collection))) throw new Error('numbered documents go to log collections only');
+    checkNumberedCollections(this.logNames, batch);
     await this.commit(checkpointName, [...numberedOps(batch), ...(batch.ops ?? [])], checkpoint);
   }
 

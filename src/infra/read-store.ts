@@ -156,6 +156,11 @@ export function checkNumberedFirst(first: number): void {
   if (!Number.isSafeInteger(first) || first < 1) throw new Error(`numbered documents start at a positive integer, not ${first}`);
 }
 
+/** Numbered documents, and the ops beside them, go to log collections only (every adapter refuses them elsewhere). */
+export function checkNumberedCollections(logNames: ReadonlySet<string>, batch: NumberedBatch): void {
+  if (!logNames.has(batch.collection) || (batch.ops ?? []).some((op) => !logNames.has(op.collection))) throw new Error('numbered documents go to log collections only');
+}
+
 /** A reservation is of a positive whole number of numbers (every adapter refuses it otherwise). */
 export function checkReservation(count: number): void {
   if (!Number.isSafeInteger(count) || count < 1) throw new Error(`numbers are reserved one or more at a time, not ${count}`);
