@@ -383,7 +383,8 @@ export class EmbeddedReadStore implements ReadStore {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
       if (this.logs && this.logNames.has(spec.collection)) {
         const index = logIndexSql(spec);
-        if (index !== null) await this.file!.send({ kind: 'logIndex', collection: spec.collection, ...index });
+        const replaced = (spec.replaces ?? []).map((keys) => logIndexSql({ collection: spec.collection, keys })?.name).filter((n) => n !== undefined);
+        if (index !== null) await this.file!.send({ kind: 'logIndex', collection: spec.collection, ...index, replaced });
         continue;
       }
       const [field, kind] = Object.entries(spec.keys)[0] ?? [];

@@ -20,6 +20,7 @@ const CHECKPOINTS = '_checkpoints';
 const META = '_meta';
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
 
 const isConnectionError = (err: unknown) =>
   err instanceof MongoNetworkError ||
@@ -142,7 +143,20 @@ export class MongoReadStore implements ReadStore {
     for (const spec of indexes) {
       if (!this.indexSpecs.some((s) => JSON.stringify(s) === JSON.stringify(spec))) this.indexSpecs.push(spec);
       await this.createIndex(spec);
+      for (const keys of spec.replaces ?? []) await this.dropIndex(spec.collection, keys);
     }
+  }
+
+  /** An index by its keys, under the name the server gives it by default; none there is no error. */
+  private async dropIndex(collection: string, keys: Record<string, 1 | -1>): Promise<void> {
+    const name = Object.entries(keys).map(([f, d]) => `${f}_${d}`).join('_');
+    await this.call('dropIndex', async () => {
+      try {
+        await this.db.collection(collection).dropIndex(name);
+      } catch (err) {
+        if (!(err instanceof MongoServerError && (err.code === INDEX_NOT_FOUND || err.code === NAMESPACE_NOT_FOUND))) throw err;
+      }
+    });
   }
 
   private createIndex(spec: IndexSpec): Promise<string> {

@@ -69,7 +69,7 @@ function logStatementsOf(collection) {
 
 /** A value column for each field (added and filled from the JSON when new), then the index. */
 const indexSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck();
-const logIndex = db.transaction((collection, fields, name, sql) => {
+const logIndex = db.transaction((collection, fields, name, sql, replaced) => {
   logStatementsOf(collection);
   // Made before value columns, on json_extract: the same name, but a query on the columns cannot use it.
   if (indexSql.get(name)?.includes('json_extract(')) db.exec(`DROP INDEX "${name.replaceAll('"', '""')}"`);
@@ -82,9 +82,8 @@ const logIndex = db.transaction((collection, fields, name, sql) => {
     logStatements.delete(collection); // its insert names the columns
   }
   buildIndexes([sql]);
-  // An index now extended by more fields (the histories' time indexes took the position on) serves
-  // nothing the new one does not: dropped, or a file made before would keep writing it.
-  for (const { name: other } of logIndexes.all()) if (name.startsWith(`${other}__`)) db.exec(`DROP INDEX "${other.replaceAll('"', '""')}"`);
+  // The indexes it takes the place of (IndexSpec.replaces): a file made before would keep writing them.
+  for (const other of replaced ?? []) db.exec(`DROP INDEX IF EXISTS "${other.replaceAll('"', '""')}"`);
 });
 
 // Documents cross from the main thread as one string (measured ~20 % less of the main thread's time than
@@ -236,7 +235,7 @@ parentPort.on('message', (m) => {
     else if (m.kind === 'numbered') numbered(m.collection, m.lines, m.first, m.logDocs, m.checkpoint);
     else if (m.kind === 'declare') for (const c of m.collections) logStatementsOf(c);
     else if (m.kind === 'logIndex') {
-      logIndex(m.collection, m.fields, m.name, m.sql);
+      logIndex(m.collection, m.fields, m.name, m.sql, m.replaced);
       if (droppedIndexes !== null) setBulk(true); // an index declared during a bulk waits for its end too
     } else if (m.kind === 'bulk') setBulk(m.on, m.unsynced === true);
     else if (m.kind === 'sync') endUnsynced();

@@ -62,6 +62,8 @@ export interface IndexSpec {
   collection: string;
   keys: Record<string, 1 | -1 | '2dsphere'>;
   unique?: boolean;
+  /** Indexes this one takes the place of (declared before, narrower): dropped where a store made them. */
+  replaces?: Record<string, 1 | -1>[];
 }
 
 /** A read model reset by name (its checkpoint) and collections: what ReadStore.reset takes, as a value (a rebuild's resetOnOpen). */

@@ -61,8 +61,8 @@ export function withHistory(p: Projection, collections: string[], whole = true):
         ? ([
             // With the position: the key frames sweep in (time, position) order, which MongoDB can take
             // from these indexes only whole (from a time alone it would sort the whole history).
-            { collection: historyOf(c), keys: { occurredAt: 1, position: 1 } },
-            { collection: historyOf(c), keys: { recordedAt: 1, position: 1 } },
+            { collection: historyOf(c), keys: { occurredAt: 1, position: 1 }, replaces: [{ occurredAt: 1 }] },
+            { collection: historyOf(c), keys: { recordedAt: 1, position: 1 }, replaces: [{ recordedAt: 1 }] },
             { collection: historyOf(c), keys: { position: 1 } }, // the rows appended since the key frames were built
           ] satisfies IndexSpec[])
         : []),

@@ -21,6 +21,8 @@ interface Adapter {
   enforcesUnique?: boolean;
   /** Whether several stores may use the storage at once (MongoDB: instances of the platform share it). */
   shared?: boolean;
+  /** The keys of the indexes a collection has in the storage (where they can be listed), each as `field:direction,…`. */
+  indexKeys?: (collection: string) => Promise<string[]>;
   /** A store over fresh, empty storage. */
   fresh(): Promise<ReadStore>;
   /** Another store over the storage of the last fresh() one. */
@@ -465,6 +467,23 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
         expect([await store.count(L, {}), await store.count(P, {}), await store.getCheckpoint('reads')]).toEqual([3, 0, 3]);
       });
 
+      if (adapter.indexKeys) {
+        it('drops the indexes a declared index takes the place of, in storage made before, and none else', async () => {
+          const H = 'changes_log';
+          await store.declareLogCollections([H]);
+          await store.ensureIndexes([{ collection: H, keys: { at: 1 } }, { collection: H, keys: { docId: 1 } }]);
+          await store.commit('changes', [{ collection: H, id: 'c1', position: 1, set: { at: '2026-01-01', docId: 'd', position: 1 } }], 1);
+          await store.close();
+          store = await adapter.reopen();
+          await store.declareLogCollections([H]);
+          await store.ensureIndexes([{ collection: H, keys: { at: 1, position: 1 }, replaces: [{ at: 1 }] }, { collection: H, keys: { docId: 1 } }]);
+          await store.ensureIndexes([{ collection: H, keys: { at: 1, position: 1 }, replaces: [{ at: 1 }] }]); // again: nothing left to drop
+          const keys = (await adapter.indexKeys!(H)).filter((k) => k !== '_id:1');
+          expect(keys.sort()).toEqual(['at:1,position:1', 'docId:1']);
+          expect(await store.count(H, { at: '2026-01-01' })).toBe(1);
+        });
+      }
+
       it('reserves numbers no writer gets twice: past the checkpoint, past every reservation, across instances sharing the store', async () => {
         const L = 'reserved_log';
         await store.declareLogCollections([L]);
@@ -620,6 +639,17 @@ readStoreContract('EmbeddedReadStore (SQLite file)', {
   // Every export of a log collection on threads, however small (by default only from 20,000 documents).
   fresh: async () => EmbeddedReadStore.open(dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'read-store-'))) - 1] as string, { exportThreadsFrom: 1 }),
   reopen: async () => EmbeddedReadStore.open(dirs.at(-1) as string, { exportThreadsFrom: 1 }),
+  indexKeys: async (collection) => {
+    // The log indexes' names spell their keys: log__<collection>__<field>_<a|d>__…
+    const db = new Database(path.join(dirs.at(-1) as string, 'read-models.db'), { readonly: true });
+    try {
+      const prefix = `log__${collection}__`;
+      const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]).filter((n) => n.startsWith(prefix));
+      return names.map((n) => n.slice(prefix.length).split('__').map((k) => k.replace(/_([ad])$/, (_, d: string) => (d === 'a' ? ':1' : ':-1'))).join(','));
+    } finally {
+      db.close();
+    }
+  },
   logIndexes: async () => {
     const db = new Database(path.join(dirs.at(-1) as string, 'read-models.db'), { readonly: true });
     try {
@@ -647,6 +677,8 @@ readStoreContract(
       return MongoReadStore.connect(mongoUrl as string, mongoDb);
     },
     reopen: () => MongoReadStore.connect(mongoUrl as string, mongoDb),
+    indexKeys: async (collection) =>
+      (await admin!.db(mongoDb).collection(collection).indexes()).map((ix) => Object.entries(ix.key).map(([f, d]) => `${f}:${String(d)}`).join(',')),
     cleanup: async () => {
       await admin?.db(mongoDb).dropDatabase();
       await admin?.close();

@@ -234,7 +234,7 @@ describe('the queries of a moment on a history in a file', () => {
 });
 
 describe('a history index extended by a field', () => {
-  it('replaces the narrower index in a file made before', async () => {
+  it('replaces the narrower index it names in a file made before', async () => {
     const dir = dirs[dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'frames-'))) - 1]!;
     const indexes = () => {
       const db = new Database(path.join(dir, 'read-models.db'), { readonly: true });
@@ -244,10 +244,10 @@ describe('a history index extended by a field', () => {
         db.close();
       }
     };
-    for (const keys of [{ occurredAt: 1 }, { occurredAt: 1, position: 1 }] as Record<string, 1>[]) {
+    for (const spec of [{ keys: { occurredAt: 1 } }, { keys: { occurredAt: 1, position: 1 }, replaces: [{ occurredAt: 1 }] }] as { keys: Record<string, 1>; replaces?: Record<string, 1>[] }[]) {
       const s = EmbeddedReadStore.open(dir);
       await s.declareLogCollections([H]);
-      await s.ensureIndexes([{ collection: H, keys }, { collection: H, keys: { docId: 1, position: 1 } }]);
+      await s.ensureIndexes([{ collection: H, ...spec }, { collection: H, keys: { docId: 1, position: 1 } }]);
       await write(s, history(3, 50, 0));
       await s.close();
     }
