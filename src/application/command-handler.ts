@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, Decider, DomainEvent, DutyPolicy } from '../domain/shared.js';
 import { DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound } from '../domain/shared.js';
 import { SCHEMAS, type SchemaRegistry, currentVersion } from '../domain/schemas.js';
-import { isCanonicalUtc } from '../domain/time.js';
+import { parseInstant } from '../domain/time.js';
 import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevision } from '../infra/event-store.js';
 import type { SnapshotStore } from '../infra/snapshot-store.js';
 
@@ -67,21 +67,11 @@ function checkImport(meta: CommandMeta): void {
   }
 }
 
-/**
- * An import's time as the log keeps every time: UTC, as toISOString prints it, so that stored times
- * compare as strings like the instants they name (a '+08:00' of the legacy export would not).
- */
+/** An import's time as the log keeps every time (domain/time.ts, parseInstant), or refused. */
 export function importTime(importedAt: string): string {
-  if (isCanonicalUtc(importedAt)) return importedAt;
-  // With its offset: a time without one would be read in the server's own time zone.
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(importedAt);
-  const t = m ? Date.parse(importedAt) : Number.NaN;
-  if (!m || Number.isNaN(t)) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant with its offset (Z or ±hh:mm)`);
-  // Date.parse rolls 2017-02-30 over to March and 24:00 to the next day: the date and time written must be the ones read.
-  const offsetMin = m[6] === 'Z' ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
-  const local = new Date(t + offsetMin * 60_000).toISOString();
-  if (local.slice(0, 16) !== `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`) throw new Error(`importedAt '${importedAt}' names no such date and time`);
-  return new Date(t).toISOString();
+  const t = parseInstant(importedAt);
+  if (t === null) throw new Error(`importedAt '${importedAt}' is not an ISO-8601 instant with its offset (Z or ±hh:mm), or names no such date and time`);
+  return t;
 }
 
 export class CommandHandler {

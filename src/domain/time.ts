@@ -21,6 +21,22 @@ export function cstDay(iso: string): string {
 }
 
 
+/**
+ * An instant written with its offset (Z or ±hh:mm), in UTC as toISOString prints it, so that stored times
+ * compare as strings like the instants they name. Null without an offset (it would be read in the server's
+ * own zone) or for a date and time that do not exist (Date.parse rolls 2017-02-30 over to March, 24:00 to
+ * the next day).
+ */
+export function parseInstant(value: string): string | null {
+  if (isCanonicalUtc(value)) return value;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(value);
+  const t = m ? Date.parse(value) : Number.NaN;
+  if (!m || Number.isNaN(t)) return null;
+  const offsetMin = m[6] === 'Z' ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const written = new Date(t + offsetMin * 60_000).toISOString();
+  return written.slice(0, 16) === `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}` ? new Date(t).toISOString() : null;
+}
+
 /** A bare date means the end of that day in CST; anything else is an ISO-8601 instant. Null when unparseable. */
 export function parseAsOf(value: string): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
