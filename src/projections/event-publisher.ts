@@ -58,11 +58,11 @@ export class EventPublisher {
     const resumeAt = async (): Promise<number> => {
       const own = await this.reads.getCheckpoint(this.checkpointName);
       const onBus = await this.bus.lastPublished?.().catch(() => null); // unknown: our own checkpoint, de-duplication does the rest
-      return onBus && onBus.logIdentity === identity && onBus.position > own ? onBus.position : own;
+      if (!onBus || onBus.logIdentity !== identity || onBus.position <= own) return own;
+      await this.reads.commit(this.checkpointName, [], onBus.position);
+      return onBus.position;
     };
-    const from = await resumeAt();
-    if (from > (await this.reads.getCheckpoint(this.checkpointName))) await this.reads.commit(this.checkpointName, [], from);
-    this.published = from;
+    this.published = await resumeAt();
     this.followed = followLog(
       this.events,
       resumeAt,
