@@ -1,7 +1,7 @@
 // Composition root: configuration → stores → projections → HTTP.
 import { buildApp } from './api/app.js';
 import { ConfigError, authOptions, loadConfig, protectionOptions } from './config.js';
-import type { Bus } from './infra/bus.js';
+import { type Bus, LocalBus } from './infra/bus.js';
 import type { NatsCoordination } from './infra/nats-lock.js';
 import { readCalendarFile } from './infra/calendar-file.js';
 import { DEFAULT_CALENDAR, extendCalendar } from './domain/calendar.js';
@@ -50,11 +50,13 @@ const signingPem = config.CHECKPOINT_SIGNING_KEY ?? (config.CHECKPOINT_SIGNING_K
 const anchors = signingPem && !readOnly
   ? { ledger: new FileAnchorLedger(config.CHECKPOINT_FILE ?? join(config.DATA_DIR, 'checkpoints.jsonl')), key: signingKeyFrom(signingPem) }
   : undefined;
-let bus: Bus | undefined;
+// A live update that could not be delivered (a listener that threw, a message that is not one) is logged.
+const onLiveError = (err: unknown) => app.log.warn({ err }, 'live update not delivered');
+let bus: Bus = new LocalBus(onLiveError);
 let coordination: NatsCoordination | null = null;
 if (config.NATS_URL) {
   const { NatsBus } = await import('./infra/nats-bus.js');
-  bus = await NatsBus.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, maxEventBytes: config.MAX_APPEND_BYTES });
+  bus = await NatsBus.connect(config.NATS_URL, { prefix: config.NATS_PREFIX, maxEventBytes: config.MAX_APPEND_BYTES, onError: onLiveError });
   // Several instances: cross-stream locks and the leader lease through NATS KV (see nats-lock.ts).
   const { NatsCoordination } = await import('./infra/nats-lock.js');
   coordination = await NatsCoordination.connect(config.NATS_URL, {
@@ -103,7 +105,7 @@ if (!anchors && !readOnly) app.log.warn('CHECKPOINT_SIGNING_KEY is not set: no s
 const stopCheckpoints = anchors
   ? startCheckpoints(stores.events, anchors, () => services.commands.now(), config.CHECKPOINT_INTERVAL_MS, (err) => app.log.error({ err }, 'checkpoint failed'))
   : () => undefined;
-const publisher = bus && !readOnly
+const publisher = config.NATS_URL && !readOnly
   ? new EventPublisher(stores.events, stores.reads, bus, { onError: (err, retryInMs) => app.log.warn({ err, retryInMs }, 'integration events: publish failed, retrying from the checkpoint') })
   : null;
 // A read store shared by the instances (MongoDB) is written by the leader only; the others follow its

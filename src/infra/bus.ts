@@ -1,6 +1,5 @@
 // The bus port: live updates fanned out to every instance's WebSocket clients, and integration events
 // for other systems. Adapters: LocalBus (one process, the embedded default) and NatsBus (nats-bus.ts).
-import { EventEmitter } from 'node:events';
 import type { RecordedEvent } from './event-store.js';
 
 /** Who may receive an update: everyone, or the enterprise and district it concerns (admins and auditors always). */
@@ -29,22 +28,38 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/** What a bus does with a live listener that throws: the other listeners still get the update. */
+export type ListenerErrors = (err: unknown) => void;
+
+/** Each listener on its own: one that throws is reported, and neither the others nor the publisher see it. */
+export function deliver(listeners: Iterable<(u: LiveUpdate) => void>, update: LiveUpdate, onError: ListenerErrors): void {
+  for (const l of listeners) {
+    try {
+      l(update);
+    } catch (err) {
+      onError(err);
+    }
+  }
+}
+
 /** In-process: live updates reach this process's clients; integration events have nowhere to go. */
 export class LocalBus implements Bus {
-  private emitter = new EventEmitter().setMaxListeners(0);
+  private listeners = new Set<(u: LiveUpdate) => void>();
+
+  constructor(private readonly onError: ListenerErrors = (err) => console.warn('live update listener failed', err)) {}
 
   async publishLive(update: LiveUpdate): Promise<void> {
-    this.emitter.emit('live', update);
+    deliver([...this.listeners], update, this.onError);
   }
 
   onLive(listener: (update: LiveUpdate) => void): () => void {
-    this.emitter.on('live', listener);
-    return () => this.emitter.off('live', listener);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async publishEvents(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    this.listeners.clear();
   }
 }

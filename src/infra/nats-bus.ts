@@ -1,7 +1,7 @@
 // NATS adapter of the bus: live updates on a core subject every instance subscribes to; integration
 // events into a JetStream stream, with the event id as the message id so duplicates are dropped.
 import { type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription, JSONCodec, RetentionPolicy, connect, headers } from 'nats';
-import type { Bus, LiveUpdate } from './bus.js';
+import { type Bus, type ListenerErrors, type LiveUpdate, deliver } from './bus.js';
 import { type RecordedEvent, Unavailable } from './event-store.js';
 import { natsConnectOptions, redactedNatsUrl } from './nats-url.js';
 
@@ -10,6 +10,8 @@ export interface NatsBusOptions {
   prefix?: string;
   /** The largest event the log accepts (MAX_APPEND_BYTES): refused at connect if the server's max_payload is smaller. */
   maxEventBytes?: number;
+  /** A live message that is not an update, or a listener that throws (default: console.warn). */
+  onError?: ListenerErrors;
 }
 
 const codec = JSONCodec<unknown>();
@@ -28,17 +30,20 @@ export class NatsBus implements Bus {
     readonly prefix: string,
     private readonly jsm: JetStreamManager,
     private readonly maxPayload: number,
+    onError: ListenerErrors,
   ) {
     void (async () => {
       for await (const m of sub) {
         // One bad message (or a listener that throws) must neither end live updates nor, as an unhandled
-        // rejection, the process.
+        // rejection, the process; it is reported.
+        let update: LiveUpdate;
         try {
-          const update = codec.decode(m.data) as LiveUpdate;
-          for (const l of this.listeners) l(update);
-        } catch {
+          update = codec.decode(m.data) as LiveUpdate;
+        } catch (err) {
+          onError(err);
           continue;
         }
+        deliver([...this.listeners], update, onError);
       }
     })();
   }
@@ -68,7 +73,7 @@ export class NatsBus implements Bus {
       await jsm.streams.add({ name: stream, subjects, retention: RetentionPolicy.Limits, duplicate_window: 10 * 60 * 1e9 });
     }
     const sub = nc.subscribe(`${prefix}.live`);
-    return new NatsBus(nc, nc.jetstream(), sub, prefix, jsm, maxPayload);
+    return new NatsBus(nc, nc.jetstream(), sub, prefix, jsm, maxPayload, options.onError ?? ((err) => console.warn('live update not delivered', err)));
   }
 
   static streamName(prefix: string): string {

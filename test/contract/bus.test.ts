@@ -22,11 +22,12 @@ const nextUpdates = (bus: Bus, count: number) =>
     });
   });
 
-function busContract(name: string, make: () => Promise<Bus>, enabled = true) {
+function busContract(name: string, make: (onError: (err: unknown) => void) => Promise<Bus>, enabled = true) {
   (enabled ? describe : describe.skip)(`bus contract: ${name}`, () => {
     let bus: Bus;
+    const reported: unknown[] = [];
     beforeAll(async () => {
-      bus = await make();
+      bus = await make((err) => reported.push(err));
     });
     afterAll(async () => bus?.close());
 
@@ -57,11 +58,24 @@ function busContract(name: string, make: () => Promise<Bus>, enabled = true) {
       expect((await later).map((u) => u.position)).toEqual([11]);
       expect(seen).toEqual([10]);
     });
+
+    it('reports a listener that throws, and still delivers to the others and resolves the publish', async () => {
+      const failure = new Error('a listener that fails');
+      const offFailing = bus.onLive(() => {
+        throw failure;
+      });
+      const others = nextUpdates(bus, 2);
+      await expect(bus.publishLive(update(20))).resolves.toBeUndefined();
+      await bus.publishLive(update(21));
+      expect((await others).map((u) => u.position)).toEqual([20, 21]);
+      offFailing();
+      expect(reported).toEqual([failure, failure]);
+    });
   });
 }
 
-busContract('in-process', async () => new LocalBus());
-busContract('NATS', async () => NatsBus.connect(NATS, { prefix: `t${randomUUID().slice(0, 8)}` }), natsUp);
+busContract('in-process', async (onError) => new LocalBus(onError));
+busContract('NATS', async (onError) => NatsBus.connect(NATS, { prefix: `t${randomUUID().slice(0, 8)}`, onError }), natsUp);
 
 describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
   const event = (n: number): RecordedEvent => ({
@@ -149,7 +163,8 @@ describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
 
   it('keeps delivering live updates after a message that is not one', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}`;
-    const bus = await NatsBus.connect(NATS, { prefix });
+    const reported: unknown[] = [];
+    const bus = await NatsBus.connect(NATS, { prefix, onError: (err) => reported.push(err) });
     const nc = await connect({ servers: NATS });
     const got: LiveUpdate[] = [];
     let throwOnce = true;
@@ -166,6 +181,7 @@ describe.skipIf(!natsUp)('NATS integration events (JetStream)', () => {
     await bus.publishLive({ ...update, position: 2 });
     while (got.length < 1) await new Promise((r) => setTimeout(r, 5));
     expect(got.map((u) => u.position)).toEqual([2]);
+    expect(reported.map((e) => (e as Error).message)).toEqual([expect.stringMatching(/JSON/), 'a listener that fails']);
     await bus.close();
     await (await nc.jetstreamManager()).streams.delete(NatsBus.streamName(prefix));
     await nc.close();
