@@ -10,7 +10,7 @@ import { DISTRICTS, DISTRICT_CODES } from '../domain/shared.js';
 import type { ReadStore } from '../infra/read-store.js';
 import { decodeKey, encodeKey } from './doc-paths.js';
 import { defineProjection, type Recorded } from './projection.js';
-import { type CountedBy, accumulate, asOfCounterDocs, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
+import { type CountedBy, type CounterCollections, asOfCounterDocs, counterOps, counterPath, currentStatistics, statisticsAsOf, sumCounters } from './statistics.js';
 
 export const DEMAND_STATS_NOW = 'demand_stats_now';
 export const DEMAND_STATS_BUCKETS = 'demand_stats_buckets';
@@ -66,14 +66,15 @@ function deltaOf(event: Recorded<DemandEvent>): Delta {
   return delta;
 }
 
-const DEMAND_COUNTERS = { now: DEMAND_STATS_NOW, buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS };
+/** Industries are free text: each is counted in documents of its own (CounterCollections.apart). */
+const DEMAND_COUNTERS: CounterCollections = { now: DEMAND_STATS_NOW, buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS, apart: 'byIndustry' };
 const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
-  name: 'demand-statistics-v3',
+  name: 'demand-statistics-v4',
   collections: [DEMAND_STATS_NOW, DEMAND_STATS_BUCKETS, DEMAND_STATS_DELTAS],
   logCollections: [DEMAND_STATS_DELTAS],
-  indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }, { collection: DEMAND_STATS_DELTAS, keys: { recordedDay: 1 } }],
+  indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }, { collection: DEMAND_STATS_DELTAS, keys: { recordedDay: 1 } }, { collection: DEMAND_STATS_BUCKETS, keys: { bucket: 1 } }],
   handlers: { DemandReported: bucketOps, DemandUpdated: bucketOps, DemandWithdrawn: bucketOps, DemandClosed: bucketOps },
 });
 
@@ -111,13 +112,12 @@ export function shapeDemandStatistics(t: Map<string, number>) {
 export type DemandStatistics = ReturnType<typeof shapeDemandStatistics>;
 
 export async function currentDemandStatistics(store: ReadStore): Promise<DemandStatistics> {
-  const total = new Map<string, number>();
-  accumulate(total, (await store.findOne(DEMAND_STATS_NOW, { _id: 'current' }))?.c);
-  return shapeDemandStatistics(total);
+  // The running total and each industry's own.
+  return shapeDemandStatistics(sumCounters((await store.find(DEMAND_STATS_NOW, {})).map((d) => d.c)));
 }
 
 export async function demandStatisticsAsOf(store: ReadStore, asOf: string, by: CountedBy = 'occurredAt'): Promise<DemandStatistics> {
-  const docs = await asOfCounterDocs(store, { buckets: DEMAND_STATS_BUCKETS, deltas: DEMAND_STATS_DELTAS }, asOf, by);
+  const docs = await asOfCounterDocs(store, DEMAND_COUNTERS, asOf, by);
   return shapeDemandStatistics(sumCounters(docs.map((d) => d.c)));
 }
 

@@ -122,6 +122,13 @@ export interface CounterCollections {
   now: string;
   buckets: string;
   deltas: string;
+  /**
+   * A family of counters named by free text (`<apart>.<member>.…`: the demands' industries), kept in
+   * documents of their own, one per member, beside the running total and each bucket (`<id>|<member>`,
+   * the buckets' with `bucket: <id>`): a member per document would otherwise grow the total and the
+   * year's bucket without bound, towards MongoDB's 16 MB, where an update is refused and the projections stall.
+   */
+  apart?: string;
 }
 
 type Stamped = Pick<RecordedEvent, 'position' | 'occurredAt' | 'recordedAt'>;
@@ -149,11 +156,32 @@ export function counterOps(to: CounterCollections, event: Stamped, counts: Delta
   const record = deltaRecord(event, delta);
   const inc: Record<string, number> = {};
   for (const [k, n] of delta) inc[counterPath('c', k)] = n;
-  const ops = [op(to.now, 'current', event, { inc })];
-  bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id, event, { inc, setOnInsert: { kind: KINDS[i], key: id.slice(2) } })));
+  const ops: DocOp[] = [];
+  for (const [member, part] of to.apart === undefined ? [['', inc] as const] : splitApart(inc, to.apart)) {
+    const suffix = member === '' ? '' : `|${member}`;
+    ops.push(op(to.now, `current${suffix}`, event, { inc: part }));
+    bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id + suffix, event, { inc: part, setOnInsert: insertFields(KINDS[i]!, id.slice(2), id, suffix) })));
+    if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, part, record.day, record.recordedDay, suffix));
+  }
   ops.push(op(to.deltas, String(event.position), event, { set: record }));
-  if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, inc, record.day, record.recordedDay));
   return ops;
+}
+
+/** A bucket's fields set once; a member's bucket also names the bucket it belongs to, which as-of sums find it by. */
+const insertFields = (kind: string, key: string, id: string, suffix: string) => (suffix === '' ? { kind, key } : { kind, key, bucket: id });
+
+/** The counters outside the family (under '') and each member's own (`c.<apart>.<member>.…`). */
+function splitApart(inc: Record<string, number>, apart: string): Map<string, Record<string, number>> {
+  const parts = new Map<string, Record<string, number>>();
+  const family = `c.${apart}.`;
+  for (const k in inc) {
+    const end = k.indexOf('.', family.length);
+    const member = k.startsWith(family) ? k.slice(family.length, end < 0 ? undefined : end) : '';
+    let part = parts.get(member);
+    if (part === undefined) parts.set(member, (part = {}));
+    part[k] = inc[k]!;
+  }
+  return parts;
 }
 
 /**
@@ -161,7 +189,7 @@ export function counterOps(to: CounterCollections, event: Stamped, counts: Delta
  * (the days do). The event's own `inc` and one negated copy serve every op (ops are never modified), and a
  * batch's ops on one bucket are summed before the store applies them (embedded-coalesce.ts).
  */
-function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string): DocOp[] {
+function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string, suffix: string): DocOp[] {
   const neg: Record<string, number> = {};
   for (const k in inc) neg[k] = -inc[k]!;
   const from = bucketIds(dated, 'r');
@@ -169,8 +197,8 @@ function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, nu
   const ops: DocOp[] = [];
   for (let i = 0; i < 3; i++) {
     if (from[i] === into[i]) continue;
-    ops.push(op(to.buckets, from[i]!, event, { inc: neg, setOnInsert: { kind: 'shift', key: from[i]!.slice(3) } }));
-    ops.push(op(to.buckets, into[i]!, event, { inc, setOnInsert: { kind: 'shift', key: into[i]!.slice(3) } }));
+    ops.push(op(to.buckets, from[i]! + suffix, event, { inc: neg, setOnInsert: insertFields('shift', from[i]!.slice(3), from[i]!, suffix) }));
+    ops.push(op(to.buckets, into[i]! + suffix, event, { inc, setOnInsert: insertFields('shift', into[i]!.slice(3), into[i]!, suffix) }));
   }
   return ops;
 }
@@ -362,13 +390,18 @@ export type CountedBy = Moment['field'];
  * As recorded by `asOf`: the same buckets with the recorded-time shifts of theirs (counterOps), and the
  * records of the day by the day and time they were recorded.
  */
-export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, 'buckets' | 'deltas'>, asOf: string, by: CountedBy = 'occurredAt'): Promise<Doc[]> {
+export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, 'buckets' | 'deltas' | 'apart'>, asOf: string, by: CountedBy = 'occurredAt'): Promise<Doc[]> {
   const day = cstDay(asOf);
   const withShifts = (ids: string[]) => (by === 'recordedAt' ? [...ids, ...ids.map((id) => `r${id}`)] : ids);
   const before = bucketsBefore(day);
-  if (parseAsOf(day) === asOf) return store.find(to.buckets, { _id: { $in: withShifts([...before, `d:${day}`]) } });
+  const wholeDay = parseAsOf(day) === asOf;
+  const ids = withShifts(wholeDay ? [...before, `d:${day}`] : before);
   const records = by === 'recordedAt' ? { recordedDay: day, recordedAt: { $lte: asOf } } : { day, occurredAt: { $lte: asOf } };
-  return Promise.all([store.find(to.buckets, { _id: { $in: withShifts(before) } }), store.find(to.deltas, records)]).then(([buckets, events]) => [...buckets, ...events]);
+  return Promise.all([
+    store.find(to.buckets, { _id: { $in: ids } }),
+    to.apart === undefined ? [] : store.find(to.buckets, { bucket: { $in: ids } }),
+    wholeDay ? [] : store.find(to.deltas, records),
+  ]).then((found) => found.flat());
 }
 
 export async function statisticsAsOf(store: ReadStore, asOf: string, by: CountedBy = 'occurredAt') {
