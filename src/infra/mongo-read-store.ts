@@ -54,6 +54,8 @@ export class MongoReadStore implements ReadStore {
   private readonly indexSpecs: IndexSpec[] = [];
   /** Declared append-only (declareLogCollections): their ops are checked as log ops. */
   private readonly logNames = new Set<string>();
+  /** reserveNumbers: the names this store has reserved under (their reservation is ahead of what is stored). */
+  private readonly reserving = new Set<string>();
 
   private constructor(
     private readonly client: MongoClient,
@@ -173,8 +175,9 @@ export class MongoReadStore implements ReadStore {
 
   async reserveNumbers(checkpointName: string, count: number): Promise<number> {
     checkReservation(count);
-    // The first reservation goes on from what is numbered already (written before reservations were kept).
-    const stored = await this.getCheckpoint(checkpointName);
+    // The first reservation goes on from what is numbered already (written before reservations were kept);
+    // once one is made here, the reservation is ahead of every number written.
+    const stored = this.reserving.has(checkpointName) ? 0 : await this.getCheckpoint(checkpointName);
     const reserved = await this.call('reserveNumbers', () =>
       this.db.collection<{ _id: string; position: number }>(CHECKPOINTS).findOneAndUpdate(
         { _id: `reserved:${checkpointName}` },
@@ -183,6 +186,7 @@ export class MongoReadStore implements ReadStore {
       ),
     );
     if (!reserved) throw new Error(`MongoDB returned no reservation for ${checkpointName}`);
+    this.reserving.add(checkpointName);
     return reserved.position - count + 1;
   }
 
