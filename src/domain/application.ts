@@ -178,8 +178,15 @@ export type ApplicationStatus = 'submitted' | 'returned' | 'resubmitted' | 'revi
 export const APPLICATION_STATUSES: readonly ApplicationStatus[] = ['submitted', 'returned', 'resubmitted', 'reviewed', 'withdrawn', 'lapsed'];
 /** Out of the procedure: the enterprise withdrew, or its 补正 lapsed. It may apply again while the window is open. */
 export const isOut = (status: ApplicationStatus | 'none') => status === 'withdrawn' || status === 'lapsed';
+/**
+ * Objections one actor may file on one application, over its publicity. The application's record keeps
+ * each in full (5,000 characters), and one without bound would outgrow a document store's document.
+ */
+export const MAX_OBJECTIONS_PER_ACTOR = 5;
 export interface Objection {
   objectionId: string;
+  /** The id of the actor who filed it. */
+  filedBy: string;
   status: 'open' | 'upheld' | 'dismissed';
   /** An upheld objection is answered by the next review. */
   answered: boolean;
@@ -465,6 +472,9 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (!p || now < instant(p.startsAt) || now > instant(p.endsAt)) throw new RuleViolation('OUTSIDE_PUBLICITY_PERIOD', 'objections are accepted only during the publicity period');
       if (!p.applicationIds.includes(s.applicationId)) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', 'the application is not on the publicity list');
       if (blank(command.content)) throw new RuleViolation('OBJECTION_CONTENT_REQUIRED', 'an objection must say what is wrong');
+      if (s.objections.filter((o) => o.filedBy === ctx.actor.id).length >= MAX_OBJECTIONS_PER_ACTOR) {
+        throw new RuleViolation('OBJECTION_LIMIT', `one person may file at most ${MAX_OBJECTIONS_PER_ACTOR} objections on an application`);
+      }
       const resolveDueAt = dueAfter('objection', ctx.now, command.notice, command.deadlines);
       const due = resolveDueAt ? { district: s.district, resolveDueAt } : {};
       return [
@@ -521,7 +531,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
       return { ...state, status: 'reviewed', review: { qualified, reasons, ...(score !== undefined ? { score } : {}) }, reviewerId: event.data.reviewer.id, objections };
     }
     case 'ObjectionFiled':
-      return { ...state, objections: [...state.objections, { objectionId: event.data.objectionId, status: 'open', answered: false }] };
+      return { ...state, objections: [...state.objections, { objectionId: event.data.objectionId, filedBy: event.data.filedBy.id, status: 'open', answered: false }] };
     case 'ObjectionResolved': {
       const status = event.data.upheld ? 'upheld' : 'dismissed';
       return { ...state, objections: state.objections.map((o) => (o.objectionId === event.data.objectionId ? { ...o, status } : o)) };

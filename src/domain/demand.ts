@@ -84,10 +84,28 @@ export type DemandCommand =
 
 export type DemandState =
   | { status: 'none' }
-  | { status: 'open' | 'closed'; demandId: string; creditCode: string; spec: DemandSpec; reportedAt: string; outcome?: DemandOutcome };
+  | {
+      status: 'open' | 'closed';
+      demandId: string;
+      creditCode: string;
+      spec: DemandSpec;
+      reportedAt: string;
+      outcome?: DemandOutcome;
+      /** How many changes and feedback entries the enterprise has recorded (each capped below). */
+      updates: number;
+      feedback: number;
+    };
 export const initialDemandState: DemandState = { status: 'none' };
 
 const blank = (s: string | undefined) => !s || !s.trim();
+
+/**
+ * How many times the enterprise may change one demand, and give feedback on it. Its record keeps every
+ * entry, and a record without bound would outgrow a document store's document (MongoDB's 16 MB at
+ * ~1,400 changes of long notes); honest use is a few dozen over a demand's life.
+ */
+export const MAX_DEMAND_UPDATES = 100;
+export const MAX_DEMAND_FEEDBACK = 100;
 
 /** The same checks the route makes as 400s, kept here too so no path (seed, import) records an inconsistent demand. */
 export function checkDemandSpec(spec: DemandSpec): void {
@@ -146,6 +164,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
       const s = existing(state);
       requireOwner(actor, s);
       requireOpen(s);
+      if (s.updates >= MAX_DEMAND_UPDATES) throw new RuleViolation('DEMAND_UPDATE_LIMIT', `a demand may be changed at most ${MAX_DEMAND_UPDATES} times: withdraw it and report a new one`);
       const changes: DemandChanges = {};
       const previous: DemandChanges = {};
       for (const [k, v] of Object.entries(command.changes) as [keyof DemandSpec, unknown][]) {
@@ -190,6 +209,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
       const s = existing(state);
       requireOwner(actor, s);
       requireOpen(s);
+      if (s.feedback >= MAX_DEMAND_FEEDBACK) throw new RuleViolation('DEMAND_FEEDBACK_LIMIT', `a demand takes at most ${MAX_DEMAND_FEEDBACK} feedback entries`);
       if (blank(command.note)) throw new RuleViolation('NOTE_REQUIRED', 'feedback records a note');
       return [{ type: 'DemandFeedbackGiven', data: { demandId: s.demandId, satisfied: command.satisfied, note: command.note.trim() } }];
     }
@@ -209,11 +229,11 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
   switch (event.type) {
     case 'DemandReported': {
       const { demandId, creditCode, enterpriseName: _name, followUpDueAt: _due, reportedAt, ...spec } = event.data;
-      return { status: 'open', demandId, creditCode, spec, reportedAt };
+      return { status: 'open', demandId, creditCode, spec, reportedAt, updates: 0, feedback: 0 };
     }
     case 'DemandUpdated':
       if (state.status === 'none') return state;
-      return { ...state, spec: { ...state.spec, ...event.data.changes } };
+      return { ...state, spec: { ...state.spec, ...event.data.changes }, updates: state.updates + 1 };
     case 'DemandWithdrawn':
       if (state.status === 'none') return state;
       return { ...state, status: 'closed', outcome: 'withdrawn' };
@@ -224,7 +244,8 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
     case 'DemandBrokered':
     case 'DemandFollowedUp':
     case 'DemandFeedbackGiven':
-      return state;
+      if (state.status === 'none') return state;
+      return { ...state, feedback: state.feedback + 1 };
     default:
       return assertNever(event);
   }

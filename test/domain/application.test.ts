@@ -3,6 +3,7 @@ import {
   type ApplicationCommand,
   type ApplicationEvent,
   type ApplicationRecord,
+  MAX_OBJECTIONS_PER_ACTOR,
   type NoticeSnapshot,
   applicationDecider,
   applicationFacts,
@@ -245,6 +246,13 @@ describe('FileObjection (异议)', () => {
     given([submitted, reviewed]).when(object(undefined, { ...inPublicity, publicity: { ...inPublicity.publicity!, applicationIds: ['other'] } }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'APPLICATION_NOT_IN_PUBLICITY');
   });
   it('with content', () => given([submitted, reviewed]).when(object('  '), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'OBJECTION_CONTENT_REQUIRED'));
+  it(`at most ${MAX_OBJECTIONS_PER_ACTOR} by one person, resolved ones included; others may still object`, () => {
+    const filed = Array.from({ length: MAX_OBJECTIONS_PER_ACTOR }, (_, i): ApplicationEvent => ({ ...objected, data: { ...objected.data, objectionId: `o-${i}` } } as ApplicationEvent));
+    const resolvedFirst: ApplicationEvent = { type: 'ObjectionResolved', data: { ...ids, objectionId: 'o-0', upheld: false, reason: '无证据' } };
+    given([submitted, reviewed, ...filed.slice(1)]).when(object(), at(IN_PUBLICITY, actors.enterprise2)).thenMatches(([e]) => expect(e?.type).toBe('ObjectionFiled'));
+    given([submitted, reviewed, ...filed, resolvedFirst]).when(object(), at(IN_PUBLICITY, actors.enterprise2)).thenThrows(RuleViolation, 'OBJECTION_LIMIT');
+    given([submitted, reviewed, ...filed]).when(object(), at(IN_PUBLICITY, actors.futian)).thenMatches(([e]) => expect(e?.data).toMatchObject({ filedBy: { id: 'officer-ft' } }));
+  });
   it('not on a missing application, a cancelled or another notice', () => {
     given([]).when(object(), at(IN_PUBLICITY)).thenThrows(NotFound);
     given([submitted, reviewed]).when(object(undefined, { ...inPublicity, status: 'cancelled' }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');

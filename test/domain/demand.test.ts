@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DemandCommand, type DemandEvent, type DemandSpec, demandDecider, demandStream } from '../../src/domain/demand.js';
+import { type DemandCommand, type DemandEvent, type DemandSpec, MAX_DEMAND_FEEDBACK, MAX_DEMAND_UPDATES, demandDecider, demandStream } from '../../src/domain/demand.js';
 import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rankDemand, rerank, scoreCandidate, scoreCeiling } from '../../src/domain/matching.js';
 import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
@@ -96,6 +96,20 @@ describe('officers: match, broker, follow up, close', () => {
   it('the enterprise gives feedback; another enterprise may not', () => {
     given([reported]).when({ type: 'GiveDemandFeedback', satisfied: true, note: '撮合及时' }, at(actors.enterprise)).then([{ type: 'DemandFeedbackGiven', data: { demandId: 'd-1', satisfied: true, note: '撮合及时' } }]);
     given([reported]).when({ type: 'GiveDemandFeedback', satisfied: true, note: '好' }, at(actors.enterprise2)).thenThrows(RuleViolation, 'NOT_DEMAND_OWNER');
+  });
+  it(`at most ${MAX_DEMAND_UPDATES} changes and ${MAX_DEMAND_FEEDBACK} feedback entries, each counted on its own`, () => {
+    const updated = (n: number): DemandEvent => ({ type: 'DemandUpdated', data: { demandId: 'd-1', changes: { note: `第${n}次` }, previous: {}, figures: { before: figures as never, after: figures as never } } });
+    const feedback: DemandEvent = { type: 'DemandFeedbackGiven', data: { demandId: 'd-1', satisfied: false, note: '仍在等待' } };
+    const updates = Array.from({ length: MAX_DEMAND_UPDATES }, (_, i) => updated(i));
+    const feedbacks = Array.from({ length: MAX_DEMAND_FEEDBACK }, () => feedback);
+    const update: DemandCommand = { type: 'UpdateDemand', changes: { maxArea: 2000 } };
+    const give: DemandCommand = { type: 'GiveDemandFeedback', satisfied: true, note: '好' };
+    given([reported, ...updates.slice(1)]).when(update, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandUpdated'));
+    given([reported, ...updates]).when(update, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_UPDATE_LIMIT');
+    given([reported, ...feedbacks.slice(1)]).when(give, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandFeedbackGiven'));
+    given([reported, ...feedbacks]).when(give, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_FEEDBACK_LIMIT');
+    given([reported, ...feedbacks]).when(update, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandUpdated'));
+    given([reported, ...updates]).when(give, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandFeedbackGiven'));
   });
   it('nothing after close', () => {
     const withdrawn: DemandEvent = { type: 'DemandWithdrawn', data: { demandId: 'd-1', reason: 'x', figures: figures as never } };
