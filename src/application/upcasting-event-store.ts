@@ -34,6 +34,10 @@ export class UpcastingEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
+  countAfter(afterPosition: number, atMost: number): Promise<number> {
+    return this.inner.countAfter(afterPosition, atMost);
+  }
+
   async lastEvent(): Promise<RecordedEvent | null> {
     const last = await this.inner.lastEvent();
     return last && this.current(last);

@@ -13,6 +13,7 @@ import type {
   VerifyOptions,
   VerifyResult,
 } from './event-store.js';
+import { countByReading } from './event-store.js';
 
 export interface Cut {
   /** The last log position included. */
@@ -58,6 +59,11 @@ export class CutEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     return Math.min(this.view.head, await this.inner.headPosition());
+  }
+
+  /** Only what the view includes, so by reading. */
+  countAfter(afterPosition: number, atMost: number): Promise<number> {
+    return countByReading(this, afterPosition, atMost);
   }
 
   /**

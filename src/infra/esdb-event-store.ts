@@ -45,6 +45,7 @@ import {
   appendBytes,
   WrongExpectedRevision,
   checkAppendSize,
+  countByReading,
   occurredAtOf,
   type AppendResult,
   type EventStore,
@@ -231,6 +232,11 @@ export class EsdbEventStore implements EventStore {
       .map((r) => decode(r)?.event)
       .filter((e): e is Decoded['event'] => e !== undefined)
       .filter((e) => e.revision >= from && (toRevision === undefined || e.revision <= toRevision) && (occurredUntil === undefined || e.occurredAt <= occurredUntil));
+  }
+
+  /** No count on the server: read, a page at a time. */
+  countAfter(afterPosition: number, atMost: number): Promise<number> {
+    return countByReading(this, afterPosition, atMost);
   }
 
   async readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]> {

@@ -170,6 +170,11 @@ export interface EventStore {
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * How many events lie after `afterPosition`, counted up to `atMost` (more are answered as `atMost`):
+   * positions are counts of events on SQLite but byte offsets on EventStoreDB, so a gap says little.
+   */
+  countAfter(afterPosition: number, atMost: number): Promise<number>;
   /** The last event of the log, with its link in the chain (null when empty): what a checkpoint signs. */
   lastEvent(): Promise<RecordedEvent | null>;
   /**
@@ -195,4 +200,16 @@ export interface EventStore {
   /** Re-checks the tamper evidence of the whole log in one pass, in log order. */
   verify(options?: VerifyOptions): Promise<VerifyResult>;
   close(): Promise<void>;
+}
+
+/** countAfter by reading the events, a page at a time (a store without a cheaper count). */
+export async function countByReading(store: Pick<EventStore, 'readAll'>, afterPosition: number, atMost: number): Promise<number> {
+  let counted = 0;
+  for (let after = afterPosition; counted < atMost; ) {
+    const page = await store.readAll(after, Math.min(1000, atMost - counted));
+    if (page.length === 0) break;
+    counted += page.length;
+    after = page[page.length - 1]!.position;
+  }
+  return counted;
 }

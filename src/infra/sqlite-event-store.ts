@@ -85,6 +85,7 @@ export class SqliteEventStore implements EventStore {
   private readonly last: Database.Statement;
   private readonly streamRows: Database.Statement;
   private readonly allRows: Database.Statement;
+  private readonly counted: Database.Statement;
 
   private constructor(
     private readonly db: Database.Database,
@@ -97,6 +98,8 @@ export class SqliteEventStore implements EventStore {
     private readonly verifyTuning: VerifyTuning,
   ) {
     this.top = db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1');
+    // Along the primary key, no row read: a start that counts 10,000 events behind reads none of them.
+    this.counted = db.prepare('SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? ORDER BY position LIMIT ?)').pluck();
     this.last = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`).raw();
     this.streamRows = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE stream = @stream AND revision >= @from AND revision <= @to
@@ -212,6 +215,10 @@ export class SqliteEventStore implements EventStore {
       rows.push(...(this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id IN (${slice.map(() => '?').join(', ')})`).raw().all(slice) as Row[]));
     }
     return rows.sort((a, b) => a[0] - b[0]).map(toRecorded);
+  }
+
+  async countAfter(afterPosition: number, atMost: number): Promise<number> {
+    return atMost <= 0 ? 0 : (this.counted.get(afterPosition, atMost) as number);
   }
 
   async headPosition(): Promise<number> {

@@ -133,7 +133,7 @@ export class ProjectionRunner {
    */
   private async behindByMore(head: number, events: number): Promise<boolean> {
     if (head - this.processed <= events) return false;
-    return (await this.events.readAll(this.processed, events + 1)).length > events;
+    return (await this.events.countAfter(this.processed, events + 1)) > events;
   }
 
   async start(): Promise<void> {

@@ -212,6 +212,16 @@ function eventStoreContract(name: string, open: () => Promise<EventStore>, trait
       expect(whole.map((e) => e.data)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     });
 
+    it('counts the events after a position, up to a bound', async () => {
+      for (let i = 0; i < 5; i++) await store.append(s('c'), [ev('C', i)], 'any');
+      const mine = await ours();
+      expect(await store.countAfter(base, 100)).toBe(5);
+      expect(await store.countAfter(base, 3)).toBe(3);
+      expect(await store.countAfter(mine[1]!.position, 100)).toBe(3);
+      expect(await store.countAfter(mine[4]!.position, 100)).toBe(0);
+      expect(await store.countAfter(base, 0)).toBe(0);
+    });
+
     it('subscribes: catches up, then receives live appends in order, exactly once', async () => {
       for (let i = 0; i < 10; i++) await store.append(s('l'), [ev('L', i)], 'any');
       const got: RecordedEvent[] = [];
@@ -492,6 +502,7 @@ describe('SqliteEventStore: durability, other processes', () => {
     await store.append('s', [after], 0);
     const cut = new CutEventStore(store, { cut: position, head: position });
     expect((await cut.eventsById([before.id, after.id])).map((e) => e.id)).toEqual([before.id]);
+    expect([await cut.countAfter(0, 10), await store.countAfter(0, 10)]).toEqual([1, 2]);
     await store.close();
   });
 
