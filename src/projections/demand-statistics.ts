@@ -71,7 +71,7 @@ const DEMAND_COUNTERS: CounterCollections = { now: DEMAND_STATS_NOW, buckets: DE
 const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
-  name: 'demand-statistics-v4',
+  name: 'demand-statistics-v5',
   collections: [DEMAND_STATS_NOW, DEMAND_STATS_BUCKETS, DEMAND_STATS_DELTAS],
   logCollections: [DEMAND_STATS_DELTAS],
   indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }, { collection: DEMAND_STATS_DELTAS, keys: { recordedDay: 1 } }, { collection: DEMAND_STATS_BUCKETS, keys: { bucket: 1 } }],

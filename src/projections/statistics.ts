@@ -124,9 +124,9 @@ export interface CounterCollections {
   deltas: string;
   /**
    * A family of counters named by free text (`<apart>.<member>.…`: the demands' industries), kept in
-   * documents of their own, one per member, beside the running total and each bucket (`<id>|<member>`,
-   * the buckets' with `bucket: <id>`): a member per document would otherwise grow the total and the
-   * year's bucket without bound, towards MongoDB's 16 MB, where an update is refused and the projections stall.
+   * documents of their own, one per member, beside the running total and the year and month buckets
+   * (memberOps): a member per document would otherwise grow the total and the year's bucket without bound,
+   * towards MongoDB's 16 MB, where an update is refused and the projections stall.
    */
   apart?: string;
 }
@@ -158,17 +158,17 @@ export function counterOps(to: CounterCollections, event: Stamped, counts: Delta
   for (const [k, n] of delta) inc[counterPath('c', k)] = n;
   const ops: DocOp[] = [];
   for (const [member, part] of to.apart === undefined ? [['', inc] as const] : splitApart(inc, to.apart)) {
-    const suffix = member === '' ? '' : `|${member}`;
-    ops.push(op(to.now, `current${suffix}`, event, { inc: part }));
-    bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id + suffix, event, { inc: part, setOnInsert: insertFields(KINDS[i]!, id.slice(2), id, suffix) })));
-    if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, part, record.day, record.recordedDay, suffix));
+    if (member !== '') {
+      ops.push(...memberOps(to, event, `|${member}`, part, record));
+      continue;
+    }
+    ops.push(op(to.now, 'current', event, { inc: part }));
+    bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id, event, { inc: part, setOnInsert: { kind: KINDS[i], key: id.slice(2) } })));
+    if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, part, record.day, record.recordedDay));
   }
   ops.push(op(to.deltas, String(event.position), event, { set: record }));
   return ops;
 }
-
-/** A bucket's fields set once; a member's bucket also names the bucket it belongs to, which as-of sums find it by. */
-const insertFields = (kind: string, key: string, id: string, suffix: string) => (suffix === '' ? { kind, key } : { kind, key, bucket: id });
 
 /** The counters outside the family (under '') and each member's own (`c.<apart>.<member>.…`). */
 function splitApart(inc: Record<string, number>, apart: string): Map<string, Record<string, number>> {
@@ -184,21 +184,56 @@ function splitApart(inc: Record<string, number>, apart: string): Map<string, Rec
   return parts;
 }
 
+/** `c.…` counters as the same counters of one day of a month's bucket: `d.<DD>.…`. */
+function underDay(inc: Record<string, number>, day: string): Record<string, number> {
+  const dd = day.slice(8, 10);
+  const out: Record<string, number> = {};
+  for (const k in inc) out[`d.${dd}${k.slice(1)}`] = inc[k]!;
+  return out;
+}
+
+const negated = (inc: Record<string, number>) => {
+  const neg: Record<string, number> = {};
+  for (const k in inc) neg[k] = -inc[k]!;
+  return neg;
+};
+
+/**
+ * A member's counters: its running total, its year and month buckets (`<id>|<member>`, each with `bucket: <id>`),
+ * and each day's inside its month's bucket (`d.<DD>.…`): one document a month per member, not one a day (at
+ * a million events 36,000 documents fewer in memory). The recorded-time shifts likewise. The position guard
+ * takes one change per document and event, so the changes of one document are one op.
+ */
+function memberOps(to: CounterCollections, event: Stamped, suffix: string, part: Record<string, number>, record: { day: string; recordedDay: string }): DocOp[] {
+  const bucket = (id: string, inc: Record<string, number>) => op(to.buckets, id + suffix, event, { inc, setOnInsert: { bucket: id } });
+  const [year, month] = bucketIds(record.day) as [string, string];
+  const ops = [op(to.now, `current${suffix}`, event, { inc: part }), bucket(year, part), bucket(month, { ...part, ...underDay(part, record.day) })];
+  if (record.recordedDay === record.day) return ops;
+  const neg = negated(part);
+  const [fromYear, fromMonth] = bucketIds(record.day, 'r') as [string, string];
+  const [intoYear, intoMonth] = bucketIds(record.recordedDay, 'r') as [string, string];
+  if (fromYear !== intoYear) ops.push(bucket(fromYear, neg), bucket(intoYear, part));
+  const out = underDay(neg, record.day);
+  const into = underDay(part, record.recordedDay);
+  if (fromMonth === intoMonth) ops.push(bucket(fromMonth, { ...out, ...into }));
+  else ops.push(bucket(fromMonth, { ...neg, ...out }), bucket(intoMonth, { ...part, ...into }));
+  return ops;
+}
+
 /**
  * Counters moved from the buckets of `dated` to those of `recorded`, the year and month only when they differ
  * (the days do). The event's own `inc` and one negated copy serve every op (ops are never modified), and a
  * batch's ops on one bucket are summed before the store applies them (embedded-coalesce.ts).
  */
-function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string, suffix: string): DocOp[] {
-  const neg: Record<string, number> = {};
-  for (const k in inc) neg[k] = -inc[k]!;
+function shiftOps(to: CounterCollections, event: Stamped, inc: Record<string, number>, dated: string, recorded: string): DocOp[] {
+  const neg = negated(inc);
   const from = bucketIds(dated, 'r');
   const into = bucketIds(recorded, 'r');
   const ops: DocOp[] = [];
   for (let i = 0; i < 3; i++) {
     if (from[i] === into[i]) continue;
-    ops.push(op(to.buckets, from[i]! + suffix, event, { inc: neg, setOnInsert: insertFields('shift', from[i]!.slice(3), from[i]!, suffix) }));
-    ops.push(op(to.buckets, into[i]! + suffix, event, { inc, setOnInsert: insertFields('shift', into[i]!.slice(3), into[i]!, suffix) }));
+    ops.push(op(to.buckets, from[i]!, event, { inc: neg, setOnInsert: { kind: 'shift', key: from[i]!.slice(3) } }));
+    ops.push(op(to.buckets, into[i]!, event, { inc, setOnInsert: { kind: 'shift', key: into[i]!.slice(3) } }));
   }
   return ops;
 }
@@ -399,9 +434,23 @@ export function asOfCounterDocs(store: ReadStore, to: Pick<CounterCollections, '
   const records = by === 'recordedAt' ? { recordedDay: day, recordedAt: { $lte: asOf } } : { day, occurredAt: { $lte: asOf } };
   return Promise.all([
     store.find(to.buckets, { _id: { $in: ids } }),
-    to.apart === undefined ? [] : store.find(to.buckets, { bucket: { $in: ids } }),
+    to.apart === undefined ? [] : memberDocs(store, to.buckets, ids, day, wholeDay, by),
     wholeDay ? [] : store.find(to.deltas, records),
   ]).then((found) => found.flat());
+}
+
+/** The members' part of an as-of sum: their buckets among `ids`, and the days of `day`'s month before it (with it: `wholeDay`). */
+async function memberDocs(store: ReadStore, buckets: string, ids: string[], day: string, wholeDay: boolean, by: CountedBy): Promise<Doc[]> {
+  const month = `m:${day.slice(0, 7)}`;
+  const months = by === 'recordedAt' ? [month, `r${month}`] : [month];
+  const dd = day.slice(8, 10);
+  return (await store.find(buckets, { bucket: { $in: [...ids, ...months] } })).flatMap((doc) => {
+    if (!months.includes(doc.bucket as string)) return [doc];
+    const days = (doc.d ?? {}) as Record<string, unknown>;
+    return Object.keys(days)
+      .filter((k) => (wholeDay ? k <= dd : k < dd))
+      .map((k) => ({ _id: `${doc._id}/${k}`, c: days[k] }));
+  });
 }
 
 export async function statisticsAsOf(store: ReadStore, asOf: string, by: CountedBy = 'occurredAt') {

@@ -53,8 +53,10 @@ describe('demand statistics', () => {
       gapMinutes: fc.integer({ min: 0, max: 40 * 24 * 60 }), // after the one recorded before
       datedBackMinutes: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400 * 24 * 60 })), // an import
     });
+    // Moments anywhere, and near an event (by either of its times), where a day's part of a sum matters.
+    const moment = fc.oneof(fc.integer({ min: -24 * 60, max: 200 * 24 * 60 }).map((m) => ({ m })), fc.record({ event: fc.nat(), minutes: fc.integer({ min: -180, max: 180 }), recorded: fc.boolean() }));
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: -24 * 60, max: 200 * 24 * 60 }), { minLength: 1, maxLength: 4 }), fc.boolean(), async (steps, moments, endOfDay) => {
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), fc.array(moment, { minLength: 1, maxLength: 4 }), fc.boolean(), async (steps, moments, endOfDay) => {
         // What each demand currently is, so every event carries the figures the decider would give it.
         const open = new Map<string, DemandFigures>();
         let recordedAt = T0;
@@ -82,7 +84,10 @@ describe('demand statistics', () => {
         const events = log(entries);
         const s = await store(events);
         for (const m of moments) {
-          const instant = new Date(T0 + m * MINUTE).toISOString();
+          const instant =
+            'm' in m
+              ? new Date(T0 + m.m * MINUTE).toISOString()
+              : new Date(Date.parse((m.recorded ? events[m.event % events.length]!.recordedAt : events[m.event % events.length]!.occurredAt)) + m.minutes * MINUTE).toISOString();
           const at = endOfDay ? parseAsOf(instant.slice(0, 10))! : instant;
           for (const by of ['occurredAt', 'recordedAt'] as CountedBy[]) {
             const counted = events.filter((e) => Date.parse(by === 'occurredAt' ? e.occurredAt : e.recordedAt) <= Date.parse(at));
