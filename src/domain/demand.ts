@@ -243,6 +243,7 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
     case 'DemandMatched':
     case 'DemandBrokered':
     case 'DemandFollowedUp':
+      return state;
     case 'DemandFeedbackGiven':
       if (state.status === 'none') return state;
       return { ...state, feedback: state.feedback + 1 };

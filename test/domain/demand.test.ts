@@ -110,6 +110,16 @@ describe('officers: match, broker, follow up, close', () => {
     given([reported, ...feedbacks]).when(give, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_FEEDBACK_LIMIT');
     given([reported, ...feedbacks]).when(update, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandUpdated'));
     given([reported, ...updates]).when(give, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandFeedbackGiven'));
+    // The officers' steps are not the enterprise's feedback.
+    const by = { id: 'officer-ns', role: 'housing_dept' as const };
+    const officers: DemandEvent[] = [
+      { type: 'DemandMatched', data: { demandId: 'd-1', suggestions: [{ projectId: 'p-1', reason: '面积相符' }], by, followUpDueAt: DUE } },
+      { type: 'DemandBrokered', data: { demandId: 'd-1', projectId: 'p-1', note: '撮合', by, followUpDueAt: DUE } },
+      { type: 'DemandFollowedUp', data: { demandId: 'd-1', note: '回访', by, followUpDueAt: DUE } },
+    ];
+    const steps = Array.from({ length: MAX_DEMAND_FEEDBACK }, (_, i) => officers[i % 3]!);
+    given([reported, ...steps]).when(give, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandFeedbackGiven'));
+    given([reported, ...steps]).when(update, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandUpdated'));
   });
   it('nothing after close', () => {
     const withdrawn: DemandEvent = { type: 'DemandWithdrawn', data: { demandId: 'd-1', reason: 'x', figures: figures as never } };
