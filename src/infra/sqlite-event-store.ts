@@ -216,7 +216,8 @@ export class SqliteEventStore implements EventStore {
 
   /** Positions here are 1, 2, 3… without gaps (events are never deleted): the head says how many follow. */
   async countAfter(afterPosition: number, atMost: number): Promise<number> {
-    return Math.max(0, Math.min(atMost, (await this.headPosition()) - afterPosition));
+    const head = (this.top.get() as { position: number } | undefined)?.position ?? 0;
+    return Math.max(0, Math.min(atMost, head - afterPosition));
   }
 
   async headPosition(): Promise<number> {
