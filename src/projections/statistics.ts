@@ -157,15 +157,14 @@ export function counterOps(to: CounterCollections, event: Stamped, counts: Delta
   const inc: Record<string, number> = {};
   for (const [k, n] of delta) inc[counterPath('c', k)] = n;
   const ops: DocOp[] = [];
-  for (const [member, part] of to.apart === undefined ? [['', inc] as const] : splitApart(inc, to.apart)) {
-    if (member !== '') {
-      ops.push(...memberOps(to, event, `|${member}`, part, record));
-      continue;
-    }
-    ops.push(op(to.now, 'current', event, { inc: part }));
-    bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id, event, { inc: part, setOnInsert: { kind: KINDS[i], key: id.slice(2) } })));
-    if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, part, record.day, record.recordedDay));
+  const parts = to.apart === undefined ? undefined : splitApart(inc, to.apart);
+  const shared = parts === undefined ? inc : parts.get('');
+  if (shared !== undefined) {
+    ops.push(op(to.now, 'current', event, { inc: shared }));
+    bucketIds(record.day).forEach((id, i) => ops.push(op(to.buckets, id, event, { inc: shared, setOnInsert: { kind: KINDS[i], key: id.slice(2) } })));
+    if (record.recordedDay !== record.day) ops.push(...shiftOps(to, event, shared, record.day, record.recordedDay));
   }
+  for (const [member, part] of parts ?? []) if (member !== '') ops.push(...memberOps(to, event, `|${member}`, part, record));
   ops.push(op(to.deltas, String(event.position), event, { set: record }));
   return ops;
 }
