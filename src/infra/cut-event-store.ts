@@ -3,17 +3,17 @@
 // never move past that moment. Appends are refused: an investigation copy is read-only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  AppendResult,
-  EventStore,
-  RecordedEvent,
-  ReadStreamOptions,
-  SubscribeOptions,
-  Subscription,
-  VerifyOptions,
-  VerifyResult,
+import {
+  type AppendResult,
+  type EventStore,
+  type RecordedEvent,
+  type ReadStreamOptions,
+  type SubscribeOptions,
+  type Subscription,
+  type VerifyOptions,
+  type VerifyResult,
+  countByReading,
 } from './event-store.js';
-import { countByReading } from './event-store.js';
 
 export interface Cut {
   /** The last log position included. */

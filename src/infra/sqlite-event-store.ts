@@ -216,14 +216,16 @@ export class SqliteEventStore implements EventStore {
 
   /** Positions here are 1, 2, 3… without gaps (events are never deleted): the head says how many follow. */
   async countAfter(afterPosition: number, atMost: number): Promise<number> {
-    const head = (this.top.get() as { position: number } | undefined)?.position ?? 0;
-    return Math.max(0, Math.min(atMost, head - afterPosition));
+    return Math.max(0, Math.min(atMost, this.head() - afterPosition));
   }
 
   async headPosition(): Promise<number> {
-    // From the file, not from memory: another process may have appended.
-    const top = this.top.get() as { position: number } | undefined;
-    return top?.position ?? 0;
+    return this.head();
+  }
+
+  /** From the file, not from memory: another process may have appended. */
+  private head(): number {
+    return (this.top.get() as { position: number } | undefined)?.position ?? 0;
   }
 
   async lastEvent(): Promise<RecordedEvent | null> {
