@@ -183,6 +183,12 @@ export const isOut = (status: ApplicationStatus | 'none') => status === 'withdra
  * each in full (5,000 characters), and one without bound would outgrow a document store's document.
  */
 export const MAX_OBJECTIONS_PER_ACTOR = 5;
+/**
+ * Returns for material (补正) on one submission. The record keeps every resubmitted document set (up to 100
+ * documents each), so returns without bound would outgrow a document; and the department is to say at once
+ * everything that is missing (一次性告知), so honest use is one or two.
+ */
+export const MAX_RETURNS = 10;
 export interface Objection {
   objectionId: string;
   /** The id of the actor who filed it. */
@@ -200,6 +206,8 @@ export interface ApplicationRecord extends Ids {
   declared: DeclaredFacts;
   documents: DocumentRef[];
   missing?: string[];
+  /** How many times it was returned for material since it was (last) submitted (capped below). */
+  returns: number;
   /** While returned: when the 补正 is due (absent on returns recorded before deadlines were counted). */
   correctionDueAt?: string;
   review?: Review;
@@ -408,6 +416,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       requireDistrictDecider(ctx, 'review applications');
       if (s.status === 'returned') throw new RuleViolation('APPLICATION_ALREADY_RETURNED', 'the application is already awaiting material');
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application cannot be returned');
+      if (s.returns >= MAX_RETURNS) throw new RuleViolation('RETURN_LIMIT', `an application is returned for material at most ${MAX_RETURNS} times: review it on what it has`);
       const missing = command.missing.map((m) => m.trim()).filter((m) => m);
       if (missing.length === 0) throw new RuleViolation('MISSING_ITEMS_REQUIRED', 'say what material is missing');
       const correctionDueAt = dueAfter('correction', ctx.now, command.notice, command.deadlines);
@@ -510,7 +519,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
 export function evolveApplication(state: ApplicationState, event: ApplicationEvent): ApplicationState {
   if (event.type === 'ApplicationSubmitted') {
     const { district, creditCode, enterpriseName, requestedArea, declared, documents, applicationId, noticeId } = event.data;
-    return { status: 'submitted', applicationId, noticeId, district, creditCode, enterpriseName, requestedArea, declared, documents, objections: [] };
+    return { status: 'submitted', applicationId, noticeId, district, creditCode, enterpriseName, requestedArea, declared, documents, returns: 0, objections: [] };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
@@ -519,7 +528,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     case 'ApplicationReturned': {
       const { correctionDueAt: _previous, ...rest } = state;
       const due = event.data.correctionDueAt;
-      return { ...rest, status: 'returned', missing: event.data.missing, ...(due !== undefined ? { correctionDueAt: due } : {}) };
+      return { ...rest, status: 'returned', missing: event.data.missing, returns: state.returns + 1, ...(due !== undefined ? { correctionDueAt: due } : {}) };
     }
     case 'ApplicationResubmitted':
       return { ...state, status: 'resubmitted', documents: [...state.documents, ...event.data.documents] };

@@ -94,6 +94,9 @@ export type DemandState =
       /** How many changes and feedback entries the enterprise has recorded (each capped below). */
       updates: number;
       feedback: number;
+      /** How many matches, and brokerings and follow-ups, the officers have recorded (each capped below). */
+      matches: number;
+      steps: number;
     };
 export const initialDemandState: DemandState = { status: 'none' };
 
@@ -106,6 +109,13 @@ const blank = (s: string | undefined) => !s || !s.trim();
  */
 export const MAX_DEMAND_UPDATES = 100;
 export const MAX_DEMAND_FEEDBACK = 100;
+/**
+ * The officers' entries, for the same reason: a match keeps up to 50 suggestions with reasons of 1,000
+ * characters (up to ~150 KB), a brokering or follow-up a note of 2,000. With every cap full the record stays
+ * under ~8 MB. A demand that needs more is past matching: close it (unmet) and let the enterprise report anew.
+ */
+export const MAX_DEMAND_MATCHES = 30;
+export const MAX_DEMAND_STEPS = 200;
 
 /** The same checks the route makes as 400s, kept here too so no path (seed, import) records an inconsistent demand. */
 export function checkDemandSpec(spec: DemandSpec): void {
@@ -143,6 +153,10 @@ function requireDemandOfficer(actor: Actor, s: Live): Officer {
 
 function requireOpen(s: Live): void {
   if (s.status === 'closed') throw new RuleViolation('DEMAND_CLOSED', 'the demand is closed: nothing may follow');
+}
+
+function requireStepRoom(s: Live): void {
+  if (s.steps >= MAX_DEMAND_STEPS) throw new RuleViolation('DEMAND_STEP_LIMIT', `a demand takes at most ${MAX_DEMAND_STEPS} brokerings and follow-ups: close it and let the enterprise report a new one`);
 }
 
 export function decideDemand(command: DemandCommand, state: DemandState, ctx: DecisionContext): DemandEvent[] {
@@ -187,6 +201,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
       const s = existing(state);
       const by = requireDemandOfficer(actor, s);
       requireOpen(s);
+      if (s.matches >= MAX_DEMAND_MATCHES) throw new RuleViolation('DEMAND_MATCH_LIMIT', `a demand takes at most ${MAX_DEMAND_MATCHES} matches: close it and let the enterprise report a new one`);
       if (command.suggestions.length === 0) throw new RuleViolation('SUGGESTION_REQUIRED', 'name at least one project');
       if (command.suggestions.some((x) => blank(x.reason))) throw new RuleViolation('REASON_REQUIRED', 'each suggestion says why');
       return [{ type: 'DemandMatched', data: { demandId: s.demandId, suggestions: command.suggestions, by, followUpDueAt: command.followUpDueAt } }];
@@ -195,6 +210,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
       const s = existing(state);
       const by = requireDemandOfficer(actor, s);
       requireOpen(s);
+      requireStepRoom(s);
       if (blank(command.note)) throw new RuleViolation('NOTE_REQUIRED', 'brokering records a note');
       return [{ type: 'DemandBrokered', data: { demandId: s.demandId, projectId: command.projectId, note: command.note.trim(), by, followUpDueAt: command.followUpDueAt } }];
     }
@@ -202,6 +218,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
       const s = existing(state);
       const by = requireDemandOfficer(actor, s);
       requireOpen(s);
+      requireStepRoom(s);
       if (blank(command.note)) throw new RuleViolation('NOTE_REQUIRED', 'a follow-up records a note');
       return [{ type: 'DemandFollowedUp', data: { demandId: s.demandId, note: command.note.trim(), by, followUpDueAt: command.followUpDueAt } }];
     }
@@ -229,7 +246,7 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
   switch (event.type) {
     case 'DemandReported': {
       const { demandId, creditCode, enterpriseName: _name, followUpDueAt: _due, reportedAt, ...spec } = event.data;
-      return { status: 'open', demandId, creditCode, spec, reportedAt, updates: 0, feedback: 0 };
+      return { status: 'open', demandId, creditCode, spec, reportedAt, updates: 0, feedback: 0, matches: 0, steps: 0 };
     }
     case 'DemandUpdated':
       if (state.status === 'none') return state;
@@ -241,9 +258,12 @@ export function evolveDemand(state: DemandState, event: DemandEvent): DemandStat
       if (state.status === 'none') return state;
       return { ...state, status: 'closed', outcome: event.data.outcome };
     case 'DemandMatched':
+      if (state.status === 'none') return state;
+      return { ...state, matches: state.matches + 1 };
     case 'DemandBrokered':
     case 'DemandFollowedUp':
-      return state;
+      if (state.status === 'none') return state;
+      return { ...state, steps: state.steps + 1 };
     case 'DemandFeedbackGiven':
       if (state.status === 'none') return state;
       return { ...state, feedback: state.feedback + 1 };

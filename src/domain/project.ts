@@ -120,7 +120,17 @@ function checkAreas(fields: ProjectChanges): void {
   }
 }
 
+/**
+ * How many units one project lists. Its record keeps every unit (a read-model document holds them all, each
+ * up to ~0.5 KB), and without a bound repeated additions of 5,000 would outgrow a document store's
+ * document (MongoDB's 16 MB); a building complex rarely lists more than a few thousand.
+ */
+export const MAX_UNITS_PER_PROJECT = 10_000;
+
 function checkUnitsFit(units: NewUnit[], fields: ProjectFields): void {
+  if (units.length > MAX_UNITS_PER_PROJECT) {
+    throw new RuleViolation('PROJECT_UNIT_LIMIT', `a project lists at most ${MAX_UNITS_PER_PROJECT} units: register a further phase (分期) as a project of its own`);
+  }
   const keys = new Set<string>();
   let sum = 0;
   for (const u of units) {

@@ -4,6 +4,7 @@ import {
   type ApplicationEvent,
   type ApplicationRecord,
   MAX_OBJECTIONS_PER_ACTOR,
+  MAX_RETURNS,
   type NoticeSnapshot,
   applicationDecider,
   applicationFacts,
@@ -153,6 +154,12 @@ describe('ReturnApplication (补正)', () => {
     given([]).when(ret(), at(DURING, actors.nanshan)).thenThrows(NotFound);
   });
   it('says what is missing', () => given([submitted]).when(ret([' ']), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'MISSING_ITEMS_REQUIRED'));
+  it(`at most ${MAX_RETURNS} times a submission, counted afresh when the enterprise applies again`, () => {
+    const cycles = Array.from({ length: MAX_RETURNS }, () => [returned, resubmitted]).flat();
+    given([submitted, ...cycles.slice(2)]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
+    given([submitted, ...cycles]).when(ret(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'RETURN_LIMIT');
+    given([submitted, ...cycles, withdrawn, submitted]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
+  });
   it('not on a cancelled or another notice', () => {
     given([submitted]).when(ret(undefined, cancelledNotice), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
     given([submitted]).when(ret(undefined, { ...notice, noticeId: 'n-2' }), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'NOTICE_MISMATCH');

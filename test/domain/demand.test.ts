@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DemandCommand, type DemandEvent, type DemandSpec, MAX_DEMAND_FEEDBACK, MAX_DEMAND_UPDATES, demandDecider, demandStream } from '../../src/domain/demand.js';
+import { type DemandCommand, type DemandEvent, type DemandSpec, MAX_DEMAND_FEEDBACK, MAX_DEMAND_MATCHES, MAX_DEMAND_STEPS, MAX_DEMAND_UPDATES, demandDecider, demandStream } from '../../src/domain/demand.js';
 import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rankDemand, rerank, scoreCandidate, scoreCeiling } from '../../src/domain/matching.js';
 import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
@@ -120,6 +120,24 @@ describe('officers: match, broker, follow up, close', () => {
     const steps = Array.from({ length: MAX_DEMAND_FEEDBACK }, (_, i) => officers[i % 3]!);
     given([reported, ...steps]).when(give, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandFeedbackGiven'));
     given([reported, ...steps]).when(update, at(actors.enterprise)).thenMatches(([e]) => expect(e?.type).toBe('DemandUpdated'));
+  });
+  it(`the officers: at most ${MAX_DEMAND_MATCHES} matches and ${MAX_DEMAND_STEPS} brokerings and follow-ups, each counted on its own`, () => {
+    const by = { id: 'officer-ns', role: 'housing_dept' as const };
+    const matched: DemandEvent = { type: 'DemandMatched', data: { demandId: 'd-1', suggestions: [{ projectId: 'p-1', reason: '面积相符' }], by, followUpDueAt: DUE } };
+    const brokered: DemandEvent = { type: 'DemandBrokered', data: { demandId: 'd-1', projectId: 'p-1', note: '撮合', by, followUpDueAt: DUE } };
+    const followed: DemandEvent = { type: 'DemandFollowedUp', data: { demandId: 'd-1', note: '回访', by, followUpDueAt: DUE } };
+    const matches = Array.from({ length: MAX_DEMAND_MATCHES }, () => matched);
+    const steps = Array.from({ length: MAX_DEMAND_STEPS }, (_, i) => (i % 2 ? brokered : followed));
+    const match: DemandCommand = { type: 'MatchDemand', suggestions: [{ projectId: 'p-2', reason: '区位相符' }], followUpDueAt: DUE };
+    const follow: DemandCommand = { type: 'FollowUpDemand', note: '回访', followUpDueAt: DUE };
+    given([reported, ...matches.slice(1)]).when(match, at(actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('DemandMatched'));
+    given([reported, ...matches]).when(match, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_MATCH_LIMIT');
+    given([reported, ...steps.slice(1)]).when(follow, at(actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('DemandFollowedUp'));
+    given([reported, ...steps]).when(follow, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_STEP_LIMIT');
+    given([reported, ...steps]).when(broker, at(actors.nanshan)).thenThrows(RuleViolation, 'DEMAND_STEP_LIMIT');
+    given([reported, ...matches]).when(follow, at(actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('DemandFollowedUp'));
+    given([reported, ...steps]).when(match, at(actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('DemandMatched'));
+    given([reported, ...steps, ...matches]).when({ type: 'CloseDemand', outcome: 'unmet', reason: '多次撮合未果' }, at(actors.nanshan)).thenMatches(([e]) => expect(e?.type).toBe('DemandClosed'));
   });
   it('nothing after close', () => {
     const withdrawn: DemandEvent = { type: 'DemandWithdrawn', data: { demandId: 'd-1', reason: 'x', figures: figures as never } };

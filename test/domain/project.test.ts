@@ -7,6 +7,7 @@ import {
   type ProjectFields,
   type ProjectState,
   type Unit,
+  MAX_UNITS_PER_PROJECT,
   projectDecider,
 } from '../../src/domain/project.js';
 import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
@@ -332,6 +333,15 @@ describe('AddUnits / RemoveUnit (房源精细管理)', () => {
     given([registered({}, [unitA])])
       .when({ type: 'AddUnits', units: [{ building: 'B栋', floor: '1', number: '101', area: 300 }] }, ctx())
       .then([{ type: 'UnitsAdded', data: { projectId: P, units: [{ unitId: 'id-1', building: 'B栋', floor: '1', number: '101', area: 300 }] } }]);
+  });
+
+  it(`at most ${MAX_UNITS_PER_PROJECT} units in all, however many calls bring them`, () => {
+    const many = (n: number, from = 0): Unit[] => Array.from({ length: n }, (_, i) => ({ unitId: `u-${from + i}`, building: 'A栋', floor: '1', number: String(from + i), area: 1 }));
+    const big = { totalArea: 1_000_000 };
+    const add = (n: number): ProjectCommand => ({ type: 'AddUnits', units: many(n, MAX_UNITS_PER_PROJECT).map(({ unitId: _id, ...u }) => u) });
+    given([registered(big, many(MAX_UNITS_PER_PROJECT - 1))]).when(add(1), ctx()).thenMatches(([e]) => expect(e!.type).toBe('UnitsAdded'));
+    given([registered(big, many(MAX_UNITS_PER_PROJECT - 1))]).when(add(2), ctx()).thenThrows(RuleViolation, 'PROJECT_UNIT_LIMIT');
+    given([]).when(register({ ...fields, ...big }, many(MAX_UNITS_PER_PROJECT + 1).map(({ unitId: _id, ...u }) => u)), ctx()).thenThrows(RuleViolation, 'PROJECT_UNIT_LIMIT');
   });
 
   it('also on a published project', () => {
