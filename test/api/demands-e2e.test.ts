@@ -222,6 +222,14 @@ describe('refusals append nothing', () => {
     await refused('enterprise', 'PATCH', `/api/demands/${id}`, { maxArea: 3000 }, 422, 'DEMAND_CLOSED');
     await refused('futian', 'POST', `/api/demands/${id}/close`, { outcome: 'unmet', reason: '无' }, 422, 'DEMAND_CLOSED');
   });
+
+  it('a withdrawal needs no body: its reason is optional', async () => {
+    const { id } = await api.ok('enterprise', 'POST', '/api/demands', { ...demandBody, districts: ['futian'] }, 201);
+    const done = await api.ok('enterprise', 'POST', `/api/demands/${id}/withdraw`); // no body at all
+    const demand = await api.ok('enterprise', 'GET', `/api/demands/${id}?consistentWith=${done.position}`);
+    expect(demand.status).toBe('closed');
+    expect(demand.outcome).toBe('withdrawn');
+  });
 });
 
 describe('the map of projects', () => {

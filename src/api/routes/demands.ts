@@ -81,10 +81,10 @@ export function demandRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/api/demands/:id/withdraw',
-      { schema: { tags, summary: 'the enterprise withdraws its open demand', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }), response: ok } },
+      { schema: { tags, summary: 'the enterprise withdraws its open demand', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).nullish(), response: ok } },
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
-        return command(services, req, reply, actor, (meta) => demands.withdrawDemand(services, { demandId: req.params.id, reason: req.body.reason ?? '' }, meta));
+        return command(services, req, reply, actor, (meta) => demands.withdrawDemand(services, { demandId: req.params.id, reason: req.body?.reason ?? '' }, meta));
       },
     );
 
