@@ -21,13 +21,13 @@ export function registerProject(services: Services, args: { projectId: string; f
   return onProject(services, args.projectId, { type: 'RegisterProject', ...args }, { ...meta, newStream: true });
 }
 
-/** 动态更新: changed fields, with a reason. */
-export function updateProject(services: Services, args: { projectId: string; changes: ProjectChanges; reason: string }, meta: CommandMeta): Promise<CommandResult> {
-  const { projectId, changes, reason } = args;
+/** 动态更新: changed fields, with a reason; `units`, when given, the project's whole unit list after it. */
+export function updateProject(services: Services, args: { projectId: string; changes: ProjectChanges; reason: string; units?: NewUnit[] }, meta: CommandMeta): Promise<CommandResult> {
+  const { projectId, changes, reason, units } = args;
   return projectLocked(services, projectId, async () => {
-    const ledgered = ['totalArea', 'availableArea', 'district', 'useType', 'supplyModes'].some((k) => changes[k as keyof ProjectChanges] !== undefined);
+    const ledgered = units !== undefined || ['totalArea', 'availableArea', 'district', 'useType', 'supplyModes'].some((k) => changes[k as keyof ProjectChanges] !== undefined);
     const holdings = ledgered ? await heldAtHead(services, projectId) : [];
-    return onProject(services, projectId, { type: 'UpdateProject', changes, reason, holdings }, meta);
+    return onProject(services, projectId, { type: 'UpdateProject', changes, reason, ...(units !== undefined ? { units } : {}), holdings }, meta);
   });
 }
 

@@ -91,7 +91,8 @@ export type ProjectEvent =
 export type ProjectCommand =
   | { type: 'RegisterProject'; projectId: string; fields: ProjectFields; units?: NewUnit[] }
   /** holdings: the space the project's records hold (ledger.ts), read at the log's head; none given, none held. */
-  | { type: 'UpdateProject'; changes: ProjectChanges; reason: string; holdings?: Holding[] }
+  /** units: the project's whole unit list after the update (api.md: PATCH takes what POST does), matched by building, floor and number. */
+  | { type: 'UpdateProject'; changes: ProjectChanges; reason: string; units?: NewUnit[]; holdings?: Holding[] }
   | { type: 'AddUnits'; units: NewUnit[] }
   | { type: 'RemoveUnit'; unitId: string; reason?: string; holdings?: Holding[] }
   | { type: 'PublishProject' }
@@ -172,6 +173,32 @@ function existing(state: ProjectState, actor: Actor) {
   return state;
 }
 
+type Listed = Exclude<ProjectState, { status: 'none' }>;
+const unitKey = (u: NewUnit) => `${u.building}\u0000${u.floor}\u0000${u.number}`;
+
+/**
+ * A whole unit list in place of the project's: a unit no longer listed, or listed with another area, is
+ * removed (refused while held, as a removal is), and one newly listed is added with a fresh id.
+ */
+function replaceUnits(s: Listed, wanted: NewUnit[], reason: string, holdings: Holding[], ctx: DecisionContext): ProjectEvent[] {
+  const listed = new Map(wanted.map((u) => [unitKey(u), u.area]));
+  const kept = new Set<string>();
+  const events: ProjectEvent[] = [];
+  for (const unit of s.units) {
+    const key = unitKey(unit);
+    if (listed.get(key) === unit.area) {
+      kept.add(key);
+      continue;
+    }
+    const holder = holdings.find((h) => h.unitIds.includes(unit.unitId));
+    if (holder) throw new RuleViolation('UNIT_HELD', `unit ${unit.building}-${unit.floor}-${unit.number} is ${holder.state} (${holder.key}); it cannot be removed or changed`);
+    events.push({ type: 'UnitRemoved', data: { projectId: s.projectId, unitId: unit.unitId, area: unit.area, reason } });
+  }
+  const added = wanted.filter((u) => !kept.has(unitKey(u))).map((u) => ({ unitId: ctx.newId(), building: u.building, floor: u.floor, number: u.number, area: u.area }));
+  if (added.length > 0) events.push({ type: 'UnitsAdded', data: { projectId: s.projectId, units: added } });
+  return events;
+}
+
 export function decideProject(command: ProjectCommand, state: ProjectState, ctx: DecisionContext): ProjectEvent[] {
   switch (command.type) {
     case 'RegisterProject': {
@@ -194,11 +221,16 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
         (changes as Record<string, unknown>)[key] = value;
         (previous as Record<string, unknown>)[key] = s.fields[key];
       }
-      if (Object.keys(changes).length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
+      const unitEvents = command.units === undefined ? [] : replaceUnits(s, command.units, command.reason, command.holdings ?? [], ctx);
       if (changes.district !== undefined) requireManager(ctx.actor, changes.district);
       checkAreas(changes);
       const after = { ...s.fields, ...changes };
-      checkUnitsFit(s.units, after);
+      // The listed units are the project's units after the update (those kept have the listed areas).
+      checkUnitsFit(command.units ?? s.units, after);
+      if (Object.keys(changes).length === 0) {
+        if (unitEvents.length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
+        return unitEvents;
+      }
       if (changes.totalArea !== undefined || changes.availableArea !== undefined) {
         // The market area moves only between what is held and the total (ledger.ts).
         const ledger = { totalArea: s.fields.totalArea, marketArea: s.fields.availableArea ?? s.fields.totalArea, unitIds: s.units.map((u) => u.unitId), holdings: command.holdings ?? [] };
@@ -212,7 +244,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       if (regrouped && held.length > 0) {
         throw new RuleViolation('PROJECT_SPACE_HELD', `space of the project is offered, allocated, let or sold (${held.join(', ')}); its district, use type and supply modes cannot change`);
       }
-      return [
+      const updated: ProjectEvent[] = [
         {
           type: 'ProjectUpdated',
           data: {
@@ -225,6 +257,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
           },
         },
       ];
+      return [...updated, ...unitEvents];
     }
     case 'AddUnits': {
       const s = existing(state, ctx.actor);

@@ -168,3 +168,33 @@ describe('units through the procedure, end to end', () => {
     expect(await snapshot()).toEqual(was);
   });
 });
+
+describe('PATCH /api/projects/:id with units (api.md: PATCH takes what POST does)', () => {
+  it('replaces the unit list: kept units keep their ids and states, a unit a notice offers may not be dropped', async () => {
+    const projectId = await api.publishedProject('nanshan', { totalArea: 5_000 });
+    const listed = [
+      { building: 'B栋', floor: '1层', number: '101', area: 500 },
+      { building: 'B栋', floor: '1层', number: '102', area: 600 },
+      { building: 'B栋', floor: '2层', number: '201', area: 700 },
+    ];
+    await api.ok('nanshan', 'PATCH', `/api/projects/${projectId}`, { units: listed, reason: '录入单元' });
+    await atHead();
+    const ids = Object.fromEntries((await project(projectId)).units.map((u) => [u.number, u.unitId])) as Record<string, string>;
+    expect(Object.keys(ids).sort()).toEqual(['101', '102', '201']);
+    const opensAt = new Date(clock.ms + MINUTE).toISOString();
+    const closesAt = new Date(clock.ms + DAY).toISOString();
+    await api.ok('nanshan', 'POST', '/api/notices', { projectId, supplyMode: 'rent', price: 60, eligibility: '创新型企业', opensAt, closesAt, area: 500, unitIds: [ids['101']] }, 201);
+
+    await refused(422, 'UNIT_HELD', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: listed.slice(1), reason: '合并单元' });
+    await refused(422, 'UNIT_HELD', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [{ ...listed[0]!, area: 450 }, ...listed.slice(1)], reason: '重新测绘' });
+    await refused(422, 'NOTHING_CHANGED', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [...listed].reverse(), reason: '无变化' });
+    await refused(400, undefined, 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [{ building: 'B栋', floor: '1层', number: '103' }], reason: '缺面积' });
+
+    await api.ok('nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [listed[0], { ...listed[1]!, area: 650 }, { building: 'C栋', floor: '1层', number: '101', area: 300 }], reason: '重新测绘' });
+    await atHead();
+    const after = (await project(projectId)).units as unknown as { unitId: string; building: string; number: string; area: number; state: string }[];
+    expect(Object.fromEntries(after.map((u) => [`${u.building}${u.number}`, [u.area, u.state]]))).toEqual({ B栋101: [500, 'offered'], B栋102: [650, 'available'], C栋101: [300, 'available'] });
+    expect(after.find((u) => u.building === 'B栋' && u.number === '101')!.unitId).toBe(ids['101']);
+    expect(after.find((u) => u.number === '102')!.unitId).not.toBe(ids['102']);
+  });
+});

@@ -401,6 +401,48 @@ describe('AddUnits / RemoveUnit (房源精细管理)', () => {
   });
 });
 
+describe('UpdateProject with units: the whole list after the update (api.md: PATCH takes what POST does)', () => {
+  const unitC: Unit = { unitId: 'u-c', building: 'B栋', floor: '1', number: '101', area: 300 };
+  const bare = ({ unitId: _id, ...u }: Unit): NewUnit => u;
+  const withUnits = (units: NewUnit[], changes: Partial<ProjectFields> = {}): ProjectCommand => ({ type: 'UpdateProject', changes, reason: '单元重新测绘', units });
+  const held = (unitIds: string[]) => [{ key: 'n-1', state: 'offered' as const, area: 500, unitIds }];
+
+  it('keeps the units listed as they are, removes the others, adds the new; a changed area is a removal and an addition', () => {
+    given([registered({}, [unitA, unitB, unitC])])
+      .when(withUnits([bare(unitA), { ...bare(unitB), area: 650 }, { building: 'C栋', floor: '2', number: '201', area: 80 }]), ctx())
+      .then([
+        { type: 'UnitRemoved', data: { projectId: P, unitId: 'u-b', area: 700, reason: '单元重新测绘' } },
+        { type: 'UnitRemoved', data: { projectId: P, unitId: 'u-c', area: 300, reason: '单元重新测绘' } },
+        { type: 'UnitsAdded', data: { projectId: P, units: [{ unitId: 'id-1', ...bare(unitB), area: 650 }, { unitId: 'id-2', building: 'C栋', floor: '2', number: '201', area: 80 }] } },
+      ]);
+  });
+
+  it('with fields changed too: the update first, then the units; an empty list removes them all', () => {
+    given([registered({}, [unitA])])
+      .when(withUnits([], { name: '南山智园' }), ctx())
+      .thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitRemoved']));
+  });
+
+  it('the same list and no field changed is nothing to do', () => {
+    given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitB), bare(unitA)]), ctx()).thenThrows(RuleViolation, 'NOTHING_CHANGED');
+  });
+
+  it('a unit held by a notice, an allocation or a tenancy may be neither dropped nor changed', () => {
+    given([registered({}, [unitA, unitB])]).when({ ...withUnits([bare(unitB)]), holdings: held(['u-a']) } as ProjectCommand, ctx()).thenThrows(RuleViolation, 'UNIT_HELD');
+    given([registered({}, [unitA, unitB])]).when({ ...withUnits([{ ...bare(unitA), area: 400 }, bare(unitB)]), holdings: held(['u-a']) } as ProjectCommand, ctx()).thenThrows(RuleViolation, 'UNIT_HELD');
+    given([registered({}, [unitA, unitB])])
+      .when({ ...withUnits([bare(unitA)]), holdings: held(['u-a']) } as ProjectCommand, ctx())
+      .then([{ type: 'UnitRemoved', data: { projectId: P, unitId: 'u-b', area: 700, reason: '单元重新测绘' } }]);
+  });
+
+  it('the list is checked as a registration is: within the total area (the new one, if it changes), once each', () => {
+    given([registered({}, [unitA])]).when(withUnits([bare(unitA), { building: 'C', floor: '1', number: '1', area: 11600 }]), ctx()).thenThrows(RuleViolation, 'UNITS_EXCEED_TOTAL_AREA');
+    given([registered({}, [unitA])]).when(withUnits([bare(unitA), bare(unitA)]), ctx()).thenThrows(RuleViolation, 'UNIT_DUPLICATE');
+    given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitA)], { totalArea: 600, availableArea: 600 }), ctx()).thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitRemoved']));
+    given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitA), bare(unitB)], { totalArea: 600, availableArea: 600 }), ctx()).thenThrows(RuleViolation, 'UNITS_EXCEED_TOTAL_AREA');
+  });
+});
+
 describe('PublishProject (发布)', () => {
   it('publishes with the figures statistics count', () => {
     given([registered()])

@@ -68,8 +68,8 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.patch('/api/projects/:id', { schema: { tags, summary: '动态更新: update fields, with a reason', params: idParams, body: s.updateProjectBody, response: ok } }, async (req, reply) => {
       const actor = requireActor(req, ...MANAGERS);
-      const { reason, ...changes } = req.body;
-      return command(services, req, reply, actor, (meta) => projects.updateProject(services, { projectId: req.params.id, changes, reason }, meta));
+      const { reason, units, ...changes } = req.body;
+      return command(services, req, reply, actor, (meta) => projects.updateProject(services, { projectId: req.params.id, changes, reason, ...(units !== undefined ? { units } : {}) }, meta));
     });
 
     app.post('/api/projects/:id/units', { schema: { tags, summary: '房源精细管理: add units', params: idParams, body: s.addUnitsBody, response: ok } }, async (req, reply) => {
