@@ -81,7 +81,7 @@ const projectExtras = {
 
 export const registerProjectBody = z.strictObject({ ...projectCore, ...projectExtras, units: z.array(unit).max(5000).optional() });
 export const updateProjectBody = z
-  .strictObject({ ...z.object(projectCore).partial().shape, ...projectExtras, units: z.array(unit).max(5000).optional(), reason: text(1000) })
+  .strictObject({ ...z.object(projectCore).partial().shape, ...projectExtras, units: z.array(unit).max(5000).optional().describe('the whole unit list after the update: units listed as they are keep their unitId, the others are removed, the new added'), reason: text(1000) })
   .refine((b) => Object.keys(b).some((k) => k !== 'reason'), 'name at least one field to change');
 export const addUnitsBody = z.strictObject({ units: z.array(unit).min(1).max(5000) });
 export const withdrawBody = z.strictObject({ reason: text(1000) });
