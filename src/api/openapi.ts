@@ -54,7 +54,7 @@ function errorAnswers(method: string, url: string, schema: Json, security: unkno
   if (security.length > 0) answers['403'] = problemAnswer('the role or district may not do this', 'Problem');
   if (url.includes(':')) answers['404'] = problemAnswer('no such record (or not one the caller may see)', 'Problem');
   if (command) {
-    answers['409'] = problemAnswer('If-Match is stale (code REVISION_CONFLICT), or the Idempotency-Key was used for another request', 'Problem');
+    answers['409'] = problemAnswer('If-Match is stale (code REVISION_CONFLICT), or a duplicate: the record the command would create exists already (`code` says which, e.g. APPLICATION_ALREADY_LIVE, PROJECT_EXISTS)', 'Problem');
     answers['413'] = problemAnswer('the body is too large', 'Problem');
     answers['415'] = problemAnswer('the body is not JSON', 'Problem');
     answers['422'] = problemAnswer('refused by a business rule: `code` says which (stable, SCREAMING_SNAKE)', 'RuleViolationProblem');

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { NotCaughtUp } from '../application/errors.js';
-import { Forbidden, NotFound, RuleViolation } from '../domain/shared.js';
+import { Duplicate, Forbidden, NotFound, RuleViolation } from '../domain/shared.js';
 import { AppendTooLarge, Unavailable, WrongExpectedRevision } from '../infra/event-store.js';
 
 export interface Problem {
@@ -69,6 +69,7 @@ function toProblem(error: unknown): { p: Problem; headers?: Record<string, strin
     return { p: problem(400, `invalid ${where}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors }) };
   }
   if (error instanceof HttpProblem) return { p: problem(error.status, error.message, { title: error.title, ...error.extra }), headers: error.headers };
+  if (error instanceof Duplicate) return { p: problem(409, error.message, { code: error.code }) };
   if (error instanceof RuleViolation) return { p: problem(422, error.message, { ...error.details, code: error.code, title: 'Refused by a business rule' }) };
   if (error instanceof Forbidden) return { p: problem(403, error.message) };
   if (error instanceof NotFound) return { p: problem(404, error.message) };

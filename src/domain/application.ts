@@ -16,6 +16,7 @@ import {
   type DecisionContext,
   type District,
   type DomainEvent,
+  Duplicate,
   type Role,
   type Scope,
   DEFAULT_DUTIES,
@@ -371,7 +372,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (state.status !== 'none') {
         if (state.creditCode !== creditCode) throw new Forbidden('this application belongs to another enterprise');
         if (state.noticeId !== notice.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
-        if (!isOut(state.status)) throw new RuleViolation('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
+        if (!isOut(state.status)) throw new Duplicate('APPLICATION_ALREADY_LIVE', 'the enterprise already has a live application for this notice');
       }
       const bar = command.sanctions.find((b) => instant(b.until, 'sanction until') > now);
       if (bar) throw new RuleViolation('ENTERPRISE_BARRED', `the enterprise is barred from applying until ${bar.until}: ${bar.reason}`);

@@ -10,6 +10,7 @@ import {
   DISTRICTS,
   type District,
   type DomainEvent,
+  Duplicate,
   Forbidden,
   NotFound,
   RuleViolation,
@@ -164,7 +165,7 @@ export function decideDemand(command: DemandCommand, state: DemandState, ctx: De
   switch (command.type) {
     case 'ReportDemand': {
       if (actor.role !== 'enterprise' || blank(actor.creditCode)) throw new Forbidden('only an enterprise may report a demand, for itself');
-      if (state.status !== 'none') throw new RuleViolation('DEMAND_EXISTS', 'the demand already exists');
+      if (state.status !== 'none') throw new Duplicate('DEMAND_EXISTS', 'the demand already exists');
       checkDemandSpec(command.spec);
       const spec = { ...command.spec, industry: command.spec.industry.trim(), districts: [...new Set(command.spec.districts)] };
       return [

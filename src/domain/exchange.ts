@@ -11,6 +11,7 @@ import {
   type DecisionContext,
   type District,
   type DomainEvent,
+  Duplicate,
   Forbidden,
   NotFound,
   RuleViolation,
@@ -107,7 +108,7 @@ export function decideExchange(command: ExchangeCommand, state: ExchangeState, c
     case 'RequestExchange': {
       const { actor } = ctx;
       if (actor.role !== 'enterprise' || blank(actor.creditCode)) throw new Forbidden('only a tenant enterprise may ask for an exchange');
-      if (state.status !== 'none') throw new RuleViolation('EXCHANGE_EXISTS', 'the exchange request already exists');
+      if (state.status !== 'none') throw new Duplicate('EXCHANGE_EXISTS', 'the exchange request already exists');
       const t = command.tenancy;
       if (!t || t.creditCode !== actor.creditCode) throw new RuleViolation('NOT_A_TENANT', 'the enterprise holds no current lease');
       // Only a live tenancy moves: an ended one has nothing left to exchange (its space is available again).

@@ -9,7 +9,7 @@ import { type ApplicationFacts, type NoticeSnapshot, isOut } from './application
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
-import { type DecisionContext, type District, type DomainEvent, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
+import { type DecisionContext, type District, type DomainEvent, Duplicate, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
 
 export const DEFAULT_PUBLICITY_WORKING_DAYS = 5;
 export const MAX_PUBLICITY_WORKING_DAYS = 30;
@@ -400,7 +400,7 @@ export function decideNotice(command: NoticeCommand, state: NoticeState, ctx: De
     case 'PublishNotice': {
       const { project, noticeId, projectId, supplyMode } = command;
       requireManager(ctx.actor, project.district);
-      if (state.status !== 'none') throw new RuleViolation('NOTICE_EXISTS', 'the notice is already published');
+      if (state.status !== 'none') throw new Duplicate('NOTICE_EXISTS', 'the notice is already published');
       if (project.projectId !== projectId) throw new RuleViolation('PROJECT_MISMATCH', 'the project snapshot is not the notice’s project');
       if (!project.supplyModes.includes(supplyMode)) throw new RuleViolation('SUPPLY_MODE_NOT_OFFERED', `the project is not offered for ${supplyMode}`);
       const { area, unitIds, price, eligibility, opensAt, closesAt, lotterySeedSha256 } = command;

@@ -5,6 +5,7 @@ import {
   type DecisionContext,
   type District,
   type DomainEvent,
+  Duplicate,
   NotFound,
   RuleViolation,
   assertNever,
@@ -203,7 +204,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
   switch (command.type) {
     case 'RegisterProject': {
       requireManager(ctx.actor, command.fields.district);
-      if (state.status !== 'none') throw new RuleViolation('PROJECT_EXISTS', 'the project is already registered');
+      if (state.status !== 'none') throw new Duplicate('PROJECT_EXISTS', 'the project is already registered');
       // Until the department says otherwise, nothing is let or sold yet.
       const fields = { ...command.fields, availableArea: command.fields.availableArea ?? command.fields.totalArea };
       checkAreas(fields);

@@ -75,6 +75,14 @@ export class RuleViolation extends Error {
   }
 }
 
+/** The record the command would create exists already (api.md: 409 for a duplicate), with a stable code. */
+export class Duplicate extends RuleViolation {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'Duplicate';
+  }
+}
+
 /** The actor's role or district may not do this: 403. */
 export class Forbidden extends Error {
   constructor(message: string) {

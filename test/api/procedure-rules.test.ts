@@ -266,13 +266,20 @@ describe('applications', () => {
     await refused('NOTICE_NOT_OPEN', E, 'POST', `/api/notices/${n.noticeId}/applications`, submitBody(E, 100));
   });
 
-  it('APPLICATION_ALREADY_LIVE: one live application per enterprise per notice (again after a withdrawal)', async () => {
+  it('APPLICATION_ALREADY_LIVE: one live application per enterprise per notice (again after a withdrawal); a duplicate is a 409 (api.md)', async () => {
     const E = fresh();
     const f = await api.flow({ applicants: [{ who: E, area: 100 }], until: 'submitted' });
-    await refused('APPLICATION_ALREADY_LIVE', E, 'POST', `/api/notices/${f.noticeId}/applications`, submitBody(E, 200));
+    const duplicate = async () => {
+      const before = await srv.logSize();
+      const res = await api.request(E, 'POST', `/api/notices/${f.noticeId}/applications`, submitBody(E, 300));
+      expectProblem(res, 409, 'APPLICATION_ALREADY_LIVE');
+      expect(res.body.type).toBe('urn:industrial-space:problem:application-already-live');
+      expect(await srv.logSize(), 'a duplicate grew the log').toBe(before);
+    };
+    await duplicate();
     await api.ok(E, 'POST', `${app(f.apps[0]!)}/withdraw`, { reason: '重新申报' });
     await api.ok(E, 'POST', `/api/notices/${f.noticeId}/applications`, submitBody(E, 200), 201);
-    await refused('APPLICATION_ALREADY_LIVE', E, 'POST', `/api/notices/${f.noticeId}/applications`, submitBody(E, 300));
+    await duplicate();
   });
 
   it('AREA_EXCEEDS_OFFERED: no more than the notice offers', async () => {

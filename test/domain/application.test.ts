@@ -11,7 +11,7 @@ import {
   applicationIdFor,
   applicationStream,
 } from '../../src/domain/application.js';
-import { type Actor, DEFAULT_DUTIES, Forbidden, IMPORTED_DUTIES, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, DEFAULT_DUTIES, Duplicate, Forbidden, IMPORTED_DUTIES, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { APP, openNotice } from './application-fixtures.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
@@ -76,8 +76,8 @@ describe('SubmitApplication', () => {
   });
   it('after a withdrawal it may apply again on the same stream', () => given([submitted, withdrawn]).when(submit, at(DURING)).then([submitted]));
   it('one live application per enterprise per notice', () => {
-    given([submitted]).when(submit, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_LIVE');
-    given([submitted, reviewed]).when(submit, at(DURING)).thenThrows(RuleViolation, 'APPLICATION_ALREADY_LIVE');
+    given([submitted]).when(submit, at(DURING)).thenThrows(Duplicate, 'APPLICATION_ALREADY_LIVE');
+    given([submitted, reviewed]).when(submit, at(DURING)).thenThrows(Duplicate, 'APPLICATION_ALREADY_LIVE');
   });
   it('only an enterprise, for itself', () => {
     given([]).when(submit, at(DURING, actors.nanshan)).thenThrows(Forbidden);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DemandCommand, type DemandEvent, type DemandSpec, MAX_DEMAND_FEEDBACK, MAX_DEMAND_MATCHES, MAX_DEMAND_STEPS, MAX_DEMAND_UPDATES, demandDecider, demandStream } from '../../src/domain/demand.js';
 import { MAX_CANDIDATES, type Supply, byRank, matchDemand, rankDemand, rerank, scoreCandidate, scoreCeiling } from '../../src/domain/matching.js';
-import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, Duplicate, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(demandDecider);
@@ -38,7 +38,7 @@ describe('ReportDemand (需求申报)', () => {
     given([]).when(report, at(actors.nanshan)).thenThrows(Forbidden);
     given([]).when(report, at({ id: 'e', role: 'enterprise' })).thenThrows(Forbidden);
   });
-  it('once per stream', () => given([reported]).when(report, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_EXISTS'));
+  it('once per stream', () => given([reported]).when(report, at(actors.enterprise)).thenThrows(Duplicate, 'DEMAND_EXISTS'));
   it('an inconsistent demand is refused even past the route', () => {
     given([]).when({ ...report, spec: { ...want, minArea: 2000 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');
     given([]).when({ ...report, spec: { ...want, districts: [] } }, at(actors.enterprise)).thenThrows(RuleViolation, 'DEMAND_INVALID');

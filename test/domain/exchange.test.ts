@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ExchangeCommand, type ExchangeEvent, type Tenancy, exchangeDecider, exchangeStream } from '../../src/domain/exchange.js';
-import { type Actor, DEFAULT_DUTIES, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, DEFAULT_DUTIES, Duplicate, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(exchangeDecider);
@@ -69,7 +69,7 @@ describe('RequestExchange (换租申请)', () => {
     given([]).when({ ...request, wanted: { area: 0 } }, at(actors.enterprise)).thenThrows(RuleViolation, 'AREA_NOT_POSITIVE');
     given([]).when({ ...request, reason: '' }, at(actors.enterprise)).thenThrows(RuleViolation, 'REASON_REQUIRED');
   });
-  it('once per stream', () => given([requested]).when(request, at(actors.enterprise)).thenThrows(RuleViolation, 'EXCHANGE_EXISTS'));
+  it('once per stream', () => given([requested]).when(request, at(actors.enterprise)).thenThrows(Duplicate, 'EXCHANGE_EXISTS'));
   it('at most one open (not yet reviewed) request per lease', () => {
     given([]).when({ ...request, openExchanges: [{ exchangeId: 'x-0', applicationId: 'app-1' }] }, at(actors.enterprise)).thenThrows(RuleViolation, 'EXCHANGE_ALREADY_OPEN');
   });

@@ -13,7 +13,7 @@ import {
   projectSnapshot,
 } from '../../src/domain/notice.js';
 import { evolveProject, initialProjectState } from '../../src/domain/project.js';
-import { Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { Duplicate, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(noticeDecider);
@@ -111,7 +111,7 @@ describe('PublishNotice', () => {
     given([]).when(publish, at(BEFORE, actors.futian)).thenThrows(Forbidden);
     given([]).when(publish, at(BEFORE, actors.enterprise)).thenThrows(Forbidden);
   });
-  it('refuses a second publication', () => given([published]).when(publish, at(BEFORE)).thenThrows(RuleViolation, 'NOTICE_EXISTS'));
+  it('refuses a second publication', () => given([published]).when(publish, at(BEFORE)).thenThrows(Duplicate, 'NOTICE_EXISTS'));
   it('refuses a snapshot of another project', () => given([]).when({ ...publish, projectId: 'p-2' }, at(BEFORE)).thenThrows(RuleViolation, 'PROJECT_MISMATCH'));
   it('only for a published project', () => {
     given([]).when({ ...publish, project: { ...project, status: 'registered' } }, at(BEFORE)).thenThrows(RuleViolation, 'PROJECT_NOT_PUBLISHED');

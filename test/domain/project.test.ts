@@ -10,7 +10,7 @@ import {
   MAX_UNITS_PER_PROJECT,
   projectDecider,
 } from '../../src/domain/project.js';
-import { type Actor, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
+import { type Actor, Duplicate, Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec<ProjectCommand, ProjectEvent, ProjectState>(projectDecider);
@@ -160,9 +160,9 @@ describe('RegisterProject (录入)', () => {
   });
 
   it('a project is registered only once, whatever its state', () => {
-    given([registered()]).when(register(), ctx()).thenThrows(RuleViolation, 'PROJECT_EXISTS');
-    given([registered(), published()]).when(register(), ctx()).thenThrows(RuleViolation, 'PROJECT_EXISTS');
-    given([registered(), published(), withdrawn]).when(register(), ctx()).thenThrows(RuleViolation, 'PROJECT_EXISTS');
+    given([registered()]).when(register(), ctx()).thenThrows(Duplicate, 'PROJECT_EXISTS');
+    given([registered(), published()]).when(register(), ctx()).thenThrows(Duplicate, 'PROJECT_EXISTS');
+    given([registered(), published(), withdrawn]).when(register(), ctx()).thenThrows(Duplicate, 'PROJECT_EXISTS');
   });
 });
 
