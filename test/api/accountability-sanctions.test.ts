@@ -246,7 +246,9 @@ describe('appeals (申诉)', () => {
 
     clock.advance(HOUR);
     const shortenedAt = clock.iso;
-    await api.ok('admin', 'POST', appeal, { decision: 'shorten', until: '2028-03-01T00:00:00Z', reasons: ['初犯，情节较轻'] });
+    await refused(400, undefined, 'POST', appeal, { decision: 'shorten', until: '2028-02-30', reasons: ['初犯，情节较轻'] });
+    // A bare date is a day in China Standard Time, the whole of it: the ban ends as that day does.
+    await api.ok('admin', 'POST', appeal, { decision: 'shorten', until: '2028-02-29', reasons: ['初犯，情节较轻'] });
     expectProblem(await api.request(E5, 'POST', `/api/notices/${n1.noticeId}/applications`, submitBody(E5, 100)), 422, 'ENTERPRISE_BARRED');
 
     clock.advance(HOUR);
@@ -258,18 +260,18 @@ describe('appeals (申诉)', () => {
 
     const shown = await caseOf(caseId);
     expect(shown.appeals).toEqual([
-      expect.objectContaining({ sanctionId, decision: 'shorten', decisionName: '缩短期限', until: '2028-03-01T00:00:00.000Z', previousUntil: '2030-03-01T00:00:00.000Z', reasons: ['初犯，情节较轻'], decidedAt: shortenedAt }),
+      expect.objectContaining({ sanctionId, decision: 'shorten', decisionName: '缩短期限', until: '2028-02-29T15:59:59.999Z', previousUntil: '2030-03-01T00:00:00.000Z', reasons: ['初犯，情节较轻'], decidedAt: shortenedAt }),
       expect.objectContaining({ sanctionId, decision: 'lift', decisionName: '撤销处理', reasons: ['经复核，材料不实系第三方机构差错'], decidedAt: liftedAt, decidedBy: expect.objectContaining({ id: 'admin-1' }) }),
     ]);
     expect(shown.appeals.every((a: { id: string }) => typeof a.id === 'string')).toBe(true);
     const banShown = shown.sanctions.find((s: { id: string }) => s.id === sanctionId);
-    expect(banShown).toMatchObject({ until: '2028-03-01T00:00:00.000Z', imposedUntil: '2030-03-01T00:00:00.000Z', liftedAt, effect: { active: false, description: `已于 ${liftedAt} 经申诉撤销` } });
+    expect(banShown).toMatchObject({ until: '2028-02-29T15:59:59.999Z', imposedUntil: '2030-03-01T00:00:00.000Z', liftedAt, effect: { active: false, description: `已于 ${liftedAt} 经申诉撤销` } });
     expect(lift.position).toBeGreaterThan(ban.position);
 
     // The effect as of each date: as imposed, as shortened, lifted; before it was imposed, none.
     const effectAt = async (at: string) => (await caseOf(caseId, at)).sanctions.find((s: { id: string }) => s.id === sanctionId).effect;
     expect(await effectAt(imposedAt)).toEqual({ active: true, description: '限制申请至 2030-03-01T00:00:00.000Z' });
-    expect(await effectAt(shortenedAt)).toEqual({ active: true, description: '限制申请至 2028-03-01T00:00:00.000Z' });
+    expect(await effectAt(shortenedAt)).toEqual({ active: true, description: '限制申请至 2028-02-29T15:59:59.999Z' });
     expect(await effectAt(liftedAt)).toEqual({ active: false, description: `已于 ${liftedAt} 经申诉撤销` });
     expect(await effectAt('2027-02-01')).toEqual({ active: false, description: '尚未作出' });
     const bad = await api.read('auditor', '/api/accountability?asOf=someday');

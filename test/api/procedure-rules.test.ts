@@ -1,6 +1,7 @@
 // Every business-rule refusal a client can trigger through the procedure API, over real HTTP: 422 with
 // its stable code as problem+json, and nothing appended. Then 404 for unknown records.
 import { describe, expect, it } from 'vitest';
+import { cstDay } from '../../src/domain/time.js';
 import { sampleProject } from './harness.js';
 import { applicationIdOf, leaseFrom, DAY, enterprise, type Enterprise, expectProblem, HOUR, MINUTE, type Res, sha, sha256, submitBody, useProcedureServer, type Who } from './procedure-kit.js';
 
@@ -409,6 +410,27 @@ describe('contracts', () => {
     // A bound given with an offset means the same instant: the result's own instant, in CST, is fine.
     const cst = new Date(Date.parse(publishedAt) + 8 * HOUR).toISOString().replace('Z', '+08:00');
     await api.ok('nanshan', 'POST', path, contract(cst));
+  });
+
+  it('dates may be bare (YYYY-MM-DD, China Standard Time): a start is its first instant, an end the end of its day', async () => {
+    const f = await api.flow({ applicants: [{ who: fresh(), area: 500 }], until: 'result' });
+    clock.advance(2 * DAY);
+    const today = cstDay(clock.iso);
+    const year = Number(today.slice(0, 4));
+    const path = `${app(f.apps[0]!)}/contract`;
+    const body = { area: 500, contractRef: '深南租字(2027)第0102号', signedOn: today, startsOn: today, endsOn: `${year + 3}${today.slice(4)}`, monthlyRent: 30_000 };
+    expectProblem(await api.request('nanshan', 'POST', path, { ...body, endsOn: `${year + 3}-02-30` }), 400);
+    expectProblem(await api.request('nanshan', 'POST', path, { ...body, signedOn: `${today}T10:00` }), 400);
+    await api.ok('nanshan', 'POST', path, body);
+    const tenancy = (await api.read('nanshan', `/api/tenancies/${enc(f.apps[0]!)}`)).body;
+    expect([tenancy.signedOn, tenancy.startsOn, tenancy.endsOn]).toEqual([
+      new Date(`${today}T00:00:00.000+08:00`).toISOString(),
+      new Date(`${today}T00:00:00.000+08:00`).toISOString(),
+      new Date(`${body.endsOn}T23:59:59.999+08:00`).toISOString(),
+    ]);
+    await api.ok('nanshan', 'POST', `/api/tenancies/${enc(f.apps[0]!)}/renew`, { endsOn: `${year + 4}${today.slice(4)}` });
+    const after = (await api.read('nanshan', `/api/tenancies/${enc(f.apps[0]!)}`)).body;
+    expect(after.endsOn).toBe(new Date(`${year + 4}${today.slice(4)}T23:59:59.999+08:00`).toISOString());
   });
 });
 

@@ -73,7 +73,7 @@ export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod 
           tags,
           summary:
             '处理: impose a sanction on a recorded violation (an application ban bars applications until its end; a revocation, on a finding of false material, takes back what `applicationId` holds: its allocation goes to 递补, its tenancy is recovered)',
-          body: z.strictObject({ caseId: s.id, kind: z.enum(SANCTION_KINDS), until: s.isoTime.optional(), reason: s.text(2000), applicationId: s.id.optional() }),
+          body: z.strictObject({ caseId: s.id, kind: z.enum(SANCTION_KINDS), until: s.endDate.optional(), reason: s.text(2000), applicationId: s.id.optional() }),
           response: { 200: s.commandResult.extend({ sanctionId: z.string().optional() }) },
         },
       },
@@ -92,7 +92,7 @@ export function accountabilityRoutes(services: Services): FastifyPluginAsyncZod 
           tags,
           summary: '申诉: decide an appeal against a sanction — lift it, shorten it (`until`: an earlier end, in the future) or uphold it — with reasons',
           params: z.strictObject({ id: s.id }),
-          body: z.strictObject({ decision: z.enum(APPEAL_DECISIONS), until: s.isoTime.optional(), reasons: z.array(s.text(2000)).min(1).max(20) }),
+          body: z.strictObject({ decision: z.enum(APPEAL_DECISIONS), until: s.endDate.optional(), reasons: z.array(s.text(2000)).min(1).max(20) }),
           response: { 200: s.commandResult },
         },
       },

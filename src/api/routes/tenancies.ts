@@ -28,7 +28,7 @@ export function tenancyRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           summary: '续租: renew before the end, within the policy’s limits',
           params: idParams,
-          body: z.strictObject({ endsOn: s.isoTime, monthlyRent: z.number().min(0).max(1e10).optional(), reason: s.text(2000).optional() }),
+          body: z.strictObject({ endsOn: s.endDate, monthlyRent: z.number().min(0).max(1e10).optional(), reason: s.text(2000).optional() }),
           response: ok,
         },
       },
