@@ -90,8 +90,12 @@ const schema = z.object({
   TENANCY_RENEWAL_MAX_MONTHS: z.coerce.number().int().positive().default(36),
   /** How often the deadline scheduler looks for what is due (0: not at all, e.g. a second read-only instance). */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
-  /** Separation of duties (第六章): 'true' lets the reviewing officer resolve objections against the review. */
-  DUTIES_REVIEWER_MAY_RESOLVE: z.enum(['true', 'false']).default('false'),
+  /**
+   * Separation of duties (第六章): an officer never resolves an objection against his or her own review
+   * (domain.md), so there is no switch for it. `true` is refused rather than ignored, so a deployment that
+   * once set it learns that it no longer holds.
+   */
+  DUTIES_REVIEWER_MAY_RESOLVE: z.literal('false', { error: 'an officer never resolves an objection against his or her own review (domain.md): unset it' }).optional(),
   /** 'true' lets city_admin review, allocate and publish results in a district's procedure, and review and publish exchanges. */
   DUTIES_CITY_ADMIN_DECIDES: z.enum(['true', 'false']).default('false'),
   /** Ed25519 private key (PEM) signing the log checkpoints; or CHECKPOINT_SIGNING_KEY_FILE naming a PEM file. */

@@ -96,7 +96,7 @@ const services = createServices(stores.events, stores.reads, {
   },
   renewal: { maxRenewals: config.TENANCY_MAX_RENEWALS, maxRenewalMonths: config.TENANCY_RENEWAL_MAX_MONTHS },
   anchors,
-  duties: { reviewerMayResolveObjection: config.DUTIES_REVIEWER_MAY_RESOLVE === 'true', cityAdminDecidesInDistricts: config.DUTIES_CITY_ADMIN_DECIDES === 'true' },
+  duties: { reviewerMayResolveObjection: false, cityAdminDecidesInDistricts: config.DUTIES_CITY_ADMIN_DECIDES === 'true' },
 });
 const app = await buildApp(services, { auth, ...protectionOptions(config), logger: { level: config.LOG_LEVEL }, readOnly });
 if (auth.generatedSecretFile) app.log.warn(`JWT_SECRET is not set: tokens are signed with the development secret in ${auth.generatedSecretFile} (npm run token uses it too). Production needs JWT_SECRET or JWT_JWKS_URL.`);

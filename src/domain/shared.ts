@@ -33,9 +33,10 @@ export interface Actor {
 }
 
 /**
- * Separation of duties (第六章), from configuration. Defaults: the officer who reviewed an application
- * does not resolve an objection against that review, and the supervising body (city_admin) does not
- * itself review, allocate or publish results in a district's procedure.
+ * Separation of duties (第六章). The officer who reviewed an application never resolves an objection
+ * against that review (only imported history, recorded as it happened, is exempt); the supervising body
+ * (city_admin) does not itself review, allocate or publish results in a district's procedure unless
+ * configuration says so (DUTIES_CITY_ADMIN_DECIDES).
  */
 export interface DutyPolicy {
   reviewerMayResolveObjection: boolean;

@@ -129,3 +129,12 @@ describe('how often streams are snapshotted', () => {
     for (const bad of ['0', '-4', '2.5', 'often']) expect(() => loadConfig({ SNAPSHOT_EVERY: bad }), bad).toThrow(/SNAPSHOT_EVERY/);
   });
 });
+
+describe('separation of duties', () => {
+  it('has no switch that lets an officer resolve an objection against his or her own review (domain.md)', () => {
+    expect(() => loadConfig({ DUTIES_REVIEWER_MAY_RESOLVE: 'true' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DUTIES_REVIEWER_MAY_RESOLVE: 'true' })).toThrow(/never resolves an objection/);
+    expect(() => loadConfig({ DUTIES_REVIEWER_MAY_RESOLVE: 'false' })).not.toThrow();
+    expect(loadConfig({ DUTIES_CITY_ADMIN_DECIDES: 'true' }).DUTIES_CITY_ADMIN_DECIDES).toBe('true');
+  });
+});
