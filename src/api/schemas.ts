@@ -29,14 +29,15 @@ export const fromTime = dayOrTime('first');
 export const toTime = dayOrTime('last');
 
 /**
- * A body's date (a contract's `signedOn`, a lease's `startsOn` and `endsOn`): an ISO-8601 time with its
- * offset, kept as given, or a bare date in China Standard Time, as a portal's date picker sends it: a start
- * its first instant, an end its last (the whole day included, as a query's `to`).
+ * A body's date (a lease's `startsOn` and `endsOn`, a sanction's `until`): an ISO-8601 time with its offset,
+ * or a bare date in China Standard Time, as a portal's date picker sends it: a start its first instant, an
+ * end its last (the whole day included, as a query's `to`).
  */
 const bodyDate = (edge: 'first' | 'last') =>
   z
     .string()
     .max(40)
+    .regex(/^\d{4}-\d{2}-\d{2}(T.+)?$/)
     .refine((v) => (BARE_DATE.test(v) ? parseAsOf(v) !== null : isoTime.safeParse(v).success), 'a date (YYYY-MM-DD, China Standard Time) or an ISO-8601 time with its offset')
     .transform((v) => (!BARE_DATE.test(v) ? v : edge === 'last' ? parseAsOf(v)! : new Date(`${v}T00:00:00.000+08:00`).toISOString()))
     .describe(`an ISO-8601 time with its offset, or a date (YYYY-MM-DD, China Standard Time: ${edge === 'first' ? 'its first instant' : 'the end of that day'})`);
@@ -155,7 +156,7 @@ export const listQuery = {
 export const contractBody = z.strictObject({
   area,
   contractRef: text(200),
-  signedOn: startDate,
+  signedOn: isoTime,
   startsOn: startDate.optional(),
   endsOn: endDate.optional(),
   monthlyRent: z.number().min(0).max(1e10).optional(),

@@ -86,6 +86,8 @@ export type ProjectEvent =
     >
   | DomainEvent<'UnitsAdded', { projectId: string; units: Unit[] }>
   | DomainEvent<'UnitRemoved', { projectId: string; unitId: string; area: number; reason?: string }>
+  /** Several units removed at once, by an update that lists the project's units (one event, not one per unit: an append has a size limit). */
+  | DomainEvent<'UnitsRemoved', { projectId: string; units: { unitId: string; area: number }[]; reason: string }>
   | DomainEvent<'ProjectPublished', StatFigures & { projectId: string }>
   | DomainEvent<'ProjectWithdrawn', StatFigures & { projectId: string; reason: string }>;
 
@@ -129,10 +131,14 @@ function checkAreas(fields: ProjectChanges): void {
  */
 export const MAX_UNITS_PER_PROJECT = 10_000;
 
-function checkUnitsFit(units: NewUnit[], fields: ProjectFields): void {
+/** Checked where units are listed or added, not on every update: a project past the cap from before it still takes updates of its fields. */
+function checkUnitCount(units: NewUnit[]): void {
   if (units.length > MAX_UNITS_PER_PROJECT) {
     throw new RuleViolation('PROJECT_UNIT_LIMIT', `a project lists at most ${MAX_UNITS_PER_PROJECT} units: register a further phase (分期) as a project of its own`);
   }
+}
+
+function checkUnitsFit(units: NewUnit[], fields: ProjectFields): void {
   const keys = new Set<string>();
   let sum = 0;
   for (const u of units) {
@@ -184,7 +190,7 @@ const unitKey = (u: NewUnit) => `${u.building}\u0000${u.floor}\u0000${u.number}`
 function replaceUnits(s: Listed, wanted: NewUnit[], reason: string, holdings: Holding[], ctx: DecisionContext): ProjectEvent[] {
   const listed = new Map(wanted.map((u) => [unitKey(u), u.area]));
   const kept = new Set<string>();
-  const events: ProjectEvent[] = [];
+  const removed: { unitId: string; area: number }[] = [];
   for (const unit of s.units) {
     const key = unitKey(unit);
     if (listed.get(key) === unit.area) {
@@ -193,8 +199,9 @@ function replaceUnits(s: Listed, wanted: NewUnit[], reason: string, holdings: Ho
     }
     const holder = holdings.find((h) => h.unitIds.includes(unit.unitId));
     if (holder) throw new RuleViolation('UNIT_HELD', `unit ${unit.building}-${unit.floor}-${unit.number} is ${holder.state} (${holder.key}); it cannot be removed or changed`);
-    events.push({ type: 'UnitRemoved', data: { projectId: s.projectId, unitId: unit.unitId, area: unit.area, reason } });
+    removed.push({ unitId: unit.unitId, area: unit.area });
   }
+  const events: ProjectEvent[] = removed.length > 0 ? [{ type: 'UnitsRemoved', data: { projectId: s.projectId, units: removed, reason } }] : [];
   const added = wanted.filter((u) => !kept.has(unitKey(u))).map((u) => ({ unitId: ctx.newId(), building: u.building, floor: u.floor, number: u.number, area: u.area }));
   if (added.length > 0) events.push({ type: 'UnitsAdded', data: { projectId: s.projectId, units: added } });
   return events;
@@ -209,6 +216,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       const fields = { ...command.fields, availableArea: command.fields.availableArea ?? command.fields.totalArea };
       checkAreas(fields);
       const units = (command.units ?? []).map((u) => ({ unitId: ctx.newId(), ...u }));
+      checkUnitCount(units);
       checkUnitsFit(units, fields);
       return [{ type: 'ProjectRegistered', data: { projectId: command.projectId, ...fields, units } }];
     }
@@ -222,13 +230,16 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
         (changes as Record<string, unknown>)[key] = value;
         (previous as Record<string, unknown>)[key] = s.fields[key];
       }
-      const unitEvents = command.units === undefined ? [] : replaceUnits(s, command.units, command.reason, command.holdings ?? [], ctx);
+      const changed = Object.keys(changes).length > 0;
+      if (!changed && command.units === undefined) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
       if (changes.district !== undefined) requireManager(ctx.actor, changes.district);
       checkAreas(changes);
       const after = { ...s.fields, ...changes };
-      // The listed units are the project's units after the update (those kept have the listed areas).
+      // A listed unit list is the project's units after the update (those kept have the listed areas).
+      if (command.units !== undefined) checkUnitCount(command.units);
       checkUnitsFit(command.units ?? s.units, after);
-      if (Object.keys(changes).length === 0) {
+      const unitEvents = command.units === undefined ? [] : replaceUnits(s, command.units, command.reason, command.holdings ?? [], ctx);
+      if (!changed) {
         if (unitEvents.length === 0) throw new RuleViolation('NOTHING_CHANGED', 'the update changes no field');
         return unitEvents;
       }
@@ -264,6 +275,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       const s = existing(state, ctx.actor);
       if (command.units.length === 0) throw new RuleViolation('NO_UNITS', 'no units to add');
       const units = command.units.map((u) => ({ unitId: ctx.newId(), ...u }));
+      checkUnitCount([...s.units, ...units]);
       checkUnitsFit([...s.units, ...units], s.fields);
       return [{ type: 'UnitsAdded', data: { projectId: s.projectId, units } }];
     }
@@ -315,6 +327,11 @@ export function evolveProject(state: ProjectState, event: ProjectEvent): Project
     case 'UnitRemoved':
       if (state.status === 'none') return state;
       return { ...state, units: state.units.filter((u) => u.unitId !== event.data.unitId) };
+    case 'UnitsRemoved': {
+      if (state.status === 'none') return state;
+      const gone = new Set(event.data.units.map((u) => u.unitId));
+      return { ...state, units: state.units.filter((u) => !gone.has(u.unitId)) };
+    }
     case 'ProjectPublished':
       if (state.status === 'none') return state;
       return { ...state, status: 'published' };

@@ -133,6 +133,7 @@ export const projectSearch = defineProjection<ProjectEvent | NoticeEvent | Appli
       return [op(PROJECTS, event.data.projectId, event, { set })];
     },
     UnitRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: [`units.${event.data.unitId}`], set: { updatedAt: event.occurredAt } })],
+    UnitsRemoved: (event) => [op(PROJECTS, event.data.projectId, event, { unset: event.data.units.map((u) => `units.${u.unitId}`), set: { updatedAt: event.occurredAt } })],
     ProjectPublished: (event) => [op(PROJECTS, event.data.projectId, event, { set: { status: 'published', publishedAt: event.occurredAt, updatedAt: event.occurredAt } })],
     ...onSpaceMoves(spaceOps),
     NoticePublished: (event) => withChange(event, event.data.projectId, { set: keyedByData([[openNoticePath(event.data.noticeId), event.data.supplyMode]]) }),

@@ -197,4 +197,15 @@ describe('PATCH /api/projects/:id with units (api.md: PATCH takes what POST does
     expect(after.find((u) => u.building === 'B栋' && u.number === '101')!.unitId).toBe(ids['101']);
     expect(after.find((u) => u.number === '102')!.unitId).not.toBe(ids['102']);
   });
+
+  it('a long list replaced in one request: the removed units are one event, within the append limit', async () => {
+    const projectId = await api.publishedProject('nanshan', { totalArea: 50_000 });
+    const units = Array.from({ length: 4_000 }, (_, i) => ({ building: '研发楼', floor: `${Math.floor(i / 100) + 1}层`, number: String(1000 + i), area: 10 }));
+    await api.ok('nanshan', 'PATCH', `/api/projects/${projectId}`, { units, reason: '录入单元' });
+    await api.ok('nanshan', 'PATCH', `/api/projects/${projectId}`, { units: units.slice(0, 10).map((u) => ({ ...u, area: 12 })), reason: '按新测绘报告重新录入单元，面积以不动产登记为准' });
+    await atHead();
+    const after = (await project(projectId)).units as unknown as { area: number }[];
+    expect(after).toHaveLength(10);
+    expect(after.every((u) => u.area === 12)).toBe(true);
+  });
 });

@@ -412,19 +412,21 @@ describe('contracts', () => {
     await api.ok('nanshan', 'POST', path, contract(cst));
   });
 
-  it('dates may be bare (YYYY-MM-DD, China Standard Time): a start is its first instant, an end the end of its day', async () => {
+  it('a lease’s dates may be bare (YYYY-MM-DD, China Standard Time): a start is its first instant, an end the end of its day; the signature stays a time', async () => {
     const f = await api.flow({ applicants: [{ who: fresh(), area: 500 }], until: 'result' });
     clock.advance(2 * DAY);
     const today = cstDay(clock.iso);
     const year = Number(today.slice(0, 4));
     const path = `${app(f.apps[0]!)}/contract`;
-    const body = { area: 500, contractRef: '深南租字(2027)第0102号', signedOn: today, startsOn: today, endsOn: `${year + 3}${today.slice(4)}`, monthlyRent: 30_000 };
+    const body = { area: 500, contractRef: '深南租字(2027)第0102号', signedOn: clock.iso, startsOn: today, endsOn: `${year + 3}${today.slice(4)}`, monthlyRent: 30_000 };
     expectProblem(await api.request('nanshan', 'POST', path, { ...body, endsOn: `${year + 3}-02-30` }), 400);
-    expectProblem(await api.request('nanshan', 'POST', path, { ...body, signedOn: `${today}T10:00` }), 400);
+    expectProblem(await api.request('nanshan', 'POST', path, { ...body, startsOn: `${today}T10:00` }), 400);
+    // The signature is a moment: compared with the result's instant, a bare date could not tell that day apart.
+    expectProblem(await api.request('nanshan', 'POST', path, { ...body, signedOn: today }), 400);
     await api.ok('nanshan', 'POST', path, body);
     const tenancy = (await api.read('nanshan', `/api/tenancies/${enc(f.apps[0]!)}`)).body;
     expect([tenancy.signedOn, tenancy.startsOn, tenancy.endsOn]).toEqual([
-      new Date(`${today}T00:00:00.000+08:00`).toISOString(),
+      clock.iso,
       new Date(`${today}T00:00:00.000+08:00`).toISOString(),
       new Date(`${body.endsOn}T23:59:59.999+08:00`).toISOString(),
     ]);

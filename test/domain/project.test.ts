@@ -411,8 +411,7 @@ describe('UpdateProject with units: the whole list after the update (api.md: PAT
     given([registered({}, [unitA, unitB, unitC])])
       .when(withUnits([bare(unitA), { ...bare(unitB), area: 650 }, { building: 'C栋', floor: '2', number: '201', area: 80 }]), ctx())
       .then([
-        { type: 'UnitRemoved', data: { projectId: P, unitId: 'u-b', area: 700, reason: '单元重新测绘' } },
-        { type: 'UnitRemoved', data: { projectId: P, unitId: 'u-c', area: 300, reason: '单元重新测绘' } },
+        { type: 'UnitsRemoved', data: { projectId: P, units: [{ unitId: 'u-b', area: 700 }, { unitId: 'u-c', area: 300 }], reason: '单元重新测绘' } },
         { type: 'UnitsAdded', data: { projectId: P, units: [{ unitId: 'id-1', ...bare(unitB), area: 650 }, { unitId: 'id-2', building: 'C栋', floor: '2', number: '201', area: 80 }] } },
       ]);
   });
@@ -420,7 +419,21 @@ describe('UpdateProject with units: the whole list after the update (api.md: PAT
   it('with fields changed too: the update first, then the units; an empty list removes them all', () => {
     given([registered({}, [unitA])])
       .when(withUnits([], { name: '南山智园' }), ctx())
-      .thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitRemoved']));
+      .thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitsRemoved']));
+  });
+
+  it('units removed together leave the state together; a project past the unit cap from before it still takes field updates', () => {
+    const many = (n: number): Unit[] => Array.from({ length: n }, (_, i) => ({ unitId: `u-${i}`, building: 'A栋', floor: '1', number: String(i), area: 1 }));
+    const gone: ProjectEvent = { type: 'UnitsRemoved', data: { projectId: P, units: [{ unitId: 'u-a', area: 500 }, { unitId: 'u-b', area: 700 }], reason: '重新测绘' } };
+    given([registered({}, [unitA, unitB]), gone]).when({ type: 'RemoveUnit', unitId: 'u-a' }, ctx()).thenThrows(NotFound);
+    given([registered({}, [unitA, unitB]), gone]).when(withUnits([bare(unitA)]), ctx()).then([{ type: 'UnitsAdded', data: { projectId: P, units: [{ unitId: 'id-1', ...bare(unitA) }] } }]);
+    const big = registered({ totalArea: 1_000_000 }, many(MAX_UNITS_PER_PROJECT + 1));
+    given([big]).when(update({ name: '南山智园二期' }), ctx()).thenMatches(([e]) => expect(e!.type).toBe('ProjectUpdated'));
+    given([big]).when(withUnits(many(MAX_UNITS_PER_PROJECT + 1).map(bare)), ctx()).thenThrows(RuleViolation, 'PROJECT_UNIT_LIMIT');
+  });
+
+  it('a unit listed twice is refused before any other check of the list', () => {
+    given([registered({}, [unitA, unitB])]).when({ ...withUnits([bare(unitB), bare(unitB)]), holdings: held(['u-a']) } as ProjectCommand, ctx()).thenThrows(RuleViolation, 'UNIT_DUPLICATE');
   });
 
   it('the same list and no field changed is nothing to do', () => {
@@ -432,13 +445,13 @@ describe('UpdateProject with units: the whole list after the update (api.md: PAT
     given([registered({}, [unitA, unitB])]).when({ ...withUnits([{ ...bare(unitA), area: 400 }, bare(unitB)]), holdings: held(['u-a']) } as ProjectCommand, ctx()).thenThrows(RuleViolation, 'UNIT_HELD');
     given([registered({}, [unitA, unitB])])
       .when({ ...withUnits([bare(unitA)]), holdings: held(['u-a']) } as ProjectCommand, ctx())
-      .then([{ type: 'UnitRemoved', data: { projectId: P, unitId: 'u-b', area: 700, reason: '单元重新测绘' } }]);
+      .then([{ type: 'UnitsRemoved', data: { projectId: P, units: [{ unitId: 'u-b', area: 700 }], reason: '单元重新测绘' } }]);
   });
 
   it('the list is checked as a registration is: within the total area (the new one, if it changes), once each', () => {
     given([registered({}, [unitA])]).when(withUnits([bare(unitA), { building: 'C', floor: '1', number: '1', area: 11600 }]), ctx()).thenThrows(RuleViolation, 'UNITS_EXCEED_TOTAL_AREA');
     given([registered({}, [unitA])]).when(withUnits([bare(unitA), bare(unitA)]), ctx()).thenThrows(RuleViolation, 'UNIT_DUPLICATE');
-    given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitA)], { totalArea: 600, availableArea: 600 }), ctx()).thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitRemoved']));
+    given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitA)], { totalArea: 600, availableArea: 600 }), ctx()).thenMatches((events) => expect(events.map((e) => e.type)).toEqual(['ProjectUpdated', 'UnitsRemoved']));
     given([registered({}, [unitA, unitB])]).when(withUnits([bare(unitA), bare(unitB)], { totalArea: 600, availableArea: 600 }), ctx()).thenThrows(RuleViolation, 'UNITS_EXCEED_TOTAL_AREA');
   });
 });

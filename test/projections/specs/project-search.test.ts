@@ -40,8 +40,9 @@ describe('project search', () => {
       .given([
         registered,
         { type: 'ProjectUpdated', data: { projectId: 'p-1', changes: { name: '南山云谷' }, previous: { name: '南山智园' }, reason: '更名', published: false } },
-        { type: 'UnitsAdded', data: { projectId: 'p-1', units: [{ ...unit, unitId: 'u-2', number: '302' }] } },
+        { type: 'UnitsAdded', data: { projectId: 'p-1', units: [{ ...unit, unitId: 'u-2', number: '302' }, { ...unit, unitId: 'u-3', number: '303' }, { ...unit, unitId: 'u-4', number: '304' }] } },
         { type: 'UnitRemoved', data: { projectId: 'p-1', unitId: 'u-1', area: 100 } },
+        { type: 'UnitsRemoved', data: { projectId: 'p-1', units: [{ unitId: 'u-3', area: 100 }, { unitId: 'u-4', area: 100 }], reason: '重新测绘' } },
         { type: 'ProjectPublished', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000 } },
         { type: 'ProjectWithdrawn', data: { projectId: 'p-1', district: 'nanshan', useType: 'rnd', supplyModes: ['rent'], totalArea: 12000, reason: '已租完' } },
       ])
@@ -61,10 +62,10 @@ describe('project search', () => {
         ledger: fresh,
         status: 'withdrawn',
         registeredAt: t(1),
-        publishedAt: t(5),
-        withdrawnAt: t(6),
+        publishedAt: t(6),
+        withdrawnAt: t(7),
         withdrawReason: '已租完',
-        updatedAt: t(6),
+        updatedAt: t(7),
       }));
 
   it('the ledger on the document: the typed figure is the market area; the deltas the events carry move the derived figures', () => {
