@@ -120,6 +120,14 @@ interface Ids {
   applicationId: string;
   noticeId: string;
 }
+/**
+ * The status a status change leaves, so applications by status can be counted as of any date from the events
+ * alone (a withdrawal may leave submitted, returned or resubmitted). Absent on a first submission, and on
+ * events recorded before it was carried. A resubmission and a lapse always leave `returned`.
+ */
+interface Leaves {
+  previousStatus?: ApplicationStatus;
+}
 /** Where a deadline's queue is (the application's district): carried with the due date it goes with. */
 interface Queue {
   district?: District;
@@ -127,14 +135,14 @@ interface Queue {
 export type ApplicationEvent =
   | DomainEvent<
       'ApplicationSubmitted',
-      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[]; reviewDueAt?: string }
+      Ids & { district: District; creditCode: string; enterpriseName: string; requestedArea: number; declared: DeclaredFacts; documents: DocumentRef[]; reviewDueAt?: string } & Leaves
     >
-  | DomainEvent<'ApplicationWithdrawn', Ids & { reason?: string }>
-  | DomainEvent<'ApplicationReturned', Ids & Queue & { missing: string[]; correctionDueAt?: string }>
+  | DomainEvent<'ApplicationWithdrawn', Ids & { reason?: string } & Leaves>
+  | DomainEvent<'ApplicationReturned', Ids & Queue & { missing: string[]; correctionDueAt?: string } & Leaves>
   | DomainEvent<'ApplicationResubmitted', Ids & Queue & { documents: DocumentRef[]; reviewDueAt?: string }>
   /** 补正 not made by its deadline: the application is out of the procedure (视为放弃申请), by the scheduler. */
   | DomainEvent<'ApplicationLapsed', Ids & { district: District; missing: string[]; correctionDueAt: string }>
-  | DomainEvent<'QualificationReviewed', Ids & Review & { reviewer: ActorRef; answersObjections?: string[]; previous?: Review }>
+  | DomainEvent<'QualificationReviewed', Ids & Review & { reviewer: ActorRef; answersObjections?: string[]; previous?: Review } & Leaves>
   | DomainEvent<'ObjectionFiled', Ids & Queue & { objectionId: string; content: string; filedBy: ActorRef; resolveDueAt?: string }>
   | DomainEvent<'ObjectionResolved', Ids & Queue & { objectionId: string; upheld: boolean; reason: string; reviewDueAt?: string }>
   | DomainEvent<'LeaseSigned', ContractRecord>
@@ -400,6 +408,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
             declared: command.declared,
             documents,
             ...(reviewDueAt ? { reviewDueAt } : {}),
+            ...(state.status !== 'none' ? { previousStatus: state.status } : {}),
           },
         },
       ];
@@ -410,7 +419,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (s.status === 'withdrawn') throw new RuleViolation('APPLICATION_WITHDRAWN', 'the application is already withdrawn');
       if (s.status === 'lapsed') throw new RuleViolation('APPLICATION_LAPSED', 'the application has lapsed: it is no longer in the procedure');
       if (s.status === 'reviewed') throw new RuleViolation('APPLICATION_ALREADY_REVIEWED', 'a reviewed application can no longer be withdrawn');
-      return [{ type: 'ApplicationWithdrawn', data: { applicationId: s.applicationId, noticeId: s.noticeId, ...(blank(command.reason) ? {} : { reason: command.reason }) } }];
+      return [{ type: 'ApplicationWithdrawn', data: { applicationId: s.applicationId, noticeId: s.noticeId, ...(blank(command.reason) ? {} : { reason: command.reason }), previousStatus: s.status } }];
     }
     case 'ReturnApplication': {
       const s = managed(state, command.notice, ctx.actor);
@@ -422,7 +431,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       if (missing.length === 0) throw new RuleViolation('MISSING_ITEMS_REQUIRED', 'say what material is missing');
       const correctionDueAt = dueAfter('correction', ctx.now, command.notice, command.deadlines);
       const due = correctionDueAt ? { district: s.district, correctionDueAt } : {};
-      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing, ...due } }];
+      return [{ type: 'ApplicationReturned', data: { applicationId: s.applicationId, noticeId: s.noticeId, missing, ...due, previousStatus: s.status } }];
     }
     case 'ResubmitApplication': {
       const s = existing(state);
@@ -468,6 +477,7 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
             ...(command.score !== undefined ? { score: command.score } : {}),
             reviewer: actorRef(ctx.actor),
             ...(s.status === 'reviewed' && s.review ? { answersObjections: answers, previous: s.review } : {}),
+            previousStatus: s.status,
           },
         },
       ];

@@ -1,5 +1,6 @@
 // Every read model the platform keeps.
 import { accountability } from './accountability.js';
+import { applicationStatistics } from './application-statistics.js';
 import { applications } from './applications.js';
 import { demandMatching } from './demand-matching.js';
 import { demandStatistics } from './demand-statistics.js';
@@ -21,7 +22,7 @@ import { statistics } from './statistics.js';
 const [noticesOnce, feedOnce, searchOnce, spaceOnce] = [notices, publicFeed, projectSearch, space].map(memoized) as [Projection, Projection, Projection, Projection];
 
 export const allProjections: Projection[] = [
-  ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, spaceOnce, tenancies, deadlines, demands, demandStatistics, auditTrail],
+  ...[searchOnce, statistics, idempotency, noticesOnce, feedOnce, applications, exchanges, accountability, spaceOnce, tenancies, deadlines, demands, demandStatistics, applicationStatistics, auditTrail],
   // Notices and the space ledger are read as of a moment one document at a time (no key frames): no time indexes.
   ...[withHistory(noticesOnce, [NOTICES], false), withHistory(feedOnce, [PUBLIC_FEED]), withHistory(searchOnce, [PROJECTS]), withHistory(spaceOnce, [SPACE], false)],
   // Last: it reads the read models above at each batch's position (see demand-matching.ts).

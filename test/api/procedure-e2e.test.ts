@@ -83,6 +83,9 @@ describe('one notice through the whole procedure', () => {
     await api.ok('nanshan', 'POST', `${appPath(E2)}/return`, { missing: ['近三年财务审计报告'] });
     const returned = await api.read(E2, appPath(E2));
     expect(returned.body).toMatchObject({ status: 'returned', returned: { missing: ['近三年财务审计报告'] } });
+    // Applications by status at this moment, to be asked for again as of it at the end.
+    const whileReturned = { at: clock.iso, applications: (await api.read(null, '/api/statistics')).body.applications };
+    expect(whileReturned.applications).toMatchObject({ total: 6 });
     clock.advance(86_400_000);
     await api.ok(E2, 'POST', `${appPath(E2)}/resubmit`, { documents: [{ name: '2023-2025年度审计报告.pdf', sha256: sha('b') }] });
     const resubmitted = await api.read(E2, appPath(E2));
@@ -286,6 +289,16 @@ describe('one notice through the whole procedure', () => {
     const stats = await api.read(null, '/api/statistics');
     const byStatus = Object.fromEntries(stats.body.applications.byStatus.map((s: { status: string; count: number }) => [s.status, s.count]));
     expect(byStatus).toMatchObject({ reviewed: 5, withdrawn: 1, submitted: 0, returned: 0, resubmitted: 0 });
+    // As of a moment, by either time: as they stood then (counted from the events, not replayed).
+    const asOf = async (q: string) => (await api.read(null, `/api/statistics?${q}`)).body.applications;
+    expect(whileReturned.applications.byStatus.filter((s: { count: number }) => s.count > 0)).toEqual([
+      { status: 'submitted', count: 4 },
+      { status: 'returned', count: 1 },
+      { status: 'withdrawn', count: 1 },
+    ]);
+    expect(await asOf(`asOf=${encodeURIComponent(whileReturned.at)}`)).toEqual(whileReturned.applications);
+    expect(await asOf(`asRecordedAt=${encodeURIComponent(whileReturned.at)}`)).toEqual(whileReturned.applications);
+    expect(await asOf(`asOf=${encodeURIComponent(clock.iso)}`)).toEqual(stats.body.applications);
     expect(stats.body.allocatedArea).toBe(total);
 
     // An Idempotency-Key and an accountability case, so those read models are not empty either.

@@ -29,7 +29,7 @@ const submitted: ApplicationEvent = {
 };
 // Returned on Thursday 2026-01-15: five working days, Friday to the next Thursday.
 const CORRECTION_DUE = '2026-01-22T15:59:59.999Z';
-const returned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'], district: 'nanshan', correctionDueAt: CORRECTION_DUE } };
+const returned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'], district: 'nanshan', correctionDueAt: CORRECTION_DUE, previousStatus: 'submitted' } };
 const legacyReturned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'] } };
 const lapsed: ApplicationEvent = { type: 'ApplicationLapsed', data: { ...ids, district: 'nanshan', missing: ['审计报告'], correctionDueAt: CORRECTION_DUE } };
 const AFTER_DUE = '2026-01-22T16:00:00.000Z';

@@ -47,11 +47,13 @@ const submitted: ApplicationEvent = {
   type: 'ApplicationSubmitted',
   data: { ...ids, district: 'nanshan', creditCode: actors.enterprise.creditCode, enterpriseName: '深圳市创新科技有限公司', requestedArea: 1_000, declared, documents: [{ name: '营业执照.pdf', sha256: hash }] },
 };
-const withdrawn: ApplicationEvent = { type: 'ApplicationWithdrawn', data: ids };
-const returned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'] } };
+const withdrawn: ApplicationEvent = { type: 'ApplicationWithdrawn', data: { ...ids, previousStatus: 'submitted' } };
+const returned: ApplicationEvent = { type: 'ApplicationReturned', data: { ...ids, missing: ['审计报告'], previousStatus: 'submitted' } };
 const resubmitted: ApplicationEvent = { type: 'ApplicationResubmitted', data: { ...ids, documents: [{ name: '审计报告.pdf', sha256: hash }] } };
 const reviewer = { id: 'officer-ns', role: 'housing_dept' as const, district: 'nanshan' as const, name: '南山区住房建设局' };
-const reviewed: ApplicationEvent = { type: 'QualificationReviewed', data: { ...ids, qualified: true, reasons: [], score: 85, reviewer } };
+const reviewed: ApplicationEvent = { type: 'QualificationReviewed', data: { ...ids, qualified: true, reasons: [], score: 85, reviewer, previousStatus: 'submitted' } };
+/** An event as recorded after another status than submitted. */
+const leaving = (e: ApplicationEvent, previousStatus: ApplicationRecord['status']): ApplicationEvent => ({ ...e, data: { ...e.data, previousStatus } }) as ApplicationEvent;
 const objected: ApplicationEvent = {
   type: 'ObjectionFiled',
   data: { ...ids, objectionId: 'id-1', content: '该企业实际员工不足', filedBy: { id: 'ent-2', role: 'enterprise', name: actors.enterprise2.name, creditCode: actors.enterprise2.creditCode } },
@@ -74,7 +76,7 @@ describe('SubmitApplication', () => {
     expect(applicationStream(APP)).toBe(`application-n-1.${actors.enterprise.creditCode}`);
     expect(applicationIdFor('n-1', actors.enterprise.creditCode.toLowerCase())).toBe(APP);
   });
-  it('after a withdrawal it may apply again on the same stream', () => given([submitted, withdrawn]).when(submit, at(DURING)).then([submitted]));
+  it('after a withdrawal it may apply again on the same stream', () => given([submitted, withdrawn]).when(submit, at(DURING)).then([leaving(submitted, 'withdrawn')]));
   it('one live application per enterprise per notice', () => {
     given([submitted]).when(submit, at(DURING)).thenThrows(Duplicate, 'APPLICATION_ALREADY_LIVE');
     given([submitted, reviewed]).when(submit, at(DURING)).thenThrows(Duplicate, 'APPLICATION_ALREADY_LIVE');
@@ -120,7 +122,7 @@ describe('SubmitApplication', () => {
 describe('WithdrawApplication', () => {
   it('the owner withdraws before a decision, with or without a reason', () => {
     given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING)).then([withdrawn]);
-    given([submitted, returned]).when({ type: 'WithdrawApplication', reason: '另有选址' }, at(DURING)).then([{ type: 'ApplicationWithdrawn', data: { ...ids, reason: '另有选址' } }]);
+    given([submitted, returned]).when({ type: 'WithdrawApplication', reason: '另有选址' }, at(DURING)).then([{ type: 'ApplicationWithdrawn', data: { ...ids, reason: '另有选址', previousStatus: 'returned' } }]);
   });
   it('only the owner', () => {
     given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.enterprise2)).thenThrows(Forbidden);
@@ -137,7 +139,7 @@ describe('ReturnApplication (补正)', () => {
   const ret = (missing = [' 审计报告 ', ''], n: NoticeSnapshot = notice): ApplicationCommand => ({ type: 'ReturnApplication', notice: n, missing });
   it('the district officer sends it back for missing material', () => {
     given([submitted]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
-    given([submitted, returned, resubmitted]).when(ret(), at(DURING, actors.cityDept)).then([returned]);
+    given([submitted, returned, resubmitted]).when(ret(), at(DURING, actors.cityDept)).then([leaving(returned, 'resubmitted')]);
   });
   it('not city_admin, which supervises, unless configuration lets it decide in districts', () => {
     given([submitted]).when(ret(), at(DURING, actors.admin)).thenThrows(Forbidden);
@@ -156,7 +158,7 @@ describe('ReturnApplication (补正)', () => {
   it('says what is missing', () => given([submitted]).when(ret([' ']), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'MISSING_ITEMS_REQUIRED'));
   it(`at most ${MAX_RETURNS} times a submission, counted afresh when the enterprise applies again`, () => {
     const cycles = Array.from({ length: MAX_RETURNS }, () => [returned, resubmitted]).flat();
-    given([submitted, ...cycles.slice(2)]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
+    given([submitted, ...cycles.slice(2)]).when(ret(), at(DURING, actors.nanshan)).then([leaving(returned, 'resubmitted')]);
     given([submitted, ...cycles]).when(ret(), at(DURING, actors.nanshan)).thenThrows(RuleViolation, 'RETURN_LIMIT');
     given([submitted, ...cycles, withdrawn, submitted]).when(ret(), at(DURING, actors.nanshan)).then([returned]);
   });
@@ -186,13 +188,13 @@ describe('ResubmitApplication', () => {
 describe('ReviewQualification (资质审查)', () => {
   it('the district officer records the decision, the reviewer coming from the token', () => {
     given([submitted]).when(review(), at(AFTER_CLOSE, actors.nanshan)).then([reviewed]);
-    given([submitted, returned, resubmitted]).when(review(), at(DURING, actors.nanshan)).then([reviewed]);
+    given([submitted, returned, resubmitted]).when(review(), at(DURING, actors.nanshan)).then([leaving(reviewed, 'resubmitted')]);
   });
   it('a negative decision gives reasons', () => {
     given([submitted]).when(review({ qualified: false, reasons: [' '] }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'REASONS_REQUIRED');
     given([submitted])
       .when(review({ qualified: false, reasons: ['研发投入不达标'], score: undefined }), at(AFTER_CLOSE, actors.nanshan))
-      .then([{ type: 'QualificationReviewed', data: { ...ids, qualified: false, reasons: ['研发投入不达标'], reviewer } }]);
+      .then([{ type: 'QualificationReviewed', data: { ...ids, qualified: false, reasons: ['研发投入不达标'], reviewer, previousStatus: 'submitted' } }]);
   });
   it('a score must be a number', () => given([submitted]).when(review({ score: Number.NaN }), at(AFTER_CLOSE, actors.nanshan)).thenThrows(RuleViolation, 'SCORE_INVALID'));
   it('not while returned and the window is open; after it closes the application is reviewed as it stands', () => {
@@ -211,7 +213,7 @@ describe('ReviewQualification (资质审查)', () => {
   it('a new review answers the upheld objection and keeps the previous decision in the record', () => {
     const rereview: ApplicationEvent = {
       type: 'QualificationReviewed',
-      data: { ...ids, qualified: false, reasons: ['员工人数不达标'], reviewer, answersObjections: ['id-1'], previous: { qualified: true, reasons: [], score: 85 } },
+      data: { ...ids, qualified: false, reasons: ['员工人数不达标'], reviewer, answersObjections: ['id-1'], previous: { qualified: true, reasons: [], score: 85 }, previousStatus: 'reviewed' },
     };
     given([submitted, reviewed, objected, upheld])
       .when(review({ notice: inPublicity, qualified: false, reasons: ['员工人数不达标'], score: undefined }), at(AFTER_PUBLICITY, actors.nanshan))

@@ -1,5 +1,6 @@
 // Public statistics, now or as of any past moment (api.md: GET /api/statistics).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { applicationStatisticsAsOf } from '../../projections/application-statistics.js';
 import { procedureStatistics } from '../../projections/procedure-queries.js';
 import { currentDemandStatistics, demandSection, demandStatisticsAsOf } from '../../projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../projections/statistics.js';
@@ -54,14 +55,18 @@ export function statisticsRoutes(services: Services): FastifyPluginAsyncZod {
         const now = services.commands.now();
         const moment = momentOf(req.query.asOf, req.query.asRecordedAt);
         if (!moment) {
-          // Applications by status and the allocated area are kept for now only; projects also as of any date.
+          // The allocated area is kept for now only; projects, applications by status and demands also as of any date.
           return reply.type(JSON_TYPE).send(await answerNow(now));
         }
         const at = async (t: string) => {
           // The project figures once: the demand section's gap is computed from them (each took ~2 ms at 1M events).
-          const [projects, demand] = await Promise.all([statisticsAsOf(services.reads, t, moment.field), demandStatisticsAsOf(services.reads, t, moment.field)]);
+          const [projects, applications, demand] = await Promise.all([
+            statisticsAsOf(services.reads, t, moment.field),
+            applicationStatisticsAsOf(services.reads, t, moment.field),
+            demandStatisticsAsOf(services.reads, t, moment.field),
+          ]);
           // As recorded by then: `asOf` names the same moment, `asRecordedAt` says the figures go by it.
-          return { ...projects, ...(moment.field === 'recordedAt' ? { asRecordedAt: t } : {}), demand: demandSection(projects.byDistrict, demand) };
+          return { ...projects, ...(moment.field === 'recordedAt' ? { asRecordedAt: t } : {}), applications, demand: demandSection(projects.byDistrict, demand) };
         };
         if (moment.at >= now) return at(now); // the future is now; not worth remembering
         return reply.type(JSON_TYPE).send(await remembered(`${moment.field} ${moment.at}`, () => at(moment.at)));
