@@ -65,8 +65,14 @@ export const statisticsAnswer = z
     byDistrict: z.array(z.looseObject({ district, name: z.string(), ...figures })),
     bySupplyMode: z.array(z.looseObject({ supplyMode: z.string(), name: z.string(), ...figures })),
     byUseType: z.array(z.looseObject({ useType: z.string(), name: z.string(), ...figures })),
+    asRecordedAt: time.optional().describe('with ?asRecordedAt=: the figures go by what had been recorded by then'),
+    applications: z
+      .looseObject({ total: z.number().int(), byStatus: z.array(z.looseObject({ status: z.string(), count: z.number().int() })) })
+      .describe('applications by status: now, or as of the moment asked for'),
+    allocatedArea: z.number().optional().describe('the area notices have allocated (㎡): with the current figures only'),
+    demand: z.looseObject({}).describe('supply and demand (供需统计): open demands and their area, outcomes, the gap by district'),
   })
-  .meta({ id: 'Statistics', description: 'published projects and area, overall and by district, supply mode and use type' });
+  .meta({ id: 'Statistics', description: 'published projects and area, overall and by district, supply mode and use type; applications by status; supply and demand' });
 
 /** One line of a 公示: who applied and the verdict; reasons stay with the applicant and the officers. */
 const publicityEntry = z

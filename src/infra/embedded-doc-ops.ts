@@ -80,8 +80,14 @@ export function checkDocOp(op: DocOp): void {
   for (const p of op.unset ?? []) visit(p);
   for (const p in op.inc) visit(p);
   if (freeShapes.size >= 10_000) freeShapes.clear();
-  freeShapes.add(shape);
+  // A long shape is one that will not recur (thousands of units added or removed at once, each path new):
+  // kept, 10,000 of them could hold gigabytes.
+  if (shape.length <= MAX_KEPT_SHAPE) freeShapes.add(shape);
 }
+
+const MAX_KEPT_SHAPE = 8_192;
+/** How many shapes are kept (a test's view of the bound). */
+export const keptShapes = () => freeShapes.size;
 
 const FEW_PATHS = 6;
 

@@ -76,7 +76,8 @@ export interface ApplicationsByStatus {
 }
 
 function shape(t: Map<string, number>): ApplicationsByStatus {
-  const byStatus = APPLICATION_STATUSES.map((status) => ({ status, count: t.get(status) ?? 0 }));
+  // Never below zero: only a history recorded before `previousStatus` can misread a change (leaves()).
+  const byStatus = APPLICATION_STATUSES.map((status) => ({ status, count: Math.max(0, t.get(status) ?? 0) }));
   return { total: byStatus.reduce((n, s) => n + s.count, 0), byStatus };
 }
 

@@ -2,7 +2,7 @@
 // shapes): a remembered shape must never let through an op whose paths differ.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDocOp } from '../../src/infra/embedded-doc-ops.js';
+import { checkDocOp, keptShapes } from '../../src/infra/embedded-doc-ops.js';
 
 const op = (change: Record<string, unknown>) => ({ collection: 'c', id: 'x', position: 1, ...change });
 
@@ -47,5 +47,14 @@ describe('checkDocOp on written paths', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('keeps no long shape, which will not recur (thousands of fresh unit paths): only short ones are remembered', () => {
+    const before = keptShapes();
+    const units = (n: number, tag: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`units.${tag}-${i}-0000-0000-0000-000000000000`, { area: 1 }]));
+    for (let i = 0; i < 20; i++) expect(() => checkDocOp(op({ set: { ...units(500, `u${i}`), updatedAt: 't' } }))).not.toThrow();
+    expect(keptShapes()).toBe(before);
+    expect(() => checkDocOp(op({ set: { 'kept.a': 1, 'kept.b': 2 }, inc: { 'kept.c': 1, 'kept.d': 1, 'kept.e': 1, 'kept.f': 1, 'kept.g': 1 } }))).not.toThrow();
+    expect(keptShapes()).toBe(before + 1);
   });
 });
