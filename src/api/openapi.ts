@@ -156,6 +156,15 @@ export function openApiOptions(): FastifyDynamicSwaggerOptions {
           // zod's `$id`/`$schema` on a registered schema would make resolvers look for another document.
           .map(([name, { $id: _id, $schema: _schema, ...schema }]) => [name, schema]),
       );
+      // @fastify/swagger marks every body required; one that may be null (a withdrawal's) may be left out.
+      for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, Json>>)) {
+        for (const op of Object.values(item)) {
+          const body = op?.requestBody as Json | undefined;
+          const schema = ((body?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
+          const name = String(schema?.$ref ?? '').split('/').pop();
+          if (body && name && ((all[name]?.anyOf as Json[] | undefined) ?? []).some((s) => s.type === 'null')) body.required = false;
+        }
+      }
       return { ...doc, components: { ...doc.components, schemas } } as ReturnType<NonNullable<FastifyDynamicSwaggerOptions['transformObject']>>;
     },
   };

@@ -104,6 +104,21 @@ describe('the OpenAPI document', () => {
     expect(schemas.CommandResult.required).toEqual(expect.arrayContaining(['id', 'revision', 'position']));
   });
 
+  it('marks a request body required unless the route takes none (a withdrawal, a publicity with its default end)', () => {
+    const schemas = doc.components.schemas as Json;
+    const optional = new Set<string>();
+    for (const { name, op } of operations()) {
+      if (!op.requestBody) continue;
+      const body = schemas[String(schemaOf(op.requestBody, 'application/json')!.$ref).slice('#/components/schemas/'.length)] as Json;
+      const takesNone = (body.anyOf as Json[] | undefined)?.some((s) => s.type === 'null') ?? false;
+      expect(op.requestBody.required, name).toBe(!takesNone);
+      if (takesNone) optional.add(name);
+    }
+    expect(optional).toContain('POST /api/demands/{id}/withdraw');
+    expect(optional).toContain('POST /api/applications/{id}/withdraw');
+    expect(optional.size).toBeLessThan(operations().filter((o) => o.op.requestBody).length);
+  });
+
   it('gives a read that does not describe its answer a named one all the same (Answer), with its error answers', async () => {
     const events = SqliteEventStore.open(':memory:');
     const reads = EmbeddedReadStore.open(null);
