@@ -16,6 +16,7 @@ import { tenancyDecider, tenancyStream } from '../domain/tenancy.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { lockKeys } from './keyed-lock.js';
 import { type Services, readModelsAtHead } from './services.js';
+import { barredOnWaitlist } from './notices.js';
 import { leaseOf } from './tenancies.js';
 import { iso } from './use-case.js';
 import { caseOfSanction, pendingRevocations } from '../projections/accountability-queries.js';
@@ -114,9 +115,12 @@ export async function holdingOf(services: Services, applicationId: string): Prom
  */
 function carryOut(services: Services, caseId: string, revokes: Revocation, reason: string, meta: CommandMeta): Promise<CommandResult> {
   if (revokes.what === 'allocation') {
-    const signing = { calendar: services.calendar, workingDays: services.deadlines.signingWorkingDays };
-    const command = { type: 'ForfeitAllocation' as const, applicationId: revokes.applicationId, reason: 'revoked' as const, detail: reason, signed: false, signing, accountabilityId: caseId };
-    return services.commands.execute(noticeDecider, noticeStream(revokes.noticeId), revokes.noticeId, command, meta);
+    return (async () => {
+      const signing = { calendar: services.calendar, workingDays: services.deadlines.signingWorkingDays };
+      const barred = await barredOnWaitlist(services, revokes.noticeId, revokes.applicationId, meta);
+      const command = { type: 'ForfeitAllocation' as const, applicationId: revokes.applicationId, reason: 'revoked' as const, detail: reason, signed: false, signing, accountabilityId: caseId, ...(barred.length > 0 ? { barred } : {}) };
+      return services.commands.execute(noticeDecider, noticeStream(revokes.noticeId), revokes.noticeId, command, meta);
+    })();
   }
   return (async () => {
     const lease = await leaseOf(services, revokes.tenancyId);

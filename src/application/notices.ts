@@ -1,17 +1,31 @@
 // Rental/sale notices (租售通告) and the per-notice procedure: publicity (公示), allocation (配租/配售),
 // results. Each use case takes the notice's lock (and the project's where the project's facts decide),
 // gathers the facts, and runs the notice's decider. Lock order: lockKeys (keyed-lock.ts).
+import { activeApplicationBans } from '../domain/accountability.js';
 import type { Allocation, AllocationMethod } from '../domain/allocation.js';
 import { type ApplicationFacts, applicationDecider, applicationStream } from '../domain/application.js';
 import { type ForfeitReason, type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
 import type { SupplyMode } from '../domain/project.js';
-import { applicationsOfNotice } from '../projections/procedure-queries.js';
+import { activeSanctionsOf, applicationsOfNotice } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { applicationFactsOf, noticeState, projectFacts, projectFactsForNotice } from './facts.js';
 import { type Services, readModelsAtHead } from './services.js';
-import { iso, noticeLocked, projectLocked } from './use-case.js';
+import { businessNow, iso, noticeLocked, projectLocked } from './use-case.js';
 
 const known = (facts: (ApplicationFacts | null)[]) => facts.filter((f): f is ApplicationFacts => f !== null);
+
+/**
+ * The applications among `facts` whose enterprise a sanction bars from applying at the command's time: they
+ * are given no space, by the allocation or by 递补 (domain.md: a barred enterprise's application is refused).
+ * Read at the log's head, so a sanction recorded before the command counts.
+ */
+async function barredAmong(services: Services, facts: { applicationId: string; creditCode: string }[], meta: CommandMeta): Promise<string[]> {
+  if (facts.length === 0) return [];
+  await readModelsAtHead(services);
+  const now = businessNow(services, meta);
+  const barred = await Promise.all(facts.map(async (f) => activeApplicationBans(await activeSanctionsOf(services.reads, f.creditCode, now), f.creditCode, now).length > 0));
+  return facts.filter((_, i) => barred[i]).map((f) => f.applicationId);
+}
 
 const onNotice = (services: Services, noticeId: string, command: NoticeCommand, meta: CommandMeta) =>
   services.commands.execute(noticeDecider, noticeStream(noticeId), noticeId, command, meta);
@@ -91,7 +105,8 @@ export function decideAllocation(
     // A notice that lists units allocates them whole: their areas are the project's facts. An offered unit
     // cannot be removed (UNIT_HELD) and units' areas never change, so the project's lock is not needed.
     const units = notice.terms.unitIds?.length ? unitsOf(await projectFacts(services, notice.projectId)) : undefined;
-    const command: NoticeCommand = { type: 'DecideAllocation', method: args.method, seed: args.seed, applications: facts, ...(units ? { units } : {}) };
+    const barred = await barredAmong(services, facts.filter((f) => f.status === 'reviewed' && f.qualified === true), meta);
+    const command: NoticeCommand = { type: 'DecideAllocation', method: args.method, seed: args.seed, applications: facts, ...(units ? { units } : {}), ...(barred.length > 0 ? { barred } : {}) };
     const result = await onNotice(services, noticeId, command, meta);
     return { ...result, allocations: await allocationsOf(services, noticeId) };
   });
@@ -102,6 +117,17 @@ const unitsOf = (p: { unitAreas?: Record<string, number> }) => Object.entries(p.
 /** The notice's allocations as decided ([] before the decision). */
 export async function allocationsOf(services: Services, noticeId: string): Promise<Allocation[]> {
   return (await noticeState(services, noticeId)).allocation?.allocations ?? [];
+}
+
+/**
+ * Those of a notice's derived order who could be next for a forfeited allocation (given no space, never
+ * released) and whom a sanction bars from applying now: 递补 passes them over. Under the notice's lock.
+ */
+export async function barredOnWaitlist(services: Services, noticeId: string, forfeiting: string, meta: CommandMeta): Promise<string[]> {
+  const allocation = (await noticeState(services, noticeId)).allocation;
+  const out = new Set([forfeiting, ...(allocation?.allocations.map((a) => a.applicationId) ?? []), ...(allocation?.released ?? [])]);
+  const waiting = known(await Promise.all((allocation?.order ?? []).filter((id) => !out.has(id)).map((id) => applicationFactsOf(services.events, id))));
+  return barredAmong(services, waiting, meta);
 }
 
 /** The signing deadline counts from the result (and from a 递补), in the configured working days. */
@@ -125,6 +151,7 @@ export function forfeitAllocation(
   return noticeLocked(services, noticeId, async () => {
     const { state } = await services.commands.load(applicationDecider, applicationStream(applicationId), true);
     const signed = state.status !== 'none' && state.contract !== undefined;
-    return onNotice(services, noticeId, { type: 'ForfeitAllocation', applicationId, reason, detail, signed, signing: signingRule(services) }, meta);
+    const barred = await barredOnWaitlist(services, noticeId, applicationId, meta);
+    return onNotice(services, noticeId, { type: 'ForfeitAllocation', applicationId, reason, detail, signed, signing: signingRule(services), ...(barred.length > 0 ? { barred } : {}) }, meta);
   });
 }

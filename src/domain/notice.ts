@@ -141,11 +141,16 @@ export type NoticeEvent =
         order: string[];
         allocations: Allocation[];
         allocatedArea: number;
+        /** Qualified applications left out because their enterprise was barred from applying by then (a sanction). */
+        barred?: string[];
       }
     >
   | DomainEvent<'ResultPublished', Ref & ProjectName & { projectId: string; supplyMode: SupplyMode; allocations: Allocation[]; publishedAt: string; signingDueAt?: string }>
   /** A winner's allocation ends unsigned: the signing deadline passed, the winner withdrew, or a sanction revoked it. */
-  | DomainEvent<'AllocationForfeited', Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string; accountabilityId?: string }>
+  | DomainEvent<
+      'AllocationForfeited',
+      Ref & Moves & { projectId: string; applicationId: string; area: number; reason: ForfeitReason; detail?: string; accountabilityId?: string; /** Passed over for 递补: barred by a sanction by then. */ barred?: string[] }
+    >
   /** 递补: the next qualified applicant in the derived order who fits the freed area gets it. */
   | DomainEvent<'WaitlistAllocated', Ref & Moves & { projectId: string; applicationId: string; area: number; rank: number; replaces: string; signingDueAt?: string; unitIds?: string[] }>;
 
@@ -171,10 +176,12 @@ export type NoticeCommand =
   /** applications: every application of the notice (withdrawn ones included or not: they are skipped). */
   | { type: 'StartPublicity'; applications: ApplicationFacts[]; calendar: WorkingCalendar; endsAt?: string }
   /** applications: the facts of every application on the publicity list. */
-  | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[]; units?: OfferedUnit[] }
+  /** barred: the applications whose enterprise a sanction bars from applying now (they are not allocated). */
+  | { type: 'DecideAllocation'; method: AllocationMethod; seed?: string; applications: ApplicationFacts[]; units?: OfferedUnit[]; barred?: string[] }
   | { type: 'PublishResult'; signing?: SigningRule }
   /** signed: whether a contract is recorded for the application (a fact of its stream); accountabilityId: the case of a revocation. */
-  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule; accountabilityId?: string };
+  /** barred: applications of the order whose enterprise a sanction bars from applying now (passed over for 递补). */
+  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule; accountabilityId?: string; barred?: string[] };
 
 export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
@@ -295,8 +302,12 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
   if (objected.length > 0) throw new RuleViolation('OBJECTIONS_UNRESOLVED', `objections are unresolved on ${objected.join(', ')}`);
   const pending = command.applications.filter((f) => f.awaitingReview).map((f) => f.applicationId);
   if (pending.length > 0) throw new RuleViolation('REVIEW_PENDING', `upheld objections await a new review on ${pending.join(', ')}`);
-  const inputs: AllocationInput[] = command.applications
-    .filter((f) => f.status === 'reviewed' && f.qualified === true)
+  // An enterprise barred from applying since (a sanction) is not given space on its earlier application.
+  const barredNow = new Set(command.barred ?? []);
+  const qualified = command.applications.filter((f) => f.status === 'reviewed' && f.qualified === true);
+  const barred = qualified.filter((f) => barredNow.has(f.applicationId)).map((f) => f.applicationId);
+  const inputs: AllocationInput[] = qualified
+    .filter((f) => !barredNow.has(f.applicationId))
     .sort((a, b) => a.submittedPosition - b.submittedPosition || (a.applicationId < b.applicationId ? -1 : 1))
     .map((f) => ({ applicationId: f.applicationId, requestedArea: f.requestedArea, ...(f.score !== undefined ? { score: f.score } : {}), submittedPosition: f.submittedPosition }));
   // The cap is checked at submission; an application over it (recorded before the cap) is refused here too.
@@ -323,6 +334,7 @@ function decideAllocation(command: Extract<NoticeCommand, { type: 'DecideAllocat
         ...(units ? { units, ...(cap !== undefined ? { maxAreaPerEnterprise: cap } : {}) } : {}),
         inputs,
         ...outcome,
+        ...(barred.length > 0 ? { barred } : {}),
         ...spaceDelta(whereOf(s), { offered: [-s.terms.area], allocated: outcome.allocations.map((a) => a.area) }),
       },
     },
@@ -349,8 +361,10 @@ function signingDue(now: string, rule: SigningRule | undefined, own?: number): {
 
 /**
  * A live allocation ends unsigned, and the space goes to the next qualified applicant in the derived order
- * who was given nothing, never lost an allocation, and whose whole request fits the freed area (递补);
- * with nobody, it returns to available (ledger.ts). Replay re-derives it from AllocationDecided's order.
+ * who was given nothing, never lost an allocation, is not barred by a sanction now, and whose whole request fits
+ * the freed area (递补);
+ * with nobody, it returns to available (ledger.ts). Replay re-derives it from AllocationDecided's order and the
+ * forfeiture's `barred`.
  */
 function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
   const s = existing(state, ctx);
@@ -363,6 +377,19 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
     if (!live.signingDueAt) throw new RuleViolation('NO_SIGNING_DEADLINE', 'no signing deadline was set for this allocation');
     if (instant(ctx.now) < instant(live.signingDueAt)) throw new RuleViolation('SIGNING_DEADLINE_NOT_PASSED', `the winner may sign until ${live.signingDueAt}`);
   }
+  const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
+  const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
+  const freed = Math.round(live.area * 10_000);
+  // Units pass on whole (allocation.ts rule 6): the freed units, in the notice's order, must cover the request.
+  const freedUnits = live.unitIds?.length ? (s.allocation.units ?? []).filter((u) => live.unitIds!.includes(u.unitId)) : undefined;
+  const cap = s.terms.maxAreaPerEnterprise;
+  const fits = (id: string): OfferedUnit[] | boolean =>
+    freedUnits ? (coverUnits(freedUnits, requested.get(id)!, cap) ?? false) : Math.round(requested.get(id)! * 10_000) <= freed;
+  // An enterprise barred from applying since (a sanction) is passed over, and named on the forfeiture.
+  const barredNow = new Set(command.barred ?? []);
+  const eligible = (id: string) => !taken.has(id) && requested.has(id) && fits(id) !== false;
+  const rank = s.allocation.order.findIndex((id) => eligible(id) && !barredNow.has(id));
+  const barred = s.allocation.order.slice(0, rank < 0 ? undefined : rank).filter((id) => barredNow.has(id) && eligible(id));
   const ref = { noticeId: s.noticeId, district: s.district, projectId: s.projectId };
   const forfeited: NoticeEvent = {
     type: 'AllocationForfeited',
@@ -373,18 +400,10 @@ function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocatio
       reason: command.reason,
       ...(command.detail?.trim() ? { detail: command.detail.trim() } : {}),
       ...(command.accountabilityId ? { accountabilityId: command.accountabilityId } : {}),
+      ...(barred.length > 0 ? { barred } : {}),
       ...spaceDelta(whereOf(s), { allocated: [-live.area] }),
     },
   };
-  const taken = new Set([...s.allocation.allocations.map((a) => a.applicationId), ...s.allocation.released, live.applicationId]);
-  const requested = new Map(s.allocation.inputs.map((i) => [i.applicationId, i.requestedArea]));
-  const freed = Math.round(live.area * 10_000);
-  // Units pass on whole (allocation.ts rule 6): the freed units, in the notice's order, must cover the request.
-  const freedUnits = live.unitIds?.length ? (s.allocation.units ?? []).filter((u) => live.unitIds!.includes(u.unitId)) : undefined;
-  const cap = s.terms.maxAreaPerEnterprise;
-  const fits = (id: string): OfferedUnit[] | boolean =>
-    freedUnits ? (coverUnits(freedUnits, requested.get(id)!, cap) ?? false) : Math.round(requested.get(id)! * 10_000) <= freed;
-  const rank = s.allocation.order.findIndex((id) => !taken.has(id) && requested.has(id) && fits(id) !== false);
   if (rank < 0) return [forfeited];
   const next = s.allocation.order[rank]!;
   const due = s.resultPublishedAt !== undefined ? signingDue(ctx.now, command.signing, s.terms.signingWorkingDays) : {};

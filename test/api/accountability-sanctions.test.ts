@@ -218,6 +218,43 @@ describe('a revocation recorded without its effect (the process stopped between 
   });
 });
 
+describe('a ban reaches the allocation and 递补 (domain.md: a barred enterprise’s application is refused)', () => {
+  const [A, B, C] = [enterprise(61, '深圳市禁入甲科技有限公司'), enterprise(62, '深圳市禁入乙科技有限公司'), enterprise(63, '深圳市禁入丙科技有限公司')];
+  const ban = async (e: Enterprise, applicationId: string) => {
+    const caseId = await openCase(e, [await evidenceOf(`application-${applicationId}`)]);
+    await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId, kind: 'application_ban', until: '2030-12-31', reason: '三年内不得申请' });
+  };
+
+  it('an enterprise barred after its review is given no space by the allocation, and the event names it', async () => {
+    const f = await api.flow({ applicants: [{ who: A, area: 600 }, { who: B, area: 300 }, { who: C, area: 400 }], area: 1000, until: 'publicityOver' });
+    const app = (e: Enterprise) => applicationIdOf(f.noticeId, e);
+    await ban(A, app(A));
+    const alloc = await api.ok('nanshan', 'POST', `/api/notices/${f.noticeId}/allocation`, { method: 'first_come' });
+    expect((alloc.allocations as { applicationId: string }[]).map((a) => a.applicationId)).toEqual([app(B), app(C)]);
+    const decided = (await api.stream(`notice-${f.noticeId}`)).find((e) => e.type === 'AllocationDecided')!;
+    expect(decided.data).toMatchObject({ barred: [app(A)], order: [app(B), app(C)] });
+  });
+
+  it('递补 passes over an enterprise barred since the allocation: the space goes to the next, or back to available', async () => {
+    const [A, B, C] = [enterprise(64, '深圳市递补甲科技有限公司'), enterprise(65, '深圳市递补乙科技有限公司'), enterprise(66, '深圳市递补丙科技有限公司')];
+    const f = await api.flow({ applicants: [{ who: A, area: 600 }, { who: B, area: 500 }, { who: C, area: 400 }], area: 1000, until: 'result' });
+    const app = (e: Enterprise) => applicationIdOf(f.noticeId, e);
+    expect(f.allocations!.map((a) => a.applicationId)).toEqual([app(A), app(C)]);
+    await ban(B, app(B)); // B waits next in line for A's 600 ㎡
+    clock.advance(60_000);
+    const caseId = await openCase(A, [await evidenceOf(`application-${app(A)}`)]);
+    await api.ok('admin', 'POST', '/api/accountability/sanctions', { caseId, kind: 'revocation', reason: '以虚假材料取得配租资格', applicationId: app(A) });
+    const events = await api.stream(`notice-${f.noticeId}`);
+    expect(events.find((e) => e.type === 'AllocationForfeited')!.data).toMatchObject({ applicationId: app(A), reason: 'revoked', barred: [app(B)] });
+    expect(events.some((e) => e.type === 'WaitlistAllocated')).toBe(false);
+    const notice = await api.read(null, `/api/notices/${f.noticeId}`);
+    expect(notice.body.allocations.map((a: { applicationId: string; status: string }) => [a.applicationId, a.status])).toEqual([
+      [app(A), 'revoked'],
+      [app(C), 'allocated'],
+    ]);
+  });
+});
+
 describe('appeals (申诉)', () => {
   const E5 = enterprise(43, '深圳市申诉科技有限公司');
   it('a ban shortened, then lifted, on appeal: applications are barred until then, the case lists the appeals, the effect as of each date', async () => {

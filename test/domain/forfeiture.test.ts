@@ -43,6 +43,30 @@ describe('ResultPublished sets the signing deadline', () => {
   it('in working days from the result', () => given(history).when(publish, at(RESULT)).then([resulted]));
 });
 
+describe('递补 passes over an enterprise barred by a sanction since the allocation', () => {
+  const withF: NoticeEvent[] = [
+    history[0]!,
+    {
+      type: 'AllocationDecided',
+      data: { ...(history[1]!.data as object), inputs: [input('b', 1_000, 1), input('d', 2_500, 2), input('a', 1_000, 3), input('e', 800, 4), input('f', 700, 5)], order: ['b', 'd', 'a', 'e', 'f'] },
+    } as NoticeEvent,
+    resulted,
+  ];
+  it('the next who fits and is not barred gets the space; the forfeiture names who was passed over', () => {
+    given(withF)
+      .when(forfeit({ barred: ['e', 'd'] }), at(AFTER_DUE))
+      .then([
+        { type: 'AllocationForfeited', data: { ...ref, projectId: 'p-1', applicationId: 'a', area: 1_000, reason: 'signing_deadline', barred: ['e'] } },
+        { type: 'WaitlistAllocated', data: { ...ref, projectId: 'p-1', applicationId: 'f', area: 700, rank: 5, replaces: 'a', signingDueAt: '2026-02-24T15:59:59.999Z' } },
+      ]);
+  });
+  it('with everyone who fits barred, the space returns to available', () => {
+    given(withF)
+      .when(forfeit({ barred: ['e', 'f'] }), at(AFTER_DUE))
+      .then([{ type: 'AllocationForfeited', data: { ...ref, projectId: 'p-1', applicationId: 'a', area: 1_000, reason: 'signing_deadline', barred: ['e', 'f'] } }]);
+  });
+});
+
 describe('AllocationForfeited and WaitlistAllocated (递补)', () => {
   const forfeitedA: NoticeEvent = { type: 'AllocationForfeited', data: { ...ref, projectId: 'p-1', applicationId: 'a', area: 1_000, reason: 'signing_deadline' } };
   it('the next in the derived order whose whole request fits the freed area gets it (d asks too much; e fits), with its own deadline (past the Spring Festival)', () => {

@@ -293,6 +293,17 @@ describe('DecideAllocation', () => {
         },
       ]);
   });
+  it('leaves out a qualified application whose enterprise a sanction has barred since, and names it', () => {
+    given(history)
+      .when(decide({ barred: ['b', 'c'] }), at(AFTER_PUBLICITY))
+      .thenMatches(([e]) => {
+        const data = e!.data as { inputs: { applicationId: string }[]; order: string[]; allocations: { applicationId: string }[]; barred?: string[] };
+        expect(data.inputs.map((i) => i.applicationId)).toEqual(['d', 'a']);
+        expect(data.order).toEqual(['d', 'a']);
+        expect(data.allocations.map((a) => a.applicationId)).toEqual(['d']);
+        expect(data.barred).toEqual(['b']); // c is not qualified: nothing to leave out
+      });
+  });
   const committed = [publishedCommitted, closed, publicity];
   it('lottery: the committed seed mixed with the candidate list; the recorded inputs re-derive the same allocation', () => {
     // The candidates (qualified, in submission order): b (1), d (2), a (3).
