@@ -6,6 +6,7 @@ import type { Allocation, AllocationMethod } from '../domain/allocation.js';
 import { type ApplicationFacts, applicationDecider, applicationStream } from '../domain/application.js';
 import { type ForfeitReason, type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
 import type { SupplyMode } from '../domain/project.js';
+import { NotFound } from '../domain/shared.js';
 import { activeSanctionsOf, applicationsOfNotice } from '../projections/procedure-queries.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { applicationFactsOf, noticeState, projectFacts, projectFactsForNotice } from './facts.js';
@@ -151,7 +152,15 @@ export function forfeitAllocation(
   return noticeLocked(services, noticeId, async () => {
     const { state } = await services.commands.load(applicationDecider, applicationStream(applicationId), true);
     const signed = state.status !== 'none' && state.contract !== undefined;
+    const owner = state.status !== 'none' ? { owner: state.creditCode } : {};
     const barred = await barredOnWaitlist(services, noticeId, applicationId, meta);
-    return onNotice(services, noticeId, { type: 'ForfeitAllocation', applicationId, reason, detail, signed, signing: signingRule(services), ...(barred.length > 0 ? { barred } : {}) }, meta);
+    return onNotice(services, noticeId, { type: 'ForfeitAllocation', applicationId, reason, detail, signed, signing: signingRule(services), ...owner, ...(barred.length > 0 ? { barred } : {}) }, meta);
   });
+}
+
+/** 放弃: the enterprise declines the space allocated to it before signing; it goes on as a forfeiture does (递补). */
+export async function declineAllocation(services: Services, args: { applicationId: string; reason?: string }, meta: CommandMeta): Promise<CommandResult> {
+  const { state } = await services.commands.load(applicationDecider, applicationStream(args.applicationId), true);
+  if (state.status === 'none') throw new NotFound('no such application');
+  return forfeitAllocation(services, { noticeId: state.noticeId, applicationId: args.applicationId, reason: 'withdrawn', ...(args.reason?.trim() ? { detail: args.reason.trim() } : {}) }, meta);
 }

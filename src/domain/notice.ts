@@ -9,7 +9,7 @@ import { type ApplicationFacts, type NoticeSnapshot, isOut } from './application
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
-import { type DecisionContext, type District, type DomainEvent, Duplicate, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
+import { type DecisionContext, type District, type DomainEvent, Duplicate, Forbidden, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
 
 export const DEFAULT_PUBLICITY_WORKING_DAYS = 5;
 export const MAX_PUBLICITY_WORKING_DAYS = 30;
@@ -181,7 +181,7 @@ export type NoticeCommand =
   | { type: 'PublishResult'; signing?: SigningRule }
   /** signed: whether a contract is recorded for the application (a fact of its stream); accountabilityId: the case of a revocation. */
   /** barred: applications of the order whose enterprise a sanction bars from applying now (passed over for 递补). */
-  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule; accountabilityId?: string; barred?: string[] };
+  | { type: 'ForfeitAllocation'; applicationId: string; reason: ForfeitReason; detail?: string; signed: boolean; signing?: SigningRule; accountabilityId?: string; barred?: string[]; /** The application's enterprise (credit code): it may decline its own allocation (reason `withdrawn`). */ owner?: string };
 
 export interface NoticeRecord extends Ref, SeedCommitment, ProjectName {
   status: 'published' | 'closed' | 'cancelled';
@@ -258,6 +258,14 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, notic
 function existing(state: NoticeState, ctx: DecisionContext): NoticeRecord {
   if (state.status === 'none') throw new NotFound('no such notice');
   requireManager(ctx.actor, state.district);
+  if (state.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
+  return state;
+}
+
+/** 放弃: the enterprise allocated space declines it itself (the district's officers record it otherwise). */
+function declining(state: NoticeState, ctx: DecisionContext, owner: string | undefined): NoticeRecord {
+  if (state.status === 'none') throw new NotFound('no such notice');
+  if (!owner || ctx.actor.creditCode?.toUpperCase() !== owner.toUpperCase()) throw new Forbidden('only the enterprise allocated the space may decline it');
   if (state.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
   return state;
 }
@@ -367,7 +375,7 @@ function signingDue(now: string, rule: SigningRule | undefined, own?: number): {
  * forfeiture's `barred`.
  */
 function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
-  const s = existing(state, ctx);
+  const s = command.reason === 'withdrawn' && ctx.actor.role === 'enterprise' ? declining(state, ctx, command.owner) : existing(state, ctx);
   if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
   if (!FORFEIT_REASONS.includes(command.reason)) throw new RuleViolation('FORFEIT_REASON_INVALID', `reasons are ${FORFEIT_REASONS.join(', ')}`);
   const live = s.allocation.allocations.find((a) => a.applicationId === command.applicationId);

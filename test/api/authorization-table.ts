@@ -139,6 +139,7 @@ export const TABLE: Row[] = [
     setup: withOwner('open'),
     call: (ids, n) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/applications`, body: submitBody(CALLERS[n] === 'otherEnterprise' ? OTHER : OWNER, 100 + n) }),
   },
+  { route: 'POST /api/applications/:id/decline', expect: theOwner, setup: withOwner('result'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/decline`, body: { reason: '已另行选址' } }) },
   { route: 'POST /api/applications/:id/withdraw', expect: theOwner, setup: withOwner('submitted'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/withdraw`, body: { reason: '不再需要' } }) },
   {
     route: 'POST /api/applications/:id/resubmit',

@@ -436,6 +436,35 @@ describe('contracts', () => {
   });
 });
 
+describe('放弃: a winner declines its allocation', () => {
+  it('the enterprise alone declines before signing; the space goes on by 递补; refusals append nothing', async () => {
+    const [A, B, C] = [fresh(), fresh(), fresh()];
+    // First come on 1000 ㎡: A 700, B's 700 does not fit, C 300.
+    const f = await api.flow({ applicants: [{ who: A, area: 700 }, { who: B, area: 700 }, { who: C, area: 300 }], until: 'result' });
+    expect(f.allocations!.map((a) => a.applicationId)).toEqual([f.apps[0], f.apps[2]]);
+    const decline = (who: Who, i: number, body?: unknown) => api.request(who, 'POST', `${app(f.apps[i]!)}/decline`, body);
+    const before = await srv.logSize();
+    expectProblem(await decline(B, 0), 403);
+    expectProblem(await decline('nanshan', 0), 403);
+    expectProblem(await decline(B, 1, { reason: '无' }), 422, 'NOT_ALLOCATED');
+    expect(await srv.logSize()).toBe(before);
+    const done = await api.ok(A, 'POST', `${app(f.apps[0]!)}/decline`, { reason: '已另行选址' });
+    expect(done.position).toBeGreaterThan(before);
+    const events = (await api.stream(`notice-${f.noticeId}`)).filter((e) => e.position > before);
+    expect(events.map((e) => [e.type, e.data.applicationId])).toEqual([
+      ['AllocationForfeited', f.apps[0]],
+      ['WaitlistAllocated', f.apps[1]],
+    ]);
+    expect(events[0]!.data).toMatchObject({ reason: 'withdrawn', detail: '已另行选址', area: 700 });
+    expect(events[0]!.metadata.actor).toMatchObject({ role: 'enterprise' });
+    expectProblem(await decline(A, 0), 422, 'NOT_ALLOCATED');
+    // Signed, it is a tenancy: declining is refused.
+    await api.ok('nanshan', 'POST', `${app(f.apps[2]!)}/contract`, { area: 300, contractRef: '深南租字(2027)第0201号', signedOn: clock.iso, ...leaseFrom(clock.iso) });
+    expectProblem(await decline(C, 2), 422, 'ALLOCATION_SIGNED');
+    expectProblem(await api.request(A, 'POST', '/api/applications/no-such-application/decline'), 404);
+  });
+});
+
 describe('exchanges', () => {
   it('NOT_A_TENANT: only an enterprise with a recorded lease asks for an exchange', async () => {
     const [A, B] = [fresh(), fresh()];

@@ -4,7 +4,7 @@ import { ALLOCATION_ALGORITHM } from '../../src/domain/allocation.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { type NoticeCommand, type NoticeEvent, noticeDecider } from '../../src/domain/notice.js';
 import { type ProjectEvent, projectDecider } from '../../src/domain/project.js';
-import { RuleViolation } from '../../src/domain/shared.js';
+import { Forbidden, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(noticeDecider);
@@ -41,6 +41,19 @@ const at = (now: string) => testContext(actors.nanshan, now);
 
 describe('ResultPublished sets the signing deadline', () => {
   it('in working days from the result', () => given(history).when(publish, at(RESULT)).then([resulted]));
+});
+
+describe('放弃: the enterprise allocated the space declines it (reason withdrawn)', () => {
+  const owner = actors.enterprise.creditCode;
+  const as = (actor: typeof actors.enterprise) => testContext(actor, RESULT);
+  it('the owner declines before signing, and 递补 follows; another enterprise, or another reason, is refused', () => {
+    given([...history, resulted])
+      .when(forfeit({ reason: 'withdrawn', owner, detail: '另有选址' }), as(actors.enterprise))
+      .thenMatches((es) => expect(es.map((e) => [e.type, (e.data as { applicationId: string }).applicationId])).toEqual([['AllocationForfeited', 'a'], ['WaitlistAllocated', 'e']]));
+    given([...history, resulted]).when(forfeit({ reason: 'withdrawn', owner }), as(actors.enterprise2)).thenThrows(Forbidden);
+    given([...history, resulted]).when(forfeit({ reason: 'withdrawn' }), as(actors.enterprise)).thenThrows(Forbidden);
+    given([...history, resulted]).when(forfeit({ reason: 'revoked', owner }), as(actors.enterprise)).thenThrows(Forbidden);
+  });
 });
 
 describe('递补 passes over an enterprise barred by a sanction since the allocation', () => {

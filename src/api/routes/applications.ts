@@ -20,6 +20,7 @@ import {
   submitApplication,
   withdrawApplication,
 } from '../../application/applications.js';
+import { declineAllocation } from '../../application/notices.js';
 import * as answers from '../answer-schemas.js';
 import * as s from '../schemas.js';
 import { accessReason } from '../present.js';
@@ -50,6 +51,15 @@ export function applicationRoutes(services: Services): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req, 'enterprise');
         return command(services, req, reply, actor, (meta) => submitApplication(services, { noticeId: req.params.id, ...req.body }, meta), 201);
+      },
+    );
+
+    app.post(
+      '/api/applications/:id/decline',
+      { schema: { tags, summary: '放弃: the enterprise declines the space allocated to it, before signing (递补 follows)', params: idParams, body: z.strictObject({ reason: s.text(1000).optional() }).nullish(), response: ok } },
+      async (req, reply) => {
+        const actor = requireActor(req, 'enterprise');
+        return command(services, req, reply, actor, (meta) => declineAllocation(services, { applicationId: req.params.id, ...(req.body?.reason ? { reason: req.body.reason } : {}) }, meta));
       },
     );
 
