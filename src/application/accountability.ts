@@ -113,20 +113,16 @@ export async function holdingOf(services: Services, applicationId: string): Prom
  * `revoked`) and offers the space to the next in its derived order (递补), else it returns to available;
  * or the tenancy is recovered on the grounds of the sanction. Both name the case.
  */
-function carryOut(services: Services, caseId: string, revokes: Revocation, reason: string, meta: CommandMeta): Promise<CommandResult> {
+async function carryOut(services: Services, caseId: string, revokes: Revocation, reason: string, meta: CommandMeta): Promise<CommandResult> {
   if (revokes.what === 'allocation') {
-    return (async () => {
-      const signing = { calendar: services.calendar, workingDays: services.deadlines.signingWorkingDays };
-      const barred = await barredOnWaitlist(services, revokes.noticeId, revokes.applicationId, meta);
-      const command = { type: 'ForfeitAllocation' as const, applicationId: revokes.applicationId, reason: 'revoked' as const, detail: reason, signed: false, signing, accountabilityId: caseId, ...(barred.length > 0 ? { barred } : {}) };
-      return services.commands.execute(noticeDecider, noticeStream(revokes.noticeId), revokes.noticeId, command, meta);
-    })();
+    const signing = { calendar: services.calendar, workingDays: services.deadlines.signingWorkingDays };
+    const barred = await barredOnWaitlist(services, revokes.noticeId, revokes.applicationId, meta);
+    const command = { type: 'ForfeitAllocation' as const, applicationId: revokes.applicationId, reason: 'revoked' as const, detail: reason, signed: false, signing, accountabilityId: caseId, ...(barred.length > 0 ? { barred } : {}) };
+    return services.commands.execute(noticeDecider, noticeStream(revokes.noticeId), revokes.noticeId, command, meta);
   }
-  return (async () => {
-    const lease = await leaseOf(services, revokes.tenancyId);
-    const command = { type: 'RecoverTenancy' as const, lease, grounds: 'sanction' as const, reasons: [reason], accountabilityId: caseId };
-    return services.commands.execute(tenancyDecider, tenancyStream(revokes.tenancyId), revokes.tenancyId, command, meta);
-  })();
+  const lease = await leaseOf(services, revokes.tenancyId);
+  const command = { type: 'RecoverTenancy' as const, lease, grounds: 'sanction' as const, reasons: [reason], accountabilityId: caseId };
+  return services.commands.execute(tenancyDecider, tenancyStream(revokes.tenancyId), revokes.tenancyId, command, meta);
 }
 
 /**
