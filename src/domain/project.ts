@@ -138,12 +138,15 @@ function checkUnitCount(units: NewUnit[]): void {
   }
 }
 
+/** A unit is one building, floor and number in its project. */
+const unitKey = (u: NewUnit) => `${u.building}\u0000${u.floor}\u0000${u.number}`;
+
 function checkUnitsFit(units: NewUnit[], fields: ProjectFields): void {
   const keys = new Set<string>();
   let sum = 0;
   for (const u of units) {
     if (!(u.area > 0)) throw new RuleViolation('AREA_NOT_POSITIVE', `unit ${u.building}-${u.floor}-${u.number}: area must be positive`);
-    const key = `${u.building}\u0000${u.floor}\u0000${u.number}`;
+    const key = unitKey(u);
     if (keys.has(key)) throw new RuleViolation('UNIT_DUPLICATE', `unit ${u.building}-${u.floor}-${u.number} is listed twice`);
     keys.add(key);
     sum += u.area;
@@ -181,7 +184,6 @@ function existing(state: ProjectState, actor: Actor) {
 }
 
 type Listed = Exclude<ProjectState, { status: 'none' }>;
-const unitKey = (u: NewUnit) => `${u.building}\u0000${u.floor}\u0000${u.number}`;
 
 /**
  * A whole unit list in place of the project's: a unit no longer listed, or listed with another area, is
@@ -256,7 +258,7 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
       if (regrouped && held.length > 0) {
         throw new RuleViolation('PROJECT_SPACE_HELD', `space of the project is offered, allocated, let or sold (${held.join(', ')}); its district, use type and supply modes cannot change`);
       }
-      const updated: ProjectEvent[] = [
+      return [
         {
           type: 'ProjectUpdated',
           data: {
@@ -268,8 +270,8 @@ export function decideProject(command: ProjectCommand, state: ProjectState, ctx:
             ...(moved ? { figures: { before: figures(s.fields), after: figures(after) } } : {}),
           },
         },
+        ...unitEvents,
       ];
-      return [...updated, ...unitEvents];
     }
     case 'AddUnits': {
       const s = existing(state, ctx.actor);
