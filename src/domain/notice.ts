@@ -255,19 +255,17 @@ function checkTerms(t: NoticeTerms, project: ProjectSnapshot, now: number, notic
   }
 }
 
-function existing(state: NoticeState, ctx: DecisionContext): NoticeRecord {
+/** The notice, for an actor its district's officers (or, for one command, `mayAct`) allow. */
+function existing(state: NoticeState, ctx: DecisionContext, mayAct = (n: NoticeRecord) => requireManager(ctx.actor, n.district)): NoticeRecord {
   if (state.status === 'none') throw new NotFound('no such notice');
-  requireManager(ctx.actor, state.district);
+  mayAct(state);
   if (state.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
   return state;
 }
 
 /** 放弃: the enterprise allocated space declines it itself (the district's officers record it otherwise). */
-function declining(state: NoticeState, ctx: DecisionContext, owner: string | undefined): NoticeRecord {
-  if (state.status === 'none') throw new NotFound('no such notice');
+function requireOwner(ctx: DecisionContext, owner: string | undefined): void {
   if (!owner || ctx.actor.creditCode?.toUpperCase() !== owner.toUpperCase()) throw new Forbidden('only the enterprise allocated the space may decline it');
-  if (state.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
-  return state;
 }
 
 function checkFacts(facts: ApplicationFacts[]): void {
@@ -375,7 +373,7 @@ function signingDue(now: string, rule: SigningRule | undefined, own?: number): {
  * forfeiture's `barred`.
  */
 function decideForfeit(command: Extract<NoticeCommand, { type: 'ForfeitAllocation' }>, state: NoticeState, ctx: DecisionContext): NoticeEvent[] {
-  const s = command.reason === 'withdrawn' && ctx.actor.role === 'enterprise' ? declining(state, ctx, command.owner) : existing(state, ctx);
+  const s = command.reason === 'withdrawn' && ctx.actor.role === 'enterprise' ? existing(state, ctx, () => requireOwner(ctx, command.owner)) : existing(state, ctx);
   if (!s.allocation) throw new RuleViolation('ALLOCATION_NOT_DECIDED', 'the allocation has not been decided');
   if (!FORFEIT_REASONS.includes(command.reason)) throw new RuleViolation('FORFEIT_REASON_INVALID', `reasons are ${FORFEIT_REASONS.join(', ')}`);
   const live = s.allocation.allocations.find((a) => a.applicationId === command.applicationId);
