@@ -15,6 +15,10 @@ export const isoTime = z.iso.datetime({ offset: true });
 export const position = z.coerce.number().int().min(0);
 
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isDayOrTime = (v: string) => (BARE_DATE.test(v) ? parseAsOf(v) !== null : isoTime.safeParse(v).success);
+const DAY_OR_TIME = 'a date (YYYY-MM-DD, China Standard Time) or an ISO-8601 time with its offset';
+/** A bare date's first or last instant in China Standard Time (parseAsOf gives the last), in UTC. */
+const dayEdge = (day: string, edge: 'first' | 'last') => (edge === 'last' ? parseAsOf(day)! : new Date(`${day}T00:00:00.000+08:00`).toISOString());
 /**
  * `from` / `to` of a list: an ISO-8601 time with its offset, or a bare date in China Standard Time (api.md),
  * the whole day included: `from` its first instant, `to` its last (parseAsOf). Given on in UTC.
@@ -23,8 +27,8 @@ const dayOrTime = (edge: 'first' | 'last') =>
   z
     .string()
     .max(40)
-    .refine((v) => (BARE_DATE.test(v) ? parseAsOf(v) !== null : isoTime.safeParse(v).success), 'a date (YYYY-MM-DD, China Standard Time) or an ISO-8601 time with its offset')
-    .transform((v) => (BARE_DATE.test(v) && edge === 'last' ? parseAsOf(v)! : new Date(BARE_DATE.test(v) ? `${v}T00:00:00.000+08:00` : v).toISOString()));
+    .refine(isDayOrTime, DAY_OR_TIME)
+    .transform((v) => (BARE_DATE.test(v) ? dayEdge(v, edge) : new Date(v).toISOString()));
 export const fromTime = dayOrTime('first');
 export const toTime = dayOrTime('last');
 
@@ -38,8 +42,8 @@ const bodyDate = (edge: 'first' | 'last') =>
     .string()
     .max(40)
     .regex(/^\d{4}-\d{2}-\d{2}(T.+)?$/)
-    .refine((v) => (BARE_DATE.test(v) ? parseAsOf(v) !== null : isoTime.safeParse(v).success), 'a date (YYYY-MM-DD, China Standard Time) or an ISO-8601 time with its offset')
-    .transform((v) => (!BARE_DATE.test(v) ? v : edge === 'last' ? parseAsOf(v)! : new Date(`${v}T00:00:00.000+08:00`).toISOString()))
+    .refine(isDayOrTime, DAY_OR_TIME)
+    .transform((v) => (BARE_DATE.test(v) ? dayEdge(v, edge) : v))
     .describe(`an ISO-8601 time with its offset, or a date (YYYY-MM-DD, China Standard Time: ${edge === 'first' ? 'its first instant' : 'the end of that day'})`);
 export const startDate = bodyDate('first');
 export const endDate = bodyDate('last');
