@@ -111,6 +111,34 @@ export const noticeAnswer = z
   })
   .meta({ id: 'Notice', description: 'a rental/sale notice (租售通告) and where its procedure stands' });
 
+const named = { enterpriseName: z.string().optional(), creditCode: z.string().optional() };
+const resultAllocation = z
+  .looseObject({
+    applicationId: z.string(),
+    area: z.number(),
+    rank: z.number().optional(),
+    ...named,
+    status: z.enum(['allocated', 'forfeited', 'revoked']),
+    via: z.literal('waitlist').optional().describe('递补: allocated after the result, in place of `replaces`'),
+    replaces: z.string().optional(),
+    allocatedAt: time.optional(),
+    endedAt: time.optional(),
+    endedHow: z.string().optional().describe('逾期未签约, 放弃 or 撤销'),
+  })
+  .meta({ id: 'ResultAllocation', description: 'an allocation of a published result as it stands' });
+const resultChange = z
+  .looseObject({
+    kind: z.enum(['signing_deadline', 'withdrawn', 'revoked', 'waitlist']),
+    kindName: z.string(),
+    applicationId: z.string(),
+    area: z.number(),
+    ...named,
+    rank: z.number().optional(),
+    replaces: z.string().optional(),
+    at: time,
+  })
+  .meta({ id: 'ResultChange', description: 'a change to a published result: an allocation ended, or a 递补' });
+
 export const feedItem = z
   .looseObject({
     ...withId,
@@ -121,7 +149,14 @@ export const feedItem = z
     ...projectNamed,
     noticeId: z.string().optional(),
     exchangeId: z.string().optional(),
-    body: z.looseObject({ list: z.array(publicityEntry).optional() }),
+    body: z.looseObject({
+      list: z.array(publicityEntry).optional(),
+      allocations: z.array(resultAllocation).optional(),
+      allocatedArea: z.number().optional().describe("a result's: the live allocations' area"),
+      changes: z.array(resultChange).optional().describe("a result's changes since it was published, in order"),
+    }),
+    revisedAt: time.optional(),
+    revisionCount: z.number().optional(),
   })
   .meta({ id: 'FeedItem', description: 'one public announcement (公告)' });
 export const feedPage = page(feedItem, 'FeedPage', 'the public notices feed, newest first');

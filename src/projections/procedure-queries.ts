@@ -5,6 +5,7 @@
 import { type SanctionRecord, activeApplicationBans } from '../domain/accountability.js';
 import { APPLICATION_STATUSES, type ApplicationStatus, type DeclaredFacts, type DocumentRef } from '../domain/application.js';
 import type { OpenExchange } from '../domain/exchange.js';
+import type { SupplyMode } from '../domain/project.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { Doc, Filter, ReadStore } from '../infra/read-store.js';
 import { SANCTIONS, subjectKey } from './accountability.js';
@@ -13,7 +14,7 @@ import { decodeKey, historyArray, keyedByData, utc } from './doc-paths.js';
 import { EXCHANGES } from './exchanges.js';
 import { NOTICES } from './notices.js';
 import { PROJECTS } from './project-search.js';
-import { type FeedKind, PUBLIC_FEED, feedId, publicityTitle } from './public-feed.js';
+import { type FeedKind, PUBLIC_FEED, RESULT_CHANGE_NAMES, type ResultChangeKind, feedId, publicityTitle, resultTitle, sumArea } from './public-feed.js';
 
 export interface Paging {
   /** 1-based. */
@@ -196,16 +197,65 @@ function shapeFeedItem(doc: Doc): View {
     // Counted from the current list: a verdict revised after an objection changes the count.
     view.title = publicityTitle(doc.district as District, { projectId: doc.projectId as string, projectName: doc.projectName as string | undefined }, list);
   }
-  if (doc.kind === 'result' && Array.isArray(doc.applicants)) {
-    const names = new Map((doc.applicants as { applicationId: string; enterpriseName: string; creditCode: string }[]).map((a) => [a.applicationId, a]));
-    const body = { ...(doc.body as Record<string, unknown>) };
-    body.allocations = ((body.allocations as { applicationId: string }[] | undefined) ?? []).map((a) => {
-      const who = names.get(a.applicationId);
-      return who ? { ...a, enterpriseName: who.enterpriseName, creditCode: who.creditCode } : a;
-    });
-    view.body = body;
-  }
+  if (doc.kind === 'result' && doc.body) Object.assign(view, resultNow(doc));
   return view;
+}
+
+interface ResultChange {
+  kind: ResultChangeKind;
+  applicationId: string;
+  area: number;
+  at: string;
+  position: number;
+  rank?: number;
+  replaces?: string;
+}
+interface ResultAllocation {
+  applicationId: string;
+  area: number;
+  rank?: number;
+  status: 'allocated' | 'forfeited' | 'revoked';
+  via?: 'waitlist';
+  replaces?: string;
+  allocatedAt?: string;
+  endedAt?: string;
+  endedHow?: string;
+}
+
+/**
+ * A published result as it stands: the allocations it announced, each with its status, then every 递补
+ * after it, with the enterprises named from the publicity list; the changes in log order; the title and
+ * the allocated area counted from the live allocations.
+ */
+function resultNow(doc: Doc): { title?: string; body: Record<string, unknown>; revisedAt?: string; revisionCount?: number } {
+  type Named = { applicationId: string; enterpriseName: string; creditCode: string };
+  const names = new Map(((doc.applicants as Named[] | undefined) ?? []).map((a) => [a.applicationId, a]));
+  const named = <T extends { applicationId: string }>(a: T) => {
+    const who = names.get(a.applicationId);
+    return who ? { ...a, enterpriseName: who.enterpriseName, creditCode: who.creditCode } : a;
+  };
+  const { changes: stored, ...body } = doc.body as Record<string, unknown>;
+  const changes = historyArray<ResultChange>(stored);
+  const allocations: ResultAllocation[] = ((body.allocations as Omit<ResultAllocation, 'status'>[] | undefined) ?? []).map((a) => ({ ...a, status: 'allocated' }));
+  for (const c of changes) {
+    if (c.kind === 'waitlist') {
+      allocations.push({ applicationId: c.applicationId, area: c.area, ...(c.rank !== undefined ? { rank: c.rank } : {}), status: 'allocated', via: 'waitlist', ...(c.replaces ? { replaces: c.replaces } : {}), allocatedAt: c.at });
+      continue;
+    }
+    const live = allocations.find((a) => a.applicationId === c.applicationId && a.status === 'allocated');
+    if (live) Object.assign(live, { status: c.kind === 'revoked' ? 'revoked' : 'forfeited', endedAt: c.at, endedHow: RESULT_CHANGE_NAMES[c.kind] });
+  }
+  const held = allocations.filter((a) => a.status === 'allocated');
+  const shaped = { ...body, allocations: allocations.map(named), allocatedArea: sumArea(held.map((a) => a.area)) };
+  if (changes.length === 0) return { body: shaped };
+  const listed = changes.map(({ position: _p, ...c }) => named({ ...c, kindName: RESULT_CHANGE_NAMES[c.kind] }));
+  const project = { projectId: doc.projectId as string, projectName: doc.projectName as string | undefined };
+  return {
+    title: resultTitle(doc.district as District, project, body.supplyMode as SupplyMode, held),
+    body: { ...shaped, changes: listed },
+    revisedAt: changes[changes.length - 1]!.at,
+    revisionCount: changes.length,
+  };
 }
 
 export async function getNotice(reads: ReadStore, noticeId: string): Promise<View | null> {

@@ -7,6 +7,11 @@
 // AllocationDecided adds the method (and a lottery's seed, commitment and draw); ResultPublished makes it
 // visible and the query joins names to allocations. Every feed query filters on `visible: true`.
 //
+// After the result, a forfeiture (逾期未签约, 放弃, 撤销) and a 递补 are changes to it: each is kept under
+// `body.changes`, keyed by log position, and the query gives the allocations as they stand (each with its
+// status, a 递补 added with what it replaced), the changes in order, and the title and area counted from
+// them. ResultPublished sets the whole body, so a change before it (already in its allocations) is dropped.
+//
 // The publicity list is kept keyed by application id (each entry with its place in the list), so a
 // QualificationReviewed that answers upheld objections can replace that entry's verdict in place, marked
 // revisedAfterObjection with the previous verdict; the query gives the list back as an array in list order
@@ -18,7 +23,7 @@ import type { NoticeEvent } from '../domain/notice.js';
 import { SUPPLY_MODE_NAMES, type SupplyMode } from '../domain/project.js';
 import { DISTRICTS, type District } from '../domain/shared.js';
 import type { RecordedEvent } from '../infra/event-store.js';
-import { encodeKey, keyedByData, utc } from './doc-paths.js';
+import { encodeKey, historyKey, keyedByData, utc, withData } from './doc-paths.js';
 import { defineProjection, op } from './projection.js';
 
 export const PUBLIC_FEED = 'public_feed';
@@ -38,7 +43,7 @@ export const feedId = (kind: FeedKind, id: string) => `${kind}:${id}`;
 
 const districtName = (d: District) => DISTRICTS[d] ?? d;
 const modeName = (m: SupplyMode) => SUPPLY_MODE_NAMES[m] ?? m;
-const sumArea = (areas: number[]) => Math.round(areas.reduce((t, a) => t + a * 10_000, 0)) / 10_000;
+export const sumArea = (areas: number[]) => Math.round(areas.reduce((t, a) => t + a * 10_000, 0)) / 10_000;
 
 /** How a title names the project: by its name (events older than projectName: by its id). */
 export const projectLabel = (p: { projectId: string; projectName?: string }) => p.projectName ?? `项目 ${p.projectId}`;
@@ -51,13 +56,29 @@ export function publicityTitle(district: District, project: { projectId: string;
   return `${FEED_KIND_NAMES.qualification_publicity}：${districtName(district)} ${projectLabel(project)}（${list.length} 家申请企业，${qualified} 家合格）`;
 }
 
+/** The title of a result, counted from its (current) allocations. */
+export function resultTitle(district: District, project: { projectId: string; projectName?: string }, supplyMode: SupplyMode, allocations: { area: number }[]): string {
+  const area = sumArea(allocations.map((a) => a.area));
+  return `${FEED_KIND_NAMES.result}：${districtName(district)} ${projectLabel(project)}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${area}㎡）`;
+}
+
+/** A change to a published result: how an allocation ended, or a 递补. */
+export const RESULT_CHANGE_NAMES = { signing_deadline: '逾期未签约', withdrawn: '放弃', revoked: '撤销', waitlist: '递补' } as const;
+export type ResultChangeKind = keyof typeof RESULT_CHANGE_NAMES;
+
+/** One change to the result document, kept by the position of the event that made it. */
+function resultChange(event: Pick<RecordedEvent, 'occurredAt' | 'position'>, noticeId: string, change: { kind: ResultChangeKind; applicationId: string; area: number } & Record<string, unknown>) {
+  const at = utc(event.occurredAt);
+  return op(PUBLIC_FEED, feedId('result', noticeId), event, { set: withData({}, [`body.changes.${historyKey(event.position)}`, { ...change, at, position: event.position }]) });
+}
+
 /** The fields every visible item has. */
 function header(kind: FeedKind, event: Pick<RecordedEvent, 'occurredAt' | 'position'>, district: District, title: string) {
   return { kind, kindName: FEED_KIND_NAMES[kind], visible: true, district, districtName: districtName(district), title, publishedAt: utc(event.occurredAt), position: event.position };
 }
 
 export const publicFeed = defineProjection<NoticeEvent | ApplicationEvent | ExchangeEvent>({
-  name: 'public-feed-v3', // v3: items name their project (projectName, titles)
+  name: 'public-feed-v4', // v3: items name their project (projectName, titles); v4: a result follows 递补 and forfeitures
   collections: [PUBLIC_FEED],
   indexes: [
     { collection: PUBLIC_FEED, keys: { visible: 1, publishedAt: -1, position: -1 } },
@@ -114,7 +135,7 @@ export const publicFeed = defineProjection<NoticeEvent | ApplicationEvent | Exch
     ResultPublished: (event) => {
       const { noticeId, district, projectId, supplyMode, allocations } = event.data;
       const allocatedArea = sumArea(allocations.map((a) => a.area));
-      const title = `${FEED_KIND_NAMES.result}：${districtName(district)} ${projectLabel(event.data)}（${modeName(supplyMode)}，${allocations.length} 家企业获配 ${allocatedArea}㎡）`;
+      const title = resultTitle(district, event.data, supplyMode, allocations);
       return [
         op(PUBLIC_FEED, feedId('result', noticeId), event, {
           set: {
@@ -138,6 +159,15 @@ export const publicFeed = defineProjection<NoticeEvent | ApplicationEvent | Exch
         ...(effectiveSeed !== undefined ? { effectiveSeed } : {}),
       };
       return [op(PUBLIC_FEED, feedId('result', noticeId), event, { set: { decision: { method, methodName: ALLOCATION_METHOD_NAMES[method] ?? method, ...lottery } } })];
+    },
+    // After the result: the change is public (who lost or gained which area, and why), as the result was.
+    AllocationForfeited: (event) => {
+      const { noticeId, applicationId, area, reason } = event.data;
+      return [resultChange(event, noticeId, { kind: reason, applicationId, area })];
+    },
+    WaitlistAllocated: (event) => {
+      const { noticeId, applicationId, area, rank, replaces } = event.data;
+      return [resultChange(event, noticeId, { kind: 'waitlist', applicationId, area, rank, replaces })];
     },
     /** A new review answering upheld objections replaces the application's verdict on the publicity list. */
     QualificationReviewed: (event) => {

@@ -458,6 +458,21 @@ describe('放弃: a winner declines its allocation', () => {
     expect(events[0]!.data).toMatchObject({ reason: 'withdrawn', detail: '已另行选址', area: 700 });
     expect(events[0]!.metadata.actor).toMatchObject({ role: 'enterprise' });
     expectProblem(await decline(A, 0), 422, 'NOT_ALLOCATED');
+    // The public result follows: A's allocation ended (放弃), B's 递补 added, the title and area counted anew.
+    const feed = await api.ok(null, 'GET', '/api/notices?kind=result&district=nanshan&pageSize=100');
+    const result = (feed.items as { noticeId: string; title: string; revisionCount?: number; body: { allocations: unknown[]; allocatedArea: number; changes?: unknown[] } }[]).find((i) => i.noticeId === f.noticeId)!;
+    expect(result.title).toMatch(/（出租，2 家企业获配 1000㎡）$/);
+    expect(result.body.allocatedArea).toBe(1000);
+    expect(result.body.allocations).toMatchObject([
+      { applicationId: f.apps[0], area: 700, status: 'forfeited', endedHow: '放弃', creditCode: A.creditCode },
+      { applicationId: f.apps[2], area: 300, status: 'allocated' },
+      { applicationId: f.apps[1], area: 700, status: 'allocated', via: 'waitlist', replaces: f.apps[0], creditCode: B.creditCode },
+    ]);
+    expect(result.body.changes).toMatchObject([
+      { kind: 'withdrawn', kindName: '放弃', applicationId: f.apps[0], area: 700 },
+      { kind: 'waitlist', kindName: '递补', applicationId: f.apps[1], area: 700, replaces: f.apps[0] },
+    ]);
+    expect(result.revisionCount).toBe(2);
     // Signed, it is a tenancy: declining is refused.
     await api.ok('nanshan', 'POST', `${app(f.apps[2]!)}/contract`, { area: 300, contractRef: '深南租字(2027)第0201号', signedOn: clock.iso, ...leaseFrom(clock.iso) });
     expectProblem(await decline(C, 2), 422, 'ALLOCATION_SIGNED');

@@ -126,8 +126,8 @@ describe('public feed', () => {
       supplyModeName: '出租',
       allocatedArea: 2_500,
       allocations: [
-        { applicationId: A2, area: 1_500, rank: 1, enterpriseName: E2.name, creditCode: E2.creditCode },
-        { applicationId: A1, area: 1_000, rank: 2, enterpriseName: E1.name, creditCode: E1.creditCode },
+        { applicationId: A2, area: 1_500, rank: 1, status: 'allocated', enterpriseName: E2.name, creditCode: E2.creditCode },
+        { applicationId: A1, area: 1_000, rank: 2, status: 'allocated', enterpriseName: E1.name, creditCode: E1.creditCode },
       ],
     });
     expect(result).not.toHaveProperty('applicants');

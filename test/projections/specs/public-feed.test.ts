@@ -98,6 +98,43 @@ describe('public feed', () => {
       body: { supplyMode: 'rent', supplyModeName: '出租', allocations: [{ applicationId: A1, area: 400, rank: 1 }], allocatedArea: 400 },
     }));
 
+  const forfeited = (n: number): Extract<NoticeEvent, { type: 'AllocationForfeited' }> => ({
+    type: 'AllocationForfeited',
+    data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, reason: n > 4 ? 'withdrawn' : 'signing_deadline' },
+  });
+  const waitlisted: Extract<NoticeEvent, { type: 'WaitlistAllocated' }> = {
+    type: 'WaitlistAllocated',
+    data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A2, area: 300, rank: 2, replaces: A1 },
+  };
+
+  it('after the result, a forfeiture and its 递补 are kept as changes by log position; before it, the result holds them already', async () => {
+    const after = spec.given([noticePublished, publicityStarted, allocationDecided, resultPublished, forfeited(5), waitlisted]);
+    const published = { supplyMode: 'rent', supplyModeName: '出租', allocations: [{ applicationId: A1, area: 400, rank: 1 }], allocatedArea: 400 };
+    await after.then(PUBLIC_FEED, `result:${N}`, {
+      applicants,
+      decision: { method: 'first_come', methodName: '先到先得' },
+      ...header('result', '租售结果公布', '租售结果公布：南山区 项目 p-1（出租，1 家企业获配 400㎡）', 4),
+      noticeId: N,
+      projectId: 'p-1',
+      body: {
+        ...published,
+        changes: {
+          p5: { kind: 'withdrawn', applicationId: A1, area: 400, at: at(5), position: 5 },
+          p6: { kind: 'waitlist', applicationId: A2, area: 300, rank: 2, replaces: A1, at: at(6), position: 6 },
+        },
+      },
+    });
+    // A forfeiture before the result (its allocations already without it) leaves no change behind.
+    await spec.given([noticePublished, publicityStarted, allocationDecided, forfeited(4), resultPublished]).then(PUBLIC_FEED, `result:${N}`, {
+      applicants,
+      decision: { method: 'first_come', methodName: '先到先得' },
+      ...header('result', '租售结果公布', '租售结果公布：南山区 项目 p-1（出租，1 家企业获配 400㎡）', 5),
+      noticeId: N,
+      projectId: 'p-1',
+      body: published,
+    });
+  });
+
   it('a cancelled notice stays in the feed, marked', () =>
     spec.given([noticePublished, { type: 'NoticeCancelled', data: { noticeId: N, district: 'nanshan', reason: '项目调整' } }]).then(PUBLIC_FEED, `rental_notice:${N}`, {
       ...header('rental_notice', '租售通告', '租售通告：南山区 项目 p-1（出租）', 1),
