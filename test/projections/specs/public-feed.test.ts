@@ -98,17 +98,17 @@ describe('public feed', () => {
       body: { supplyMode: 'rent', supplyModeName: '出租', allocations: [{ applicationId: A1, area: 400, rank: 1 }], allocatedArea: 400 },
     }));
 
-  const forfeited = (n: number): Extract<NoticeEvent, { type: 'AllocationForfeited' }> => ({
+  const forfeited: Extract<NoticeEvent, { type: 'AllocationForfeited' }> = {
     type: 'AllocationForfeited',
-    data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, reason: n > 4 ? 'withdrawn' : 'signing_deadline' },
-  });
+    data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, reason: 'withdrawn' },
+  };
   const waitlisted: Extract<NoticeEvent, { type: 'WaitlistAllocated' }> = {
     type: 'WaitlistAllocated',
     data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A2, area: 300, rank: 2, replaces: A1 },
   };
 
   it('after the result, a forfeiture and its 递补 are kept as changes by log position; before it, the result holds them already', async () => {
-    const after = spec.given([noticePublished, publicityStarted, allocationDecided, resultPublished, forfeited(5), waitlisted]);
+    const after = spec.given([noticePublished, publicityStarted, allocationDecided, resultPublished, forfeited, waitlisted]);
     const published = { supplyMode: 'rent', supplyModeName: '出租', allocations: [{ applicationId: A1, area: 400, rank: 1 }], allocatedArea: 400 };
     await after.then(PUBLIC_FEED, `result:${N}`, {
       applicants,
@@ -124,14 +124,15 @@ describe('public feed', () => {
         },
       },
     });
-    // A forfeiture before the result (its allocations already without it) leaves no change behind.
-    await spec.given([noticePublished, publicityStarted, allocationDecided, forfeited(4), resultPublished]).then(PUBLIC_FEED, `result:${N}`, {
+    // A withdrawal and its 递补 before the result, whose allocations already hold them, leave no change behind.
+    const since = { ...resultPublished, data: { ...resultPublished.data, allocations: [{ applicationId: A2, area: 300, rank: 2 }] } };
+    await spec.given([noticePublished, publicityStarted, allocationDecided, forfeited, waitlisted, since]).then(PUBLIC_FEED, `result:${N}`, {
       applicants,
       decision: { method: 'first_come', methodName: '先到先得' },
-      ...header('result', '租售结果公布', '租售结果公布：南山区 项目 p-1（出租，1 家企业获配 400㎡）', 5),
+      ...header('result', '租售结果公布', '租售结果公布：南山区 项目 p-1（出租，1 家企业获配 300㎡）', 6),
       noticeId: N,
       projectId: 'p-1',
-      body: published,
+      body: { ...published, allocations: [{ applicationId: A2, area: 300, rank: 2 }], allocatedArea: 300 },
     });
   });
 
