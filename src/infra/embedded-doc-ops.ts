@@ -115,6 +115,8 @@ function checkPath(op: DocOp, p: string): void {
   // A NUL too: MongoDB's keys are C strings (the driver refuses one before sending).
   if (p === '' || p.startsWith('.') || p.endsWith('.') || p.includes('..') || p.startsWith('$') || p.includes('.$') || p.includes('\u0000')) failOp(op, `bad path '${p}'`);
   if (p === '_id' || p.startsWith('_id.') || p === '_position' || p.startsWith('_position.')) failOp(op, `'${p}' is managed by the store`);
+  // Assigning it would set an object's prototype, not a field (read models encode such keys: encodeKey).
+  if (segmentsOf(p).includes('__proto__')) failOp(op, `bad path '${p}': '__proto__' names no field`);
   if (checkedPaths.size >= 100_000) checkedPaths.clear();
   checkedPaths.add(p);
 }
@@ -191,10 +193,13 @@ export function valueAt(doc: Doc, dotted: string): unknown {
   let node: unknown = doc;
   for (const s of segmentsOf(dotted)) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Node)[s];
+    node = ownValue(node as Node, s);
   }
   return node;
 }
+
+/** A node's own field: never what its prototype has under that name (`constructor`, `toString`…). */
+const ownValue = (node: Node, key: string): unknown => (Object.hasOwn(node, key) ? node[key] : undefined);
 
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches
@@ -231,7 +236,7 @@ export class Writer {
       const s = segments[i]!;
       if (Array.isArray(node) && !/^\d+$/.test(s)) throw new Error(`cannot create field '${dotted}' inside an array`);
       if (i === segments.length - 1) return [node, s];
-      let next = node[s];
+      let next = ownValue(node, s);
       if (next === undefined) {
         if (!create) return undefined;
         next = node[s] = newDocNodeFor(segments[i + 1]!);
@@ -269,7 +274,7 @@ export class Writer {
     for (const p in op.inc) {
       const by = op.inc[p]!;
       const [node, key] = this.parentOf(p, true) as [Node, string];
-      const current = node[key] ?? 0;
+      const current = ownValue(node, key) ?? 0;
       if (typeof current !== 'number') throw new Error(`cannot inc non-numeric field '${p}' of ${op.collection}/${op.id}`);
       node[key] = current + by;
     }

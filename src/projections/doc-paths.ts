@@ -9,9 +9,14 @@ import { isCanonicalUtc } from '../domain/time.js';
  */
 export function encodeKey(id: string): string {
   if (id === '') return '%';
+  // A key naming a member of Object.prototype (`__proto__`, `constructor`, `toString`…) would read or write
+  // that member, not data, wherever a document or a counter map is an ordinary object: its first character
+  // is encoded too. Such keys come from free text (a demand's industry).
+  if (INHERITED.has(id)) return `%${id.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}${id.slice(1)}`;
   // eslint-disable-next-line no-control-regex -- the NUL is what is matched
   return id.replace(/[%.$\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 export function decodeKey(key: string): string {
   if (key === '%') return '';

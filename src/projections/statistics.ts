@@ -110,7 +110,9 @@ export function nest(delta: Delta): Record<string, unknown> {
   for (const [path, n] of delta) {
     const parts = segmentsOf(path); // split once, as the store splits them
     let node: Record<string, unknown> = out;
-    for (let i = 0; i < parts.length - 1; i++) node = (node[parts[i]!] ??= {}) as Record<string, unknown>;
+    // Own fields only: an inherited name (`constructor`) is never followed into a prototype (encodeKey keeps
+    // free text from naming one).
+    for (let i = 0; i < parts.length - 1; i++) node = (Object.hasOwn(node, parts[i]!) ? node[parts[i]!] : (node[parts[i]!] = {})) as Record<string, unknown>;
     node[parts[parts.length - 1]!] = n;
   }
   return out;

@@ -210,6 +210,15 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       expect(await store.count(S, { 'by.nanshan.count': 5 })).toBe(1);
     });
 
+    it('keeps a field named like an Object.prototype member as data, in set, inc and queries', async () => {
+      await store.commit('stats', [
+        { collection: S, id: 'm', position: 1, set: { 'by.constructor.label': 'c' }, inc: { 'by.toString.count': 2, valueOf: 1 } },
+        { collection: S, id: 'm', position: 2, inc: { 'by.toString.count': 3, 'by.constructor.count': 1 } },
+      ], 2);
+      expect(await store.findOne(S, { _id: 'm' })).toEqual({ _id: 'm', by: { constructor: { label: 'c', count: 1 }, toString: { count: 5 } }, valueOf: 1, _position: 2 });
+      expect(await store.count(S, { 'by.toString.count': 5 })).toBe(1);
+    });
+
     it('rejects a batch with an op writing one path twice or a store field, applying none of it', async () => {
       const good: DocOp = { collection: P, id: 'ok', position: 1, set: { a: 1 } };
       const bad = (change: Partial<DocOp>): DocOp[] => [good, { collection: P, id: 'bad', position: 2, ...change }];
@@ -218,6 +227,9 @@ function readStoreContract(name: string, adapter: Adapter, skip = false) {
       await expect(store.commit('search', bad({ set: { a: { b: 1 }, 'a.b': 2 } }), 2)).rejects.toThrow(/conflict/);
       await expect(store.commit('search', bad({ inc: { 'c.a': 1, 'c.a.b': 1 } }), 2)).rejects.toThrow(/conflict/);
       await expect(store.commit('search', bad({ set: { _position: 9 } }), 2)).rejects.toThrow(/managed/);
+      await expect(store.commit('search', bad({ set: { 'a.__proto__.b': 1 } }), 2)).rejects.toThrow(/__proto__/);
+      await expect(store.commit('search', bad({ inc: { '__proto__.open': 1 } }), 2)).rejects.toThrow(/__proto__/);
+      expect(({} as Record<string, unknown>).b ?? ({} as Record<string, unknown>).open).toBeUndefined();
       expect(await store.count(P, {})).toBe(0);
       expect(await store.getCheckpoint('search')).toBe(0);
     });

@@ -16,6 +16,16 @@ describe('ids as path segments', () => {
     expect(encodeKey('软件\u0000')).toBe('软件%00');
   });
 
+  it('never gives a key naming an Object.prototype member, and reverses every one; any text reverses', () => {
+    for (const id of [...Object.getOwnPropertyNames(Object.prototype), 'prototype', 'constructor.x', '%5F_proto__']) {
+      const key = encodeKey(id);
+      expect(Object.hasOwn(Object.prototype, key)).toBe(false);
+      expect(decodeKey(key)).toBe(id);
+    }
+    expect(encodeKey('__proto__')).toBe('%5F_proto__');
+    fc.assert(fc.property(fc.string(), (id) => decodeKey(encodeKey(id)) === id && !Object.hasOwn(Object.prototype, encodeKey(id))));
+  });
+
   it('refuses a path with a NUL, as MongoDB would (its keys are C strings)', () => {
     expect(() => checkDocOp({ collection: 'c', id: 'd', position: 1, inc: { 'c.byIndustry.a\u0000b': 1 } })).toThrow(/bad path/);
     expect(() => checkDocOp({ collection: 'c', id: 'd', position: 1, inc: { [`c.byIndustry.${encodeKey('a\u0000b')}`]: 1 } })).not.toThrow();
