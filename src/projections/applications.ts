@@ -5,7 +5,9 @@
 // event (guarded by its position) changes nothing.
 //
 // What the application events do not carry comes from the notice events that do: AllocationDecided
-// (district) marks each candidate's allocation.
+// (district) marks each candidate's allocation; AllocationForfeited ends one (its `endedHow`: the
+// forfeiture's reason) and WaitlistAllocated gives one by 递补 (`via: 'waitlist'`, what it `replaces`,
+// its own signing deadline).
 // ObjectionFiled carries no district: findObjection() takes it from the application's document.
 import type { ApplicationEvent } from '../domain/application.js';
 import type { NoticeEvent } from '../domain/notice.js';
@@ -30,7 +32,7 @@ function contractOps(event: Recorded<Extract<ApplicationEvent, { type: 'LeaseSig
 }
 
 export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
-  name: 'applications-v2',
+  name: 'applications-v3', // v3: the allocation follows forfeitures and 递补
   collections: [APPLICATIONS, OBJECTIONS],
   indexes: [
     { collection: APPLICATIONS, keys: { noticeId: 1, status: 1, submittedPosition: 1 } },
@@ -158,6 +160,30 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
           set: { noticeId, district, allocation: { allocated: a !== undefined, area: a?.area ?? 0, rank: a?.rank ?? i + 1, method, decidedAt: at }, allocatedArea: a?.area ?? 0 },
         });
       });
+    },
+    // The space allocated ends unsigned (a missed signing deadline, 放弃, a revocation): the area it had stays.
+    AllocationForfeited: (event) => {
+      const at = utc(event.occurredAt);
+      return [
+        op(APPLICATIONS, event.data.applicationId, event, {
+          set: { 'allocation.allocated': false, 'allocation.endedAt': at, 'allocation.endedHow': event.data.reason, allocatedArea: 0, updatedAt: at },
+        }),
+      ];
+    },
+    WaitlistAllocated: (event) => {
+      const { applicationId, area, rank, replaces, signingDueAt, unitIds } = event.data;
+      const at = utc(event.occurredAt);
+      const given = {
+        'allocation.allocated': true,
+        'allocation.area': area,
+        'allocation.rank': rank,
+        'allocation.via': 'waitlist',
+        'allocation.replaces': replaces,
+        'allocation.allocatedAt': at,
+        ...(signingDueAt !== undefined ? { 'allocation.signingDueAt': utc(signingDueAt) } : {}),
+        ...(unitIds?.length ? { 'allocation.unitIds': unitIds } : {}),
+      };
+      return [op(APPLICATIONS, applicationId, event, { set: { ...given, allocatedArea: area, updatedAt: at } })];
     },
   },
 });

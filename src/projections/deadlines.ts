@@ -34,7 +34,7 @@ const FIRES: Record<DeadlineKind, boolean> = { review: false, correction: true, 
 const opened = (kind: DeadlineKind, dueAt: string, fields: Record<string, unknown>) => ({ kind, fires: FIRES[kind], status: 'open', dueAt: utc(dueAt), ...fields });
 
 export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | TenancyEvent>({
-  name: 'deadlines-v2',
+  name: 'deadlines-v3', // v3: a 递补 after an enterprise's 放弃 or the city's revocation is in the district's queue
   collections: [DEADLINES, DEADLINE_CANCELLED_NOTICES],
   indexes: [
     { collection: DEADLINES, keys: { fires: 1, status: 1, dueAt: 1 } },
@@ -121,9 +121,10 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
     WaitlistAllocated: (event) => {
       const { noticeId, projectId, district, applicationId, signingDueAt } = event.data;
       if (signingDueAt === undefined) return [];
-      // A 递补 the scheduler made is no officer's in particular: the district's queue.
-      const actor = event.metadata.actor.id;
-      const officer = actor.startsWith('system:') ? {} : { officer: actor };
+      // A 递补 a district officer's forfeiture made is that officer's; one the scheduler made, or an
+      // enterprise's 放弃, or a revocation the city recorded, is no officer's in particular: the district's queue.
+      const actor = event.metadata.actor;
+      const officer = actor.role === 'housing_dept' && !actor.id.startsWith('system:') ? { officer: actor.id } : {};
       return [
         op(DEADLINES, signingDeadlineId(applicationId), event, {
           set: opened('signing', signingDueAt, { district, projectId, noticeId, applicationId, ...officer }),

@@ -473,6 +473,14 @@ describe('放弃: a winner declines its allocation', () => {
       { kind: 'waitlist', kindName: '递补', applicationId: f.apps[1], area: 700, replaces: f.apps[0] },
     ]);
     expect(result.revisionCount).toBe(2);
+    // Each enterprise's own record follows: A's allocation ended, B's given by 递补 with its own deadline.
+    expect((await api.read(A, app(f.apps[0]!))).body).toMatchObject({ allocatedArea: 0, allocation: { allocated: false, area: 700, endedHow: 'withdrawn' } });
+    const b = (await api.read(B, app(f.apps[1]!))).body;
+    expect(b).toMatchObject({ allocatedArea: 700, allocation: { allocated: true, area: 700, via: 'waitlist', replaces: f.apps[0] } });
+    // B's signing deadline: in the district's queue (an enterprise's 放弃 made it, no officer's).
+    const deadline = (await api.read('nanshan', '/api/deadlines?pageSize=100')).body.items.find((d: { id: string }) => d.id === `signing:${f.apps[1]}`);
+    expect(deadline).toMatchObject({ kind: 'signing', status: 'open', dueAt: b.allocation.signingDueAt });
+    expect(deadline).not.toHaveProperty('officer');
     // Signed, it is a tenancy: declining is refused.
     await api.ok('nanshan', 'POST', `${app(f.apps[2]!)}/contract`, { area: 300, contractRef: '深南租字(2027)第0201号', signedOn: clock.iso, ...leaseFrom(clock.iso) });
     expectProblem(await decline(C, 2), 422, 'ALLOCATION_SIGNED');

@@ -98,6 +98,30 @@ describe('applications', () => {
     expect(applications.collections).toEqual([APPLICATIONS, OBJECTIONS]);
   });
 
+  it('an allocation ended unsigned keeps its area, marked; a 递补 gives one with its own deadline (replays change nothing)', async () => {
+    const A2 = `${N}.91440300MA5DYYYY2B`;
+    const decided = { ...allocationDecided, data: { ...allocationDecided.data, order: [A1, A2] } };
+    const given = spec.given([
+      submitted(E1, 400),
+      decided,
+      resultPublished,
+      { type: 'AllocationForfeited', data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, reason: 'withdrawn' } },
+      { type: 'WaitlistAllocated', data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A2, area: 400, rank: 2, replaces: A1, signingDueAt: '2027-01-21T15:59:59.999Z' } },
+    ]);
+    expect((await given.documents(APPLICATIONS)).get(A1)).toMatchObject({
+      allocation: { allocated: false, area: 400, rank: 1, method: 'first_come', decidedAt: at(2), endedAt: at(4), endedHow: 'withdrawn' },
+      allocatedArea: 0,
+      updatedAt: at(4),
+    });
+    await given.then(APPLICATIONS, A2, {
+      noticeId: N,
+      district: 'nanshan',
+      allocation: { allocated: true, area: 400, rank: 2, method: 'first_come', decidedAt: at(2), via: 'waitlist', replaces: A1, allocatedAt: at(5), signingDueAt: '2027-01-21T15:59:59.999Z' },
+      allocatedArea: 400,
+      updatedAt: at(5),
+    });
+  });
+
   it('a withdrawn application submitted again starts afresh', () =>
     spec
       .given([submitted(E1, 400), reviewed(A1, true, { score: 80 }), { type: 'ApplicationWithdrawn', data: { applicationId: A1, noticeId: N, reason: '不再需要' } }, submitted(E1, 300)])
