@@ -15,6 +15,7 @@ import type { Services } from '../application/services.js';
 import { openApiOptions } from './openapi.js';
 import { presentAnswer } from './present.js';
 import { frameworkErrors, problem, registerProblemHandlers, sendProblem } from './problem.js';
+import { traceId } from './command.js';
 import { accountabilityRoutes } from './routes/accountability.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
@@ -54,12 +55,26 @@ function processMetrics(): client.Registry {
   return processRegistry;
 }
 
+/** The request as logged: the query's `token` (a live socket's bearer token, api.md) never reaches a log. */
+function withSafeRequests(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return logger;
+  const req = (r: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: r.method,
+    url: r.url?.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'),
+    host: r.host,
+    remoteAddress: r.ip,
+    remotePort: r.socket?.remotePort,
+  });
+  return { ...(typeof logger === 'object' ? logger : {}), serializers: { ...(typeof logger === 'object' ? logger.serializers : {}), req } } as FastifyServerOptions['logger'];
+}
+
 export async function buildApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSafeRequests(options.logger ?? false),
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // A client's X-Request-Id is kept (tracing across systems) when it is a plain short id; else a new one.
+    requestIdHeader: false,
+    genReqId: (req) => traceId(req.headers['x-request-id']) ?? crypto.randomUUID(),
     frameworkErrors,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();

@@ -6,6 +6,11 @@ import type { Services } from '../application/services.js';
 import type { Actor } from '../domain/shared.js';
 import { HttpProblem } from './problem.js';
 
+/** A client's trace id (X-Request-Id, X-Correlation-Id) as recorded in the events' metadata: a plain id of up to 128 characters, or none. */
+export function traceId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z0-9._:/+=-]{1,128}$/.test(value) ? value : undefined;
+}
+
 function ifMatch(request: FastifyRequest): number | undefined {
   const raw = request.headers['if-match'];
   if (raw === undefined) return undefined;
@@ -42,7 +47,7 @@ export async function command(
   const base: CommandMeta = {
     actor,
     requestId: request.id,
-    correlationId: (request.headers['x-correlation-id'] as string | undefined) ?? request.id,
+    correlationId: traceId(request.headers['x-correlation-id']) ?? request.id,
     expectedRevision: ifMatch(request),
   };
   const key = idempotencyKey(request);

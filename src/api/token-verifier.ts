@@ -90,7 +90,10 @@ export class TokenVerifier<T> {
       if (keySetUnreachable(e)) throw new KeysUnavailable("the identity provider's key set could not be fetched", { cause: e });
       throw new InvalidToken(reason(e));
     }
-    const lifetime = payload.exp! - (payload.iat ?? Math.floor(Date.now() / 1000));
+    const nowS = Math.floor(Date.now() / 1000);
+    // Lifetime counts from iat: an iat in the future would stretch the longest lifetime allowed.
+    if (payload.iat !== undefined && payload.iat > nowS + CLOCK_TOLERANCE_S) throw new InvalidToken('the token is issued in the future');
+    const lifetime = payload.exp! - (payload.iat ?? nowS);
     if (lifetime > this.maxLifetimeS + CLOCK_TOLERANCE_S) {
       throw new InvalidToken(`the token is valid for ${lifetime} s, longer than the ${this.maxLifetimeS} s allowed`);
     }

@@ -70,6 +70,13 @@ describe('HS256 tokens, with issuer, audience and a maximum lifetime configured'
     await expectRefused(srv, await signed({ ...officer, ...good, exp: now() + 2 * 3600 }));
   });
 
+  it('refuses a token issued in the future, whose lifetime would count from then', async () => {
+    const res = await expectRefused(srv, await signed({ ...officer, ...good, iat: now() + 10 * 365 * 86_400, exp: now() + 10 * 365 * 86_400 + 600 }));
+    expect(res.body.detail).toMatch(/issued in the future/);
+    // Within the clock tolerance it is accepted.
+    expect((await srv.request('GET', '/api/deadlines', { headers: { authorization: `Bearer ${await signed({ ...officer, ...good, iat: now() + 20, exp: now() + 600 })}` } })).status).toBe(200);
+  });
+
   it('refuses an expired token', async () => {
     await expectRefused(srv, await signed({ ...officer, ...good, iat: now() - 1200, exp: now() - 600 }));
   });
