@@ -113,7 +113,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   await registerAuth(app, { ...(options.jwtSecret ? { secret: options.jwtSecret } : {}), ...options.auth });
   registerReadCache(app, services.runner);
   const topics = liveTopics(services);
-  const followed = await registerLive(app, services.bus, topics);
+  // A staff socket sent an application is a staff read of it (declared facts, documents): recorded as one.
+  const followed = await registerLive(app, services.bus, topics, {
+    delivering: (actor, topic, requestId) => {
+      if (topic.startsWith('application:')) services.access.record({ actor, what: 'application', records: [topic.slice('application:'.length)], requestId });
+    },
+  });
   const local = services.bus instanceof LocalBus; // through NATS, other instances' sockets may follow any topic
   const stopFeed = startLiveFeed(services, services.bus, topics, local ? followed : undefined);
   app.addHook('onClose', async () => stopFeed());

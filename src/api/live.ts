@@ -3,6 +3,7 @@
 // obeying the same scoping as reads.
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
+import { decodeJwt } from 'jose';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Actor } from '../domain/shared.js';
@@ -10,6 +11,7 @@ import type { Bus, LiveUpdate } from '../infra/bus.js';
 import type { Services } from '../application/services.js';
 import { type Loaded, type TopicFamily, audienceOfTopic, topicsOf } from './live-topics.js';
 import { presentAnswer } from './present.js';
+import { CLOCK_TOLERANCE_S } from './token-verifier.js';
 import { mayReceive } from './visibility.js';
 
 /**
@@ -38,6 +40,23 @@ export function startLiveFeed(services: Services, bus: Bus, families: TopicFamil
   });
 }
 
+/** Topics one socket follows at most: a portal's page of records, not the whole platform (each reply lists them all). */
+export const MAX_TOPICS_PER_SOCKET = 200;
+
+/** When a token that verified stops being valid (ms): its `exp`, with the verifier's tolerance for clocks. */
+function expiryOf(token: string): number {
+  const exp = decodeJwt(token).exp;
+  return typeof exp === 'number' ? (exp + CLOCK_TOLERANCE_S) * 1000 : Number.POSITIVE_INFINITY;
+}
+
+export interface LiveOptions {
+  /**
+   * Called before a push goes to a signed-in caller (the socket's connection request's id with it): a staff
+   * read of a protected record is recorded in the access log. If it throws, that push is not sent.
+   */
+  delivering?: (actor: Actor, topic: string, requestId: string) => void;
+}
+
 const TOPIC = /^(notices|statistics|(project|application|notice|exchange|demand):[A-Za-z0-9_.~-]{1,100})$/;
 const clientMessage = z.union([
   z.strictObject({ subscribe: z.array(z.string().regex(TOPIC)).max(100), token: z.string().optional() }),
@@ -50,9 +69,9 @@ const clientMessage = z.union([
  * caller may not read (the read's visibility rule, an unknown private record included) is answered with
  * an error naming the topic and is not followed; the socket stays open.
  */
-export async function registerLive(app: FastifyInstance, bus: Bus, families: TopicFamily[]): Promise<(topic: string) => boolean> {
+export async function registerLive(app: FastifyInstance, bus: Bus, families: TopicFamily[], options: LiveOptions = {}): Promise<(topic: string) => boolean> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const sockets = new Map<WebSocket, { actor: Actor | null; topics: Set<string> }>();
+  const sockets = new Map<WebSocket, Follower>();
   const followers = new Map<string, number>();
   const follow = (topic: string, by: number) => {
     const n = (followers.get(topic) ?? 0) + by;
@@ -61,12 +80,32 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
   };
   const off = bus.onLive((update: LiveUpdate) => {
     const message = JSON.stringify({ topic: update.topic, position: update.position, data: update.data });
-    for (const [socket, s] of sockets) if (s.topics.has(update.topic) && mayReceive(s.actor, update.audience)) socket.send(message);
+    for (const [socket, s] of sockets) {
+      if (!s.topics.has(update.topic) || expired(socket, s) || !mayReceive(s.actor, update.audience)) continue;
+      if (s.actor && options.delivering) {
+        try {
+          options.delivering(s.actor, update.topic, s.requestId);
+        } catch {
+          continue; // not recorded, not sent: the client's next read gets it (or the refusal)
+        }
+      }
+      socket.send(message);
+    }
   });
   app.addHook('onClose', async () => off());
 
   app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
-    const state = { actor: req.actor, topics: new Set<string>() };
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const state: Follower = { actor: req.actor, topics: new Set<string>(), expiresAtMs: req.actor && bearer ? expiryOf(bearer) : Number.POSITIVE_INFINITY, requestId: req.id, timer: null };
+    const signedIn = (actor: Actor, token: string) => {
+      state.actor = actor;
+      state.expiresAtMs = expiryOf(token);
+      if (state.timer) clearTimeout(state.timer);
+      // Closed when it expires, even with nothing to push (pushes check it too).
+      state.timer = setTimeout(() => expired(socket, state), Math.min(Math.max(0, state.expiresAtMs - Date.now()), 2 ** 31 - 1));
+      state.timer.unref();
+    };
+    if (state.actor && bearer) signedIn(state.actor, bearer);
     const query = req.query as { token?: string };
     const fail = (message: string) => socket.send(JSON.stringify({ error: message }));
     // Checking a token is asynchronous: messages are handled one after another, so a subscription sent
@@ -81,7 +120,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       const token = query.token;
       then(async () => {
         try {
-          state.actor = await app.actorFromToken(token);
+          signedIn(await app.actorFromToken(token), token);
         } catch {
           socket.close(4401, 'invalid token');
         }
@@ -89,6 +128,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
     }
     sockets.set(socket, state);
     socket.on('close', () => {
+      if (state.timer) clearTimeout(state.timer);
       sockets.delete(socket);
       for (const t of state.topics) follow(t, -1);
     });
@@ -109,17 +149,22 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       };
       if ('token' in msg && msg.token) {
         try {
-          state.actor = await app.actorFromToken(msg.token);
+          signedIn(await app.actorFromToken(msg.token), msg.token);
         } catch {
           return fail('invalid token');
         }
         // Another caller now: what the earlier one followed is checked again.
         for (const t of [...state.topics]) if (!(await mayFollow(t)) && state.topics.delete(t)) follow(t, -1);
       }
-      if (socket.readyState !== socket.OPEN) return; // closed meanwhile (an invalid ?token=)
+      if (socket.readyState !== socket.OPEN || expired(socket, state)) return; // closed meanwhile (an invalid ?token=)
       if ('subscribe' in msg) {
         for (const t of msg.subscribe) {
-          if (state.topics.has(t) || !(await mayFollow(t))) continue;
+          if (state.topics.has(t)) continue;
+          if (state.topics.size >= MAX_TOPICS_PER_SOCKET) {
+            socket.send(JSON.stringify({ error: `一个连接最多订阅 ${MAX_TOPICS_PER_SOCKET} 个主题: ${t}`, code: 'TOPIC_LIMIT', subscription: t }));
+            continue;
+          }
+          if (!(await mayFollow(t))) continue;
           if (!sockets.has(socket)) return; // closed while reading
           state.topics.add(t);
           follow(t, 1);
@@ -131,4 +176,21 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
     socket.on('message', (raw: Buffer) => then(() => handle(raw)));
   });
   return (topic) => followers.has(topic);
+}
+
+interface Follower {
+  actor: Actor | null;
+  topics: Set<string>;
+  /** When the caller's token expires (ms): the socket is closed then (4401), as a read would be refused. */
+  expiresAtMs: number;
+  /** The id of the socket's connection request (the access log's requestId for what it is sent). */
+  requestId: string;
+  timer: NodeJS.Timeout | null;
+}
+
+/** True, and the socket closed with 4401, once the caller's token has expired. */
+function expired(socket: WebSocket, s: Follower): boolean {
+  if (s.actor === null || Date.now() < s.expiresAtMs) return false;
+  if (socket.readyState === socket.OPEN) socket.close(4401, 'token expired');
+  return true;
 }

@@ -29,7 +29,7 @@ const ASYMMETRIC = ['RS256', 'ES256'];
 /** Verified tokens kept, by their text, until they expire: verification is the costliest part of a request. */
 const CACHE_ENTRIES = 10_000;
 /** Clocks of the identity provider and ours may differ a little. */
-const CLOCK_TOLERANCE_S = 30;
+export const CLOCK_TOLERANCE_S = 30;
 
 export class TokenVerifier<T> {
   private readonly hs256?: (token: string) => JWTPayload;

@@ -1,10 +1,13 @@
 // Live updates over a real WebSocket: pushed after the read model reflects the change, scoped like reads.
-import { describe, expect, it } from 'vitest';
+import { createSigner } from 'fast-jwt';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { sampleProject, tokens } from './harness.js';
+import { SECRET, sampleProject, tokens } from './harness.js';
 import { openLive, pushesOn, subscribe } from './live-client.js';
 import { applicationIdOf, DAY, E_HARNESS, E_HARNESS2, useProcedureServer } from './procedure-kit.js';
 
+/** README: a socket follows at most 200 topics. */
+const MAX_TOPICS_PER_SOCKET = 200;
 const { srv: server, api, clock } = useProcedureServer('2027-04-05T02:00:00.000Z');
 
 describe('GET /api/live', () => {
@@ -81,6 +84,52 @@ describe('GET /api/live', () => {
     expect(answer.subscribed).toEqual([]);
     expect(client.messages.slice(before)).toContainEqual({ error: expect.any(String), code: 'TOPIC_FORBIDDEN', subscription: topic });
     client.close();
+  });
+
+  it('closes a socket with 4401 once its token has expired, and pushes it nothing after', async () => {
+    const short = createSigner({ key: SECRET, expiresIn: 120_000 })({ sub: 'officer-ns', role: 'housing_dept', district: 'nanshan' });
+    const created = await server.request('POST', '/api/projects', { token: 'nanshan', body: { ...sampleProject, name: '到期测试项目' } });
+    const topic = `project:${created.body.id}`;
+    const officer = await openLive(server.url, `?token=${short}`);
+    expect((await subscribe(officer, [topic])).subscribed).toEqual([topic]);
+    const closed = new Promise<number>((resolve) => officer.ws.on('close', (code) => resolve(code)));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 10 * 60_000); // past its exp and the 30 s tolerance; the harness's tokens live an hour
+      await server.request('PATCH', `/api/projects/${created.body.id}`, { token: 'nanshan', body: { summary: '到期后的修改', reason: '完善信息' } });
+      expect(await Promise.race([closed, officer.next((m) => m.topic === topic).then(() => 'pushed')])).toBe(4401);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(pushesOn(officer, topic)).toEqual([]);
+  });
+
+  it('follows at most MAX_TOPICS_PER_SOCKET topics on one socket; more are refused by name', async () => {
+    const c = await openLive(server.url);
+    const topics = Array.from({ length: MAX_TOPICS_PER_SOCKET + 1 }, (_, i) => `notice:n-cap-${i}`);
+    expect((await subscribe(c, topics.slice(0, 100))).subscribed).toHaveLength(100);
+    expect((await subscribe(c, topics.slice(100, 200))).subscribed).toHaveLength(MAX_TOPICS_PER_SOCKET);
+    const before = c.messages.length;
+    expect((await subscribe(c, topics.slice(200))).subscribed).toHaveLength(MAX_TOPICS_PER_SOCKET);
+    expect(c.messages.slice(before).filter((m) => m.code === 'TOPIC_LIMIT').map((m) => m.subscription)).toEqual([topics[200]]);
+    c.close();
+  });
+
+  it('records a staff socket sent an application in the access log, as a read would be', async () => {
+    const flow = await api.flow({ applicants: [{ who: E_HARNESS, area: 400, score: 80 }], until: 'submitted' });
+    const appId = applicationIdOf(flow.noticeId, E_HARNESS);
+    const officer = await openLive(server.url, `?token=${tokens.nanshan}`);
+    const owner = await openLive(server.url, `?token=${tokens.enterprise}`);
+    for (const c of [officer, owner]) expect((await subscribe(c, [`application:${appId}`])).subscribed).toEqual([`application:${appId}`]);
+    const access = async () => (await server.request('GET', `/api/audit/access?record=${encodeURIComponent(appId)}`, { token: 'auditor' })).body.items as { actorId: string; requestId: string | null }[];
+    expect(await access()).toEqual([]); // following it reads nothing yet
+    const review = await api.ok('nanshan', 'POST', `/api/applications/${encodeURIComponent(appId)}/review`, { qualified: true, reasons: [] });
+    for (const c of [officer, owner]) expect((await c.next((m) => m.topic === `application:${appId}` && m.position === review.position)).data.declared).toBeDefined();
+    const entries = await access();
+    expect(entries.map((e) => e.actorId)).toEqual(['officer-ns']); // the enterprise's own record: not staff
+    expect(entries[0]!.requestId).toEqual(expect.any(String));
+    officer.close();
+    owner.close();
   });
 
   it('answers an invalid message with an error and an invalid token by closing', async () => {
