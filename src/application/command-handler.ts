@@ -137,14 +137,18 @@ export class CommandHandler {
       if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision && attempt === 0) {
         loaded = await this.load(decider, stream, true); // the cache may trail another writer
       }
-      if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision) {
-        if (loaded.revision === -1) throw new NotFound(`no record ${id}`);
-        throw new WrongExpectedRevision(stream, meta.expectedRevision, loaded.revision);
-      }
       const now = meta.importedAt !== undefined ? importTime(meta.importedAt) : this.now();
       // An imported legacy record is history: the duty rules of today do not refuse it.
       const duties = meta.importedAt !== undefined ? IMPORTED_DUTIES : (this.options.duties ?? DEFAULT_DUTIES);
-      const decided = decider.decide(command, loaded.state, { actor: meta.actor, now, newId: randomUUID, duties });
+      const context = { actor: meta.actor, now, newId: randomUUID, duties };
+      if (meta.expectedRevision !== undefined && loaded.revision !== meta.expectedRevision) {
+        if (loaded.revision === -1) throw new NotFound(`no record ${id}`);
+        // A precondition is judged only for a request the caller may make (RFC 9110 §13.2.1): one it may
+        // not, or on a record it may not know of, is refused as such and never told the record's revision.
+        refusalOf(() => decider.decide(command, loaded.state, context));
+        throw new WrongExpectedRevision(stream, meta.expectedRevision, loaded.revision);
+      }
+      const decided = decider.decide(command, loaded.state, context);
       const requestId = meta.requestId ?? randomUUID();
       const correlationId = meta.correlationId ?? requestId;
       let causationId = meta.causationId ?? null;
@@ -193,5 +197,14 @@ export class CommandHandler {
     this.cache.delete(stream); // re-insert: Map order is our LRU order
     this.cache.set(stream, loaded);
     if (this.cache.size > max) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
+/** Throws what `decide` throws when it is a refusal of the caller (Forbidden, NotFound); nothing otherwise. */
+function refusalOf(decide: () => unknown): void {
+  try {
+    decide();
+  } catch (e) {
+    if (e instanceof Forbidden || e instanceof NotFound) throw e;
   }
 }

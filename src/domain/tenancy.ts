@@ -133,7 +133,9 @@ export function decideTenancy(command: TenancyCommand, state: TenancyState, ctx:
       ];
     }
     case 'ExitTenancy': {
-      if (ctx.actor.role !== 'enterprise' || ctx.actor.creditCode !== lease.creditCode) throw new Forbidden('only the tenant enterprise may exit its lease');
+      // Another enterprise's tenancy is as good as absent to it (its read answers 404 too).
+      if (ctx.actor.role === 'enterprise' && ctx.actor.creditCode !== lease.creditCode) throw new NotFound('no such tenancy');
+      if (ctx.actor.role !== 'enterprise') throw new Forbidden('only the tenant enterprise may exit its lease');
       current(state, lease);
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'an exit must say why');
       return [ended(lease, 'exit', ctx.now, [command.reason.trim()])];

@@ -8,7 +8,7 @@ import { type Api, Clock, E_HARNESS, E_HARNESS2, type Flow, type Who, applicatio
 
 export const CALLERS = ['anonymous', 'admin', 'nanshan', 'futian', 'cityDept', 'owner', 'otherEnterprise', 'auditor'] as const;
 export type Caller = (typeof CALLERS)[number];
-export type Outcome = 'allowed' | 401 | 403;
+export type Outcome = 'allowed' | 401 | 403 | 404;
 export type Expectation = Record<Caller, Outcome>;
 
 /** The records are in Nanshan; "owner" is the enterprise whose application (or lease) it is. */
@@ -28,6 +28,8 @@ export const who: Record<Caller, Who> = {
 const nobody: Expectation = { anonymous: 401, admin: 403, nanshan: 403, futian: 403, cityDept: 403, owner: 403, otherEnterprise: 403, auditor: 403 };
 const managers: Expectation = { ...nobody, admin: 'allowed', nanshan: 'allowed', cityDept: 'allowed' };
 const theOwner: Expectation = { ...nobody, owner: 'allowed' };
+/** The owner's own record: to another enterprise it is as good as absent (404, as its read). */
+const theOwnerHidden: Expectation = { ...theOwner, otherEnterprise: 404 };
 const anyEnterprise: Expectation = { ...nobody, owner: 'allowed', otherEnterprise: 'allowed' };
 const anyParticipant: Expectation = { ...nobody, admin: 'allowed', nanshan: 'allowed', futian: 'allowed', cityDept: 'allowed', owner: 'allowed', otherEnterprise: 'allowed' };
 const cityAdmin: Expectation = { ...nobody, admin: 'allowed' };
@@ -139,11 +141,11 @@ export const TABLE: Row[] = [
     setup: withOwner('open'),
     call: (ids, n) => ({ method: 'POST', path: `/api/notices/${ids.noticeId}/applications`, body: submitBody(CALLERS[n] === 'otherEnterprise' ? OTHER : OWNER, 100 + n) }),
   },
-  { route: 'POST /api/applications/:id/decline', expect: theOwner, setup: withOwner('result'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/decline`, body: { reason: '已另行选址' } }) },
-  { route: 'POST /api/applications/:id/withdraw', expect: theOwner, setup: withOwner('submitted'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/withdraw`, body: { reason: '不再需要' } }) },
+  { route: 'POST /api/applications/:id/decline', expect: theOwnerHidden, setup: withOwner('result'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/decline`, body: { reason: '已另行选址' } }) },
+  { route: 'POST /api/applications/:id/withdraw', expect: theOwnerHidden, setup: withOwner('submitted'), call: (ids) => ({ method: 'POST', path: `/api/applications/${enc(ids.applicationId!)}/withdraw`, body: { reason: '不再需要' } }) },
   {
     route: 'POST /api/applications/:id/resubmit',
-    expect: theOwner,
+    expect: theOwnerHidden,
     setup: async (api) => {
       const ids = await withOwner('submitted')(api);
       await api.ok('nanshan', 'POST', `/api/applications/${enc(ids.applicationId)}/return`, { missing: ['营业执照副本'] });
@@ -239,7 +241,7 @@ export const TABLE: Row[] = [
   },
   {
     route: 'POST /api/tenancies/:id/exit',
-    expect: theOwner,
+    expect: theOwnerHidden,
     setup: async (api) => ({ tenancyId: (await withOwner('leased')(api)).applicationId }),
     call: (ids) => ({ method: 'POST', path: `/api/tenancies/${enc(ids.tenancyId!)}/exit`, body: { reason: '迁址' } }),
   },

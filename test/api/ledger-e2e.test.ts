@@ -109,7 +109,7 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     expect((await api.read('nanshan', `/api/tenancies?endsBefore=${enc(lease.endsOn)}`)).body.total).toBe(0);
     expectProblem(await api.request(null, 'GET', '/api/tenancies'), 401);
     expectProblem(await api.request(E2, 'GET', `/api/tenancies/${enc(app(E1))}`), 404);
-    await refused(403, undefined, E2, 'POST', `/api/tenancies/${enc(app(E1))}/exit`, { reason: '迁址' });
+    await refused(404, undefined, E2, 'POST', `/api/tenancies/${enc(app(E1))}/exit`, { reason: '迁址' });
 
     // ---- E2 lets the signing deadline pass: the scheduler forfeits, E3 gets the space (递补) ----
     const deadlines = await api.read('nanshan', '/api/deadlines');

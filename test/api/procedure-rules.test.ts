@@ -363,7 +363,10 @@ describe('objections', () => {
     const [A, B] = [fresh(), fresh()];
     const f = await api.flow({ applicants: [{ who: A, area: 100 }, { who: B, area: 100 }], until: 'closed' });
     const body = { applicationId: f.apps[0], content: '申报不实' };
-    await refused('OUTSIDE_PUBLICITY_PERIOD', B, 'POST', `/api/notices/${f.noticeId}/objections`, body);
+    // Before the publicity list is out, another enterprise is not told that A applied; an officer is told why.
+    expectProblem(await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, body), 404);
+    expectProblem(await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, { ...body, applicationId: `${f.noticeId}.91440300MA5DZZZZ9Z` }), 404);
+    await refused('OUTSIDE_PUBLICITY_PERIOD', 'futian', 'POST', `/api/notices/${f.noticeId}/objections`, body);
     const { endsAt } = await api.startPublicity(f.noticeId);
     clock.to(endsAt);
     await api.ok(B, 'POST', `/api/notices/${f.noticeId}/objections`, body, 201);
@@ -378,7 +381,9 @@ describe('objections', () => {
     await api.review(f.apps[1]!, true);
     clock.to(Date.parse(f.closesAt) + MINUTE);
     await api.startPublicity(f.noticeId);
-    await refused('APPLICATION_NOT_IN_PUBLICITY', B, 'POST', `/api/notices/${f.noticeId}/objections`, { applicationId: f.apps[0], content: '申报不实' });
+    // Not on the list: to another enterprise, as good as absent; an officer is told why.
+    expectProblem(await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, { applicationId: f.apps[0], content: '申报不实' }), 404);
+    await refused('APPLICATION_NOT_IN_PUBLICITY', 'futian', 'POST', `/api/notices/${f.noticeId}/objections`, { applicationId: f.apps[0], content: '申报不实' });
   });
 });
 
@@ -444,7 +449,7 @@ describe('放弃: a winner declines its allocation', () => {
     expect(f.allocations!.map((a) => a.applicationId)).toEqual([f.apps[0], f.apps[2]]);
     const decline = (who: Who, i: number, body?: unknown) => api.request(who, 'POST', `${app(f.apps[i]!)}/decline`, body);
     const before = await srv.logSize();
-    expectProblem(await decline(B, 0), 403);
+    expectProblem(await decline(B, 0), 404); // another enterprise's application is as good as absent to B
     expectProblem(await decline('nanshan', 0), 403);
     expectProblem(await decline(B, 1, { reason: '无' }), 422, 'NOT_ALLOCATED');
     expect(await srv.logSize()).toBe(before);
@@ -485,6 +490,24 @@ describe('放弃: a winner declines its allocation', () => {
     await api.ok('nanshan', 'POST', `${app(f.apps[2]!)}/contract`, { area: 300, contractRef: '深南租字(2027)第0201号', signedOn: clock.iso, ...leaseFrom(clock.iso) });
     expectProblem(await decline(C, 2), 422, 'ALLOCATION_SIGNED');
     expectProblem(await api.request(A, 'POST', '/api/applications/no-such-application/decline'), 404);
+  });
+});
+
+describe('If-Match on a record the caller may not act on', () => {
+  it('is answered as without it (404 or 403), never with the record’s revision (409)', async () => {
+    const [A, B] = [fresh(), fresh()];
+    const f = await api.flow({ applicants: [{ who: A, area: 100 }], until: 'submitted' });
+    const withdraw = (who: Who) => api.request(who, 'POST', `${app(f.apps[0]!)}/withdraw`, undefined, { 'if-match': '"7"' }); // the record is at revision 0
+    const before = await srv.logSize();
+    const other = await withdraw(B);
+    expectProblem(other, 404);
+    expect(JSON.stringify(other.body)).not.toContain('currentRevision');
+    expectProblem(await withdraw('nanshan'), 403);
+    // The owner, who may: the stale revision is a 409 with the current one.
+    const stale = await withdraw(A);
+    expectProblem(stale, 409);
+    expect(stale.body.currentRevision).toBe(0);
+    expect(await srv.logSize()).toBe(before);
   });
 });
 

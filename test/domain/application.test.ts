@@ -125,7 +125,8 @@ describe('WithdrawApplication', () => {
     given([submitted, returned]).when({ type: 'WithdrawApplication', reason: '另有选址' }, at(DURING)).then([{ type: 'ApplicationWithdrawn', data: { ...ids, reason: '另有选址', previousStatus: 'returned' } }]);
   });
   it('only the owner', () => {
-    given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.enterprise2)).thenThrows(Forbidden);
+    // To another enterprise its application is as good as absent.
+    given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.enterprise2)).thenThrows(NotFound);
     given([submitted]).when({ type: 'WithdrawApplication' }, at(DURING, actors.nanshan)).thenThrows(Forbidden);
   });
   it('not after the review, not twice, not before submitting', () => {
@@ -172,7 +173,10 @@ describe('ResubmitApplication', () => {
   const resubmit = (documents = [{ name: '审计报告.pdf', sha256: hash }], n: NoticeSnapshot = notice): ApplicationCommand => ({ type: 'ResubmitApplication', notice: n, documents });
   it('the owner supplies the material', () => given([submitted, returned]).when(resubmit(), at(DURING)).then([resubmitted]));
   it('keeps the earlier documents too', () => expect(fold([submitted, returned, resubmitted]).documents).toHaveLength(2));
-  it('only the owner', () => given([submitted, returned]).when(resubmit(), at(DURING, actors.enterprise2)).thenThrows(Forbidden));
+  it('only the owner', () => {
+    given([submitted, returned]).when(resubmit(), at(DURING, actors.enterprise2)).thenThrows(NotFound);
+    given([submitted, returned]).when(resubmit(), at(DURING, actors.nanshan)).thenThrows(Forbidden);
+  });
   it('only when returned', () => {
     given([submitted]).when(resubmit(), at(DURING)).thenThrows(RuleViolation, 'APPLICATION_NOT_RETURNED');
     given([submitted, returned, resubmitted]).when(resubmit(), at(DURING)).thenThrows(RuleViolation, 'APPLICATION_NOT_RETURNED');

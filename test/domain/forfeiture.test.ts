@@ -4,7 +4,7 @@ import { ALLOCATION_ALGORITHM } from '../../src/domain/allocation.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { type NoticeCommand, type NoticeEvent, noticeDecider } from '../../src/domain/notice.js';
 import { type ProjectEvent, projectDecider } from '../../src/domain/project.js';
-import { Forbidden, RuleViolation } from '../../src/domain/shared.js';
+import { Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
 const given = spec(noticeDecider);
@@ -50,8 +50,8 @@ describe('放弃: the enterprise allocated the space declines it (reason withdra
     given([...history, resulted])
       .when(forfeit({ reason: 'withdrawn', owner, detail: '另有选址' }), as(actors.enterprise))
       .thenMatches((es) => expect(es.map((e) => [e.type, (e.data as { applicationId: string }).applicationId])).toEqual([['AllocationForfeited', 'a'], ['WaitlistAllocated', 'e']]));
-    given([...history, resulted]).when(forfeit({ reason: 'withdrawn', owner }), as(actors.enterprise2)).thenThrows(Forbidden);
-    given([...history, resulted]).when(forfeit({ reason: 'withdrawn' }), as(actors.enterprise)).thenThrows(Forbidden);
+    given([...history, resulted]).when(forfeit({ reason: 'withdrawn', owner }), as(actors.enterprise2)).thenThrows(NotFound);
+    given([...history, resulted]).when(forfeit({ reason: 'withdrawn' }), as(actors.enterprise)).thenThrows(NotFound);
     given([...history, resulted]).when(forfeit({ reason: 'revoked', owner }), as(actors.enterprise)).thenThrows(Forbidden);
   });
 });

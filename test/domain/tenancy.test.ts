@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Forbidden, RuleViolation } from '../../src/domain/shared.js';
+import { Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { type LeaseFacts, type TenancyCommand, type TenancyEvent, tenancyDecider } from '../../src/domain/tenancy.js';
 import { actors, spec, testContext } from './decider-spec.js';
 
@@ -42,7 +42,7 @@ describe('TenancyRenewed (续租)', () => {
 describe('TenancyEnded', () => {
   it('exit (退出) by the tenant, with a reason', () => {
     given([]).when({ type: 'ExitTenancy', lease, reason: '迁址' }, testContext(actors.enterprise, DURING)).then([ending('exit', DURING, ['迁址'])]);
-    given([]).when({ type: 'ExitTenancy', lease, reason: '迁址' }, testContext(actors.enterprise2, DURING)).thenThrows(Forbidden);
+    given([]).when({ type: 'ExitTenancy', lease, reason: '迁址' }, testContext(actors.enterprise2, DURING)).thenThrows(NotFound); // another enterprise's tenancy is as good as absent
     given([]).when({ type: 'ExitTenancy', lease, reason: ' ' }, testContext(actors.enterprise, DURING)).thenThrows(RuleViolation, 'REASON_REQUIRED');
   });
   it('recovery (收回) by the department, with grounds and reasons', () => {
