@@ -9,7 +9,7 @@ import { type ApplicationFacts, type NoticeSnapshot, isOut } from './application
 import { type WorkingCalendar, addWorkingDays, instant } from './calendar.js';
 import { type Holding, type SpaceClass, type SpaceDelta, type SpaceLedger, requireAvailable, spaceDelta } from './ledger.js';
 import type { ProjectState, ProjectStatus, SupplyMode } from './project.js';
-import { type DecisionContext, type District, type DomainEvent, Duplicate, Forbidden, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
+import { type DecisionContext, type District, type DomainEvent, Duplicate, NotFound, RuleViolation, assertNever, requireDistrictDecider, requireManager } from './shared.js';
 
 export const DEFAULT_PUBLICITY_WORKING_DAYS = 5;
 export const MAX_PUBLICITY_WORKING_DAYS = 30;
