@@ -76,6 +76,22 @@ describe('the access log', () => {
     expect((await srv.request('GET', '/api/audit/access?record=unknown', { token: 'auditor' })).body.total).toBe(0);
   });
 
+  it("records an audit timeline or page that quotes an application's entries (their why), not a project's", async () => {
+    const count = async () => (await srv.request('GET', `/api/audit/access?record=${encodeURIComponent(applicationId)}`, { token: 'auditor' })).body.total as number;
+    const before = await count();
+    const timeline = await srv.request('GET', `/api/audit/records/${encodeURIComponent(`application-${applicationId}`)}`, { token: 'admin', headers: { 'x-request-id': 'req-timeline' } });
+    expect(timeline.body.total).toBeGreaterThan(0);
+    const page = await srv.request('GET', `/api/audit?stream=${encodeURIComponent(`application-${applicationId}`)}`, { token: 'auditor' });
+    expect(page.body.total).toBeGreaterThan(0);
+    expect(await count()).toBe(before + 2);
+    const entries = (await srv.request('GET', `/api/audit/access?record=${encodeURIComponent(applicationId)}`, { token: 'auditor' })).body.items;
+    expect(entries.slice(0, 2).map((e: { actorId: string; what: string }) => [e.actorId, e.what])).toEqual([['auditor-1', 'application'], ['admin-1', 'application']]);
+    const all = async () => (await srv.request('GET', '/api/audit/access', { token: 'auditor' })).body.total as number;
+    const beforeProject = await all();
+    expect((await srv.request('GET', `/api/audit/records/project-${projectId}`, { token: 'admin' })).body.total).toBeGreaterThan(0);
+    expect(await all()).toBe(beforeProject);
+  });
+
   it('is for auditors and city_admin only', async () => {
     for (const token of ['enterprise', 'nanshan'] as const) {
       const res = await srv.request('GET', '/api/audit/access', { token });

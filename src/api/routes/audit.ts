@@ -1,8 +1,10 @@
 // The official record, for auditors: raw events of a stream, the audit trail (a read model of every
 // event: filters, CSV/NDJSON exports streamed page by page, one record's timeline) and tamper evidence.
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
+import type { Actor } from '../../domain/shared.js';
 import { requireActor } from '../auth.js';
 import { verifyLog } from '../../application/checkpoints.js';
 import { streamRecord } from '../../application/access-log.js';
@@ -42,6 +44,16 @@ async function* csvExport(services: Services, q: AuditQuery): AsyncIterable<Expo
   yield* auditCsvChunks(services.reads, q);
 }
 
+/** Records the applications and accountability cases among `streams` as read by `actor` (one entry per kind). */
+function recordShown(services: Services, actor: Actor, streams: string[], req: FastifyRequest): void {
+  const byWhat = new Map<'application' | 'sanctions', Set<string>>();
+  for (const stream of streams) {
+    const shown = streamRecord(stream);
+    if (shown) (byWhat.get(shown.what) ?? byWhat.set(shown.what, new Set()).get(shown.what)!).add(shown.record);
+  }
+  for (const [what, records] of byWhat) services.access.record({ actor, what, records: [...records], reason: accessReason(req.headers), requestId: req.id });
+}
+
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['audit'];
@@ -77,7 +89,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        requireActor(req, 'auditor', 'city_admin');
+        const actor = requireActor(req, 'auditor', 'city_admin');
         const { page, pageSize, consistentWith: at, ...filters } = req.query;
         await consistentWith(services, at);
         await readModelsAtHead(services); // the trail lists every event recorded so far
@@ -89,6 +101,9 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         }
         if (format === 'ndjson') return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(auditNdjsonChunks(services.reads, q)));
         const { items, total } = await searchAudit(services.reads, q, page, pageSize);
+        // An entry's `why` quotes the record (reasons, a violation's description): a page showing an
+        // application's or a case's entries is logged as a read of them.
+        recordShown(services, actor, items.map((e) => e.stream), req);
         return { items, total, page, pageSize };
       },
     );
@@ -103,10 +118,11 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        requireActor(req, 'auditor', 'city_admin');
+        const actor = requireActor(req, 'auditor', 'city_admin');
         await consistentWith(services, req.query.consistentWith);
         await readModelsAtHead(services);
         const items = await recordTimeline(services.reads, req.params.stream);
+        if (items.length > 0) recordShown(services, actor, [req.params.stream], req);
         return { id: req.params.stream, stream: req.params.stream, items, total: items.length };
       },
     );
