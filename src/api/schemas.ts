@@ -110,8 +110,11 @@ export const reasonQuery = z.strictObject({ reason: text(1000).optional() });
 const csvNumbers = (n: number) =>
   z
     .string()
-    .transform((s) => s.split(',').map(Number))
+    .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)))) // Number('') is 0
     .refine((a) => a.length === n && a.every(Number.isFinite), `expected ${n} comma-separated numbers`);
+
+/** An area in a query (㎡): `maxArea=` is refused, not read as 0 (z.coerce.number reads '' as 0). */
+const areaFilter = z.string().trim().min(1, 'expected a number').pipe(z.coerce.number<string>().min(0));
 
 /** What the platform showed then: business time (asOf) or what it had recorded by then (asRecordedAt). */
 export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };
@@ -121,9 +124,9 @@ export const projectFilters = {
   district: district.optional(),
   useType: z.enum(USE_TYPES).optional(),
   supplyMode: z.enum(SUPPLY_MODES).optional(),
-  minArea: z.coerce.number().min(0).optional(),
-  maxArea: z.coerce.number().min(0).optional(),
-  minAvailableArea: z.coerce.number().min(0).optional(),
+  minArea: areaFilter.optional(),
+  maxArea: areaFilter.optional(),
+  minAvailableArea: areaFilter.optional(),
   // Text, not z.coerce.boolean: that would read "false" as true.
   openNotice: z.enum(['true', 'false']).optional().describe('true: a rental/sale notice open to applicants (published, not yet closed or cancelled); false: none'),
   status: z.enum(['registered', 'published', 'withdrawn']).optional(),

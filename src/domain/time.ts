@@ -37,7 +37,10 @@ export function parseInstant(value: string): string | null {
   return written.slice(0, 16) === `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}` ? new Date(t).toISOString() : null;
 }
 
-/** A bare date means the end of that day in CST; anything else is an ISO-8601 instant. Null when unparseable. */
+/**
+ * A bare date means the end of that day in CST; anything else is an ISO-8601 instant with its offset (a time
+ * without one would be read in the server's own zone). Null when unparseable.
+ */
 export function parseAsOf(value: string): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const t = Date.parse(`${value}T23:59:59.999+08:00`);
@@ -45,9 +48,7 @@ export function parseAsOf(value: string): string | null {
     if (Number.isNaN(t) || cstDay(new Date(t).toISOString()) !== value) return null;
     return new Date(t).toISOString();
   }
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  return parseInstant(value);
 }
 
 /** The two digits at `i` as a number, or -1. */

@@ -82,6 +82,9 @@ describe('400 malformed or invalid input', () => {
     expectErrors(await refused('GET', '/api/projects?page=0'), 'querystring.page');
     expectErrors(await refused('GET', '/api/projects?district=atlantis'), 'querystring.district');
     expectErrors(await refused('GET', '/api/projects?minArea=lots'), 'querystring.minArea');
+    expectErrors(await refused('GET', '/api/projects?maxArea='), 'querystring.maxArea'); // not read as 0
+    expectErrors(await refused('GET', '/api/map/projects?near=,&radius=100'), 'querystring.near'); // not the point 0,0
+    expectErrors(await refused('GET', '/api/statistics?asOf=2017-09-30T10:00'), 'querystring.asOf'); // a time needs its offset
     expectErrors(await refused('GET', '/api/projects?sort=price'), 'querystring.sort');
     expectErrors(await refused('GET', '/api/projects?status=deleted'), 'querystring.status');
     expectErrors(await refused('GET', '/api/projects?colour=red'), 'querystring');
