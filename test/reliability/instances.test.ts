@@ -140,10 +140,19 @@ let openNotice: string;
     expect(created.status).toBe(201);
     const published = await call(follower, 'POST', `/api/projects/${created.body.id}/publish`, tokens.nanshan);
     expect(published.status).toBe(200);
-    const at = (s: { got: { position: number }[] }) => s.got.filter((m) => m.position === published.body.position);
-    while (!sockets.every((s) => at(s).length > 0)) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300)); // a second copy would arrive by now
-    for (const s of sockets) expect(at(s)).toHaveLength(1);
+    const at = (s: { got: { position: number }[] }, position: number) => s.got.filter((m) => m.position === position);
+    const arrived = async (position: number) => {
+      while (!sockets.every((s) => at(s, position).length > 0)) await new Promise((r) => setTimeout(r, 20));
+    };
+    await arrived(published.body.position);
+    // A later change to the same topic: a topic's pushes come in log order from whichever instance
+    // publishes them, so once it has arrived a second copy of the first would have arrived before it.
+    const marker = await call(instances[0]!, 'POST', '/api/projects', tokens.nanshan, { ...sampleProject, name: '推送标记项目' });
+    const markerPublished = await call(instances[0]!, 'POST', `/api/projects/${marker.body.id}/publish`, tokens.nanshan);
+    expect(markerPublished.status).toBe(200);
+    await arrived(markerPublished.body.position);
+    for (const s of sockets) expect(at(s, published.body.position)).toHaveLength(1);
+    for (const s of sockets) expect(at(s, markerPublished.body.position)).toHaveLength(1);
     for (const s of sockets) s.ws.close();
   });
 
