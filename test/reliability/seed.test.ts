@@ -27,6 +27,7 @@ import { FEED_KINDS } from '../../src/projections/public-feed.js';
 import { currentDemandStatistics, demandStatisticsAsOf } from '../../src/projections/demand-statistics.js';
 import { currentStatistics, statisticsAsOf } from '../../src/projections/statistics.js';
 import { type SeedResult, HEADLINE, LEGACY_CALENDAR, SEED_ACTOR, buildDemandPlan, buildProcedurePlan, buildSeedPlan, runSeed } from '../../scripts/seed.js';
+import { mendAnachronisms } from '../../scripts/seed-data.js';
 import { ENTERPRISES, creditCodeOf } from '../../scripts/seed-procedure-data.js';
 import { startServer } from '../api/harness.js';
 
@@ -205,14 +206,23 @@ describe('seed: the demo history in one store', () => {
     expect(new Set(demandEvents.map((e) => e.type))).toEqual(new Set(['DemandReported', 'DemandFollowedUp', 'DemandBrokered', 'DemandFeedbackGiven', 'DemandWithdrawn', 'DemandClosed']));
   });
 
-  it('mends the anachronisms: 龙华/坪山 新区 before 2017, no free handover before 2021, 人才安居集团 only from 2016', () => {
+  it('mends the anachronisms: 龙华/坪山 新区 before 2017, no free handover before 2021, 人才安居集团 only from July 2016', () => {
     for (const e of log.filter((x) => x.type === 'ProjectRegistered')) {
       const f = e.data as { address: string; ownershipType?: string; owner?: string };
       if (e.occurredAt < '2017-01-06T16:00:00.000Z') expect(f.address).not.toMatch(/^(龙华区|坪山区)/);
       if (e.occurredAt < '2020-12-31T16:00:00.000Z') expect(f.ownershipType ?? '').not.toContain('无偿移交');
-      if (e.occurredAt < '2016-01-01T00:00:00.000Z') expect(f.owner ?? '').not.toContain('人才安居');
+      if (e.occurredAt < '2016-06-30T16:00:00.000Z') expect(f.owner ?? '').not.toContain('人才安居'); // the group was set up in mid-2016
     }
     expect(log.some((e) => e.type === 'ProjectRegistered' && (e.data as { address: string }).address.startsWith('龙华新区'))).toBe(true);
+    // Each rule at its own edge (the seed's projects need not fall near them).
+    const owned = (at: string) => {
+      const f = { owner: '深圳市人才安居集团有限公司', address: '龙华区观澜街道', supplyModes: ['rent'] } as unknown as Parameters<typeof mendAnachronisms>[0];
+      mendAnachronisms(f, at);
+      return [f.owner, f.address];
+    };
+    expect(owned('2016-06-30T15:59:59.999Z')).toEqual(['深圳市投资控股有限公司', '龙华新区观澜街道']);
+    expect(owned('2016-06-30T16:00:00.000Z')).toEqual(['深圳市人才安居集团有限公司', '龙华新区观澜街道']);
+    expect(owned('2017-01-06T16:00:00.000Z')).toEqual(['深圳市人才安居集团有限公司', '龙华区观澜街道']);
   });
 
   it('keeps the books of tenancies after the leases: a 换租 move, a renewal of the moved tenancy, an exit, a recovery', () => {
