@@ -66,6 +66,16 @@ const TOPICS: PrivateTopic[] = [
     },
     change: async (topic) => void (await api.ok('nanshan', 'POST', `/api/exchanges/${idOf(topic)}/review`, { approved: true, reason: '同意' })),
   },
+  {
+    name: 'demand (in Nanshan)',
+    allowed: ofTheRecord,
+    setup: async () => {
+      const body = { industry: '集成电路设计', minArea: 300, maxArea: 600, districts: ['nanshan'], useType: 'rnd', supplyMode: 'rent', maxPrice: 80, neededBy: '2028-06-30' };
+      return `demand:${(await api.ok(E_HARNESS, 'POST', '/api/demands', body, 201)).id}`;
+    },
+    // Its topic is pushed when a fitting project becomes a candidate.
+    change: async () => void (await api.publishedProject('nanshan', { totalArea: 500, name: '南山实时匹配项目' })),
+  },
   { name: 'project (unknown)', allowed: ['admin', 'auditor'], setup: async () => 'project:no-such-project' },
   { name: 'application (unknown)', allowed: ['admin', 'auditor'], setup: async () => 'application:no-such-application' },
   { name: 'demand (no read model yet: an unknown record)', allowed: ['admin', 'auditor'], setup: async () => 'demand:no-such-demand' },
