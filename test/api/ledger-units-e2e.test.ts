@@ -186,6 +186,8 @@ describe('PATCH /api/projects/:id with units (api.md: PATCH takes what POST does
     await api.ok('nanshan', 'POST', '/api/notices', { projectId, supplyMode: 'rent', price: 60, eligibility: '创新型企业', opensAt, closesAt, area: 500, unitIds: [ids['101']] }, 201);
 
     await refused(422, 'UNIT_HELD', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: listed.slice(1), reason: '合并单元' });
+    // Removing it alone is refused the same way (the use case reads the notices' holdings).
+    await refused(422, 'UNIT_HELD', 'nanshan', 'DELETE', `/api/projects/${projectId}/units/${ids['101']}?reason=${encodeURIComponent('合并单元')}`);
     await refused(422, 'UNIT_HELD', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [{ ...listed[0]!, area: 450 }, ...listed.slice(1)], reason: '重新测绘' });
     await refused(422, 'NOTHING_CHANGED', 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [...listed].reverse(), reason: '无变化' });
     await refused(400, undefined, 'nanshan', 'PATCH', `/api/projects/${projectId}`, { units: [{ building: 'B栋', floor: '1层', number: '103' }], reason: '缺面积' });
