@@ -55,12 +55,22 @@ function processMetrics(): client.Registry {
   return processRegistry;
 }
 
+/** A URL whose query's `token` (however its name is percent-encoded, as the query parser decodes it) is replaced. */
+function withoutToken(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  if (!params.has('token')) return url;
+  params.set('token', 'redacted');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
 /** The request as logged: the query's `token` (a live socket's bearer token, api.md) never reaches a log. */
 function withSafeRequests(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   if (!logger) return logger;
   const req = (r: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
     method: r.method,
-    url: r.url?.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'),
+    url: r.url === undefined ? undefined : withoutToken(r.url),
     host: r.host,
     remoteAddress: r.ip,
     remotePort: r.socket?.remotePort,

@@ -101,9 +101,13 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
       state.actor = actor;
       state.expiresAtMs = expiryOf(token);
       if (state.timer) clearTimeout(state.timer);
-      // Closed when it expires, even with nothing to push (pushes check it too).
-      state.timer = setTimeout(() => expired(socket, state), Math.min(Math.max(0, state.expiresAtMs - Date.now()), 2 ** 31 - 1));
-      state.timer.unref();
+      // Closed when it expires, even with nothing to push (pushes check it too); a timer waits at most ~24.8
+      // days, so a longer wait is taken in steps.
+      const arm = () => {
+        state.timer = setTimeout(() => expired(socket, state) || arm(), Math.min(Math.max(0, state.expiresAtMs - Date.now()), 2 ** 31 - 1));
+        state.timer.unref();
+      };
+      arm();
     };
     if (state.actor && bearer) signedIn(state.actor, bearer);
     const query = req.query as { token?: string };

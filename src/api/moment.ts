@@ -10,6 +10,6 @@ export function momentOf(asOf: string | undefined, asRecordedAt: string | undefi
   const [field, value] = asOf !== undefined ? (['asOf', asOf] as const) : asRecordedAt !== undefined ? (['asRecordedAt', asRecordedAt] as const) : [null, null];
   if (field === null) return null;
   const at = parseAsOf(value);
-  if (!at) throw invalid(field, 'a date (YYYY-MM-DD) or an ISO-8601 time');
+  if (!at) throw invalid(field, 'a date (YYYY-MM-DD, in China Standard Time) or an ISO-8601 time with its offset (2017-09-30T12:00:00+08:00)');
   return { field: field === 'asOf' ? 'occurredAt' : 'recordedAt', at };
 }

@@ -113,8 +113,8 @@ const csvNumbers = (n: number) =>
     .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)))) // Number('') is 0
     .refine((a) => a.length === n && a.every(Number.isFinite), `expected ${n} comma-separated numbers`);
 
-/** An area in a query (㎡): `maxArea=` is refused, not read as 0 (z.coerce.number reads '' as 0). */
-const areaFilter = z.string().trim().min(1, 'expected a number').pipe(z.coerce.number<string>().min(0));
+/** An area in a query (㎡), a number in OpenAPI: `maxArea=` is refused, not read as 0 (z.coerce.number reads '' as 0). */
+const areaFilter = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v), z.coerce.number().min(0));
 
 /** What the platform showed then: business time (asOf) or what it had recorded by then (asRecordedAt). */
 export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };

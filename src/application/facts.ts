@@ -1,7 +1,7 @@
 // Facts that one stream's decision needs from others, read fresh from the log (or from read models
 // brought up to the log's head). Each is a plain function of the services, so a use case (or a test)
 // can call it alone.
-import { type ApplicationFacts, type ApplicationState, applicationDecider, applicationFacts, applicationStream } from '../domain/application.js';
+import { type ApplicationFacts, type ApplicationState, UNKNOWN_APPLICATION, applicationDecider, applicationFacts, applicationStream } from '../domain/application.js';
 import { type NoticeState, noticeDecider, noticeSnapshot, noticeStream, projectSnapshot } from '../domain/notice.js';
 import { projectDecider, projectStream } from '../domain/project.js';
 import { NotFound } from '../domain/shared.js';
@@ -55,6 +55,6 @@ export async function applicationFactsOf(events: EventStore, applicationId: stri
 /** The notice an application belongs to (its id is `<noticeId>.<creditCode>`, but we read it from the stream). */
 export async function noticeOfApplication(services: Services, applicationId: string): Promise<string> {
   const { state } = await services.commands.load(applicationDecider, applicationStream(applicationId), true);
-  if (state.status === 'none') throw new NotFound(`no application ${applicationId}`);
+  if (state.status === 'none') throw new NotFound(UNKNOWN_APPLICATION);
   return state.noticeId;
 }

@@ -3,7 +3,7 @@
 // gathers the facts, and runs the notice's decider. Lock order: lockKeys (keyed-lock.ts).
 import { activeApplicationBans } from '../domain/accountability.js';
 import type { Allocation, AllocationMethod } from '../domain/allocation.js';
-import { type ApplicationFacts, applicationDecider, applicationStream } from '../domain/application.js';
+import { type ApplicationFacts, UNKNOWN_APPLICATION, applicationDecider, applicationStream } from '../domain/application.js';
 import { type ForfeitReason, type NoticeCommand, type NoticeTerms, noticeDecider, noticeStream } from '../domain/notice.js';
 import type { SupplyMode } from '../domain/project.js';
 import { NotFound } from '../domain/shared.js';
@@ -161,6 +161,6 @@ export function forfeitAllocation(
 /** 放弃: the enterprise declines the space allocated to it before signing; it goes on as a forfeiture does (递补). */
 export async function declineAllocation(services: Services, args: { applicationId: string; reason?: string }, meta: CommandMeta): Promise<CommandResult> {
   const { state } = await services.commands.load(applicationDecider, applicationStream(args.applicationId), true);
-  if (state.status === 'none') throw new NotFound('no such application');
+  if (state.status === 'none') throw new NotFound(UNKNOWN_APPLICATION);
   return forfeitAllocation(services, { noticeId: state.noticeId, applicationId: args.applicationId, reason: 'withdrawn', ...(args.reason?.trim() ? { detail: args.reason.trim() } : {}) }, meta);
 }

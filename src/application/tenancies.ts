@@ -3,7 +3,7 @@
 // tenancy's decider under the tenancy's lock.
 import { applicationDecider, applicationStream } from '../domain/application.js';
 import { NotFound } from '../domain/shared.js';
-import { type LeaseFacts, type RecoveryGrounds, type TenancyCommand, leaseFacts, tenancyDecider, tenancyStream } from '../domain/tenancy.js';
+import { type LeaseFacts, type RecoveryGrounds, type TenancyCommand, UNKNOWN_TENANCY, leaseFacts, tenancyDecider, tenancyStream } from '../domain/tenancy.js';
 import type { CommandMeta, CommandResult } from './command-handler.js';
 import { exchangeDecider, exchangeStream } from '../domain/exchange.js';
 import { ledgerOf } from '../domain/notice.js';
@@ -21,7 +21,7 @@ export async function leaseOf(services: Services, tenancyId: string): Promise<Le
   const lease = state.status !== 'none' && state.contract ? leaseFacts(state.contract) : undefined;
   if (lease) return lease;
   const successor = await successorLease(services, tenancyId);
-  if (!successor) throw new NotFound(`no tenancy ${tenancyId}`);
+  if (!successor) throw new NotFound(UNKNOWN_TENANCY);
   return successor;
 }
 

@@ -290,14 +290,17 @@ function checkDeclared(d: DeclaredFacts): void {
   if (!ok) throw new RuleViolation('DECLARED_FACTS_INVALID', 'declared facts need an industry, whole employees ≥ 0, revenue ≥ 0 and an R&D share between 0 and 1');
 }
 
+/** What an unknown application is answered with: the same words whether it is absent or another enterprise's. */
+export const UNKNOWN_APPLICATION = 'no such application';
+
 /** Another enterprise's application is as good as absent: its existence is not public (as its read's 404). */
 function requireOwner(actor: Actor, s: ApplicationRecord): void {
-  if (actor.role === 'enterprise' && actor.creditCode !== s.creditCode) throw new NotFound('no such application');
+  if (actor.role === 'enterprise' && actor.creditCode !== s.creditCode) throw new NotFound(UNKNOWN_APPLICATION);
   if (actor.role !== 'enterprise') throw new Forbidden('only the applicant enterprise may do this');
 }
 
 function existing(state: ApplicationState): ApplicationRecord {
-  if (state.status === 'none') throw new NotFound('no such application');
+  if (state.status === 'none') throw new NotFound(UNKNOWN_APPLICATION);
   return state;
 }
 
@@ -488,13 +491,13 @@ export function decideApplication(command: ApplicationCommand, state: Applicatio
       const s = existing(state);
       if (blank(ctx.actor?.id)) throw new Forbidden('anonymous objections are refused');
       if (ctx.actor.role === 'auditor') throw new Forbidden('auditors read; they do not take part in the procedure');
-      if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
-      if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
       const p = command.notice.publicity;
       // An application is public once it is on a publicity list that has begun; until then, to another
-      // enterprise, it is as good as absent (whether it applied is not revealed).
+      // enterprise, it is as good as absent (whether it applied is not revealed), before any other answer.
       const listed = p !== undefined && now >= instant(p.startsAt) && p.applicationIds.includes(s.applicationId);
-      if (!listed && ctx.actor.role === 'enterprise' && ctx.actor.creditCode !== s.creditCode) throw new NotFound('no such application');
+      if (!listed && ctx.actor.role === 'enterprise' && ctx.actor.creditCode !== s.creditCode) throw new NotFound(UNKNOWN_APPLICATION);
+      if (command.notice.noticeId !== s.noticeId) throw new RuleViolation('NOTICE_MISMATCH', 'the notice snapshot is not this application’s notice');
+      if (command.notice.status === 'cancelled') throw new RuleViolation('NOTICE_CANCELLED', 'the notice has been cancelled');
       if (!p || now < instant(p.startsAt) || now > instant(p.endsAt)) throw new RuleViolation('OUTSIDE_PUBLICITY_PERIOD', 'objections are accepted only during the publicity period');
       if (!p.applicationIds.includes(s.applicationId)) throw new RuleViolation('APPLICATION_NOT_IN_PUBLICITY', 'the application is not on the publicity list');
       if (blank(command.content)) throw new RuleViolation('OBJECTION_CONTENT_REQUIRED', 'an objection must say what is wrong');

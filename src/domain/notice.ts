@@ -266,7 +266,7 @@ function existing(state: NoticeState, ctx: DecisionContext, mayAct = (n: NoticeR
 /** 放弃: the enterprise allocated space declines it itself (the district's officers record it otherwise). */
 /** Another enterprise's application is as good as absent to it (its existence is not public): 404, as its read. */
 function requireOwner(ctx: DecisionContext, owner: string | undefined): void {
-  if (!owner || ctx.actor.creditCode?.toUpperCase() !== owner.toUpperCase()) throw new NotFound('no such application');
+  if (!owner || ctx.actor.creditCode?.toUpperCase() !== owner.toUpperCase()) throw new NotFound('no such application'); // application.ts's UNKNOWN_APPLICATION (the notice does not import it)
 }
 
 function checkFacts(facts: ApplicationFacts[]): void {

@@ -47,6 +47,9 @@ interface Ref {
   district: District;
   creditCode: string;
 }
+/** What an unknown tenancy is answered with: the same words whether it is absent or another enterprise's. */
+export const UNKNOWN_TENANCY = 'no such tenancy';
+
 export type TenancyEvent =
   | DomainEvent<'TenancyRenewed', Ref & { previousEndsOn: string; endsOn: string; monthlyRent: number; renewal: number; reason?: string }>
   | DomainEvent<
@@ -134,7 +137,7 @@ export function decideTenancy(command: TenancyCommand, state: TenancyState, ctx:
     }
     case 'ExitTenancy': {
       // Another enterprise's tenancy is as good as absent to it (its read answers 404 too).
-      if (ctx.actor.role === 'enterprise' && ctx.actor.creditCode !== lease.creditCode) throw new NotFound('no such tenancy');
+      if (ctx.actor.role === 'enterprise' && ctx.actor.creditCode !== lease.creditCode) throw new NotFound(UNKNOWN_TENANCY);
       if (ctx.actor.role !== 'enterprise') throw new Forbidden('only the tenant enterprise may exit its lease');
       current(state, lease);
       if (blank(command.reason)) throw new RuleViolation('REASON_REQUIRED', 'an exit must say why');

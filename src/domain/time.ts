@@ -48,7 +48,8 @@ export function parseAsOf(value: string): string | null {
     if (Number.isNaN(t) || cstDay(new Date(t).toISOString()) !== value) return null;
     return new Date(t).toISOString();
   }
-  return parseInstant(value);
+  // ISO 8601 also writes an offset without its colon (+0800) and UTC as a lower-case z: read as before.
+  return parseInstant(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/z$/, 'Z'));
 }
 
 /** The two digits at `i` as a number, or -1. */

@@ -198,8 +198,15 @@ export function valueAt(doc: Doc, dotted: string): unknown {
   return node;
 }
 
-/** A node's own field: never what its prototype has under that name (`constructor`, `toString`…). */
-const ownValue = (node: Node, key: string): unknown => (Object.hasOwn(node, key) ? node[key] : undefined);
+/**
+ * A node's own field: never what its prototype has under that name (`constructor`, `toString`…). Stored
+ * values are JSON, and every inherited member is a function but the `__proto__` accessor: only those are
+ * asked about (a rebuild reads millions of paths).
+ */
+function ownValue(node: Node, key: string): unknown {
+  const v = node[key];
+  return (typeof v === 'function' || key === '__proto__') && !Object.hasOwn(node, key) ? undefined : v;
+}
 
 /**
  * Stored documents are never modified: a change copies only the objects on the paths it touches

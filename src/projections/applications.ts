@@ -161,6 +161,13 @@ export const applications = defineProjection<ApplicationEvent | NoticeEvent>({
         });
       });
     },
+    // The winners' signing deadline (a 递补's comes with it, below).
+    ResultPublished: (event) => {
+      const { allocations, signingDueAt } = event.data;
+      if (signingDueAt === undefined) return [];
+      const due = utc(signingDueAt);
+      return allocations.map((a) => op(APPLICATIONS, a.applicationId, event, { set: { 'allocation.signingDueAt': due } }));
+    },
     // The space allocated ends unsigned (a missed signing deadline, 放弃, a revocation): the area it had stays.
     AllocationForfeited: (event) => {
       const at = utc(event.occurredAt);

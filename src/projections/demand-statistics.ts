@@ -71,7 +71,7 @@ const DEMAND_COUNTERS: CounterCollections = { now: DEMAND_STATS_NOW, buckets: DE
 const bucketOps = (event: Recorded<DemandEvent>) => counterOps(DEMAND_COUNTERS, event, deltaOf(event));
 
 export const demandStatistics = defineProjection<DemandEvent>({
-  name: 'demand-statistics-v5',
+  name: 'demand-statistics-v6', // v6: an industry naming a prototype member is keyed encoded (encodeKey), as a stored one on MongoDB was not
   collections: [DEMAND_STATS_NOW, DEMAND_STATS_BUCKETS, DEMAND_STATS_DELTAS],
   logCollections: [DEMAND_STATS_DELTAS],
   indexes: [{ collection: DEMAND_STATS_DELTAS, keys: { day: 1 } }, { collection: DEMAND_STATS_DELTAS, keys: { recordedDay: 1 } }, { collection: DEMAND_STATS_BUCKETS, keys: { bucket: 1 } }],

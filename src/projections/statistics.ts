@@ -111,7 +111,7 @@ export function nest(delta: Delta): Record<string, unknown> {
     const parts = segmentsOf(path); // split once, as the store splits them
     let node: Record<string, unknown> = out;
     // Own fields only: an inherited name (`constructor`) is never followed into a prototype (encodeKey keeps
-    // free text from naming one).
+    // free text from naming one, `__proto__` included; the stores refuse a `__proto__` path).
     for (let i = 0; i < parts.length - 1; i++) node = (Object.hasOwn(node, parts[i]!) ? node[parts[i]!] : (node[parts[i]!] = {})) as Record<string, unknown>;
     node[parts[parts.length - 1]!] = n;
   }

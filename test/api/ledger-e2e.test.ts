@@ -110,6 +110,9 @@ describe('the space ledger, tenancies and deadlines, end to end', () => {
     expectProblem(await api.request(null, 'GET', '/api/tenancies'), 401);
     expectProblem(await api.request(E2, 'GET', `/api/tenancies/${enc(app(E1))}`), 404);
     await refused(404, undefined, E2, 'POST', `/api/tenancies/${enc(app(E1))}/exit`, { reason: '迁址' });
+    // Another enterprise's tenancy and none at all read the same, words included.
+    const [theirs, none] = await Promise.all([app(E1), 'no-such-tenancy'].map((id) => api.request(E2, 'POST', `/api/tenancies/${enc(id)}/exit`, { reason: '迁址' })));
+    expect(theirs!.body.detail).toBe(none!.body.detail);
 
     // ---- E2 lets the signing deadline pass: the scheduler forfeits, E3 gets the space (递补) ----
     const deadlines = await api.read('nanshan', '/api/deadlines');

@@ -364,8 +364,11 @@ describe('objections', () => {
     const f = await api.flow({ applicants: [{ who: A, area: 100 }, { who: B, area: 100 }], until: 'closed' });
     const body = { applicationId: f.apps[0], content: '申报不实' };
     // Before the publicity list is out, another enterprise is not told that A applied; an officer is told why.
-    expectProblem(await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, body), 404);
-    expectProblem(await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, { ...body, applicationId: `${f.noticeId}.91440300MA5DZZZZ9Z` }), 404);
+    const existing = await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, body);
+    const absent = await api.request(B, 'POST', `/api/notices/${f.noticeId}/objections`, { ...body, applicationId: `${f.noticeId}.91440300MA5DZZZZ9Z` });
+    expectProblem(existing, 404);
+    expectProblem(absent, 404);
+    expect(existing.body.detail).toBe(absent.body.detail); // not even the words tell them apart
     await refused('OUTSIDE_PUBLICITY_PERIOD', 'futian', 'POST', `/api/notices/${f.noticeId}/objections`, body);
     const { endsAt } = await api.startPublicity(f.noticeId);
     clock.to(endsAt);
@@ -501,6 +504,9 @@ describe('If-Match on a record the caller may not act on', () => {
     const before = await srv.logSize();
     const other = await withdraw(B);
     expectProblem(other, 404);
+    const absent = await api.request(B, 'POST', `${app(`${f.noticeId}.91440300MA5DZZZZ9Z`)}/withdraw`, undefined, { 'if-match': '"7"' });
+    expectProblem(absent, 404);
+    expect(other.body.detail).toBe(absent.body.detail);
     expect(JSON.stringify(other.body)).not.toContain('currentRevision');
     expectProblem(await withdraw('nanshan'), 403);
     // The owner, who may: the stale revision is a 409 with the current one.

@@ -29,9 +29,10 @@ describe('trace ids and the log', () => {
   it('logs a request to /api/live without its token', async () => {
     const token = tokens.auditor;
     await fetch(`${srv.url}/api/live?topics=statistics&token=${token}`);
+    await fetch(`${srv.url}/api/live?%74oken=${token}`); // the query parser decodes the name: so does the log
     const logged = lines.filter((l) => l.includes('/api/live'));
-    expect(logged.length).toBeGreaterThan(0);
-    expect(logged.join('\n')).toContain('token=[redacted]');
-    expect(lines.join('\n')).not.toContain(token);
+    expect(logged.length).toBeGreaterThan(1);
+    expect(logged.join('\n')).toContain('token=redacted');
+    expect(lines.join('\n')).not.toContain(token.split('.')[2]!); // not even the signature
   });
 });

@@ -255,6 +255,11 @@ describe('FileObjection (异议)', () => {
     given([submitted, reviewed]).when(object(), at('2026-01-21T01:59:59.999Z')).thenThrows(RuleViolation, 'OUTSIDE_PUBLICITY_PERIOD');
     given([submitted, reviewed]).when(object(), at(AFTER_PUBLICITY)).thenThrows(RuleViolation, 'OUTSIDE_PUBLICITY_PERIOD');
   });
+  it('to another enterprise, an application on no begun list is as good as absent, whatever else is wrong', () => {
+    const cancelled = { ...notice, status: 'cancelled' as const };
+    given([submitted, reviewed]).when(object(undefined, cancelled), at(IN_PUBLICITY, actors.enterprise2)).thenThrows(NotFound);
+    given([submitted, reviewed]).when(object(undefined, cancelled), at(IN_PUBLICITY, actors.futian)).thenThrows(RuleViolation, 'NOTICE_CANCELLED');
+  });
   it('only on an application on the list', () => {
     given([submitted, reviewed]).when(object(undefined, { ...inPublicity, publicity: { ...inPublicity.publicity!, applicationIds: ['other'] } }), at(IN_PUBLICITY)).thenThrows(RuleViolation, 'APPLICATION_NOT_IN_PUBLICITY');
   });

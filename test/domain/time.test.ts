@@ -48,5 +48,7 @@ describe('China Standard Time days', () => {
   it('refuses a time without its offset (it would be read in the server’s zone) and an impossible time', () => {
     for (const bad of ['2017-09-30T10:00', '2017-09-30T10:00:00', '2017-09-30T10:00:00.000', '2017-02-30T10:00:00Z', '2017-09-30T24:00:00+08:00']) expect(parseAsOf(bad)).toBeNull();
     expect(parseAsOf('2017-09-30T10:00Z')).toBe('2017-09-30T10:00:00.000Z');
+    expect(parseAsOf('2017-09-30T18:00:00+0800')).toBe('2017-09-30T10:00:00.000Z');
+    expect(parseAsOf('2017-09-30T10:00:00z')).toBe('2017-09-30T10:00:00.000Z');
   });
 });

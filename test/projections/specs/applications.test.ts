@@ -104,12 +104,13 @@ describe('applications', () => {
     const given = spec.given([
       submitted(E1, 400),
       decided,
-      resultPublished,
+      { ...resultPublished, data: { ...resultPublished.data, signingDueAt: '2027-01-20T15:59:59.999Z' } },
       { type: 'AllocationForfeited', data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A1, area: 400, reason: 'withdrawn' } },
       { type: 'WaitlistAllocated', data: { noticeId: N, district: 'nanshan', projectId: 'p-1', applicationId: A2, area: 400, rank: 2, replaces: A1, signingDueAt: '2027-01-21T15:59:59.999Z' } },
     ]);
     expect((await given.documents(APPLICATIONS)).get(A1)).toMatchObject({
-      allocation: { allocated: false, area: 400, rank: 1, method: 'first_come', decidedAt: at(2), endedAt: at(4), endedHow: 'withdrawn' },
+      // The winner's deadline came with the result.
+      allocation: { allocated: false, area: 400, rank: 1, method: 'first_come', decidedAt: at(2), signingDueAt: '2027-01-20T15:59:59.999Z', endedAt: at(4), endedHow: 'withdrawn' },
       allocatedArea: 0,
       updatedAt: at(4),
     });
