@@ -1,36 +1,18 @@
 // Forfeiture and 递补 on the notice stream, and the ledger's refusals on the project stream.
 import { describe, expect, it } from 'vitest';
-import { ALLOCATION_ALGORITHM } from '../../src/domain/allocation.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { type NoticeCommand, type NoticeEvent, noticeDecider } from '../../src/domain/notice.js';
 import { type ProjectEvent, projectDecider } from '../../src/domain/project.js';
 import { Forbidden, NotFound, RuleViolation } from '../../src/domain/shared.js';
 import { actors, spec, testContext } from './decider-spec.js';
+import { decided, input, published, ref } from './forfeiture-fixtures.js';
 
 const given = spec(noticeDecider);
-const ref = { noticeId: 'n-1', district: 'nanshan' as const };
 const RESULT = '2026-02-02T02:00:00.000Z'; // Monday
 const DUE = '2026-02-09T15:59:59.999Z'; // the end (CST) of the fifth working day after
 const AFTER_DUE = '2026-02-10T02:00:00.000Z';
 const signing = { calendar: DEFAULT_CALENDAR, workingDays: 5 };
-const input = (applicationId: string, requestedArea: number, submittedPosition: number) => ({ applicationId, requestedArea, submittedPosition, score: 100 - submittedPosition });
-const history: NoticeEvent[] = [
-  { type: 'NoticePublished', data: { ...ref, projectId: 'p-1', supplyMode: 'rent', area: 3_000, price: 60, eligibility: '创新型企业', opensAt: '2026-01-05T02:00:00.000Z', closesAt: '2026-01-06T02:00:00.000Z', publicityWorkingDays: 5 } },
-  {
-    type: 'AllocationDecided',
-    data: {
-      ...ref,
-      projectId: 'p-1',
-      method: 'ranking',
-      algorithm: ALLOCATION_ALGORITHM,
-      offeredArea: 3_000,
-      inputs: [input('b', 1_000, 1), input('d', 2_500, 2), input('a', 1_000, 3), input('e', 800, 4)],
-      order: ['b', 'd', 'a', 'e'],
-      allocations: [{ applicationId: 'b', area: 1_000, rank: 1 }, { applicationId: 'a', area: 1_000, rank: 3 }],
-      allocatedArea: 2_000,
-    },
-  },
-];
+const history: NoticeEvent[] = [published, decided];
 const publish: NoticeCommand = { type: 'PublishResult', signing };
 const resulted: NoticeEvent = {
   type: 'ResultPublished',

@@ -2,35 +2,22 @@
 // that 递补's missed signing deadline, a withdrawal with nobody to take the space. Events come from the real
 // decider; the answer from the feed's own query.
 import { describe, expect, it } from 'vitest';
-import { ALLOCATION_ALGORITHM } from '../../src/domain/allocation.js';
 import { DEFAULT_CALENDAR } from '../../src/domain/calendar.js';
 import { type NoticeCommand, type NoticeEvent, type NoticeState, noticeDecider } from '../../src/domain/notice.js';
 import { EmbeddedReadStore } from '../../src/infra/embedded-read-store.js';
 import { listFeed } from '../../src/projections/procedure-queries.js';
 import { publicFeed } from '../../src/projections/public-feed.js';
 import { actors, testContext } from '../domain/decider-spec.js';
+import { decided, published, ref as fixtureRef } from '../domain/forfeiture-fixtures.js';
 import { project, recorded } from './projection-spec.js';
 
-const ref = { noticeId: 'n-1', district: 'nanshan' as const, projectId: 'p-1' };
+const ref = { ...fixtureRef, projectId: 'p-1' };
 const signing = { calendar: DEFAULT_CALENDAR, workingDays: 5 };
-const input = (applicationId: string, requestedArea: number, submittedPosition: number) => ({ applicationId, requestedArea, submittedPosition, score: 100 - submittedPosition });
 const entry = (applicationId: string, n: number) => ({ applicationId, enterpriseName: `企业${applicationId}`, creditCode: `9144030000000000${n}X`, qualified: true, reasons: [] });
 const history: NoticeEvent[] = [
-  { type: 'NoticePublished', data: { ...ref, supplyMode: 'rent', area: 3_000, price: 60, eligibility: '创新型企业', opensAt: '2026-01-05T02:00:00.000Z', closesAt: '2026-01-06T02:00:00.000Z', publicityWorkingDays: 5 } },
+  published,
   { type: 'QualificationPublicityStarted', data: { ...ref, startsAt: '2026-01-07T02:00:00.000Z', endsAt: '2026-01-14T02:00:00.000Z', list: [entry('b', 1), entry('d', 2), entry('a', 3), entry('e', 4)] } },
-  {
-    type: 'AllocationDecided',
-    data: {
-      ...ref,
-      method: 'ranking',
-      algorithm: ALLOCATION_ALGORITHM,
-      offeredArea: 3_000,
-      inputs: [input('b', 1_000, 1), input('d', 2_500, 2), input('a', 1_000, 3), input('e', 800, 4)],
-      order: ['b', 'd', 'a', 'e'],
-      allocations: [{ applicationId: 'b', area: 1_000, rank: 1 }, { applicationId: 'a', area: 1_000, rank: 3 }],
-      allocatedArea: 2_000,
-    },
-  },
+  decided,
 ];
 
 /** The notice's events so far, and a step that decides a command on them at `now` and appends what it decides. */
