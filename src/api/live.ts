@@ -96,7 +96,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
 
   app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const state: Follower = { actor: req.actor, topics: new Set<string>(), expiresAtMs: req.actor && bearer ? expiryOf(bearer) : Number.POSITIVE_INFINITY, requestId: req.id, timer: null };
+    const state: Follower = { actor: req.actor, topics: new Set<string>(), expiresAtMs: Number.POSITIVE_INFINITY, requestId: req.id, timer: null };
     const signedIn = (actor: Actor, token: string) => {
       state.actor = actor;
       state.expiresAtMs = expiryOf(token);
