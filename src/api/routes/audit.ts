@@ -74,8 +74,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         const events = await services.events.readStream(req.params.stream);
         const items = events.filter((e) => e.revision >= req.query.fromRevision).slice(0, req.query.limit);
         // The raw events are the record itself: logged as its read model's route logs it (streamRecord says which).
-        const shown = items.length > 0 ? streamRecord(req.params.stream) : null;
-        if (shown) services.access.record({ actor, what: shown.what, records: [shown.record], reason: accessReason(req.headers), requestId: req.id });
+        if (items.length > 0) recordShown(services, actor, [req.params.stream], req);
         return { stream: req.params.stream, items, total: events.length };
       },
     );
