@@ -107,14 +107,17 @@ export const addUnitsBody = z.strictObject({ units: z.array(unit).min(1).max(500
 export const withdrawBody = z.strictObject({ reason: text(1000) });
 export const reasonQuery = z.strictObject({ reason: text(1000).optional() });
 
+/** A query's number: blank text is none (NaN, refused), where Number('') and z.coerce.number would give 0. */
+const numberText = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
+
 const csvNumbers = (n: number) =>
   z
     .string()
-    .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)))) // Number('') is 0
+    .transform((s) => s.split(',').map(numberText))
     .refine((a) => a.length === n && a.every(Number.isFinite), `expected ${n} comma-separated numbers`);
 
-/** An area in a query (㎡), a number in OpenAPI: `maxArea=` is refused, not read as 0 (z.coerce.number reads '' as 0). */
-const areaFilter = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v), z.coerce.number().min(0));
+/** An area in a query (㎡), a number in OpenAPI: `maxArea=` is refused, not read as 0. */
+const areaFilter = z.preprocess((v) => (typeof v === 'string' ? numberText(v) : v), z.number().min(0));
 
 /** What the platform showed then: business time (asOf) or what it had recorded by then (asRecordedAt). */
 export const momentQuery = { asOf: z.string().max(40).optional(), asRecordedAt: z.string().max(40).optional() };

@@ -124,7 +124,7 @@ export const deadlines = defineProjection<NoticeEvent | ApplicationEvent | Tenan
       // A 递补 a district officer's forfeiture made is that officer's; one the scheduler made, or an
       // enterprise's 放弃, or a revocation the city recorded, is no officer's in particular: the district's queue.
       const actor = event.metadata.actor;
-      const officer = actor.role === 'housing_dept' && !actor.id.startsWith('system:') ? { officer: actor.id } : {};
+      const officer = actor.role === 'housing_dept' ? { officer: actor.id } : {};
       return [
         op(DEADLINES, signingDeadlineId(applicationId), event, {
           set: opened('signing', signingDueAt, { district, projectId, noticeId, applicationId, ...officer }),
