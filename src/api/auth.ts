@@ -44,6 +44,9 @@ export function actorFromClaims(payload: unknown): Actor {
   };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export const bearerToken = (header: string | undefined): string | undefined => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
+
 export async function registerAuth(app: FastifyInstance, options: AuthOptions) {
   const verifier = new TokenVerifier(options, actorFromClaims);
   app.decorate('actorFromToken', async (token: string) => {
@@ -59,9 +62,9 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions) {
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (!header) return;
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!bearer) throw new HttpProblem(401, 'Unauthorized', 'Authorization must be "Bearer <token>"');
-    request.actor = await app.actorFromToken(bearer[1]!);
+    const token = bearerToken(header);
+    if (!token) throw new HttpProblem(401, 'Unauthorized', 'Authorization must be "Bearer <token>"');
+    request.actor = await app.actorFromToken(token);
   });
   // Every command needs a token: say so (401) before parsing or judging the body (400).
   app.addHook('preParsing', async (request, _reply, payload) => {

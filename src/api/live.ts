@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Actor } from '../domain/shared.js';
 import type { Bus, LiveUpdate } from '../infra/bus.js';
 import type { Services } from '../application/services.js';
+import { bearerToken } from './auth.js';
 import { type Loaded, type TopicFamily, audienceOfTopic, topicsOf } from './live-topics.js';
 import { presentAnswer } from './present.js';
 import { CLOCK_TOLERANCE_S } from './token-verifier.js';
@@ -95,7 +96,7 @@ export async function registerLive(app: FastifyInstance, bus: Bus, families: Top
   app.addHook('onClose', async () => off());
 
   app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, req) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const bearer = bearerToken(req.headers.authorization);
     const state: Follower = { actor: req.actor, topics: new Set<string>(), expiresAtMs: Number.POSITIVE_INFINITY, requestId: req.id, timer: null };
     const signedIn = (actor: Actor, token: string) => {
       state.actor = actor;
